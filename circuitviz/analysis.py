@@ -1,0 +1,276 @@
+"""What a circuit does: its transfer function and its measured filter response.
+
+``H(s) = K * prod(s - z) / prod(s - p)`` with poles and finite zeros in rad/s.  The
+filter type, cutoff, bandwidth and Q are *measured* from |H(j w)| — never read from a
+template name — by :func:`measure_response`, which also serves ngspice's AC data
+(:func:`measure_samples`), so predicted, exact and simulated responses are judged by
+one rule.
+
+Measurement rule (gains relative to the band's reference level ``ref``):
+
+* lowpass: the low end is a flat passband; the high end is >= 20 dB lower.
+  Cutoff = highest frequency where |H| >= ref / sqrt(2) ("-3 dB"), ``ref`` = |H(0)|;
+  peaking above ``ref`` (high-Q sections) is allowed.
+* highpass: the mirror image.  Cutoff = lowest frequency where |H| >= ref - 3 dB.
+* bandpass: both ends sloped (no flat passband) and >= 20 dB under the peak.  Edges are the -3 dB crossings around
+  the peak; centre = sqrt(f_lo * f_hi), bandwidth = f_hi - f_lo, Q = centre / bandwidth.
+* bandstop: both ends flat, within 3 dB of each other, and a dip >= 20 dB under them.
+  Edges are the -3 dB crossings around the dip; centre, bandwidth and Q as above.
+* anything else is ``other`` (all-pass, flat, ...), with no cutoff.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["TransferFunction", "Response", "Analysis", "FILTER_TYPES", "measure_response",
+           "measure_samples", "analyze", "analysis_band"]
+
+FILTER_TYPES = ("lowpass", "highpass", "bandpass", "bandstop")
+STOP_DB = 20.0   # stopband must sit this far under the passband
+FLAT_DB = 1.0    # a sampled end is a passband if it moves less than this over a decade
+
+
+@dataclass(frozen=True)
+class TransferFunction:
+    """``H(s) = gain * prod(s - zeros) / prod(s - poles)``; roots in rad/s."""
+
+    poles: np.ndarray
+    zeros: np.ndarray
+    gain: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "poles", np.asarray(self.poles, complex).reshape(-1))
+        object.__setattr__(self, "zeros", np.asarray(self.zeros, complex).reshape(-1))
+        object.__setattr__(self, "gain", float(self.gain))
+
+    def __call__(self, s: np.ndarray | complex) -> np.ndarray:
+        """H at complex frequencies ``s`` (rad/s), evaluated in logs so no product overflows."""
+        s = np.asarray(s, complex)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_h = (np.log(abs(self.gain) + 0j) if self.gain else -np.inf + 0j)
+            log_h = log_h + np.sum(np.log(s[..., None] - self.zeros), axis=-1) \
+                - np.sum(np.log(s[..., None] - self.poles), axis=-1)
+            h = np.exp(log_h)
+        h = np.where(np.isnan(h), 0.0, h)
+        return -h if self.gain < 0 else h
+
+    def freqresp(self, f_hz: np.ndarray) -> np.ndarray:
+        return self(2j * np.pi * np.asarray(f_hz, float))
+
+    @property
+    def dc_gain(self) -> float:
+        """|H(0)|: 0 with a zero at the origin, inf with a pole there."""
+        if np.any(self.zeros == 0):
+            return 0.0
+        if np.any(self.poles == 0):
+            return math.inf
+        return float(abs(self(0.0)))
+
+    @property
+    def hf_gain(self) -> float:
+        """|H(inf)|: 0 with more poles than zeros, |K| with as many, inf with fewer."""
+        excess = len(self.poles) - len(self.zeros)
+        return 0.0 if excess > 0 else abs(self.gain) if excess == 0 else math.inf
+
+    def to_json(self) -> dict:
+        return {"poles": _pairs(self.poles), "zeros": _pairs(self.zeros), "gain": self.gain}
+
+
+def _pairs(roots: np.ndarray) -> list[list[float]]:
+    return [[float(r.real), float(r.imag)] for r in roots]
+
+
+@dataclass(frozen=True)
+class Response:
+    """A measured filter response; frequencies in Hz, gains linear."""
+
+    type: str
+    cutoff_hz: float | None = None       # -3 dB edge (LP/HP) or centre (BP/BS)
+    bandwidth_hz: float | None = None    # BP/BS only
+    q: float | None = None               # BP/BS only
+    passband_gain: float | None = None   # reference level the edges are taken from
+    edges_hz: tuple[float, ...] = field(default=())
+
+    def to_json(self) -> dict:
+        return {"type": self.type, "cutoff_hz": self.cutoff_hz, "bandwidth_hz": self.bandwidth_hz,
+                "q": self.q, "passband_gain": self.passband_gain}
+
+
+def analysis_band(tf: TransferFunction, decades: float = 3.0) -> tuple[float, float]:
+    """A frequency band (Hz) reaching ``decades`` beyond every pole and zero."""
+    mags = np.abs(np.concatenate([tf.poles, tf.zeros]))
+    mags = mags[mags > 0]
+    if mags.size == 0:
+        return 1.0, 1e6
+    lo, hi = mags.min() / (2 * np.pi), mags.max() / (2 * np.pi)
+    return lo * 10 ** -decades, hi * 10 ** decades
+
+
+def _crossing(f: np.ndarray, mag: np.ndarray, level: float, i: int,
+              exact: Callable[[float], float] | None) -> float:
+    """Frequency where |H| crosses ``level`` between samples ``i`` and ``i + 1``."""
+    lf = np.log(f[i:i + 2])
+    ld = np.log(mag[i:i + 2]) - math.log(level)
+    if ld[0] == ld[1]:
+        guess = float(lf[0])
+    else:
+        guess = float(lf[0] - ld[0] * (lf[1] - lf[0]) / (ld[1] - ld[0]))
+    if exact is None:
+        return math.exp(guess)
+    from scipy.optimize import brentq
+
+    g = lambda x: math.log(exact(math.exp(x))) - math.log(level)  # noqa: E731
+    a, b = float(lf[0]), float(lf[1])
+    if g(a) * g(b) > 0:
+        return math.exp(guess)
+    return math.exp(brentq(g, a, b, xtol=1e-12, rtol=1e-12))
+
+
+def _classify(f: np.ndarray, mag: np.ndarray, low: float, high: float,
+              low_flat: bool, high_flat: bool,
+              exact: Callable[[float], float] | None) -> Response:
+    """Shared rule for exact and sampled responses (see the module docstring).
+
+    ``low``/``high`` are |H| at the band's ends (DC and infinity where exact);
+    ``low_flat``/``high_flat`` say whether that end is a flat passband rather than a
+    slope, which separates a peaking low-pass from a band-pass.
+    """
+    peak = float(np.max(mag))
+    if not (math.isfinite(peak) and peak > 0 and math.isfinite(low) and math.isfinite(high)):
+        return Response("other")
+    stop = 10 ** (-STOP_DB / 20)
+    edge = math.sqrt(0.5)  # half power, the usual "-3 dB"
+
+    def crossing(level: float, i: int) -> float | None:
+        return _crossing(f, mag, level, i, exact) if 0 <= i < len(mag) - 1 else None
+
+    if low_flat and high <= low * stop:
+        above = np.flatnonzero(mag >= low * edge)
+        fc = crossing(low * edge, int(above[-1]))
+        if fc is not None:
+            return Response("lowpass", fc, passband_gain=low, edges_hz=(fc,))
+    if high_flat and low <= high * stop:
+        above = np.flatnonzero(mag >= high * edge)
+        fc = crossing(high * edge, int(above[0]) - 1)
+        if fc is not None:
+            return Response("highpass", fc, passband_gain=high, edges_hz=(fc,))
+    if not low_flat and not high_flat and low <= peak * stop and high <= peak * stop:
+        peak = _polish_peak(f, mag, exact) if exact is not None else peak
+        above = np.flatnonzero(mag >= peak * edge)
+        lo, hi = crossing(peak * edge, int(above[0]) - 1), crossing(peak * edge, int(above[-1]))
+        if lo is not None and hi is not None:
+            return _band("bandpass", lo, hi, peak)
+    ref = max(low, high)
+    if low_flat and high_flat and min(low, high) >= ref * edge \
+            and float(np.min(mag)) <= min(low, high) * stop:
+        below = np.flatnonzero(mag < ref * edge)
+        lo, hi = crossing(ref * edge, int(below[0]) - 1), crossing(ref * edge, int(below[-1]))
+        if lo is not None and hi is not None:
+            return _band("bandstop", lo, hi, ref)
+    return Response("other", passband_gain=peak)
+
+
+def _polish_peak(f: np.ndarray, mag: np.ndarray, exact: Callable[[float], float]) -> float:
+    """The true maximum of |H| near the sampled one."""
+    from scipy.optimize import minimize_scalar
+
+    k = int(np.argmax(mag))
+    a, b = math.log(f[max(k - 1, 0)]), math.log(f[min(k + 1, len(f) - 1)])
+    res = minimize_scalar(lambda x: -exact(math.exp(x)), bounds=(a, b), method="bounded",
+                          options={"xatol": 1e-10})
+    return max(float(mag[k]), -float(res.fun))
+
+
+def _band(kind: str, lo: float, hi: float, ref: float) -> Response:
+    centre = math.sqrt(lo * hi)
+    bandwidth = hi - lo
+    q = centre / bandwidth if bandwidth > 0 else math.inf
+    return Response(kind, centre, bandwidth, q, ref, (lo, hi))
+
+
+def measure_response(tf: TransferFunction, points_per_decade: int = 200) -> Response:
+    """Measure type, cutoff, bandwidth and Q of ``tf`` exactly (dense grid + root polish)."""
+    if tf.gain == 0 or len(tf.poles) + len(tf.zeros) == 0:
+        return Response("other", passband_gain=abs(tf.gain))
+    f_lo, f_hi = analysis_band(tf)
+    n = max(int(math.log10(f_hi / f_lo) * points_per_decade), 50)
+    f = np.logspace(math.log10(f_lo), math.log10(f_hi), n)
+    mag = np.abs(tf.freqresp(f))
+    exact = lambda x: float(abs(tf.freqresp(np.array([x]))[0])) or 1e-300  # noqa: E731
+    low, high = tf.dc_gain, tf.hf_gain
+    return _classify(f, mag, low, high, 0 < low < math.inf, 0 < high < math.inf, exact)
+
+
+def measure_samples(f_hz: np.ndarray, h: np.ndarray) -> Response:
+    """Measure a sampled response (e.g. an ngspice AC sweep); its ends stand for DC and
+    infinity, so the sweep should reach well past the filter's poles and zeros."""
+    f = np.asarray(f_hz, float)
+    mag = np.maximum(np.abs(np.asarray(h)), 1e-300)
+    decade_up = int(np.searchsorted(f, f[0] * 10))
+    decade_down = int(np.searchsorted(f, f[-1] / 10)) - 1
+    flat = 10 ** (FLAT_DB / 20)
+    low_flat = decade_up < len(f) and 1 / flat <= mag[decade_up] / mag[0] <= flat
+    high_flat = decade_down >= 0 and 1 / flat <= mag[decade_down] / mag[-1] <= flat
+    return _classify(f, mag, float(mag[0]), float(mag[-1]), low_flat, high_flat, None)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Exact analysis of one circuit: transfer function plus measured response."""
+
+    tf: TransferFunction
+    response: Response
+
+    @property
+    def poles(self) -> np.ndarray:
+        return self.tf.poles
+
+    @property
+    def zeros(self) -> np.ndarray:
+        return self.tf.zeros
+
+    @property
+    def gain(self) -> float:
+        return self.tf.gain
+
+    @property
+    def type(self) -> str:
+        return self.response.type
+
+    @property
+    def cutoff_hz(self) -> float | None:
+        return self.response.cutoff_hz
+
+    def to_json(self) -> dict:
+        """The DESIGN §6 record: poles/zeros as [re, im] in rad/s, gain, type, cutoff_hz."""
+        out = self.tf.to_json()
+        out.update({"type": self.response.type, "cutoff_hz": self.response.cutoff_hz,
+                    "bandwidth_hz": self.response.bandwidth_hz, "q": self.response.q,
+                    "passband_gain": self.response.passband_gain})
+        return out
+
+
+def analyze(circuit_or_netlist) -> Analysis:
+    """Exact transfer function and measured response of a circuit or SPICE netlist text.
+
+    Raises :class:`~circuitviz.circuit.CircuitError` (a ``ValueError``) with a plain
+    message when the input is not an analysable filter.
+    """
+    from .circuit import Circuit, CircuitError
+    from .mna import poles_zeros_gain
+    from .netlist import parse_netlist
+
+    if isinstance(circuit_or_netlist, str):
+        circuit = parse_netlist(circuit_or_netlist)
+    elif isinstance(circuit_or_netlist, Circuit):
+        circuit = circuit_or_netlist.validate()
+    else:
+        raise CircuitError(f"analyze() takes a Circuit or SPICE netlist text, not "
+                           f"{type(circuit_or_netlist).__name__}")
+    poles, zeros, gain = poles_zeros_gain(circuit)
+    tf = TransferFunction(poles, zeros, gain)
+    return Analysis(tf, measure_response(tf))

@@ -1,0 +1,202 @@
+"""The circuit data model that every stage shares: elements on named nets.
+
+A filter circuit is driven by an ideal source ``Vin`` from net ``in`` to ground ``0``
+(``AC 1``) and observed at net ``out``; its transfer function is V(out)/V(in).  The
+source is implied by that convention and not stored as an element, so every
+``Circuit`` is a complete, simulatable filter.
+
+Elements and their nets:
+
+* ``R``, ``L``, ``C``: two nets ``(a, b)``; value in ohms, henries, farads.
+* ``E``: voltage-controlled voltage source, nets ``(out+, out-, ctrl+, ctrl-)``;
+  value is the gain.
+* ``OPAMP``: op-amp, nets ``(in+, in-, out)``; value is its open-loop gain
+  (default :data:`OPAMP_GAIN`).  Both the exact analysis and SPICE model it as the
+  same finite-gain VCVS from ``out`` to ground, so they describe one circuit.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, replace
+
+__all__ = ["Element", "Circuit", "CircuitError", "OPAMP_GAIN", "GROUND", "INPUT", "OUTPUT",
+           "KINDS"]
+
+GROUND, INPUT, OUTPUT = "0", "in", "out"
+#: Open-loop gain of the op-amp model, shared by MNA and SPICE.
+OPAMP_GAIN = 1e6
+#: Element kinds and the number of nets each connects.
+KINDS: dict[str, int] = {"R": 2, "L": 2, "C": 2, "E": 4, "OPAMP": 3}
+_UNITS = {"R": "ohms", "L": "henries", "C": "farads", "E": "gain", "OPAMP": "gain"}
+
+
+class CircuitError(ValueError):
+    """A circuit or netlist that cannot be analysed; the message says why and what is accepted."""
+
+
+@dataclass(frozen=True)
+class Element:
+    """One component: ``kind`` in :data:`KINDS`, a unique ``name``, its ``nets`` and ``value``."""
+
+    kind: str
+    name: str
+    nets: tuple[str, ...]
+    value: float
+
+    @property
+    def unit(self) -> str:
+        return _UNITS[self.kind]
+
+
+@dataclass(frozen=True)
+class Circuit:
+    """A filter: elements between named nets, input ``in``, output ``out``, ground ``0``.
+
+    ``topology`` names the catalogue template the circuit came from, if any; it is a
+    label for people and never used to decide what the circuit does.
+    """
+
+    elements: tuple[Element, ...]
+    title: str = "circuitviz filter"
+    topology: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "elements", tuple(self.elements))
+
+    # -- views ---------------------------------------------------------------
+    @property
+    def nets(self) -> list[str]:
+        """Every net, ground first, then ``in``, ``out`` and the rest in order of appearance."""
+        seen: dict[str, None] = {GROUND: None, INPUT: None, OUTPUT: None}
+        for element in self.elements:
+            for net in element.nets:
+                seen.setdefault(net, None)
+        return list(seen)
+
+    def element(self, name: str) -> Element:
+        for element in self.elements:
+            if element.name.lower() == name.lower():
+                return element
+        raise KeyError(name)
+
+    def count(self, *kinds: str) -> int:
+        return sum(element.kind in kinds for element in self.elements)
+
+    def with_values(self, values: dict[str, float]) -> Circuit:
+        """A copy with the named elements' values replaced (names as in ``element.name``)."""
+        unknown = set(values) - {e.name for e in self.elements}
+        if unknown:
+            raise CircuitError(f"no element named {sorted(unknown)} in this circuit")
+        return replace(self, elements=tuple(
+            replace(e, value=float(values[e.name])) if e.name in values else e
+            for e in self.elements))
+
+    # -- validation -----------------------------------------------------------
+    def validate(self) -> Circuit:
+        """Check that the circuit is a well-formed filter; raise :class:`CircuitError` if not.
+
+        Checks, each with its own message: at least one element; known kinds with the
+        right number of nets; finite, positive values; unique names; an element on
+        ``in``, on ``out`` and on ground; every net connected to ground; a DC path to
+        ground for every net (SPICE needs one to find its operating point); no net
+        driven only into op-amp inputs.  The exact analysis adds a numerical
+        singularity check on top.  Returns ``self`` so calls can chain.
+        """
+        if not self.elements:
+            raise CircuitError("the circuit has no elements; a filter needs at least one "
+                               "R, L, C or op-amp between 'in', 'out' and ground '0'")
+        names: set[str] = set()
+        for e in self.elements:
+            if e.kind not in KINDS:
+                raise CircuitError(f"element {e.name!r} has unknown kind {e.kind!r}; "
+                                   f"accepted kinds: R, L, C, E (VCVS), op-amp")
+            if len(e.nets) != KINDS[e.kind]:
+                raise CircuitError(f"element {e.name!r} ({e.kind}) needs {KINDS[e.kind]} nets, "
+                                   f"got {len(e.nets)}")
+            if not isinstance(e.value, (int, float)) or not math.isfinite(e.value):
+                raise CircuitError(f"element {e.name!r} has non-finite value {e.value!r}; "
+                                   f"values must be finite numbers")
+            if e.kind in "RLC" and e.value <= 0:
+                raise CircuitError(f"element {e.name!r} has value {e.value:g} {e.unit}; "
+                                   f"R, L and C values must be > 0")
+            if e.kind in ("E", "OPAMP") and e.value == 0:
+                raise CircuitError(f"element {e.name!r} has gain 0; a controlled source "
+                                   f"needs a non-zero gain")
+            if e.kind in "RLC" and e.nets[0] == e.nets[1]:
+                raise CircuitError(f"element {e.name!r} connects net {e.nets[0]!r} to itself")
+            key = e.name.lower()
+            if key in names:
+                raise CircuitError(f"duplicate element name {e.name!r}; names must be unique "
+                                   f"(case-insensitive)")
+            names.add(key)
+        used = {net for e in self.elements for net in e.nets}
+        for net, role in ((INPUT, "input"), (OUTPUT, "output"), (GROUND, "ground")):
+            if net not in used:
+                raise CircuitError(f"no element touches the {role} net {net!r}; a filter is "
+                                   f"driven at 'in', read at 'out', referenced to '0'")
+        self._check_paths()
+        return self
+
+    def _check_paths(self) -> None:
+        """Connectivity and DC-path checks on the element graph (see :meth:`validate`)."""
+        ac_edges: dict[str, set[str]] = defaultdict(set)
+        dc_edges: dict[str, set[str]] = defaultdict(set)
+        driven: set[str] = {INPUT, GROUND}
+        sensed: set[str] = set()
+
+        def link(edges: dict[str, set[str]], a: str, b: str) -> None:
+            edges[a].add(b)
+            edges[b].add(a)
+
+        for e in self.elements:
+            if e.kind in "RLC":
+                link(ac_edges, *e.nets)
+                if e.kind != "C":
+                    link(dc_edges, *e.nets)
+            elif e.kind == "E":
+                link(ac_edges, e.nets[0], e.nets[1])
+                link(dc_edges, e.nets[0], e.nets[1])
+                sensed.update(e.nets[2:])
+            else:  # OPAMP: output driven against ground, inputs sense only
+                link(ac_edges, e.nets[2], GROUND)
+                link(dc_edges, e.nets[2], GROUND)
+                sensed.update(e.nets[:2])
+        link(ac_edges, INPUT, GROUND)  # the source Vin
+        link(dc_edges, INPUT, GROUND)
+
+        def reach(edges: dict[str, set[str]]) -> set[str]:
+            seen, stack = {GROUND}, [GROUND]
+            while stack:
+                for nxt in edges[stack.pop()]:
+                    if nxt not in seen:
+                        seen.add(nxt)
+                        stack.append(nxt)
+            return seen
+
+        nets = self.nets
+        ac = reach(ac_edges)
+        floating = [n for n in nets if n not in ac]
+        if floating:
+            only_sensed = [n for n in floating if n in sensed]
+            if only_sensed:
+                raise CircuitError(
+                    f"net {only_sensed[0]!r} is connected only to op-amp or VCVS inputs, "
+                    f"which draw no current, so its voltage is undefined; connect it "
+                    f"through a component")
+            raise CircuitError(f"net {floating[0]!r} is floating: no component path connects "
+                               f"it to ground '0' or the input")
+        dc = reach(dc_edges)
+        no_dc = [n for n in nets if n not in dc]
+        if no_dc:
+            raise CircuitError(
+                f"net {no_dc[0]!r} has no DC path to ground (only capacitors lead to it), so "
+                f"SPICE cannot find its operating point; add a resistor or inductor to it")
+        terminals: dict[str, int] = defaultdict(int)
+        for e in self.elements:
+            for net in e.nets:
+                terminals[net] += 1
+        dangling = [n for n in nets if n not in (INPUT, GROUND, OUTPUT) and terminals[n] == 1]
+        if dangling:
+            raise CircuitError(f"net {dangling[0]!r} is dangling: only one component "
+                               f"terminal connects to it")

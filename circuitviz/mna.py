@@ -1,0 +1,204 @@
+"""Exact transfer functions by modified nodal analysis (MNA), numerically.
+
+The circuit becomes a matrix pencil ``(G + s C) x = b``: node voltages plus branch
+currents for the source, each inductor and each controlled source (op-amps are
+finite-gain VCVS, exactly as SPICE sees them).  Then
+
+* poles are the finite generalised eigenvalues of ``(G, -C)``;
+* finite zeros are those of the same pencil with the output's column replaced by
+  ``b`` (Cramer's rule: V(out) = det(A_out) / det(A));
+* the gain K follows from one solve at an off-axis point.
+
+Before any of that the circuit is scaled to impedance ~1 and frequency ~1 (``R0``
+from the resistors, ``w0`` from the RC and RL time constants), so values spanning
+1e-15..1e9 give matrices with entries near 1.  Coincident pole/zero pairs (within
+:data:`CANCEL_TOL`, relative) are cancelled, which also removes modes that the output
+cannot see.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+
+from .circuit import GROUND, INPUT, OUTPUT, Circuit, CircuitError
+
+__all__ = ["Pencil", "build_pencil", "poles_zeros_gain", "CANCEL_TOL"]
+
+#: Relative distance under which a pole and a zero are taken as one and cancelled.
+CANCEL_TOL = 1e-6
+#: Homogeneous eigenvalues with |beta| below this (of a unit-norm pair) are infinite.
+_INFINITE_BETA = 1e-10
+#: Relative size under which an imaginary or real part is rounding noise.
+_SNAP = 1e-9
+
+
+@dataclass(frozen=True)
+class Pencil:
+    """Scaled MNA matrices of a circuit: ``(G + s C) x = b`` with ``s`` in units of ``w0``.
+
+    ``index`` maps net names (ground excluded) and branch names to unknowns.
+    """
+
+    G: np.ndarray
+    C: np.ndarray
+    b: np.ndarray
+    index: dict[str, int]
+    w0: float
+    r0: float
+
+    def matrix(self, s: complex) -> np.ndarray:
+        return self.G + s * self.C
+
+    def solve(self, s: complex) -> np.ndarray:
+        return np.linalg.solve(self.matrix(s), self.b)
+
+
+def _scales(circuit: Circuit) -> tuple[float, float]:
+    """Impedance scale ``r0`` and frequency scale ``w0`` (rad/s) for conditioning."""
+    logs = lambda kind: [math.log(e.value) for e in circuit.elements if e.kind == kind]  # noqa: E731
+    r, l, c = logs("R"), logs("L"), logs("C")
+    if r:
+        log_r0 = sum(r) / len(r)
+    elif l and c:
+        log_r0 = 0.5 * (sum(l) / len(l) - sum(c) / len(c))
+    else:
+        log_r0 = 0.0
+    rates = [-(log_r0 + x) for x in c] + [log_r0 - x for x in l]
+    log_w0 = sum(rates) / len(rates) if rates else 0.0
+    return math.exp(log_r0), math.exp(log_w0)
+
+
+def build_pencil(circuit: Circuit) -> Pencil:
+    """Stamp ``circuit`` (already validated) into scaled MNA matrices."""
+    r0, w0 = _scales(circuit)
+    nets = [n for n in circuit.nets if n != GROUND]
+    index = {net: i for i, net in enumerate(nets)}
+    branches = ["Vin"] + [e.name for e in circuit.elements if e.kind in ("L", "E", "OPAMP")]
+    for k, name in enumerate(branches):
+        index["#" + name] = len(nets) + k
+    size = len(nets) + len(branches)
+    G = np.zeros((size, size))
+    C = np.zeros((size, size))
+    b = np.zeros(size)
+
+    def at(net: str) -> int | None:
+        return None if net == GROUND else index[net]
+
+    def stamp(M: np.ndarray, row: int | None, col: int | None, value: float) -> None:
+        if row is not None and col is not None:
+            M[row, col] += value
+
+    def two_terminal(M: np.ndarray, a: str, bnet: str, y: float) -> None:
+        i, j = at(a), at(bnet)
+        stamp(M, i, i, y), stamp(M, j, j, y), stamp(M, i, j, -y), stamp(M, j, i, -y)
+
+    def branch(row: int, plus: str, minus: str) -> None:
+        """Branch current ``row`` leaves ``plus`` into the element and returns at ``minus``."""
+        stamp(G, at(plus), row, 1.0), stamp(G, at(minus), row, -1.0)
+        stamp(G, row, at(plus), 1.0), stamp(G, row, at(minus), -1.0)
+
+    src = index["#Vin"]
+    branch(src, INPUT, GROUND)
+    b[src] = 1.0
+    for e in circuit.elements:
+        if e.kind == "R":
+            two_terminal(G, *e.nets, r0 / e.value)
+        elif e.kind == "C":
+            two_terminal(C, *e.nets, e.value * r0 * w0)
+        elif e.kind == "L":
+            row = index["#" + e.name]
+            branch(row, *e.nets)
+            C[row, row] -= e.value * w0 / r0
+        else:
+            out_p, out_m, ctrl_p, ctrl_m = (e.nets if e.kind == "E"
+                                            else (e.nets[2], GROUND, e.nets[0], e.nets[1]))
+            row = index["#" + e.name]
+            branch(row, out_p, out_m)
+            # divide the constraint row by the gain: (Vo+ - Vo-)/A - (Vc+ - Vc-) = 0
+            G[row] /= e.value
+            stamp(G, row, at(ctrl_p), -1.0), stamp(G, row, at(ctrl_m), 1.0)
+    return Pencil(G, C, b, index, w0, r0)
+
+
+def _finite_eigvals(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Finite generalised eigenvalues of ``A x = lambda B x`` (scaled units)."""
+    if A.shape[0] == 0:
+        return np.zeros(0, complex)
+    ab = scipy.linalg.eigvals(A, B, homogeneous_eigvals=True)
+    alpha, beta = ab[0], ab[1]
+    norm = np.hypot(np.abs(alpha), np.abs(beta))
+    finite = np.abs(beta) > _INFINITE_BETA * norm
+    return alpha[finite] / beta[finite]
+
+
+def _tidy(roots: np.ndarray) -> np.ndarray:
+    """Snap rounding noise: real roots real, j-axis roots imaginary, exact conjugate pairs."""
+    roots = np.asarray(roots, complex)
+    mag = np.abs(roots)
+    scale = max(float(mag.max()), 1.0) if roots.size else 1.0
+    re, im = roots.real.copy(), roots.imag.copy()
+    re[np.abs(re) <= _SNAP * np.maximum(mag, 1e-300)] = 0.0
+    tiny = mag <= _SNAP * 1e-3 * scale
+    re[tiny] = 0.0
+    im[np.abs(im) <= 1e-7 * np.maximum(mag, 1e-300)] = 0.0
+    im[tiny] = 0.0
+    real = re[im == 0]
+    upper = re[im > 0] + 1j * im[im > 0]
+    lower = re[im < 0] + 1j * im[im < 0]
+    if len(upper) != len(lower):  # unpaired noise: fall back to pairing by the larger set
+        upper = upper if len(upper) >= len(lower) else lower.conj()
+    pairs = np.concatenate([upper, upper.conj()])
+    out = np.concatenate([real.astype(complex), pairs])
+    return out[np.lexsort((out.imag, out.real, np.abs(out)))]
+
+
+def _cancel(poles: np.ndarray, zeros: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
+    """Remove pole/zero pairs closer than ``tol`` relative to their size."""
+    poles, zeros = list(poles), list(zeros)
+    kept_zeros = []
+    for z in zeros:
+        if poles:
+            dist = [abs(p - z) for p in poles]
+            k = int(np.argmin(dist))
+            if dist[k] <= tol * max(abs(z), abs(poles[k]), 1e-12):
+                poles.pop(k)
+                continue
+        kept_zeros.append(z)
+    return np.array(poles, complex), np.array(kept_zeros, complex)
+
+
+def poles_zeros_gain(circuit: Circuit, *, cancel_tol: float = CANCEL_TOL
+                     ) -> tuple[np.ndarray, np.ndarray, float]:
+    """Poles and finite zeros (rad/s) and gain K of V(out)/V(in) for a validated circuit.
+
+    Raises :class:`CircuitError` when the MNA is singular (a net whose voltage is not
+    determined) or the output does not depend on the input.
+    """
+    pencil = build_pencil(circuit)
+    probes = (0.37 + 1.13j, 1.9 + 0.61j)
+    for s in probes:
+        if np.linalg.cond(pencil.matrix(s)) > 1e13:
+            raise CircuitError("the circuit's equations are singular: some net's voltage or a "
+                               "loop current is not determined (check for op-amps without "
+                               "feedback, loops of sources, or isolated parts)")
+    out = pencil.index[OUTPUT]
+    h_probe = pencil.solve(probes[0])[out]
+    if abs(h_probe) < 1e-13:
+        h_other = pencil.solve(probes[1])[out]
+        if abs(h_other) < 1e-13:
+            raise CircuitError("the output 'out' does not respond to the input 'in': "
+                               "no signal path from 'in' to 'out'")
+    poles = _finite_eigvals(pencil.G, -pencil.C)
+    G_out, C_out = pencil.G.copy(), pencil.C.copy()
+    G_out[:, out], C_out[:, out] = pencil.b, 0.0
+    zeros = _finite_eigvals(G_out, -C_out)
+    poles, zeros = _cancel(_tidy(poles), _tidy(zeros), cancel_tol)
+    poles, zeros = _tidy(poles), _tidy(zeros)
+    s0 = probes[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k_scaled = h_probe * np.prod(s0 - poles) / np.prod(s0 - zeros)
+    gain = float(k_scaled.real) * pencil.w0 ** (len(poles) - len(zeros))
+    return poles * pencil.w0, zeros * pencil.w0, gain

@@ -1,0 +1,249 @@
+"""SPICE netlists in and out: the only way user text becomes a circuit.
+
+Accepted subset (case-insensitive): ``R``, ``L``, ``C``; ``E`` (VCVS; one with gain
+>= :data:`OPAMP_MIN_GAIN` whose output is referenced to ground reads as an op-amp);
+``V`` — the input source, from ``in`` to ``0`` with a non-zero ``AC`` magnitude; ``X``
+instances of a ``.subckt`` whose body is one ``E`` element (an op-amp model); ``*``
+comments, inline ``;`` and `` $ `` comments; ``+`` continuation lines; values with
+suffixes ``f p n u m k meg g t``.  Analysis and output cards (``.ac``, ``.pz``,
+``.op``, ``.control`` blocks, ...) are read past, because circuitviz runs its own
+analyses.  Anything else — ``.include``, ``.model``, other sources, B or G elements —
+is refused with a message naming the line, so user text never reaches SPICE unparsed.
+
+:func:`write_netlist` writes the canonical form; ``write -> parse -> write`` is exact.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from .circuit import GROUND, INPUT, Circuit, CircuitError, Element
+from .units import parse_value
+
+__all__ = ["parse_netlist", "write_netlist", "format_value", "OPAMP_MIN_GAIN"]
+
+#: A grounded VCVS with at least this gain is read as an op-amp.
+OPAMP_MIN_GAIN = 1e3
+_IGNORED_CARDS = {".ac", ".pz", ".op", ".tran", ".dc", ".noise", ".print", ".plot", ".probe",
+                  ".save", ".option", ".options", ".temp", ".width", ".meas", ".measure",
+                  ".four", ".disto", ".sens", ".tf", ".ic", ".nodeset"}
+_ACCEPTED = ("accepted: R, L, C, E, V (input source), X (op-amp subcircuit), .subckt/.ends, "
+             "comments, analysis cards")
+
+
+def _fail(lineno: int, message: str) -> CircuitError:
+    return CircuitError(f"netlist line {lineno}: {message}")
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """Join ``+`` continuations and strip comments; keep each card's first line number."""
+    cards: list[tuple[int, str]] = []
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        line = re.split(r";|\s\$\s|\s\$$", raw, maxsplit=1)[0].rstrip()
+        stripped = line.strip()
+        if lineno == 1 and stripped.startswith("*"):
+            cards.append((lineno, stripped))  # the title line, if it is a comment
+            continue
+        if not stripped or stripped.startswith("*"):
+            continue
+        if stripped.startswith("+"):
+            if not cards:
+                raise _fail(lineno, "continuation line '+' with no card before it")
+            first, previous = cards[-1]
+            cards[-1] = (first, previous + " " + stripped[1:].strip())
+            continue
+        cards.append((lineno, stripped))
+    return cards
+
+
+def _net(token: str) -> str:
+    net = token.lower()
+    return GROUND if net in ("0", "gnd") else net
+
+
+def _value(token: str, lineno: int, name: str) -> float:
+    try:
+        return parse_value(token, what=f"value of {name}")
+    except ValueError as exc:
+        raise _fail(lineno, str(exc)) from None
+
+
+def _opamp_name(spice_name: str) -> str:
+    rest = spice_name[1:]
+    return rest if rest[:1].isalpha() else "U" + rest
+
+
+def parse_netlist(text: str, *, validate: bool = True) -> Circuit:
+    """Parse SPICE ``text`` into a :class:`Circuit`; raise :class:`CircuitError` on anything
+    outside the accepted subset or on an invalid circuit (when ``validate``)."""
+    if not isinstance(text, str) or not text.strip():
+        raise CircuitError("the netlist is empty; give SPICE text with elements between "
+                           "'in', 'out' and '0' (e.g. 'R1 in out 1k' and 'C1 out 0 1u')")
+    cards = _logical_lines(text)
+    title = "circuitviz filter"
+    if cards and not _looks_like_card(cards[0][1]):
+        title = cards[0][1].lstrip("*").strip() or title
+        cards = cards[1:]
+
+    subckts: dict[str, tuple[list[str], list[tuple[int, str]]]] = {}
+    body: list[tuple[int, str]] = []
+    open_sub: tuple[str, list[str], list[tuple[int, str]]] | None = None
+    in_control = False
+    for lineno, card in cards:
+        word = card.split()[0].lower()
+        if in_control:
+            in_control = word != ".endc"
+            continue
+        if word == ".control":
+            in_control = True
+        elif word == ".subckt":
+            parts = card.split()
+            if len(parts) < 3 or open_sub is not None:
+                raise _fail(lineno, "malformed or nested .subckt; use '.subckt NAME port ...'")
+            open_sub = (parts[1].lower(), [_net(p) for p in parts[2:]], [])
+        elif word == ".ends":
+            if open_sub is None:
+                raise _fail(lineno, ".ends without .subckt")
+            subckts[open_sub[0]] = (open_sub[1], open_sub[2])
+            open_sub = None
+        elif word == ".end":
+            break
+        elif word in (".title",):
+            title = card[len(".title"):].strip() or title
+        elif word in _IGNORED_CARDS:
+            continue
+        elif word.startswith("."):
+            raise _fail(lineno, f"unsupported card {word!r}; {_ACCEPTED}")
+        elif open_sub is not None:
+            open_sub[2].append((lineno, card))
+        else:
+            body.append((lineno, card))
+    if open_sub is not None:
+        raise CircuitError(f"netlist: .subckt {open_sub[0]!r} has no .ends")
+
+    elements: list[Element] = []
+    sources = 0
+    for lineno, card in body:
+        parts = card.split()
+        letter, name = parts[0][0].upper(), parts[0]
+        if letter in "RLC":
+            if len(parts) != 4:
+                raise _fail(lineno, f"{name} needs 'NAME net1 net2 value', got {len(parts)} fields")
+            elements.append(Element(letter, name, (_net(parts[1]), _net(parts[2])),
+                                    _value(parts[3], lineno, name)))
+        elif letter == "E":
+            if len(parts) != 6:
+                raise _fail(lineno, f"{name} needs 'NAME out+ out- ctrl+ ctrl- gain'")
+            nets = tuple(_net(p) for p in parts[1:5])
+            gain = _value(parts[5], lineno, name)
+            if nets[1] == GROUND and abs(gain) >= OPAMP_MIN_GAIN:
+                elements.append(Element("OPAMP", _opamp_name(name), (nets[2], nets[3], nets[0]),
+                                        gain))
+            else:
+                elements.append(Element("E", name, nets, gain))
+        elif letter == "V":
+            sources += 1
+            _check_source(parts, lineno)
+        elif letter == "X":
+            elements.append(_opamp_instance(parts, subckts, lineno))
+        else:
+            raise _fail(lineno, f"unsupported element {name!r}; {_ACCEPTED}")
+    if sources > 1:
+        raise CircuitError(f"netlist has {sources} voltage sources; circuitviz drives a filter "
+                           f"from one source 'Vin in 0 AC 1'")
+    circuit = Circuit(tuple(elements), title=title)
+    return circuit.validate() if validate else circuit
+
+
+def _looks_like_card(line: str) -> bool:
+    parts = line.split()
+    if line.startswith(".") and parts[0].lower() not in (".title",):
+        return parts[0].lower() in _IGNORED_CARDS | {".subckt", ".ends", ".end", ".control"}
+    if not parts or parts[0][0].upper() not in "RLCEVX":
+        return False
+    expected = {"R": 4, "L": 4, "C": 4, "E": 6}.get(parts[0][0].upper())
+    if expected is None:
+        return len(parts) >= 3 and all(re.fullmatch(r"[\w.+-]+", p) for p in parts)
+    if len(parts) != expected:
+        return False
+    try:
+        parse_value(parts[-1])
+    except ValueError:
+        return False
+    return True
+
+
+def _check_source(parts: list[str], lineno: int) -> None:
+    name = parts[0]
+    if len(parts) < 3 or (_net(parts[1]), _net(parts[2])) != (INPUT, GROUND):
+        raise _fail(lineno, f"source {name} must run from 'in' to '0' (write 'Vin in 0 AC 1'); "
+                            f"circuitviz has one input source")
+    words = [p.lower() for p in parts[3:]]
+    if "ac" not in words or words.index("ac") + 1 >= len(words):
+        raise _fail(lineno, f"source {name} needs an AC magnitude (write 'Vin in 0 AC 1')")
+    magnitude = _value(words[words.index("ac") + 1], lineno, name)
+    if magnitude == 0:
+        raise _fail(lineno, f"source {name} has AC magnitude 0; use 'AC 1'")
+
+
+def _opamp_instance(parts: list[str], subckts: dict, lineno: int) -> Element:
+    name = parts[0]
+    if len(parts) < 3:
+        raise _fail(lineno, f"{name} needs 'NAME net ... SUBCKT'")
+    sub = parts[-1].lower()
+    if sub not in subckts:
+        raise _fail(lineno, f"{name} uses subcircuit {parts[-1]!r}, which is not defined here "
+                            f"(.include is not accepted; define it with .subckt)")
+    ports, sub_body = subckts[sub]
+    nets = [_net(p) for p in parts[1:-1]]
+    if len(nets) != len(ports):
+        raise _fail(lineno, f"{name} connects {len(nets)} nets but {sub!r} has {len(ports)} ports")
+    cards = [c for _, c in sub_body]
+    if len(cards) != 1 or cards[0][0].upper() != "E" or len(cards[0].split()) != 6:
+        raise _fail(lineno, f"subcircuit {sub!r} is not an op-amp model; only subcircuits "
+                            f"holding one E element (E out 0 in+ in- gain) are accepted")
+    e = cards[0].split()
+    local = [_net(p) for p in e[1:5]]
+    mapping = dict(zip(ports, nets)) | {GROUND: GROUND}
+    if local[1] != GROUND or any(p not in mapping for p in (local[0], local[2], local[3])):
+        raise _fail(lineno, f"subcircuit {sub!r}: its E element must drive a port against "
+                            f"ground '0' from two ports")
+    gain = _value(e[5], lineno, f"{sub}.{e[0]}")
+    return Element("OPAMP", _opamp_name(name),
+                   (mapping[local[2]], mapping[local[3]], mapping[local[0]]), gain)
+
+
+_SUFFIX_OF = {-15: "f", -12: "p", -9: "n", -6: "u", -3: "m", 0: "", 3: "k", 6: "meg", 9: "g",
+              12: "t"}
+
+
+def format_value(value: float) -> str:
+    """SPICE text for ``value`` with a suffix (``1.5n``, ``2.2k``, ``1meg``) that parses back
+    to exactly the same float."""
+    if value == 0:
+        return "0"
+    d = Decimal(repr(float(value)))
+    exponent = d.adjusted() // 3 * 3
+    exponent = max(-15, min(12, exponent))
+    mantissa = d.scaleb(-exponent).normalize()
+    text = f"{mantissa:f}"
+    return text + _SUFFIX_OF[exponent]
+
+
+def write_netlist(circuit: Circuit, *, title: str | None = None) -> str:
+    """Flat SPICE text for ``circuit``: title comment, ``Vin in 0 AC 1``, elements, ``.end``.
+
+    Op-amps become grounded high-gain ``E`` elements so that any SPICE reads the text
+    as it is (no ``.subckt``).
+    """
+    heading = (title or circuit.title).replace("\n", " ").strip()
+    lines = [f"* {heading}", "Vin in 0 AC 1"]
+    for e in circuit.elements:
+        if e.kind == "OPAMP":
+            plus, minus, out = e.nets
+            lines.append(f"E{e.name} {out} 0 {plus} {minus} {format_value(e.value)}")
+        else:
+            name = e.name if e.name[:1].upper() == e.kind else e.kind + e.name
+            lines.append(f"{name} {' '.join(e.nets)} {format_value(e.value)}")
+    lines.append(".end")
+    return "\n".join(lines) + "\n"
