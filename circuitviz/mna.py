@@ -135,24 +135,32 @@ def _finite_eigvals(A: np.ndarray, B: np.ndarray) -> np.ndarray:
 
 
 def _tidy(roots: np.ndarray) -> np.ndarray:
-    """Snap rounding noise: real roots real, j-axis roots imaginary, exact conjugate pairs."""
-    roots = np.asarray(roots, complex)
+    """Snap rounding noise while keeping the count: roots near the origin to 0, tiny real
+    or imaginary parts to 0, conjugates paired exactly (an unpaired complex root, which
+    only rounding can make, becomes real).  Sorted by magnitude, then real, then imag."""
+    roots = np.asarray(roots, complex).reshape(-1)
+    if roots.size == 0:
+        return roots
     mag = np.abs(roots)
-    scale = max(float(mag.max()), 1.0) if roots.size else 1.0
     re, im = roots.real.copy(), roots.imag.copy()
-    re[np.abs(re) <= _SNAP * np.maximum(mag, 1e-300)] = 0.0
-    tiny = mag <= _SNAP * 1e-3 * scale
-    re[tiny] = 0.0
-    im[np.abs(im) <= 1e-7 * np.maximum(mag, 1e-300)] = 0.0
-    im[tiny] = 0.0
-    real = re[im == 0]
-    upper = re[im > 0] + 1j * im[im > 0]
-    lower = re[im < 0] + 1j * im[im < 0]
-    if len(upper) != len(lower):  # unpaired noise: fall back to pairing by the larger set
-        upper = upper if len(upper) >= len(lower) else lower.conj()
-    pairs = np.concatenate([upper, upper.conj()])
-    out = np.concatenate([real.astype(complex), pairs])
-    return out[np.lexsort((out.imag, out.real, np.abs(out)))]
+    origin = mag <= 1e-12 * max(float(mag.max()), 1.0)
+    re[origin], im[origin] = 0.0, 0.0
+    re[np.abs(re) <= _SNAP * mag] = 0.0
+    im[np.abs(im) <= 1e-7 * mag] = 0.0
+    out = [complex(r) for r in re[im == 0]]
+    lower = [complex(re[k], im[k]) for k in np.flatnonzero(im < 0)]
+    for k in np.flatnonzero(im > 0):
+        root = complex(re[k], im[k])
+        if lower:
+            j = int(np.argmin([abs(root - low.conjugate()) for low in lower]))
+            if abs(root - lower[j].conjugate()) <= 1e-6 * abs(root):
+                mean = 0.5 * (root + lower.pop(j).conjugate())
+                out += [mean, mean.conjugate()]
+                continue
+        out.append(complex(root.real))
+    out += [complex(low.real) for low in lower]
+    result = np.array(out, complex)
+    return result[np.lexsort((result.imag, result.real, np.abs(result)))]
 
 
 def _cancel(poles: np.ndarray, zeros: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
