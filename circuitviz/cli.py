@@ -57,9 +57,13 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     result = analyze(circuit)
     data = result.to_json()
     if args.spice:
-        from .spice import simulate
+        from .spice import SpiceError, SpiceUnavailable, simulate
 
-        data["spice"] = simulate(circuit).to_json()
+        try:
+            data["spice"] = simulate(circuit).to_json()
+        except (SpiceUnavailable, SpiceError) as exc:  # the machine, not the input: exit 1
+            sys.stderr.write(f"circuitviz analyze: error: {' '.join(str(exc).split())}\n")
+            return 1
     emit(data, args.format, _analysis_text)
     return 0
 
@@ -111,6 +115,144 @@ def _version() -> str:
 
 #: Functions that add further subcommands (sample, dataset, train, evaluate).
 _EXTRA: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+# -- dataset (build / stats) -------------------------------------------------------------
+def _cmd_dataset_build(args: argparse.Namespace) -> int:
+    from .dataset import build_dataset
+
+    m = build_dataset(args.out, args.n, args.seed, workers=args.workers,
+                      scheduler=args.scheduler, progress=not args.quiet, force=args.force)
+    b = m["build"]
+    print(f"wrote {m['n']} circuits to {args.out} in {b['seconds']} s "
+          f"({b['circuits_per_s']} circuits/s, {b['executor']})")
+    return 0
+
+
+def _cmd_dataset_stats(args: argparse.Namespace) -> int:
+    from .dataset import dataset_stats, format_stats, load_dataset
+
+    emit(dataset_stats(load_dataset(args.path)), args.format, format_stats)
+    return 0
+
+
+def _add_dataset(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("dataset", help="build or inspect a dataset of verified filter circuits")
+    dsub = p.add_subparsers(dest="dataset_command", required=True, parser_class=_Parser)
+    b = dsub.add_parser("build", help="sample catalogue circuits, keep those measured clean")
+    b.add_argument("--n", type=int, required=True, help="number of circuits (>= 1)")
+    b.add_argument("--seed", type=int, default=0, help="seed (>= 0); same seed, same data")
+    b.add_argument("--out", required=True, help="output directory (new or empty)")
+    b.add_argument("--workers", type=int, default=2, help="local processes (1 = in-process)")
+    b.add_argument("--scheduler", default=None,
+                   help="Dask scheduler address (tcp://host:8786); overrides --workers")
+    b.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.set_defaults(handler=_cmd_dataset_build)
+    s = dsub.add_parser("stats", help="histograms of a built dataset")
+    s.add_argument("path", help="dataset directory")
+    s.add_argument("--format", choices=("json", "text"), default="text")
+    s.set_defaults(handler=_cmd_dataset_stats)
+
+
+_EXTRA.append(_add_dataset)
+
+
+# -- sample / train / evaluate (circuitviz.design, circuitviz.ml) ---------------------------
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from .design import format_candidates, sample
+
+    found = sample(args.type, args.cutoff, n=args.n, seed=args.seed, q=args.q,
+                   device=args.device, order=args.order, rank=args.rank, search=args.search,
+                   model=args.model, steps=args.steps)
+    emit([c.to_json() for c in found], args.format, lambda _: format_candidates(found))
+    return 0
+
+
+def _add_sample(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sample", help="generate filter circuits for a spec with the set decoder")
+    p.add_argument("--type", required=True, help="lowpass, highpass, bandpass or bandstop")
+    p.add_argument("--cutoff", required=True,
+                   help="cutoff (centre for band types), 10 Hz to 1 MHz: 5k, 2.2meg, 1000")
+    p.add_argument("--q", default=None, help="Q = centre / -3 dB bandwidth, 0.5 to 30 (band types)")
+    p.add_argument("--order", type=int, default=None, help="number of poles to ask for")
+    p.add_argument("-n", type=int, default=8, help="number of candidates, 1 to 4096 (default 8)")
+    p.add_argument("--seed", type=int, default=0, help="same seed, same candidates")
+    p.add_argument("--format", choices=("json", "text"), default="text")
+    p.add_argument("--rank", action="store_true",
+                   help="sort by spec error (default: the order drawn)")
+    p.add_argument("--search", type=int, default=None, metavar="K",
+                   help="draw K*n, verify all by exact analysis, keep the n best (sorted)")
+    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
+    p.add_argument("--model", default=None, help="checkpoint (default models/set_decoder.pt)")
+    p.add_argument("--steps", type=int, default=None, help="DDIM steps (default: the model's)")
+    p.set_defaults(handler=_cmd_sample)
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from .ml.train import TrainConfig, train
+
+    cfg = TrainConfig.from_json(args.config, steps=args.steps, device=args.device, out=args.out)
+    if args.no_progress:
+        cfg.progress = False
+    result = train(cfg, resume=args.resume, log=lambda m: print(m, flush=True))
+    print(f"trained {cfg.kind} to step {result['step']} in {result['wall_s'] / 60:.1f} min on "
+          f"{result['device']}; val loss {result['val_loss']:.4f}; wrote {result['out']}")
+    return 0
+
+
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train the set decoder (or the fixed 2/2 baseline)")
+    p.add_argument("--config", required=True, help="JSON training config (models/train_config.json)")
+    p.add_argument("--resume", action="store_true", help="continue from run_dir/state.pt")
+    p.add_argument("--steps", type=int, default=None, help="override the config's steps")
+    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
+    p.add_argument("--out", default=None, help="override the config's checkpoint path")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(handler=_cmd_train)
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .ml.evaluate import format_table, run_evaluation
+
+    types = tuple(t.strip().lower() for t in args.types.split(",") if t.strip())
+    from .analysis import FILTER_TYPES
+
+    bad = [t for t in types if t not in FILTER_TYPES]
+    if bad or not types:
+        raise UsageError(f"unknown filter type {bad[0] if bad else args.types!r} in --types; "
+                         f"accepted: {', '.join(FILTER_TYPES)}")
+    for name, value, lo in (("--cutoffs", args.cutoffs, 1), ("--samples", args.samples, 1),
+                            ("--search", args.search, 0)):
+        if value < lo:
+            raise UsageError(f"{name} must be >= {lo}, got {value}")
+    report = run_evaluation(args.model, args.baseline, types, args.cutoffs, args.samples,
+                            args.seed, args.search or None, args.device, not args.no_spice,
+                            args.out, log=lambda m: print(m, file=sys.stderr, flush=True))
+    emit(report, args.format, format_table)
+    return 0
+
+
+def _add_evaluate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("evaluate", help="DESIGN §5 protocol: set decoder vs fixed 2/2 baseline")
+    p.add_argument("--model", default=None, help="set decoder (default models/set_decoder.pt)")
+    p.add_argument("--baseline", default=None,
+                   help="fixed 2/2 baseline (default models/baseline_fixed22.pt)")
+    p.add_argument("--types", default="lowpass,highpass,bandpass,bandstop",
+                   help="comma-separated filter types")
+    p.add_argument("--cutoffs", type=int, default=9, help="cutoffs log-spaced 10 Hz..1 MHz")
+    p.add_argument("--samples", type=int, default=32, help="candidates per spec")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--search", type=int, default=4,
+                   help="also report search K (draw K*n, keep n best); 0 = off")
+    p.add_argument("--no-spice", action="store_true", help="exact analysis only (no ngspice)")
+    p.add_argument("--device", default=None)
+    p.add_argument("--out", default=None, help="write the JSON report here")
+    p.add_argument("--format", choices=("json", "text"), default="text")
+    p.set_defaults(handler=_cmd_evaluate)
+
+
+_EXTRA.extend([_add_sample, _add_train, _add_evaluate])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

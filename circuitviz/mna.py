@@ -25,7 +25,8 @@ import scipy.linalg
 
 from .circuit import GROUND, INPUT, OUTPUT, Circuit, CircuitError
 
-__all__ = ["Pencil", "build_pencil", "poles_zeros_gain", "CANCEL_TOL"]
+__all__ = ["Pencil", "build_pencil", "poles_zeros_gain", "CANCEL_TOL", "tidy_roots",
+           "cancel_pairs"]
 
 #: Relative distance under which a pole and a zero are taken as one and cancelled.
 CANCEL_TOL = 1e-6
@@ -178,6 +179,38 @@ def _cancel(poles: np.ndarray, zeros: np.ndarray, tol: float) -> tuple[np.ndarra
     return np.array(poles, complex), np.array(kept_zeros, complex)
 
 
+def _equilibrated_cond(A: np.ndarray) -> float:
+    """Condition number of ``A`` after scaling its rows, then columns, to unit max, so that
+    values spanning many decades (a 1e9 ohm / 1e-15 F stage beside a 1e3 ohm / 1e3 F one)
+    are not mistaken for a singular circuit."""
+    rows = np.abs(A).max(axis=1)
+    A = A / np.where(rows > 0, rows, 1.0)[:, None]
+    cols = np.abs(A).max(axis=0)
+    return float(np.linalg.cond(A / np.where(cols > 0, cols, 1.0)[None, :]))
+
+
+def _response_probe(pencil: Pencil, out: int, s0: complex) -> tuple[complex, complex]:
+    """A point ``s`` (scaled units) and ``H(s)`` where the output clearly responds.
+
+    ``H`` near ``w0`` can be tiny in a long ladder's stopband, so when it is, the probe
+    moves over 12 decades to where ``|H|`` is largest; the gain K is read there.  Raises
+    :class:`CircuitError` when ``H`` vanishes everywhere (no path from input to output).
+    """
+    h = pencil.solve(s0)[out]
+    if abs(h) >= 1e-6:
+        return s0, h
+    best = (s0, h)
+    for k in range(-6, 7):
+        s = s0 * 10.0 ** k
+        hk = pencil.solve(s)[out]
+        if abs(hk) > abs(best[1]):
+            best = (s, hk)
+    if abs(best[1]) < 1e-13:
+        raise CircuitError("the output 'out' does not respond to the input 'in': "
+                           "no signal path from 'in' to 'out'")
+    return best
+
+
 def poles_zeros_gain(circuit: Circuit, *, cancel_tol: float = CANCEL_TOL
                      ) -> tuple[np.ndarray, np.ndarray, float]:
     """Poles and finite zeros (rad/s) and gain K of V(out)/V(in) for a validated circuit.
@@ -188,25 +221,24 @@ def poles_zeros_gain(circuit: Circuit, *, cancel_tol: float = CANCEL_TOL
     pencil = build_pencil(circuit)
     probes = (0.37 + 1.13j, 1.9 + 0.61j)
     for s in probes:
-        if np.linalg.cond(pencil.matrix(s)) > 1e13:
+        if _equilibrated_cond(pencil.matrix(s)) > 1e13:
             raise CircuitError("the circuit's equations are singular: some net's voltage or a "
                                "loop current is not determined (check for op-amps without "
                                "feedback, loops of sources, or isolated parts)")
     out = pencil.index[OUTPUT]
-    h_probe = pencil.solve(probes[0])[out]
-    if abs(h_probe) < 1e-13:
-        h_other = pencil.solve(probes[1])[out]
-        if abs(h_other) < 1e-13:
-            raise CircuitError("the output 'out' does not respond to the input 'in': "
-                               "no signal path from 'in' to 'out'")
+    s0, h_probe = _response_probe(pencil, out, probes[0])
     poles = _finite_eigvals(pencil.G, -pencil.C)
     G_out, C_out = pencil.G.copy(), pencil.C.copy()
     G_out[:, out], C_out[:, out] = pencil.b, 0.0
     zeros = _finite_eigvals(G_out, -C_out)
     poles, zeros = _cancel(_tidy(poles), _tidy(zeros), cancel_tol)
     poles, zeros = _tidy(poles), _tidy(zeros)
-    s0 = probes[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        k_scaled = h_probe * np.prod(s0 - poles) / np.prod(s0 - zeros)
+    with np.errstate(divide="ignore", invalid="ignore"):  # in logs: no overflow at high order
+        k_scaled = h_probe * np.exp(np.sum(np.log(s0 - poles)) - np.sum(np.log(s0 - zeros)))
     gain = float(k_scaled.real) * pencil.w0 ** (len(poles) - len(zeros))
     return poles * pencil.w0, zeros * pencil.w0, gain
+
+
+#: Public names for the tidying and cancellation that ngspice's roots reuse (circuitviz.spice).
+tidy_roots = _tidy
+cancel_pairs = _cancel
