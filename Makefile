@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8866
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := ngspice libngspice0 libngspice0-dev chromium
+APT_PACKAGES := ngspice libngspice0 libngspice0-dev chromium libcairo2
 TORCH_CPU := torch==2.13.0
 
 .PHONY: app test bootstrap system-deps train benchmark clean

@@ -32,6 +32,7 @@ __all__ = ["TransferFunction", "Response", "Analysis", "FILTER_TYPES", "measure_
 FILTER_TYPES = ("lowpass", "highpass", "bandpass", "bandstop")
 STOP_DB = 20.0   # stopband must sit this far under the passband
 FLAT_DB = 1.0    # a sampled end is a passband if it moves less than this over a decade
+LEAK_DB = 60.0   # a flat end this far under the peak is a stopband (finite op-amp gain leak)
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,10 @@ def _classify(f: np.ndarray, mag: np.ndarray, low: float, high: float,
         return Response("other")
     stop = 10 ** (-STOP_DB / 20)
     edge = math.sqrt(0.5)  # half power, the usual "-3 dB"
+    # A finite-gain op-amp moves an ideal zero at 0 (or infinity) to ~w0/A, leaving a
+    # flat floor ~A under the peak (Tow-Thomas band-pass): that end is no passband.
+    low_flat = low_flat and low >= peak * 10 ** (-LEAK_DB / 20)
+    high_flat = high_flat and high >= peak * 10 ** (-LEAK_DB / 20)
 
     def crossing(level: float, i: int) -> float | None:
         return _crossing(f, mag, level, i, exact) if 0 <= i < len(mag) - 1 else None
@@ -159,7 +164,7 @@ def _classify(f: np.ndarray, mag: np.ndarray, low: float, high: float,
         if fc is not None:
             return Response("highpass", fc, passband_gain=high, edges_hz=(fc,))
     if not low_flat and not high_flat and low <= peak * stop and high <= peak * stop:
-        peak = _polish_peak(f, mag, exact) if exact is not None else peak
+        peak = _polish_peak(f, mag, exact) if exact is not None else _parabolic_peak(f, mag)
         above = np.flatnonzero(mag >= peak * edge)
         lo, hi = crossing(peak * edge, int(above[0]) - 1), crossing(peak * edge, int(above[-1]))
         if lo is not None and hi is not None:
@@ -172,6 +177,19 @@ def _classify(f: np.ndarray, mag: np.ndarray, low: float, high: float,
         if lo is not None and hi is not None:
             return _band("bandstop", lo, hi, ref)
     return Response("other", passband_gain=peak)
+
+
+def _parabolic_peak(f: np.ndarray, mag: np.ndarray) -> float:
+    """The peak of a sampled resonance: the vertex of a parabola in (log f, 1/|H|^2)
+    through the largest sample and its neighbours (exact to third order for a
+    second-order section).  The largest sample sits up to half a step under the true
+    peak, which at 100 points a decade skews the -3 dB level, and so Q, by ~1 % at Q = 10."""
+    k = int(np.argmax(mag))
+    if k == 0 or k == len(mag) - 1:
+        return float(mag[k])
+    a, b, c = np.polyfit(np.log(f[k - 1:k + 2]), mag[k - 1:k + 2] ** -2.0, 2)
+    bottom = c - b * b / (4 * a) if a > 0 else 0.0
+    return max(float(mag[k]), 1 / math.sqrt(bottom)) if bottom > 0 else float(mag[k])
 
 
 def _polish_peak(f: np.ndarray, mag: np.ndarray, exact: Callable[[float], float]) -> float:
@@ -199,7 +217,11 @@ def measure_response(tf: TransferFunction, points_per_decade: int = 200) -> Resp
     f_lo, f_hi = analysis_band(tf)
     n = max(int(math.log10(f_hi / f_lo) * points_per_decade), 50)
     f = np.logspace(math.log10(f_lo), math.log10(f_hi), n)
-    mag = np.abs(tf.freqresp(f))
+    # also sample at each root's natural frequency: a high-Q notch (Q >= 10) is narrower
+    # than the grid step, and its j-axis zero is the dip the bandstop rule looks for
+    marks = np.abs(np.concatenate([tf.poles, tf.zeros])) / (2 * np.pi)
+    f = np.union1d(f, marks[(marks > f_lo) & (marks < f_hi)])
+    mag = np.maximum(np.abs(tf.freqresp(f)), 1e-300)
     exact = lambda x: float(abs(tf.freqresp(np.array([x]))[0])) or 1e-300  # noqa: E731
     low, high = tf.dc_gain, tf.hf_gain
     return _classify(f, mag, low, high, 0 < low < math.inf, 0 < high < math.inf, exact)

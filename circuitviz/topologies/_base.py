@@ -1,0 +1,200 @@
+"""The topology model: a named circuit graph with component slots and a design rule.
+
+Every design is written once as a *prototype*: slot values (ohms, henries, farads)
+for a cutoff (or centre) of 1 rad/s at an impedance level of 1 ohm.  Any real
+instance is that prototype frequency-scaled to ``w = 2 pi f`` and impedance-scaled
+by ``z``::
+
+    R = r * z        L = l * z / w        C = c / (z * w)
+
+so the transfer function's shape (type, Q, pole pattern) is fixed by the prototype
+and its cutoff lands exactly where asked.  ``sample`` draws the free design choices
+(spread) in the prototype and then ``z`` uniformly in log over the interval that keeps
+every part inside :data:`PRACTICAL`; ``nominal`` takes the nominal spread and the
+middle of that interval.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Callable, Mapping
+
+import numpy as np
+
+from ..circuit import OPAMP_GAIN, Circuit, Element
+
+__all__ = ["Slot", "Topology", "PRACTICAL", "CUTOFF_RANGE", "Part", "Prototype",
+           "in_practical_range", "lp2_edge_ratio"]
+
+#: Practical part values (inclusive): kind -> (lowest, highest).
+PRACTICAL: dict[str, tuple[float, float]] = {"R": (10.0, 10e6), "C": (1e-12, 100e-6),
+                                             "L": (1e-9, 1.0)}
+#: Cutoffs (Hz) the catalogue is designed to cover.
+CUTOFF_RANGE = (10.0, 1e6)
+#: Exponents (of z, of w) with which each kind's prototype value scales.
+_SCALING = {"R": (1, 0), "L": (1, -1), "C": (-1, -1)}
+#: Keep a hair inside the practical limits so rounding never steps outside them.
+_MARGIN = 1e-9
+#: Attempts at a random spread before falling back to the nominal one.
+_SPREAD_TRIES = 8
+
+#: (kind, name, nets): one element of a topology's netlist; op-amps included.
+Part = tuple[str, str, tuple[str, ...]]
+#: prototype(q, rng) -> slot values at 1 rad/s, 1 ohm; ``rng`` None means nominal spread.
+Prototype = Callable[[float | None, np.random.Generator | None], dict[str, float]]
+
+
+def in_practical_range(kind: str, value: float) -> bool:
+    """Whether an R, L or C value lies in :data:`PRACTICAL` (other kinds always do)."""
+    if kind not in PRACTICAL:
+        return True
+    lo, hi = PRACTICAL[kind]
+    return lo <= value <= hi
+
+
+def lp2_edge_ratio(q: float) -> float:
+    """-3 dB frequency over w0 of a 2nd-order low-pass with pole quality ``q``
+    (its inverse for the high-pass); 1 at q = 1/sqrt(2)."""
+    a = 1.0 - 1.0 / (2.0 * q * q)
+    return math.sqrt(a + math.sqrt(a * a + 1.0))
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A value-carrying component of a topology: ``name`` is the element's name."""
+
+    name: str
+    kind: str  # "R", "L" or "C"
+
+
+@dataclass(frozen=True)
+class Topology:
+    """A named filter circuit with component slots and a rule to size them.
+
+    ``order`` and ``n_zeros`` are the pole and finite-zero counts of a typical
+    instance (checked against exact analysis by the tests); ``q_range`` is the Q a
+    band type realises (centre / bandwidth) or, for a low-/high-pass with a
+    resonant section, the pole Q; None where Q is fixed by the topology.
+    """
+
+    name: str
+    family: str
+    order: int
+    n_zeros: int
+    slots: tuple[Slot, ...]
+    active: bool
+    q_range: tuple[float, float] | None
+    description: str
+    parts: tuple[Part, ...] = field(repr=False, default=())
+    prototype: Prototype | None = field(repr=False, default=None, compare=False)
+    default_q: float | None = None
+
+    # -- building -----------------------------------------------------------------
+    def build(self, values: Mapping[str, float]) -> Circuit:
+        """The circuit with ``values`` (by slot name) in its slots; op-amps are fixed."""
+        names = {s.name for s in self.slots}
+        missing, unknown = names - set(values), set(values) - names
+        if missing or unknown:
+            raise ValueError(f"topology {self.name!r} takes values for slots "
+                             f"{sorted(names)}; missing {sorted(missing)}, unknown "
+                             f"{sorted(unknown)}")
+        elements = tuple(Element(kind, name, nets,
+                                 OPAMP_GAIN if kind == "OPAMP" else float(values[name]))
+                         for kind, name, nets in self.parts)
+        return Circuit(elements, title=f"{self.name} ({self.family})", topology=self.name)
+
+    # -- design ---------------------------------------------------------------------
+    def resolve_q(self, q: float | None, rng: np.random.Generator | None) -> float | None:
+        """The Q to design for: ``q`` checked against ``q_range``, else drawn log-uniformly
+        (``rng``) or the default; None for topologies whose Q is fixed."""
+        if self.q_range is None:
+            return None
+        lo, hi = self.q_range
+        if q is None:
+            if rng is None:
+                return self.default_q if self.default_q is not None else math.sqrt(lo * hi)
+            return float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
+        if not (isinstance(q, (int, float)) and lo <= q <= hi):
+            raise ValueError(f"topology {self.name!r} realises Q from {lo:g} to {hi:g}, "
+                             f"not {q!r}")
+        return float(q)
+
+    def prototype_values(self, q: float | None, rng: np.random.Generator | None = None
+                         ) -> dict[str, float]:
+        """Slot values for a cutoff of 1 rad/s at 1 ohm (see the module docstring)."""
+        assert self.prototype is not None, f"{self.name} has no design rule"
+        return self.prototype(q, rng)
+
+    def scale(self, proto: Mapping[str, float], cutoff_hz: float, z: float) -> dict[str, float]:
+        """Frequency-scale ``proto`` to ``cutoff_hz`` and impedance-scale it by ``z``."""
+        w = 2.0 * math.pi * cutoff_hz
+        kinds = {s.name: s.kind for s in self.slots}
+        out = {}
+        for name, value in proto.items():
+            a, b = _SCALING[kinds[name]]
+            out[name] = float(value * z ** a * w ** b)
+        return out
+
+    def z_interval(self, proto: Mapping[str, float], cutoff_hz: float
+                   ) -> tuple[float, float] | None:
+        """Log impedance levels (natural log) keeping every part practical, or None."""
+        w = 2.0 * math.pi * cutoff_hz
+        lo, hi = -math.inf, math.inf
+        for slot in self.slots:
+            a, b = _SCALING[slot.kind]
+            vmin, vmax = PRACTICAL[slot.kind]
+            base = math.log(proto[slot.name]) + b * math.log(w)
+            bounds = sorted(((math.log(vmin * (1 + _MARGIN)) - base) / a,
+                             (math.log(vmax * (1 - _MARGIN)) - base) / a))
+            lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
+        return (lo, hi) if lo <= hi else None
+
+    def sample(self, rng: np.random.Generator, cutoff_hz: float, q: float | None = None
+               ) -> dict[str, float]:
+        """Random practical slot values for a filter of this type at ``cutoff_hz``.
+
+        Draws the design's free ratios and Q (unless ``q`` is given), then a log-uniform
+        impedance level among those keeping all parts practical.  Raises ValueError when
+        no practical design exists (cutoff outside :attr:`cutoff_range`, or ``q`` too
+        demanding at this cutoff).
+        """
+        _check_cutoff(self, cutoff_hz)
+        for attempt in range(_SPREAD_TRIES + 1):
+            spread_rng = rng if attempt < _SPREAD_TRIES else None
+            q_used = self.resolve_q(q, rng if attempt < _SPREAD_TRIES or q is not None else None)
+            proto = self.prototype_values(q_used, spread_rng)
+            interval = self.z_interval(proto, cutoff_hz)
+            if interval is not None:
+                return self.scale(proto, cutoff_hz, math.exp(rng.uniform(*interval)))
+        raise ValueError(f"topology {self.name!r} has no practical design at "
+                         f"{cutoff_hz:g} Hz" + (f" with Q {q:g}" if q is not None else "")
+                         + f"; its practical cutoffs run {self.cutoff_range[0]:.3g} to "
+                         f"{self.cutoff_range[1]:.3g} Hz")
+
+    def nominal(self, cutoff_hz: float = 1e3, q: float | None = None) -> dict[str, float]:
+        """The deterministic design: nominal spread, impedance level mid-way in log."""
+        _check_cutoff(self, cutoff_hz)
+        proto = self.prototype_values(self.resolve_q(q, None), None)
+        interval = self.z_interval(proto, cutoff_hz)
+        if interval is None:
+            raise ValueError(f"topology {self.name!r} has no practical design at "
+                             f"{cutoff_hz:g} Hz; its practical cutoffs run "
+                             f"{self.cutoff_range[0]:.3g} to {self.cutoff_range[1]:.3g} Hz")
+        return self.scale(proto, cutoff_hz, math.exp(0.5 * (interval[0] + interval[1])))
+
+    @cached_property
+    def cutoff_range(self) -> tuple[float, float]:
+        """Cutoffs (Hz) within :data:`CUTOFF_RANGE` where the nominal design is practical."""
+        proto = self.prototype_values(self.resolve_q(None, None), None)
+        grid = np.logspace(math.log10(CUTOFF_RANGE[0]), math.log10(CUTOFF_RANGE[1]), 601)
+        ok = [f for f in grid if self.z_interval(proto, float(f)) is not None]
+        if not ok:
+            raise ValueError(f"topology {self.name!r} has no practical design in "
+                             f"{CUTOFF_RANGE[0]:g}..{CUTOFF_RANGE[1]:g} Hz")
+        return float(ok[0]), float(ok[-1])
+
+
+def _check_cutoff(topology: Topology, cutoff_hz: float) -> None:
+    if not (isinstance(cutoff_hz, (int, float)) and math.isfinite(cutoff_hz) and cutoff_hz > 0):
+        raise ValueError(f"cutoff must be a positive frequency in Hz, not {cutoff_hz!r}")

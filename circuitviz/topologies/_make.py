@@ -1,0 +1,36 @@
+"""Small helpers shared by the topology modules."""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+from ._base import Part, Prototype, Slot, Topology
+
+__all__ = ["make", "uniform_log", "butterworth_qs"]
+
+
+def make(name: str, family: str, order: int, n_zeros: int, parts: Sequence[Part],
+         prototype: Prototype, description: str, *, q_range: tuple[float, float] | None = None,
+         default_q: float | None = None) -> Topology:
+    """A :class:`Topology` whose slots are the R, L and C parts of ``parts``, in order."""
+    parts = tuple((kind, pname, tuple(nets)) for kind, pname, nets in parts)
+    slots = tuple(Slot(pname, kind) for kind, pname, _ in parts if kind in "RLC")
+    active = any(kind == "OPAMP" for kind, _, _ in parts)
+    return Topology(name, family, order, n_zeros, slots, active, q_range, description,
+                    parts, prototype, default_q)
+
+
+def uniform_log(rng: np.random.Generator, lo: float, hi: float) -> float:
+    """A log-uniform draw from [lo, hi]."""
+    return float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
+
+
+def butterworth_qs(order: int) -> list[float]:
+    """Pole Qs of the complex pairs of a Butterworth filter of ``order`` (w0 = 1 each)."""
+    if order % 2:
+        angles = [k * math.pi / order for k in range(1, (order - 1) // 2 + 1)]
+    else:
+        angles = [(2 * k - 1) * math.pi / (2 * order) for k in range(1, order // 2 + 1)]
+    return [1.0 / (2.0 * math.cos(a)) for a in angles]

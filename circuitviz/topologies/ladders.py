@@ -1,0 +1,210 @@
+"""Doubly terminated LC ladders: Butterworth, Chebyshev and Bessel prototypes, their
+high-pass, band-pass and band-stop transforms, and elliptic-style low-pass ladders
+whose series arms are parallel tanks (transmission zeros on the j axis).
+
+Ladders start with a shunt element after the source resistor ``RS`` and end in the
+load ``RL`` (equal terminations, so the passband gain is 1/2).  Element ``k`` of the
+low-pass prototype (``g_k``) is a shunt C for odd ``k``, a series L for even ``k``.
+"""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+
+from ._base import Topology
+from ._make import make, uniform_log
+
+__all__ = ["TOPOLOGIES", "butterworth_g", "chebyshev_g", "BESSEL_G"]
+
+#: Bessel (maximally flat delay, unit delay) prototype values, equal terminations.
+BESSEL_G: dict[int, tuple[float, ...]] = {
+    2: (0.5755, 2.1478),
+    3: (0.3374, 0.9705, 2.2034),
+    4: (0.2334, 0.6725, 1.0815, 2.2404),
+    5: (0.1743, 0.5072, 0.8040, 1.1110, 2.2582),
+}
+
+
+def butterworth_g(n: int) -> list[float]:
+    """Butterworth prototype values (-3 dB at 1 rad/s)."""
+    return [2.0 * math.sin((2 * k - 1) * math.pi / (2 * n)) for k in range(1, n + 1)]
+
+
+def chebyshev_g(n: int, ripple_db: float) -> list[float]:
+    """Chebyshev prototype values (ripple band edge at 1 rad/s); odd ``n`` only, so that
+    both terminations are equal."""
+    if n % 2 == 0:
+        raise ValueError("an equally terminated Chebyshev ladder needs an odd order")
+    beta = math.log(1.0 / math.tanh(ripple_db / 17.37))
+    gamma = math.sinh(beta / (2 * n))
+    a = [math.sin((2 * k - 1) * math.pi / (2 * n)) for k in range(1, n + 1)]
+    b = [gamma ** 2 + math.sin(k * math.pi / n) ** 2 for k in range(1, n + 1)]
+    g = [2.0 * a[0] / gamma]
+    for k in range(1, n):
+        g.append(4.0 * a[k - 1] * a[k] / (b[k - 1] * g[k - 1]))
+    return g
+
+
+def chebyshev_edge(n: int, ripple_db: float) -> float:
+    """-3 dB frequency of a Chebyshev prototype relative to its ripple band edge."""
+    eps = math.sqrt(10 ** (ripple_db / 10) - 1.0)
+    return math.cosh(math.acosh(1.0 / eps) / n)
+
+
+# -- netlists -------------------------------------------------------------------------
+def _ladder_parts(n: int, highpass: bool = False, tanks: bool = False) -> list:
+    """RS, shunt arms at odd ``k``, series arms (bridged by the other kind when ``tanks``)
+    at even ``k``, then RL; the last node is ``out``."""
+    shunt, series = ("L", "C") if highpass else ("C", "L")
+    parts = [("R", "RS", ("in", "n1"))]
+    node = "n1"
+    for k in range(1, n + 1):
+        if k % 2:
+            parts.append((shunt, f"{shunt}{k}", (node, "0")))
+        else:
+            nxt = f"n{k + 1}"
+            parts.append((series, f"{series}{k}", (node, nxt)))
+            if tanks:
+                parts.append((shunt, f"{shunt}{k}", (node, nxt)))
+            node = nxt
+    parts = [(kind, name, tuple("out" if x == node else x for x in nets))
+             for kind, name, nets in parts]
+    return parts + [("R", "RL", ("out", "0"))]
+
+
+def _lowpass_values(g: list[float], scale: float = 1.0) -> dict[str, float]:
+    """Prototype values with every L and C multiplied by ``scale`` (moves the cutoff)."""
+    values = {"RS": 1.0, "RL": 1.0}
+    for k, gk in enumerate(g, start=1):
+        values[f"{'C' if k % 2 else 'L'}{k}"] = gk * scale
+    return values
+
+
+def _highpass_values(g: list[float], scale: float = 1.0) -> dict[str, float]:
+    """LP -> HP: shunt C g -> shunt L 1/g, series L g -> series C 1/g (at 1 rad/s)."""
+    values = {"RS": 1.0, "RL": 1.0}
+    for k, gk in enumerate(g, start=1):
+        values[f"{'L' if k % 2 else 'C'}{k}"] = 1.0 / (gk * scale)
+    return values
+
+
+# -- prototypes -----------------------------------------------------------------------
+def _butter(n: int, highpass: bool):
+    def proto(q: float | None, rng: np.random.Generator | None) -> dict[str, float]:
+        return (_highpass_values if highpass else _lowpass_values)(butterworth_g(n))
+    return proto
+
+
+def _ripple(rng: np.random.Generator | None) -> float:
+    return 0.5 if rng is None else uniform_log(rng, 0.05, 1.0)
+
+
+def _cheby(n: int, highpass: bool):
+    def proto(q: float | None, rng: np.random.Generator | None) -> dict[str, float]:
+        ripple = _ripple(rng)
+        edge = chebyshev_edge(n, ripple)
+        return (_highpass_values if highpass else _lowpass_values)(chebyshev_g(n, ripple), edge)
+    return proto
+
+
+@lru_cache(maxsize=None)
+def _bessel_edge(n: int) -> float:
+    """-3 dB frequency (rad/s) of the unit-delay Bessel ladder, measured exactly once."""
+    return _measured_edge("lowpass", n, _lowpass_values(list(BESSEL_G[n])))
+
+
+def _measured_edge(family: str, n: int, values: dict[str, float], tanks: bool = False) -> float:
+    from ..analysis import analyze
+
+    topo = make("_probe", family, n, 0, _ladder_parts(n, family == "highpass", tanks),
+                lambda q, rng: values, "probe")
+    analysis = analyze(topo.build(values))
+    if analysis.type != family:
+        raise ValueError(f"ladder prototype measured as {analysis.type}, not {family}")
+    return 2.0 * math.pi * analysis.cutoff_hz
+
+
+def _bessel(n: int):
+    def proto(q: float | None, rng: np.random.Generator | None) -> dict[str, float]:
+        return _lowpass_values(list(BESSEL_G[n]), _bessel_edge(n))
+    return proto
+
+
+def _elliptic(n: int):
+    """Chebyshev low-pass ladder with each series L bridged by a C: zeros at
+    w_z = 1/sqrt(L C), the first 1.8-3x above the cutoff and later ones further out;
+    the finished prototype is re-centred on its measured cutoff.
+
+    (No high-pass twin: there each series C bridged by an L closes a loop of inductors
+    through the shunt arms, which SPICE's DC operating point cannot solve.)
+    """
+    def proto(q: float | None, rng: np.random.Generator | None) -> dict[str, float]:
+        ripple = 0.2 if rng is None else uniform_log(rng, 0.05, 0.5)
+        first = 2.2 if rng is None else rng.uniform(1.8, 3.0)
+        values = _lowpass_values(chebyshev_g(n, ripple), chebyshev_edge(n, ripple))
+        for j, k in enumerate(range(2, n + 1, 2)):
+            wz = first * (1.6 if rng is None else rng.uniform(1.3, 2.0)) ** j
+            values[f"C{k}"] = 1.0 / (wz * wz * values[f"L{k}"])
+        edge = _measured_edge("lowpass", n, values, tanks=True)
+        return {key: (v if key[0] == "R" else v * edge) for key, v in values.items()}
+    return proto
+
+
+def _bp_bs(bandstop: bool):
+    """2nd-order Butterworth ladder moved to a band-pass or band-stop at 1 rad/s with
+    fractional bandwidth 1/Q (exact transform: centre 1, -3 dB bandwidth 1/Q)."""
+    def proto(q: float, rng: np.random.Generator | None) -> dict[str, float]:
+        g1, g2 = butterworth_g(2)
+        d = 1.0 / q
+        if bandstop:  # shunt C -> series LC trap; series L -> parallel LC tank
+            return {"RS": 1.0, "RL": 1.0, "L1": 1.0 / (g1 * d), "C1": g1 * d,
+                    "L2": g2 * d, "C2": 1.0 / (g2 * d)}
+        return {"RS": 1.0, "RL": 1.0, "C1": g1 / d, "L1": d / g1, "L2": g2 / d, "C2": d / g2}
+    return proto
+
+
+_BP4 = [("R", "RS", ("in", "n1")), ("C", "C1", ("n1", "0")), ("L", "L1", ("n1", "0")),
+        ("L", "L2", ("n1", "m2")), ("C", "C2", ("m2", "out")), ("R", "RL", ("out", "0"))]
+_BS4 = [("R", "RS", ("in", "n1")), ("L", "L1", ("n1", "m1")), ("C", "C1", ("m1", "0")),
+        ("L", "L2", ("n1", "out")), ("C", "C2", ("n1", "out")), ("R", "RL", ("out", "0"))]
+
+
+def _ladder(name: str, family: str, n: int, proto, description: str, *, tanks: bool = False,
+            zeros: int | None = None) -> Topology:
+    highpass = family == "highpass"
+    n_zeros = zeros if zeros is not None else (n if highpass else 0)
+    return make(name, family, n, n_zeros, _ladder_parts(n, highpass, tanks), proto, description)
+
+
+TOPOLOGIES: list[Topology] = [
+    _ladder("lc_ladder_butter_lp3", "lowpass", 3, _butter(3, False),
+            "doubly terminated LC ladder, 3rd-order Butterworth low-pass"),
+    _ladder("lc_ladder_butter_lp5", "lowpass", 5, _butter(5, False),
+            "doubly terminated LC ladder, 5th-order Butterworth low-pass"),
+    _ladder("lc_ladder_cheby_lp3", "lowpass", 3, _cheby(3, False),
+            "doubly terminated LC ladder, 3rd-order Chebyshev low-pass (0.05-1 dB ripple)"),
+    _ladder("lc_ladder_cheby_lp5", "lowpass", 5, _cheby(5, False),
+            "doubly terminated LC ladder, 5th-order Chebyshev low-pass (0.05-1 dB ripple)"),
+    _ladder("lc_ladder_bessel_lp3", "lowpass", 3, _bessel(3),
+            "doubly terminated LC ladder, 3rd-order Bessel (flat delay) low-pass"),
+    _ladder("lc_ladder_bessel_lp4", "lowpass", 4, _bessel(4),
+            "doubly terminated LC ladder, 4th-order Bessel (flat delay) low-pass"),
+    _ladder("lc_ladder_butter_hp3", "highpass", 3, _butter(3, True),
+            "doubly terminated LC ladder, 3rd-order Butterworth high-pass"),
+    _ladder("lc_ladder_cheby_hp5", "highpass", 5, _cheby(5, True),
+            "doubly terminated LC ladder, 5th-order Chebyshev high-pass (0.05-1 dB ripple)"),
+    make("lc_ladder_butter_bp4", "bandpass", 4, 2, _BP4, _bp_bs(False),
+         "2nd-order Butterworth LC ladder transformed to a 4th-order band-pass",
+         q_range=(0.5, 30.0), default_q=2.0),
+    make("lc_ladder_butter_bs4", "bandstop", 4, 4, _BS4, _bp_bs(True),
+         "2nd-order Butterworth LC ladder transformed to a 4th-order band-stop "
+         "(double j-axis zeros)", q_range=(0.5, 30.0), default_q=2.0),
+    _ladder("elliptic_lp3", "lowpass", 3, _elliptic(3),
+            "elliptic-style ladder: Chebyshev 3rd order with a tank in the series arm "
+            "(one j-axis zero pair)", tanks=True, zeros=2),
+    _ladder("elliptic_lp5", "lowpass", 5, _elliptic(5),
+            "elliptic-style ladder: Chebyshev 5th order with tanks in both series arms "
+            "(two j-axis zero pairs)", tanks=True, zeros=4),
+]

@@ -1,0 +1,70 @@
+"""E-series tables, log-space snapping, and the measured cutoff shift of snapped circuits."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from circuitviz.analysis import analyze
+from circuitviz.eseries import E12, E24, E96, snap, snap_values
+from circuitviz.netlist import parse_netlist
+
+
+def test_tables_are_the_standard_geometric_series():
+    assert (len(E12), len(E24), len(E96)) == (12, 24, 96)
+    for table, n in ((E12, 12), (E24, 24), (E96, 96)):
+        assert list(table) == sorted(table) and table[0] == 1.0
+        for k, v in enumerate(table):      # within the rounding the IEC tables allow
+            assert abs(math.log10(v) - k / n) < 0.02, (n, v)
+    assert set(E12) <= set(E24)
+
+
+@pytest.mark.parametrize("value, series, want", [
+    (1000, "E12", 1000), (1.1e3, "E12", 1.2e3), (4.6e-9, "E24", 4.7e-9), (9.8e3, "E12", 10e3),
+    (9.5, "E24", 9.1), (2.5e-6, "E24", 2.4e-6), (1.234e5, "e96", 1.24e5), (9.85, "E96", 9.76), (9.9, "E96", 10.0),
+])
+def test_snap_nearest_by_ratio(value, series, want):
+    assert snap(value, series) == pytest.approx(want, rel=1e-12)
+
+
+def test_snap_is_log_nearest_not_linear_nearest():
+    # The arithmetic midpoint of 1.2 and 1.5 is 1.35, the geometric one sqrt(1.8) = 1.3416:
+    # 1.345 is linearly nearer 1.2 but by ratio nearer 1.5.
+    assert snap(1.345, "E12") == 1.5
+    assert snap(1.340, "E12") == 1.2
+
+
+def test_bad_series_and_values_are_refused():
+    with pytest.raises(ValueError, match="E12, E24, E96"):
+        snap(1.0, "E6")
+    with pytest.raises(ValueError, match="positive"):
+        snap(float("nan"))
+    with pytest.raises(ValueError, match="positive"):
+        snap(-1.0)
+
+
+def test_snap_values_measures_the_cutoff_shift_of_the_snapped_circuit():
+    circuit = parse_netlist("R1 in out 1.234k\nC1 out 0 98n")
+    table = snap_values(circuit, "E12")
+    rows = {r.name: r for r in table.rows}
+    assert rows["R1"].snapped == pytest.approx(1.2e3) and rows["C1"].snapped == pytest.approx(100e-9)
+    assert rows["R1"].error_pct == pytest.approx(100 * (1200 / 1234 - 1))
+    fc = lambda r, c: 1 / (2 * math.pi * r * c)  # noqa: E731
+    assert table.cutoff_before_hz == pytest.approx(fc(1234, 98e-9), rel=1e-6)
+    assert table.cutoff_after_hz == pytest.approx(fc(1200, 100e-9), rel=1e-6)
+    assert table.shift_pct == pytest.approx(100 * (fc(1200, 100e-9) / fc(1234, 98e-9) - 1), rel=1e-5)
+    assert analyze(table.circuit).cutoff_hz == pytest.approx(table.cutoff_after_hz)
+    csv = table.to_csv()
+    assert csv.splitlines()[0] == "name,kind,original,snapped,error_pct,series"
+    assert "R1,R,1234.0,1200.0" in csv
+    html = table.to_html()
+    assert "<table" in html and "1.2 kΩ" in html and "%" in table.summary()
+
+
+def test_opamps_are_not_snapped():
+    circuit = parse_netlist("R1 in a 10.3k\nR2 a b 9.7k\nC1 a out 21n\nC2 b 0 5.1n\n"
+                            "EU1 out 0 b out 1meg")
+    table = snap_values(circuit, "E96")
+    assert {r.name for r in table.rows} == {"R1", "R2", "C1", "C2"}
+    assert table.type_before == table.type_after == "lowpass"
+    assert abs(table.shift_pct) < 3
