@@ -166,7 +166,8 @@ def _classify(f: np.ndarray, mag: np.ndarray, low: float, high: float,
     if not low_flat and not high_flat and low <= peak * stop and high <= peak * stop:
         peak = _polish_peak(f, mag, exact) if exact is not None else _parabolic_peak(f, mag)
         above = np.flatnonzero(mag >= peak * edge)
-        lo, hi = crossing(peak * edge, int(above[0]) - 1), crossing(peak * edge, int(above[-1]))
+        lo = crossing(peak * edge, int(above[0]) - 1) if above.size else None
+        hi = crossing(peak * edge, int(above[-1])) if above.size else None
         if lo is not None and hi is not None:
             return _band("bandpass", lo, hi, peak)
     ref = max(low, high)
@@ -187,9 +188,14 @@ def _parabolic_peak(f: np.ndarray, mag: np.ndarray) -> float:
     k = int(np.argmax(mag))
     if k == 0 or k == len(mag) - 1:
         return float(mag[k])
-    a, b, c = np.polyfit(np.log(f[k - 1:k + 2]), mag[k - 1:k + 2] ** -2.0, 2)
-    bottom = c - b * b / (4 * a) if a > 0 else 0.0
-    return max(float(mag[k]), 1 / math.sqrt(bottom)) if bottom > 0 else float(mag[k])
+    x = np.log(f[k - 1:k + 2])
+    a, b, c = np.polyfit(x, mag[k - 1:k + 2] ** -2.0, 2)
+    if a <= 0 or not x[0] <= -b / (2 * a) <= x[2]:
+        return float(mag[k])  # flat or skewed top: no resonance vertex between the samples
+    bottom = c - b * b / (4 * a)
+    # a vertex between two neighbours can only lift the peak a little; more is a bad fit
+    return float(min(max(mag[k], 1 / math.sqrt(bottom)), 1.1 * mag[k])) if bottom > 0 \
+        else float(mag[k])
 
 
 def _polish_peak(f: np.ndarray, mag: np.ndarray, exact: Callable[[float], float]) -> float:
