@@ -22,6 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
+from scipy.linalg.lapack import dggev as _DGGEV
+from scipy.linalg.lapack import zgecon as _ZGECON
+from scipy.linalg.lapack import zgetrf as _ZGETRF
 
 from .circuit import GROUND, INPUT, OUTPUT, Circuit, CircuitError
 
@@ -32,6 +35,8 @@ __all__ = ["Pencil", "build_pencil", "poles_zeros_gain", "CANCEL_TOL", "tidy_roo
 CANCEL_TOL = 1e-6
 #: Homogeneous eigenvalues with |beta| below this (of a unit-norm pair) are infinite.
 _INFINITE_BETA = 1e-10
+#: Roots (scaled units) above this must be confirmed by a second computation.
+_LARGE = 1e4
 #: Relative size under which an imaginary or real part is rounding noise.
 _SNAP = 1e-9
 
@@ -125,26 +130,63 @@ def build_pencil(circuit: Circuit) -> Pencil:
 
 
 def _finite_eigvals(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """Finite generalised eigenvalues of ``A x = lambda B x`` (scaled units)."""
+    """Finite generalised eigenvalues of ``A x = lambda B x`` (scaled units).
+
+    Jordan blocks at infinity (a series L-C-L chain into a resistor makes them) can be
+    split by rounding into a spurious pair near ``1/sqrt(eps)`` whose ``|beta|`` (~1e-8)
+    no fixed threshold separates from genuine large roots.  Such artefacts depend on the
+    rounding, so every root above :data:`_LARGE` is kept only if the same pencil with
+    rows and columns rescaled (same eigenvalues, other rounding) has it too.
+    """
     if A.shape[0] == 0:
         return np.zeros(0, complex)
-    ab = scipy.linalg.eigvals(A, B, homogeneous_eigvals=True)
-    alpha, beta = ab[0], ab[1]
+    roots = _eigvals_above_beta(A, B)
+    large = np.flatnonzero(np.abs(roots) > _LARGE)
+    if large.size:
+        left, right = _reround_factors(A.shape[0])  # same pencil, scaled rows and columns
+        check = _eigvals_above_beta(left[:, None] * A * right, left[:, None] * B * right)
+        spurious = [k for k in large
+                    if not np.any(np.abs(check - roots[k]) <= 1e-4 * abs(roots[k]))]
+        roots = np.delete(roots, spurious)
+    return roots
+
+
+def _reround_factors(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed row and column factors in [0.7, 1.4] that are not powers of two, so a pencil
+    scaled by them has the same eigenvalues but other rounding (seeded: reproducible)."""
+    rng = np.random.default_rng(n)
+    return rng.uniform(0.7, 1.4, n), rng.uniform(0.7, 1.4, n)
+
+
+def _eigvals_above_beta(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Eigenvalues whose ``|beta|`` clears :data:`_INFINITE_BETA`; LAPACK ``dggev`` called
+    directly, as scipy's checks around it cost more than the QZ itself on these sizes."""
+    alphar, alphai, beta, _, _, _, info = _DGGEV(A, B, compute_vl=0, compute_vr=0)
+    if info == 0:
+        alpha = alphar + 1j * alphai
+    else:  # let scipy raise its own clear error
+        alpha, beta = scipy.linalg.eigvals(A, B, homogeneous_eigvals=True)
     norm = np.hypot(np.abs(alpha), np.abs(beta))
     finite = np.abs(beta) > _INFINITE_BETA * norm
     return alpha[finite] / beta[finite]
 
 
-def _tidy(roots: np.ndarray) -> np.ndarray:
+def _tidy(roots: np.ndarray, scale: float | None = None) -> np.ndarray:
     """Snap rounding noise while keeping the count: roots near the origin to 0, tiny real
     or imaginary parts to 0, conjugates paired exactly (an unpaired complex root, which
-    only rounding can make, becomes real).  Sorted by magnitude, then real, then imag."""
+    only rounding can make, becomes real).  Sorted by magnitude, then real, then imag.
+
+    "Near the origin" is within 1e-12 of ``scale``: by default the largest root (at
+    least 1); the exact analysis passes 1 (its unit, w0), because its root sets can
+    legitimately span more than 12 decades (a finite-gain op-amp puts poles near A w0
+    beside roots near w0 / A) and the two sets must be snapped alike to cancel alike.
+    """
     roots = np.asarray(roots, complex).reshape(-1)
     if roots.size == 0:
         return roots
     mag = np.abs(roots)
     re, im = roots.real.copy(), roots.imag.copy()
-    origin = mag <= 1e-12 * max(float(mag.max()), 1.0)
+    origin = mag <= 1e-12 * (max(float(mag.max()), 1.0) if scale is None else scale)
     re[origin], im[origin] = 0.0, 0.0
     re[np.abs(re) <= _SNAP * mag] = 0.0
     im[np.abs(im) <= 1e-7 * mag] = 0.0
@@ -186,7 +228,12 @@ def _equilibrated_cond(A: np.ndarray) -> float:
     rows = np.abs(A).max(axis=1)
     A = A / np.where(rows > 0, rows, 1.0)[:, None]
     cols = np.abs(A).max(axis=0)
-    return float(np.linalg.cond(A / np.where(cols > 0, cols, 1.0)[None, :]))
+    A = A / np.where(cols > 0, cols, 1.0)[None, :]
+    lu, _, info = _ZGETRF(A)  # LAPACK's 1-norm estimate: an SVD costs more than the rest
+    if info > 0:
+        return math.inf
+    rcond, _ = _ZGECON(lu, float(np.abs(A).sum(axis=0).max()))
+    return 1.0 / rcond if rcond > 0 else math.inf
 
 
 def _response_probe(pencil: Pencil, out: int, s0: complex) -> tuple[complex, complex]:
@@ -220,19 +267,21 @@ def poles_zeros_gain(circuit: Circuit, *, cancel_tol: float = CANCEL_TOL
     """
     pencil = build_pencil(circuit)
     probes = (0.37 + 1.13j, 1.9 + 0.61j)
-    for s in probes:
-        if _equilibrated_cond(pencil.matrix(s)) > 1e13:
-            raise CircuitError("the circuit's equations are singular: some net's voltage or a "
-                               "loop current is not determined (check for op-amps without "
-                               "feedback, loops of sources, or isolated parts)")
+    # singular means singular at every s: a pole next to one probe must not count
+    if all(_equilibrated_cond(pencil.matrix(s)) > 1e13 for s in probes):
+        raise CircuitError("the circuit's equations are singular: some net's voltage or a "
+                           "loop current is not determined (check for op-amps without "
+                           "feedback, loops of sources, or isolated parts)")
     out = pencil.index[OUTPUT]
     s0, h_probe = _response_probe(pencil, out, probes[0])
     poles = _finite_eigvals(pencil.G, -pencil.C)
     G_out, C_out = pencil.G.copy(), pencil.C.copy()
     G_out[:, out], C_out[:, out] = pencil.b, 0.0
     zeros = _finite_eigvals(G_out, -C_out)
-    poles, zeros = _cancel(_tidy(poles), _tidy(zeros), cancel_tol)
-    poles, zeros = _tidy(poles), _tidy(zeros)
+    poles, zeros = _tidy(poles, 1.0), _tidy(zeros, 1.0)
+    kept_poles, kept_zeros = _cancel(poles, zeros, cancel_tol)
+    if len(kept_poles) < len(poles):  # re-pair and re-sort only what cancelling changed
+        poles, zeros = _tidy(kept_poles, 1.0), _tidy(kept_zeros, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):  # in logs: no overflow at high order
         k_scaled = h_probe * np.exp(np.sum(np.log(s0 - poles)) - np.sum(np.log(s0 - zeros)))
     gain = float(k_scaled.real) * pencil.w0 ** (len(poles) - len(zeros))

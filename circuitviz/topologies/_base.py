@@ -155,9 +155,11 @@ class Topology:
         """Random practical slot values for a filter of this type at ``cutoff_hz``.
 
         Draws the design's free ratios and Q (unless ``q`` is given), then a log-uniform
-        impedance level among those keeping all parts practical.  Raises ValueError when
-        no practical design exists (cutoff outside :attr:`cutoff_range`, or ``q`` too
-        demanding at this cutoff).
+        impedance level among those keeping all parts practical.  ``q`` is the band Q
+        (centre / bandwidth) for band types and the pole Q for low-/high-pass sections;
+        it is ignored where the topology's Q is fixed (``q_range`` None).  Raises
+        ValueError when ``q`` is outside ``q_range`` or no practical design exists
+        (cutoff outside :attr:`cutoff_range`, or ``q`` too demanding at this cutoff).
         """
         _check_cutoff(self, cutoff_hz)
         for attempt in range(_SPREAD_TRIES + 1):
