@@ -41,13 +41,13 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = re.split(r";|\s\$\s|\s\$$", raw, maxsplit=1)[0].rstrip()
         stripped = line.strip()
-        if lineno == 1 and stripped.startswith("*"):
-            cards.append((lineno, stripped))  # the title line, if it is a comment
+        if lineno == 1 and raw.strip() and not _looks_like_card(stripped):
+            cards.append((lineno, "*" + raw.strip()))  # the title line, kept whole
             continue
         if not stripped or stripped.startswith("*"):
             continue
         if stripped.startswith("+"):
-            if not cards:
+            if not cards or (cards[-1][0] == 1 and cards[-1][1].startswith("*")):
                 raise _fail(lineno, "continuation line '+' with no card before it")
             first, previous = cards[-1]
             cards[-1] = (first, previous + " " + stripped[1:].strip())
@@ -69,8 +69,20 @@ def _value(token: str, lineno: int, name: str) -> float:
 
 
 def _opamp_name(spice_name: str) -> str:
+    """``EU1``/``XU1`` -> ``U1``; ``E1`` stays ``E1`` (see :func:`_spice_name`)."""
     rest = spice_name[1:]
-    return rest if rest[:1].isalpha() else "U" + rest
+    return rest if rest[:1].isalpha() else spice_name
+
+
+def _spice_name(element: Element) -> str:
+    """The card name for ``element``: its own name when it already starts with the SPICE
+    letter (an op-amp is written as an ``E``), else the letter prefixed.  Inverse of the
+    parser's naming, so write -> parse -> write is exact for any name."""
+    letter = "E" if element.kind == "OPAMP" else element.kind
+    name = element.name
+    if name[:1].upper() == letter and not (element.kind == "OPAMP" and name[1:2].isalpha()):
+        return name
+    return letter + name
 
 
 def parse_netlist(text: str, *, validate: bool = True) -> Circuit:
@@ -81,7 +93,7 @@ def parse_netlist(text: str, *, validate: bool = True) -> Circuit:
                            "'in', 'out' and '0' (e.g. 'R1 in out 1k' and 'C1 out 0 1u')")
     cards = _logical_lines(text)
     title = "circuitviz filter"
-    if cards and not _looks_like_card(cards[0][1]):
+    if cards and cards[0][0] == 1 and cards[0][1].startswith("*"):
         title = cards[0][1].lstrip("*").strip() or title
         cards = cards[1:]
 
@@ -236,14 +248,11 @@ def write_netlist(circuit: Circuit, *, title: str | None = None) -> str:
     Op-amps become grounded high-gain ``E`` elements so that any SPICE reads the text
     as it is (no ``.subckt``).
     """
-    heading = (title or circuit.title).replace("\n", " ").strip()
+    heading = " ".join((title or circuit.title).split())
     lines = [f"* {heading}", "Vin in 0 AC 1"]
     for e in circuit.elements:
-        if e.kind == "OPAMP":
-            plus, minus, out = e.nets
-            lines.append(f"E{e.name} {out} 0 {plus} {minus} {format_value(e.value)}")
-        else:
-            name = e.name if e.name[:1].upper() == e.kind else e.kind + e.name
-            lines.append(f"{name} {' '.join(e.nets)} {format_value(e.value)}")
+        nets = (e.nets[2], GROUND, e.nets[0], e.nets[1]) if e.kind == "OPAMP" else e.nets
+        lines.append(f"{_spice_name(e)} {' '.join(_net(n) for n in nets)} "
+                     f"{format_value(e.value)}")
     lines.append(".end")
     return "\n".join(lines) + "\n"

@@ -79,13 +79,39 @@ def test_format_value_is_exact(value):
     ("t\nR1 in out 1k\nC1 out 0 1u\n.subckt amp a b c\nR1 a b 1\n.ends\nX1 in out a amp\n",
      "not an op-amp model"),
     ("t\nR1 in out 1k\nC1 out 0 1u\n.subckt amp a b c\nE1 c 0 a b 1e6\n", "no .ends"),
-    ("+ 1k\nR1 in out 1k\n", "continuation"),
+    ("title\n+ 1k\nR1 in out 1k\n", "continuation"),
     ("t\nR1 in out 1k\nR2 out 0 1k\nR3 a b 1k\nR4 b a 1k\n", "floating"),
 ])
 def test_malformed_netlists_are_refused_with_reason(text, fragment):
     with pytest.raises(CircuitError) as err:
         parse_netlist(text)
     assert fragment in str(err.value)
+
+
+def test_title_keeps_comment_characters_and_round_trips():
+    text = "Notch; 50 Hz $ mains\nR1 in out 1k ; series\nC1 out 0 1u\n"
+    circuit = parse_netlist(text)
+    assert circuit.title == "Notch; 50 Hz $ mains"
+    written = write_netlist(circuit)
+    assert write_netlist(parse_netlist(written)) == written
+
+
+@pytest.mark.parametrize("name", ["U1", "E1", "X1", "Eab", "opamp"])
+def test_opamp_names_round_trip(name):
+    from circuitviz.circuit import Circuit, Element
+    circuit = Circuit((Element("R", "R1", ("in", "a"), 1e3), Element("R", "R2", ("a", "out"), 1e3),
+                       Element("OPAMP", name, ("0", "a", "out"), 1e6)))
+    written = write_netlist(circuit)
+    assert parse_netlist(written).element(name).kind == "OPAMP"
+    assert write_netlist(parse_netlist(written)) == written
+
+
+def test_mixed_case_nets_write_canonically():
+    from circuitviz.circuit import Circuit, Element
+    circuit = Circuit((Element("R", "R1", ("in", "Mid"), 1e3), Element("C", "C1", ("Mid", "0"), 1e-9),
+                       Element("R", "R2", ("Mid", "out"), 1e3), Element("C", "C2", ("out", "0"), 1e-9)))
+    written = write_netlist(circuit)
+    assert " mid " in written and write_netlist(parse_netlist(written)) == written
 
 
 def test_parse_without_validation_keeps_invalid_circuit():
