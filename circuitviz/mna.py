@@ -17,6 +17,7 @@ cannot see.
 """
 from __future__ import annotations
 
+import cmath
 import math
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ import scipy.linalg
 from scipy.linalg.lapack import dggev as _DGGEV
 from scipy.linalg.lapack import zgecon as _ZGECON
 from scipy.linalg.lapack import zgetrf as _ZGETRF
+from scipy.linalg.lapack import zgetrs as _ZGETRS
 
 from .circuit import GROUND, INPUT, OUTPUT, Circuit, CircuitError
 
@@ -86,29 +88,29 @@ def build_pencil(circuit: Circuit) -> Pencil:
     for k, name in enumerate(branches):
         index["#" + name] = len(nets) + k
     size = len(nets) + len(branches)
-    G = np.zeros((size, size))
-    C = np.zeros((size, size))
-    b = np.zeros(size)
-
-    def at(net: str) -> int | None:
-        return None if net == GROUND else index[net]
-
-    def stamp(M: np.ndarray, row: int | None, col: int | None, value: float) -> None:
-        if row is not None and col is not None:
-            M[row, col] += value
+    ground = size  # stamped into an extra row/column that is dropped at the end
+    G = np.zeros((size + 1, size + 1))
+    C = np.zeros((size + 1, size + 1))
+    at = {net: index[net] for net in nets} | {GROUND: ground}
 
     def two_terminal(M: np.ndarray, a: str, bnet: str, y: float) -> None:
-        i, j = at(a), at(bnet)
-        stamp(M, i, i, y), stamp(M, j, j, y), stamp(M, i, j, -y), stamp(M, j, i, -y)
+        i, j = at[a], at[bnet]
+        M[i, i] += y
+        M[j, j] += y
+        M[i, j] -= y
+        M[j, i] -= y
 
-    def branch(row: int, plus: str, minus: str) -> None:
-        """Branch current ``row`` leaves ``plus`` into the element and returns at ``minus``."""
-        stamp(G, at(plus), row, 1.0), stamp(G, at(minus), row, -1.0)
-        stamp(G, row, at(plus), 1.0), stamp(G, row, at(minus), -1.0)
+    def branch(row: int, plus: str, minus: str, scale: float = 1.0) -> None:
+        """Branch current ``row`` leaves ``plus`` into the element and returns at ``minus``;
+        its constraint row is multiplied by ``scale``."""
+        i, j = at[plus], at[minus]
+        G[i, row] += 1.0
+        G[j, row] -= 1.0
+        G[row, i] += scale
+        G[row, j] -= scale
 
     src = index["#Vin"]
     branch(src, INPUT, GROUND)
-    b[src] = 1.0
     for e in circuit.elements:
         if e.kind == "R":
             two_terminal(G, *e.nets, r0 / e.value)
@@ -122,10 +124,13 @@ def build_pencil(circuit: Circuit) -> Pencil:
             out_p, out_m, ctrl_p, ctrl_m = (e.nets if e.kind == "E"
                                             else (e.nets[2], GROUND, e.nets[0], e.nets[1]))
             row = index["#" + e.name]
-            branch(row, out_p, out_m)
-            # divide the constraint row by the gain: (Vo+ - Vo-)/A - (Vc+ - Vc-) = 0
-            G[row] /= e.value
-            stamp(G, row, at(ctrl_p), -1.0), stamp(G, row, at(ctrl_m), 1.0)
+            # the constraint row divided by the gain: (Vo+ - Vo-)/A - (Vc+ - Vc-) = 0
+            branch(row, out_p, out_m, 1.0 / e.value)
+            G[row, at[ctrl_p]] -= 1.0
+            G[row, at[ctrl_m]] += 1.0
+    G, C = G[:size, :size].copy(), C[:size, :size].copy()
+    b = np.zeros(size)
+    b[src] = 1.0
     return Pencil(G, C, b, index, w0, r0)
 
 
@@ -181,69 +186,98 @@ def _tidy(roots: np.ndarray, scale: float | None = None) -> np.ndarray:
     legitimately span more than 12 decades (a finite-gain op-amp puts poles near A w0
     beside roots near w0 / A) and the two sets must be snapped alike to cancel alike.
     """
-    roots = np.asarray(roots, complex).reshape(-1)
-    if roots.size == 0:
-        return roots
-    mag = np.abs(roots)
-    re, im = roots.real.copy(), roots.imag.copy()
-    origin = mag <= 1e-12 * (max(float(mag.max()), 1.0) if scale is None else scale)
-    re[origin], im[origin] = 0.0, 0.0
-    re[np.abs(re) <= _SNAP * mag] = 0.0
-    im[np.abs(im) <= 1e-7 * mag] = 0.0
-    out = [complex(r) for r in re[im == 0]]
-    lower = [complex(re[k], im[k]) for k in np.flatnonzero(im < 0)]
-    for k in np.flatnonzero(im > 0):
-        root = complex(re[k], im[k])
+    values = [complex(r) for r in np.asarray(roots, complex).reshape(-1)]
+    if not values:
+        return np.zeros(0, complex)
+    # plain Python: these sets hold a handful of roots, where numpy's per-call cost dominates
+    mags = [abs(r) for r in values]
+    origin = 1e-12 * (max(max(mags), 1.0) if scale is None else scale)
+    real: list[complex] = []
+    upper: list[complex] = []
+    lower: list[complex] = []
+    for r, mag in zip(values, mags):
+        re, im = r.real, r.imag
+        if mag <= origin:
+            re = im = 0.0
+        if abs(re) <= _SNAP * mag:
+            re = 0.0
+        if abs(im) <= 1e-7 * mag:
+            im = 0.0
+        (real if im == 0 else upper if im > 0 else lower).append(complex(re, im))
+    out = real
+    if len(upper) == len(lower):  # usual case: conjugates pair up in sorted order
+        upper.sort(key=lambda r: (r.real, r.imag))
+        lower.sort(key=lambda r: (r.real, -r.imag))
+        if all(abs(u - w.conjugate()) <= 1e-6 * abs(u) for u, w in zip(upper, lower)):
+            means = [0.5 * (u + w.conjugate()) for u, w in zip(upper, lower)]
+            out = real + means + [m.conjugate() for m in means]
+            upper = lower = []
+    if upper or lower:
+        out = real + _pair_slowly(upper, lower)
+    out.sort(key=lambda r: (abs(r), r.real, r.imag))
+    return np.array(out, complex)
+
+
+def _pair_slowly(upper: list[complex], lower: list[complex]) -> list[complex]:
+    """Greedy conjugate pairing for roots that rounding has left unbalanced; a complex
+    root without a partner becomes real, so the count is kept."""
+    out: list[complex] = []
+    lower = list(lower)
+    for root in upper:
         if lower:
-            j = int(np.argmin([abs(root - low.conjugate()) for low in lower]))
+            j = min(range(len(lower)), key=lambda k: abs(root - lower[k].conjugate()))
             if abs(root - lower[j].conjugate()) <= 1e-6 * abs(root):
                 mean = 0.5 * (root + lower.pop(j).conjugate())
                 out += [mean, mean.conjugate()]
                 continue
         out.append(complex(root.real))
-    out += [complex(low.real) for low in lower]
-    result = np.array(out, complex)
-    return result[np.lexsort((result.imag, result.real, np.abs(result)))]
+    return out + [complex(low.real) for low in lower]
 
 
 def _cancel(poles: np.ndarray, zeros: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
     """Remove pole/zero pairs closer than ``tol`` relative to their size."""
-    poles, zeros = list(poles), list(zeros)
+    poles, zeros = [complex(p) for p in poles], [complex(z) for z in zeros]
     kept_zeros = []
     for z in zeros:
         if poles:
-            dist = [abs(p - z) for p in poles]
-            k = int(np.argmin(dist))
-            if dist[k] <= tol * max(abs(z), abs(poles[k]), 1e-12):
+            k = min(range(len(poles)), key=lambda i: abs(poles[i] - z))
+            if abs(poles[k] - z) <= tol * max(abs(z), abs(poles[k]), 1e-12):
                 poles.pop(k)
                 continue
         kept_zeros.append(z)
     return np.array(poles, complex), np.array(kept_zeros, complex)
 
 
-def _equilibrated_cond(A: np.ndarray) -> float:
-    """Condition number of ``A`` after scaling its rows, then columns, to unit max, so that
-    values spanning many decades (a 1e9 ohm / 1e-15 F stage beside a 1e3 ohm / 1e3 F one)
-    are not mistaken for a singular circuit."""
+def _equilibrated_solve(A: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray | None]:
+    """Condition number of ``A`` after scaling its rows, then columns, to unit max, and the
+    solution of ``A x = b`` from the same LU factors.
+
+    The scaling keeps values spanning many decades (a 1e9 ohm / 1e-15 F stage beside a
+    1e3 ohm / 1e3 F one) from being mistaken for a singular circuit; LAPACK's 1-norm
+    estimate costs far less than an SVD.  ``x`` is None when ``A`` is exactly singular.
+    """
     rows = np.abs(A).max(axis=1)
-    A = A / np.where(rows > 0, rows, 1.0)[:, None]
+    rows = np.where(rows > 0, rows, 1.0)
+    A = A / rows[:, None]
     cols = np.abs(A).max(axis=0)
-    A = A / np.where(cols > 0, cols, 1.0)[None, :]
-    lu, _, info = _ZGETRF(A)  # LAPACK's 1-norm estimate: an SVD costs more than the rest
+    cols = np.where(cols > 0, cols, 1.0)
+    A = A / cols[None, :]
+    lu, piv, info = _ZGETRF(A)
     if info > 0:
-        return math.inf
+        return math.inf, None
     rcond, _ = _ZGECON(lu, float(np.abs(A).sum(axis=0).max()))
-    return 1.0 / rcond if rcond > 0 else math.inf
+    y, _ = _ZGETRS(lu, piv, (b / rows).astype(complex))
+    return (1.0 / rcond if rcond > 0 else math.inf), y / cols
 
 
-def _response_probe(pencil: Pencil, out: int, s0: complex) -> tuple[complex, complex]:
+def _response_probe(pencil: Pencil, out: int, s0: complex, h: complex
+                    ) -> tuple[complex, complex]:
     """A point ``s`` (scaled units) and ``H(s)`` where the output clearly responds.
 
     ``H`` near ``w0`` can be tiny in a long ladder's stopband, so when it is, the probe
     moves over 12 decades to where ``|H|`` is largest; the gain K is read there.  Raises
     :class:`CircuitError` when ``H`` vanishes everywhere (no path from input to output).
     """
-    h = pencil.solve(s0)[out]
     if abs(h) >= 1e-6:
         return s0, h
     best = (s0, h)
@@ -266,14 +300,17 @@ def poles_zeros_gain(circuit: Circuit, *, cancel_tol: float = CANCEL_TOL
     determined) or the output does not depend on the input.
     """
     pencil = build_pencil(circuit)
-    probes = (0.37 + 1.13j, 1.9 + 0.61j)
     # singular means singular at every s: a pole next to one probe must not count
-    if all(_equilibrated_cond(pencil.matrix(s)) > 1e13 for s in probes):
+    for s0 in (0.37 + 1.13j, 1.9 + 0.61j):
+        cond, x = _equilibrated_solve(pencil.matrix(s0), pencil.b)
+        if cond <= 1e13:
+            break
+    else:
         raise CircuitError("the circuit's equations are singular: some net's voltage or a "
                            "loop current is not determined (check for op-amps without "
                            "feedback, loops of sources, or isolated parts)")
     out = pencil.index[OUTPUT]
-    s0, h_probe = _response_probe(pencil, out, probes[0])
+    s0, h_probe = _response_probe(pencil, out, s0, x[out])
     poles = _finite_eigvals(pencil.G, -pencil.C)
     G_out, C_out = pencil.G.copy(), pencil.C.copy()
     G_out[:, out], C_out[:, out] = pencil.b, 0.0
@@ -282,8 +319,10 @@ def poles_zeros_gain(circuit: Circuit, *, cancel_tol: float = CANCEL_TOL
     kept_poles, kept_zeros = _cancel(poles, zeros, cancel_tol)
     if len(kept_poles) < len(poles):  # re-pair and re-sort only what cancelling changed
         poles, zeros = _tidy(kept_poles, 1.0), _tidy(kept_zeros, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):  # in logs: no overflow at high order
-        k_scaled = h_probe * np.exp(np.sum(np.log(s0 - poles)) - np.sum(np.log(s0 - zeros)))
+    # K = H(s0) prod(s0 - p) / prod(s0 - z), in logs so high orders cannot overflow
+    log_ratio = sum(cmath.log(s0 - p) for p in poles.tolist()) \
+        - sum(cmath.log(s0 - z) for z in zeros.tolist())
+    k_scaled = complex(h_probe) * cmath.exp(log_ratio)
     gain = float(k_scaled.real) * pencil.w0 ** (len(poles) - len(zeros))
     return poles * pencil.w0, zeros * pencil.w0, gain
 
