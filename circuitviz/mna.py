@@ -249,25 +249,33 @@ def _cancel(poles: np.ndarray, zeros: np.ndarray, tol: float) -> tuple[np.ndarra
 
 
 def _equilibrated_solve(A: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray | None]:
-    """Condition number of ``A`` after scaling its rows, then columns, to unit max, and the
-    solution of ``A x = b`` from the same LU factors.
+    """Condition number of ``A`` and the solution of ``A x = b`` from the same LU factors.
 
-    The scaling keeps values spanning many decades (a 1e9 ohm / 1e-15 F stage beside a
-    1e3 ohm / 1e3 F one) from being mistaken for a singular circuit; LAPACK's 1-norm
-    estimate costs far less than an SVD.  ``x`` is None when ``A`` is exactly singular.
+    When ``A`` looks ill-conditioned as it is, its rows and then columns are scaled to
+    unit max and it is measured again, so values spanning many decades (a 1e9 ohm /
+    1e-15 F stage beside a 1e3 ohm / 1e3 F one) are not mistaken for a singular circuit.
+    LAPACK's 1-norm estimate costs far less than an SVD.  ``x`` is None when ``A`` is
+    exactly singular.
     """
+    cond, x = _lu_solve(A, b)
+    if cond <= 1e13:
+        return cond, x
     rows = np.abs(A).max(axis=1)
     rows = np.where(rows > 0, rows, 1.0)
     A = A / rows[:, None]
     cols = np.abs(A).max(axis=0)
     cols = np.where(cols > 0, cols, 1.0)
-    A = A / cols[None, :]
+    cond, y = _lu_solve(A / cols[None, :], b / rows)
+    return cond, None if y is None else y / cols
+
+
+def _lu_solve(A: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray | None]:
     lu, piv, info = _ZGETRF(A)
     if info > 0:
         return math.inf, None
     rcond, _ = _ZGECON(lu, float(np.abs(A).sum(axis=0).max()))
-    y, _ = _ZGETRS(lu, piv, (b / rows).astype(complex))
-    return (1.0 / rcond if rcond > 0 else math.inf), y / cols
+    x, _ = _ZGETRS(lu, piv, b.astype(complex))
+    return (1.0 / rcond if rcond > 0 else math.inf), x
 
 
 def _response_probe(pencil: Pencil, out: int, s0: complex, h: complex
