@@ -48,7 +48,10 @@ $(VENV)/.installed: pyproject.toml $(VENV)/.torch
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $@
 
+# The shipped model: build its 100k-circuit dataset (about a minute) unless present, then train.
 train: bootstrap
+	@[ -f data/train100k/manifest.json ] || \
+	  $(PY) -m circuitviz.cli dataset build --n 100000 --seed 0 --out data/train100k
 	$(PY) -m circuitviz.cli train --config models/train_config.json
 
 benchmark: bootstrap

@@ -190,6 +190,11 @@ def _add_sample(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    import os
+
+    # idle OpenMP threads sleep instead of spinning: on a shared 2-core machine spinning
+    # threads slowed training 4x (must be set before torch loads)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from .ml.train import TrainConfig, train
 
     cfg = TrainConfig.from_json(args.config, steps=args.steps, device=args.device, out=args.out)

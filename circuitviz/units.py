@@ -61,6 +61,7 @@ def format_eng(value: float, unit: str = "", digits: int = 3) -> str:
     """Format ``value`` with an SI prefix for people: ``format_eng(2200, 'Ω') == '2.2 kΩ'``."""
     if value == 0 or not math.isfinite(value):
         return f"{value:g} {unit}".strip()
+    value = float(f"{value:.{digits}g}")  # round first: 999.96 is '1 k', not '1e+03'
     mag = abs(value)
     for scale, prefix in _PREFIXES:
         if mag >= scale * (1 - 1e-12):

@@ -267,8 +267,9 @@ def bode_figure(data: BodeData, *, group_delay: bool = False, title: str | None 
         "title": {"text": title or "Bode: predicted vs SPICE", "y": 0.98},
         "template": "none", "plot_bgcolor": "white", "paper_bgcolor": "white",
         "font": {"family": "sans-serif"}, "hovermode": "x unified",
-        "margin": {"l": 70, "r": 20, "t": 80, "b": 90},
-        "legend": {"orientation": "h", "y": -0.22},
+        "margin": {"l": 70, "r": 20, "t": 80, "b": 110},
+        # below the frequency axis title, not on it
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.3},
         "shapes": shapes, "annotations": notes,
         "xaxis": {"type": "log", "title": "frequency (Hz)", "exponentformat": "SI",
                   "anchor": f"y{rows}", "showgrid": True, "gridcolor": "#EEEEEE", "showline": True,

@@ -1,0 +1,227 @@
+"""The app's compute side, free of widgets: warm-up, generate-and-verify, netlist analysis.
+
+:class:`Engine` loads torch and the model in a background thread as soon as the app is
+built (in voila, inside the preheated kernel before anyone opens the page), so the
+first ``Generate`` only samples.  Each candidate is then verified by ngspice
+(:func:`verify`), and the rows come back ranked by spec error (best first).  The device
+is chosen once: CUDA when present, else CPU (``device=None`` everywhere below).
+"""
+from __future__ import annotations
+
+import math
+import os
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from functools import cached_property
+
+from ..analysis import TransferFunction
+
+__all__ = ["Verified", "Engine", "AppError", "verify", "bode_gap_db", "plain_error",
+           "NetlistResult", "analyze_netlist"]
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A candidate and what ngspice says its circuit does (``spice`` is None if it failed)."""
+
+    candidate: object  # circuitviz.design.Candidate
+    spice: object | None  # circuitviz.spice.SpiceResult
+    spice_error: str | None = None
+
+    @property
+    def predicted_counts(self) -> tuple[int, int]:
+        tf = self.candidate.predicted
+        return len(tf.poles), len(tf.zeros)
+
+    @property
+    def simulated_counts(self) -> tuple[int, int] | None:
+        return None if self.spice is None else (len(self.spice.poles), len(self.spice.zeros))
+
+    @property
+    def counts_agree(self) -> bool:
+        return self.simulated_counts == self.predicted_counts
+
+    @cached_property
+    def gap_db(self) -> float:
+        """Largest |dB| between the predicted Bode curve and ngspice's (``nan`` without SPICE)."""
+        if self.spice is None:
+            return math.nan
+        return bode_gap_db(self.candidate.predicted, self.spice)
+
+
+def bode_gap_db(predicted: TransferFunction, spice) -> float:
+    """Largest |dB| between the predicted Bode curve and ngspice's AC sweep, by the same
+    rule as the Bode overlay's readout (:func:`circuitviz.viz.bode.deviation_db`)."""
+    from ..viz.bode import bode_curve, deviation_db
+
+    reference = bode_curve(spice, style="spice", prefer="samples")
+    curve = bode_curve(predicted, reference.f_hz, style="predicted")
+    found = deviation_db(curve, reference)
+    return math.nan if found is None else found.max_abs_db
+
+
+class AppError(RuntimeError):
+    """A failure whose message is written for the app's users (e.g. no model to load)."""
+
+
+def plain_error(exc: BaseException) -> str:
+    """One line for people: the message of the errors raised on purpose (bad input, no
+    model, ngspice missing), and the type plus message of anything unexpected (whose
+    traceback goes to the server log)."""
+    from ..circuit import CircuitError
+    from ..spice import SpiceError, SpiceUnavailable
+
+    message = " ".join(str(exc).split())
+    if isinstance(exc, (CircuitError, ValueError, AppError, SpiceError, SpiceUnavailable)) \
+            and message:
+        return message
+    traceback.print_exception(exc, file=sys.__stderr__)
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def verify(candidate) -> Verified:
+    """Simulate ``candidate``'s circuit with ngspice; a failure is recorded, not raised."""
+    from ..spice import simulate
+
+    try:
+        return Verified(candidate, simulate(candidate.circuit))
+    except Exception as exc:  # noqa: BLE001 - one bad circuit must not sink the others
+        return Verified(candidate, None, plain_error(exc))
+
+
+def _rank_key(row: Verified) -> tuple[float, int]:
+    return (row.candidate.spec_error, 0 if row.spice is not None else 1)
+
+
+class Engine:
+    """Model warm-up in the background (:meth:`start`), then :meth:`generate` on demand.
+
+    ``threads`` caps torch's CPU threads while sampling (``None``: torch's default; see
+    :meth:`_generate_now`).  ``warm=False`` skips the background thread.  ``prewarm()``
+    and ``on_ready(engine)`` run in that thread, first and last; ``generate`` waits for
+    both.
+    """
+
+    def __init__(self, device: str | None = None, warm: bool = True,
+                 model: str | None = None, on_ready=None, threads: int | None = 1) -> None:
+        self.device_name: str | None = device
+        self.threads = threads
+        self.prewarm = None
+        self.on_ready = on_ready
+        self.model = model
+        self.error: str | None = None
+        self.warm_seconds: float | None = None
+        self._ready = threading.Event()
+        self._thread: threading.Thread | None = None
+        if not warm:
+            self._ready.set()
+
+    def start(self) -> Engine:
+        """Start the background warm-up (once; nothing to do with ``warm=False``)."""
+        if self._thread is None and not self._ready.is_set():
+            self._thread = threading.Thread(target=self._warm, name="circuitviz-warmup",
+                                            daemon=True)
+            self._thread.start()
+        return self
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until warm-up ends (``True``) or ``timeout`` seconds pass (``False``)."""
+        return self._ready.wait(timeout)
+
+    def _warm(self) -> None:
+        """Run every stage once (first calls are slow): ngspice and the views on an
+        example netlist (``prewarm``, else a throwaway panel), then torch, the model and
+        a tiny sample."""
+        start = time.perf_counter()
+        try:
+            os.nice(10)  # Linux: this thread (and the torch threads it starts) only
+        except (OSError, AttributeError):
+            pass
+        try:
+            if self.prewarm is not None:
+                self.prewarm()
+            else:
+                from .detail import DetailPanel
+                from .netlist_mode import EXAMPLE
+
+                DetailPanel().show_netlist(analyze_netlist(EXAMPLE))
+        except Exception as exc:  # noqa: BLE001 - the model may still work; report on use
+            plain_error(exc)
+        try:
+            self._generate_now("lowpass", 1e3, None, None, 2, 0)
+        except Exception as exc:  # noqa: BLE001 - shown to the user on Generate
+            self.error = f"the model could not be loaded: {plain_error(exc)}"
+        finally:
+            self.warm_seconds = time.perf_counter() - start
+            if self.on_ready is not None:
+                try:
+                    self.on_ready(self)
+                except Exception as exc:  # noqa: BLE001 - a display hiccup must not block Generate
+                    plain_error(exc)
+            self._ready.set()
+
+    def _generate_now(self, filter_type, cutoff_hz, q, order, n, seed) -> list[Verified]:
+        import torch
+
+        from ..design import sample
+        from ..ml.checkpoint import default_device
+
+        if self.threads:
+            # A handful of candidates is too small a batch for several CPU threads to pay
+            # off; measured on 2 cores, 1 thread samples 8 in 65 ms against 107 ms with 2,
+            # and with another busy process 2 threads stall (median 4.5 s).  OpenMP keeps
+            # the setting per thread and ngspice's own OpenMP may raise it again, hence
+            # set here, before every sample, in whichever thread samples.
+            torch.set_num_threads(self.threads)
+        self.device_name = str(default_device(self.device_name))  # cuda when present
+
+        found = sample(filter_type, cutoff_hz, n=n, seed=seed, q=q, order=order,
+                       device=self.device_name, rank=True, model=self.model)
+        return sorted((verify(c) for c in found), key=_rank_key)
+
+    def generate(self, request) -> list[Verified]:
+        """Sample ``request.n`` candidates for ``request.spec``, verify, rank best first.
+
+        Raises :class:`AppError` when the model could not be loaded (the message says
+        why) and ``ValueError`` for a spec the model refuses.
+        """
+        self.start()
+        self._ready.wait()
+        if self.error:
+            raise AppError(self.error)
+        spec = request.spec
+        return self._generate_now(spec.filter_type, spec.cutoff_hz, spec.q, spec.order,
+                                  request.n, request.seed)
+
+
+@dataclass(frozen=True)
+class NetlistResult:
+    """A user's netlist: its circuit, exact analysis and ngspice result (or why not)."""
+
+    circuit: object
+    analysis: object
+    spice: object | None
+    spice_error: str | None = None
+
+
+def analyze_netlist(text: str) -> NetlistResult:
+    """Parse, analyse exactly and simulate SPICE ``text``; ``CircuitError`` in plain words
+    when the text is not an analysable filter (ngspice trouble is recorded, not raised)."""
+    from ..analysis import analyze
+    from ..netlist import parse_netlist
+
+    circuit = parse_netlist(text)
+    analysis = analyze(circuit)
+    try:
+        from ..spice import simulate
+
+        return NetlistResult(circuit, analysis, simulate(circuit))
+    except Exception as exc:  # noqa: BLE001 - the exact analysis still stands
+        return NetlistResult(circuit, analysis, None, plain_error(exc))

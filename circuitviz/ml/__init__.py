@@ -1,0 +1,13 @@
+"""The set decoder and its baseline (DESIGN §4-§5).
+
+* :mod:`.spec` — a request checked against the trained range, as model features;
+* :mod:`.tokens` — component, level, pole, zero and gain tokens and their layout;
+* :mod:`.schedule` — the cosine DDPM schedule and the few-step DDIM sampler (no weights);
+* :mod:`.graph` — a topology's circuit graph for the torch-geometric encoder;
+* :mod:`.model` — topology head + permutation-equivariant transformer denoiser;
+* :mod:`.baseline` — the fixed 2-pole/2-zero decoder kept for comparison;
+* :mod:`.sampler` — raw draws from either model; :mod:`.checkpoint` — save / load;
+* :mod:`.data`, :mod:`.train` — training; :mod:`.evaluate` — the evaluation protocol.
+
+Importing this package is light; torch loads with the modules that need it.
+"""

@@ -1,0 +1,399 @@
+"""The DESIGN §5 evaluation protocol: every candidate through ngspice, counts before distances.
+
+For each spec of a grid (filter types x log-spaced cutoffs, band types also asking
+for a Q) a model draws ``samples`` candidates (its topology is sampled, never
+teacher-forced).  Each candidate is analysed exactly (MNA) and simulated by ngspice
+(AC sweep dense enough to resolve the asked-for Q, see :func:`sweep_density`, plus
+``.pz``); type, cutoff and Q are measured on ngspice's sweep, the circuit's own pole
+and zero counts come from the exact MNA.  :func:`assess` measures one candidate and
+:func:`summarise` reduces the measurements to the protocol's numbers.  The raw model is reported apart from post-processing (exact
+frequency scaling, then E24 snapping) and from ``search`` (draw K x n, keep the n best
+by exact analysis), so no step hides another.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from ..analysis import FILTER_TYPES, TransferFunction, measure_response
+from .spec import BAND_TYPES, FC_RANGE_HZ, Spec
+
+__all__ = ["grid", "assess", "summarise", "evaluate_model", "quick_metrics", "run_evaluation",
+           "format_table", "scale_to_cutoff", "snap_e_series", "PRACTICAL", "DOUBLET_TOL"]
+
+#: Component ranges counted as practical (DESIGN §5.9).
+PRACTICAL = {"R": (10.0, 10e6), "C": (1e-12, 100e-6), "L": (1e-9, 1.0)}
+#: Q values the band-type specs of the grid cycle through (0.5..30).
+GRID_Q = (0.5, 0.8, 1.3, 2.0, 3.5, 6.0, 10.0, 18.0, 30.0)
+#: Pole-zero pairs closer than this (relative) form an invisible doublet ("visible" counts);
+#: the exact analysis cancels only within 1e-6 (mna.CANCEL_TOL).
+DOUBLET_TOL = 1e-4
+#: Least AC sweep density (points a decade) for the protocol's ngspice runs.
+SWEEP_PER_DECADE = 200
+#: dB below the simulated peak under which the Bode comparison stops (numerical floor).
+BODE_FLOOR_DB = 60.0
+
+
+# -- the grid ------------------------------------------------------------------------
+def grid(types=FILTER_TYPES, n_cutoffs: int = 9, with_q: bool = True) -> list[Spec]:
+    """Specs: each type at ``n_cutoffs`` cutoffs log-spaced over 10 Hz..1 MHz; band types
+    ask for a Q from :data:`GRID_Q` (shifted per type so cutoff and Q do not move together)."""
+    fcs = np.logspace(math.log10(FC_RANGE_HZ[0]), math.log10(FC_RANGE_HZ[1]), n_cutoffs)
+    out = []
+    for ti, t in enumerate(types):
+        for i, fc in enumerate(fcs):
+            q = GRID_Q[(4 * i + 2 * ti) % len(GRID_Q)] if with_q and t in BAND_TYPES else None
+            out.append(Spec.checked(t, float(fc), q))
+    return out
+
+
+# -- post-processing --------------------------------------------------------------------
+def scale_to_cutoff(circuit, measured_hz: float, asked_hz: float):
+    """Exact frequency scaling: every L and C times ``measured / asked`` moves every pole
+    and zero by ``asked / measured`` (exact for R, L, C and frequency-flat op-amps)."""
+    k = measured_hz / asked_hz
+    return replace(circuit, elements=tuple(replace(e, value=e.value * k) if e.kind in "LC" else e
+                                           for e in circuit.elements))
+
+
+def snap_e_series(circuit, series: str = "E24"):
+    """Every R, L and C rounded (in log) to the nearest E-series value."""
+    from ..eseries import snap
+
+    return replace(circuit, elements=tuple(replace(e, value=snap(e.value, series))
+                                           if e.kind in "RLC" else e for e in circuit.elements))
+
+
+# -- one candidate ------------------------------------------------------------------------
+def _rel_err(pred: np.ndarray, true: np.ndarray, scale: float) -> list[float]:
+    """Relative errors of Hungarian-matched roots (``|p - t| / max(|t|, scale)``)."""
+    if len(pred) == 0 or len(true) == 0:
+        return []
+    from scipy.optimize import linear_sum_assignment
+
+    denom = np.maximum(np.abs(true), scale)[None, :]
+    cost = np.abs(pred[:, None] - true[None, :]) / denom
+    rows, cols = linear_sum_assignment(cost)
+    return [float(cost[r, c]) for r, c in zip(rows, cols)]
+
+
+def _visible(poles: np.ndarray, zeros: np.ndarray) -> tuple[int, int]:
+    """Counts after cancelling pole-zero doublets closer than :data:`DOUBLET_TOL`."""
+    from ..mna import _cancel
+
+    p, z = _cancel(poles, zeros, DOUBLET_TOL)
+    return len(p), len(z)
+
+
+def bode_gap_db(predicted: TransferFunction, f_hz: np.ndarray, h: np.ndarray) -> float:
+    """Max |dB| between predicted and simulated |H| over samples within
+    :data:`BODE_FLOOR_DB` of the simulated peak."""
+    sim = np.abs(np.asarray(h))
+    if sim.size == 0 or not np.any(sim > 0):
+        return math.nan
+    keep = sim >= sim.max() * 10 ** (-BODE_FLOOR_DB / 20)
+    pred = np.abs(predicted.freqresp(np.asarray(f_hz)[keep]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = np.abs(20 * np.log10(pred) - 20 * np.log10(sim[keep]))
+    return float(gap.max()) if np.all(np.isfinite(gap)) and gap.size else math.inf
+
+
+def sweep_density(spec: Spec) -> int:
+    """AC points a decade that resolve the asked-for response: a Q-30 notch is 3 % wide,
+    and at 100 points a decade its sampled minimum can sit only 7 dB down (4th order)."""
+    return int(max(SWEEP_PER_DECADE, 20 * (spec.q or 0)))
+
+
+def _spice_measure(circuit, spec: Spec) -> tuple[object | None, str | None]:
+    from ..spice import simulate
+
+    try:
+        return simulate(circuit, points_per_decade=sweep_density(spec)), None
+    except Exception as exc:  # noqa: BLE001 - an unsimulatable circuit is a measured failure
+        return None, f"{type(exc).__name__}: {' '.join(str(exc).split())[:160]}"
+
+
+def _response_errors(spec: Spec, response) -> dict:
+    ok = response is not None and response.type == spec.filter_type
+    out = {"type_ok": bool(ok), "cutoff_err": math.nan, "q_err": math.nan}
+    if ok and response.cutoff_hz:
+        out["cutoff_err"] = abs(response.cutoff_hz / spec.cutoff_hz - 1)
+        if spec.q is not None and response.q:
+            out["q_err"] = abs(response.q / spec.q - 1)
+    return out
+
+
+def assess(candidate, spice: bool = True, post: bool = True) -> dict:
+    """Protocol measurements of one candidate (plain dict; NaN where not applicable)."""
+    spec = candidate.spec
+    wc = 2 * math.pi * spec.cutoff_hz
+    pred = candidate.predicted
+    row = {"topology": candidate.topology, "n_pred_poles": len(pred.poles),
+           "n_pred_zeros": len(pred.zeros), "analysable": candidate.analysis is not None}
+    try:
+        row["pred_type"] = measure_response(pred).type
+    except (ValueError, FloatingPointError, ZeroDivisionError):
+        row["pred_type"] = "other"
+    inside = [PRACTICAL[k][0] <= v <= PRACTICAL[k][1] for k, v in
+              ((e.kind, e.value) for e in candidate.circuit.elements if e.kind in "RLC")]
+    row["practical"] = float(np.mean(inside)) if inside else 1.0
+    a = candidate.analysis
+    if a is not None:
+        row.update(n_poles=len(a.poles), n_zeros=len(a.zeros), exact_type=a.type)
+        row["n_poles_visible"], row["n_zeros_visible"] = _visible(a.poles, a.zeros)
+        pe = _rel_err(pred.poles, a.poles, 1e-9 * wc)
+        ze = _rel_err(pred.zeros, a.zeros, wc)
+        row["pole_err"] = float(np.mean(pe)) if pe else math.nan
+        row["zero_err"] = float(np.mean(ze)) if ze else math.nan
+        row["exact"] = _response_errors(spec, a.response)
+    sim = None
+    if spice and a is not None:
+        sim, err = _spice_measure(candidate.circuit, spec)
+        row["spice_error"] = err
+    if sim is not None:
+        row["valid"] = sim.response.type in FILTER_TYPES
+        row.update(_response_errors(spec, sim.response))
+        row["spice_type"] = sim.response.type
+        row["n_spice_poles"], row["n_spice_zeros"] = len(sim.poles), len(sim.zeros)
+        row["pz_source"] = sim.pz_source.split(" (")[0]
+        row["bode_db"] = bode_gap_db(pred, sim.freqs_hz, sim.h)
+    elif not spice and a is not None:
+        row["valid"] = a.type in FILTER_TYPES
+        row.update(row["exact"])
+    else:
+        row.update(valid=False, type_ok=False, cutoff_err=math.nan, q_err=math.nan)
+    if post and a is not None and a.type == spec.filter_type and a.cutoff_hz:
+        scaled = scale_to_cutoff(candidate.circuit, a.cutoff_hz, spec.cutoff_hz)
+        row["scaled"] = _post(spec, scaled, spice)
+        row["snapped"] = _post(spec, snap_e_series(scaled), spice)
+    return row
+
+
+def _post(spec: Spec, circuit, spice: bool) -> dict:
+    if spice:
+        sim, _ = _spice_measure(circuit, spec)
+        return _response_errors(spec, None if sim is None else sim.response)
+    from ..analysis import analyze
+
+    return _response_errors(spec, analyze(circuit).response)
+
+
+# -- reduction -------------------------------------------------------------------------------
+def _median(xs) -> float:
+    xs = [x for x in xs if x is not None and not math.isnan(x)]
+    return float(np.median(xs)) if xs else math.nan
+
+
+def _p90(xs) -> float:
+    xs = [x for x in xs if x is not None and not math.isnan(x)]
+    return float(np.percentile(xs, 90)) if xs else math.nan
+
+
+def _share(flags) -> float:
+    flags = list(flags)
+    return float(np.mean(flags)) if flags else math.nan
+
+
+def _errors_block(rows: list[dict], key: str | None = None) -> dict:
+    """Type accuracy and cutoff/Q error statistics over ``rows`` (or their ``key`` part);
+    a row whose type is wrong (or that was never post-processed) counts as a miss."""
+    parts = [(r.get(key) if key else r) or {"type_ok": False, "cutoff_err": math.nan,
+                                            "q_err": math.nan} for r in rows]
+    cut = [p["cutoff_err"] for p in parts if p["type_ok"]]
+    q = [p["q_err"] for p in parts if p["type_ok"] and not math.isnan(p["q_err"])]
+    return {"type_acc": _share(p["type_ok"] for p in parts),
+            "cutoff_err_median": _median(cut), "cutoff_err_p90": _p90(cut),
+            "cutoff_within_5pct": _share(p["type_ok"] and p["cutoff_err"] <= 0.05 for p in parts),
+            "cutoff_within_10pct": _share(p["type_ok"] and p["cutoff_err"] <= 0.10 for p in parts),
+            "q_err_median": _median(q), "q_within_10pct": _share(e <= 0.10 for e in q)}
+
+
+def summarise(rows: list[dict], groups: list[list[int]] | None = None) -> dict:
+    """Protocol numbers over candidate rows; ``groups`` lists the row indices of each spec
+    (for diversity: distinct topologies among the first 16 of each)."""
+    analysable = [r for r in rows if r["analysable"]]
+    out = {"n": len(rows), "validity": _share(r.get("valid", False) for r in rows)}
+    out.update(_errors_block(rows))
+    out["pole_count_acc"] = _share(r.get("n_poles") == r["n_pred_poles"] for r in rows)
+    out["zero_count_acc"] = _share(r.get("n_zeros") == r["n_pred_zeros"] for r in rows)
+    out["pole_count_acc_visible"] = _share(r.get("n_poles_visible") == r["n_pred_poles"]
+                                           for r in rows)
+    out["zero_count_acc_visible"] = _share(r.get("n_zeros_visible") == r["n_pred_zeros"]
+                                           for r in rows)
+    spice_rows = [r for r in rows if "n_spice_poles" in r]
+    out["spice_count_acc"] = _share(r["n_spice_poles"] == r["n_pred_poles"] and
+                                    r["n_spice_zeros"] == r["n_pred_zeros"] for r in spice_rows)
+    out["pz_from_ngspice_pz"] = _share(r["pz_source"] == "ngspice .pz" for r in spice_rows)
+    out["pred_type_acc"] = _share(r["pred_type"] == r["requested"] for r in rows)
+    out["pole_err_median"] = _median(r.get("pole_err") for r in analysable)
+    out["pole_err_median_counts_ok"] = _median(r.get("pole_err") for r in analysable
+                                               if r["n_poles"] == r["n_pred_poles"])
+    out["zero_err_median"] = _median(r.get("zero_err") for r in analysable)
+    out["bode_db_median"] = _median(r.get("bode_db") for r in rows)
+    out["practical_values"] = _share(r["practical"] == 1.0 for r in rows)
+    if groups:
+        distinct = [len({rows[i]["topology"] for i in g[:16]}) for g in groups]
+        out["diversity_min"] = int(min(distinct))
+        out["diversity_mean"] = float(np.mean(distinct))
+        out["specs_with_3_topologies"] = _share(d >= 3 for d in distinct)
+    if any("scaled" in r for r in rows):
+        out["post_scaled"] = _errors_block(rows, "scaled")
+        out["post_scaled_e24"] = _errors_block(rows, "snapped")
+    return out
+
+
+# -- running ------------------------------------------------------------------------------------
+def evaluate_model(model, specs: list[Spec], samples: int, seed: int = 0, spice: bool = True,
+                   search: int | None = None, post: bool = True) -> dict:
+    """Rows and summary for ``model`` over ``specs`` (``samples`` candidates each)."""
+    from ..design import candidates
+    from .sampler import draw
+
+    rows, groups = [], []
+    for si, spec in enumerate(specs):
+        found = candidates(draw(model, spec, samples * (search or 1), seed + 7919 * si), spec)
+        if search:
+            found = sorted(found, key=lambda c: c.spec_error)[:samples]
+        start = len(rows)
+        for c in found:
+            row = assess(c, spice=spice, post=post)
+            row.update(requested=spec.filter_type, cutoff_hz=spec.cutoff_hz, q=spec.q)
+            rows.append(row)
+        groups.append(list(range(start, len(rows))))
+    summary = summarise(rows, groups)
+    summary["per_type"] = {t: summarise([r for r in rows if r["requested"] == t])
+                           for t in dict.fromkeys(s.filter_type for s in specs)}
+    return {"summary": summary, "rows": rows}
+
+
+def quick_metrics(model, records, seed: int = 0) -> dict:
+    """Cheap in-training check: one draw per validation record's spec (measured type,
+    cutoff, Q), exact analysis only."""
+    from ..design import candidates
+    from .sampler import draw_specs
+
+    was_training = model.training
+    model.eval()
+    specs = [Spec(r.filter_type, r.cutoff_hz, r.q, None) for r in records]
+    draws = draw_specs(model, specs, seed)
+    rows = []
+    for d, spec in zip(draws, specs):
+        c = candidates([d], spec)[0]
+        row = assess(c, spice=False, post=False)
+        row["requested"] = spec.filter_type
+        rows.append(row)
+    model.train(was_training)
+    s = summarise(rows)
+    keys = ("type_acc", "cutoff_err_median", "cutoff_within_10pct", "q_err_median",
+            "pole_count_acc", "zero_count_acc", "pred_type_acc", "pole_err_median")
+    return {k: s[k] for k in keys}
+
+
+def run_evaluation(model_path=None, baseline_path=None, types=FILTER_TYPES, n_cutoffs: int = 9,
+                   samples: int = 32, seed: int = 0, search: int | None = 4,
+                   device=None, spice: bool = True, out: str | None = None,
+                   log=print) -> dict:
+    """The full protocol for the set decoder (raw, post-processed, search) and the fixed
+    2/2 baseline, side by side; written as JSON to ``out`` when given."""
+    from .checkpoint import DEFAULT_BASELINE, DEFAULT_MODEL, load_checkpoint
+
+    specs = grid(types, n_cutoffs)
+    report = {"protocol": {"types": list(types), "n_cutoffs": n_cutoffs, "samples": samples,
+                           "seed": seed, "search": search, "spice": spice,
+                           "specs": [{"type": s.filter_type, "cutoff_hz": s.cutoff_hz, "q": s.q}
+                                     for s in specs]},
+              "models": {}}
+    runs = [("set_decoder", model_path or DEFAULT_MODEL, None),
+            ("baseline_fixed22", baseline_path or DEFAULT_BASELINE, None)]
+    if search:
+        runs.insert(1, (f"set_decoder_search{search}", model_path or DEFAULT_MODEL, search))
+    for name, path, k in runs:
+        t0 = time.perf_counter()
+        model, blob = load_checkpoint(path, device)
+        result = evaluate_model(model, specs, samples, seed, spice=spice, search=k,
+                                post=(k is None))
+        result["summary"]["seconds"] = time.perf_counter() - t0
+        result["summary"]["checkpoint"] = {"path": _shown(path), "kind": blob["kind"],
+                                           "step": blob["step"]}
+        report["models"][name] = result["summary"]
+        log(f"{name}: {len(result['rows'])} candidates in "
+            f"{result['summary']['seconds']:.1f} s")
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(json.dumps(_jsonable(report), indent=1, allow_nan=False) + "\n")
+    return report
+
+
+def _shown(path) -> str:
+    """``path`` relative to the working directory when it lies below it."""
+    p = Path(path).resolve()
+    try:
+        return str(p.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p)
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, np.generic):
+        return _jsonable(obj.item())
+    return obj
+
+
+# -- the table ---------------------------------------------------------------------------
+_ROWS = [("validity", "validity (ngspice, real filter)", "pct", "≥ 99 %"),
+         ("type_acc", "measured type = requested", "pct", "≥ 98 %"),
+         ("pole_count_acc", "pole count = circuit's", "pct", "≥ 98 %"),
+         ("zero_count_acc", "zero count = circuit's", "pct", "≥ 98 %"),
+         ("pole_count_acc_visible", "pole count = circuit's (doublets < 1e-4 merged)", "pct", ""),
+         ("zero_count_acc_visible", "zero count = circuit's (doublets < 1e-4 merged)", "pct", ""),
+         ("pred_type_acc", "type from predicted poles/zeros", "pct", "≥ 98 %"),
+         ("cutoff_err_median", "cutoff error, median", "pct", "≤ 5 %"),
+         ("cutoff_err_p90", "cutoff error, p90", "pct", ""),
+         ("cutoff_within_5pct", "cutoff within 5 %", "pct", ""),
+         ("cutoff_within_10pct", "cutoff within 10 %", "pct", "≥ 80 %"),
+         ("q_err_median", "Q error, median (band types)", "pct", "≤ 10 %"),
+         ("pole_err_median", "pole position error, median", "pct", "≤ 5 %"),
+         ("zero_err_median", "zero position error, median", "pct", ""),
+         ("bode_db_median", "Bode gap predicted vs ngspice, median", "db", ""),
+         ("spice_count_acc", "counts = ngspice's", "pct", ""),
+         ("practical_values", "all values practical", "pct", ""),
+         ("diversity_min", "distinct topologies / 16 (min over specs)", "int", "≥ 3"),
+         ("diversity_mean", "distinct topologies / 16 (mean)", "num", "")]
+
+
+def _fmt(v, how: str) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    return {"pct": f"{100 * v:.1f} %", "db": f"{v:.2f} dB", "int": f"{int(v)}",
+            "num": f"{v:.1f}"}[how]
+
+
+def format_table(report: dict) -> str:
+    """Markdown table: one column per model run, then post-processing rows."""
+    models = report["models"]
+    names = list(models)
+    lines = ["| metric | target | " + " | ".join(names) + " |",
+             "|---|---|" + "---|" * len(names)]
+    for key, label, how, target in _ROWS:
+        lines.append(f"| {label} | {target} | " + " | ".join(_fmt(models[n].get(key), how)
+                                                         for n in names) + " |")
+    for post, title in (("post_scaled", "after exact frequency scaling"),
+                        ("post_scaled_e24", "after scaling + E24 snapping")):
+        for key, label in (("type_acc", "measured type = requested"),
+                           ("cutoff_err_median", "cutoff error, median"),
+                           ("cutoff_within_10pct", "cutoff within 10 %"),
+                           ("q_err_median", "Q error, median")):
+            cells = [_fmt(models[n].get(post, {}).get(key), "pct") for n in names]
+            lines.append(f"| {label} ({title}) | | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,142 @@
+"""Drawing raw candidates from a trained model: topology, component values, poles, zeros, gain.
+
+:func:`draw` is the one entry point for both model kinds (the set decoder and the fixed
+2-pole/2-zero baseline).  It is deterministic for a given seed: the topology draw and
+the initial noise come from a CPU generator seeded with ``seed``, whatever the device.
+"""
+from __future__ import annotations
+
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .schedule import CosineSchedule
+from .spec import Spec, features
+
+__all__ = ["Draw", "draw", "draw_specs", "topology_probs", "denoise", "autocast"]
+
+
+@dataclass(frozen=True)
+class Draw:
+    """One raw sample: topology name, slot values (SI units), predicted roots (rad/s), gain."""
+
+    topology: str
+    values: dict[str, float]
+    poles: np.ndarray
+    zeros: np.ndarray
+    gain: float
+
+
+def autocast(device: torch.device):
+    """bf16 autocast on CUDA; nothing on CPU (where it would only slow things down)."""
+    if device.type == "cuda":
+        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+    return nullcontext()
+
+
+def _device(model) -> torch.device:
+    return next(model.parameters()).device
+
+
+def topology_probs(model, cond: torch.Tensor, orders: list[int | None] | None = None,
+                   filter_type: str | None = None) -> torch.Tensor:
+    """Softmax of the topology head (B, T), each row restricted to topologies of the
+    order its spec asks for (``orders``, None = any).
+
+    Raises ``ValueError`` when no trained topology of the requested type has that order.
+    """
+    logits = model.topology_logits(cond).float()
+    if orders is None or all(o is None for o in orders):
+        return torch.softmax(logits, dim=-1)
+    lay = model.layout
+    table = torch.tensor(lay.orders, device=logits.device)
+    for o in {o for o in orders if o is not None}:
+        if filter_type is not None and lay.families and not any(
+                f == filter_type and oo == o for f, oo in zip(lay.families, lay.orders)):
+            avail = sorted({oo for f, oo in zip(lay.families, lay.orders) if f == filter_type})
+            raise ValueError(f"no {filter_type} topology of order {o} in this model; available "
+                             f"orders: {', '.join(map(str, avail))}")
+        if not bool((table == o).any()):
+            raise ValueError(f"no topology of order {o} in this model; trained orders: "
+                             f"{sorted(set(lay.orders))}")
+    want = torch.tensor([-1 if o is None else o for o in orders], device=logits.device)
+    allowed = (want[:, None] < 0) | (table[None, :] == want[:, None])
+    return torch.softmax(logits.masked_fill(~allowed, float("-inf")), dim=-1)
+
+
+#: Batches at least this large are split by slot count, so no row computes padding.
+GROUP_MIN = 256
+
+
+def _groups(model, topo: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """(rows, token columns) per group: padding slots unused by a group are left out."""
+    lay = model.layout
+    n_slots = torch.tensor([len(s) for s in lay.slots])[topo.cpu()]
+    rest = torch.arange(lay.max_slots, lay.n_tokens)
+    if len(topo) < GROUP_MIN:
+        groups = [(torch.arange(len(topo)), int(n_slots.max()))]
+    else:
+        groups = [(torch.nonzero(n_slots == m)[:, 0], int(m)) for m in torch.unique(n_slots)]
+    return [(rows, torch.cat([torch.arange(m), rest])) for rows, m in groups]
+
+
+@torch.inference_mode()
+def denoise(model, cond: torch.Tensor, topo: torch.Tensor, noise: torch.Tensor,
+            steps: int | None = None) -> torch.Tensor:
+    """Run the DDIM sampler from ``noise`` (B, N, C) to clean tokens (B, N, C)."""
+    cfg = model.config
+    schedule = CosineSchedule(cfg.num_train_timesteps, cfg.prediction)
+    timesteps = schedule.set_timesteps(steps or cfg.sample_steps, cfg.step_power).tolist()
+    mask, _ = model.token_masks(topo)
+    out = torch.zeros_like(noise)
+    device = noise.device
+    for rows, cols in _groups(model, topo):
+        rows, cols = rows.to(device), cols.to(device)
+        m = mask[rows][:, cols]
+        x = noise[rows][:, cols] * m
+        c, tp = cond[rows], topo[rows]
+        for i, t in enumerate(timesteps):
+            t_prev = timesteps[i + 1] if i + 1 < len(timesteps) else None
+            tt = torch.full((x.shape[0],), t, device=device, dtype=torch.long)
+            with autocast(device):
+                pred = model(x, tt, c, tp, cols)
+            x, _ = schedule.step(pred.float(), t, t_prev, x, clip=6.0)
+            x = x * m
+        out[rows[:, None], cols[None, :]] = x
+    return out
+
+
+@torch.no_grad()
+def draw(model, spec: Spec, n: int, seed: int = 0, steps: int | None = None) -> list[Draw]:
+    """``n`` raw candidates for ``spec`` from ``model`` (either kind), deterministic in ``seed``."""
+    return draw_specs(model, [spec] * n, seed, steps)
+
+
+@torch.no_grad()
+def draw_specs(model, specs: list[Spec], seed: int = 0, steps: int | None = None) -> list[Draw]:
+    """One raw candidate per spec, all in one batch; deterministic in ``seed``."""
+    device = _device(model)
+    gen = torch.Generator().manual_seed(int(seed))
+    n = len(specs)
+    cond_np = np.stack([features(s.filter_type, s.cutoff_hz, s.q, s.order) for s in specs])
+    cond = torch.as_tensor(cond_np, device=device)
+    types = {s.filter_type for s in specs}
+    probs = topology_probs(model, cond, [s.order for s in specs],
+                           next(iter(types)) if len(types) == 1 else None).cpu()
+    topo = torch.multinomial(probs, 1, replacement=True, generator=gen)[:, 0]
+    layout = model.layout
+    fcs = [s.cutoff_hz for s in specs]
+    if hasattr(model, "generate"):  # the fixed 2/2 baseline decodes in one shot
+        return model.generate(cond, topo.to(device), gen, fcs)
+    from .tokens import N_CHANNELS
+
+    noise = torch.randn(n, layout.n_tokens, N_CHANNELS, generator=gen)
+    x = denoise(model, cond, topo.to(device), noise.to(device), steps).cpu().numpy()
+    out = []
+    for i in range(n):
+        k = int(topo[i])
+        values, poles, zeros, gain = layout.decode(k, x[i], fcs[i])
+        out.append(Draw(layout.topologies[k], values, poles, zeros, gain))
+    return out

@@ -1,0 +1,300 @@
+"""Training: ``circuitviz train --config models/train_config.json``.
+
+One flat :class:`TrainConfig` (a dataclass read from JSON) drives both model kinds.
+Fixed seeds; a progress bar; every ``eval_every`` steps a validation loss and a quick
+sample-and-analyse check, a resumable training state in ``run_dir`` (weights, EMA,
+optimiser, RNG states) and the exported checkpoint at ``out`` (EMA weights only,
+self-describing, a few MB).  ``--resume`` continues from ``run_dir/state.pt``.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .checkpoint import default_device, save_checkpoint
+from .data import Record, drop_conditions, make_layout, records_from_dataset, synth_records, \
+    tensorise, topology_structures
+from .sampler import autocast
+from .schedule import CosineSchedule
+from .tokens import KIND_COMPONENT
+
+__all__ = ["TrainConfig", "train", "load_records"]
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run needs; saved in the checkpoint.
+
+    ``data`` is a dataset file from ``circuitviz dataset build`` (or ``synth:N`` for
+    N records drawn straight from the catalogue, for tests).  ``model`` overrides
+    fields of :class:`~circuitviz.ml.model.ModelConfig` (or ``BaselineConfig``).
+    """
+
+    kind: str = "set"
+    data: str = "data/dataset.npz"
+    out: str = "models/set_decoder.pt"
+    run_dir: str = "runs/set_decoder"
+    steps: int = 6000
+    batch_size: int = 256
+    lr: float = 1e-3
+    min_lr_ratio: float = 0.05
+    warmup: int = 200
+    weight_decay: float = 0.0
+    grad_clip: float = 1.0
+    ema_decay: float = 0.999
+    component_weight: float = 2.0
+    eval_every: int = 500
+    eval_specs: int = 64
+    val_fraction: float = 0.05
+    p_drop_q: float = 0.3
+    p_drop_order: float = 0.5
+    seed: int = 0
+    threads: int | None = 2
+    device: str | None = None
+    max_minutes: float | None = None
+    progress: bool = True
+    model: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, path: str | os.PathLike, **overrides) -> TrainConfig:
+        """Read a JSON config; unknown keys are an error naming the accepted ones."""
+        try:
+            raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ValueError(f"cannot read training config {str(path)!r}: {exc.strerror}") from None
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"training config {str(path)!r} is not valid JSON: {exc}") from None
+        if not isinstance(raw, dict):
+            raise ValueError(f"training config {str(path)!r} must be a JSON object")
+        raw.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.from_dict(raw)
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> TrainConfig:
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(raw) - names)
+        if unknown:
+            raise ValueError(f"unknown training config keys {unknown}; accepted: "
+                             f"{', '.join(sorted(names))}")
+        cfg = cls(**raw)
+        if cfg.kind not in ("set", "fixed22"):
+            raise ValueError(f"kind must be 'set' or 'fixed22', got {cfg.kind!r}")
+        if cfg.steps < 1 or cfg.batch_size < 1:
+            raise ValueError("steps and batch_size must be >= 1")
+        return cfg
+
+
+def load_records(source: str, seed: int = 0) -> list[Record]:
+    """Records from a dataset file, or ``synth:N`` drawn from the catalogue."""
+    if source.startswith("synth:"):
+        return synth_records(int(source.split(":", 1)[1]), seed)
+    if not Path(source).exists():
+        raise ValueError(f"training data {source!r} does not exist; build it with "
+                         f"'circuitviz dataset build --n 100000 --seed 0 --out {source}'")
+    return records_from_dataset(source)
+
+
+def build_model(cfg: TrainConfig, layout, structures):
+    if cfg.kind == "set":
+        from .model import ModelConfig, SetDecoder
+
+        return SetDecoder(ModelConfig(**cfg.model), layout, structures)
+    from .baseline import BaselineConfig, Fixed22Decoder
+
+    return Fixed22Decoder(BaselineConfig(**cfg.model), layout, structures)
+
+
+def set_losses(model, schedule: CosineSchedule, batch: dict, component_weight: float = 1.0
+               ) -> dict[str, torch.Tensor]:
+    """DDPM loss (per-token MSE, each noised token tied to its clean token) + topology CE."""
+    x0, topo, cond = batch["tokens"], batch["topo"], batch["cond"]
+    mask, _ = model.token_masks(topo)
+    t = torch.randint(0, schedule.num_train_timesteps, (x0.shape[0],), device=x0.device)
+    noise = torch.randn_like(x0) * mask
+    x_t = schedule.add_noise(x0, noise, t) * mask
+    with autocast(x0.device):
+        pred = model(x_t, t, cond, topo).float()
+        logits = model.topology_logits(cond).float()
+    target = schedule.target(x0, noise, t)
+    weight = mask.clone()
+    weight[model.kinds[topo] == KIND_COMPONENT] *= component_weight
+    mse = (((pred - target) ** 2) * weight).sum() / weight.sum()
+    topo_loss = F.cross_entropy(logits, topo)
+    return {"loss": mse + topo_loss, "mse": mse, "topology": topo_loss}
+
+
+def _losses(cfg, model, schedule, batch):
+    if cfg.kind == "set":
+        return set_losses(model, schedule, batch, cfg.component_weight)
+    with autocast(batch["cond"].device):
+        return {k: v.float() for k, v in model.losses(batch).items()}
+
+
+def _lr(cfg: TrainConfig, step: int) -> float:
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    progress = min((step - cfg.warmup) / max(cfg.steps - cfg.warmup, 1), 1.0)
+    return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+@torch.no_grad()
+def _ema_update(ema, model, decay: float) -> None:
+    for e, p in zip(ema.parameters(), model.parameters()):
+        e.lerp_(p, 1 - decay)
+
+
+@torch.no_grad()
+def val_loss(cfg, model, schedule, data, device, seed: int = 1234) -> float:
+    """Mean loss over the validation set with fixed noise (comparable across evaluations)."""
+    model.eval()
+    state = torch.get_rng_state()
+    torch.manual_seed(seed)
+    total, count = 0.0, 0
+    for start in range(0, len(data), 1024):
+        idx = torch.arange(start, min(start + 1024, len(data)))
+        batch = data.batch(idx, device)
+        batch["cond"] = drop_conditions(batch["cond"], batch["has_q"], torch.Generator().manual_seed(seed),
+                                        cfg.p_drop_q, cfg.p_drop_order)
+        total += float(_losses(cfg, model, schedule, batch)["loss"]) * len(idx)
+        count += len(idx)
+    torch.set_rng_state(state)
+    return total / max(count, 1)
+
+
+def _save_state(path: Path, model, ema, opt, step: int, cfg: TrainConfig, log: list) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    blob = {"step": step, "model": model.state_dict(), "ema": ema.state_dict(),
+            "opt": opt.state_dict(), "torch_rng": torch.get_rng_state(),
+            "config": asdict(cfg), "layout": model.layout.to_dict(), "log": log}
+    tmp = path.with_suffix(".tmp")
+    torch.save(blob, tmp)
+    os.replace(tmp, path)
+
+
+def train(cfg: TrainConfig, resume: bool = False, log=print) -> dict:
+    """Train per ``cfg``; returns a summary (step, val loss, metrics, wall time, out path)."""
+    from .evaluate import quick_metrics
+
+    t_start = time.perf_counter()
+    if cfg.threads:
+        torch.set_num_threads(int(cfg.threads))
+    device = default_device(cfg.device)
+    torch.manual_seed(cfg.seed)
+    records = load_records(cfg.data, cfg.seed)
+    data_info = _data_info(cfg.data, len(records))
+    perm = np.random.default_rng(cfg.seed).permutation(len(records))
+    n_val = max(1, int(round(cfg.val_fraction * len(records)))) if len(records) > 1 else 0
+    val_rec = [records[i] for i in perm[:n_val]]
+    train_rec = [records[i] for i in perm[n_val:]] or val_rec
+    layout = make_layout(train_rec)
+    val_rec = [r for r in val_rec if r.topology in layout.topologies]
+    structures = topology_structures(list(layout.topologies))
+    train_data, val_data = tensorise(train_rec, layout), tensorise(val_rec or train_rec[:64], layout)
+    model = build_model(cfg, layout, structures).to(device)
+    ema = copy.deepcopy(model).eval()
+    for p in ema.parameters():
+        p.requires_grad_(False)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    mcfg = model.config
+    schedule = CosineSchedule(getattr(mcfg, "num_train_timesteps", 1000),
+                              getattr(mcfg, "prediction", "v"))
+    state_path = Path(cfg.run_dir) / "state.pt"
+    step, history = 0, []
+    if resume and state_path.is_file():
+        blob = torch.load(state_path, map_location="cpu", weights_only=True)
+        if blob["layout"] != layout.to_dict():
+            raise ValueError(f"cannot resume from {str(state_path)!r}: it was trained on other "
+                             f"data (its token layout differs)")
+        model.load_state_dict(blob["model"])
+        ema.load_state_dict(blob["ema"])
+        opt.load_state_dict(blob["opt"])
+        torch.set_rng_state(blob["torch_rng"])
+        step, history = int(blob["step"]), list(blob["log"])
+        log(f"resumed from {state_path} at step {step}")
+    log(f"{cfg.kind}: {len(train_rec)} train / {len(val_rec)} val records, "
+        f"{len(layout.topologies)} topologies, {model.n_params():,} parameters, device {device}")
+    gen = torch.Generator().manual_seed(cfg.seed + step)
+    val_specs = val_rec[: cfg.eval_specs] or train_rec[: cfg.eval_specs]
+    bar = _progress(cfg, step)
+    deadline = t_start + cfg.max_minutes * 60 if cfg.max_minutes else math.inf
+    last = {"val_loss": math.nan, "metrics": {}}
+    running = None
+
+    def checkpoint(step: int) -> None:
+        vl = val_loss(cfg, ema, schedule, val_data, device)
+        metrics = quick_metrics(ema, val_specs, seed=cfg.seed)
+        entry = {"step": step, "val_loss": vl, "train_loss": running,
+                 "minutes": (time.perf_counter() - t_start) / 60, **metrics}
+        history.append(entry)
+        last.update(val_loss=vl, metrics=metrics)
+        _save_state(state_path, model, ema, opt, step, cfg, history)
+        save_checkpoint(cfg.out, kind=cfg.kind, model=ema, train_config=asdict(cfg), step=step,
+                        val_loss=vl, metrics=metrics,
+                        extra={"history": history, "data": data_info,
+                               "train_wall_s": time.perf_counter() - t_start,
+                               "n_train": len(train_rec), "n_val": len(val_rec)})
+        log(f"step {step}: val loss {vl:.4f} " + " ".join(
+            f"{k} {v:.3g}" for k, v in metrics.items() if isinstance(v, float)))
+
+    model.train()
+    while step < cfg.steps and time.perf_counter() < deadline:
+        for group in opt.param_groups:
+            group["lr"] = _lr(cfg, step)
+        idx = torch.randint(0, len(train_data), (cfg.batch_size,), generator=gen)
+        batch = train_data.batch(idx, device)
+        batch["cond"] = drop_conditions(batch["cond"], batch["has_q"], gen, cfg.p_drop_q,
+                                        cfg.p_drop_order)
+        losses = _losses(cfg, model, schedule, batch)
+        opt.zero_grad(set_to_none=True)
+        losses["loss"].backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        opt.step()
+        _ema_update(ema, model, min(cfg.ema_decay, (1 + step) / (10 + step)))
+        step += 1
+        value = float(losses["loss"].detach())
+        running = value if running is None else 0.98 * running + 0.02 * value
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(loss=f"{running:.4f}", refresh=False)
+        if step % cfg.eval_every == 0 or step == cfg.steps:
+            checkpoint(step)
+            model.train()
+    if bar is not None:
+        bar.close()
+    if not history or history[-1]["step"] != step:
+        checkpoint(step)
+    wall = time.perf_counter() - t_start
+    return {"step": step, "val_loss": last["val_loss"], "metrics": last["metrics"],
+            "wall_s": wall, "out": cfg.out, "device": str(device)}
+
+
+def _data_info(source: str, n_records: int) -> dict:
+    """Where the training data came from: the dataset manifest's identity fields."""
+    info = {"source": source, "n_records": n_records}
+    manifest = Path(source) / "manifest.json"
+    if manifest.is_file():
+        m = json.loads(manifest.read_text(encoding="utf-8"))
+        info.update({k: m.get(k) for k in ("n", "seed", "source_hash", "created",
+                                           "code_version")})
+        info["build_command"] = (f"circuitviz dataset build --n {m.get('n')} --seed "
+                                 f"{m.get('seed')} --out {source}")
+    return info
+
+
+def _progress(cfg: TrainConfig, start: int):
+    if not cfg.progress:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=cfg.steps, initial=start, file=sys.stderr, mininterval=2.0,
+                desc=f"train {cfg.kind}", dynamic_ncols=True)

@@ -1,0 +1,185 @@
+"""Serve the designer notebook with voila: what ``make app`` runs.
+
+``python -m circuitviz.serve [--port 8866]`` serves ``notebooks/designer.ipynb`` at
+``http://127.0.0.1:PORT/`` (``PORT`` from the environment when ``--port`` is left out),
+tuned for this app:
+
+* **offline**: circuitviz's voila template (the lab template without its CDN links);
+  widgets and plotly's renderer come from the local installation, so the page works
+  with no network at all;
+* **fast first page**: one kernel preheated (the notebook already executed, the model
+  loading in its background) and refilled a while after it is handed out, so the
+  refill does not compete with the first click on a small machine;
+* **bounded memory**: voila starts a kernel per page load and asks to shut it down when
+  the tab closes; kernels whose tab vanished without saying so (a crash, a dropped
+  connection) are culled once idle for ``--cull-idle`` seconds.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Iterator, Sequence
+
+__all__ = ["voila_argv", "notebook_path", "main", "running_server", "free_port", "DEFAULT_PORT",
+           "TEMPLATE_ROOT"]
+
+DEFAULT_PORT = 8866
+#: A Jupyter data directory holding ``voila/templates/circuitviz``.
+TEMPLATE_ROOT = Path(__file__).parent / "app" / "share"
+_REPO_NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "designer.ipynb"
+#: The designer notebook's one code cell, for installs without the repository's notebooks/.
+DESIGNER_SOURCE = "from circuitviz.app import build_app\n\nbuild_app()"
+
+
+def notebook_path() -> Path:
+    """``notebooks/designer.ipynb`` from the repository, or a copy written next to the
+    user's cache when circuitviz is installed without it."""
+    if _REPO_NOTEBOOK.exists():
+        return _REPO_NOTEBOOK
+    import nbformat
+
+    target = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "circuitviz"
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / "designer.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell(DESIGNER_SOURCE))
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def voila_argv(notebook: Path, port: int, ip: str = "127.0.0.1", cull_idle: int = 600,
+               preheat: bool = True, fill_delay: float = 120.0) -> list[str]:
+    """Voila's command line for serving ``notebook`` (see the module docstring)."""
+    argv = [
+        str(notebook),
+        f"--port={port}",
+        "--Voila.port_retries=0",  # the address is a contract: fail rather than move
+        f"--Voila.ip={ip}",
+        "--no-browser",
+        "--template=circuitviz",
+        "--theme=light",
+        "--VoilaConfiguration.show_tracebacks=False",
+        # idle kernels (closed tabs included) are shut down; busy ones never
+        f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
+        f"--MappingKernelManager.cull_interval={max(min(cull_idle // 2, 60), 1)}",
+        "--MappingKernelManager.cull_connected=False",  # open tabs keep theirs
+        "--MappingKernelManager.cull_busy=False",
+    ]
+    if preheat:
+        argv += ["--preheat_kernel=True", "--pool_size=1",
+                 f"--VoilaKernelManager.fill_delay={fill_delay}"]
+    return argv
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m circuitviz.serve",
+                                     description="Serve the circuitviz designer with voila.")
+    parser.add_argument("--port", type=int, default=None,
+                        help=f"port (default: $PORT, else {DEFAULT_PORT})")
+    parser.add_argument("--ip", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--notebook", type=Path, default=None,
+                        help="notebook to serve (default: notebooks/designer.ipynb)")
+    parser.add_argument("--cull-idle", type=int, default=600, metavar="SECONDS",
+                        help="shut down kernels idle this long (default 600)")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="model checkpoint (default: models/set_decoder.pt)")
+    parser.add_argument("--no-preheat", action="store_true",
+                        help="start each page's kernel on request instead of keeping one ready")
+    args = parser.parse_args(argv)
+    port = args.port if args.port is not None else _env_port()
+    if not 0 < port < 65536:
+        parser.error(f"port must be 1 to 65535, got {port}")
+    if args.cull_idle < 1:
+        parser.error(f"--cull-idle must be at least 1 second, got {args.cull_idle}")
+    notebook = args.notebook or notebook_path()
+    if not notebook.exists():
+        parser.error(f"notebook {notebook} does not exist")
+
+    if args.model is not None:
+        if not args.model.is_file():
+            parser.error(f"model checkpoint {args.model} does not exist")
+        os.environ["CIRCUITVIZ_MODEL"] = str(args.model.resolve())  # kernels inherit it
+    # voila finds templates under every Jupyter data directory; put ours first
+    paths = [str(TEMPLATE_ROOT)] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep)
+                                    if p]
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(paths)
+    try:
+        from voila.app import Voila
+    except ImportError:
+        parser.error("voila is not installed; install the app extras: pip install 'circuitviz[app]'")
+    Voila.launch_instance(argv=voila_argv(notebook.resolve(), port, args.ip, args.cull_idle,
+                                          not args.no_preheat))
+    return 0
+
+
+def _env_port() -> int:
+    raw = os.environ.get("PORT", "").strip()
+    if not raw:
+        return DEFAULT_PORT
+    try:
+        return int(raw)
+    except ValueError:
+        sys.exit(f"PORT must be a number, got {raw!r}")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_server(port: int | None = None, *, model: str | os.PathLike | None = None,
+                   log_path: str | os.PathLike | None = None, timeout: float = 90.0,
+                   extra: Sequence[str] = ()) -> Iterator[str]:
+    """Run ``python -m circuitviz.serve`` in a subprocess for tests and benchmarks; yield
+    its URL once the page answers, and stop it (kernels included) on exit."""
+    port = port or free_port()
+    argv = [sys.executable, "-m", "circuitviz.serve", "--port", str(port), *extra]
+    if model is not None:
+        argv += ["--model", str(model)]
+    log = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the voila server exited with status {proc.returncode}"
+                                   + (f"; see {log_path}" if log_path else ""))
+            try:  # any HTTP answer means it is up; "/" itself would take the preheated kernel
+                with urllib.request.urlopen(url + "voila/static/voila.js", timeout=2):
+                    break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"voila did not answer at {url} within {timeout:.0f} s")
+                time.sleep(0.25)
+        yield url
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)  # voila shuts its kernels down on SIGTERM
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)  # its own session: voila and its kernels
+                proc.wait()
+        if log is not subprocess.DEVNULL:
+            log.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

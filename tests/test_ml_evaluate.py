@@ -1,0 +1,103 @@
+"""Evaluation protocol: post-processing maths, Hungarian errors, and the CLI on a tiny grid."""
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from circuitviz.analysis import analyze
+from circuitviz.ml.evaluate import (_rel_err, _visible, format_table, grid, scale_to_cutoff,
+                                    snap_e_series, summarise)
+from circuitviz.netlist import parse_netlist
+from circuitviz.topologies import CATALOGUE
+
+
+def test_grid_spans_the_range_and_asks_q_for_band_types_only():
+    specs = grid(("lowpass", "bandstop"), 9)
+    assert len(specs) == 18
+    fcs = sorted({s.cutoff_hz for s in specs})
+    assert fcs[0] == pytest.approx(10) and fcs[-1] == pytest.approx(1e6)
+    assert all(s.q is None for s in specs if s.filter_type == "lowpass")
+    qs = [s.q for s in specs if s.filter_type == "bandstop"]
+    assert all(0.5 <= q <= 30 for q in qs) and len(set(qs)) == 9
+
+
+@pytest.mark.parametrize("name", ["sallen_key_lp2", "mfb_bp2", "lc_ladder_cheby_lp5", "twin_t_notch"])
+def test_frequency_scaling_is_exact(name):
+    topo = CATALOGUE[name]
+    circuit = topo.build(topo.nominal(1e3))
+    measured = analyze(circuit).cutoff_hz
+    scaled = scale_to_cutoff(circuit, measured, 2.5e3)
+    assert analyze(scaled).cutoff_hz == pytest.approx(2.5e3, rel=1e-7)
+    assert analyze(scaled).type == analyze(circuit).type
+
+
+def test_e24_snapping_picks_the_nearest_preferred_value():
+    c = parse_netlist("R1 in out 4.6k\nC1 out 0 1.04n\nL1 out 0 9.3m")
+    snapped = {e.name: e.value for e in snap_e_series(c).elements}
+    assert snapped["R1"] == pytest.approx(4.7e3)
+    assert snapped["C1"] == pytest.approx(1.0e-9)
+    assert snapped["L1"] == pytest.approx(9.1e-3)
+
+
+def test_hungarian_matching_pairs_roots_before_measuring():
+    true = np.array([-1 + 10j, -1 - 10j, -5.0])
+    pred = np.array([-5.1, -1 - 10.2j, -1 + 10.2j])   # same roots, other order
+    errs = _rel_err(pred, true, 1e-9)
+    assert len(errs) == 3 and max(errs) < 0.03
+    assert _rel_err(np.array([]), true, 1e-9) == []
+
+
+def test_near_doublets_merge_in_visible_counts():
+    poles = np.array([-1.0, -2.0, -3.0])
+    assert _visible(poles, np.array([-2.00001, -10.0])) == (2, 1)   # 5e-6 apart: a doublet
+    assert _visible(poles, np.array([-2.01, -10.0])) == (3, 2)      # 0.5 % apart: two roots
+
+
+def _row(**kw):
+    row = {"topology": "t", "n_pred_poles": 2, "n_pred_zeros": 0, "analysable": True,
+           "pred_type": "lowpass", "practical": 1.0, "n_poles": 2, "n_zeros": 0,
+           "n_poles_visible": 2, "n_zeros_visible": 0, "pole_err": 0.01, "zero_err": math.nan,
+           "valid": True, "type_ok": True, "cutoff_err": 0.02, "q_err": math.nan,
+           "requested": "lowpass", "bode_db": 0.1}
+    row.update(kw)
+    return row
+
+
+def test_summarise_counts_before_distances():
+    rows = [_row(), _row(n_pred_poles=1, pole_err=0.5), _row(type_ok=False, cutoff_err=math.nan),
+            _row(topology="u", cutoff_err=0.2)]
+    s = summarise(rows, [[0, 1, 2, 3]])
+    assert s["pole_count_acc"] == 0.75 and s["type_acc"] == 0.75
+    assert s["cutoff_err_median"] == pytest.approx(0.02)
+    assert s["cutoff_within_10pct"] == 0.5  # the wrong-type row counts as a miss
+    assert s["pole_err_median_counts_ok"] == pytest.approx(0.01)
+    assert s["diversity_min"] == 2
+    table = format_table({"models": {"m": s}})
+    assert "| pole count = circuit's | ≥ 98 % | 75.0 % |" in table
+
+
+def test_evaluate_cli_on_a_tiny_grid(tmp_path):
+    out = tmp_path / "eval.json"
+    proc = subprocess.run([sys.executable, "-m", "circuitviz.cli", "evaluate", "--types",
+                           "lowpass,bandpass", "--cutoffs", "2", "--samples", "4", "--search", "2",
+                           "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(out.read_text())
+    assert set(report["models"]) == {"set_decoder", "set_decoder_search2", "baseline_fixed22"}
+    raw, base = report["models"]["set_decoder"], report["models"]["baseline_fixed22"]
+    assert raw["n"] == base["n"] == 16
+    for key in ("validity", "type_acc", "pole_count_acc", "zero_count_acc", "pred_type_acc",
+                "cutoff_err_median", "pole_err_median", "bode_db_median", "diversity_min",
+                "post_scaled", "post_scaled_e24"):
+        assert key in raw, key
+    assert raw["pole_count_acc"] > base["pole_count_acc"]  # what the set decoder fixes
+    assert "| metric | target | set_decoder | set_decoder_search2 | baseline_fixed22 |" in proc.stdout
+
+
+def test_evaluate_cli_refuses_bad_types():
+    proc = subprocess.run([sys.executable, "-m", "circuitviz.cli", "evaluate", "--types", "notch"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "unknown filter type 'notch'" in proc.stderr
