@@ -62,7 +62,11 @@ class Circuit:
     topology: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "elements", tuple(self.elements))
+        # SPICE net names are case-insensitive: keep them lower-case so that "Mid" and
+        # "mid" are one net here as in every simulator
+        object.__setattr__(self, "elements", tuple(
+            e if all(n == n.lower() for n in e.nets)
+            else replace(e, nets=tuple(n.lower() for n in e.nets)) for e in self.elements))
 
     # -- views ---------------------------------------------------------------
     @property

@@ -22,7 +22,7 @@ import numpy as np
 
 from .circuit import OPAMP_GAIN, Circuit, Element
 
-__all__ = ["Reference", "reference_circuits", "reference", "ideal", "lc_ladder",
+__all__ = ["circuit_from_parts", "Reference", "reference_circuits", "reference", "ideal", "lc_ladder",
            "ladder_g_butterworth", "ladder_g_chebyshev", "second_order_lp_cutoff",
            "match_roots", "root_mismatch"]
 
@@ -110,7 +110,7 @@ def _fmt(roots: np.ndarray) -> str:
 
 # -- building blocks ------------------------------------------------------------
 
-def _circuit(name: str, *parts: tuple) -> Circuit:
+def circuit_from_parts(name: str, *parts: tuple) -> Circuit:
     """Elements from ``(name, net, ..., value)`` tuples; the kind is the name's first
     letter, ``U`` meaning an op-amp ``(name, in+, in-, out)`` of the shared open-loop gain."""
     elements = []
@@ -150,18 +150,11 @@ def ladder_g_butterworth(n: int) -> list[float]:
 
 def ladder_g_chebyshev(n: int, ripple_db: float) -> list[float]:
     """g1..gn of the doubly terminated Chebyshev ladder (odd ``n``: equal terminations),
-    normalised to the ripple-band edge 1 rad/s (Matthaei, Young and Jones, eq. 4.05-2,
-    with its 17.37 written exactly as 40 / ln 10)."""
-    if n % 2 == 0:
-        raise ValueError("equal terminations need an odd Chebyshev order")
-    beta = math.log(1 / math.tanh(ripple_db * math.log(10) / 40))
-    gamma = math.sinh(beta / (2 * n))
-    a = [math.sin((2 * k - 1) * math.pi / (2 * n)) for k in range(1, n + 1)]
-    b = [gamma ** 2 + math.sin(k * math.pi / n) ** 2 for k in range(1, n + 1)]
-    g = [2 * a[0] / gamma]
-    for k in range(1, n):
-        g.append(4 * a[k - 1] * a[k] / (b[k - 1] * g[k - 1]))
-    return g
+    normalised to the ripple-band edge 1 rad/s: the catalogue's own prototype, checked
+    against published tables in the tests."""
+    from .topologies.ladders import chebyshev_g
+
+    return chebyshev_g(n, ripple_db)
 
 
 def lc_ladder(name: str, g: list[float], r: float, wc: float) -> Circuit:
@@ -178,7 +171,7 @@ def lc_ladder(name: str, g: list[float], r: float, wc: float) -> Circuit:
     last = f"n{node}"
     parts = [tuple("out" if p == last else p for p in part) for part in parts]
     parts.append(("RL", "out", "0", r))
-    return _circuit(name, *parts)
+    return circuit_from_parts(name, *parts)
 
 
 def _scaled_prototype(z: np.ndarray, p: np.ndarray, k: float, wc: float, dc: float = 1.0):
@@ -193,21 +186,21 @@ def _scaled_prototype(z: np.ndarray, p: np.ndarray, k: float, wc: float, dc: flo
 def _rc_lp1() -> Reference:
     r, c = 1e3, 159.15e-9
     tau = r * c
-    return Reference("rc_lp1", _circuit("rc_lp1", ("R1", "in", "out", r), ("C1", "out", "0", c)),
+    return Reference("rc_lp1", circuit_from_parts("rc_lp1", ("R1", "in", "out", r), ("C1", "out", "0", c)),
                      [-1 / tau], [], 1 / tau, "lowpass", "H = 1/(1 + sRC)",
                      cutoff_hz=1 / (TWO_PI * tau), passband_gain=1.0)
 
 
 def _rl_hp1() -> Reference:
     r, l = 50.0, 0.8e-3
-    return Reference("rl_hp1", _circuit("rl_hp1", ("R1", "in", "out", r), ("L1", "out", "0", l)),
+    return Reference("rl_hp1", circuit_from_parts("rl_hp1", ("R1", "in", "out", r), ("L1", "out", "0", l)),
                      [-r / l], [0.0], 1.0, "highpass", "H = s/(s + R/L)",
                      cutoff_hz=r / (TWO_PI * l), passband_gain=1.0)
 
 
 def _cr_hp1() -> Reference:
     r, c = 22e3, 4.7e-9
-    return Reference("cr_hp1", _circuit("cr_hp1", ("C1", "in", "out", c), ("R1", "out", "0", r)),
+    return Reference("cr_hp1", circuit_from_parts("cr_hp1", ("C1", "in", "out", c), ("R1", "out", "0", r)),
                      [-1 / (r * c)], [0.0], 1.0, "highpass", "H = sRC/(1 + sRC)",
                      cutoff_hz=1 / (TWO_PI * r * c), passband_gain=1.0)
 
@@ -216,7 +209,7 @@ def _series_rlc_bp2() -> Reference:
     r, l, c = 100.0, 10e-3, 100e-9
     w0 = 1 / math.sqrt(l * c)
     return Reference("series_rlc_bp2",
-                     _circuit("series_rlc_bp2", ("L1", "in", "a", l), ("C1", "a", "out", c),
+                     circuit_from_parts("series_rlc_bp2", ("L1", "in", "a", l), ("C1", "a", "out", c),
                               ("R1", "out", "0", r)),
                      _quadratic(r / l, 1 / (l * c)), [0.0], r / l, "bandpass",
                      "H = (R/L) s / (s^2 + (R/L) s + 1/LC)",
@@ -227,7 +220,7 @@ def _lc_notch_bs2() -> Reference:
     r, l, c = 330.0, 47e-3, 220e-9
     w0 = 1 / math.sqrt(l * c)
     return Reference("lc_notch_bs2",
-                     _circuit("lc_notch_bs2", ("R1", "in", "out", r), ("L1", "out", "a", l),
+                     circuit_from_parts("lc_notch_bs2", ("R1", "in", "out", r), ("L1", "out", "a", l),
                               ("C1", "a", "0", c)),
                      _quadratic(r / l, w0 * w0), [1j * w0, -1j * w0], 1.0, "bandstop",
                      "H = (s^2 + 1/LC) / (s^2 + (R/L) s + 1/LC)",
@@ -274,7 +267,7 @@ def _elliptic_ladder_lp3() -> Reference:
     num = gs * nt
     den = np.polyadd(np.polymul(nt, np.polyadd([c1, gs], yo)),
                      np.polymul(np.polymul([l2, 0.0], yo), [c1, gs]))
-    circuit = _circuit("elliptic_ladder_lp3", ("Rs", "in", "n1", r), ("C1", "n1", "0", c1),
+    circuit = circuit_from_parts("elliptic_ladder_lp3", ("Rs", "in", "n1", r), ("C1", "n1", "0", c1),
                        ("L2", "n1", "out", l2), ("C2", "n1", "out", c2),
                        ("C3", "out", "0", c3), ("RL", "out", "0", r))
     return Reference("elliptic_ladder_lp3", circuit, np.roots(den), np.roots(num),
@@ -303,7 +296,7 @@ def _sallen_key_lp2() -> Reference:
     w0 = 1 / math.sqrt(r1 * r2 * c1 * c2)
     q = math.sqrt(r1 * r2 * c1 * c2) / (c2 * (r1 + r2))
     den = r1 * r2 * c1 * c2
-    circuit = _circuit("sallen_key_lp2", *_sallen_key_lp("", "x", "y", "out", r1, r2, c1, c2))
+    circuit = circuit_from_parts("sallen_key_lp2", *_sallen_key_lp("", "x", "y", "out", r1, r2, c1, c2))
     return Reference("sallen_key_lp2", circuit, _quadratic(c2 * (r1 + r2) / den, 1 / den), [],
                      1 / den, "lowpass", "H = 1/(s^2 R1R2C1C2 + s C2(R1+R2) + 1), Q = 5",
                      cutoff_hz=second_order_lp_cutoff(w0, q) / TWO_PI, passband_gain=1.0)
@@ -318,7 +311,7 @@ def _sallen_key_hp2() -> Reference:
     r1, r2 = 5.6e3, 22e3
     w0 = 1 / math.sqrt(r1 * r2 * c1 * c2)
     q = w0 * c1 * c2 * r2 / (c1 + c2)
-    circuit = _circuit("sallen_key_hp2", ("C1", "in", "x", c1), ("C2", "x", "y", c2),
+    circuit = circuit_from_parts("sallen_key_hp2", ("C1", "in", "x", c1), ("C2", "x", "y", c2),
                        ("R1", "x", "out", r1), ("R2", "y", "0", r2), ("U1", "y", "out", "out"))
     return Reference("sallen_key_hp2", circuit,
                      _quadratic((c1 + c2) / (c1 * c2 * r2), 1 / (r1 * r2 * c1 * c2)), [0.0, 0.0],
@@ -337,7 +330,7 @@ def _bessel_lp3() -> Reference:
     real = p[np.argmin(np.abs(p.imag))].real
     w0, q = abs(pair), abs(pair) / (-2 * pair.real)
     c1, c2 = _sallen_key_lp_values(w0, q, r)
-    circuit = _circuit("bessel_lp3", *_sallen_key_lp("", "x", "y", "b", r, r, c1, c2),
+    circuit = circuit_from_parts("bessel_lp3", *_sallen_key_lp("", "x", "y", "b", r, r, c1, c2),
                        ("R3", "b", "out", r), ("C3", "out", "0", 1 / (-real * r)))
     return Reference("bessel_lp3", circuit, p, z, k, "lowpass",
                      f"scipy.signal.besselap(3, norm='mag') at {fc:g} Hz",
@@ -358,7 +351,7 @@ def _sallen_key_lp4() -> Reference:
         parts += _sallen_key_lp("", f"x{i}", f"y{i}", out, r, r,
                                 *_sallen_key_lp_values(w0, q, r), src=src, suffix=f"_{i}")
         src = out
-    circuit = _circuit("sallen_key_lp4", *parts)
+    circuit = circuit_from_parts("sallen_key_lp4", *parts)
     return Reference("sallen_key_lp4", circuit, p, z, k, "lowpass",
                      f"scipy.signal.buttap(4) at {fc:g} Hz", cutoff_hz=fc, passband_gain=1.0)
 
@@ -373,7 +366,7 @@ def _mfb_bp2() -> Reference:
     r3 = 2 * q / (w0 * c)
     r1 = r3 / 2  # peak gain R3 C2 / (R1 (C1 + C2)) = 1
     r2 = 1 / (w0 * w0 * c * c * r3 - 1 / r1)
-    circuit = _circuit("mfb_bp2", ("R1", "in", "x", r1), ("R2", "x", "0", r2),
+    circuit = circuit_from_parts("mfb_bp2", ("R1", "in", "x", r1), ("R2", "x", "0", r2),
                        ("C1", "x", "out", c), ("C2", "x", "n", c), ("R3", "n", "out", r3),
                        ("U1", "0", "n", "out"))
     b1 = 2 * c / (c * c * r3)
@@ -388,7 +381,7 @@ def _twin_t_notch() -> Reference:
     pole/zero pair at -1/RC cancelling exactly: H = (s^2 + w0^2)/(s^2 + 4 w0 s + w0^2)."""
     r, c = 10e3, 10e-9
     w0 = 1 / (r * c)
-    circuit = _circuit("twin_t_notch", ("R1", "in", "a", r), ("R2", "a", "out", r),
+    circuit = circuit_from_parts("twin_t_notch", ("R1", "in", "a", r), ("R2", "a", "out", r),
                        ("C3", "a", "0", 2 * c), ("C1", "in", "b", c), ("C2", "b", "out", c),
                        ("R3", "b", "0", r / 2))
     return Reference("twin_t_notch", circuit, _pair(w0, 0.25), [1j * w0, -1j * w0], 1.0,
@@ -406,7 +399,7 @@ def _tow_thomas_bp2() -> Reference:
     r = 1 / (w0 * c)
     r2 = q * r
     r1 = r2  # peak gain R2/R1 = 1
-    circuit = _circuit("tow_thomas_bp2", ("R1", "in", "n1", r1), ("R2", "n1", "out", r2),
+    circuit = circuit_from_parts("tow_thomas_bp2", ("R1", "in", "n1", r1), ("R2", "n1", "out", r2),
                        ("C1", "n1", "out", c), ("U1", "0", "n1", "out"),
                        ("R3", "out", "n2", r), ("C2", "n2", "v2", c), ("U2", "0", "n2", "v2"),
                        ("R5", "v2", "n3", 10e3), ("R6", "n3", "v3", 10e3),
@@ -422,7 +415,7 @@ def _compensated_attenuator() -> Reference:
     H = 0.1 / (1 + s R3 C3)."""
     r1, c1, r2, c2 = 9e3, 1e-9, 1e3, 9e-9
     r3, c3 = 3.3e3, 4.7e-9
-    circuit = _circuit("compensated_attenuator", ("R1", "in", "a", r1), ("C1", "in", "a", c1),
+    circuit = circuit_from_parts("compensated_attenuator", ("R1", "in", "a", r1), ("C1", "in", "a", c1),
                        ("R2", "a", "0", r2), ("C2", "a", "0", c2), ("U1", "a", "b", "b"),
                        ("R3", "b", "out", r3), ("C3", "out", "0", c3))
     tau = r3 * c3
@@ -435,7 +428,7 @@ def _allpass1() -> Reference:
     """First-order op-amp all-pass: H = (1 - sRC)/(1 + sRC), a right-half-plane zero;
     flat magnitude, so the measured type is ``other``."""
     r, c = 10e3, 10e-9
-    circuit = _circuit("allpass1", ("R1", "in", "n", r), ("R2", "n", "out", r),
+    circuit = circuit_from_parts("allpass1", ("R1", "in", "n", r), ("R2", "n", "out", r),
                        ("R3", "in", "p", r), ("C1", "p", "0", c), ("U1", "p", "n", "out"))
     return Reference("allpass1", circuit, [-1 / (r * c)], [1 / (r * c)], -1.0, "other",
                      "H = (1 - sRC)/(1 + sRC)")

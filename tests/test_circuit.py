@@ -60,3 +60,9 @@ def test_with_values_replaces_and_rejects_unknown():
     assert circuit.element("c1").value == 1e-6
     with pytest.raises(CircuitError, match="no element named"):
         rc().with_values({"R7": 1.0})
+
+
+def test_net_names_are_case_insensitive():
+    circuit = Circuit((R("R1", "IN", "Mid"), C("C1", "mid", "0"), R("R2", "MID", "OUT"),
+                       C("C2", "out", "0"))).validate()
+    assert circuit.nets == ["0", "in", "out", "mid"]

@@ -10,6 +10,7 @@ import scipy.signal
 from circuitviz.circuit import OPAMP_GAIN, Circuit, CircuitError, Element
 from circuitviz.mna import CANCEL_TOL, build_pencil, poles_zeros_gain
 from circuitviz.references import (
+    circuit_from_parts,
     ladder_g_butterworth,
     lc_ladder,
     reference_circuits,
@@ -18,16 +19,8 @@ from circuitviz.references import (
 
 
 def circuit(*parts: tuple) -> Circuit:
-    """Elements from ``(name, net, ..., value)``; kind from the name's first letter,
-    ``U`` an op-amp ``(name, in+, in-, out)`` with the shared open-loop gain."""
-    elements = []
-    for label, *rest in parts:
-        if label[0] == "U":
-            elements.append(Element("OPAMP", label, tuple(rest), OPAMP_GAIN))
-        else:
-            *nets, value = rest
-            elements.append(Element(label[0], label, tuple(nets), float(value)))
-    return Circuit(tuple(elements)).validate()
+    """Elements from ``(name, net, ..., value)`` (see ``references.circuit_from_parts``)."""
+    return circuit_from_parts("test circuit", *parts)
 
 
 def rc_ladder(n: int, r: float, c: float) -> Circuit:

@@ -46,7 +46,8 @@ def circuits(draw, max_nets: int = 20, active: bool = True, spread: bool = False
     """
     kinds = draw(spread_values()) if spread else dict.fromkeys("RLC", VALUES)
     n_internal = draw(st.integers(0, max_nets - 3))
-    internal = draw(st.lists(NET_NAMES, min_size=n_internal, max_size=n_internal, unique=True))
+    internal = draw(st.lists(NET_NAMES, min_size=n_internal, max_size=n_internal,
+                             unique_by=str.lower))  # SPICE nets ignore case
     nets = ["in", *internal, "out"]
     elements: list[Element] = []
 
