@@ -504,8 +504,24 @@ def _start_poles(f: np.ndarray, w_c: float, n: int) -> np.ndarray:
 
 
 # -- everything at once --------------------------------------------------------------
-def simulate(circuit, points_per_decade: int = 100, *, force_fit: bool = False) -> SpiceResult:
+def auto_density(poles: np.ndarray, base: int = 100, cap: int = 2000) -> int:
+    """AC points a decade that resolve the sharpest feature: ``base``, or 20 per unit of the
+    highest pole Q (a Q-30 notch or peak is 1/30 of a decade wide, and a coarser sweep
+    can step over its null), at most ``cap``."""
+    poles = np.asarray(poles, complex)
+    damped = poles[poles.real < 0]
+    if damped.size == 0:
+        return base
+    q = float(np.max(np.abs(damped) / (2 * -damped.real)))
+    return int(min(cap, max(base, math.ceil(20 * q))))
+
+
+def simulate(circuit, points_per_decade: int | None = None, *,
+             force_fit: bool = False) -> SpiceResult:
     """AC sweep and ``.pz`` of one circuit in one ngspice load, checked against each other.
+
+    The sweep has ``points_per_decade`` points a decade, by default :func:`auto_density`
+    of the circuit's exact poles (100 for ordinary filters, more for high-Q ones).
 
     ``.pz`` is used when its counts match the exact MNA's (before cancellation) and its
     poles, zeros and the gain read off the sweep reproduce the sweep within
@@ -515,6 +531,8 @@ def simulate(circuit, points_per_decade: int = 100, *, force_fit: bool = False) 
     circuit = _as_circuit(circuit)
     exact_poles, exact_zeros, exact_gain = poles_zeros_gain(circuit)
     f_start, f_stop = analysis_band(TransferFunction(exact_poles, exact_zeros, exact_gain))
+    if points_per_decade is None:
+        points_per_decade = auto_density(exact_poles)
     ac = _ac_command(f_start, f_stop, points_per_decade)
     outputs = _run(write_netlist(circuit), {"ac": ac, "pz": PZ_COMMAND})
     f, h = _ac_data(outputs["ac"])

@@ -363,3 +363,22 @@ def test_cli_reports_the_fit_when_pz_falls_short(tmp_path, capfd):
     assert spiced["pz_source"].startswith("AC fit (ngspice .pz returned")
     assert len(spiced["poles"]) == 5 and spiced["complete"] is False
     assert err == ""
+
+
+def test_default_sweep_resolves_a_high_q_notch():
+    """A high-Q LC notch is a small fraction of a decade wide: the default sweep densifies
+    so ngspice's data measure its Q, which 100 points a decade get badly wrong."""
+    from circuitviz.analysis import analyze
+    from circuitviz.netlist import parse_netlist
+    from circuitviz.spice import auto_density, simulate
+
+    # a parallel LC tank in series with the load: a notch of Q ~ 95
+    notch = parse_netlist("notch\nL1 in out 10m\nC1 in out 253.3n\nR1 out 0 18.85k\n")
+    exact = analyze(notch)
+    assert exact.type == "bandstop" and exact.response.q > 50
+    assert auto_density(exact.poles) >= 20 * 50
+    result = simulate(notch)
+    assert result.response.type == "bandstop"
+    assert result.response.cutoff_hz == pytest.approx(exact.cutoff_hz, rel=2e-3)
+    assert result.response.q == pytest.approx(exact.response.q, rel=0.02)
+    assert simulate(notch, 100).response.q < 0.5 * exact.response.q  # what it fixes
