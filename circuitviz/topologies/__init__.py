@@ -7,6 +7,35 @@ and 1 MHz with practical values (:data:`PRACTICAL`).  Whether a built circuit re
 is that type is for :func:`circuitviz.analysis.analyze` to say; the tests check every
 entry that way.
 
+Designing to a classical family.  :mod:`circuitviz.prototypes` holds the low-pass
+prototypes every family-aware entry is built from: ``RESPONSES`` (``"butterworth"``,
+``"bessel"``, ``"chebyshev"``, ``"elliptic"``), ``prototype(response, order,
+ripple_db=None, attenuation_db=None) -> (zeros, poles, gain)`` (attenuation exactly
+Ap at 1 rad/s, maximum gain 1; Ap defaults to 3.0103 dB for Butterworth and Bessel,
+0.5 dB for Chebyshev and elliptic; elliptic As defaults to 40 dB),
+``required_order(response, ripple_db, stopband_ratio, attenuation_db) -> int`` (may
+exceed 8), ``stage_sections``, ``highpass``, ``bandpass``, ``bandstop``,
+``edge_frequency`` and ``attenuation_at``.  A topology says what it realises:
+
+* ``responses``: the families :meth:`Topology.design` realises (empty for entries
+  whose shape is fixed or free, such as a resonator or a notch);
+* ``order``: its pole count (band types: twice the low-pass prototype's order,
+  ``prototype_order``);
+* ``design(cutoff_hz, *, response=None, ripple_db=None, attenuation_db=None, q=None,
+  rng=None) -> {slot: value}``: exact values.  Low- and high-pass: the passband edge
+  at Ap (attenuation from the response's own maximum) lands on ``cutoff_hz``.  Band
+  types: ``cutoff_hz`` is the centre (the geometric mean of the band edges) and ``q``
+  is centre / -3 dB bandwidth, the -3 dB taken from the band-pass peak or the
+  band-stop's passband level, as :func:`circuitviz.analysis.analyze` measures it; the
+  family's shape comes from the low-pass prototype moved by the band transform.
+  ``response`` defaults to the first of ``responses``.  The impedance level is drawn
+  log-uniformly with ``rng`` among those keeping every part practical, or mid-way
+  without it; ValueError when none does.
+
+:meth:`Topology.sample` of a family-aware entry draws a family, its ripple (and
+elliptic attenuation) and puts the -3 dB edge (from the passband level) on the
+requested cutoff, so datasets mix the families.
+
 >>> from circuitviz.topologies import get_topology
 >>> t = get_topology("sallen_key_lp2")
 >>> circuit = t.build(t.nominal(1e3))
