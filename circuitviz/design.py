@@ -20,7 +20,7 @@ import numpy as np
 
 from .analysis import Analysis, TransferFunction, measure_response
 from .circuit import Circuit, CircuitError
-from .ml.spec import BAND_TYPES, Spec, check_n
+from .spec import BAND_TYPES, Spec, check_n
 
 __all__ = ["Candidate", "sample", "spec_error", "candidates", "SEARCH_MAX"]
 

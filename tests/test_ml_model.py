@@ -19,7 +19,7 @@ def model():
     records = synth_records(60, seed=3, topologies=NAMES)
     layout = make_layout(records)
     m = SetDecoder(ModelConfig(d_model=32, n_layers=2, n_heads=4, gnn_dim=16, gnn_layers=2,
-                               head_hidden=32), layout, topology_structures(list(layout.topologies)))
+                               head_hidden=32, cond_features=N_FEATURES), layout, topology_structures(list(layout.topologies)))
     # the adaLN-Zero init makes the output 0; give every weight a value so the test bites
     with torch.no_grad():
         for p in m.parameters():
@@ -32,7 +32,7 @@ def _inputs(model, topo_name, batch=3):
     g = torch.Generator().manual_seed(5)
     x = torch.randn(batch, lay.n_tokens, N_CHANNELS, generator=g)
     topo = torch.full((batch,), lay.index(topo_name))
-    cond = torch.randn(batch, N_FEATURES, generator=g)
+    cond = torch.randn(batch, model.config.cond_features, generator=g)
     t = torch.tensor([10, 500, 990][:batch])
     return x, t, cond, topo
 
@@ -72,7 +72,7 @@ def test_topology_head_gives_a_distribution():
     lay = make_layout(synth_records(20, seed=1, topologies=NAMES[:2]))
     m = SetDecoder(ModelConfig(d_model=32, n_layers=1, n_heads=4, gnn_dim=16, gnn_layers=1,
                                head_hidden=16), lay, topology_structures(list(lay.topologies)))
-    logits = m.topology_logits(torch.zeros(4, N_FEATURES))
+    logits = m.topology_logits(torch.zeros(4, m.config.cond_features))
     assert logits.shape == (4, 2)
 
 

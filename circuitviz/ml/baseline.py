@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .model import TopologyHead
-from .spec import N_FEATURES
+from .spec import N_FEATURES_V1
 from .tokens import TokenLayout
 
 __all__ = ["BaselineConfig", "Fixed22Decoder", "chamfer"]
@@ -34,6 +34,7 @@ class BaselineConfig:
     head_hidden: int = 256
     kl_weight: float = 0.05
     chamfer_weight: float = 1.0
+    cond_features: int = N_FEATURES_V1
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -68,10 +69,11 @@ class Fixed22Decoder(nn.Module):
         super().__init__()
         self.config, self.layout, self.structures = config, layout, structures
         T, S, h = len(layout.topologies), layout.max_slots, config.hidden
-        self.topology_head = TopologyHead(T, config.head_hidden)
+        F_ = config.cond_features
+        self.topology_head = TopologyHead(T, config.head_hidden, F_)
         self.topo_emb = nn.Embedding(T, h)
-        self.encoder = _mlp(S + 1 + N_FEATURES + h, h, 2 * config.latent)
-        self.decoder = _mlp(config.latent + N_FEATURES + h, h, S + 1 + 8 + 2)
+        self.encoder = _mlp(S + 1 + F_ + h, h, 2 * config.latent)
+        self.decoder = _mlp(config.latent + F_ + h, h, S + 1 + 8 + 2)
 
     def topology_logits(self, cond: torch.Tensor) -> torch.Tensor:
         return self.topology_head(cond)

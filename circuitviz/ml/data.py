@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..analysis import FILTER_TYPES
-from .spec import BAND_TYPES, features
+from .spec import BAND_TYPES, N_FEATURES, features, features_v1
 from .tokens import TokenLayout, _split_roots, dimensionless, split_level
 
 __all__ = ["Record", "TensorData", "make_layout", "tensorise", "records_from_dataset",
@@ -37,25 +37,51 @@ class Record:
     cutoff_hz: float
     q: float | None
     order: int
+    ripple_db: float = 3.01
+    response: str | None = None
+    stopband_ratio: float | None = None
+    attenuation_db: float | None = None
+    gain_db: float | None = None
+    active: bool | None = None
+
+    def features(self, n_features: int = N_FEATURES) -> np.ndarray:
+        """The record's conditions as model features (all given)."""
+        if n_features != N_FEATURES:
+            return features_v1(self.filter_type, self.cutoff_hz, self.q, self.order)
+        return features(self.filter_type, self.cutoff_hz, self.q, self.order, self.response,
+                        self.ripple_db, self.stopband_ratio, self.attenuation_db, self.gain_db,
+                        self.active)
 
 
-def records_from_dataset(path) -> list[Record]:
-    """Records of a dataset directory written by ``circuitviz dataset build`` (filter
-    types of catalogue topologies only)."""
-    from ..dataset import load_dataset
+def records_from_rows(rows: list[dict], seed: int = 0) -> list[Record]:
+    """Labelled records (:mod:`circuitviz.ml.labels`) of dataset rows (JSON dicts);
+    filter types of catalogue topologies only, low-/high-pass circuits that meet no mask
+    left out."""
     from ..topologies import CATALOGUE
+    from .labels import label_records
 
-    ds = load_dataset(path)
+    rows = [r for r in rows if r["type"] in FILTER_TYPES and r["topology"] in CATALOGUE]
+    labels = label_records(rows, [CATALOGUE[r["topology"]].active for r in rows], seed)
     out = []
-    for r in ds.records:  # raw JSON dicts: cheap bulk access
-        if r["type"] not in FILTER_TYPES or r["topology"] not in CATALOGUE:
+    for r, lab in zip(rows, labels):
+        if lab is None:
             continue
         q = r.get("q")
         out.append(Record(r["topology"], {k: float(v) for k, v in r["values"].items()},
                           _roots(r["poles"]), _roots(r["zeros"]), float(r["gain"]), r["type"],
-                          float(r["cutoff_hz"]),
+                          float(lab.cutoff_hz),
                           float(q) if q is not None and r["type"] in BAND_TYPES else None,
-                          CATALOGUE[r["topology"]].order))
+                          len(r["poles"]), lab.ripple_db, lab.response, lab.stopband_ratio,
+                          lab.attenuation_db, lab.gain_db, lab.active))
+    return out
+
+
+def records_from_dataset(path, seed: int = 0) -> list[Record]:
+    """Records of a dataset directory written by ``circuitviz dataset build`` (see
+    :func:`records_from_rows`)."""
+    from ..dataset import load_dataset
+
+    out = records_from_rows(load_dataset(path).records, seed)
     if not out:
         raise ValueError(f"dataset {str(path)!r} holds no filter records")
     return out
@@ -74,9 +100,9 @@ def synth_records(n: int, seed: int = 0, topologies: list[str] | None = None) ->
 
     rng = np.random.default_rng(seed)
     names = topologies or list(CATALOGUE)
-    out: list[Record] = []
+    rows: list[dict] = []
     tries = 0
-    while len(out) < n and tries < 20 * n:
+    while len(rows) < n and tries < 20 * n:
         tries += 1
         topo = CATALOGUE[names[int(rng.integers(len(names)))]]
         lo, hi = topo.cutoff_range
@@ -88,10 +114,11 @@ def synth_records(n: int, seed: int = 0, topologies: list[str] | None = None) ->
             continue
         if a.type not in FILTER_TYPES:
             continue
-        out.append(Record(topo.name, values, a.poles, a.zeros, a.gain, a.type,
-                          float(a.cutoff_hz), a.response.q if a.type in BAND_TYPES else None,
-                          topo.order))
-    return out
+        pairs = lambda rs: [[float(x.real), float(x.imag)] for x in rs]  # noqa: E731
+        rows.append({"topology": topo.name, "values": values, "poles": pairs(a.poles),
+                     "zeros": pairs(a.zeros), "gain": a.gain, "type": a.type,
+                     "cutoff_hz": a.cutoff_hz, "q": a.response.q})
+    return records_from_rows(rows, seed)
 
 
 def topology_structures(names: list[str]) -> list[dict]:
@@ -170,7 +197,8 @@ def _padded_roots(roots: np.ndarray, wc: float) -> tuple[np.ndarray, np.ndarray]
     return out, mask
 
 
-def tensorise(records: list[Record], layout: TokenLayout) -> TensorData:
+def tensorise(records: list[Record], layout: TokenLayout, n_features: int = N_FEATURES
+              ) -> TensorData:
     """Aligned tensors of ``records`` under ``layout`` (records of unknown topologies fail)."""
     import torch
 
@@ -180,7 +208,7 @@ def tensorise(records: list[Record], layout: TokenLayout) -> TensorData:
     for r in records:
         k = layout.index(r.topology)
         wc = 2 * math.pi * r.cutoff_hz
-        cond.append(features(r.filter_type, r.cutoff_hz, r.q, r.order))
+        cond.append(r.features(n_features))
         topo.append(k)
         x = layout.encode(r.topology, r.values, r.poles, r.zeros, r.gain, r.cutoff_hz)
         toks.append(x)
@@ -202,16 +230,29 @@ def tensorise(records: list[Record], layout: TokenLayout) -> TensorData:
                       t(has_q, torch.bool))
 
 
-def drop_conditions(cond, has_q, gen, p_q: float, p_order: float):
-    """Randomly mark Q and order as "not given" (classifier-free style), so the model
-    also serves specs that leave them out.  Returns a new tensor."""
+#: (flag column, value columns) of each droppable condition in the mask-era features.
+DROPPABLE = {"q": (5, (6,)), "order": (7, (8,)), "response": (9, (10, 11, 12, 13)),
+             "stopband": (15, (16, 17)), "gain": (18, (19,)), "kind": (20, (21,))}
+
+
+def drop_conditions(cond, has_q, gen, p_q: float, p_order: float, p_other: float = 0.5):
+    """Randomly mark conditions as "not given" (classifier-free style), so the model
+    serves any subset of them: Q (``p_q``), order (``p_order``), and response, stopband,
+    gain and kind (``p_other`` each, mask-era features only).  Returns a new tensor."""
     import torch
 
     cond = cond.clone()
     B = cond.shape[0]
-    drop_q = (torch.rand(B, generator=gen) < p_q).to(cond.device) | ~has_q
-    cond[drop_q, 5], cond[drop_q, 6] = -1.0, 0.0
-    drop_o = (torch.rand(B, generator=gen) < p_order).to(cond.device)
-    cond[drop_o, 7], cond[drop_o, 8] = -1.0, 0.0
+    probs = {"q": p_q, "order": p_order}
+    if cond.shape[1] > 9:
+        probs.update(response=p_other, stopband=p_other, gain=p_other, kind=p_other)
+    for name, p in probs.items():
+        flag, cols = DROPPABLE[name]
+        drop = (torch.rand(B, generator=gen) < p).to(cond.device)
+        if name == "q":
+            drop = drop | ~has_q
+        cond[drop, flag] = -1.0
+        for c in cols:
+            cond[drop, c] = 0.0
     return cond
 

@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from ..analysis import FILTER_TYPES, TransferFunction, measure_response
-from .spec import BAND_TYPES, FC_RANGE_HZ, Spec
+from ..spec import BAND_TYPES, Spec
+from .spec import FC_RANGE_HZ
 
 __all__ = ["grid", "assess", "summarise", "evaluate_model", "quick_metrics", "run_evaluation",
            "format_table", "scale_to_cutoff", "snap_e_series", "PRACTICAL", "DOUBLET_TOL"]
@@ -279,7 +280,9 @@ def quick_metrics(model, records, seed: int = 0) -> dict:
 
     was_training = model.training
     model.eval()
-    specs = [Spec(r.filter_type, r.cutoff_hz, r.q, None) for r in records]
+    specs = [Spec(r.filter_type, r.cutoff_hz, r.q, None,
+                  ripple_db=None if r.filter_type in BAND_TYPES else r.ripple_db)
+             for r in records]
     draws = draw_specs(model, specs, seed)
     rows = []
     for d, spec in zip(draws, specs):

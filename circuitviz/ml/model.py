@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .graph import EDGE_KINDS, NODE_ROLES, to_batch
-from .spec import N_FEATURES
+from .spec import N_FEATURES_V1
 from .tokens import CHANNEL_MASK, KIND_COMPONENT, KIND_PAD, N_CHANNELS, TokenLayout
 
 __all__ = ["ModelConfig", "SetDecoder", "TopologyEncoder", "TopologyHead", "timestep_embedding"]
@@ -46,6 +46,8 @@ class ModelConfig:
     prediction: str = "v"
     sample_steps: int = 6
     step_power: float = 2.0
+    #: spec features in (9: type/cutoff/Q/order models; 22: mask-era models)
+    cond_features: int = N_FEATURES_V1
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -60,11 +62,11 @@ def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10000.0) -
 
 
 class TopologyHead(nn.Module):
-    """Spec features (B, N_FEATURES) -> logits (B, n_topologies)."""
+    """Spec features (B, n_features) -> logits (B, n_topologies)."""
 
-    def __init__(self, n_topologies: int, hidden: int = 256):
+    def __init__(self, n_topologies: int, hidden: int = 256, n_features: int = N_FEATURES_V1):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(N_FEATURES, hidden), nn.SiLU(),
+        self.net = nn.Sequential(nn.Linear(n_features, hidden), nn.SiLU(),
                                  nn.Linear(hidden, hidden), nn.SiLU(),
                                  nn.Linear(hidden, n_topologies))
 
@@ -156,7 +158,7 @@ class SetDecoder(nn.Module):
             raise ValueError(f"{len(structures)} graphs for {len(layout.topologies)} topologies")
         self.config, self.layout, self.structures = config, layout, structures
         d, T = config.d_model, len(layout.topologies)
-        self.topology_head = TopologyHead(T, config.head_hidden)
+        self.topology_head = TopologyHead(T, config.head_hidden, config.cond_features)
         self.encoder = TopologyEncoder(config.gnn_dim, config.gnn_layers)
         self.slot_proj = nn.Linear(config.gnn_dim, d)
         self.graph_proj = nn.Linear(config.gnn_dim, d)
@@ -167,7 +169,7 @@ class SetDecoder(nn.Module):
         self.slot_emb = nn.Embedding(max(offsets[-1], 1), d)
         self.kind_emb = nn.Embedding(KIND_PAD + 1, d)
         self.in_proj = nn.Linear(N_CHANNELS, d)
-        self.cond_mlp = nn.Sequential(nn.Linear(N_FEATURES, d), nn.SiLU(), nn.Linear(d, d))
+        self.cond_mlp = nn.Sequential(nn.Linear(config.cond_features, d), nn.SiLU(), nn.Linear(d, d))
         self.time_mlp = nn.Sequential(nn.Linear(d, d), nn.SiLU(), nn.Linear(d, d))
         self.blocks = nn.ModuleList(_Block(d, config.n_heads, config.mlp_ratio)
                                     for _ in range(config.n_layers))

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from .schedule import CosineSchedule
-from .spec import Spec, features
+from .spec import Spec, spec_features
 
 __all__ = ["Draw", "draw", "draw_specs", "topology_probs", "denoise", "autocast"]
 
@@ -120,7 +120,8 @@ def draw_specs(model, specs: list[Spec], seed: int = 0, steps: int | None = None
     device = _device(model)
     gen = torch.Generator().manual_seed(int(seed))
     n = len(specs)
-    cond_np = np.stack([features(s.filter_type, s.cutoff_hz, s.q, s.order) for s in specs])
+    n_features = getattr(model.config, "cond_features", 9)
+    cond_np = np.stack([spec_features(s, n_features) for s in specs])
     cond = torch.as_tensor(cond_np, device=device)
     types = {s.filter_type for s in specs}
     probs = topology_probs(model, cond, [s.order for s in specs],

@@ -1,101 +1,44 @@
-"""A filter specification: checked against the trained range, turned into model features.
+"""A spec as model features (the :class:`~circuitviz.spec.Spec` itself lives in
+:mod:`circuitviz.spec`, below both the design layer and the model; it is re-exported here
+for older imports).
 
-Pure numpy, so that bad input is refused (with the accepted range in the message)
-before torch is ever imported.
+Two feature layouts exist, told apart by their length (``ModelConfig.cond_features``):
+
+* ``N_FEATURES_V1`` (9): type one-hot, log cutoff, (has Q, log Q), (has order, order) —
+  models trained before masks;
+* ``N_FEATURES`` (22, :func:`features`): the above plus (has response, family one-hot),
+  the passband ripple Ap in force, (has stopband, log stopband ratio, attenuation),
+  (has gain, gain), (has kind, active).  Absent values are 0 with their flag at -1.
+
+Pure numpy, so that bad input is refused before torch is ever imported.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
-from ..analysis import FILTER_TYPES
+from ..spec import (BAND_TYPES, FILTER_TYPES, N_MAX, ORDER_RANGE, Q_RANGE, Spec, check_n,
+                    cutoff_range)
 
-__all__ = ["Spec", "FC_RANGE_HZ", "Q_RANGE", "ORDER_RANGE", "N_MAX", "N_FEATURES", "features",
-           "BAND_TYPES"]
+__all__ = ["Spec", "FC_RANGE_HZ", "Q_RANGE", "ORDER_RANGE", "N_MAX", "N_FEATURES",
+           "N_FEATURES_V1", "features", "features_v1", "spec_features", "BAND_TYPES", "check_n",
+           "FAMILIES"]
 
-#: Cutoff (LP/HP) or centre (BP/BS) frequencies the model was trained on, in Hz.
-FC_RANGE_HZ = (10.0, 1e6)
-#: Quality factors (centre / -3 dB bandwidth) the model was trained on, band types only.
-Q_RANGE = (0.5, 30.0)
-#: Filter orders (number of poles) a spec may ask for.
-ORDER_RANGE = (1, 8)
-#: Most candidates one call may ask for.
-N_MAX = 4096
-BAND_TYPES = ("bandpass", "bandstop")
-#: Length of the feature vector :func:`features` makes.
-N_FEATURES = 9
+#: Cutoff (LP/HP) or centre (BP/BS) frequencies, in Hz (the catalogue's range).
+FC_RANGE_HZ = cutoff_range()
+N_FEATURES_V1 = 9
+N_FEATURES = 22
+#: Families in the response one-hot.
+FAMILIES = ("butterworth", "bessel", "chebyshev", "elliptic")
 
 
-@dataclass(frozen=True)
-class Spec:
-    """What the user asks for: type, cutoff (centre for band types), optional Q and order."""
-
-    filter_type: str
-    cutoff_hz: float
-    q: float | None = None
-    order: int | None = None
-
-    @classmethod
-    def checked(cls, filter_type, cutoff_hz, q=None, order=None) -> Spec:
-        """A validated spec; ``ValueError`` naming the accepted range otherwise.
-
-        ``cutoff_hz`` and ``q`` accept numbers or SPICE-style text (``5k``, ``2.2meg``).
-        """
-        from ..units import parse_value
-
-        if not isinstance(filter_type, str) or filter_type.lower() not in FILTER_TYPES:
-            raise ValueError(f"unknown filter type {filter_type!r}; accepted: "
-                             f"{', '.join(FILTER_TYPES)}")
-        filter_type = filter_type.lower()
-        if isinstance(cutoff_hz, bool):
-            raise ValueError(f"cutoff must be a frequency in Hz, not {cutoff_hz!r}")
-        try:
-            fc = parse_value(cutoff_hz, what="cutoff")
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{exc}; accepted cutoff range {_fmt_range()}") from None
-        lo, hi = FC_RANGE_HZ
-        if not (math.isfinite(fc) and lo * (1 - 1e-9) <= fc <= hi * (1 + 1e-9)):
-            raise ValueError(f"cutoff {fc:g} Hz is outside the trained range {_fmt_range()}")
-        if q is not None:
-            if filter_type not in BAND_TYPES:
-                raise ValueError(f"q applies to bandpass and bandstop only (centre / bandwidth); "
-                                 f"leave it out for a {filter_type}")
-            try:
-                q = parse_value(q, what="q")
-            except (TypeError, ValueError) as exc:
-                raise ValueError(f"{exc}; accepted q range {Q_RANGE[0]:g} to "
-                                 f"{Q_RANGE[1]:g}") from None
-            if not Q_RANGE[0] * (1 - 1e-9) <= q <= Q_RANGE[1] * (1 + 1e-9):
-                raise ValueError(f"q {q:g} is outside the trained range {Q_RANGE[0]:g} to "
-                                 f"{Q_RANGE[1]:g}")
-        if order is not None:
-            if isinstance(order, bool) or not isinstance(order, (int, np.integer)) \
-                    or not ORDER_RANGE[0] <= order <= ORDER_RANGE[1]:
-                raise ValueError(f"order must be an integer from {ORDER_RANGE[0]} to "
-                                 f"{ORDER_RANGE[1]}, got {order!r}")
-            order = int(order)
-        return cls(filter_type, float(fc), None if q is None else float(q), order)
-
-
-def check_n(n) -> int:
-    """Number of candidates: an integer 1..N_MAX, else ``ValueError``."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= N_MAX:
-        raise ValueError(f"n (number of candidates) must be an integer from 1 to {N_MAX}, "
-                         f"got {n!r}")
-    return int(n)
-
-
-def _fmt_range() -> str:
-    return "10 Hz to 1 MHz"
-
-
-def features(filter_type: str, cutoff_hz: float, q: float | None = None,
-             order: int | None = None) -> np.ndarray:
-    """``(N_FEATURES,)`` conditioning vector: type one-hot, log cutoff, (has Q, log Q),
-    (has order, order), each scaled to roughly [-2, 2]; absent ones are 0 with flag -1."""
-    out = np.zeros(N_FEATURES, np.float32)
+def features_v1(filter_type: str, cutoff_hz: float, q: float | None = None,
+                order: int | None = None) -> np.ndarray:
+    """``(9,)`` conditioning vector of the first models: type one-hot, log cutoff, (has Q,
+    log Q), (has order, order), each scaled to roughly [-2, 2]; absent ones are 0 with
+    flag -1."""
+    out = np.zeros(N_FEATURES_V1, np.float32)
     out[FILTER_TYPES.index(filter_type)] = 1.0
     out[4] = (math.log10(cutoff_hz) - 3.5) / 1.25
     if q is not None and q > 0:
@@ -107,3 +50,51 @@ def features(filter_type: str, cutoff_hz: float, q: float | None = None,
     else:
         out[7] = -1.0
     return out
+
+
+def features(filter_type: str, cutoff_hz: float, q: float | None = None,
+             order: int | None = None, response: str | None = None, ripple_db: float = 3.01,
+             stopband_ratio: float | None = None, attenuation_db: float | None = None,
+             gain_db: float | None = None, active: bool | None = None) -> np.ndarray:
+    """``(N_FEATURES,)`` conditioning vector (see the module docstring).  ``response``
+    None or ``any`` means not given; ``ripple_db`` is the Ap the cutoff is measured at."""
+    out = np.zeros(N_FEATURES, np.float32)
+    out[:9] = features_v1(filter_type, cutoff_hz, q, order)
+    if order is not None:
+        out[8] = (order - 4.0) / 2.0
+    if response in FAMILIES:
+        out[9] = 1.0
+        out[10 + FAMILIES.index(response)] = 1.0
+    else:
+        out[9] = -1.0
+    out[14] = (math.log10(max(ripple_db, 1e-3)) + 0.5) / 0.8
+    if stopband_ratio is not None and attenuation_db is not None:
+        out[15] = 1.0
+        out[16] = (math.log10(stopband_ratio) - 0.5) / 0.5
+        out[17] = (attenuation_db - 40.0) / 20.0
+    else:
+        out[15] = -1.0
+    if gain_db is not None:
+        out[18], out[19] = 1.0, gain_db / 20.0
+    else:
+        out[18] = -1.0
+    if active is not None:
+        out[20], out[21] = 1.0, 1.0 if active else -1.0
+    else:
+        out[20] = -1.0
+    return out
+
+
+def spec_features(spec: Spec, n_features: int = N_FEATURES) -> np.ndarray:
+    """The features of ``spec`` in the layout a model of ``n_features`` inputs expects."""
+    if n_features == N_FEATURES_V1:
+        return features_v1(spec.filter_type, spec.cutoff_hz, spec.q, spec.order)
+    if n_features != N_FEATURES:
+        raise ValueError(f"model expects {n_features} spec features; this version knows "
+                         f"{N_FEATURES_V1} and {N_FEATURES}")
+    band = spec.is_band
+    return features(spec.filter_type, spec.cutoff_hz, spec.q, spec.order,
+                    spec.response if spec.response != "any" else None,
+                    3.01 if band else spec.ap_db, spec.stopband_ratio,
+                    spec.as_db if spec.stopband_hz is not None else None, spec.gain_db,
+                    None if spec.kind == "any" else spec.kind == "active")

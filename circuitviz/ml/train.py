@@ -58,6 +58,8 @@ class TrainConfig:
     val_fraction: float = 0.05
     p_drop_q: float = 0.3
     p_drop_order: float = 0.5
+    #: chance each of response, stopband, gain and kind is left out of a training spec
+    p_drop_other: float = 0.5
     seed: int = 0
     threads: int | None = 2
     device: str | None = None
@@ -101,17 +103,21 @@ def load_records(source: str, seed: int = 0) -> list[Record]:
     if not Path(source).exists():
         raise ValueError(f"training data {source!r} does not exist; build it with "
                          f"'circuitviz dataset build --n 100000 --seed 0 --out {source}'")
-    return records_from_dataset(source)
+    return records_from_dataset(source, seed)
 
 
 def build_model(cfg: TrainConfig, layout, structures):
+    """A fresh model of ``cfg.kind``; new models take the mask-era spec features."""
+    from .spec import N_FEATURES
+
+    shape = {"cond_features": N_FEATURES, **cfg.model}
     if cfg.kind == "set":
         from .model import ModelConfig, SetDecoder
 
-        return SetDecoder(ModelConfig(**cfg.model), layout, structures)
+        return SetDecoder(ModelConfig(**shape), layout, structures)
     from .baseline import BaselineConfig, Fixed22Decoder
 
-    return Fixed22Decoder(BaselineConfig(**cfg.model), layout, structures)
+    return Fixed22Decoder(BaselineConfig(**shape), layout, structures)
 
 
 def set_losses(model, schedule: CosineSchedule, batch: dict, component_weight: float = 1.0
@@ -163,8 +169,9 @@ def val_loss(cfg, model, schedule, data, device, seed: int = 1234) -> float:
     for start in range(0, len(data), 1024):
         idx = torch.arange(start, min(start + 1024, len(data)))
         batch = data.batch(idx, device)
-        batch["cond"] = drop_conditions(batch["cond"], batch["has_q"], torch.Generator().manual_seed(seed),
-                                        cfg.p_drop_q, cfg.p_drop_order)
+        batch["cond"] = drop_conditions(batch["cond"], batch["has_q"],
+                                        torch.Generator().manual_seed(seed), cfg.p_drop_q,
+                                        cfg.p_drop_order, cfg.p_drop_other)
         total += float(_losses(cfg, model, schedule, batch)["loss"]) * len(idx)
         count += len(idx)
     torch.set_rng_state(state)
@@ -199,8 +206,10 @@ def train(cfg: TrainConfig, resume: bool = False, log=print) -> dict:
     layout = make_layout(train_rec)
     val_rec = [r for r in val_rec if r.topology in layout.topologies]
     structures = topology_structures(list(layout.topologies))
-    train_data, val_data = tensorise(train_rec, layout), tensorise(val_rec or train_rec[:64], layout)
     model = build_model(cfg, layout, structures).to(device)
+    n_features = model.config.cond_features
+    train_data = tensorise(train_rec, layout, n_features)
+    val_data = tensorise(val_rec or train_rec[:64], layout, n_features)
     ema = copy.deepcopy(model).eval()
     for p in ema.parameters():
         p.requires_grad_(False)
@@ -253,7 +262,7 @@ def train(cfg: TrainConfig, resume: bool = False, log=print) -> dict:
         idx = torch.randint(0, len(train_data), (cfg.batch_size,), generator=gen)
         batch = train_data.batch(idx, device)
         batch["cond"] = drop_conditions(batch["cond"], batch["has_q"], gen, cfg.p_drop_q,
-                                        cfg.p_drop_order)
+                                        cfg.p_drop_order, cfg.p_drop_other)
         losses = _losses(cfg, model, schedule, batch)
         opt.zero_grad(set_to_none=True)
         losses["loss"].backward()

@@ -1,0 +1,489 @@
+"""Mask measurement: does a circuit meet a low-/high-pass mask (or a band spec)?
+
+Everything is measured on the exact transfer function, in dB *relative to the response's
+own maximum over all frequencies* (scipy's ``buttord``/``ellipord`` convention):
+
+* **passband edge** (the measured cutoff) of a low-pass: going up from DC, the first
+  frequency where the attenuation exceeds ``Ap + 0.05 dB`` is found; the edge is the last
+  upward crossing of ``Ap`` below it (the 0.05 dB slack lets an equiripple band touch
+  ``Ap`` at its minima).  High-pass: the mirror image, coming down from infinity.  With
+  Ap = 3.01 dB that is the -3 dB frequency; a low-pass whose DC gain is already more than
+  Ap under its peak has no edge and meets no mask.
+* **passband attenuation**: the worst attenuation from DC (infinity) to the cutoff asked.
+* **stopband attenuation**: the least attenuation from the stopband edge on, found from
+  every local maximum of |H| there (polished), the value at the edge and the limit at
+  infinity (DC) — so the lobes between the j-axis zeros of an elliptic response count,
+  whatever the grid.
+* **order**: the number of poles; **gain**: the maximum of |H| in dB.
+
+:func:`measure_mask` gives a :class:`MaskResult` with ``meets`` and a ``margin`` (the
+smallest slack of all the checks, each scaled by its tolerance: > 0 exactly when the
+mask is met).  :func:`identify_response` says which classical family (and ripple) a
+transfer function follows, by its poles (and zeros) — used to label training data by
+what a circuit does.  :func:`batch_labels` measures what a training record offers as a
+condition, vectorised over many records.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .analysis import TransferFunction, analysis_band
+from .spec import BAND_TYPES, Spec
+
+__all__ = ["MaskResult", "measure_mask", "passband_edge", "stopband_attenuation",
+           "passband_attenuation", "response_max", "identify_response", "prototype_error",
+           "CUTOFF_TOL", "Q_TOL", "GAIN_TOL_DB", "EDGE_SLACK_DB", "impractical_parts",
+           "WARN_INDUCTOR_H"]
+
+#: ``meets`` tolerances: cutoff (relative), Q (relative), gain (dB).
+CUTOFF_TOL = 0.02
+Q_TOL = 0.05
+GAIN_TOL_DB = 0.5
+#: Slack over Ap inside the passband (equiripple minima touch Ap).
+EDGE_SLACK_DB = 0.05
+#: Inductors above this are a warning (hard to build), not a design fault.
+WARN_INDUCTOR_H = 0.1
+_PPD = 400        # grid points a decade (base grid)
+_FINE_PPD = 8000  # near the edges
+
+
+def _mag(tf: TransferFunction, f: np.ndarray) -> np.ndarray:
+    return np.maximum(np.abs(tf.freqresp(np.asarray(f, float))), 1e-300)
+
+
+def _grid(tf: TransferFunction, lo: float | None = None, hi: float | None = None,
+          ppd: int = _PPD) -> np.ndarray:
+    f_lo, f_hi = analysis_band(tf, 4.0)
+    lo = f_lo if lo is None else min(lo, f_lo)
+    hi = f_hi if hi is None else max(hi, f_hi)
+    n = max(int(math.log10(hi / lo) * ppd), 64)
+    f = np.logspace(math.log10(lo), math.log10(hi), n)
+    marks = np.abs(np.concatenate([tf.poles, tf.zeros])) / (2 * np.pi)
+    return np.union1d(f, marks[(marks > lo) & (marks < hi)])
+
+
+def _local_max(tf: TransferFunction, f: np.ndarray, mag: np.ndarray) -> list[tuple[float, float]]:
+    """Interior local maxima of |H| on the grid, polished: (f, |H|)."""
+    from scipy.optimize import minimize_scalar
+
+    out = []
+    k = np.flatnonzero((mag[1:-1] >= mag[:-2]) & (mag[1:-1] >= mag[2:])) + 1
+    for i in k[:400]:
+        a, b = math.log(f[i - 1]), math.log(f[i + 1])
+        res = minimize_scalar(lambda x: -float(_mag(tf, np.array([math.exp(x)]))[0]),
+                              bounds=(a, b), method="bounded", options={"xatol": 1e-12})
+        x = math.exp(float(res.x))
+        out.append((x, max(float(mag[i]), -float(res.fun))))
+    return out
+
+
+def response_max(tf: TransferFunction, f: np.ndarray | None = None,
+                 mag: np.ndarray | None = None) -> float:
+    """max |H(jw)| over all frequencies (DC and infinity included), polished."""
+    if f is None:
+        f = _grid(tf)
+        mag = _mag(tf, f)
+    peaks = [m for _, m in _local_max(tf, f, mag)]
+    ends = [v for v in (tf.dc_gain, tf.hf_gain) if math.isfinite(v)]
+    return float(max([float(mag.max()), *peaks, *ends]))
+
+
+def _att_db(peak: float, mag) -> np.ndarray:
+    return 20.0 * np.log10(peak / np.maximum(mag, 1e-300))
+
+
+def passband_edge(tf: TransferFunction, filter_type: str, ap_db: float,
+                  peak: float | None = None) -> float | None:
+    """The passband edge (Hz) at ``ap_db`` (module docstring), or None when the passband
+    end (DC for a low-pass, infinity for a high-pass) is already more than Ap + slack
+    under the maximum."""
+    from scipy.optimize import brentq
+
+    if filter_type not in ("lowpass", "highpass"):
+        raise ValueError("a passband edge is measured for lowpass and highpass only")
+    f = _grid(tf)
+    mag = _mag(tf, f)
+    peak = response_max(tf, f, mag) if peak is None else peak
+    end = tf.dc_gain if filter_type == "lowpass" else tf.hf_gain
+    if not (math.isfinite(end) and end > 0) or _att_db(peak, end) > ap_db + EDGE_SLACK_DB:
+        return None
+    for fine in (False, True):
+        if fine:  # refine near the coarse edge: narrow ripples of high orders
+            f = np.union1d(f, np.logspace(math.log10(edge) - 0.3, math.log10(edge) + 0.3,
+                                          int(0.6 * _FINE_PPD)))
+            mag = _mag(tf, f)
+        att = _att_db(peak, mag)
+        order = np.arange(len(f)) if filter_type == "lowpass" else np.arange(len(f))[::-1]
+        a = att[order]
+        over = np.flatnonzero(a > ap_db + EDGE_SLACK_DB)
+        stop = int(over[0]) if over.size else len(a)
+        ok = np.flatnonzero(a[:stop] <= ap_db)
+        if not ok.size:
+            return None
+        j = int(ok[-1])
+        if j + 1 >= len(a):
+            return None  # never leaves the passband inside the band
+        i0, i1 = order[j], order[j + 1]
+        x0, x1 = math.log(f[i0]), math.log(f[i1])
+        g = lambda x: float(_att_db(peak, _mag(tf, np.array([math.exp(x)])))[0]) - ap_db  # noqa: E731
+        try:
+            edge = math.exp(brentq(g, min(x0, x1), max(x0, x1), xtol=1e-13, rtol=1e-13))
+        except ValueError:
+            edge = math.exp(0.5 * (x0 + x1))
+    return edge
+
+
+def passband_attenuation(tf: TransferFunction, filter_type: str, edge_hz: float,
+                         peak: float) -> float:
+    """Worst attenuation (dB re the maximum) from DC (low-pass) or infinity (high-pass)
+    to ``edge_hz``; band types: over the band between the edges (``edge_hz`` a pair)."""
+    if filter_type == "lowpass":
+        f = np.union1d(_grid(tf, hi=edge_hz), [edge_hz])
+        f = f[f <= edge_hz]
+        end = tf.dc_gain
+    else:
+        f = np.union1d(_grid(tf, lo=edge_hz), [edge_hz])
+        f = f[f >= edge_hz]
+        end = tf.hf_gain
+    mag = _mag(tf, f)
+    low = [float(mag.min())]
+    if math.isfinite(end):
+        low.append(end)
+    # local minima of |H| inside: polish (equiripple troughs)
+    from scipy.optimize import minimize_scalar
+
+    k = np.flatnonzero((mag[1:-1] <= mag[:-2]) & (mag[1:-1] <= mag[2:])) + 1
+    for i in k[:200]:
+        a, b = math.log(f[i - 1]), math.log(f[i + 1])
+        res = minimize_scalar(lambda x: float(_mag(tf, np.array([math.exp(x)]))[0]),
+                              bounds=(a, b), method="bounded", options={"xatol": 1e-12})
+        low.append(min(float(mag[i]), float(res.fun)))
+    return float(_att_db(peak, min(low)))
+
+
+def stopband_attenuation(tf: TransferFunction, filter_type: str, stopband_hz: float,
+                         peak: float) -> float:
+    """Least attenuation (dB re the maximum) from ``stopband_hz`` on (low-pass: up to
+    infinity; high-pass: down to DC): the edge value, every polished local maximum of
+    |H| in between (lobes between notches) and the limit at the far end."""
+    if filter_type == "lowpass":
+        f = _grid(tf, lo=stopband_hz)
+        f = np.union1d(f[f >= stopband_hz],
+                       np.logspace(math.log10(stopband_hz), math.log10(stopband_hz) + 0.5,
+                                   int(0.5 * _FINE_PPD)))
+        far = tf.hf_gain
+    else:
+        f = _grid(tf, hi=stopband_hz)
+        f = np.union1d(f[f <= stopband_hz],
+                       np.logspace(math.log10(stopband_hz) - 0.5, math.log10(stopband_hz),
+                                   int(0.5 * _FINE_PPD)))
+        far = tf.dc_gain
+    mag = _mag(tf, f)
+    highs = [float(mag.max())] + [m for _, m in _local_max(tf, f, mag)]
+    if math.isfinite(far):
+        highs.append(far)
+    else:
+        return 0.0
+    return float(_att_db(peak, max(highs)))
+
+
+@dataclass(frozen=True)
+class MaskResult:
+    """A candidate measured against a spec (frequencies in Hz, levels in dB).
+
+    ``cutoff_hz`` is the passband edge at Ap for low-/high-pass (None when there is no
+    passband within Ap of the maximum) and the centre for band types; ``checks`` maps each
+    check made to its scaled slack (> 0: passed); ``margin`` is the smallest of them
+    (``-inf`` for a wrong type); ``failed`` names the checks that failed.
+    """
+
+    type: str
+    cutoff_hz: float | None
+    q: float | None
+    order: int
+    gain_db: float | None
+    passband_attenuation_db: float | None
+    stopband_attenuation_db: float | None
+    meets: bool
+    margin: float
+    checks: dict[str, float] = field(default_factory=dict)
+    failed: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        fin = lambda v: None if v is None or not math.isfinite(v) else float(v)  # noqa: E731
+        return {"type": self.type, "cutoff_hz": fin(self.cutoff_hz), "q": fin(self.q),
+                "order": self.order, "gain_db": fin(self.gain_db),
+                "passband_attenuation_db": fin(self.passband_attenuation_db),
+                "stopband_attenuation_db": fin(self.stopband_attenuation_db),
+                "meets": self.meets, "margin": fin(self.margin), "failed": list(self.failed)}
+
+
+def measure_mask(analysis, spec: Spec) -> MaskResult:
+    """Measure ``analysis`` (an :class:`~circuitviz.analysis.Analysis`) against ``spec``."""
+    tf, resp = analysis.tf, analysis.response
+    order = int(len(tf.poles))
+    f = _grid(tf)
+    mag = _mag(tf, f)
+    peak = response_max(tf, f, mag)
+    gain_db = 20 * math.log10(peak) if peak > 0 and math.isfinite(peak) else None
+    checks: dict[str, float] = {}
+    cutoff = q = pb = sb = None
+    if resp.type != spec.filter_type or gain_db is None:
+        checks["type"] = -1.0
+        cutoff = resp.cutoff_hz
+        q = resp.q
+    elif not spec.is_band:
+        ap = spec.ap_db
+        cutoff = passband_edge(tf, spec.filter_type, ap, peak)
+        if cutoff is None:
+            checks["passband"] = -1.0  # peaks more than Ap above its passband end
+        else:
+            checks["cutoff"] = 1.0 - abs(cutoff / spec.cutoff_hz - 1.0) / CUTOFF_TOL
+        pb = passband_attenuation(tf, spec.filter_type, spec.cutoff_hz, peak)
+        if spec.stopband_hz is not None:
+            sb = stopband_attenuation(tf, spec.filter_type, spec.stopband_hz, peak)
+            checks["stopband"] = (sb - spec.as_db) / 10.0  # per 10 dB
+    else:
+        cutoff, q = resp.cutoff_hz, resp.q
+        checks["centre"] = 1.0 - abs(cutoff / spec.cutoff_hz - 1.0) / CUTOFF_TOL
+        if spec.q is not None:
+            checks["q"] = 1.0 - abs(q / spec.q - 1.0) / Q_TOL if q and math.isfinite(q) else -1.0
+        if resp.edges_hz and len(resp.edges_hz) == 2:
+            pb = _band_passband(tf, spec.filter_type, resp.edges_hz, peak)
+    if spec.gain_db is not None and gain_db is not None:
+        checks["gain"] = 1.0 - abs(gain_db - spec.gain_db) / GAIN_TOL_DB
+    if spec.order is not None and not spec.order_from_mask:
+        checks["order"] = 1.0 if order == spec.order else -1.0
+    margin = min(checks.values()) if checks else 0.0
+    if "type" in checks:
+        margin = -math.inf
+    failed = tuple(k for k, v in checks.items() if v < 0)
+    return MaskResult(resp.type, cutoff, q, order, gain_db, pb, sb, not failed, margin,
+                      checks, failed)
+
+
+def _band_passband(tf, filter_type, edges, peak) -> float:
+    lo, hi = edges
+    if filter_type == "bandpass":
+        f = np.logspace(math.log10(lo), math.log10(hi), 400)
+        return float(_att_db(peak, _mag(tf, f).min()))
+    return max(passband_attenuation(tf, "lowpass", lo, peak),
+               passband_attenuation(tf, "highpass", hi, peak))
+
+
+def analysis_mask_fields(analysis) -> dict:
+    """``order``, ``passband_attenuation_db`` (worst, DC/infinity to the measured cutoff,
+    re the maximum; band types: over the passband) and ``stopband_attenuation_db`` (None:
+    no stopband was asked) of an analysis without a spec."""
+    tf, resp = analysis.tf, analysis.response
+    out = {"order": int(len(tf.poles)), "passband_attenuation_db": None,
+           "stopband_attenuation_db": None}
+    try:
+        if resp.type in ("lowpass", "highpass") and resp.cutoff_hz:
+            peak = response_max(tf)
+            out["passband_attenuation_db"] = passband_attenuation(tf, resp.type, resp.cutoff_hz,
+                                                                  peak)
+        elif resp.type in BAND_TYPES and len(resp.edges_hz) == 2:
+            out["passband_attenuation_db"] = _band_passband(tf, resp.type, resp.edges_hz,
+                                                            response_max(tf))
+    except (ValueError, FloatingPointError, ZeroDivisionError):
+        pass
+    return out
+
+
+# -- practical parts ---------------------------------------------------------------------
+def impractical_parts(circuit) -> tuple[list[str], list[str]]:
+    """(reasons a part is outside R 10 ohm-10 Mohm, C 1 pF-100 uF, L 1 nH-1 H;
+    warnings such as inductors above 100 mH)."""
+    from .topologies import PRACTICAL
+    from .units import format_eng
+
+    unit = {"R": "Ω", "C": "F", "L": "H"}
+    bad, warn = [], []
+    for e in circuit.elements:
+        if e.kind not in PRACTICAL:
+            continue
+        lo, hi = PRACTICAL[e.kind]
+        if not lo <= e.value <= hi:
+            bad.append(f"{e.name} = {format_eng(e.value, unit[e.kind])} is outside "
+                       f"{format_eng(lo, unit[e.kind])} to {format_eng(hi, unit[e.kind])}")
+        elif e.kind == "L" and e.value > WARN_INDUCTOR_H:
+            warn.append(f"{e.name} = {format_eng(e.value, 'H')} is a large inductor "
+                        f"(> {format_eng(WARN_INDUCTOR_H, 'H')})")
+    return bad, warn
+
+
+# -- which family? -----------------------------------------------------------------------
+def _lp_equivalent(tf: TransferFunction, filter_type: str
+                   ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Poles and finite zeros of the normalised low-pass prototype behind ``tf``
+    (high-pass: s -> 1/s; band types: the inverse band transform around the geometric
+    centre with the -3 dB bandwidth), scale unknown; None when that fails."""
+    p, z = np.asarray(tf.poles, complex), np.asarray(tf.zeros, complex)
+    if filter_type == "lowpass":
+        return p, z
+    if filter_type == "highpass":
+        if np.any(p == 0):
+            return None
+        return 1.0 / p, 1.0 / z[z != 0]
+    from .analysis import measure_response
+
+    r = measure_response(tf)
+    if r.type != filter_type or len(r.edges_hz) != 2:
+        return None
+    w0 = 2 * math.pi * math.sqrt(r.edges_hz[0] * r.edges_hz[1])
+    bw = 2 * math.pi * (r.edges_hz[1] - r.edges_hz[0])
+    if filter_type == "bandpass":
+        fp = lambda r_: (r_ * r_ + w0 * w0) / (bw * r_)  # noqa: E731
+    else:
+        fp = lambda r_: bw * r_ / (r_ * r_ + w0 * w0)  # noqa: E731
+    if np.any(p == 0):
+        return None
+    lp = fp(p)
+    zz = z[(z != 0) & (np.abs(np.abs(z) - w0) > 1e-6 * w0)]
+    lz = fp(zz) if zz.size else np.zeros(0, complex)
+    return _half(lp), _half(lz)
+
+
+def _half(r: np.ndarray) -> np.ndarray:
+    """Each band-transformed root appears twice: keep one of each (greedy pairing)."""
+    r = list(np.asarray(r, complex))
+    out = []
+    while r:
+        x = r.pop(0)
+        if r:
+            d = [abs(x - y) / max(abs(x), 1e-300) for y in r]
+            k = int(np.argmin(d))
+            if d[k] < 1e-3:
+                r.pop(k)
+        out.append(x)
+    return np.array(out, complex)
+
+
+def _all_pole_edge(poles: np.ndarray, ap_db: float) -> float | None:
+    """Edge (rad/s) of the all-pole low-pass ``poles`` at ``ap_db`` re its maximum."""
+    tf = TransferFunction(poles, np.zeros(0), float(np.real(np.prod(-poles))))
+    e = passband_edge(tf, "lowpass", ap_db)
+    return None if e is None else 2 * math.pi * e
+
+
+def _match(a: np.ndarray, b: np.ndarray) -> float:
+    """Worst relative distance of Hungarian-matched roots (inf for different counts)."""
+    if len(a) != len(b):
+        return math.inf
+    if len(a) == 0:
+        return 0.0
+    from scipy.optimize import linear_sum_assignment
+
+    cost = np.abs(a[:, None] - b[None, :]) / np.maximum(np.abs(b)[None, :], 1e-300)
+    r, c = linear_sum_assignment(cost)
+    return float(cost[r, c].max())
+
+
+def _cheby_fit(p: np.ndarray) -> tuple[float, float] | None:
+    """(ripple dB, worst relative residual) of the Chebyshev pole ellipse through ``p``."""
+    n = len(p)
+    if n < 2 or np.any(p.real >= 0):
+        return None
+    k = np.arange(1, n + 1)
+    theta = (2 * k - 1) * math.pi / (2 * n)
+    ps = p[np.argsort(-p.imag, kind="stable")]
+    s, c = np.sin(theta), np.cos(theta)
+    a_ = float(np.dot(-ps.real, s) / np.dot(s, s))
+    b_ = float(np.dot(ps.imag, c) / np.dot(c, c))
+    if not (0 < a_ < b_):
+        return None
+    a = math.atanh(a_ / b_)
+    model = -a_ * s + 1j * b_ * c
+    resid = float(np.max(np.abs(ps - model) / np.abs(ps)))
+    eps = 1.0 / math.sinh(n * a)
+    return 10 * math.log10(1 + eps * eps), resid
+
+
+def identify_response(tf: TransferFunction, filter_type: str, tol: float = 0.02
+                      ) -> tuple[str | None, float | None]:
+    """(family, ripple dB) that ``tf`` follows within ``tol`` (relative pole distance,
+    frequency-scaled), or (None, None).  Ripple is the Chebyshev/elliptic passband ripple
+    (3.01 dB for Butterworth and Bessel).  A first-order section is all families at
+    once: "butterworth"."""
+    from scipy import signal
+
+    lp = _lp_equivalent(tf, filter_type)
+    if lp is None:
+        return None, None
+    p, z = lp
+    n = len(p)
+    if n == 0 or np.any(p.real >= 0):
+        return None, None
+    if n == 1:
+        return ("butterworth", 3.01) if len(z) == 0 else (None, None)
+    if len(z) == 0:
+        e = _all_pole_edge(p, 10 * math.log10(2))
+        if e is not None:
+            pn = p / e
+            _, bp, _ = signal.buttap(n)
+            if _match(pn, bp) < tol:
+                return "butterworth", 3.01
+            _, sp, _ = signal.besselap(n, norm="mag")
+            if _match(pn, sp) < tol:
+                return "bessel", 3.01
+        fit = _cheby_fit(p)
+        if fit is not None and fit[1] < tol and fit[0] >= 1e-3:
+            return "chebyshev", fit[0]
+        return None, None
+    # elliptic: finite zeros on the j axis, count n or n - 1
+    if len(z) != n - (n % 2) or np.any(np.abs(z.real) > 1e-6 * np.abs(z)):
+        return None, None
+    zm = np.abs(z)
+    ltf = TransferFunction(p, z, 1.0)
+    f = _grid(ltf)
+    mag = _mag(ltf, f)
+    peak = response_max(ltf, f, mag)
+    wz = float(zm.min()) / (2 * math.pi)
+    pas = f < wz
+    maxima = [fx for fx, _ in _local_max(ltf, f[pas], mag[pas])]
+    if not maxima:
+        return None, None
+    last = max(maxima)
+    rp = float(_att_db(peak, np.concatenate([mag[f <= last], [ltf.dc_gain]]).min()))
+    rs = stopband_attenuation(ltf, "lowpass", wz, peak)
+    if not (1e-3 < rp < 10 and rs > rp):
+        return None, None
+    try:
+        ez, ep, _ = signal.ellipap(n, rp, rs)
+    except (ValueError, ZeroDivisionError):
+        return None, None
+    edge = passband_edge(ltf, "lowpass", rp, peak)
+    if edge is None:
+        return None, None
+    w = 2 * math.pi * edge
+    if _match(p / w, ep) < 1.5 * tol and _match(z / w, ez) < 1.5 * tol:
+        return "elliptic", rp
+    return None, None
+
+
+def prototype_error(tf: TransferFunction, spec: Spec) -> float | None:
+    """Median relative distance of ``tf``'s poles (Hungarian-matched) from the poles of the
+    asked family's prototype of the same order, frequency-scaled to the asked cutoff
+    (high-pass: s -> wc^2 / s); None for ``any``, band types or other orders."""
+    if spec.response == "any" or spec.is_band:
+        return None
+    from scipy.optimize import linear_sum_assignment
+
+    from .prototypes import prototype
+
+    n = len(tf.poles)
+    try:
+        _, pp, _ = prototype(spec.response, n, spec.ap_db, spec.as_db)
+    except (ValueError, TypeError):
+        return None
+    wc = 2 * math.pi * spec.cutoff_hz
+    ref = np.asarray(pp, complex) * wc
+    if spec.filter_type == "highpass":
+        ref = wc * wc / ref
+    cost = np.abs(tf.poles[:, None] - ref[None, :]) / np.abs(ref)[None, :]
+    r, c = linear_sum_assignment(cost)
+    return float(np.median(cost[r, c]))
