@@ -279,6 +279,9 @@ class Analysis:
         out.update({"type": self.response.type, "cutoff_hz": self.response.cutoff_hz,
                     "bandwidth_hz": self.response.bandwidth_hz, "q": self.response.q,
                     "passband_gain": self.response.passband_gain})
+        from .mask import analysis_mask_fields  # order, passband/stopband attenuation
+
+        out.update(analysis_mask_fields(self))
         return out
 
 

@@ -163,10 +163,25 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     from .design import format_candidates, sample
 
     found = sample(args.type, args.cutoff, n=args.n, seed=args.seed, q=args.q,
-                   device=args.device, order=args.order, rank=args.rank, search=args.search,
+                   device=args.device, order=args.order, response=args.response,
+                   ripple_db=args.ripple, stopband_hz=args.stopband,
+                   attenuation_db=args.attenuation, gain_db=args.gain, kind=args.kind,
+                   rank=True if args.rank else None, search=args.search, raw=args.raw,
                    model=args.model, steps=args.steps)
     emit([c.to_json() for c in found], args.format, lambda _: format_candidates(found))
     return 0
+
+
+def _int_arg(name: str):
+    """argparse type: an integer, or a one-line error naming ``name``."""
+    def parse(text: str) -> int:
+        try:
+            return int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") \
+                from None
+    parse.__name__ = name
+    return parse
 
 
 def _add_sample(sub: argparse._SubParsersAction) -> None:
@@ -175,12 +190,29 @@ def _add_sample(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cutoff", required=True,
                    help="cutoff (centre for band types), 10 Hz to 1 MHz: 5k, 2.2meg, 1000")
     p.add_argument("--q", default=None, help="Q = centre / -3 dB bandwidth, 0.5 to 30 (band types)")
-    p.add_argument("--order", type=int, default=None, help="number of poles to ask for")
+    p.add_argument("--order", type=_int_arg("order"), default=None,
+                   help="number of poles, 1 to 8 (band types 2, 4, 6, 8); default with a "
+                        "stopband: the lowest that meets the mask")
+    p.add_argument("--response", default=None,
+                   help="any, butterworth, bessel, chebyshev or elliptic (default any)")
+    p.add_argument("--ripple", default=None, metavar="DB",
+                   help="passband ripple Ap in dB, 0.01 to 3.01 (default 3.01; 0.5 for "
+                        "chebyshev and elliptic)")
+    p.add_argument("--stopband", default=None, metavar="F",
+                   help="stopband edge (LP: above the cutoff; HP: below it)")
+    p.add_argument("--attenuation", default=None, metavar="DB",
+                   help="stopband attenuation As in dB, 10 to 100 (default 40)")
+    p.add_argument("--gain", default=None, metavar="DB", help="passband gain in dB, -40 to 40")
+    p.add_argument("--kind", default=None, help="any, active (op-amps) or passive")
+    p.add_argument("--raw", action="store_true",
+                   help="the model's draws as they are: no frequency scaling, re-design or "
+                        "extra draws (see 'refinement' in the JSON)")
     p.add_argument("-n", type=int, default=8, help="number of candidates, 1 to 4096 (default 8)")
     p.add_argument("--seed", type=int, default=0, help="same seed, same candidates")
     p.add_argument("--format", choices=("json", "text"), default="text")
     p.add_argument("--rank", action="store_true",
-                   help="sort by spec error (default: the order drawn)")
+                   help="with --raw: sort (meets, margin, spec error); refined output is "
+                        "always sorted")
     p.add_argument("--search", type=int, default=None, metavar="K",
                    help="draw K*n, verify all by exact analysis, keep the n best (sorted)")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")

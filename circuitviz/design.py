@@ -1,19 +1,33 @@
-"""Filter design from a spec: draw candidates from the set decoder, verify, rank.
+"""Filter design from a spec: draw candidates from the set decoder, verify, refine, rank.
 
 >>> import circuitviz
->>> cands = circuitviz.sample("bandpass", "5k", n=4, seed=0, q=2)   # doctest: +SKIP
->>> cands[0].topology, cands[0].analysis.type                        # doctest: +SKIP
+>>> cands = circuitviz.sample("lowpass", "5k", n=4, seed=0, response="chebyshev")  # doctest: +SKIP
+>>> cands[0].meets, cands[0].refinement                                               # doctest: +SKIP
 
 Every :class:`Candidate` carries the circuit, the model's *predicted* poles, zeros and
-gain (a claim), and the *exact* analysis of the generated circuit (what it does), plus
-its spec error, so callers can rank or filter.  By default the candidates come in the
-order drawn (raw model output); ``rank=True`` sorts them by spec error, and
-``search=K`` draws ``K * n``, verifies all and keeps the ``n`` best.
+gain (a claim), the *exact* analysis of the generated circuit (what it does), its mask
+measurement (:mod:`circuitviz.mask`: ``meets`` and a margin) and its spec error.
+
+Two modes, reported apart so that no step hides another:
+
+* ``raw=True``: the model's draws as they are (in the order drawn; ``rank=True`` sorts
+  them, ``search=K`` draws ``K * n`` and keeps the ``n`` best).
+* default (refined): each draw that misses its mask is refined — first by exact
+  frequency scaling (every L and C times measured / asked moves every pole and zero by
+  the same factor), then, if it still misses and its topology can be designed for the
+  asked family, by re-designing the drawn topology's values (``Topology.design``) — and
+  when fewer than ``n`` meet, more are drawn (best of up to ``SEARCH_REFINE`` x n).  Each
+  candidate says which step it took (``refinement``: None, ``"scaled"`` or
+  ``"redesigned"``) and what the raw draw measured (``raw_meets``).
+
+Ranking (``rank``, ``search`` and the refined mode): candidates with impractical parts
+last (the reason is stated), then those that meet the mask first, then by margin, then
+by spec error (cutoff, and Q for band types).
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,10 +36,14 @@ from .analysis import Analysis, TransferFunction, measure_response
 from .circuit import Circuit, CircuitError
 from .spec import BAND_TYPES, Spec, check_n
 
-__all__ = ["Candidate", "sample", "spec_error", "candidates", "SEARCH_MAX"]
+__all__ = ["Candidate", "sample", "spec_error", "candidates", "rank_key", "refine",
+           "SEARCH_MAX", "SEARCH_REFINE"]
 
 #: Largest ``search`` multiple (draws = search * n).
 SEARCH_MAX = 64
+#: The refined mode draws at most this many times ``n`` in all.
+SEARCH_REFINE = 4
+REFINEMENTS = ("scaled", "redesigned")
 
 
 @dataclass(frozen=True)
@@ -36,13 +54,22 @@ class Candidate:
         topology: catalogue name of the circuit's template.
         circuit: the generated circuit (flat; write it with :attr:`netlist`).
         values: slot values in ohms, henries and farads.
-        predicted: the model's transfer function (poles and zeros in rad/s).
+        predicted: the model's transfer function (poles and zeros in rad/s) for its raw
+            draw (moved with the circuit when it was frequency-scaled).
         analysis: exact analysis of ``circuit`` (None when it cannot be analysed).
         spec: the request it answers.
-        spec_error: ``|ln(fc / fc_asked)|`` (+ ``|ln(Q / Q_asked)|`` when Q was asked);
-            ``inf`` when the circuit's measured type is not the one asked or it
-            cannot be analysed.
+        spec_error: ``|ln(fc / fc_asked)|`` (+ ``|ln(Q / Q_asked)|`` when Q was asked),
+            fc the passband edge at the asked ripple for low-/high-pass; ``inf`` when
+            the circuit's measured type is not the one asked or it cannot be analysed.
         error: why the circuit could not be analysed, else None.
+        mask: the mask measurement (:class:`circuitviz.mask.MaskResult`), None when not
+            analysed.
+        refinement: None for the model's raw draw, else the step that changed it
+            (``"scaled"``, ``"redesigned"``).
+        raw_meets: whether the raw draw met the mask (None when not analysed).
+        impractical: reasons some part is outside R 10 ohm-10 Mohm, C 1 pF-100 uF,
+            L 1 nH-1 H (such candidates rank last).
+        warnings: e.g. inductors above 100 mH.
     """
 
     topology: str
@@ -53,6 +80,11 @@ class Candidate:
     spec: Spec
     spec_error: float
     error: str | None = field(default=None)
+    mask: object | None = field(default=None)
+    refinement: str | None = None
+    raw_meets: bool | None = None
+    impractical: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def netlist(self) -> str:
@@ -66,11 +98,39 @@ class Candidate:
         """The circuit is analysable and its measured type is the one asked for."""
         return math.isfinite(self.spec_error)
 
+    @property
+    def meets(self) -> bool:
+        """The circuit meets its spec's mask (see :mod:`circuitviz.mask`)."""
+        return bool(self.mask is not None and self.mask.meets)
+
+    @property
+    def margin(self) -> float:
+        return self.mask.margin if self.mask is not None else -math.inf
+
     def to_json(self) -> dict:
-        """DESIGN §6 record plus ``analysis``, ``spec_error`` and ``values``."""
+        """The sample record: topology, netlist, predicted, analysis (with the mask's
+        order, passband and stopband attenuation; cutoff the passband edge at the asked
+        ripple for low-/high-pass), meets, margin, refinement, spec error, values."""
+        analysis = None
+        if self.analysis is not None:
+            analysis = self.analysis.to_json()
+            m = self.mask
+            if m is not None:
+                analysis.update(order=m.order,
+                                passband_attenuation_db=m.passband_attenuation_db,
+                                stopband_attenuation_db=m.stopband_attenuation_db,
+                                gain_db=m.gain_db)
+                if not self.spec.is_band and m.cutoff_hz is not None:
+                    analysis["cutoff_hz"] = m.cutoff_hz
+            analysis = _finite(analysis)
         out = {"topology": self.topology, "netlist": self.netlist,
-               "predicted": self.predicted.to_json(),
-               "analysis": None if self.analysis is None else _finite(self.analysis.to_json()),
+               "predicted": self.predicted.to_json(), "analysis": analysis,
+               "meets": self.meets,
+               "margin": self.margin if math.isfinite(self.margin) else None,
+               "failed": list(self.mask.failed) if self.mask is not None else ["analysis"],
+               "refinement": self.refinement, "raw_meets": self.raw_meets,
+               "practical": not self.impractical, "impractical": list(self.impractical),
+               "warnings": list(self.warnings),
                "spec_error": self.spec_error if math.isfinite(self.spec_error) else None,
                "values": dict(self.values)}
         if self.error:
@@ -83,24 +143,55 @@ def _finite(d: dict) -> dict:
             for k, v in d.items()}
 
 
-def spec_error(spec: Spec, analysis: Analysis | None) -> float:
-    """Distance of a circuit's measured response from ``spec`` (see :class:`Candidate`)."""
+def spec_error(spec: Spec, analysis: Analysis | None, mask=None) -> float:
+    """Distance of a circuit's measured response from ``spec`` (see :class:`Candidate`);
+    ``mask`` (its :class:`~circuitviz.mask.MaskResult`) gives the low-/high-pass edge at
+    the asked ripple."""
     if analysis is None or analysis.type != spec.filter_type or not analysis.cutoff_hz:
         return math.inf
-    err = abs(math.log(analysis.cutoff_hz / spec.cutoff_hz))
+    fc = analysis.cutoff_hz
+    if mask is not None and not spec.is_band and mask.cutoff_hz:
+        fc = mask.cutoff_hz
+    err = abs(math.log(fc / spec.cutoff_hz))
     if spec.q is not None and spec.filter_type in BAND_TYPES:
         q = analysis.response.q
         err += abs(math.log(q / spec.q)) if q and math.isfinite(q) else math.inf
     return err
 
 
+def rank_key(c: Candidate) -> tuple:
+    """Impractical parts last; then meeting the mask; then larger margin; then smaller
+    spec error."""
+    margin = c.margin if math.isfinite(c.margin) else -1e9
+    return (bool(c.impractical), not c.meets, -margin, c.spec_error)
+
+
 def _predicted_tf(poles, zeros, gain) -> TransferFunction:
     return TransferFunction(np.asarray(poles, complex), np.asarray(zeros, complex), gain)
 
 
-def candidates(draws, spec: Spec, analyze: bool = True) -> list[Candidate]:
-    """Build, and (when ``analyze``) exactly analyse, the circuits of raw draws."""
+def verify(topology: str, circuit: Circuit, values: dict, predicted: TransferFunction,
+           spec: Spec, analyze: bool = True, **extra) -> Candidate:
+    """One candidate: exact analysis, mask measurement, spec error, practical parts."""
     from .analysis import analyze as exact
+    from .mask import impractical_parts, measure_mask
+
+    analysis, error, mask = None, None, None
+    if analyze:
+        try:
+            analysis = exact(circuit)
+            mask = measure_mask(analysis, spec)
+        except (CircuitError, ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
+            error = " ".join(str(exc).split())
+            analysis = mask = None
+    err = spec_error(spec, analysis, mask) if analyze else math.nan
+    bad, warn = impractical_parts(circuit)
+    return Candidate(topology, circuit, dict(values), predicted, analysis, spec, err, error,
+                     mask, impractical=tuple(bad), warnings=tuple(warn), **extra)
+
+
+def candidates(draws, spec: Spec, analyze: bool = True) -> list[Candidate]:
+    """Build, and (when ``analyze``) exactly analyse and measure, the circuits of raw draws."""
     from .topologies import CATALOGUE
 
     out = []
@@ -109,18 +200,82 @@ def candidates(draws, spec: Spec, analyze: bool = True) -> list[Candidate]:
             raise ValueError(f"the model draws topology {d.topology!r}, which is not in this "
                              f"version's catalogue; retrain it with 'circuitviz train'")
         circuit = CATALOGUE[d.topology].build(d.values)
-        analysis, error = None, None
-        if analyze:
-            try:
-                analysis = exact(circuit)
-            except (CircuitError, ValueError, np.linalg.LinAlgError) as exc:
-                error = " ".join(str(exc).split())
-        err = spec_error(spec, analysis) if analyze else math.nan
-        out.append(Candidate(d.topology, circuit, dict(d.values),
-                             _predicted_tf(d.poles, d.zeros, d.gain), analysis, spec, err, error))
+        c = verify(d.topology, circuit, d.values, _predicted_tf(d.poles, d.zeros, d.gain), spec,
+                   analyze)
+        out.append(replace(c, raw_meets=c.meets) if analyze else c)
     return out
 
 
+# -- refinement ------------------------------------------------------------------------------
+def _scaled(c: Candidate) -> Candidate | None:
+    """Exact frequency scaling of every L and C so the measured edge (centre) lands on the
+    asked one; the predicted roots move with it."""
+    m = c.mask
+    measured = m.cutoff_hz if m is not None else None
+    if not measured or c.analysis is None or c.analysis.type != c.spec.filter_type:
+        return None
+    k = measured / c.spec.cutoff_hz
+    circuit = replace(c.circuit, elements=tuple(replace(e, value=e.value * k)
+                                                if e.kind in "LC" else e
+                                                for e in c.circuit.elements))
+    values = {name: (v * k if name in _reactive(c.topology) else v)
+              for name, v in c.values.items()}
+    pred = c.predicted
+    moved = TransferFunction(pred.poles / k, pred.zeros / k,
+                             pred.gain * k ** (len(pred.poles) - len(pred.zeros)))
+    return verify(c.topology, circuit, values, moved, c.spec, refinement="scaled",
+                  raw_meets=c.raw_meets)
+
+
+def _reactive(topology: str) -> set[str]:
+    from .topologies import CATALOGUE
+
+    return {s.name for s in CATALOGUE[topology].slots if s.kind in "LC"}
+
+
+def _redesigned(c: Candidate) -> Candidate | None:
+    """The drawn topology's values designed for the asked family (``Topology.design``)."""
+    from .topologies import CATALOGUE
+
+    topo = CATALOGUE[c.topology]
+    design = getattr(topo, "design", None)
+    responses = tuple(getattr(topo, "responses", ()) or ())
+    if design is None or not responses:
+        return None
+    spec = c.spec
+    family = spec.response if spec.response != "any" else responses[0]
+    if family not in responses:
+        return None
+    kwargs = {"response": family, "ripple_db": None if spec.is_band else spec.ap_db,
+              "attenuation_db": spec.as_db if family == "elliptic" else None}
+    if spec.is_band:
+        kwargs["q"] = spec.q
+    try:
+        values = design(spec.cutoff_hz, **kwargs)
+    except (ValueError, TypeError):
+        return None
+    pred = c.predicted  # the model's claim for its raw draw, kept as such
+    return verify(c.topology, topo.build(values), values, pred, spec, refinement="redesigned",
+                  raw_meets=c.raw_meets)
+
+
+def refine(c: Candidate) -> Candidate:
+    """The candidate itself when it meets its mask, else its first refinement that does
+    (frequency scaling, then re-design), else the best of those tried (by rank)."""
+    if c.meets or c.analysis is None:
+        return c
+    tried = [c]
+    for step in (_scaled, _redesigned):
+        r = step(c)
+        if r is None:
+            continue
+        if r.meets and not r.impractical:
+            return r
+        tried.append(r)
+    return min(tried, key=rank_key)
+
+
+# -- sampling ---------------------------------------------------------------------------------
 def _check_search(search) -> int | None:
     if search is None:
         return None
@@ -132,29 +287,41 @@ def _check_search(search) -> int | None:
 
 
 def sample(filter_type: str, cutoff_hz, n: int = 8, seed: int = 0, q=None, device=None, *,
-           order: int | None = None, rank: bool = False, search: int | None = None,
+           order: int | None = None, response: str | None = None, ripple_db=None,
+           stopband_hz=None, attenuation_db=None, gain_db=None, kind: str | None = None,
+           rank: bool | None = None, search: int | None = None, raw: bool = False,
            model: str | Path | None = None, steps: int | None = None) -> list[Candidate]:
     """Generate ``n`` filter circuits for a spec with the trained set decoder.
 
     Args:
         filter_type: ``lowpass``, ``highpass``, ``bandpass`` or ``bandstop``.
-        cutoff_hz: cutoff (LP/HP) or centre (BP/BS) frequency, 10 Hz to 1 MHz; a number
-            or text with a SPICE suffix (``"5k"``).
+        cutoff_hz: passband edge (LP/HP) or centre (BP/BS), 10 Hz to 1 MHz; a number
+            or text (``"5k"``, ``"2.2meg"``, ``"10 kHz"``).
         n: number of candidates, 1 to 4096.
         seed: the same seed gives the same candidates.
         q: quality factor (centre / -3 dB bandwidth), 0.5 to 30; band types only.
         device: ``"cpu"``, ``"cuda"``; default CUDA when available.
-        order: ask for a number of poles (restricts the topologies drawn).
-        rank: sort by spec error (best first); default: in the order drawn.
-        search: draw ``search * n``, verify all by exact analysis, return the ``n``
-            best (sorted).
+        order: number of poles, 1 to 8 (band types 2, 4, 6, 8); without it and with a
+            stopband, the lowest order meeting the mask in the family asked.
+        response: ``any``, ``butterworth``, ``bessel``, ``chebyshev`` or ``elliptic``.
+        ripple_db: passband ripple Ap (0.01 to 3.01 dB); default 3.01, or 0.5 for
+            chebyshev and elliptic.
+        stopband_hz, attenuation_db: stopband edge and its attenuation As (10 to 100 dB,
+            default 40).
+        gain_db: passband gain asked (-40 to 40 dB; passive circuits <= 0 dB).
+        kind: ``any``, ``active`` (op-amp circuits) or ``passive``.
+        rank: sort best first (:func:`rank_key`); default: True when refined, False raw.
+        search: draw ``search * n``, verify all, return the ``n`` best (sorted).
+        raw: the model's draws without refinement (see the module docstring).
         model: checkpoint path; default the shipped ``models/set_decoder.pt``.
         steps: DDIM steps (default: the checkpoint's).
 
     Raises:
         ValueError: bad spec (message names the accepted range) or bad checkpoint.
     """
-    spec = Spec.checked(filter_type, cutoff_hz, q, order)
+    spec = Spec.checked(filter_type, cutoff_hz, q, order, response=response,
+                        ripple_db=ripple_db, stopband_hz=stopband_hz,
+                        attenuation_db=attenuation_db, gain_db=gain_db, kind=kind)
     n = check_n(n)
     search = _check_search(search)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -167,9 +334,20 @@ def sample(filter_type: str, cutoff_hz, n: int = 8, seed: int = 0, q=None, devic
     if total > 65536:
         raise ValueError(f"search * n must be at most 65536, got {total}")
     found = candidates(draw(net, spec, total, int(seed), steps), spec)
-    if search or rank:
-        found = sorted(found, key=lambda c: c.spec_error)  # stable: ties keep draw order
-    return found[:n]
+    if raw:
+        if search or rank:
+            found = sorted(found, key=rank_key)  # stable: ties keep draw order
+        return found[:n]
+    found = [refine(c) for c in found]
+    extra = 1
+    while sum(c.meets and not c.impractical for c in found) < n and \
+            (search or 1) + extra <= max(SEARCH_REFINE, search or 1):
+        more = candidates(draw(net, spec, n, int(seed) + 7919 * extra, steps), spec)
+        found += [refine(c) for c in more]
+        extra += 1
+    if rank is False:
+        return found[:n]
+    return sorted(found, key=rank_key)[:n]
 
 
 def predicted_type(c: Candidate) -> str:
@@ -199,6 +377,13 @@ def format_candidates(found: list[Candidate]) -> str:
                 head += f", Q {a.response.q:.3g}"
             head += (f"; spec error {c.spec_error:.3g}" if math.isfinite(c.spec_error)
                      else "; does not meet the type")
+            if c.mask is not None:
+                head += "; meets the mask" if c.meets else \
+                    f"; misses the mask ({', '.join(c.mask.failed)})"
+            if c.refinement:
+                head += f" [refined: {c.refinement}]"
+            if c.impractical:
+                head += f"; impractical: {'; '.join(c.impractical)}"
         pred = c.predicted
         lines = [head,
                  f"  predicted: {len(pred.poles)} poles, {len(pred.zeros)} zeros, gain "

@@ -97,15 +97,15 @@ def parse_frequency(value, what: str) -> float:
 
 
 def _number(value, what: str, lo: float, hi: float, unit: str = "") -> float:
-    accepted = f"accepted {what} range {lo:g} to {hi:g}{unit}"
+    accepted = f"trained range {lo:g} to {hi:g}{unit}"
     if isinstance(value, bool):
-        raise ValueError(f"{what} must be a number, not {value!r}; {accepted}")
+        raise ValueError(f"{what} must be a number, not {value!r}; the {accepted}")
     from .units import parse_value
 
     try:
         x = parse_value(value, what=what)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{exc}; {accepted}") from None
+        raise ValueError(f"{exc}; the {accepted}") from None
     if not (math.isfinite(x) and lo - abs(lo) * _REL <= x <= hi + abs(hi) * _REL):
         raise ValueError(f"{what} {x:g}{unit} is outside the {accepted}")
     return float(x)
@@ -196,13 +196,14 @@ class Spec:
         try:
             fc = parse_frequency(cutoff_hz, what)
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"{exc}; accepted {what} range {format_range(lo, hi)}") from None
+            raise ValueError(f"{exc}; the trained {what} range is {format_range(lo, hi)}") from None
         if not (math.isfinite(fc) and lo * (1 - _REL) <= fc <= hi * (1 + _REL)):
             hint = ""
             if isinstance(cutoff_hz, str) and cutoff_hz.strip().lower().endswith("m") \
                     and fc < lo:
                 hint = f" (a bare 'M' is milli in SPICE: did you mean {cutoff_hz.strip()[:-1]}meg?)"
-            raise ValueError(f"{what} {fc:g} Hz is outside the range {format_range(lo, hi)}"
+            raise ValueError(f"{what} {fc:g} Hz is outside the trained range "
+                             f"{format_range(lo, hi)}"
                              f"{hint}")
         response = _choice(response, "response", RESPONSES)
         kind = _choice(kind, "kind", KINDS)

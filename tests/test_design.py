@@ -31,7 +31,7 @@ def test_sample_returns_verified_candidates(bandpass):
         again = analyze(c.netlist)  # the netlist is the circuit, flat and parseable
         np.testing.assert_allclose(np.sort_complex(again.poles), np.sort_complex(c.analysis.poles),
                                    rtol=1e-6)
-        assert c.spec_error == spec_error(c.spec, c.analysis)
+        assert c.spec_error == spec_error(c.spec, c.analysis, c.mask)
     assert sum(c.analysis.type == "bandpass" for c in bandpass) >= 6
 
 
@@ -70,13 +70,16 @@ def test_different_types_give_different_pole_zero_structure():
     assert len(counts["lowpass"] | counts["highpass"]) >= 4  # several distinct shapes
 
 
-def test_rank_and_search_sort_by_spec_error():
-    drawn = circuitviz.sample("highpass", 2e4, n=16, seed=2, device="cpu")
-    ranked = circuitviz.sample("highpass", 2e4, n=16, seed=2, rank=True, device="cpu")
-    errs = [c.spec_error for c in ranked]
-    assert errs == sorted(errs) and [c.spec_error for c in drawn] != errs  # default: as drawn
+def test_raw_rank_and_search_sort_by_meets_margin_and_spec_error():
+    from circuitviz.design import rank_key
+
+    drawn = circuitviz.sample("highpass", 2e4, n=16, seed=2, raw=True, device="cpu")
+    ranked = circuitviz.sample("highpass", 2e4, n=16, seed=2, rank=True, raw=True, device="cpu")
+    keys = [rank_key(c) for c in ranked]
+    assert keys == sorted(keys) and [rank_key(c) for c in drawn] != keys  # raw: as drawn
+    assert all(c.refinement is None for c in drawn + ranked)
     assert sorted(c.netlist for c in drawn) == sorted(c.netlist for c in ranked)
-    searched = circuitviz.sample("highpass", 2e4, n=4, seed=2, search=4, device="cpu")
+    searched = circuitviz.sample("highpass", 2e4, n=4, seed=2, search=4, raw=True, device="cpu")
     assert [c.netlist for c in searched] == [c.netlist for c in ranked[:4]]  # same 16 draws
 
 
@@ -92,7 +95,7 @@ def test_rank_and_search_sort_by_spec_error():
     ({"filter_type": "bandpass", "cutoff_hz": 1e3, "q": 100}, "outside the trained range 0.5 to 30"),
     ({"filter_type": "lowpass", "cutoff_hz": 1e3, "q": 2}, "bandpass and bandstop only"),
     ({"filter_type": "lowpass", "cutoff_hz": 1e3, "order": 0}, "order must be an integer from 1"),
-    ({"filter_type": "bandpass", "cutoff_hz": 1e3, "order": 1}, "no bandpass topology of order 1"),
+    ({"filter_type": "bandpass", "cutoff_hz": 1e3, "order": 1}, "even order (poles): 2, 4, 6 or 8"),
     ({"filter_type": "lowpass", "cutoff_hz": 1e3, "search": 0}, "search must be an integer"),
     ({"filter_type": "lowpass", "cutoff_hz": 1e3, "seed": -1}, "seed must be a non-negative"),
 ])

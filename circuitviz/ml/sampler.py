@@ -40,17 +40,45 @@ def _device(model) -> torch.device:
     return next(model.parameters()).device
 
 
-def topology_probs(model, cond: torch.Tensor, orders: list[int | None] | None = None,
-                   filter_type: str | None = None) -> torch.Tensor:
-    """Softmax of the topology head (B, T), each row restricted to topologies of the
-    order its spec asks for (``orders``, None = any).
+def _kind_mask(model, kind: str | None, device) -> torch.Tensor | None:
+    """Topologies allowed for ``kind`` (active: op-amps; passive: none), or None."""
+    if kind in (None, "any"):
+        return None
+    from ..topologies import CATALOGUE
 
-    Raises ``ValueError`` when no trained topology of the requested type has that order.
+    active = [bool(getattr(CATALOGUE.get(t), "active", False)) for t in model.layout.topologies]
+    return torch.tensor([a == (kind == "active") for a in active], device=device)
+
+
+def topology_probs(model, cond: torch.Tensor, orders: list[int | None] | None = None,
+                   filter_type: str | None = None, kind: str | None = None,
+                   at_least: bool = False) -> torch.Tensor:
+    """Softmax of the topology head (B, T), each row restricted to topologies of the
+    order its spec asks for (``orders``, None = any) and of ``kind`` (active/passive).
+    With ``at_least`` (an order derived from a mask, not asked) the lowest available
+    order at or above it is used when the model has none of that order.
+
+    Raises ``ValueError`` when no trained topology of the requested type has that order
+    (or kind).
     """
     logits = model.topology_logits(cond).float()
+    lay = model.layout
+    allowed_kind = _kind_mask(model, kind, logits.device)
+    if allowed_kind is not None:
+        fam_ok = torch.tensor([filter_type is None or not lay.families or f == filter_type
+                               for f in (lay.families or lay.topologies)], device=logits.device)
+        if not bool((allowed_kind & fam_ok).any()):
+            raise ValueError(f"no {kind} {filter_type or ''} topology in this model".replace(
+                "  ", " "))
+        logits = logits.masked_fill(~allowed_kind[None, :], float("-inf"))
     if orders is None or all(o is None for o in orders):
         return torch.softmax(logits, dim=-1)
-    lay = model.layout
+    if at_least and filter_type is not None and lay.families:
+        ok = [oo for f, oo, k in zip(lay.families, lay.orders,
+                                     allowed_kind.tolist() if allowed_kind is not None
+                                     else [True] * len(lay.orders)) if f == filter_type and k]
+        orders = [None if o is None else min((oo for oo in ok if oo >= o), default=max(ok))
+                  for o in orders]
     table = torch.tensor(lay.orders, device=logits.device)
     for o in {o for o in orders if o is not None}:
         if filter_type is not None and lay.families and not any(
@@ -124,8 +152,12 @@ def draw_specs(model, specs: list[Spec], seed: int = 0, steps: int | None = None
     cond_np = np.stack([spec_features(s, n_features) for s in specs])
     cond = torch.as_tensor(cond_np, device=device)
     types = {s.filter_type for s in specs}
+    kinds = {getattr(s, "kind", "any") for s in specs}
     probs = topology_probs(model, cond, [s.order for s in specs],
-                           next(iter(types)) if len(types) == 1 else None).cpu()
+                           next(iter(types)) if len(types) == 1 else None,
+                           next(iter(kinds)) if len(kinds) == 1 else None,
+                           at_least=all(getattr(s, "order_from_mask", False) for s in specs)
+                           ).cpu()
     topo = torch.multinomial(probs, 1, replacement=True, generator=gen)[:, 0]
     layout = model.layout
     fcs = [s.cutoff_hz for s in specs]
