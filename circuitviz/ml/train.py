@@ -64,6 +64,9 @@ class TrainConfig:
     threads: int | None = 2
     device: str | None = None
     max_minutes: float | None = None
+    #: checkpoint to warm-start from (weights matched by name, topology and slot; the
+    #: new spec features start at zero), None for a fresh model
+    init_from: str | None = None
     progress: bool = True
     model: dict = field(default_factory=dict)
 
@@ -118,6 +121,66 @@ def build_model(cfg: TrainConfig, layout, structures):
     from .baseline import BaselineConfig, Fixed22Decoder
 
     return Fixed22Decoder(BaselineConfig(**shape), layout, structures)
+
+
+def warm_start(model, path: str, log=print) -> int:
+    """Copy into ``model`` every weight of the checkpoint at ``path`` that fits: same name
+    and shape, or, for tables indexed by topology or slot (topology head output, topology
+    and slot embeddings), the rows of topologies/slots both know, and for the first layers
+    fed by the spec features, the columns both layouts share.  Returns how many tensors
+    were (partly) copied."""
+    from .checkpoint import read_checkpoint
+    from .tokens import TokenLayout
+
+    blob = read_checkpoint(path)
+    old = blob["state_dict"]
+    old_layout = TokenLayout.from_dict(blob["layout"])
+    new_layout = model.layout
+    topo_map = [(new_layout.index(t), i) for i, t in enumerate(old_layout.topologies)
+                if t in new_layout.topologies]
+
+    def offsets(lay):
+        out, k = [], 0
+        for slots in lay.slots:
+            out.append(k)
+            k += len(slots)
+        return out
+
+    slot_map = []
+    o_old, o_new = offsets(old_layout), offsets(new_layout)
+    for ni, oi in topo_map:
+        names_old = [s for s, _ in old_layout.slots[oi]]
+        for j, (name, _) in enumerate(new_layout.slots[ni]):
+            if name in names_old:
+                slot_map.append((o_new[ni] + j, o_old[oi] + names_old.index(name)))
+    state = model.state_dict()
+    copied = 0
+    with torch.no_grad():
+        for name, w in state.items():
+            if name not in old:
+                continue
+            v = old[name]
+            if v.shape == w.shape and not name.startswith(("topology_head.net.4", "topo_emb",
+                                                           "slot_emb")):
+                w.copy_(v)
+            elif name in ("topology_head.net.4.weight", "topology_head.net.4.bias",
+                          "topo_emb.weight"):
+                for ni, oi in topo_map:
+                    w[ni] = v[oi]
+            elif name == "slot_emb.weight":
+                for nj, oj in slot_map:
+                    w[nj] = v[oj]
+            elif name in ("topology_head.net.0.weight", "cond_mlp.0.weight") \
+                    and v.shape[0] == w.shape[0] and v.shape[1] < w.shape[1]:
+                w.zero_()
+                w[:, :v.shape[1]] = v
+            else:
+                continue
+            copied += 1
+    model.load_state_dict(state)
+    log(f"warm start from {path}: {copied} of {len(state)} tensors, {len(topo_map)} of "
+        f"{len(new_layout.topologies)} topologies known")
+    return copied
 
 
 def set_losses(model, schedule: CosineSchedule, batch: dict, component_weight: float = 1.0
@@ -206,7 +269,10 @@ def train(cfg: TrainConfig, resume: bool = False, log=print) -> dict:
     layout = make_layout(train_rec)
     val_rec = [r for r in val_rec if r.topology in layout.topologies]
     structures = topology_structures(list(layout.topologies))
-    model = build_model(cfg, layout, structures).to(device)
+    model = build_model(cfg, layout, structures)
+    if cfg.init_from and not (resume and (Path(cfg.run_dir) / "state.pt").is_file()):
+        warm_start(model, cfg.init_from, log)
+    model = model.to(device)
     n_features = model.config.cond_features
     train_data = tensorise(train_rec, layout, n_features)
     val_data = tensorise(val_rec or train_rec[:64], layout, n_features)
