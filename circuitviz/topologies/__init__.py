@@ -42,16 +42,18 @@ requested cutoff, so datasets mix the families.
 """
 from __future__ import annotations
 
-from ._base import CUTOFF_RANGE, PRACTICAL, Slot, Topology, in_practical_range
+from ._base import CUTOFF_RANGE, PRACTICAL, Slot, Target, Topology, in_practical_range
 from .active import TOPOLOGIES as _ACTIVE
+from .cascades import TOPOLOGIES as _CASCADES
 from .ladders import TOPOLOGIES as _LADDERS
 from .passive import TOPOLOGIES as _PASSIVE
 
-__all__ = ["Slot", "Topology", "CATALOGUE", "get_topology", "PRACTICAL", "CUTOFF_RANGE",
-           "in_practical_range", "by_family"]
+__all__ = ["Slot", "Topology", "Target", "CATALOGUE", "get_topology", "PRACTICAL",
+           "CUTOFF_RANGE", "in_practical_range", "by_family", "by_response"]
 
-#: Every topology by name, passive first, then ladders, then active circuits.
-CATALOGUE: dict[str, Topology] = {t.name: t for t in (*_PASSIVE, *_LADDERS, *_ACTIVE)}
+#: Every topology by name: passive, ladders, active sections, then active cascades.
+CATALOGUE: dict[str, Topology] = {t.name: t for t in (*_PASSIVE, *_LADDERS, *_ACTIVE,
+                                                      *_CASCADES)}
 
 
 def get_topology(name: str) -> Topology:
@@ -65,3 +67,10 @@ def get_topology(name: str) -> Topology:
 def by_family(family: str) -> list[Topology]:
     """The topologies whose intended type is ``family``, in catalogue order."""
     return [t for t in CATALOGUE.values() if t.family == family]
+
+
+def by_response(family: str, response: str, order: int | None = None) -> list[Topology]:
+    """The topologies of type ``family`` whose :meth:`Topology.design` realises the
+    classical ``response`` (at ``order`` poles when given), in catalogue order."""
+    return [t for t in by_family(family) if response in t.responses
+            and (order is None or t.order == order)]

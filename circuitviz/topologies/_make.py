@@ -6,20 +6,23 @@ from typing import Sequence
 
 import numpy as np
 
-from ._base import Part, Prototype, Slot, Topology
+from ._base import Part, Prototype, Realiser, Slot, Topology
 
 __all__ = ["make", "uniform_log", "butterworth_qs"]
 
 
 def make(name: str, family: str, order: int, n_zeros: int, parts: Sequence[Part],
-         prototype: Prototype, description: str, *, q_range: tuple[float, float] | None = None,
-         default_q: float | None = None) -> Topology:
-    """A :class:`Topology` whose slots are the R, L and C parts of ``parts``, in order."""
+         prototype: Prototype | None, description: str, *,
+         q_range: tuple[float, float] | None = None, default_q: float | None = None,
+         responses: tuple[str, ...] = (), realise: Realiser | None = None) -> Topology:
+    """A :class:`Topology` whose slots are the R, L and C parts of ``parts``, in order;
+    family-aware when ``responses`` and ``realise`` are given (then ``prototype`` may be
+    None: it follows from the realiser)."""
     parts = tuple((kind, pname, tuple(nets)) for kind, pname, nets in parts)
     slots = tuple(Slot(pname, kind) for kind, pname, _ in parts if kind in "RLC")
     active = any(kind == "OPAMP" for kind, _, _ in parts)
     return Topology(name, family, order, n_zeros, slots, active, q_range, description,
-                    parts, prototype, default_q)
+                    parts, prototype, default_q, tuple(responses), realise)
 
 
 def uniform_log(rng: np.random.Generator, lo: float, hi: float) -> float:

@@ -5,6 +5,8 @@ whose series arms are parallel tanks (transmission zeros on the j axis).
 Ladders start with a shunt element after the source resistor ``RS`` and end in the
 load ``RL`` (equal terminations, so the passband gain is 1/2).  Element ``k`` of the
 low-pass prototype (``g_k``) is a shunt C for odd ``k``, a series L for even ``k``.
+Butterworth ladders (orders 2-8) and Chebyshev ones (odd orders: equal terminations)
+realise their family by :meth:`Topology.design` at any ripple.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._base import Topology
+from ._base import Target, Topology
 from ._make import make, uniform_log
 
 __all__ = ["TOPOLOGIES", "butterworth_g", "chebyshev_g", "BESSEL_G"]
@@ -92,24 +94,6 @@ def _highpass_values(g: list[float], scale: float = 1.0) -> dict[str, float]:
 
 
 # -- prototypes -----------------------------------------------------------------------
-def _butter(n: int, highpass: bool):
-    def proto(q: float | None, rng: np.random.Generator | None) -> dict[str, float]:
-        return (_highpass_values if highpass else _lowpass_values)(butterworth_g(n))
-    return proto
-
-
-def _ripple(rng: np.random.Generator | None) -> float:
-    return 0.5 if rng is None else uniform_log(rng, 0.05, 1.0)
-
-
-def _cheby(n: int, highpass: bool):
-    def proto(q: float | None, rng: np.random.Generator | None) -> dict[str, float]:
-        ripple = _ripple(rng)
-        edge = chebyshev_edge(n, ripple)
-        return (_highpass_values if highpass else _lowpass_values)(chebyshev_g(n, ripple), edge)
-    return proto
-
-
 @lru_cache(maxsize=None)
 def _bessel_edge(n: int) -> float:
     """-3 dB frequency (rad/s) of the unit-delay Bessel ladder, measured exactly once."""
@@ -172,30 +156,58 @@ _BS4 = [("R", "RS", ("in", "n1")), ("L", "L1", ("n1", "m1")), ("C", "C1", ("m1",
         ("L", "L2", ("n1", "out")), ("C", "C2", ("n1", "out")), ("R", "RL", ("out", "0"))]
 
 
+def _family_realiser(n: int, highpass: bool):
+    """Butterworth (scaled so the Ap edge, not -3 dB, is at 1 rad/s) or Chebyshev at the
+    target's ripple: the ladder values for the target's Ap edge at 1 rad/s."""
+    def realise(target: Target, rng: np.random.Generator | None) -> dict[str, float]:
+        if target.response == "butterworth":
+            g = butterworth_g(n)
+            scale = (10 ** (target.ripple_db / 10) - 1.0) ** (1.0 / (2 * n))
+        else:
+            g, scale = chebyshev_g(n, target.ripple_db), 1.0
+        return (_highpass_values if highpass else _lowpass_values)(g, scale)
+    return realise
+
+
 def _ladder(name: str, family: str, n: int, proto, description: str, *, tanks: bool = False,
-            zeros: int | None = None) -> Topology:
+            zeros: int | None = None, response: str | None = None) -> Topology:
+    """A ladder entry; with ``response`` it realises that family by :meth:`Topology.design`."""
     highpass = family == "highpass"
     n_zeros = zeros if zeros is not None else (n if highpass else 0)
-    return make(name, family, n, n_zeros, _ladder_parts(n, highpass, tanks), proto, description)
+    extra = dict(responses=(response,), realise=_family_realiser(n, highpass)) if response else {}
+    return make(name, family, n, n_zeros, _ladder_parts(n, highpass, tanks), proto, description,
+                **extra)
+
+
+def _family_ladders(response: str, orders, kind: str, family: str) -> list[Topology]:
+    short = "butter" if response == "butterworth" else "cheby"
+    label = "Butterworth" if response == "butterworth" else "Chebyshev"
+    return [_ladder(f"lc_ladder_{short}_{kind}{n}", family, n, None,
+                    f"doubly terminated LC ladder, {_ordinal(n)}-order {label} {family}",
+                    response=response) for n in orders]
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n, 'th') }"
 
 
 TOPOLOGIES: list[Topology] = [
-    _ladder("lc_ladder_butter_lp3", "lowpass", 3, _butter(3, False),
-            "doubly terminated LC ladder, 3rd-order Butterworth low-pass"),
-    _ladder("lc_ladder_butter_lp5", "lowpass", 5, _butter(5, False),
-            "doubly terminated LC ladder, 5th-order Butterworth low-pass"),
-    _ladder("lc_ladder_cheby_lp3", "lowpass", 3, _cheby(3, False),
-            "doubly terminated LC ladder, 3rd-order Chebyshev low-pass (0.05-1 dB ripple)"),
-    _ladder("lc_ladder_cheby_lp5", "lowpass", 5, _cheby(5, False),
-            "doubly terminated LC ladder, 5th-order Chebyshev low-pass (0.05-1 dB ripple)"),
+    _ladder("lc_ladder_butter_lp3", "lowpass", 3, None,
+            "doubly terminated LC ladder, 3rd-order Butterworth low-pass", response="butterworth"),
+    _ladder("lc_ladder_butter_lp5", "lowpass", 5, None,
+            "doubly terminated LC ladder, 5th-order Butterworth low-pass", response="butterworth"),
+    _ladder("lc_ladder_cheby_lp3", "lowpass", 3, None,
+            "doubly terminated LC ladder, 3rd-order Chebyshev low-pass", response="chebyshev"),
+    _ladder("lc_ladder_cheby_lp5", "lowpass", 5, None,
+            "doubly terminated LC ladder, 5th-order Chebyshev low-pass", response="chebyshev"),
     _ladder("lc_ladder_bessel_lp3", "lowpass", 3, _bessel(3),
             "doubly terminated LC ladder, 3rd-order Bessel (flat delay) low-pass"),
     _ladder("lc_ladder_bessel_lp4", "lowpass", 4, _bessel(4),
             "doubly terminated LC ladder, 4th-order Bessel (flat delay) low-pass"),
-    _ladder("lc_ladder_butter_hp3", "highpass", 3, _butter(3, True),
-            "doubly terminated LC ladder, 3rd-order Butterworth high-pass"),
-    _ladder("lc_ladder_cheby_hp5", "highpass", 5, _cheby(5, True),
-            "doubly terminated LC ladder, 5th-order Chebyshev high-pass (0.05-1 dB ripple)"),
+    _ladder("lc_ladder_butter_hp3", "highpass", 3, None,
+            "doubly terminated LC ladder, 3rd-order Butterworth high-pass", response="butterworth"),
+    _ladder("lc_ladder_cheby_hp5", "highpass", 5, None,
+            "doubly terminated LC ladder, 5th-order Chebyshev high-pass", response="chebyshev"),
     make("lc_ladder_butter_bp4", "bandpass", 4, 2, _BP4, _bp_bs(False),
          "2nd-order Butterworth LC ladder transformed to a 4th-order band-pass",
          q_range=(0.5, 30.0), default_q=2.0),
@@ -208,4 +220,8 @@ TOPOLOGIES: list[Topology] = [
     _ladder("elliptic_lp5", "lowpass", 5, _elliptic(5),
             "elliptic-style ladder: Chebyshev 5th order with tanks in both series arms "
             "(two j-axis zero pairs)", tanks=True, zeros=4),
+    *_family_ladders("butterworth", (2, 4, 6, 7, 8), "lp", "lowpass"),
+    *_family_ladders("butterworth", (2, 4, 5, 6, 7, 8), "hp", "highpass"),
+    *_family_ladders("chebyshev", (7,), "lp", "lowpass"),
+    *_family_ladders("chebyshev", (3, 7), "hp", "highpass"),
 ]
