@@ -185,21 +185,61 @@ def warm_start(model, path: str, log=print) -> int:
 
 def set_losses(model, schedule: CosineSchedule, batch: dict, component_weight: float = 1.0
                ) -> dict[str, torch.Tensor]:
-    """DDPM loss (per-token MSE, each noised token tied to its clean token) + topology CE."""
+    """DDPM loss (per-token MSE, each noised token tied to its clean token) + topology CE.
+
+    ``batch["cols"]`` (optional) keeps only those token positions: slot padding that no
+    row of the batch uses is left out (it carries no loss), which saves the compute."""
     x0, topo, cond = batch["tokens"], batch["topo"], batch["cond"]
+    cols = batch.get("cols")
     mask, _ = model.token_masks(topo)
+    kinds = model.kinds[topo]
+    if cols is not None:
+        x0, mask, kinds = x0[:, cols], mask[:, cols], kinds[:, cols]
     t = torch.randint(0, schedule.num_train_timesteps, (x0.shape[0],), device=x0.device)
     noise = torch.randn_like(x0) * mask
     x_t = schedule.add_noise(x0, noise, t) * mask
     with autocast(x0.device):
-        pred = model(x_t, t, cond, topo).float()
+        pred = model(x_t, t, cond, topo, cols).float()
         logits = model.topology_logits(cond).float()
     target = schedule.target(x0, noise, t)
     weight = mask.clone()
-    weight[model.kinds[topo] == KIND_COMPONENT] *= component_weight
+    weight[kinds == KIND_COMPONENT] *= component_weight
     mse = (((pred - target) ** 2) * weight).sum() / weight.sum()
     topo_loss = F.cross_entropy(logits, topo)
     return {"loss": mse + topo_loss, "mse": mse, "topology": topo_loss}
+
+
+class SlotBuckets:
+    """Training batches drawn from one slot-count bucket at a time (buckets chosen with
+    probability proportional to their size, so every record is as likely as under plain
+    uniform sampling), each with the token columns its rows use: a batch of 2-slot
+    circuits does not compute a 30-slot padding."""
+
+    EDGES = (4, 6, 8, 10, 12, 16, 20, 24, 32, 48, 64)
+
+    def __init__(self, data, layout, bucketed: bool = True) -> None:
+        self.layout = layout
+        self.n = len(data)
+        self.groups: list[tuple[torch.Tensor, torch.Tensor]] = []
+        if not bucketed:
+            return
+        n_slots = torch.tensor([len(s) for s in layout.slots])[data.topo]
+        rest = torch.arange(layout.max_slots, layout.n_tokens)
+        lo = 0
+        for hi in (*[e for e in self.EDGES if e < layout.max_slots], layout.max_slots):
+            rows = torch.nonzero((n_slots > lo) & (n_slots <= hi))[:, 0]
+            if len(rows):
+                self.groups.append((rows, torch.cat([torch.arange(hi), rest])))
+            lo = hi
+        self.weights = torch.tensor([len(r) for r, _ in self.groups], dtype=torch.float)
+
+    def draw(self, batch_size: int, gen: torch.Generator):
+        if not self.groups:
+            return torch.randint(0, self.n, (batch_size,), generator=gen), None
+        g = int(torch.multinomial(self.weights, 1, generator=gen))
+        rows, cols = self.groups[g]
+        pick = torch.randint(0, len(rows), (batch_size,), generator=gen)
+        return rows[pick], cols
 
 
 def _losses(cfg, model, schedule, batch):
@@ -321,12 +361,15 @@ def train(cfg: TrainConfig, resume: bool = False, log=print) -> dict:
         log(f"step {step}: val loss {vl:.4f} " + " ".join(
             f"{k} {v:.3g}" for k, v in metrics.items() if isinstance(v, float)))
 
+    buckets = SlotBuckets(train_data, layout, bucketed=cfg.kind == "set")
     model.train()
     while step < cfg.steps and time.perf_counter() < deadline:
         for group in opt.param_groups:
             group["lr"] = _lr(cfg, step)
-        idx = torch.randint(0, len(train_data), (cfg.batch_size,), generator=gen)
+        idx, cols = buckets.draw(cfg.batch_size, gen)
         batch = train_data.batch(idx, device)
+        if cols is not None:
+            batch["cols"] = cols.to(device)
         batch["cond"] = drop_conditions(batch["cond"], batch["has_q"], gen, cfg.p_drop_q,
                                         cfg.p_drop_order, cfg.p_drop_other)
         losses = _losses(cfg, model, schedule, batch)
