@@ -36,7 +36,7 @@ from .analysis import Analysis, TransferFunction, measure_response
 from .circuit import Circuit, CircuitError
 from .spec import BAND_TYPES, Spec, check_n
 
-__all__ = ["Candidate", "sample", "spec_error", "candidates", "rank_key", "refine",
+__all__ = ["Candidate", "sample", "sample_with", "spec_error", "candidates", "rank_key", "refine",
            "SEARCH_MAX", "SEARCH_REFINE"]
 
 #: Largest ``search`` multiple (draws = search * n).
@@ -250,8 +250,13 @@ def _redesigned(c: Candidate) -> Candidate | None:
               "attenuation_db": spec.as_db if family == "elliptic" else None}
     if spec.is_band:
         kwargs["q"] = spec.q
+    # impedance level drawn per candidate (seeded by its raw values), so re-designs of
+    # one topology stay distinct
+    import zlib
+
+    seed = zlib.crc32(repr(sorted((k, f"{v:.9e}") for k, v in c.values.items())).encode())
     try:
-        values = design(spec.cutoff_hz, **kwargs)
+        values = design(spec.cutoff_hz, rng=np.random.default_rng(seed), **kwargs)
     except (ValueError, TypeError):
         return None
     pred = c.predicted  # the model's claim for its raw draw, kept as such
@@ -327,12 +332,21 @@ def sample(filter_type: str, cutoff_hz, n: int = 8, seed: int = 0, q=None, devic
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     from .ml.checkpoint import cached_model
-    from .ml.sampler import draw
 
-    net, _ = cached_model(model, device)
     total = n * (search or 1)
     if total > 65536:
         raise ValueError(f"search * n must be at most 65536, got {total}")
+    net, _ = cached_model(model, device)
+    return sample_with(net, spec, n, int(seed), steps=steps, search=search, raw=raw, rank=rank)
+
+
+def sample_with(net, spec: Spec, n: int, seed: int = 0, *, steps: int | None = None,
+                search: int | None = None, raw: bool = False, rank: bool | None = None
+                ) -> list[Candidate]:
+    """:func:`sample` for a loaded model and a checked spec (the evaluation's entry)."""
+    from .ml.sampler import draw
+
+    total = n * (search or 1)
     found = candidates(draw(net, spec, total, int(seed), steps), spec)
     if raw:
         if search or rank:
@@ -371,8 +385,12 @@ def format_candidates(found: list[Candidate]) -> str:
             head += f"  (not analysable: {c.error})"
         else:
             head += f"  measured {a.type}"
-            if a.cutoff_hz:
-                head += f" at {format_eng(a.cutoff_hz, 'Hz', 4)}"
+            fc = a.cutoff_hz
+            if c.mask is not None and c.mask.cutoff_hz and not c.spec.is_band:
+                fc = c.mask.cutoff_hz
+                head += f" (edge at {c.spec.ap_db:g} dB)"
+            if fc:
+                head += f" at {format_eng(fc, 'Hz', 4)}"
             if a.response.q and c.spec.filter_type in BAND_TYPES:
                 head += f", Q {a.response.q:.3g}"
             head += (f"; spec error {c.spec_error:.3g}" if math.isfinite(c.spec_error)

@@ -435,7 +435,7 @@ def identify_response(tf: TransferFunction, filter_type: str, tol: float = 0.02
             return "chebyshev", fit[0]
         return None, None
     # elliptic: finite zeros on the j axis, count n or n - 1
-    if len(z) != n - (n % 2) or np.any(np.abs(z.real) > 1e-6 * np.abs(z)):
+    if len(z) != n - (n % 2) or np.any(np.abs(z.real) > 1e-4 * np.abs(z)):
         return None, None
     zm = np.abs(z)
     ltf = TransferFunction(p, z, 1.0)

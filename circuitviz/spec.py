@@ -272,7 +272,14 @@ class Spec:
 
         families = FAMILIES if self.response == "any" else (self.response,)
         ratio, ap, as_ = self.stopband_ratio, self.ap_db, self.as_db
-        return min(int(required_order(f, ap, ratio, as_)) for f in families)
+        orders = []
+        for f in families:
+            try:
+                orders.append(int(required_order(f, ap, ratio, as_)))
+            except ValueError:  # e.g. no Bessel up to its search limit: far beyond 8
+                orders.append(10 ** 6)
+        need = min(orders)
+        return need if need < 10 ** 6 else ORDER_RANGE[1] * 4
 
     def _with_mask_order(self) -> Spec:
         need = self.required_order()
@@ -282,8 +289,10 @@ class Spec:
         mask = (f"Ap {self.ap_db:g} dB to {self.cutoff_hz:g} Hz, As {self.as_db:g} dB from "
                 f"{self.stopband_hz:g} Hz")
         if need > ORDER_RANGE[1]:
+            what = f"order {need}" if need < ORDER_RANGE[1] * 4 else \
+                f"an order far above {ORDER_RANGE[1]}"
             raise ValueError(f"no catalogue design meets this mask ({mask}): {family} needs "
-                             f"order {need}, the catalogue goes to {ORDER_RANGE[1]}; widen the "
+                             f"{what}, the catalogue goes to {ORDER_RANGE[1]}; widen the "
                              f"transition band, or lower the attenuation or raise the ripple")
         if self.order is None:
             return replace(self, order=need, order_from_mask=True)

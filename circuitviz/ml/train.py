@@ -249,10 +249,13 @@ def _losses(cfg, model, schedule, batch):
         return {k: v.float() for k, v in model.losses(batch).items()}
 
 
-def _lr(cfg: TrainConfig, step: int) -> float:
+def _lr(cfg: TrainConfig, step: int, time_fraction: float = 0.0) -> float:
+    """Warm-up, then cosine decay over the run; with ``max_minutes`` the run's progress is
+    the larger of steps done and time used, so a run cut short by its time budget still
+    ends at the low learning rate (on a busy machine fewer steps fit)."""
     if step < cfg.warmup:
         return cfg.lr * (step + 1) / cfg.warmup
-    progress = min((step - cfg.warmup) / max(cfg.steps - cfg.warmup, 1), 1.0)
+    progress = min(max((step - cfg.warmup) / max(cfg.steps - cfg.warmup, 1), time_fraction), 1.0)
     return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
@@ -363,9 +366,11 @@ def train(cfg: TrainConfig, resume: bool = False, log=print) -> dict:
 
     buckets = SlotBuckets(train_data, layout, bucketed=cfg.kind == "set")
     model.train()
+    t_loop = time.perf_counter()
     while step < cfg.steps and time.perf_counter() < deadline:
         for group in opt.param_groups:
-            group["lr"] = _lr(cfg, step)
+            group["lr"] = _lr(cfg, step, 0.0 if not cfg.max_minutes else
+                              (time.perf_counter() - t_loop) / (deadline - t_loop))
         idx, cols = buckets.draw(cfg.batch_size, gen)
         batch = train_data.batch(idx, device)
         if cols is not None:
