@@ -260,12 +260,13 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         raise UsageError(f"unknown filter type {bad[0] if bad else args.types!r} in --types; "
                          f"accepted: {', '.join(FILTER_TYPES)}")
     for name, value, lo in (("--cutoffs", args.cutoffs, 1), ("--samples", args.samples, 1),
-                            ("--search", args.search, 0)):
+                            ("--search", args.search, 0), ("--mask-samples", args.mask_samples, 0)):
         if value < lo:
             raise UsageError(f"{name} must be >= {lo}, got {value}")
     report = run_evaluation(args.model, args.baseline, types, args.cutoffs, args.samples,
                             args.seed, args.search or None, args.device, not args.no_spice,
-                            args.out, log=lambda m: print(m, file=sys.stderr, flush=True))
+                            args.out, log=lambda m: print(m, file=sys.stderr, flush=True),
+                            mask_samples=args.mask_samples)
     emit(report, args.format, format_table)
     return 0
 
@@ -283,6 +284,9 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--search", type=int, default=4,
                    help="also report search K (draw K*n, keep n best); 0 = off")
     p.add_argument("--no-spice", action="store_true", help="exact analysis only (no ngspice)")
+    p.add_argument("--mask-samples", type=int, default=16,
+                   help="candidates a spec on the mask grid (LP/HP x families x orders x "
+                        "ripples x attenuations; raw and refined); 0 = off")
     p.add_argument("--device", default=None)
     p.add_argument("--out", default=None, help="write the JSON report here")
     p.add_argument("--format", choices=("json", "text"), default="text")

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from circuitviz.analysis import analyze
+from circuitviz.ml.checkpoint import DEFAULT_MODEL as DEFAULT_MODEL_PATH
 from circuitviz.ml.evaluate import (_rel_err, _visible, format_table, grid, scale_to_cutoff,
                                     snap_e_series, summarise)
 from circuitviz.netlist import parse_netlist
@@ -83,6 +84,7 @@ def test_evaluate_cli_on_a_tiny_grid(tmp_path):
     out = tmp_path / "eval.json"
     proc = subprocess.run([sys.executable, "-m", "circuitviz.cli", "evaluate", "--types",
                            "lowpass,bandpass", "--cutoffs", "2", "--samples", "4", "--search", "2",
+                           "--mask-samples", "0",
                            "--out", str(out)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(out.read_text())
@@ -101,3 +103,37 @@ def test_evaluate_cli_refuses_bad_types():
     proc = subprocess.run([sys.executable, "-m", "circuitviz.cli", "evaluate", "--types", "notch"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "unknown filter type 'notch'" in proc.stderr
+
+
+def test_mask_grid_covers_families_orders_and_stopbands():
+    from circuitviz.ml.evaluate import MASK_FAMILIES, mask_grid
+
+    specs = mask_grid()
+    assert {s.filter_type for s in specs} == {"lowpass", "highpass"}
+    assert {s.response for s in specs} == set(MASK_FAMILIES)
+    assert {s.order for s in specs if not s.order_from_mask} == set(range(1, 9))
+    assert any(s.stopband_hz for s in specs) and all(1 <= s.order <= 8 for s in specs)
+    assert {s.ap_db for s in specs if s.response == "chebyshev"} >= {0.1, 0.5, 1.0}
+    fcs = [s.cutoff_hz for s in specs]
+    assert min(fcs) <= 20 and max(fcs) >= 5e5
+
+
+def test_mask_evaluation_smoke_raw_and_refined():
+    """A tiny mask grid through the shipped model: raw and refined reported apart."""
+    from circuitviz.ml.checkpoint import load_checkpoint
+    from circuitviz.ml.evaluate import evaluate_mask, format_mask_table
+    from circuitviz.spec import Spec
+
+    model, _ = load_checkpoint(DEFAULT_MODEL_PATH, "cpu")
+    specs = [Spec.checked("lowpass", 2e3, order=3, response="butterworth"),
+             Spec.checked("highpass", 5e4, response="chebyshev", ripple_db=1, stopband_hz=2e4,
+                          attenuation_db=30)]
+    report = evaluate_mask(model, specs, samples=3, seed=1)
+    assert set(report) == {"raw", "refined"}
+    for mode in ("raw", "refined"):
+        s = report[mode]
+        assert s["n"] == 6 and 0 <= s["meets"] <= 1
+        assert "proto_err_median" in s and "order_excess_mean" in s
+    assert report["refined"]["meets"] >= report["raw"]["meets"]
+    table = format_mask_table(report)
+    assert "| meets its mask | " in table and "raw | refined" in table

@@ -300,9 +300,10 @@ def quick_metrics(model, records, seed: int = 0) -> dict:
 def run_evaluation(model_path=None, baseline_path=None, types=FILTER_TYPES, n_cutoffs: int = 9,
                    samples: int = 32, seed: int = 0, search: int | None = 4,
                    device=None, spice: bool = True, out: str | None = None,
-                   log=print) -> dict:
+                   log=print, mask_samples: int = 16) -> dict:
     """The full protocol for the set decoder (raw, post-processed, search) and the fixed
-    2/2 baseline, side by side; written as JSON to ``out`` when given."""
+    2/2 baseline, side by side, plus the set decoder on the mask grid (raw and refined,
+    ``mask_samples`` candidates a spec; 0 = off); written as JSON to ``out`` when given."""
     from .checkpoint import DEFAULT_BASELINE, DEFAULT_MODEL, load_checkpoint
 
     specs = grid(types, n_cutoffs)
@@ -326,6 +327,17 @@ def run_evaluation(model_path=None, baseline_path=None, types=FILTER_TYPES, n_cu
         report["models"][name] = result["summary"]
         log(f"{name}: {len(result['rows'])} candidates in "
             f"{result['summary']['seconds']:.1f} s")
+    if mask_samples:
+        t0 = time.perf_counter()
+        model, blob = load_checkpoint(model_path or DEFAULT_MODEL, device)
+        mspecs = mask_grid()
+        report["mask"] = evaluate_mask(model, mspecs, mask_samples, seed, log=log)
+        report["mask"]["protocol"] = {"specs": len(mspecs), "samples": mask_samples,
+                                      "seconds": time.perf_counter() - t0,
+                                      "families": list(MASK_FAMILIES),
+                                      "ripples": {k: list(v) for k, v in MASK_RIPPLES.items()},
+                                      "attenuations": list(MASK_ATTENUATIONS),
+                                      "stopband_ratios": list(MASK_STOPBAND_RATIOS)}
     if out:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(json.dumps(_jsonable(report), indent=1, allow_nan=False) + "\n")
@@ -379,11 +391,19 @@ def _fmt(v, how: str) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
     return {"pct": f"{100 * v:.1f} %", "db": f"{v:.2f} dB", "int": f"{int(v)}",
-            "num": f"{v:.1f}"}[how]
+            "num": f"{v:.1f}", "num2": f"{v:.2f}"}[how]
 
 
 def format_table(report: dict) -> str:
-    """Markdown table: one column per model run, then post-processing rows."""
+    """Markdown table: one column per model run, then post-processing rows (and the mask
+    grid's table when it ran)."""
+    text = _format_models(report)
+    if report.get("mask"):
+        text += "\n\n" + format_mask_table(report["mask"])
+    return text
+
+
+def _format_models(report: dict) -> str:
     models = report["models"]
     names = list(models)
     lines = ["| metric | target | " + " | ".join(names) + " |",
@@ -399,4 +419,169 @@ def format_table(report: dict) -> str:
                            ("q_err_median", "Q error, median")):
             cells = [_fmt(models[n].get(post, {}).get(key), "pct") for n in names]
             lines.append(f"| {label} ({title}) | | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+# -- the mask grid ---------------------------------------------------------------------------
+#: Families of the mask grid ("any" included) and the ripples each is asked with.
+MASK_FAMILIES = ("any", "butterworth", "bessel", "chebyshev", "elliptic")
+MASK_RIPPLES = {"any": (3.01, 1.0), "butterworth": (3.01, 1.0), "bessel": (3.01,),
+                "chebyshev": (0.1, 0.5, 1.0, 3.0), "elliptic": (0.1, 0.5, 1.0)}
+MASK_ATTENUATIONS = (30.0, 40.0, 60.0)
+MASK_STOPBAND_RATIOS = (1.5, 2.0, 4.0)
+
+
+def mask_grid(types=("lowpass", "highpass"), orders=range(1, 9), n_cutoffs: int = 9
+              ) -> list[Spec]:
+    """Mask specs: each type x family x order (ripples and, for elliptic, attenuations
+    cycling), cutoffs cycling over 10 Hz..1 MHz; plus, per type and family, stopband masks
+    (ratio x attenuation) with the order left to the mask."""
+    fcs = np.logspace(math.log10(FC_RANGE_HZ[0]), math.log10(FC_RANGE_HZ[1]), n_cutoffs)
+    out, k = [], 0
+    for t in types:
+        for fam in MASK_FAMILIES:
+            for order in orders:
+                if fam == "elliptic" and order < 2:
+                    continue
+                ripples = MASK_RIPPLES[fam]
+                ripple = ripples[k % len(ripples)]
+                att = MASK_ATTENUATIONS[k % len(MASK_ATTENUATIONS)] if fam == "elliptic" else None
+                out.append(Spec.checked(t, float(fcs[k % n_cutoffs]), order=int(order),
+                                        response=fam, ripple_db=ripple, attenuation_db=att))
+                k += 1
+            for ratio in MASK_STOPBAND_RATIOS:
+                for att in MASK_ATTENUATIONS:
+                    fc = float(fcs[k % n_cutoffs])
+                    fc = min(max(fc, FC_RANGE_HZ[0] * ratio), FC_RANGE_HZ[1] / ratio)
+                    fs = fc * ratio if t == "lowpass" else fc / ratio
+                    ripples = MASK_RIPPLES[fam]
+                    try:
+                        out.append(Spec.checked(t, fc, response=fam, stopband_hz=fs,
+                                                attenuation_db=att,
+                                                ripple_db=ripples[k % len(ripples)]))
+                    except ValueError:
+                        pass  # needs more than 8 poles in this family: refused by design
+                    k += 1
+    return out
+
+
+def _min_order_any(spec: Spec) -> int | None:
+    if spec.stopband_hz is None:
+        return None
+    return replace(spec, response="any").required_order()
+
+
+def _peaks_above_ripple(c) -> bool | None:
+    """Whether the passband end sits more than Ap + slack under the maximum (a resonance
+    above the passband), for a low-/high-pass of the asked type."""
+    m = c.mask
+    if m is None or c.analysis is None or c.analysis.type != c.spec.filter_type:
+        return None
+    return "passband" in m.failed
+
+
+def mask_row(c) -> dict:
+    """Mask-grid measurements of one candidate."""
+    from ..mask import prototype_error
+
+    spec = c.spec
+    a = c.analysis
+    row = {"meets": bool(c.meets), "topology": c.topology, "practical": not c.impractical,
+           "refinement": c.refinement, "type_ok": a is not None and a.type == spec.filter_type,
+           "peaks": _peaks_above_ripple(c)}
+    if a is not None:
+        row["n_poles"] = len(a.poles)
+        row["counts_ok"] = (len(c.predicted.poles), len(c.predicted.zeros)) == \
+            (len(a.poles), len(a.zeros))
+        row["proto_err"] = prototype_error(a.tf, spec)
+        need = _min_order_any(spec)
+        row["order_excess"] = None if need is None else len(a.poles) - need
+    return row
+
+
+def _mask_summary(rows: list[dict], groups: list[list[int]]) -> dict:
+    def share(key, cond=lambda r: True):
+        xs = [bool(r.get(key)) for r in rows if cond(r) and r.get(key) is not None]
+        return float(np.mean(xs)) if xs else math.nan
+
+    proto = [r["proto_err"] for r in rows if r.get("proto_err") is not None]
+    excess = [r["order_excess"] for r in rows if r.get("order_excess") is not None]
+    distinct = [len({rows[i]["topology"] for i in g[:16]}) for g in groups]
+    return {"n": len(rows), "meets": share("meets"), "type_acc": share("type_ok"),
+            "peaking_above_ripple": share("peaks"),
+            "counts_ok": share("counts_ok"), "practical_values": share("practical"),
+            "proto_err_median": _median(proto),
+            "proto_within_2pct": float(np.mean([e <= 0.02 for e in proto])) if proto else math.nan,
+            "order_excess_mean": float(np.mean(excess)) if excess else math.nan,
+            "order_at_minimum": float(np.mean([e <= 0 for e in excess])) if excess else math.nan,
+            "refined_share": share("refinement", lambda r: True) if any(
+                r.get("refinement") for r in rows) else 0.0,
+            "diversity_min": int(min(distinct)) if distinct else 0,
+            "diversity_mean": float(np.mean(distinct)) if distinct else math.nan}
+
+
+def evaluate_mask(model, specs: list[Spec], samples: int = 16, seed: int = 0,
+                  log=None) -> dict:
+    """Raw and refined summaries over the mask grid (same draws: refinement starts from
+    the raw candidates; extra draws are the refinement's own)."""
+    from ..design import candidates, refine, sample_with
+    from .sampler import draw
+
+    out = {}
+    for mode in ("raw", "refined"):
+        rows, groups, per = [], [], {}
+        for si, spec in enumerate(specs):
+            s = seed + 7919 * si
+            if mode == "raw":
+                found = candidates(draw(model, spec, samples, s), spec)
+            else:
+                found = sample_with(model, spec, samples, s)
+            start = len(rows)
+            for c in found:
+                r = mask_row(c)
+                r.update(family=spec.response, type=spec.filter_type,
+                         stopband=spec.stopband_hz is not None)
+                rows.append(r)
+            groups.append(list(range(start, len(rows))))
+        summary = _mask_summary(rows, groups)
+        for fam in MASK_FAMILIES:
+            idx = [i for i, r in enumerate(rows) if r["family"] == fam]
+            per[fam] = _mask_summary([rows[i] for i in idx], [])
+        summary["per_family"] = per
+        summary["stopband_specs"] = _mask_summary([r for r in rows if r["stopband"]], [])
+        out[mode] = summary
+        if log:
+            log(f"mask grid ({mode}): {len(rows)} candidates, meets {summary['meets']:.3f}")
+    del refine
+    return out
+
+
+_MASK_ROWS = [("meets", "meets its mask", "pct"),
+              ("type_acc", "measured type = requested", "pct"),
+              ("peaking_above_ripple", "peaks more than Ap above its passband end", "pct"),
+              ("proto_err_median", "pole error vs the asked family's prototype, median", "pct"),
+              ("proto_within_2pct", "pole error vs prototype within 2 %", "pct"),
+              ("order_at_minimum", "order = lowest any family needs (stopband masks)", "pct"),
+              ("order_excess_mean", "order over that minimum, mean", "num"),
+              ("counts_ok", "predicted pole/zero counts = circuit's", "pct"),
+              ("practical_values", "all values practical", "pct"),
+              ("diversity_min", "distinct topologies / spec (min)", "int"),
+              ("diversity_mean", "distinct topologies / spec (mean)", "num")]
+
+
+def format_mask_table(mask: dict) -> str:
+    """Markdown table of the mask grid: raw and refined side by side."""
+    modes = [m for m in ("raw", "refined") if m in mask]
+    lines = ["| mask grid metric | " + " | ".join(modes) + " |", "|---|" + "---|" * len(modes)]
+    for key, label, how in _MASK_ROWS:
+        lines.append(f"| {label} | " + " | ".join(
+            _fmt(mask[m].get(key), how if how != "num" else "num2") for m in modes) + " |")
+    fams = list(mask[modes[0]]["per_family"])
+    lines += ["", "| meets its mask, by family | " + " | ".join(modes) + " |",
+              "|---|" + "---|" * len(modes)]
+    for fam in fams:
+        lines.append(f"| {fam} | " + " | ".join(
+            _fmt(mask[m]["per_family"][fam].get("meets"), "pct") for m in modes) + " |")
+    lines.append("| stopband masks (order from the mask) | " + " | ".join(
+        _fmt(mask[m]["stopband_specs"].get("meets"), "pct") for m in modes) + " |")
     return "\n".join(lines)
