@@ -294,9 +294,16 @@ def _save_state(path: Path, model, ema, opt, step: int, cfg: TrainConfig, log: l
     os.replace(tmp, path)
 
 
-def train(cfg: TrainConfig, resume: bool = False, log=print) -> dict:
-    """Train per ``cfg``; returns a summary (step, val loss, metrics, wall time, out path)."""
-    from .evaluate import quick_metrics
+def train(cfg: TrainConfig, resume: bool = False, log=print, check=None) -> dict:
+    """Train per ``cfg``; returns a summary (step, val loss, metrics, wall time, out path).
+
+    ``check(model, records, seed) -> dict`` is the in-training check run at every
+    checkpoint on validation records (default: the evaluation's exact-analysis
+    :func:`~circuitviz.ml.evaluate.quick_metrics`, passed in by the caller so that
+    training itself does not depend on the design layer; None and no default: none).
+    """
+    if check is None:
+        from .evaluate import quick_metrics as check
 
     t_start = time.perf_counter()
     if cfg.threads:
@@ -350,7 +357,7 @@ def train(cfg: TrainConfig, resume: bool = False, log=print) -> dict:
 
     def checkpoint(step: int) -> None:
         vl = val_loss(cfg, ema, schedule, val_data, device)
-        metrics = quick_metrics(ema, val_specs, seed=cfg.seed)
+        metrics = check(ema, val_specs, seed=cfg.seed)
         entry = {"step": step, "val_loss": vl, "train_loss": running,
                  "minutes": (time.perf_counter() - t_start) / 60, **metrics}
         history.append(entry)
