@@ -269,8 +269,6 @@ def measure_mask(analysis, spec: Spec) -> MaskResult:
             pb = _band_passband(tf, spec.filter_type, resp.edges_hz, peak)
     if spec.gain_db is not None and gain_db is not None:
         checks["gain"] = 1.0 - abs(gain_db - spec.gain_db) / GAIN_TOL_DB
-    if spec.order is not None and not spec.order_from_mask:
-        checks["order"] = 1.0 if order == spec.order else -1.0
     margin = min(checks.values()) if checks else 0.0
     if "type" in checks:
         margin = -math.inf
