@@ -306,7 +306,7 @@ SEED_MAX = 2 ** 63 - 1
 def _check_seed(args: argparse.Namespace) -> None:
     seed = getattr(args, "seed", None)
     if seed is not None and not 0 <= seed <= SEED_MAX:
-        raise UsageError(f"--seed must be an integer from 0 to {SEED_MAX} (2**63 - 1), got {seed}")
+        raise UsageError(f"--seed must be an integer >= 0 and <= {SEED_MAX} (2**63 - 1), got {seed}")
 
 
 @contextlib.contextmanager

@@ -214,7 +214,7 @@ def test_sample_device_meta_mps_bogus_refused_with_the_accepted_ones(device):
 @pytest.mark.parametrize("seed", [str(2 ** 64), "-1"])
 def test_seed_out_of_range_names_seed_and_the_range(seed):
     assert_one_line_error(cli("sample", "--type", "lowpass", "--cutoff", "1k", "-n", "2",
-                              "--seed", seed), "--seed must be an integer from 0 to "
+                              "--seed", seed), "--seed must be an integer >= 0 and <= "
                                                "9223372036854775807")
 
 
