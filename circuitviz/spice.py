@@ -225,7 +225,8 @@ class _Worker:
         """Run ``commands`` on ``netlist``; raise :class:`SpiceCrash` when the worker dies
         or overruns ``timeout`` (it is stopped then) and :class:`SpiceError` on refusal."""
         deadline = time.monotonic() + timeout
-        stage, outputs = "load", {}
+        keys = list(commands)
+        stage, outputs = keys[0], {}
         try:
             self.requests.send((netlist, commands))
             while True:
@@ -235,14 +236,12 @@ class _Worker:
                     raise SpiceCrash(f"ngspice did not finish {_doing(stage)} of this circuit "
                                      f"within {timeout:g} s; it was stopped (the limit is set "
                                      f"by CIRCUITVIZ_SPICE_TIMEOUT)", stage, outputs)
-                if reply[0] == "begin":
-                    stage = reply[1]
-                elif reply[0] == "part":
-                    outputs[reply[1]] = _Output(reply[2], reply[3])
-                elif reply[0] == "error":
+                if reply[0] == "error":
                     raise SpiceError(_unmap(reply[1], names))
-                else:
+                outputs[reply[1]] = _Output(reply[2], reply[3])
+                if len(outputs) == len(keys):
                     return outputs
+                stage = keys[len(outputs)]
         except (EOFError, OSError, BrokenPipeError):
             code = self.stop()
             raise SpiceCrash(f"ngspice {_death(code)} during {_doing(stage)} of this circuit; "
