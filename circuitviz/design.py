@@ -154,11 +154,14 @@ def sample(filter_type: str, cutoff_hz, n: int = 8, seed: int = 0, q=None, devic
     Raises:
         ValueError: bad spec (message names the accepted range) or bad checkpoint.
     """
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, (int, np.integer))
+                              or steps < 1):
+        raise ValueError(f"steps must be an integer >= 1 (DDIM steps), got {steps!r}")
     spec = Spec.checked(filter_type, cutoff_hz, q, order)
     n = check_n(n)
     search = _check_search(search)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2 ** 63:
+        raise ValueError(f"seed must be a non-negative integer below 2**63, got {seed!r}")
     from .ml.checkpoint import cached_model
     from .ml.sampler import draw
 
