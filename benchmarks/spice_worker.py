@@ -60,9 +60,10 @@ def main(argv=None) -> int:
         band = analysis_band(TransferFunction(*poles_zeros_gain(circuit)))
         commands = {"ac": f"ac dec 100 {band[0]:.15g} {band[1]:.15g}", "pz": spice.PZ_COMMAND}
         netlist, _ = spice.spice_netlist(circuit)
-        worker = median_ms(lambda: spice._run(circuit, commands), args.repeats)
-        local = median_ms(lambda: list(run_commands(engine, netlist, commands)), args.repeats)
-        full = median_ms(lambda: spice.simulate(circuit), args.repeats)
+        worker = median_ms(lambda c=circuit, k=commands: spice._run(c, k), args.repeats)
+        local = median_ms(lambda t=netlist, k=commands: list(run_commands(engine, t, k)),
+                          args.repeats)
+        full = median_ms(lambda c=circuit: spice.simulate(c), args.repeats)
         print(f"{name:<14} {worker:>13.2f} ms {local:>14.2f} ms {worker - local:>6.2f} ms"
               f"   (simulate incl. exact MNA and checks: {full:.2f} ms)")
     spice._stop_worker()

@@ -13,7 +13,8 @@ import math
 import os
 import sys
 import warnings
-from typing import Callable, NoReturn, Sequence
+from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 __all__ = ["main", "UsageError"]
 
@@ -306,7 +307,8 @@ SEED_MAX = 2 ** 63 - 1
 def _check_seed(args: argparse.Namespace) -> None:
     seed = getattr(args, "seed", None)
     if seed is not None and not 0 <= seed <= SEED_MAX:
-        raise UsageError(f"--seed must be an integer >= 0 and <= {SEED_MAX} (2**63 - 1), got {seed}")
+        raise UsageError(f"--seed must be an integer >= 0 and <= {SEED_MAX} (2**63 - 1), "
+                         f"got {seed}")
 
 
 @contextlib.contextmanager

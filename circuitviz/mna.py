@@ -405,7 +405,8 @@ def poles_zeros_gain(circuit: Circuit, *, cancel_tol: float = CANCEL_TOL
         + (len(poles) - len(zeros)) * math.log(pencil.w0)
     if log_k.real > _LOG_MAX_GAIN:
         raise CircuitError(
-            f"the gain K of this circuit's transfer function is about 1e{log_k.real / math.log(10):.0f}, "
+            f"the gain K of this circuit's transfer function is about "
+            f"1e{log_k.real / math.log(10):.0f}, "
             f"beyond the floating-point range (1e308): {len(poles)} poles at these frequencies "
             f"are too many to describe as K prod(s - z) / prod(s - p); use fewer sections or "
             f"lower frequencies")

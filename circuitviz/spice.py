@@ -244,8 +244,9 @@ class _Worker:
                 stage = keys[len(outputs)]
         except (EOFError, OSError, BrokenPipeError):
             code = self.stop()
-            raise SpiceCrash(f"ngspice {_death(code)} during {_doing(stage)} of this circuit; "
-                             f"a fresh ngspice worker serves the next call", stage, outputs) from None
+            message = (f"ngspice {_death(code)} during {_doing(stage)} of this circuit; a fresh "
+                       f"ngspice worker serves the next call")
+            raise SpiceCrash(message, stage, outputs) from None
 
     def stop(self) -> int | None:
         """Kill the worker (if still running), reap it and close the pipes; its exit code."""

@@ -128,7 +128,8 @@ def test_lapack_text_never_reaches_stdout(tmp_path):
     code = ("import os, sys\nfrom circuitviz import cli\nimport circuitviz.analysis as a\n"
             "real = a.analyze\n"
             "def noisy(*args, **kw):\n"
-            "    os.write(1, b' ** On entry to DLASCL parameter number  4 had an illegal value\\n')\n"
+            "    os.write(1, b' ** On entry to DLASCL parameter number  4 had an '\n"
+            "             b'illegal value\\n')\n"
             "    return real(*args, **kw)\n"
             "a.analyze = noisy\n"
             "sys.exit(cli.main(sys.argv[1:]))\n")

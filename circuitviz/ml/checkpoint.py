@@ -35,7 +35,7 @@ def default_device(device: str | torch.device | None = None) -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
+    except (RuntimeError, TypeError):
         raise ValueError(f"unknown device {device!r}; use 'cpu', 'cuda' or 'cuda:N'") from None
     if dev.type not in ("cpu", "cuda"):
         raise ValueError(f"device {device!r} is not supported; use 'cpu', 'cuda' or 'cuda:N'")
@@ -62,7 +62,7 @@ def save_checkpoint(path: str | os.PathLike, *, kind: str, model, train_config: 
             "train_config": dict(train_config), "layout": model.layout.to_dict(),
             "structures": [dict(s) for s in model.structures], "step": int(step),
             "val_loss": float(val_loss), "metrics": _plain(metrics),
-            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             "torch_version": str(torch.__version__), "n_params": int(model.n_params()),
             "state_dict": state}
     if extra:
