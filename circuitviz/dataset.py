@@ -543,14 +543,16 @@ def reverify(ds: CircuitDataset, fraction: float = 0.01, seed: int = 0) -> list[
         except SpiceError:  # .pz crashed or hung in the worker: the sweep's fit stands in
             pz = None
         if pz is None or not pz.complete:
-            pz = simulate(circuit)
-            source = pz.pz_source
+            fitted = simulate(circuit)
+            poles, zeros, source = fitted.poles, fitted.zeros, fitted.pz_source
+        else:
+            poles, zeros = pz.poles, pz.zeros
         wc = 2 * math.pi * r.cutoff_hz
         results.append({"index": r.index, "topology": r.topology, "source": source,
-                        "poles": (len(r.poles), len(pz.poles)),
-                        "zeros": (len(r.zeros), len(pz.zeros)),
-                        "pole_error": match_error(r.poles, pz.poles, wc),
-                        "zero_error": match_error(r.zeros, pz.zeros, wc)})
+                        "poles": (len(r.poles), len(poles)),
+                        "zeros": (len(r.zeros), len(zeros)),
+                        "pole_error": match_error(r.poles, poles, wc),
+                        "zero_error": match_error(r.zeros, zeros, wc)})
     return results
 
 

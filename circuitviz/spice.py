@@ -61,7 +61,7 @@ MODEL_TOL = 1e-3
 #: a zero, a 1e-16 shift of the zero is a large relative change (rounding, not response).
 _FLOOR = 1e-9
 _LOCK = threading.Lock()
-_ENGINE: dict[str, object] = {}  # "error": why ngspice cannot run here; "starts": worker starts
+_ENGINE: dict[str, str] = {}  # "error": why ngspice cannot run here
 
 
 class SpiceUnavailable(RuntimeError):
@@ -226,7 +226,8 @@ class _Worker:
         or overruns ``timeout`` (it is stopped then) and :class:`SpiceError` on refusal."""
         deadline = time.monotonic() + timeout
         keys = list(commands)
-        stage, outputs = keys[0], {}
+        stage = keys[0]
+        outputs: dict[str, _Output] = {}
         try:
             self.requests.send((netlist, commands))
             while True:
@@ -289,6 +290,7 @@ def _death(code: int | None) -> str:
 
 
 _WORKER: list[_Worker] = []
+_STARTS: list[float] = []  # when each worker of this process started (restarts show here)
 _VERSION_FILTER = DropVersionWarning()
 
 
@@ -323,7 +325,7 @@ def _worker() -> _Worker:
             _ENGINE["error"] = str(exc)
         raise
     _WORKER.append(worker)
-    _ENGINE["starts"] = _ENGINE.get("starts", 0) + 1
+    _STARTS.append(time.monotonic())
     return worker
 
 

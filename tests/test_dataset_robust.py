@@ -81,6 +81,7 @@ def test_force_rebuild_replaces_the_dataset_in_one_step(small, tmp_path):
     assert hidden(tmp_path) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_build_workers_and_resource_tracker_die_with_the_parent(small, tmp_path, how):
     out = copy(small, tmp_path / "ds")

@@ -265,6 +265,7 @@ def test_fuzz_netlists_through_analyze(tmp_path):
     run_cases(cases, tmp_path, limit_s=max(120, CASES * 2))
 
 
+@pytest.mark.slow
 def test_fuzz_sample_arguments_and_checkpoints(tmp_path):
     import torch
 

@@ -156,6 +156,7 @@ def test_warnings_never_turn_an_error_into_three_lines(tmp_path):
 
 
 # -- item 7: a closed pipe ends quietly ------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [
     ["sample", "--type", "lowpass", "--cutoff", "1k", "-n", "64", "--format", "json"],
     ["sample", "--type", "lowpass", "--cutoff", "1k", "-n", "512", "--format", "text"],
@@ -206,12 +207,14 @@ def test_analyze_refuses_a_10000_line_ladder_quickly(tmp_path):
     assert_one_line_error(proc, "10000 elements", f"at most {MAX_ELEMENTS}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("device", ["meta", "mps", "bogus"])
 def test_sample_device_meta_mps_bogus_refused_with_the_accepted_ones(device):
     assert_one_line_error(cli("sample", "--type", "lowpass", "--cutoff", "1k", "-n", "2",
                               "--device", device), "'cpu', 'cuda' or 'cuda:N'")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [str(2 ** 64), "-1"])
 def test_seed_out_of_range_names_seed_and_the_range(seed):
     assert_one_line_error(cli("sample", "--type", "lowpass", "--cutoff", "1k", "-n", "2",
@@ -219,6 +222,7 @@ def test_seed_out_of_range_names_seed_and_the_range(seed):
                                                "9223372036854775807")
 
 
+@pytest.mark.slow
 def test_steps_0_is_refused():
     assert_one_line_error(cli("sample", "--type", "lowpass", "--cutoff", "1k", "-n", "2",
                               "--steps", "0"), "--steps must be an integer >= 1")

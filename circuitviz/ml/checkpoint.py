@@ -221,7 +221,7 @@ def _verify(blob: dict, name: str) -> None:
 
 
 #: Bounds of each architecture field, checked before any tensor is allocated.
-_CONFIG_BOUNDS = {
+_CONFIG_BOUNDS: dict[str, dict[str, tuple[float, float]]] = {
     "set": {"d_model": (1, 512), "n_layers": (1, 16), "n_heads": (1, 64), "mlp_ratio": (1, 8),
             "gnn_dim": (1, 512), "gnn_layers": (1, 16), "head_hidden": (1, 2048),
             "num_train_timesteps": (2, 100_000), "sample_steps": (1, 100_000),
