@@ -221,6 +221,9 @@ def serve(read_fd: int, write_fd: int, parent: int) -> None:
                 replies.send(("part", key, vectors, log))  # the last one ends the request
         except EngineRefused as exc:
             replies.send(("error", str(exc)))
+        except Exception as exc:  # noqa: BLE001 - say what broke, then make way for a fresh worker
+            replies.send(("error", f"the ngspice worker failed ({type(exc).__name__}: {exc})"))
+            return
 
 
 if __name__ == "__main__":
