@@ -226,3 +226,17 @@ def test_seed_out_of_range_names_seed_and_the_range(seed):
 def test_steps_0_is_refused():
     assert_one_line_error(cli("sample", "--type", "lowpass", "--cutoff", "1k", "-n", "2",
                               "--steps", "0"), "--steps must be an integer >= 1")
+
+
+# -- item 1 at the command line: a stopped ngspice is one line, exit 2 ------------------------
+@pytest.mark.parametrize("limit, fragment", [
+    ("0.0001", "ngspice did not finish the AC analysis of this circuit within 0.0001 s"),
+    ("soon", "CIRCUITVIZ_SPICE_TIMEOUT must be a number of seconds"),
+])
+def test_analyze_spice_time_limit_is_one_line_exit_2(tmp_path, limit, fragment):
+    path = tmp_path / "rc.cir"
+    path.write_text("* rc\nR1 in out 1k\nC1 out 0 1u\n")
+    proc = subprocess.run(PY + ["analyze", str(path), "--spice", "--format", "json"],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "CIRCUITVIZ_SPICE_TIMEOUT": limit})
+    assert_one_line_error(proc, fragment)
