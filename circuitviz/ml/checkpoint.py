@@ -3,9 +3,16 @@
 A checkpoint is a dict of plain types and tensors (``torch.load(path,
 weights_only=True)`` reads it): format tag, model kind, the model config, the
 training config, the token layout (topologies, slots, normalisation constants), the
-topology graphs, step, validation loss, metrics, and the state dict.  As nanoGPT's
+topology graphs, step, validation loss, metrics, the state dict, and an integrity hash
+(SHA-256 of everything else, weights as dtype, shape and bytes).  As nanoGPT's
 ``sample.py``, :func:`load_checkpoint` rebuilds the model from that alone, and refuses
-a corrupt or mismatched file with a ``ValueError`` that names the file and the problem.
+a file with a ``ValueError`` that names it and the problem: missing, a directory or a
+device, unreadable, empty, truncated, not a circuitviz checkpoint, a hash that does not
+match (damaged or altered), non-finite weights, architecture numbers out of bounds
+(checked before anything is allocated), or weights that do not fit the architecture.
+
+``python -m circuitviz.ml.checkpoint seal FILE`` adds the hash to a checkpoint written
+before it existed (nothing else changes); ``verify FILE`` checks one.
 """
 from __future__ import annotations
 
