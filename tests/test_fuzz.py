@@ -259,10 +259,37 @@ def netlist_cases(tmp_path: Path, rng: random.Random, count: int) -> list[list[s
     return cases
 
 
+WORDS = ["analyze", "sample", "dataset", "stats", "build", "train", "evaluate", "--format",
+         "json", "text", "xml", "--spice", "--n", "-n", "0", "-1", "2", "--seed", str(2 ** 64),
+         "--out", "--force", "--workers", "--scheduler", "bogus", "--type", "--cutoff", "1k",
+         "--device", "meta", "--steps", "--model", "/dev/null", "/dev/zero", "/", "--", "-",
+         "--types", "allpass", "--cutoffs", "--samples", "--search", "\x00", "é", ""]
+
+
+def argv_cases(tmp_path: Path, rng: random.Random, count: int) -> list[list[str]]:
+    """Random command lines from the CLI's own words (and a few that are not), run
+    where they can only write under ``tmp_path``."""
+    cases = []
+    for k in range(count):
+        argv = [rng.choice(WORDS) for _ in range(rng.randint(1, 6))]
+        argv = [str(tmp_path / f"o{k}") if w == "--out" else w for w in argv]
+        if argv[0] in ("train", "evaluate") or "build" in argv:  # long jobs: keep them out
+            argv[0] = "analyze"
+        cases.append(argv)
+    return cases
+
+
 def test_fuzz_netlists_through_analyze(tmp_path):
     rng = random.Random(SEED)
     cases = netlist_cases(tmp_path, rng, CASES)
     run_cases(cases, tmp_path, limit_s=max(120, CASES * 2))
+
+
+def test_fuzz_command_lines(tmp_path):
+    rng = random.Random(SEED + 3)
+    cases = [c for c in argv_cases(tmp_path, rng, max(20, CASES // 4))
+             if "sample" not in c or rng.random() < 0.2]
+    run_cases(cases, tmp_path, limit_s=max(120, len(cases) * 3))
 
 
 @pytest.mark.slow
