@@ -165,7 +165,8 @@ def time_limit(timeout_s: float | None = None) -> float:
             raise ValueError(f"CIRCUITVIZ_SPICE_TIMEOUT must be a number of seconds, "
                              f"got {raw!r}") from None
     if not (isinstance(timeout_s, (int, float)) and 0 < timeout_s <= 3600):
-        raise ValueError(f"the ngspice time limit must be above 0 and at most 3600 s, got {timeout_s!r}")
+        raise ValueError(f"the ngspice time limit must be above 0 and at most 3600 s, "
+                         f"got {timeout_s!r}")
     return float(timeout_s)
 
 
