@@ -359,6 +359,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     closed pipe (``| head``) ends quietly."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    with _terminate_cleanly():
+        return _run_command(args)
+
+
+@contextlib.contextmanager
+def _terminate_cleanly():
+    """SIGTERM ends a command as Ctrl-C would, through every ``finally`` (a dataset build
+    removes its half-written directory and stops its workers; the ngspice worker is
+    stopped at exit).  Only in the main thread, and restored afterwards."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_command(args: argparse.Namespace) -> int:
     try:
         with warnings.catch_warnings():
             if not sys.warnoptions:  # a warning must not turn a one-line error into three
