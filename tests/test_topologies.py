@@ -16,7 +16,9 @@ from circuitviz.topologies import (CATALOGUE, CUTOFF_RANGE, PRACTICAL, Topology,
 from circuitviz.topologies._base import lp2_edge_ratio
 from circuitviz.topologies._make import butterworth_qs
 from circuitviz.topologies.active import bandpass_sections
-from circuitviz.topologies.ladders import BESSEL_G, _ladder_parts, _lowpass_values, chebyshev_g
+from circuitviz.references import match_roots
+from circuitviz.topologies.ladders import (BESSEL_G, _ladder_parts, _lowpass_values, bessel_g,
+                                           chebyshev_g)
 
 NAMES = sorted(CATALOGUE)
 #: Relative cutoff / Q error allowed: closed-form designs miss only by the op-amps'
@@ -161,6 +163,16 @@ def test_bessel_table_gives_bessel_poles(n):
     ref = np.sort_complex(scipy.signal.bessel(n, 1, analog=True, norm="delay", output="zpk")[1])
     scale = np.mean(np.abs(poles) / np.abs(ref))
     assert np.max(np.abs(poles / scale - ref) / np.abs(ref)) < 2e-3
+
+
+@pytest.mark.parametrize("n", range(2, 9))
+def test_synthesised_bessel_ladders_have_scipys_poles(n):
+    poles = _ladder_poles(list(bessel_g(n)))
+    got, want = match_roots(poles, scipy.signal.besselap(n, norm="mag")[1])
+    assert np.max(np.abs(got - want) / np.abs(want)) < 1e-9
+    if n in BESSEL_G:  # the tables' values, up to their -3 dB scaling
+        ratio = np.array(bessel_g(n)) / np.array(BESSEL_G[n])
+        assert np.allclose(ratio, ratio[0], rtol=5e-4)
 
 
 @pytest.mark.parametrize("n,ripple", [(3, 0.1), (3, 1.0), (5, 0.5)])

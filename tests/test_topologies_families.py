@@ -47,9 +47,11 @@ def draws(name: str, response: str):
     rng = np.random.default_rng(zlib.crc32(f"{name}/{response}".encode()))
     lo, hi = CATALOGUE[name].cutoff_range
     out = []
-    for cutoff in (lo * 1.5, math.sqrt(lo * hi), hi / 1.5):
-        ripple = None if response in ("butterworth", "bessel") and rng.random() < 0.5 \
-            else float(np.exp(rng.uniform(math.log(0.05), math.log(3.0))))
+    for cutoff in (lo * 3, math.sqrt(lo * hi), hi / 3):  # inside: ripples move the edge
+        if response in ("butterworth", "bessel"):  # a small Ap moves the edge far down
+            ripple = None if rng.random() < 0.5 else float(rng.uniform(1.0, 3.0))
+        else:
+            ripple = float(np.exp(rng.uniform(math.log(0.05), math.log(3.0))))
         attenuation = float(rng.uniform(30, 70)) if response == "elliptic" else None
         q = float(np.exp(rng.uniform(math.log(0.5), math.log(30)))) \
             if CATALOGUE[name].q_range else None

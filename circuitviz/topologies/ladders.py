@@ -5,8 +5,9 @@ whose series arms are parallel tanks (transmission zeros on the j axis).
 Ladders start with a shunt element after the source resistor ``RS`` and end in the
 load ``RL`` (equal terminations, so the passband gain is 1/2).  Element ``k`` of the
 low-pass prototype (``g_k``) is a shunt C for odd ``k``, a series L for even ``k``.
-Butterworth ladders (orders 2-8) and Chebyshev ones (odd orders: equal terminations)
-realise their family by :meth:`Topology.design` at any ripple.
+Butterworth and Bessel ladders (orders 2-8; Bessel values synthesised, :func:`allpole_g`)
+and Chebyshev ones (odd orders: equal terminations) realise their family by
+:meth:`Topology.design` at any ripple.
 """
 from __future__ import annotations
 
@@ -14,13 +15,17 @@ import math
 from functools import lru_cache
 
 import numpy as np
+from numpy.polynomial import polynomial as P
+from scipy.optimize import least_squares
+from scipy.signal import besselap
 
 from ._base import Target, Topology
 from ._make import make, uniform_log
 
-__all__ = ["TOPOLOGIES", "butterworth_g", "chebyshev_g", "BESSEL_G"]
+__all__ = ["TOPOLOGIES", "butterworth_g", "chebyshev_g", "bessel_g", "allpole_g", "BESSEL_G"]
 
-#: Bessel (maximally flat delay, unit delay) prototype values, equal terminations.
+#: Bessel (maximally flat delay, unit delay) prototype values, equal terminations, as
+#: tabulated (4 digits); the family-aware ladders use :func:`bessel_g` instead.
 BESSEL_G: dict[int, tuple[float, ...]] = {
     2: (0.5755, 2.1478),
     3: (0.3374, 0.9705, 2.2034),
@@ -54,6 +59,58 @@ def chebyshev_edge(n: int, ripple_db: float) -> float:
     """-3 dB frequency of a Chebyshev prototype relative to its ripple band edge."""
     eps = math.sqrt(10 ** (ripple_db / 10) - 1.0)
     return math.cosh(math.acosh(1.0 / eps) / n)
+
+
+def _ladder_denominator(g) -> np.ndarray:
+    """A + B + C + D of the ladder's chain matrix (shunt C at odd k, series L at even k):
+    with unit terminations H = 1 / (A + B + C + D).  Ascending coefficients."""
+    a, b, c, d = np.array([1.0]), np.array([0.0]), np.array([0.0]), np.array([1.0])
+    for k, gk in enumerate(g, start=1):
+        if k % 2:
+            a, c = P.polyadd(a, P.polymul(b, [0.0, gk])), P.polyadd(c, P.polymul(d, [0.0, gk]))
+        else:
+            b, d = P.polyadd(b, P.polymul(a, [0.0, gk])), P.polyadd(d, P.polymul(c, [0.0, gk]))
+    return P.polyadd(P.polyadd(a, b), P.polyadd(c, d))
+
+
+def allpole_g(poles) -> list[float]:
+    """Element values of the equally terminated ladder with these low-pass poles, for an
+    all-pole response with full transmission at DC (Butterworth, Bessel, odd Chebyshev).
+
+    Darlington synthesis: the reflection zeros are the left-half roots of D(s) D(-s) -
+    D(0)^2, the input admittance (D - N) / (D + N) expands as a continued fraction
+    into the shunt C / series L values; a least-squares polish of the values against
+    the wanted denominator then removes the expansion's rounding (to ~1e-13)."""
+    d = np.real(np.poly(poles))[::-1]  # ascending
+    n = len(d) - 1
+    e = P.polymul(d, d * (-1.0) ** np.arange(n + 1))
+    e[0] -= d[0] ** 2  # zero: one root at s^2 = 0, taken once
+    xs = P.polyroots(e[2::2]) if n > 1 else np.array([])
+    roots = [0.0] + [-abs(np.sqrt(complex(x)).real) + 1j * np.sqrt(complex(x)).imag
+                     for x in xs]
+    refl = np.real(np.poly(roots))[::-1] * d[-1]
+    if abs(d[-1] + refl[-1]) > 1e-9 * abs(d[-1]):
+        refl = -refl
+    num, den, g = (d - refl)[:n + 1], (d + refl)[:n], []
+    for _ in range(n):
+        m = len(den) - 1
+        g.append(num[m + 1] / den[m])
+        num, den = den, P.polysub(num[:m + 2], P.polymul([0.0, g[-1]], den))[:m]
+    want = d / d[0]
+
+    def residual(x):
+        got = _ladder_denominator(np.exp(x))
+        return (got / got[0] - want)[1:] / want[1:]
+    fit = least_squares(residual, np.log(np.abs(g)), xtol=1e-15, ftol=1e-15, gtol=1e-15)
+    return [float(v) for v in np.exp(fit.x)]
+
+
+@lru_cache(maxsize=None)
+def bessel_g(n: int) -> tuple[float, ...]:
+    """Ladder values of scipy's ``besselap(n, norm="mag")`` (-3 dB at 1 rad/s), in the
+    tables' order (largest last): with unit terminations the reversed, dual ladder has
+    the same response."""
+    return tuple(reversed(allpole_g(besselap(n, norm="mag")[1])))
 
 
 # -- netlists -------------------------------------------------------------------------
@@ -94,12 +151,6 @@ def _highpass_values(g: list[float], scale: float = 1.0) -> dict[str, float]:
 
 
 # -- prototypes -----------------------------------------------------------------------
-@lru_cache(maxsize=None)
-def _bessel_edge(n: int) -> float:
-    """-3 dB frequency (rad/s) of the unit-delay Bessel ladder, measured exactly once."""
-    return _measured_edge("lowpass", n, _lowpass_values(list(BESSEL_G[n])))
-
-
 def _measured_edge(family: str, n: int, values: dict[str, float], tanks: bool = False) -> float:
     from ..analysis import analyze
 
@@ -109,12 +160,6 @@ def _measured_edge(family: str, n: int, values: dict[str, float], tanks: bool = 
     if analysis.type != family:
         raise ValueError(f"ladder prototype measured as {analysis.type}, not {family}")
     return 2.0 * math.pi * analysis.cutoff_hz
-
-
-def _bessel(n: int):
-    def proto(q: float | None, rng: np.random.Generator | None) -> dict[str, float]:
-        return _lowpass_values(list(BESSEL_G[n]), _bessel_edge(n))
-    return proto
 
 
 def _elliptic(n: int):
@@ -157,15 +202,20 @@ _BS4 = [("R", "RS", ("in", "n1")), ("L", "L1", ("n1", "m1")), ("C", "C1", ("m1",
 
 
 def _family_realiser(n: int, highpass: bool):
-    """Butterworth (scaled so the Ap edge, not -3 dB, is at 1 rad/s) or Chebyshev at the
-    target's ripple: the ladder values for the target's Ap edge at 1 rad/s."""
+    """Ladder values for the target's Ap edge at 1 rad/s: Butterworth (closed form,
+    scaled from its -3 dB edge), Chebyshev at the target's ripple (closed form), Bessel
+    (synthesised, scaled to the target's poles)."""
     def realise(target: Target, rng: np.random.Generator | None) -> dict[str, float]:
         if target.response == "butterworth":
             g = butterworth_g(n)
             scale = (10 ** (target.ripple_db / 10) - 1.0) ** (1.0 / (2 * n))
-        else:
+        elif target.response == "chebyshev":
             g, scale = chebyshev_g(n, target.ripple_db), 1.0
-        return (_highpass_values if highpass else _lowpass_values)(g, scale)
+        else:
+            lp = 1.0 / target.poles if highpass else target.poles
+            g = list(bessel_g(n))
+            scale = np.abs(besselap(n, norm="mag")[1]).max() / np.abs(lp).max()
+        return (_highpass_values if highpass else _lowpass_values)(g, float(scale))
     return realise
 
 
@@ -180,8 +230,8 @@ def _ladder(name: str, family: str, n: int, proto, description: str, *, tanks: b
 
 
 def _family_ladders(response: str, orders, kind: str, family: str) -> list[Topology]:
-    short = "butter" if response == "butterworth" else "cheby"
-    label = "Butterworth" if response == "butterworth" else "Chebyshev"
+    short = {"butterworth": "butter", "chebyshev": "cheby"}.get(response, response)
+    label = response.capitalize()
     return [_ladder(f"lc_ladder_{short}_{kind}{n}", family, n, None,
                     f"doubly terminated LC ladder, {_ordinal(n)}-order {label} {family}",
                     response=response) for n in orders]
@@ -200,10 +250,12 @@ TOPOLOGIES: list[Topology] = [
             "doubly terminated LC ladder, 3rd-order Chebyshev low-pass", response="chebyshev"),
     _ladder("lc_ladder_cheby_lp5", "lowpass", 5, None,
             "doubly terminated LC ladder, 5th-order Chebyshev low-pass", response="chebyshev"),
-    _ladder("lc_ladder_bessel_lp3", "lowpass", 3, _bessel(3),
-            "doubly terminated LC ladder, 3rd-order Bessel (flat delay) low-pass"),
-    _ladder("lc_ladder_bessel_lp4", "lowpass", 4, _bessel(4),
-            "doubly terminated LC ladder, 4th-order Bessel (flat delay) low-pass"),
+    _ladder("lc_ladder_bessel_lp3", "lowpass", 3, None,
+            "doubly terminated LC ladder, 3rd-order Bessel (flat delay) low-pass",
+            response="bessel"),
+    _ladder("lc_ladder_bessel_lp4", "lowpass", 4, None,
+            "doubly terminated LC ladder, 4th-order Bessel (flat delay) low-pass",
+            response="bessel"),
     _ladder("lc_ladder_butter_hp3", "highpass", 3, None,
             "doubly terminated LC ladder, 3rd-order Butterworth high-pass", response="butterworth"),
     _ladder("lc_ladder_cheby_hp5", "highpass", 5, None,
@@ -224,4 +276,6 @@ TOPOLOGIES: list[Topology] = [
     *_family_ladders("butterworth", (2, 4, 5, 6, 7, 8), "hp", "highpass"),
     *_family_ladders("chebyshev", (7,), "lp", "lowpass"),
     *_family_ladders("chebyshev", (3, 7), "hp", "highpass"),
+    *_family_ladders("bessel", (2, 5, 6, 7, 8), "lp", "lowpass"),
+    *_family_ladders("bessel", range(2, 9), "hp", "highpass"),
 ]
