@@ -193,7 +193,8 @@ SPICE_SAMPLE = [("sk_cascade_lp6", "chebyshev", 2e3), ("mfb_cascade_hp5", "besse
                 ("elliptic_cascade_lp5", "elliptic", 1e4), ("elliptic_cascade_hp4", "elliptic", 300.0),
                 ("elliptic_cascade_hp7", "elliptic", 2e5), ("mfb_cascade_bp6", "chebyshev", 1e4),
                 ("notch_cascade_bs4", "butterworth", 5e3), ("lc_ladder_butter_hp6", "butterworth", 1e5),
-                ("lc_ladder_cheby_lp7", "chebyshev", 2e4)]
+                ("lc_ladder_cheby_lp7", "chebyshev", 2e4), ("lc_ladder_elliptic_lp5", "elliptic", 3e3),
+                ("lc_ladder_bessel_hp5", "bessel", 1e4)]
 
 
 @pytest.mark.parametrize("name,response,cutoff", SPICE_SAMPLE)

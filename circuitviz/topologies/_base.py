@@ -191,6 +191,19 @@ class Topology:
             lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
         return (lo, hi) if lo <= hi else None
 
+    def _practical_on(self, proto: Mapping[str, float], cutoffs_hz: np.ndarray) -> np.ndarray:
+        """:meth:`z_interval` is not None, for many cutoffs at once."""
+        logw = np.log(2.0 * math.pi * np.asarray(cutoffs_hz, float))
+        lo, hi = np.full(logw.shape, -math.inf), np.full(logw.shape, math.inf)
+        for slot in self.slots:
+            a, b = _SCALING[slot.kind]
+            vmin, vmax = PRACTICAL[slot.kind]
+            base = math.log(proto[slot.name]) + b * logw
+            x = (math.log(vmin * (1 + _MARGIN)) - base) / a
+            y = (math.log(vmax * (1 - _MARGIN)) - base) / a
+            lo, hi = np.maximum(lo, np.minimum(x, y)), np.minimum(hi, np.maximum(x, y))
+        return lo <= hi
+
     def sample(self, rng: np.random.Generator, cutoff_hz: float, q: float | None = None
                ) -> dict[str, float]:
         """Random practical slot values for a filter of this type at ``cutoff_hz``.
@@ -345,9 +358,11 @@ class Topology:
         if self.responses:
             variants += self._sample_variants()
         grid = np.logspace(math.log10(CUTOFF_RANGE[0]), math.log10(CUTOFF_RANGE[1]), 601)
-        ok = [f for f in grid if all(self.z_interval(proto, float(f) * mult) is not None
-                                     for proto, mult in variants)]
-        if not ok:
+        feasible = np.ones(grid.shape, bool)
+        for proto, mult in variants:
+            feasible &= self._practical_on(proto, grid * mult)
+        ok = grid[feasible]
+        if not ok.size:
             raise ValueError(f"topology {self.name!r} has no practical design in "
                              f"{CUTOFF_RANGE[0]:g}..{CUTOFF_RANGE[1]:g} Hz")
         return float(ok[0]), float(ok[-1])

@@ -7,22 +7,27 @@ load ``RL`` (equal terminations, so the passband gain is 1/2).  Element ``k`` of
 low-pass prototype (``g_k``) is a shunt C for odd ``k``, a series L for even ``k``.
 Butterworth and Bessel ladders (orders 2-8; Bessel values synthesised, :func:`allpole_g`)
 and Chebyshev ones (odd orders: equal terminations) realise their family by
-:meth:`Topology.design` at any ripple.
+:meth:`Topology.design` at any ripple; so do odd-order elliptic low-pass ladders with
+tanks in the series arms (:func:`elliptic_g`).  There is no elliptic high-pass ladder:
+its transform closes a loop of inductors (or leaves nodes with no DC path) that
+SPICE's operating point cannot solve; the active elliptic cascades cover high-pass.
 """
 from __future__ import annotations
 
+import itertools
 import math
 from functools import lru_cache
 
 import numpy as np
 from numpy.polynomial import polynomial as P
 from scipy.optimize import least_squares
-from scipy.signal import besselap
+from scipy.signal import besselap, ellipap
 
 from ._base import Target, Topology
 from ._make import make, uniform_log
 
-__all__ = ["TOPOLOGIES", "butterworth_g", "chebyshev_g", "bessel_g", "allpole_g", "BESSEL_G"]
+__all__ = ["TOPOLOGIES", "butterworth_g", "chebyshev_g", "bessel_g", "allpole_g", "elliptic_g",
+           "BESSEL_G"]
 
 #: Bessel (maximally flat delay, unit delay) prototype values, equal terminations, as
 #: tabulated (4 digits); the family-aware ladders use :func:`bessel_g` instead.
@@ -111,6 +116,53 @@ def bessel_g(n: int) -> tuple[float, ...]:
     tables' order (largest last): with unit terminations the reversed, dual ladder has
     the same response."""
     return tuple(reversed(allpole_g(besselap(n, norm="mag")[1])))
+
+
+def _tank_ladder_denominator(g, wz) -> np.ndarray:
+    """:func:`_ladder_denominator` with each series L (even k) bridged by the C that
+    resonates it at the next of ``wz``; each series arm's matrix is multiplied by its
+    tank's 1 + s^2 / wz^2, so H = prod(1 + s^2 / wz^2) / (A + B + C + D)."""
+    a, b, c, d = np.array([1.0]), np.array([0.0]), np.array([0.0]), np.array([1.0])
+    zeros = iter(wz)
+    for k, gk in enumerate(g, start=1):
+        if k % 2:
+            a, c = P.polyadd(a, P.polymul(b, [0.0, gk])), P.polyadd(c, P.polymul(d, [0.0, gk]))
+        else:
+            t = np.array([1.0, 0.0, 1.0 / next(zeros) ** 2])
+            a, b, c, d = (P.polymul(a, t), P.polyadd(P.polymul(b, t), P.polymul(a, [0.0, gk])),
+                          P.polymul(c, t), P.polyadd(P.polymul(d, t), P.polymul(c, [0.0, gk])))
+    return P.polyadd(P.polyadd(a, b), P.polyadd(c, d))
+
+
+@lru_cache(maxsize=256)
+def elliptic_g(n: int, ripple_db: float, attenuation_db: float
+               ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Equally terminated elliptic low-pass ladder (odd ``n``): shunt C and series L
+    values ``g`` and the tanks' zero frequencies, lowest first, for scipy's
+    ``ellipap(n, ripple_db, attenuation_db)`` (ripple edge at 1 rad/s).
+
+    The tanks carry the zeros exactly; the n values are solved so the ladder's
+    denominator is the prototype's (least squares from the Chebyshev ladder, to
+    ~1e-14).  ValueError if that fails."""
+    if n % 2 == 0:
+        raise ValueError("an equally terminated elliptic ladder needs an odd order")
+    z, p, _ = ellipap(n, ripple_db, attenuation_db)
+    wz = tuple(sorted(float(abs(x)) for x in np.atleast_1d(z) if x.imag > 0))
+    want = np.real(np.poly(p))[::-1]
+    want = want / want[0]
+    # the lowest zero in the middle tank first (the usual arrangement), then any other
+    middle = (wz[1:2] + wz[:1] + wz[2:]) if len(wz) == 3 else wz
+    for order in dict.fromkeys([middle, *itertools.permutations(wz)]):
+        def residual(x):
+            got = _tank_ladder_denominator(np.exp(x), order)
+            return (got / got[0] - want)[1:] / want[1:]
+        for start in (np.log(chebyshev_g(n, ripple_db)), np.zeros(n)):
+            fit = least_squares(residual, start, xtol=1e-15, ftol=1e-15, gtol=1e-15,
+                                max_nfev=500)
+            if np.max(np.abs(fit.fun)) < 1e-11:
+                return tuple(float(v) for v in np.exp(fit.x)), tuple(order)
+    raise ValueError(f"no elliptic ladder found for order {n}, {ripple_db:g} dB ripple, "
+                     f"{attenuation_db:g} dB attenuation")
 
 
 # -- netlists -------------------------------------------------------------------------
@@ -211,6 +263,12 @@ def _family_realiser(n: int, highpass: bool):
             scale = (10 ** (target.ripple_db / 10) - 1.0) ** (1.0 / (2 * n))
         elif target.response == "chebyshev":
             g, scale = chebyshev_g(n, target.ripple_db), 1.0
+        elif target.response == "elliptic":
+            g, wz = elliptic_g(n, target.ripple_db, target.attenuation_db)
+            values = _lowpass_values(list(g))
+            for k, w in zip(range(2, n + 1, 2), wz):
+                values[f"C{k}"] = 1.0 / (w * w * values[f"L{k}"])
+            return values
         else:
             lp = 1.0 / target.poles if highpass else target.poles
             g = list(bessel_g(n))
@@ -232,9 +290,12 @@ def _ladder(name: str, family: str, n: int, proto, description: str, *, tanks: b
 def _family_ladders(response: str, orders, kind: str, family: str) -> list[Topology]:
     short = {"butterworth": "butter", "chebyshev": "cheby"}.get(response, response)
     label = response.capitalize()
+    tanks = response == "elliptic"
+    what = " (tanks in the series arms: j-axis zeros)" if tanks else ""
     return [_ladder(f"lc_ladder_{short}_{kind}{n}", family, n, None,
-                    f"doubly terminated LC ladder, {_ordinal(n)}-order {label} {family}",
-                    response=response) for n in orders]
+                    f"doubly terminated LC ladder, {_ordinal(n)}-order {label} {family}{what}",
+                    response=response, tanks=tanks, zeros=n - 1 if tanks else None)
+            for n in orders]
 
 
 def _ordinal(n: int) -> str:
@@ -278,4 +339,5 @@ TOPOLOGIES: list[Topology] = [
     *_family_ladders("chebyshev", (3, 7), "hp", "highpass"),
     *_family_ladders("bessel", (2, 5, 6, 7, 8), "lp", "lowpass"),
     *_family_ladders("bessel", range(2, 9), "hp", "highpass"),
+    *_family_ladders("elliptic", (3, 5, 7), "lp", "lowpass"),
 ]
