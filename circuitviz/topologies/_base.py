@@ -127,6 +127,13 @@ class Topology:
                                lambda q, rng: self.realise(self.target(q=q), rng))
 
     @property
+    def samples_families(self) -> bool:
+        """Whether :meth:`sample` draws classical families: family-aware entries except
+        low-/high-pass sections designed by pole Q, which keep drawing their Q."""
+        return bool(self.responses) and not (
+            self.q_range is not None and self.family in ("lowpass", "highpass"))
+
+    @property
     def prototype_order(self) -> int:
         """Order of the low-pass prototype: the pole count, halved for band types."""
         return self.order // 2 if self.family in ("bandpass", "bandstop") else self.order
@@ -210,7 +217,8 @@ class Topology:
 
         Draws the design's free ratios and Q (unless ``q`` is given), then a log-uniform
         impedance level among those keeping all parts practical.  Family-aware entries
-        also draw a family of ``responses``, its ripple and elliptic attenuation, and
+        (:attr:`samples_families`) draw a family of ``responses``, its ripple and
+        elliptic attenuation instead, and
         put the -3 dB edge (low-/high-pass, from the passband level) on ``cutoff_hz``.  ``q`` is the band Q
         (centre / bandwidth) for band types and the pole Q for low-/high-pass sections;
         it is ignored where the topology's Q is fixed (``q_range`` None).  Raises
@@ -218,7 +226,7 @@ class Topology:
         (cutoff outside :attr:`cutoff_range`, or ``q`` too demanding at this cutoff).
         """
         _check_cutoff(self, cutoff_hz)
-        if self.responses:
+        if self.samples_families:
             return self._sample_family(rng, cutoff_hz, q)
         for attempt in range(_SPREAD_TRIES + 1):
             spread_rng = rng if attempt < _SPREAD_TRIES else None
@@ -355,7 +363,7 @@ class Topology:
         for family-aware entries also every family's design at the ends of the ripple
         and attenuation ranges ``sample`` draws (its -3 dB edge on the cutoff)."""
         variants = [(self.prototype_values(self.resolve_q(None, None), None), 1.0)]
-        if self.responses:
+        if self.samples_families:
             variants += self._sample_variants()
         grid = np.logspace(math.log10(CUTOFF_RANGE[0]), math.log10(CUTOFF_RANGE[1]), 601)
         feasible = np.ones(grid.shape, bool)
