@@ -225,3 +225,33 @@ def test_design_refuses_what_an_entry_does_not_realise():
         get_topology("sk_cascade_lp2").design(1e3, response="chebyshev", ripple_db=-1)
     with pytest.raises(ValueError, match="no practical"):
         get_topology("lc_ladder_butter_lp8").design(10.0)
+
+
+def test_sections_refuse_a_pole_q_outside_their_range():
+    topo = get_topology("sallen_key_gain_lp2")  # K = 3 - 1/Q: Q >= 0.6, no Bessel
+    assert topo.responses == ("butterworth", "chebyshev")
+    with pytest.raises(ValueError, match="not 'bessel'"):
+        topo.design(1e3, response="bessel")
+    with pytest.raises(ValueError, match="realises pole Q from 0.5 to 8, not 1[0-9]"):
+        get_topology("rlc_lp2").design(1e3, response="chebyshev", ripple_db=25.0)
+    assert not topo.samples_families and get_topology("sk_cascade_lp2").samples_families
+
+
+def test_by_response_lists_entries_by_family_type_and_order():
+    names = [t.name for t in by_response("highpass", "elliptic", 4)]
+    assert names == ["elliptic_cascade_hp4"]
+    assert "lc_ladder_elliptic_lp5" in [t.name for t in by_response("lowpass", "elliptic")]
+    assert not by_response("bandpass", "elliptic")
+
+
+def test_dataset_records_mix_the_new_entries_cleanly():
+    from circuitviz.dataset import make_record
+
+    seen = set()
+    for index in range(40):
+        record, _, _ = make_record(11, index)
+        topo = CATALOGUE[record["topology"]]
+        assert record["type"] == topo.family and len(record["poles"]) == topo.order
+        if topo.samples_families:
+            seen.add(record["topology"])
+    assert len(seen) >= 10
