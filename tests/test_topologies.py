@@ -11,14 +11,26 @@ import scipy.signal
 from circuitviz.analysis import FILTER_TYPES, analyze
 from circuitviz.circuit import OPAMP_GAIN
 from circuitviz.prototypes import default_ripple, edge_frequency
-from circuitviz.topologies import (CATALOGUE, CUTOFF_RANGE, PRACTICAL, Topology, by_family,
-                                   get_topology, in_practical_range)
+from circuitviz.references import match_roots
+from circuitviz.topologies import (
+    CATALOGUE,
+    CUTOFF_RANGE,
+    PRACTICAL,
+    Topology,
+    by_family,
+    get_topology,
+    in_practical_range,
+)
 from circuitviz.topologies._base import lp2_edge_ratio
 from circuitviz.topologies._make import butterworth_qs
 from circuitviz.topologies.active import bandpass_sections
-from circuitviz.references import match_roots
-from circuitviz.topologies.ladders import (BESSEL_G, _ladder_parts, _lowpass_values, bessel_g,
-                                           chebyshev_g)
+from circuitviz.topologies.ladders import (
+    BESSEL_G,
+    _ladder_parts,
+    _lowpass_values,
+    bessel_g,
+    chebyshev_g,
+)
 
 NAMES = sorted(CATALOGUE)
 #: Relative cutoff / Q error allowed: closed-form designs miss only by the op-amps'

@@ -16,11 +16,24 @@ import pytest
 
 from circuitviz import spice
 from circuitviz.analysis import analyze, measure_samples
-from circuitviz.prototypes import (HALF_POWER_DB, RESPONSES, bandpass, bandstop,
-                                   default_ripple, edge_frequency, highpass, prototype)
+from circuitviz.prototypes import (
+    HALF_POWER_DB,
+    RESPONSES,
+    bandpass,
+    bandstop,
+    default_ripple,
+    edge_frequency,
+    highpass,
+    prototype,
+)
 from circuitviz.references import ideal, match_roots
-from circuitviz.topologies import (CATALOGUE, CUTOFF_RANGE, by_response, get_topology,
-                                   in_practical_range)
+from circuitviz.topologies import (
+    CATALOGUE,
+    CUTOFF_RANGE,
+    by_response,
+    get_topology,
+    in_practical_range,
+)
 
 FAMILY_AWARE = sorted(n for n, t in CATALOGUE.items() if t.responses)
 CASES = [(n, r) for n in FAMILY_AWARE for r in CATALOGUE[n].responses]
@@ -189,12 +202,13 @@ def test_elliptic_cascades_meet_their_stopband(family):
 
 
 # -- ngspice ---------------------------------------------------------------------------------
-SPICE_SAMPLE = [("sk_cascade_lp6", "chebyshev", 2e3), ("mfb_cascade_hp5", "bessel", 5e4),
-                ("elliptic_cascade_lp5", "elliptic", 1e4), ("elliptic_cascade_hp4", "elliptic", 300.0),
-                ("elliptic_cascade_hp7", "elliptic", 2e5), ("mfb_cascade_bp6", "chebyshev", 1e4),
-                ("notch_cascade_bs4", "butterworth", 5e3), ("lc_ladder_butter_hp6", "butterworth", 1e5),
-                ("lc_ladder_cheby_lp7", "chebyshev", 2e4), ("lc_ladder_elliptic_lp5", "elliptic", 3e3),
-                ("lc_ladder_bessel_hp5", "bessel", 1e4)]
+SPICE_SAMPLE = [
+    ("sk_cascade_lp6", "chebyshev", 2e3), ("mfb_cascade_hp5", "bessel", 5e4),
+    ("elliptic_cascade_lp5", "elliptic", 1e4), ("elliptic_cascade_hp4", "elliptic", 300.0),
+    ("elliptic_cascade_hp7", "elliptic", 2e5), ("mfb_cascade_bp6", "chebyshev", 1e4),
+    ("notch_cascade_bs4", "butterworth", 5e3), ("lc_ladder_butter_hp6", "butterworth", 1e5),
+    ("lc_ladder_cheby_lp7", "chebyshev", 2e4), ("lc_ladder_elliptic_lp5", "elliptic", 3e3),
+    ("lc_ladder_bessel_hp5", "bessel", 1e4)]
 
 
 @pytest.mark.parametrize("name,response,cutoff", SPICE_SAMPLE)

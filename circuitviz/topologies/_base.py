@@ -22,9 +22,10 @@ slot values.  :meth:`Topology.design` realises a target exactly at a cutoff;
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Mapping, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -218,10 +219,10 @@ class Topology:
         Draws the design's free ratios and Q (unless ``q`` is given), then a log-uniform
         impedance level among those keeping all parts practical.  Family-aware entries
         (:attr:`samples_families`) draw a family of ``responses``, its ripple and
-        elliptic attenuation instead, and
-        put the -3 dB edge (low-/high-pass, from the passband level) on ``cutoff_hz``.  ``q`` is the band Q
-        (centre / bandwidth) for band types and the pole Q for low-/high-pass sections;
-        it is ignored where the topology's Q is fixed (``q_range`` None).  Raises
+        elliptic attenuation instead, and put the -3 dB edge (low-/high-pass, from the
+        passband level) on ``cutoff_hz``.  ``q`` is the band Q (centre / bandwidth) for
+        band types and the pole Q for low-/high-pass sections; it is ignored where the
+        topology's Q is fixed (``q_range`` None).  Raises
         ValueError when ``q`` is outside ``q_range`` or no practical design exists
         (cutoff outside :attr:`cutoff_range`, or ``q`` too demanding at this cutoff).
         """

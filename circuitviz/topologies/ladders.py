@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 from numpy.polynomial import polynomial as P
@@ -110,7 +110,7 @@ def allpole_g(poles) -> list[float]:
     return [float(v) for v in np.exp(fit.x)]
 
 
-@lru_cache(maxsize=None)
+@cache
 def bessel_g(n: int) -> tuple[float, ...]:
     """Ladder values of scipy's ``besselap(n, norm="mag")`` (-3 dB at 1 rad/s), in the
     tables' order (largest last): with unit terminations the reversed, dual ladder has
@@ -153,7 +153,7 @@ def elliptic_g(n: int, ripple_db: float, attenuation_db: float
     # the lowest zero in the middle tank first (the usual arrangement), then any other
     middle = (wz[1:2] + wz[:1] + wz[2:]) if len(wz) == 3 else wz
     for order in dict.fromkeys([middle, *itertools.permutations(wz)]):
-        def residual(x):
+        def residual(x, order=order):
             got = _tank_ladder_denominator(np.exp(x), order)
             return (got / got[0] - want)[1:] / want[1:]
         for start in (np.log(chebyshev_g(n, ripple_db)), np.zeros(n)):
