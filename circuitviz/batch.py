@@ -1,0 +1,367 @@
+"""Exact responses of many variants of one circuit at once: its parts' values varied.
+
+Monte Carlo runs, sensitivities and the E-series search all ask the same question
+thousands of times: what are the cutoff and Q of this circuit when its R, L and C
+take *these* values?  :class:`Variants` answers it for a whole batch with numpy: the
+circuit's MNA pencil is stamped once, each part's stamp is kept as a pattern, and a
+batch of value vectors becomes a stack of matrices ``G + s C`` solved together.
+
+Each variant is measured by the rule :func:`circuitviz.analysis.measure_response`
+applies (reference level, -3 dB edges, centre and Q), but locally: the nominal
+circuit's exact analysis says the type and where its edges and peak are, and each
+variant's edges are bracketed on a grid around those and polished by regula falsi
+(Illinois), so a variant costs a few dozen small solves.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .analysis import Analysis, analyze
+from .circuit import GROUND, OUTPUT, Circuit
+from .mna import build_pencil
+
+__all__ = ["Variants", "Measured", "PARTS"]
+
+#: Kinds of element whose values vary (op-amps and controlled sources do not).
+PARTS = ("R", "L", "C")
+#: Complex entries of ``G + s C`` solved per chunk (bounds memory at ~32 MB).
+_CHUNK = 2_000_000
+#: Grid points that bracket an edge inside its window.
+_GRID = 24
+_HALF_POWER = math.log(math.sqrt(0.5))
+#: Real shift (scaled units) of the partial-fraction expansion; no stable pole lies there.
+_S0 = 1.0
+#: Frequencies (scaled units) where each row's partial fractions are checked.
+_SPOT = (0.37, 2.9)
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Per-variant results, shape ``(N,)``: cutoff (edge for LP/HP, centre for BP/BS)
+    and Q (band types; NaN otherwise) in Hz; NaN where a variant could not be measured."""
+
+    cutoff_hz: np.ndarray
+    q: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Value rows with their partial fractions ``H(s) = sum r / (1 + (s - s0) lam)``;
+    ``direct`` marks rows whose fractions failed a spot check (solved directly)."""
+
+    values: np.ndarray
+    lam: np.ndarray
+    res: np.ndarray
+    direct: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, idx) -> _Rows:
+        return _Rows(self.values[idx], self.lam[idx], self.res[idx], self.direct[idx])
+
+
+def _solve_or_nan(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``A x = b`` for stacks ``(N, n, n)``, ``(N, n)``; NaN rows where ``A`` is singular."""
+    try:
+        return np.linalg.solve(A, b[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        out = np.full(b.shape, np.nan, complex)
+        for i in range(len(A)):
+            try:
+                out[i] = np.linalg.solve(A[i], b[i])
+            except np.linalg.LinAlgError:
+                pass
+        return out
+
+
+class Variants:
+    """A circuit whose R, L and C values can be swapped for a batch of others.
+
+    ``circuit`` is analysed as given (expand op-amps first); ``parts`` are the names of
+    the elements that vary (default every R, L and C) and ``nominal`` their values.
+    """
+
+    def __init__(self, circuit: Circuit, parts: tuple[str, ...] | None = None,
+                 analysis: Analysis | None = None) -> None:
+        circuit = circuit.validate()
+        if parts is None:
+            parts = tuple(e.name for e in circuit.elements if e.kind in PARTS)
+        self.circuit = circuit
+        self.parts = tuple(parts)
+        self.kinds = tuple(circuit.element(p).kind for p in self.parts)
+        if any(k not in PARTS for k in self.kinds):
+            raise ValueError("only R, L and C values can vary")
+        self.nominal = np.array([circuit.element(p).value for p in self.parts], float)
+        self.analysis = analysis if analysis is not None else analyze(circuit)
+        pencil = build_pencil(circuit)
+        self._G, self._C, self._b = pencil.G, pencil.C, pencil.b
+        self._w0, self._r0 = pencil.w0, pencil.r0
+        self._out = pencil.index[OUTPUT]
+        n = len(pencil.b)
+        self._pattern = np.zeros((len(self.parts), n, n))
+        for k, name in enumerate(self.parts):
+            e = circuit.element(name)
+            if e.kind == "L":
+                row = pencil.index["#" + e.name]
+                self._pattern[k, row, row] = 1.0
+            else:
+                idx = [pencil.index.get(net) if net != GROUND else None for net in e.nets]
+                for i, si in zip(idx, (1, -1)):
+                    for j, sj in zip(idx, (1, -1)):
+                        if i is not None and j is not None:
+                            self._pattern[k, i, j] = si * sj
+        roots = np.abs(np.concatenate([self.analysis.poles, self.analysis.zeros]))
+        roots = roots[roots > 0]
+        self._roots = (float(roots.min()), float(roots.max())) if roots.size else (1.0, 1.0)
+
+    # -- responses ---------------------------------------------------------------------
+    def _matrices(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Scaled ``G`` and ``C`` stacks, shape ``(N, n, n)``, for value rows ``(N, P)``."""
+        v, v0 = values, self.nominal
+        r0, w0 = self._r0, self._w0
+        kinds = np.array(self.kinds)
+        g = np.where(kinds == "R", r0 / v - r0 / v0, 0.0)
+        c = np.where(kinds == "C", (v - v0) * r0 * w0, 0.0) \
+            + np.where(kinds == "L", -(v - v0) * w0 / r0, 0.0)
+        G = self._G + np.einsum("np,pij->nij", g, self._pattern)
+        C = self._C + np.einsum("np,pij->nij", c, self._pattern)
+        return G, C
+
+    def response(self, values, f_hz) -> np.ndarray:
+        """Complex ``H(j 2 pi f)`` for value rows ``(N, P)`` at frequencies ``(N, F)``
+        (or ``(F,)``, the same for every row); shape ``(N, F)``."""
+        values = np.atleast_2d(np.asarray(values, float))
+        f = np.asarray(f_hz, float)
+        f = np.broadcast_to(f, (len(values), f.shape[-1]) if f.ndim == 1 else f.shape)
+        return self._solve(values, 2j * np.pi * f / self._w0)
+
+    def _solve(self, values: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """``H`` at scaled complex frequencies ``s`` ``(N, F)``, in chunks of rows."""
+        n = len(self._b)
+        rows = max(1, _CHUNK // max(1, s.shape[1] * n * n))
+        out = np.empty(s.shape, complex)
+        for start in range(0, len(values), rows):
+            sl = slice(start, start + rows)
+            G, C = self._matrices(values[sl])
+            A = G[:, None] + s[sl, :, None, None] * C[:, None]
+            rhs = np.broadcast_to(self._b, A.shape[:-1])[..., None]
+            out[sl] = np.linalg.solve(A, rhs)[..., self._out, 0]
+        return out
+
+    def _rows(self, values: np.ndarray) -> _Rows:
+        """Each row's response as partial fractions, from one eigendecomposition a row:
+        with ``K = G + s0 C`` and ``M = K^-1 C = V diag(lam) V^-1``,
+        ``H(s) = e_out' V (I + (s - s0) diag(lam))^-1 V^-1 K^-1 b``.  Evaluating that
+        costs O(n) a frequency instead of a solve; rows where it disagrees with a direct
+        solve at a spot check (near-defective matrices) are marked for direct solves."""
+        n = len(self._b)
+        lam = np.empty((len(values), n), complex)
+        res = np.empty((len(values), n), complex)
+        rows = max(1, _CHUNK // (4 * n * n))
+        with np.errstate(all="ignore"):
+            for start in range(0, len(values), rows):
+                sl = slice(start, start + rows)
+                G, C = self._matrices(values[sl])
+                K = G + _S0 * C
+                M = np.linalg.solve(K, C)
+                y = np.linalg.solve(K, np.broadcast_to(self._b, K.shape[:-1])[..., None])[..., 0]
+                lam[sl], V = np.linalg.eig(M)
+                res[sl] = V[:, self._out, :] * _solve_or_nan(V, y.astype(complex))
+        spot = np.tile(1j * np.array(_SPOT), (len(values), 1))
+        rows_ = _Rows(values, lam, res, np.zeros(len(values), bool))
+        exact = self._solve(values, spot)
+        fast = self._fractions(rows_, spot)
+        with np.errstate(all="ignore"):
+            bad = ~np.all(np.abs(fast - exact) <= 1e-9 * np.abs(exact), axis=1)
+        return _Rows(values, lam, res, bad)
+
+    def _fractions(self, rows: _Rows, s: np.ndarray) -> np.ndarray:
+        n = rows.lam.shape[1]
+        out = np.empty(s.shape, complex)
+        step = max(1, _CHUNK // max(1, s.shape[1] * n))
+        with np.errstate(all="ignore"):
+            for start in range(0, len(rows), step):
+                sl = slice(start, start + step)
+                terms = rows.res[sl, None, :] / (1 + (s[sl, :, None] - _S0) * rows.lam[sl, None, :])
+                out[sl] = terms.sum(axis=-1)
+        return out
+
+    def _eval(self, rows: _Rows, s: np.ndarray) -> np.ndarray:
+        """``H`` at scaled ``s`` ``(N, F)``: partial fractions, direct solves where marked."""
+        h = self._fractions(rows, s)
+        if rows.direct.any():
+            h[rows.direct] = self._solve(rows.values[rows.direct], s[rows.direct])
+        return h
+
+    def _at_log_f(self, rows: _Rows, x: np.ndarray) -> np.ndarray:
+        """``ln |H|`` at ``f = exp(x)`` Hz, ``x`` of shape ``(N, F)``."""
+        h = self._eval(rows, 2j * np.pi * np.exp(x) / self._w0)
+        return np.log(np.maximum(np.abs(h), 1e-300))
+
+    def _limit(self, rows: _Rows, high: bool) -> np.ndarray:
+        """``|H(0)|`` (or ``|H(inf)|``) by Richardson extrapolation from two nearby points."""
+        lo, hi = self._roots
+        s1 = (1e4 * hi if high else 1e-4 * lo) / self._w0
+        s = np.tile(np.array([1.0, 2.0]) * 1j * s1, (len(rows), 1))
+        h = self._eval(rows, s)
+        return np.abs(2 * h[:, 1] - h[:, 0]) if high else np.abs(2 * h[:, 0] - h[:, 1])
+
+    # -- measurement ---------------------------------------------------------------------
+    def measure(self, values, span: float | None = None) -> Measured:
+        """Cutoff and Q of each value row ``(N, P)`` by the nominal circuit's rule.
+
+        ``span`` is the half-width (natural log of frequency) of the window searched
+        around each nominal edge; by default twice the largest first-order shift that
+        :meth:`sensitivity` predicts for a row, plus 0.01.  Rows whose edges fall
+        outside their windows are retried with windows four and sixteen times wider,
+        then left NaN.
+        """
+        values = np.atleast_2d(np.asarray(values, float))
+        nan = np.full(len(values), np.nan)
+        if self.analysis.response.type not in ("lowpass", "highpass", "bandpass", "bandstop") \
+                or not len(values):
+            return Measured(nan, nan.copy())
+        if span is None:
+            s_fc, s_q = self.sensitivity()
+            weight = np.abs(s_fc) + np.nan_to_num(np.abs(s_q))
+            dev = np.abs(np.log(values / self.nominal)) @ weight
+            span = 2.0 * float(dev.max(initial=0.0)) + 0.01
+        cutoff, q = nan.copy(), nan.copy()
+        rows = self._rows(values)
+        todo = np.arange(len(values))
+        for widen in (1.0, 4.0, 16.0):
+            if not todo.size:
+                break
+            c, qq = self._measure(rows[todo], min(span * widen, math.log(1e3)))
+            cutoff[todo], q[todo] = c, qq
+            todo = todo[~np.isfinite(c)]
+        return Measured(cutoff, q)
+
+    def sensitivity(self, step: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
+        """``d ln(cutoff) / d ln(value)`` and ``d ln(Q) / d ln(value)`` of each part,
+        shape ``(P,)``, by central differences (Q: NaN unless a band type)."""
+        if getattr(self, "_sens", None) is None:
+            p = len(self.parts)
+            factors = np.exp(np.concatenate([np.eye(p), -np.eye(p)]) * step)
+            m = self.measure(self.nominal * factors, span=0.02)
+            with np.errstate(invalid="ignore"):
+                s_fc = (np.log(m.cutoff_hz[:p]) - np.log(m.cutoff_hz[p:])) / (2 * step)
+                s_q = (np.log(m.q[:p]) - np.log(m.q[p:])) / (2 * step)
+            self._sens = (s_fc, s_q)
+        return self._sens
+
+    def _measure(self, values: _Rows, span: float) -> tuple[np.ndarray, np.ndarray]:
+        r = self.analysis.response
+        kind = r.type
+        if kind == "lowpass":
+            ref = np.log(self._limit(values, high=False))
+            fc = self._edge(values, r.edges_hz[0], ref + _HALF_POWER, span, above=True, last=True)
+            return fc, np.full(len(values), np.nan)
+        if kind == "highpass":
+            ref = np.log(self._limit(values, high=True))
+            fc = self._edge(values, r.edges_hz[0], ref + _HALF_POWER, span, above=True, last=False)
+            return fc, np.full(len(values), np.nan)
+        lo_nom, hi_nom = r.edges_hz
+        if kind == "bandpass":
+            ref = self._peak(values, span)
+            above = True
+        else:
+            ref = np.log(np.maximum(self._limit(values, high=False),
+                                    self._limit(values, high=True)))
+            above = False
+        level = ref + _HALF_POWER
+        lo = self._edge(values, lo_nom, level, span, above=above, last=False)
+        hi = self._edge(values, hi_nom, level, span, above=above, last=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            centre = np.sqrt(lo * hi)
+            return centre, centre / (hi - lo)
+
+    def _nominal_peaks(self) -> tuple[float, float, float]:
+        """Where the nominal band-pass's local maxima lie (log Hz: first, last) and the
+        narrowest one's width (log Hz over which it falls by 0.1 neper), which sets
+        how fine the grid that finds each variant's peak must be."""
+        if getattr(self, "_peaks", None) is None:
+            lo, hi = self.analysis.response.edges_hz
+            x = np.linspace(math.log(lo) - 0.1, math.log(hi) + 0.1, 4001)
+            mag = np.log(np.maximum(np.abs(self.analysis.tf.freqresp(np.exp(x))), 1e-300))
+            k = np.flatnonzero((mag[1:-1] >= mag[:-2]) & (mag[1:-1] >= mag[2:])) + 1
+            if not k.size:
+                k = np.array([int(np.argmax(mag))])
+            dx = x[1] - x[0]
+            curve = np.abs(mag[np.minimum(k + 1, len(x) - 1)] + mag[np.maximum(k - 1, 0)]
+                           - 2 * mag[k]) / dx ** 2
+            width = float(np.min(np.sqrt(0.2 / np.maximum(curve, 1e-12))))
+            self._peaks = (float(x[k[0]]), float(x[k[-1]]), max(width, dx))
+        return self._peaks
+
+    def _peak(self, values: _Rows, span: float) -> np.ndarray:
+        """``ln`` of each row's largest ``|H|`` in the (widened) nominal passband: a grid
+        fine enough for the narrowest nominal peak, then golden-section search around
+        the best grid point."""
+        _, _, width = self._nominal_peaks()
+        lo, hi = self.analysis.response.edges_hz
+        a0, b0 = math.log(lo) - span, math.log(hi) + span  # a new hump may rise anywhere
+        m = int(min(max(math.ceil((b0 - a0) / (width / 2)), 64) + 1, 601))
+        grid = np.linspace(a0, b0, m)
+        mag = self._at_log_f(values, np.broadcast_to(grid, (len(values), m)))
+        k = np.clip(np.argmax(mag, axis=1), 1, m - 2)
+        a, b = grid[k - 1], grid[k + 1]
+        ratio = (math.sqrt(5) - 1) / 2
+        c, d = b - ratio * (b - a), a + ratio * (b - a)
+        fc_, fd = self._pair(values, c, d)
+        for _ in range(24):  # one new point a step: the bracket shrinks by 0.618
+            left = fc_ > fd  # the maximum lies in [a, d]
+            a, b = np.where(left, a, c), np.where(left, d, b)
+            new = np.where(left, b - ratio * (b - a), a + ratio * (b - a))
+            f_new = self._at_log_f(values, new[:, None])[:, 0]
+            c, d = np.where(left, new, d), np.where(left, c, new)
+            fc_, fd = np.where(left, f_new, fd), np.where(left, fc_, f_new)
+        return np.maximum(np.maximum(fc_, fd), mag.max(axis=1))
+
+    def _pair(self, values: _Rows, x1: np.ndarray, x2: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+        out = self._at_log_f(values, np.stack([x1, x2], axis=1))
+        return out[:, 0], out[:, 1]
+
+    def _edge(self, values: _Rows, f_nom: float, level: np.ndarray, span: float, *,
+              above: bool, last: bool) -> np.ndarray:
+        """Where ``ln |H|`` crosses ``level`` near ``f_nom``: the last (or first) grid
+        point on the ``above`` side of it brackets the crossing, regula falsi finishes."""
+        grid = math.log(f_nom) + np.linspace(-span, span, _GRID + 1)
+        n = len(values)
+        g = self._at_log_f(values, np.broadcast_to(grid, (n, len(grid)))) - level[:, None]
+        side = g >= 0 if above else g < 0
+        rows = np.arange(n)
+        if last:
+            k = len(grid) - 1 - np.argmax(side[:, ::-1], axis=1)
+            ok = side.any(axis=1) & (k < len(grid) - 1)
+            i, j = k, np.minimum(k + 1, len(grid) - 1)
+        else:
+            k = np.argmax(side, axis=1)
+            ok = side.any(axis=1) & (k > 0)
+            i, j = np.maximum(k - 1, 0), k
+        a, b = grid[i], grid[j]
+        fa, fb = g[rows, i], g[rows, j]
+        ok &= np.isfinite(fa) & np.isfinite(fb)
+        root = np.full(n, np.nan)
+        if not ok.any():
+            return root
+        root[ok] = np.exp(self._falsi(values[ok], a[ok], b[ok], fa[ok], fb[ok], level[ok]))
+        return root
+
+    def _falsi(self, values, a, b, fa, fb, level, tol: float = 1e-11) -> np.ndarray:
+        """Regula falsi with the Illinois rule on bracketed roots, all rows at once."""
+        for _ in range(60):
+            denom = fb - fa
+            c = np.where(denom != 0, b - fb * (b - a) / np.where(denom != 0, denom, 1), 0.5 * (a + b))
+            fc = self._at_log_f(values, c[:, None])[:, 0] - level
+            flip = np.sign(fc) != np.sign(fb)
+            a, fa = np.where(flip, b, a), np.where(flip, fb, 0.5 * fa)
+            b, fb = c, fc
+            if np.all((np.abs(b - a) <= tol) | (fc == 0)):
+                break
+        return b
