@@ -215,7 +215,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
     found = sample(args.type, args.cutoff, n=args.n, seed=args.seed, q=args.q,
                    device=args.device, order=args.order, rank=args.rank, search=args.search,
-                   model=args.model, steps=args.steps)
+                   model=args.model, steps=args.steps, opamp=args.opamp, eseries=args.eseries)
     emit([c.to_json() for c in found], args.format, lambda _: format_candidates(found))
     return 0
 
@@ -237,6 +237,10 @@ def _add_sample(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
     p.add_argument("--model", default=None, help="checkpoint (default models/set_decoder.pt)")
     p.add_argument("--steps", type=int, default=None, help="DDIM steps (default: the model's)")
+    p.add_argument("--opamp", default=None, metavar="ideal|GBW",
+                   help="verify and rank with op-amps of this gain-bandwidth (1meg, 10MHz)")
+    p.add_argument("--eseries", default=None, metavar="E12|E24|E96",
+                   help="every R, L, C a preferred value, chosen jointly to meet the spec")
     p.set_defaults(handler=_cmd_sample)
 
 
