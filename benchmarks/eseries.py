@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
                     seconds.append(time.perf_counter() - t0)
                     joint.append(abs(table.target_error_pct or math.inf))
                     if q is not None:
-                        q_ok.append(table.q_after is not None and abs(table.q_after / q - 1) <= 0.05)
+                        q_after = table.q_after
+                        q_ok.append(q_after is not None and abs(q_after / q - 1) <= 0.05)
                     before = snap_values(c.circuit, args.series).cutoff_after_hz
                     naive.append(abs(100 * (before / fc - 1)) if before else math.inf)
     joint_a, naive_a, sec = np.array(joint), np.array(naive), np.array(seconds)

@@ -357,7 +357,8 @@ class Variants:
         """Regula falsi with the Illinois rule on bracketed roots, all rows at once."""
         for _ in range(60):
             denom = fb - fa
-            c = np.where(denom != 0, b - fb * (b - a) / np.where(denom != 0, denom, 1), 0.5 * (a + b))
+            safe = np.where(denom != 0, denom, 1.0)
+            c = np.where(denom != 0, b - fb * (b - a) / safe, 0.5 * (a + b))
             fc = self._at_log_f(values, c[:, None])[:, 0] - level
             flip = np.sign(fc) != np.sign(fb)
             a, fa = np.where(flip, b, a), np.where(flip, fb, 0.5 * fa)

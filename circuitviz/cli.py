@@ -97,12 +97,12 @@ def _monte_carlo_text(mc: dict) -> list[str]:
 
     lines = [f"Monte Carlo ({mc['runs']} runs, seed {mc['seed']}, "
              + ", ".join(f"{k} ±{100 * v:g}%" for k, v in mc["tolerance"].items()) + "):"]
-    for key, label, unit in (("cutoff_hz", "cutoff", "Hz"), ("q", "Q", "")):
+    for key, label in (("cutoff_hz", "cutoff"), ("q", "Q")):
         p = mc.get(key)
         if p:
-            fmt = (lambda v: format_eng(v, unit, 5)) if unit else (lambda v: f"{v:.4g}")
-            lines.append(f"  {label}: p5 {fmt(p['p5'])}, p50 {fmt(p['p50'])}, "
-                         f"p95 {fmt(p['p95'])}")
+            text = [format_eng(p[k], "Hz", 5) if key == "cutoff_hz" else f"{p[k]:.4g}"
+                    for k in ("p5", "p50", "p95")]
+            lines.append(f"  {label}: p5 {text[0]}, p50 {text[1]}, p95 {text[2]}")
     if mc.get("most_sensitive"):
         part = mc["most_sensitive"]
         lines.append(f"  most sensitive part: {part} "

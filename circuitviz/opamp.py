@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable
 
 from .circuit import GROUND, Circuit, Element
 
@@ -110,6 +110,7 @@ def expand_opamps(circuit: Circuit, default=None) -> Circuit:
             elements.append(e)
             continue
         gbw = e.gbw if e.gbw is not None else gbw_default
+        assert gbw is not None  # todo holds only op-amps with a GBW
         a0 = e.a0 if e.a0 is not None else A0
         plus, minus, out = e.nets
         stage, pole = _unique(nets, f"{e.name.lower()}_a"), _unique(nets, f"{e.name.lower()}_p")

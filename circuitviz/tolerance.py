@@ -112,7 +112,7 @@ class MonteCarlo:
     def most_sensitive(self) -> str | None:
         """The part whose value moves the cutoff most (largest |sensitivity|)."""
         finite = {k: abs(v) for k, v in self.sensitivity.items() if math.isfinite(v)}
-        return max(finite, key=finite.get) if finite else None
+        return max(finite, key=lambda k: finite[k]) if finite else None
 
     def to_json(self) -> dict:
         """``runs``, ``seed``, ``tolerance``, percentiles ``cutoff_hz`` and ``q`` (null

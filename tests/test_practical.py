@@ -23,8 +23,10 @@ def test_parts_outside_the_practical_ranges_are_named_with_a_reason():
 
 
 def test_bom_lists_every_part_with_its_series_and_tolerance():
-    circuit = Circuit((Element("R", "R1", ("in", "a"), 4.7e3), Element("R", "R2", ("a", "b"), 1.02e3),
-                       Element("C", "C1", ("a", "out"), 1.3e-9), Element("C", "C2", ("b", "0"), 1.234e-9),
+    circuit = Circuit((Element("R", "R1", ("in", "a"), 4.7e3),
+                       Element("R", "R2", ("a", "b"), 1.02e3),
+                       Element("C", "C1", ("a", "out"), 1.3e-9),
+                       Element("C", "C2", ("b", "0"), 1.234e-9),
                        Element("OPAMP", "U1", ("b", "out", "out"), 1e6, gbw=1e7))).validate()
     rows = list(csv.DictReader(io.StringIO(bom_csv(circuit, {"R": 0.01, "C": 0.05}))))
     assert [r["reference"] for r in rows] == ["R1", "R2", "C1", "C2", "U1"]

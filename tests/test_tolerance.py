@@ -67,7 +67,8 @@ def test_band_pass_reports_q_and_the_parts_that_move_it():
     assert data["cutoff_hz"]["p5"] < nominal.cutoff_hz < data["cutoff_hz"]["p95"]
     # centre 1 / (2 pi sqrt(L C)): -1/2 for L and C, nothing for the resistors
     assert mc.sensitivity == pytest.approx({"R1": 0, "L1": -0.5, "C1": -0.5, "R2": 0}, abs=1e-6)
-    assert mc.q_sensitivity["R2"] == pytest.approx(-1000 / 1100, abs=1e-4)  # Q = sqrt(L / C) / (R1 + R2)
+    # Q = sqrt(L / C) / (R1 + R2)
+    assert mc.q_sensitivity["R2"] == pytest.approx(-1000 / 1100, abs=1e-4)
     # a few runs against the full exact analysis of their own circuits
     for i in range(3):
         a = analyze(bp.with_values(dict(zip(mc.parts, mc.values[i]))))
