@@ -286,13 +286,16 @@ def _search(variants, series: str, target: float, target_q: float | None) -> np.
     for start in order[:3]:                       # polish the three best starts
         cur, cur_cost = idx[start].copy(), cost[start]
         for _ in range(40):
-            trial = cur + moves
-            trial_cost = _objective(variants, _index_values(trial, series), target,
-                                    target_q, span)
-            k = int(np.argmin(trial_cost))
-            if not trial_cost[k] < cur_cost - 1e-12:
+            for tried in moves:                   # single steps first; pairs when they stall
+                trial = cur + tried
+                trial_cost = _objective(variants, _index_values(trial, series), target,
+                                        target_q, span)
+                k = int(np.argmin(trial_cost))
+                if trial_cost[k] < cur_cost - 1e-12:
+                    cur, cur_cost = trial[k], trial_cost[k]
+                    break
+            else:
                 break
-            cur, cur_cost = trial[k], trial_cost[k]
         if cur_cost < best_cost:
             best_idx, best_cost = cur, cur_cost
     if best_idx is None:  # no choice could be measured: each value on its own
@@ -300,14 +303,15 @@ def _search(variants, series: str, target: float, target_q: float | None) -> np.
     return _index_values(best_idx, series)
 
 
-def _moves(p: int) -> np.ndarray:
-    """Steps tried from a choice: each part one preferred value up or down, and each pair
-    of parts moved together (a stage's R and C traded against each other)."""
+def _moves(p: int) -> list[np.ndarray]:
+    """Steps tried from a choice: each part one preferred value up or down; then each
+    pair of parts moved together (a stage's R and C traded against each other)."""
     eye = np.eye(p, dtype=int)
     single = np.concatenate([eye, -eye])
     i, j = np.triu_indices(p, 1)
-    pairs = [a * eye[i] + b * eye[j] for a in (1, -1) for b in (1, -1)]
-    return np.concatenate([single, *pairs]) if len(i) else single
+    if not len(i):
+        return [single]
+    return [single, np.concatenate([a * eye[i] + b * eye[j] for a in (1, -1) for b in (1, -1)])]
 
 
 def _objective(variants, values: np.ndarray, target: float, target_q: float | None,
