@@ -29,6 +29,8 @@ __all__ = ["Variants", "Measured", "PARTS"]
 PARTS = ("R", "L", "C")
 #: Complex entries of ``G + s C`` solved per chunk (bounds memory at ~32 MB).
 _CHUNK = 2_000_000
+#: Rows measured together (the peak grid holds up to 601 points a row).
+_BLOCK = 4096
 #: Grid points that bracket an edge inside its window.
 _GRID = 24
 _HALF_POWER = math.log(math.sqrt(0.5))
@@ -231,14 +233,17 @@ class Variants:
             dev = np.abs(np.log(values / self.nominal)) @ weight
             span = 2.0 * float(dev.max(initial=0.0)) + 0.01
         cutoff, q = nan.copy(), nan.copy()
-        rows = self._rows(values)
-        todo = np.arange(len(values))
-        for widen in (1.0, 4.0, 16.0):
-            if not todo.size:
-                break
-            c, qq = self._measure(rows[todo], min(span * widen, math.log(1e3)))
-            cutoff[todo], q[todo] = c, qq
-            todo = todo[~np.isfinite(c)]
+        for start in range(0, len(values), _BLOCK):  # bounded memory for any number of rows
+            block = slice(start, start + _BLOCK)
+            rows = self._rows(values[block])
+            todo = np.arange(len(rows))
+            c_out, q_out = cutoff[block], q[block]
+            for widen in (1.0, 4.0, 16.0):
+                if not todo.size:
+                    break
+                c, qq = self._measure(rows[todo], min(span * widen, math.log(1e3)))
+                c_out[todo], q_out[todo] = c, qq
+                todo = todo[~np.isfinite(c)]
         return Measured(cutoff, q)
 
     def sensitivity(self, step: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
