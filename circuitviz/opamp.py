@@ -117,8 +117,9 @@ def expand_opamps(circuit: Circuit, default=None) -> Circuit:
         elements += [
             Element("E", _unique(names, f"E{e.name}_gain"), (stage, GROUND, plus, minus), a0),
             Element("R", _unique(names, f"R{e.name}_pole"), (stage, pole), POLE_R),
+            # 6 significant digits, as netlists are written: text and analysis agree
             Element("C", _unique(names, f"C{e.name}_pole"), (pole, GROUND),
-                    a0 / (2 * math.pi * gbw) / POLE_R),
+                    float(f"{a0 / (2 * math.pi * gbw) / POLE_R:.6g}")),
             Element("E", _unique(names, f"E{e.name}_buf"), (out, GROUND, pole, GROUND), 1.0),
         ]
     return replace(circuit, elements=tuple(elements))

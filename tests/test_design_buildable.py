@@ -26,7 +26,7 @@ def test_opamp_candidates_are_analysed_with_the_model_their_netlist_carries(real
                                    rtol=1e-9)
         again = analyze(c.netlist)  # the flat netlist holds the one-pole model itself
         assert len(again.poles) == len(c.analysis.poles)
-        assert again.cutoff_hz == pytest.approx(c.analysis.cutoff_hz, rel=1e-6)
+        assert again.cutoff_hz == pytest.approx(c.analysis.cutoff_hz, rel=1e-5)
     for c in active:
         assert "_pole" in c.netlist and ".subckt" not in c.netlist.lower()
         assert len(c.analysis.poles) > len(analyze(c.circuit).poles)
