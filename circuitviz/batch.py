@@ -105,9 +105,12 @@ class Variants:
         self._out = pencil.index[OUTPUT]
         n = len(pencil.b)
         self._pattern = np.zeros((len(self.parts), n, n))
+        # how each part is stamped: a conductance r0/R, or (an inductor, or a resistor the
+        # pencil keeps as a branch) a term on its branch row's diagonal
+        self._branch = np.array(["#" + p in pencil.index for p in self.parts], bool)
         for k, name in enumerate(self.parts):
             e = circuit.element(name)
-            if e.kind == "L":
+            if self._branch[k]:
                 row = pencil.index["#" + e.name]
                 self._pattern[k, row, row] = 1.0
             else:
@@ -125,8 +128,9 @@ class Variants:
         """Scaled ``G`` and ``C`` stacks, shape ``(N, n, n)``, for value rows ``(N, P)``."""
         v, v0 = values, self.nominal
         r0, w0 = self._r0, self._w0
-        kinds = np.array(self.kinds)
-        g = np.where(kinds == "R", r0 / v - r0 / v0, 0.0)
+        kinds, branch = np.array(self.kinds), self._branch
+        g = np.where((kinds == "R") & ~branch, r0 / v - r0 / v0, 0.0) \
+            + np.where((kinds == "R") & branch, -(v - v0) / r0, 0.0)
         c = np.where(kinds == "C", (v - v0) * r0 * w0, 0.0) \
             + np.where(kinds == "L", -(v - v0) * w0 / r0, 0.0)
         G = self._G + np.einsum("np,pij->nij", g, self._pattern)
