@@ -305,6 +305,13 @@ def analyze(circuit_or_netlist, *, opamp=None) -> Analysis:
                            f"{type(circuit_or_netlist).__name__}")
     from .opamp import expand_opamps
 
-    poles, zeros, gain = poles_zeros_gain(expand_opamps(circuit, opamp))
-    tf = TransferFunction(poles, zeros, gain)
-    return Analysis(tf, measure_response(tf))
+    circuit = expand_opamps(circuit, opamp)
+    try:
+        with np.errstate(all="ignore"):
+            poles, zeros, gain = poles_zeros_gain(circuit)
+            tf = TransferFunction(poles, zeros, gain)
+            return Analysis(tf, measure_response(tf))
+    except (ArithmeticError, np.linalg.LinAlgError) as exc:  # bounded values make this rare
+        raise CircuitError(f"the exact analysis of this circuit failed numerically "
+                           f"({type(exc).__name__}: {exc}); bring its element values closer "
+                           f"to a practical range") from None

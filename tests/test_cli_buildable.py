@@ -52,7 +52,7 @@ def test_analyze_tolerance_reports_monte_carlo_percentiles(capsys, sk_file):
     (["--tolerance", "R=70%"], "above 50%"),
     (["--runs", "10"], "give --tolerance"),
     (["--tolerance", "R=1%", "--runs", "0"], "runs must be an integer from 1"),
-    (["--tolerance", "R=1%", "--seed", "-2"], "seed must be a non-negative"),
+    (["--tolerance", "R=1%", "--seed", "-2"], "seed must be"),
 ])
 def test_bad_buildable_options_exit_2_with_one_line(capsys, sk_file, extra, message):
     assert main(["analyze", sk_file, *extra]) == 2
