@@ -24,12 +24,13 @@ RUNS_MAX = 100_000
 #: Largest tolerance accepted, as a fraction.
 TOLERANCE_MAX = 0.5
 _FORM = "give KIND=PERCENT pairs for R, C, L such as R=1%,C=5%,L=10% (each 0% to 50%)"
-_PAIR = re.compile(r"^\s*([RLCrlc])\s*=\s*([0-9]*\.?[0-9]+(?:e[+-]?\d+)?)\s*%\s*$")
+_PAIR = re.compile(r"^\s*([RLCrlc])\s*=\s*([0-9]*\.?[0-9]+(?:e[+-]?\d+)?)\s*(%?)\s*$")
 
 
 def parse_tolerance(text) -> dict[str, float]:
     """``"R=1%,C=5%,L=10%"`` -> ``{"R": 0.01, "C": 0.05, "L": 0.1}``; kinds not named
-    are exact.  ``ValueError`` naming the accepted form on anything else."""
+    are exact.  A bare number is a fraction (``R=0.01``, as LTspice's ``mc()`` takes it).
+    ``ValueError`` naming the accepted form on anything else."""
     if isinstance(text, dict):
         items = list(text.items())
         out = {}
@@ -48,11 +49,14 @@ def parse_tolerance(text) -> dict[str, float]:
         match = _PAIR.match(item)
         if not match:
             raise ValueError(f"tolerance {item.strip()!r} is not understood; {_FORM}")
-        kind, percent = match.group(1).upper(), float(match.group(2))
+        kind, number = match.group(1).upper(), float(match.group(2))
+        percent = number if match.group(3) else 100 * number
         if kind in out:
             raise ValueError(f"tolerance for {kind} given twice; {_FORM}")
         if percent > 100 * TOLERANCE_MAX:
-            raise ValueError(f"tolerance {kind}={percent:g}% is above 50%; {_FORM}")
+            hint = "" if match.group(3) else f" (a bare number is a fraction: did you mean " \
+                                              f"{kind}={number:g}%?)"
+            raise ValueError(f"tolerance {kind}={percent:g}% is above 50%{hint}; {_FORM}")
         out[kind] = percent / 100
     return out
 

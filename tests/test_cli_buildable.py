@@ -48,7 +48,8 @@ def test_analyze_tolerance_reports_monte_carlo_percentiles(capsys, sk_file):
 @pytest.mark.parametrize("extra, message", [
     (["--opamp", "1M"], "did you mean 1meg"),
     (["--opamp", "fast"], "ideal or a gain-bandwidth"),
-    (["--tolerance", "R=1"], "R=1%,C=5%,L=10%"),
+    (["--tolerance", "R=1"], "did you mean R=1%"),
+    (["--tolerance", "R1=1%"], "R=1%,C=5%,L=10%"),
     (["--tolerance", "R=70%"], "above 50%"),
     (["--runs", "10"], "give --tolerance"),
     (["--tolerance", "R=1%", "--runs", "0"], "runs must be an integer from 1"),

@@ -93,7 +93,7 @@ def test_envelope_brackets_the_nominal_response():
 
 
 @pytest.mark.parametrize("text, message", [
-    ("R=1", "KIND=PERCENT"), ("X=1%", "KIND=PERCENT"), ("R=60%", "above 50%"),
+    ("R=1", "did you mean R=1%"), ("X=1%", "KIND=PERCENT"), ("R=60%", "above 50%"),
     ("R=1%,R=2%", "twice"), ("", "empty"), ("R=-1%", "KIND=PERCENT"),
 ])
 def test_bad_tolerances_name_the_accepted_form(text, message):
@@ -103,6 +103,7 @@ def test_bad_tolerances_name_the_accepted_form(text, message):
 
 def test_tolerance_text_and_runs_checks():
     assert parse_tolerance("R=1%, c=5% ,L=10%") == {"R": 0.01, "C": 0.05, "L": 0.1}
+    assert parse_tolerance("R=0.01,C=0.05") == {"R": 0.01, "C": 0.05}  # fractions, as mc()
     with pytest.raises(ValueError, match="runs must be an integer from 1"):
         monte_carlo(RC, "R=1%", runs=0)
     with pytest.raises(ValueError, match="seed"):
