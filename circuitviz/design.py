@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -53,13 +54,21 @@ class Candidate:
     spec: Spec
     spec_error: float
     error: str | None = field(default=None)
-    #: Smallest op-amp GBW (Hz, within 10 %) at which the circuit still meets its spec;
-    #: None for passive circuits or when it is not computed / never met.
-    min_gbw_hz: float | None = field(default=None)
     #: The op-amp model the analysis used: None (ideal) or its GBW in Hz.
     opamp_gbw_hz: float | None = field(default=None)
     #: The E-series every R, L and C was chosen from (None: exact values).
     eseries: str | None = field(default=None)
+
+    @cached_property
+    def min_gbw_hz(self) -> float | None:
+        """Smallest op-amp GBW (Hz, within 10 %) at which the circuit still meets its spec;
+        None for passive circuits and for those that do not meet it with any op-amp.
+        Computed on first use (a bisection of exact analyses), so sampling stays fast."""
+        from .opamp import is_active, min_gbw_hz
+
+        if self.analysis is None or not is_active(self.circuit):
+            return None
+        return min_gbw_hz(self.circuit, lambda a: spec_meets(self.spec, a))
 
     @property
     def netlist(self) -> str:
@@ -148,34 +157,22 @@ def candidates(draws, spec: Spec, analyze: bool = True, opamp: float | None = No
     return out
 
 
-def buildable(found: list[Candidate], eseries: str | None = None,
-              meets=None) -> list[Candidate]:
-    """Candidates made buildable: every R, L, C chosen jointly from ``eseries`` (see
-    :func:`circuitviz.eseries.snap_circuit`) and re-verified, and each active one's
-    ``min_gbw_hz`` (the smallest op-amp GBW at which it still ``meets`` its spec)."""
+def with_eseries(c: Candidate, eseries: str) -> Candidate:
+    """``c`` with every R, L, C chosen jointly from ``eseries`` to meet its spec (see
+    :func:`circuitviz.eseries.snap_circuit`), re-verified by exact analysis."""
     from dataclasses import replace
 
     from .analysis import analyze as exact
     from .eseries import snap_circuit
-    from .opamp import is_active, min_gbw_hz
 
-    out = []
-    for c in found:
-        if c.analysis is None:
-            out.append(c)
-            continue
-        judge = meets or (lambda a, spec=c.spec: spec_meets(spec, a))
-        if eseries:
-            circuit, _ = snap_circuit(c.circuit, eseries, cutoff_hz=c.spec.cutoff_hz,
-                                      q=c.spec.q, opamp=c.opamp_gbw_hz)
-            analysis = exact(circuit, opamp=c.opamp_gbw_hz)
-            values = {k: circuit.element(k).value for k in c.values}
-            c = replace(c, circuit=circuit, values=values, analysis=analysis,
-                        spec_error=spec_error(c.spec, analysis), eseries=eseries.upper())
-        if is_active(c.circuit):
-            c = replace(c, min_gbw_hz=min_gbw_hz(c.circuit, judge))
-        out.append(c)
-    return out
+    if c.analysis is None:
+        return c
+    circuit, _ = snap_circuit(c.circuit, eseries, cutoff_hz=c.spec.cutoff_hz, q=c.spec.q,
+                              opamp=c.opamp_gbw_hz)
+    analysis = exact(circuit, opamp=c.opamp_gbw_hz)
+    values = {k: circuit.element(k).value for k in c.values}
+    return replace(c, circuit=circuit, values=values, analysis=analysis,
+                   spec_error=spec_error(c.spec, analysis), eseries=eseries.upper())
 
 
 def _check_search(search) -> int | None:
@@ -236,9 +233,11 @@ def sample(filter_type: str, cutoff_hz, n: int = 8, seed: int = 0, q=None, devic
     found = candidates(draw(net, spec, total, int(seed), steps), spec, opamp=gbw)
     if search or rank:
         found = sorted(found, key=lambda c: c.spec_error)  # stable: ties keep draw order
-    found = buildable(found[:n], eseries)
-    if eseries and (search or rank):
-        found = sorted(found, key=lambda c: c.spec_error)
+    found = found[:n]
+    if eseries:
+        found = [with_eseries(c, eseries) for c in found]
+        if search or rank:
+            found = sorted(found, key=lambda c: c.spec_error)
     return found
 
 
