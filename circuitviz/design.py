@@ -167,7 +167,16 @@ def with_eseries(c: Candidate, eseries: str) -> Candidate:
 
     if c.analysis is None:
         return c
-    circuit, _ = snap_circuit(c.circuit, eseries, cutoff_hz=c.spec.cutoff_hz, q=c.spec.q,
+    # aim the -3 dB cutoff (what the search measures) where the spec's edge lands: the
+    # same factor moves every edge, whatever ripple the spec measures its edge at
+    target, edge = c.analysis.cutoff_hz, c.analysis.cutoff_hz
+    mask = getattr(c, "mask", None)
+    if mask is not None and getattr(mask, "cutoff_hz", None) and \
+            c.spec.filter_type not in BAND_TYPES:
+        edge = mask.cutoff_hz
+    if target and edge and c.analysis.type == c.spec.filter_type:
+        target = target * c.spec.cutoff_hz / edge
+    circuit, _ = snap_circuit(c.circuit, eseries, cutoff_hz=target, q=c.spec.q,
                               opamp=c.opamp_gbw_hz)
     analysis = exact(circuit, opamp=c.opamp_gbw_hz)
     values = {k: circuit.element(k).value for k in c.values}
