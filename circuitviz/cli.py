@@ -59,6 +59,10 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     tolerance = _check_tolerance_args(args)
     result = analyze(circuit, opamp=opamp)
     data = result.to_json()
+    if opamp is not None and circuit.count("OPAMP"):
+        from .opamp import A0
+
+        data["opamp"] = {"model": "one-pole", "gbw_hz": opamp, "a0": A0}
     if tolerance is not None:
         from .tolerance import monte_carlo
 
@@ -162,6 +166,9 @@ def _analysis_text(data: dict) -> str:
         lines.append(f"Q:      {data['q']:.4g}  (bandwidth {format_eng(data['bandwidth_hz'], 'Hz')})")
     lines += [f"gain K: {data['gain']:.6g}", f"poles ({len(data['poles'])}):", roots(data["poles"]),
               f"zeros ({len(data['zeros'])}):", roots(data["zeros"])]
+    if "opamp" in data:
+        lines.append(f"op-amps: one-pole model, GBW {format_eng(data['opamp']['gbw_hz'], 'Hz')}, "
+                     f"A0 {data['opamp']['a0']:g}")
     if "monte_carlo" in data:
         lines += _monte_carlo_text(data["monte_carlo"])
     if "spice" in data:

@@ -26,6 +26,7 @@ def test_analyze_opamp_moves_the_cutoff_and_spice_agrees(capsys, sk_file):
     ideal = _json(capsys, ["analyze", sk_file, "--format", "json"])
     slow = _json(capsys, ["analyze", sk_file, "--format", "json", "--opamp", "10k", "--spice"])
     assert len(slow["poles"]) == len(ideal["poles"]) + 1
+    assert slow["opamp"] == {"model": "one-pole", "gbw_hz": 1e4, "a0": 1e5}
     assert slow["cutoff_hz"] < 0.95 * ideal["cutoff_hz"]
     assert slow["spice"]["cutoff_hz"] == pytest.approx(slow["cutoff_hz"], rel=1e-3)
     assert _json(capsys, ["analyze", sk_file, "--format", "json", "--opamp", "ideal"]) == ideal
