@@ -317,7 +317,9 @@ class Variants:
         m = int(min(max(math.ceil((b0 - a0) / (width / 2)), 64) + 1, 601))
         grid = np.linspace(a0, b0, m)
         mag = self._at_log_f(values, np.broadcast_to(grid, (len(values), m)))
-        k = np.clip(np.argmax(mag, axis=1), 1, m - 2)
+        top = np.argmax(mag, axis=1)
+        inside = (top > 0) & (top < m - 1)  # a maximum at a window's end may lie beyond it
+        k = np.clip(top, 1, m - 2)
         a, b = grid[k - 1], grid[k + 1]
         ratio = (math.sqrt(5) - 1) / 2
         c, d = b - ratio * (b - a), a + ratio * (b - a)
@@ -329,7 +331,7 @@ class Variants:
             f_new = self._at_log_f(values, new[:, None])[:, 0]
             c, d = np.where(left, new, d), np.where(left, c, new)
             fc_, fd = np.where(left, f_new, fd), np.where(left, fc_, f_new)
-        return np.maximum(np.maximum(fc_, fd), mag.max(axis=1))
+        return np.where(inside, np.maximum(np.maximum(fc_, fd), mag.max(axis=1)), np.nan)
 
     def _pair(self, values: _Rows, x1: np.ndarray, x2: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray]:

@@ -209,6 +209,8 @@ _SHAPE_WEIGHT = 5.0
 _LEVELS_PER_STEP = 4
 #: Frequency levels tried on each side of the one that puts the cutoff on target.
 _FREQ_SIDE = 3
+#: Most improving moves taken from one start.
+_ROUNDS = 25
 
 
 def snap_circuit(circuit: Circuit, series: str = "E24", *, cutoff_hz: float | None = None,
@@ -266,10 +268,9 @@ def _search(variants, series: str, target: float, target_q: float | None) -> np.
     kinds = np.array(variants.kinds)
     nominal = variants.nominal
     step = 1.0 / len(logs)                        # one series step, in decades
-    s_fc, s_q = variants.sensitivity()
-    weight = np.abs(s_fc) + (np.nan_to_num(np.abs(s_q)) if target_q else 0)
-    # each part's snapping error is at most half a step: the edges move at most that much
-    span = float(math.log(10) * step * (0.5 * weight.sum() + _FREQ_SIDE + 1)) + 0.02
+    # windows around the nominal edges wide enough for the frequency levels tried plus a
+    # couple of steps; a variant whose edge falls outside is measured again, wider
+    span = float(math.log(10) * step * (_FREQ_SIDE + 2)) + 0.02
     z_exp = np.where(kinds == "C", -1.0, 1.0)     # R, L up and C down with the level
     f_exp = np.where(kinds == "R", 0.0, 1.0)      # L, C up: frequency down
     m0 = math.log10(variants.analysis.response.cutoff_hz / target)
@@ -283,10 +284,11 @@ def _search(variants, series: str, target: float, target_q: float | None) -> np.
     order = np.argsort(cost)
     moves = _moves(len(nominal))
     best_idx, best_cost = None, math.inf
-    for start in order[:3]:                       # polish the three best starts
+    for rank, start in enumerate(order[:3]):      # polish the three best starts
         cur, cur_cost = idx[start].copy(), cost[start]
-        for _ in range(40):
-            for tried in moves:                   # single steps first; pairs when they stall
+        for _ in range(_ROUNDS):
+            # single steps first, pairs when they stall (pairs for the best start only)
+            for tried in moves if rank == 0 else moves[:1]:
                 trial = cur + tried
                 trial_cost = _objective(variants, _index_values(trial, series), target,
                                         target_q, span)
