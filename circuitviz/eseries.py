@@ -132,7 +132,13 @@ class ComponentTable:
         shift = f"{self.shift_pct:+.2f} %" if self.shift_pct is not None else "n/a"
         kind = self.type_before if self.type_before == self.type_after else \
             f"{self.type_before} → {self.type_after}"
-        return f"{kind}: measured cutoff {before} → {after} with {self.series} values ({shift})"
+        text = f"{kind}: measured cutoff {before} → {after} with {self.series} values ({shift})"
+        if self.target_error_pct is not None:  # a joint choice: say what it aimed at
+            text += (f"; chosen together for {format_eng(self.target_hz, 'Hz', 4)} "
+                     f"({self.target_error_pct:+.2f} %)")
+            if self.target_q and self.q_after:
+                text += f", Q {self.q_after:.3g} for {self.target_q:.3g}"
+        return text
 
     def to_csv(self) -> str:
         """Machine-readable: plain SI numbers, then the cutoff lines."""

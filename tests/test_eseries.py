@@ -109,6 +109,7 @@ def test_joint_choice_meets_verdict_and_finer_series_do_better():
                                       meets=lambda a: abs(a.cutoff_hz / fc - 1) <= 0.02)
         assert all(is_preferred(e.value, series) for e in snapped.elements if e.kind in "RLC")
         assert table.meets is True and table.series == series
+        assert "chosen together for" in table.summary() and series in table.to_html()
         errors[series] = abs(table.target_error_pct)
     assert errors["E96"] <= errors["E12"] + 1e-9
 
