@@ -38,6 +38,8 @@ _HALF_POWER = math.log(math.sqrt(0.5))
 _S0 = 1.0
 #: Frequencies (scaled units) where each row's partial fractions are checked.
 _SPOT = (0.37, 2.9)
+#: Relative agreement with a direct solve that partial fractions must reach there.
+_SPOT_TOL = 1e-8
 
 
 @dataclass(frozen=True)
@@ -177,13 +179,55 @@ class Variants:
                 y = np.linalg.solve(K, np.broadcast_to(self._b, K.shape[:-1])[..., None])[..., 0]
                 lam[sl], V = np.linalg.eig(M)
                 res[sl] = V[:, self._out, :] * _solve_or_nan(V, y.astype(complex))
-        spot = np.tile(1j * np.array(_SPOT), (len(values), 1))
-        rows_ = _Rows(values, lam, res, np.zeros(len(values), bool))
-        exact = self._solve(values, spot)
-        fast = self._fractions(rows_, spot)
-        with np.errstate(all="ignore"):
-            bad = ~np.all(np.abs(fast - exact) <= 1e-9 * np.abs(exact), axis=1)
+        bad = self._spot_check(_Rows(values, lam, res, np.zeros(len(values), bool)))
+        if bad.any():  # defective (e.g. a capacitor loop through a source): fit instead
+            fixed = self._fit_residues(values[bad], lam[bad])
+            lam[bad], res[bad] = fixed.lam, fixed.res
+            bad[bad] = self._spot_check(fixed)
         return _Rows(values, lam, res, bad)
+
+    def _spot_check(self, rows: _Rows) -> np.ndarray:
+        """Rows whose partial fractions miss a direct solve at the spot frequencies, by
+        more than a small fraction of the passband level (deep in a stopband the terms
+        cancel and lose relative digits that no cutoff or Q depends on)."""
+        spot = np.tile(1j * np.array(_SPOT), (len(rows), 1))
+        exact = self._solve(rows.values, spot)
+        scale = np.maximum(np.abs(exact), self.analysis.response.passband_gain or 0.0)
+        with np.errstate(all="ignore"):
+            fast = self._fractions(rows, spot)
+            return ~np.all(np.abs(fast - exact) <= _SPOT_TOL * scale, axis=1)
+
+    def _fit_residues(self, values: np.ndarray, lam: np.ndarray) -> _Rows:
+        """Partial fractions when ``M`` has no eigenvector basis: its (zero) eigenvalues
+        at infinite frequency only add a constant to a proper ``H``, so keep the ``k``
+        largest eigenvalues (the circuit's poles) and fit their residues and that constant
+        to ``k + 1`` direct solves, one near each pole and one far above them all."""
+        k = self._finite_count()
+        order = np.argsort(-np.abs(lam), axis=1)
+        top = np.take_along_axis(lam, order[:, :k], axis=1)
+        with np.errstate(all="ignore"):
+            poles = _S0 - 1.0 / top
+            size = np.abs(poles)
+            s = 1j * np.concatenate([size * (1.0 + 0.05 * np.arange(k)),
+                                     1e3 * size.max(axis=1, initial=1.0)[:, None]], axis=1)
+            h = self._solve(values, s)
+            A = np.concatenate([1.0 / (1.0 + (s[:, :, None] - _S0) * top[:, None, :]),
+                                np.ones(s.shape + (1,))], axis=2)
+            fit = _solve_or_nan(A, h)
+        n = lam.shape[1]
+        lam_out = np.zeros((len(values), n), complex)
+        res_out = np.zeros((len(values), n), complex)
+        lam_out[:, :k], res_out[:, :k + 1] = top, fit
+        return _Rows(values, lam_out, res_out, np.zeros(len(values), bool))
+
+    def _finite_count(self) -> int:
+        """How many finite poles the nominal circuit has (before any cancellation)."""
+        if getattr(self, "_k", None) is None:
+            from .mna import poles_zeros_gain
+
+            poles, _, _ = poles_zeros_gain(self.circuit, cancel_tol=-math.inf)
+            self._k = min(len(poles), len(self._b) - 1)
+        return self._k
 
     def _fractions(self, rows: _Rows, s: np.ndarray) -> np.ndarray:
         n = rows.lam.shape[1]
@@ -233,7 +277,7 @@ class Variants:
             return Measured(nan, nan.copy())
         if span is None:
             s_fc, s_q = self.sensitivity()
-            weight = np.abs(s_fc) + np.nan_to_num(np.abs(s_q))
+            weight = np.nan_to_num(np.abs(s_fc)) + np.nan_to_num(np.abs(s_q))
             dev = np.abs(np.log(values / self.nominal)) @ weight
             span = 2.0 * float(dev.max(initial=0.0)) + 0.01
         cutoff, q = nan.copy(), nan.copy()
@@ -268,26 +312,40 @@ class Variants:
         kind = r.type
         if kind == "lowpass":
             ref = np.log(self._limit(values, high=False))
-            fc = self._edge(values, r.edges_hz[0], ref + _HALF_POWER, span, above=True, last=True)
+            fc = self._edge(values, self._window(r.edges_hz[0], span), ref + _HALF_POWER,
+                            above=True, last=True)
             return fc, np.full(len(values), np.nan)
         if kind == "highpass":
             ref = np.log(self._limit(values, high=True))
-            fc = self._edge(values, r.edges_hz[0], ref + _HALF_POWER, span, above=True, last=False)
+            fc = self._edge(values, self._window(r.edges_hz[0], span), ref + _HALF_POWER,
+                            above=True, last=False)
             return fc, np.full(len(values), np.nan)
         lo_nom, hi_nom = r.edges_hz
-        if kind == "bandpass":
-            ref = self._peak(values, span)
-            above = True
+        above = kind == "bandpass"
+        if above:
+            ref, anchor = self._extremum(values, span, self._nominal_peaks()[2], maximum=True)
         else:
             ref = np.log(np.maximum(self._limit(values, high=False),
                                     self._limit(values, high=True)))
-            above = False
+            _, anchor = self._extremum(values, span, math.log(hi_nom / lo_nom) / 2,
+                                       maximum=False)
         level = ref + _HALF_POWER
-        lo = self._edge(values, lo_nom, level, span, above=above, last=False)
-        hi = self._edge(values, hi_nom, level, span, above=above, last=True)
+        # each edge is searched between the variant's own peak (dip), which is inside the
+        # band, and a window's end past the nominal edge: only that end can be wrong
+        steps = np.linspace(0.0, 1.0, _GRID + 1)[None, :]
+        start = np.minimum(math.log(lo_nom) - span, anchor)[:, None]
+        stop = np.maximum(math.log(hi_nom) + span, anchor)[:, None]
+        lo = self._edge(values, start + (anchor[:, None] - start) * steps, level, above=above,
+                        last=False)
+        hi = self._edge(values, anchor[:, None] + (stop - anchor[:, None]) * steps, level,
+                        above=above, last=True)
         with np.errstate(invalid="ignore", divide="ignore"):
             centre = np.sqrt(lo * hi)
             return centre, centre / (hi - lo)
+
+    @staticmethod
+    def _window(f_nom: float, span: float) -> np.ndarray:
+        return math.log(f_nom) + np.linspace(-span, span, _GRID + 1)
 
     def _nominal_peaks(self) -> tuple[float, float, float]:
         """Where the nominal band-pass's local maxima lie (log Hz: first, last) and the
@@ -307,16 +365,18 @@ class Variants:
             self._peaks = (float(x[k[0]]), float(x[k[-1]]), max(width, dx))
         return self._peaks
 
-    def _peak(self, values: _Rows, span: float) -> np.ndarray:
-        """``ln`` of each row's largest ``|H|`` in the (widened) nominal passband: a grid
-        fine enough for the narrowest nominal peak, then golden-section search around
-        the best grid point."""
-        _, _, width = self._nominal_peaks()
+    def _extremum(self, values: _Rows, span: float, width: float, *, maximum: bool
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """``ln`` of each row's largest (smallest) ``|H|`` in the widened nominal band and
+        its log frequency: a grid with steps of half ``width`` (the narrowest nominal
+        feature), then golden-section search around the best grid point; NaN where the
+        best point is a window's end (the extremum may lie beyond)."""
         lo, hi = self.analysis.response.edges_hz
         a0, b0 = math.log(lo) - span, math.log(hi) + span  # a new hump may rise anywhere
         m = int(min(max(math.ceil((b0 - a0) / (width / 2)), 64) + 1, 601))
         grid = np.linspace(a0, b0, m)
-        mag = self._at_log_f(values, np.broadcast_to(grid, (len(values), m)))
+        sign = 1.0 if maximum else -1.0
+        mag = sign * self._at_log_f(values, np.broadcast_to(grid, (len(values), m)))
         top = np.argmax(mag, axis=1)
         inside = (top > 0) & (top < m - 1)  # a maximum at a window's end may lie beyond it
         k = np.clip(top, 1, m - 2)
@@ -324,38 +384,44 @@ class Variants:
         ratio = (math.sqrt(5) - 1) / 2
         c, d = b - ratio * (b - a), a + ratio * (b - a)
         fc_, fd = self._pair(values, c, d)
+        fc_, fd = sign * fc_, sign * fd
         for _ in range(24):  # one new point a step: the bracket shrinks by 0.618
             left = fc_ > fd  # the maximum lies in [a, d]
             a, b = np.where(left, a, c), np.where(left, d, b)
             new = np.where(left, b - ratio * (b - a), a + ratio * (b - a))
-            f_new = self._at_log_f(values, new[:, None])[:, 0]
+            f_new = sign * self._at_log_f(values, new[:, None])[:, 0]
             c, d = np.where(left, new, d), np.where(left, c, new)
             fc_, fd = np.where(left, f_new, fd), np.where(left, fc_, f_new)
-        return np.where(inside, np.maximum(np.maximum(fc_, fd), mag.max(axis=1)), np.nan)
+        best = np.maximum(np.maximum(fc_, fd), mag.max(axis=1))
+        where = np.where(fc_ > fd, c, d)
+        return np.where(inside, sign * best, np.nan), np.where(inside, where, np.nan)
 
     def _pair(self, values: _Rows, x1: np.ndarray, x2: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray]:
         out = self._at_log_f(values, np.stack([x1, x2], axis=1))
         return out[:, 0], out[:, 1]
 
-    def _edge(self, values: _Rows, f_nom: float, level: np.ndarray, span: float, *,
+    def _edge(self, values: _Rows, grid: np.ndarray, level: np.ndarray, *,
               above: bool, last: bool) -> np.ndarray:
-        """Where ``ln |H|`` crosses ``level`` near ``f_nom``: the last (or first) grid
-        point on the ``above`` side of it brackets the crossing, regula falsi finishes."""
-        grid = math.log(f_nom) + np.linspace(-span, span, _GRID + 1)
+        """Where ``ln |H|`` crosses ``level`` on each row's ``grid`` (log Hz, ``(N, M)``
+        or ``(M,)``): the last (or first) grid point on the ``above`` side of it brackets
+        the crossing, regula falsi finishes; NaN where the grid holds no crossing."""
         n = len(values)
-        g = self._at_log_f(values, np.broadcast_to(grid, (n, len(grid)))) - level[:, None]
+        grid = np.broadcast_to(grid, (n, grid.shape[-1]))
+        g = self._at_log_f(values, grid) - level[:, None]
         side = g >= 0 if above else g < 0
         rows = np.arange(n)
+        m = grid.shape[1]
         if last:
-            k = len(grid) - 1 - np.argmax(side[:, ::-1], axis=1)
-            ok = side.any(axis=1) & (k < len(grid) - 1)
-            i, j = k, np.minimum(k + 1, len(grid) - 1)
+            k = m - 1 - np.argmax(side[:, ::-1], axis=1)
+            ok = side.any(axis=1) & (k < m - 1)
+            i, j = k, np.minimum(k + 1, m - 1)
         else:
             k = np.argmax(side, axis=1)
             ok = side.any(axis=1) & (k > 0)
             i, j = np.maximum(k - 1, 0), k
-        a, b = grid[i], grid[j]
+        ok &= np.all(np.isfinite(grid), axis=1)
+        a, b = grid[rows, i], grid[rows, j]
         fa, fb = g[rows, i], g[rows, j]
         ok &= np.isfinite(fa) & np.isfinite(fb)
         root = np.full(n, np.nan)
