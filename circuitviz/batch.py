@@ -266,9 +266,9 @@ class Variants:
 
         ``span`` is the half-width (natural log of frequency) of the window searched
         around each nominal edge; by default twice the largest first-order shift that
-        :meth:`sensitivity` predicts for a row, plus 0.01.  Rows whose edges fall
-        outside their windows are retried with windows four and sixteen times wider,
-        then left NaN.
+        :meth:`sensitivity` predicts for a row's centre and edges, plus 0.01.  Rows
+        whose edges fall outside their windows are retried with windows four and
+        sixteen times wider, then left NaN.
         """
         values = np.atleast_2d(np.asarray(values, float))
         nan = np.full(len(values), np.nan)
@@ -276,8 +276,12 @@ class Variants:
                 or not len(values):
             return Measured(nan, nan.copy())
         if span is None:
+            # the centre moves with the cutoff's sensitivities; a band's edges also with
+            # Q's, scaled by the half bandwidth they sit from the centre
             s_fc, s_q = self.sensitivity()
-            weight = np.nan_to_num(np.abs(s_fc)) + np.nan_to_num(np.abs(s_q))
+            edges = self.analysis.response.edges_hz
+            half = 0.5 * math.log(edges[1] / edges[0]) if len(edges) == 2 else 0.0
+            weight = np.nan_to_num(np.abs(s_fc)) + half * np.nan_to_num(np.abs(s_q))
             dev = np.abs(np.log(values / self.nominal)) @ weight
             span = 2.0 * float(dev.max(initial=0.0)) + 0.01
         cutoff, q = nan.copy(), nan.copy()
@@ -369,17 +373,39 @@ class Variants:
                   ) -> tuple[np.ndarray, np.ndarray]:
         """``ln`` of each row's largest (smallest) ``|H|`` in the widened nominal band and
         its log frequency: a grid with steps of half ``width`` (the narrowest nominal
-        feature), then golden-section search around the best grid point; NaN where the
-        best point is a window's end (the extremum may lie beyond)."""
+        feature), then golden-section search around the best grid point and around the
+        best other local one (two humps of nearly one height: either may win); NaN where
+        the best point is a window's end (the extremum may lie beyond)."""
         lo, hi = self.analysis.response.edges_hz
         a0, b0 = math.log(lo) - span, math.log(hi) + span  # a new hump may rise anywhere
-        m = int(min(max(math.ceil((b0 - a0) / (width / 2)), 64) + 1, 601))
+        step = min(width / 2, 0.05)  # humps a variant grows stand this far apart or more
+        m = int(min(max(math.ceil((b0 - a0) / step), 64) + 1, 601))
         grid = np.linspace(a0, b0, m)
         sign = 1.0 if maximum else -1.0
         mag = sign * self._at_log_f(values, np.broadcast_to(grid, (len(values), m)))
         top = np.argmax(mag, axis=1)
         inside = (top > 0) & (top < m - 1)  # a maximum at a window's end may lie beyond it
-        k = np.clip(top, 1, m - 2)
+        local = np.full(mag.shape, -np.inf)
+        local[:, 1:-1] = np.where((mag[:, 1:-1] >= mag[:, :-2]) & (mag[:, 1:-1] >= mag[:, 2:]),
+                                  mag[:, 1:-1], -np.inf)
+        cols = np.arange(m)[None, :]
+        local[np.abs(cols - top[:, None]) <= 2] = -np.inf
+        second = np.where(np.isfinite(local.max(axis=1)), np.argmax(local, axis=1), top)
+        best, where = None, None
+        for k in (top, second):
+            value, x = self._golden(values, grid, np.clip(k, 1, m - 2), sign)
+            value = np.maximum(value, mag[np.arange(len(k)), k])
+            if best is None:
+                best, where = value, x
+            else:
+                better = value > best
+                best, where = np.where(better, value, best), np.where(better, x, where)
+        return np.where(inside, sign * best, np.nan), np.where(inside, where, np.nan)
+
+    def _golden(self, values: _Rows, grid: np.ndarray, k: np.ndarray, sign: float
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """Golden-section search for the maximum of ``sign * ln |H|`` between grid
+        points ``k - 1`` and ``k + 1`` of each row: its value and log frequency."""
         a, b = grid[k - 1], grid[k + 1]
         ratio = (math.sqrt(5) - 1) / 2
         c, d = b - ratio * (b - a), a + ratio * (b - a)
@@ -392,9 +418,7 @@ class Variants:
             f_new = sign * self._at_log_f(values, new[:, None])[:, 0]
             c, d = np.where(left, new, d), np.where(left, c, new)
             fc_, fd = np.where(left, f_new, fd), np.where(left, fc_, f_new)
-        best = np.maximum(np.maximum(fc_, fd), mag.max(axis=1))
-        where = np.where(fc_ > fd, c, d)
-        return np.where(inside, sign * best, np.nan), np.where(inside, where, np.nan)
+        return np.maximum(fc_, fd), np.where(fc_ > fd, c, d)
 
     def _pair(self, values: _Rows, x1: np.ndarray, x2: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray]:
