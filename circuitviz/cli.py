@@ -46,26 +46,35 @@ def emit(data, fmt: str, text: Callable[[object], str]) -> None:
 # -- analyze ----------------------------------------------------------------------
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from .analysis import analyze
-    from .netlist import parse_netlist
+    from .importer import expand_one_pole, import_netlist
 
     try:
-        with open(args.file, encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read netlist {args.file!r}: {getattr(exc, 'strerror', None) or exc}")
-    circuit = parse_netlist(text)
+        with open(args.file, "rb") as fh:
+            data_bytes = fh.read(_MAX_NETLIST_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"cannot read netlist {args.file!r}: {exc.strerror or exc}")
+    if len(data_bytes) > _MAX_NETLIST_BYTES:
+        raise UsageError(f"netlist {args.file!r} is over {_MAX_NETLIST_BYTES // 1_000_000} MB; "
+                         f"a filter netlist is a few kB")
+    # LTspice, KiCad and ngspice text (UTF-8, a BOM, or Windows-1252 bytes)
+    imported = import_netlist(data_bytes, input=args.input, output=args.output)
+    circuit = imported.circuit
     result = analyze(circuit)
     data = result.to_json()
+    data.update({"nets": imported.nets, "notes": list(imported.notes)})
     if args.spice:
         from .spice import SpiceError, SpiceUnavailable, simulate
 
         try:
-            data["spice"] = simulate(circuit).to_json()
+            data["spice"] = simulate(expand_one_pole(circuit)).to_json()
         except (SpiceUnavailable, SpiceError) as exc:  # the machine, not the input: exit 1
             sys.stderr.write(f"circuitviz analyze: error: {' '.join(str(exc).split())}\n")
             return 1
     emit(data, args.format, _analysis_text)
     return 0
+
+
+_MAX_NETLIST_BYTES = 10_000_000
 
 
 def _analysis_text(data: dict) -> str:
@@ -76,7 +85,10 @@ def _analysis_text(data: dict) -> str:
             return "  (none)"
         return "\n".join(f"  {re:+.6g} {im:+.6g}j rad/s" for re, im in items)
 
-    lines = [f"type:   {data['type']}"]
+    lines = [f"input:  {data['nets']['input']}   output: {data['nets']['output']}"] \
+        if data.get("nets") else []
+    lines += [f"note:   {note}" for note in data.get("notes", ())]
+    lines += [f"type:   {data['type']}"]
     if data.get("cutoff_hz"):
         label = "centre" if data["type"] in ("bandpass", "bandstop") else "cutoff"
         lines.append(f"{label}: {format_eng(data['cutoff_hz'], 'Hz', 6)}")
@@ -98,9 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("analyze", help="exact poles, zeros, gain, type and cutoff of a netlist")
-    p.add_argument("file", help="SPICE netlist (input net 'in', output 'out', ground '0')")
+    p.add_argument("file", help="SPICE netlist: canonical, LTspice .net, KiCad or ngspice deck")
     p.add_argument("--format", choices=("json", "text"), default="text")
     p.add_argument("--spice", action="store_true", help="also run ngspice AC + .pz")
+    p.add_argument("--input", default=None, metavar="NET|SOURCE",
+                   help="the source or net that drives the filter (default: the one AC source)")
+    p.add_argument("--output", default=None, metavar="NET",
+                   help="the net observed (default: the one named out, vout or output)")
     p.set_defaults(handler=_cmd_analyze)
 
     for register in _EXTRA:

@@ -38,10 +38,11 @@ def _fail(lineno: int, message: str) -> CircuitError:
 def _logical_lines(text: str) -> list[tuple[int, str]]:
     """Join ``+`` continuations and strip comments; keep each card's first line number."""
     cards: list[tuple[int, str]] = []
+    text = text.lstrip("\ufeff")  # a byte-order mark changes nothing
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = re.split(r";|\s\$\s|\s\$$", raw, maxsplit=1)[0].rstrip()
         stripped = line.strip()
-        if lineno == 1 and raw.strip() and not _looks_like_card(stripped):
+        if lineno == 1 and raw.strip() and not begins_like_card(raw.strip(), text):
             cards.append((lineno, "*" + raw.strip()))  # the title line, kept whole
             continue
         if not stripped or stripped.startswith("*"):
@@ -100,18 +101,20 @@ def parse_netlist(text: str, *, validate: bool = True) -> Circuit:
     subckts: dict[str, tuple[list[str], list[tuple[int, str]]]] = {}
     body: list[tuple[int, str]] = []
     open_sub: tuple[str, list[str], list[tuple[int, str]]] | None = None
-    in_control = False
+    in_control = 0
     for lineno, card in cards:
         word = card.split()[0].lower()
         if in_control:
-            in_control = word != ".endc"
+            in_control = 0 if word == ".endc" else in_control
             continue
         if word == ".control":
-            in_control = True
+            in_control = lineno
         elif word == ".subckt":
             parts = card.split()
             if len(parts) < 3 or open_sub is not None:
                 raise _fail(lineno, "malformed or nested .subckt; use '.subckt NAME port ...'")
+            if parts[1].lower() in subckts:
+                raise _fail(lineno, f".subckt {parts[1]!r} is defined twice; rename one")
             open_sub = (parts[1].lower(), [_net(p) for p in parts[2:]], [])
         elif word == ".ends":
             if open_sub is None:
@@ -130,6 +133,8 @@ def parse_netlist(text: str, *, validate: bool = True) -> Circuit:
             open_sub[2].append((lineno, card))
         else:
             body.append((lineno, card))
+    if in_control:
+        raise _fail(in_control, ".control has no .endc; close the block with .endc")
     if open_sub is not None:
         raise CircuitError(f"netlist: .subckt {open_sub[0]!r} has no .ends")
 
@@ -167,19 +172,40 @@ def parse_netlist(text: str, *, validate: bool = True) -> Circuit:
     return circuit.validate() if validate else circuit
 
 
-def _looks_like_card(line: str) -> bool:
-    parts = line.split()
-    if line.startswith(".") and parts[0].lower() not in (".title",):
-        return parts[0].lower() in _IGNORED_CARDS | {".subckt", ".ends", ".end", ".control"}
-    if not parts or parts[0][0].upper() not in "RLCEVX":
+def begins_like_card(line: str, text: str = "") -> bool:
+    """The first-line rule: is line 1 a card rather than the title?
+
+    SPICE always reads line 1 as a title; circuitviz does too, unless the line begins
+    like a card: a dot card (``.title``, ``.param``, ...), or the name of an R, L, C,
+    E, V or I element followed by its nets and a value (a number, a ``{braced}`` or
+    ``'quoted'`` expression, ``name=value``, or for a source ``AC``/``DC``/a transient
+    function), or an X line whose subcircuit ``text`` defines.  So ``R1 in out 1k`` on
+    line 1 is an element, and a malformed ``R1 in out 1k ohm`` is refused as on any
+    other line, while ``RC low-pass`` is a title.  A byte-order mark is ignored.
+    """
+    parts = line.lstrip("\ufeff").split()
+    if not parts:
         return False
-    expected = {"R": 4, "L": 4, "C": 4, "E": 6}.get(parts[0][0].upper())
-    if expected is None:
-        return len(parts) >= 3 and all(re.fullmatch(r"[\w.+-]+", p) for p in parts)
-    if len(parts) != expected:
+    word = parts[0]
+    if word.startswith("."):
+        return True
+    letter = word[0].upper()
+    if not re.fullmatch(r"[A-Za-z][\w.#:+\-]*", word):
         return False
+    nets = {"R": 2, "L": 2, "C": 2, "E": 4, "V": 2, "I": 2}.get(letter)
+    if letter == "X":
+        return len(parts) >= 3 and re.search(
+            rf"(?im)^\s*\.subckt\s+{re.escape(parts[-1])}\s", text) is not None
+    if nets is None or len(parts) < nets + 2:
+        return False
+    value = parts[nets + 1]
+    if value[:1] in "{'" or "=" in value:
+        return True
+    if letter in "VI" and value.lower().split("(")[0] in (
+            "ac", "dc", "sin", "sine", "pulse", "pwl", "exp", "sffm"):
+        return True
     try:
-        parse_value(parts[-1])
+        parse_value(value)
     except ValueError:
         return False
     return True
@@ -221,6 +247,11 @@ def _opamp_instance(parts: list[str], subckts: dict, lineno: int) -> Element:
         raise _fail(lineno, f"subcircuit {sub!r}: its E element must drive a port against "
                             f"ground '0' from two ports")
     gain = _value(e[5], lineno, f"{sub}.{e[0]}")
+    if abs(gain) < OPAMP_MIN_GAIN:
+        # a low-gain model is the VCVS it is, named as write_netlist will write it back,
+        # so that write -> parse -> write (and parse -> write -> parse) is exact
+        return Element("E", "E" + _opamp_name(name),
+                       (mapping[local[0]], GROUND, mapping[local[2]], mapping[local[3]]), gain)
     return Element("OPAMP", _opamp_name(name),
                    (mapping[local[2]], mapping[local[3]], mapping[local[0]]), gain)
 
