@@ -196,8 +196,9 @@ class _Source:
 class Deck:
     """A netlist read up to the choice of input and output: elements, sources, nets.
 
-    ``sources`` are the V and I sources (``ac`` sources first); ``nets`` the user's net
-    names in order of appearance (original spelling, ground excluded).  The app fills
+    ``sources`` are the V and I sources (``ac`` sources first); ``nets`` the nets in
+    order of appearance (lower-case keys, ground excluded; :attr:`net_names` spells
+    them as the user did).  The app fills
     its input/output choices from these.
     """
 
@@ -208,6 +209,15 @@ class Deck:
     notes: list[str]
     spelling: dict[str, str]
     internal: set[str] = field(default_factory=set)
+
+    @property
+    def net_names(self) -> list[str]:
+        """The nets as the user spelt them (for lists shown to people)."""
+        return [self.spelling.get(n, n) for n in self.nets]
+
+    @property
+    def output_names(self) -> list[str]:
+        return [self.spelling.get(n, n) for n in self.output_candidates]
 
     @property
     def ac_sources(self) -> list[str]:
