@@ -56,10 +56,11 @@ class Candidate:
 
     @property
     def netlist(self) -> str:
-        """Flat SPICE text: ``Vin in 0 AC 1``, op-amps as high-gain E elements."""
-        from .netlist import write_netlist
+        """Flat SPICE text: ``Vin in 0 AC 1``, op-amps as high-gain E elements, values to 6
+        significant digits and an ``.ac`` card, so ngspice and LTspice run it as it is."""
+        from .netlist import export_netlist
 
-        return write_netlist(self.circuit)
+        return export_netlist(self.circuit)
 
     @property
     def ok(self) -> bool:

@@ -20,7 +20,8 @@ from decimal import Decimal
 from .circuit import GROUND, INPUT, Circuit, CircuitError, Element
 from .units import parse_value
 
-__all__ = ["parse_netlist", "write_netlist", "format_value", "OPAMP_MIN_GAIN"]
+__all__ = ["parse_netlist", "write_netlist", "export_netlist", "ac_band", "format_value",
+           "begins_like_card", "OPAMP_MIN_GAIN"]
 
 #: A grounded VCVS with at least this gain is read as an op-amp.
 OPAMP_MIN_GAIN = 1e3
@@ -273,17 +274,54 @@ def format_value(value: float) -> str:
     return text + _SUFFIX_OF[exponent]
 
 
-def write_netlist(circuit: Circuit, *, title: str | None = None) -> str:
+def write_netlist(circuit: Circuit, *, title: str | None = None, digits: int | None = None,
+                  ac: bool | tuple[float, float] = False) -> str:
     """Flat SPICE text for ``circuit``: title comment, ``Vin in 0 AC 1``, elements, ``.end``.
 
     Op-amps become grounded high-gain ``E`` elements so that any SPICE reads the text
-    as it is (no ``.subckt``).
+    as it is (no ``.subckt``); an op-amp with its own ``gbw`` is written as the one-pole
+    model's flat parts.  By default values are exact (``write -> parse -> write`` is
+    exact).  ``digits`` rounds values to that many significant digits; ``ac`` adds an
+    ``.ac`` card: ``True`` for the circuit's own band (two decades past every pole and
+    zero, whole decades), or ``(f_start, f_stop)`` in Hz.  :func:`export_netlist` is the
+    form for people and other simulators (6 digits and an ``.ac`` card).
     """
+    if any(e.kind == "OPAMP" and e.gbw is not None for e in circuit.elements):
+        from .importer import expand_one_pole
+
+        circuit = expand_one_pole(circuit)
     heading = " ".join((title or circuit.title).split())
     lines = [f"* {heading}", "Vin in 0 AC 1"]
     for e in circuit.elements:
         nets = (e.nets[2], GROUND, e.nets[0], e.nets[1]) if e.kind == "OPAMP" else e.nets
+        value = float(f"{e.value:.{digits}g}") if digits else e.value
         lines.append(f"{_spice_name(e)} {' '.join(_net(n) for n in nets)} "
-                     f"{format_value(e.value)}")
+                     f"{format_value(value)}")
+    if ac:
+        f_start, f_stop = ac if isinstance(ac, tuple) else ac_band(circuit)
+        lines.append(f".ac dec 100 {format_value(f_start)} {format_value(f_stop)}")
     lines.append(".end")
     return "\n".join(lines) + "\n"
+
+
+def export_netlist(circuit: Circuit, *, title: str | None = None) -> str:
+    """The netlist for people, LTspice and ngspice: values to 6 significant digits and an
+    ``.ac`` card over the filter's band, so either simulator runs it as it is."""
+    return write_netlist(circuit, title=title, digits=6, ac=True)
+
+
+def ac_band(circuit: Circuit, decades: float = 2.0) -> tuple[float, float]:
+    """Whole decades (Hz) reaching ``decades`` past every pole and zero of ``circuit``
+    (1 Hz to 1 MHz when it cannot be analysed)."""
+    import math
+
+    from .analysis import TransferFunction, analysis_band
+    from .mna import poles_zeros_gain
+
+    try:
+        lo, hi = analysis_band(TransferFunction(*poles_zeros_gain(circuit)), decades)
+    except (ValueError, ArithmeticError):
+        return 1.0, 1e6
+    lo = 10.0 ** math.floor(math.log10(lo) + 1e-9)
+    hi = 10.0 ** math.ceil(math.log10(hi) - 1e-9)
+    return (lo, hi) if math.isfinite(lo) and math.isfinite(hi) and hi > lo else (1.0, 1e6)
