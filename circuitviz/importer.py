@@ -132,10 +132,10 @@ def _cards(text: str, notes: list[str]) -> tuple[str | None, list[tuple[int, str
 def _tokens(card: str) -> list[str]:
     """Split on blanks outside ``()``, ``{}`` and quotes; ``key = value`` -> ``key=value``."""
     card = re.sub(r"\s*=\s*", "=", card)
-    out, current, depth, quote = [], "", 0, False
+    out, current, depth, quote = [], "", 0, ""
     for ch in card:
-        if ch == "'" and depth == 0:
-            quote = not quote
+        if ch in "'\"" and depth == 0 and quote in ("", ch):
+            quote = "" if quote else ch
         elif not quote:
             if ch in "({":
                 depth += 1
@@ -401,6 +401,14 @@ class _Reader:
         model = positional[-1]
         pins = positional[:-1]
         sub = self.subckts.get(model.lower())
+        if sub is not None and len(pins) in (3, 5) and len(pins) == len(sub.ports) \
+                and not self._linear(sub, ()):
+            # a vendor macro-model (diodes, transistors, controlled sources): its ports
+            # follow the op-amp convention; the model itself is not analysed
+            out.append(_Raw(f"{prefix}{name}", ["__opamp__", model, f"__macro__={sub.lineno}"]
+                            + keywords, [self._net(t, mapping, prefix) for t in pins], lineno,
+                            scope, prefix))
+            return
         if sub is None:
             out.append(_Raw(f"{prefix}{name}", ["__opamp__", model] + keywords,
                             [self._net(t, mapping, prefix) for t in pins], lineno, scope,
@@ -431,6 +439,26 @@ class _Reader:
         for sub_line, card in sub.body:
             self._expand(sub_line, card, local, inner, f"{prefix}{name}.", out,
                          stack + (sub.name,))
+
+    def _linear(self, sub: _Subckt, stack: tuple) -> bool:
+        """Whether ``sub`` holds only parts circuitviz analyses (R, L, C, linear E, V, I,
+        and instances of such subcircuits or of unknown op-amp models)."""
+        if sub.name in stack or len(stack) > MAX_DEPTH:
+            return False
+        for _lineno, card in sub.body:
+            tokens = _tokens(card)
+            letter = tokens[0][0].upper()
+            if letter == "E" and (len(tokens) != 6 or "=" in tokens[5]
+                                  or tokens[5].lower() in ("poly", "value", "table")):
+                return False
+            if letter == "X":
+                positional = [t for t in tokens[1:] if "=" not in t and t.lower() != "params:"]
+                inner = self.subckts.get(positional[-1].lower()) if positional else None
+                if inner is not None and not self._linear(inner, stack + (sub.name,)):
+                    return False
+            elif letter not in "RLCEVI":
+                return False
+        return True
 
     def _single_opamp(self, sub: _Subckt, scope: Params):
         if len(sub.body) != 1:
@@ -592,10 +620,13 @@ class _Builder:
     def opamp(self, raw: _Raw) -> None:
         model = raw.tokens[1]
         spec = {}
+        macro = None
         for tok in raw.tokens[2:]:
             key, text = tok.split("=", 1)
             key = key.lower()
-            if key in ("gbw", "aol", "avol", "a"):
+            if key == "__macro__":
+                macro = text
+            elif key in ("gbw", "aol", "avol", "a"):
                 spec[key] = _value(text, raw.scope, raw.lineno, f"{raw.name} {key}")
             else:
                 self.ignored_keys.setdefault(key, []).append(raw.name)
@@ -621,8 +652,9 @@ class _Builder:
                    f"GBW = {gbw:g} Hz")
         else:
             how = f"gain {gain if gain is not None else OPAMP_GAIN:g}"
-        self.notes.append(f"{raw.name}: model {model!r} is not defined here; taken as an "
-                          f"op-amp ({layout}), {how}")
+        why = (f".subckt {model!r} (line {macro}) holds parts circuitviz does not analyse"
+               if macro else f"model {model!r} is not defined here")
+        self.notes.append(f"{raw.name}: {why}; taken as an op-amp ({layout}), {how}")
         self.add("OPAMP", _opamp_name(raw.name), (plus, minus, out),
                  gain if gain is not None else OPAMP_GAIN, raw.lineno, gbw,
                  gain if gbw is not None else None)

@@ -1,16 +1,25 @@
-"""SPICE netlists in and out: the only way user text becomes a circuit.
+"""SPICE netlists in and out: the canonical form circuitviz writes and reads back exactly.
 
 Accepted subset (case-insensitive): ``R``, ``L``, ``C``; ``E`` (VCVS; one with gain
 >= :data:`OPAMP_MIN_GAIN` whose output is referenced to ground reads as an op-amp);
 ``V`` — the input source, from ``in`` to ``0`` with a non-zero ``AC`` magnitude; ``X``
 instances of a ``.subckt`` whose body is one ``E`` element (an op-amp model); ``*``
 comments, inline ``;`` and `` $ `` comments; ``+`` continuation lines; values with
-suffixes ``f p n u m k meg g t``.  Analysis and output cards (``.ac``, ``.pz``,
-``.op``, ``.control`` blocks, ...) are read past, because circuitviz runs its own
-analyses.  Anything else — ``.include``, ``.model``, other sources, B or G elements —
-is refused with a message naming the line, so user text never reaches SPICE unparsed.
+suffixes ``f p n u m k meg g t`` (``µ``/``μ`` = ``u``, ``mil`` = 25.4e-6).  Analysis and
+output cards (``.ac``, ``.pz``, ``.op``, ``.control`` blocks, ...) are read past,
+because circuitviz runs its own analyses.  Anything else — ``.include``, ``.model``,
+other sources, B or G elements — is refused with a message naming the line.  Netlists
+from LTspice, KiCad and ngspice go through :mod:`circuitviz.importer` instead, which
+accepts much more and lists what it assumed.
+
+**Line 1** (one rule for this parser and the importer): SPICE reads line 1 as the
+title; circuitviz does too, unless the line begins like a card (:func:`begins_like_card`:
+a dot card, or an element name followed by its nets and a value), in which case it is
+read as a card and refused like any other line when malformed.  A UTF-8 byte-order mark
+changes nothing.  ``R1 in out 1k`` on line 1 is an element; ``RC low-pass`` a title.
 
 :func:`write_netlist` writes the canonical form; ``write -> parse -> write`` is exact.
+:func:`export_netlist` rounds to 6 significant digits and adds an ``.ac`` card.
 """
 from __future__ import annotations
 

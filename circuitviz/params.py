@@ -26,6 +26,7 @@ __all__ = ["ParamError", "Params", "evaluate", "FUNCTIONS", "split_assignments"]
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
+MAX_CHAIN = 100   # parameters defined through other parameters, this many deep at most
 
 
 class ParamError(ValueError):
@@ -60,13 +61,19 @@ _ACCEPTED = ("accepted: numbers (1k, 2.2meg), parameter names, + - * / ** ^, par
              "and sqrt exp log ln log10 abs min max pow sin cos tan atan floor ceil ...")
 
 
+def _show(text: str) -> str:
+    """An expression quoted for a message, cut to a readable length."""
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
 def _tokens(text: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     pos = 0
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if match is None:
-            raise ParamError(f"expression {text!r}: unexpected {text[pos]!r}; {_ACCEPTED}")
+            raise ParamError(f"expression {_show(text)}: unexpected {text[pos]!r} (only "
+                             f"arithmetic is accepted); {_ACCEPTED}")
         pos = match.end()
         kind = match.lastgroup
         if kind != "space":
@@ -85,7 +92,7 @@ class _Parser:
         self.depth = 0
 
     def fail(self, message: str) -> ParamError:
-        return ParamError(f"expression {self.text!r}: {message}")
+        return ParamError(f"expression {_show(self.text)}: {message}")
 
     def peek(self) -> str | None:
         return self.tokens[self.pos][1] if self.pos < len(self.tokens) else None
@@ -215,12 +222,12 @@ def evaluate(text: str, lookup: Callable[[str], float] | None = None) -> float:
         raise ParamError(f"expression is {len(text)} characters long; at most {MAX_LENGTH}")
 
     def unknown(name: str) -> float:
-        raise ParamError(f"expression {text!r}: unknown parameter {name!r}; define it with "
-                         f".param {name}=...")
+        raise ParamError(f"expression {_show(text)}: unknown parameter {name!r}; define it "
+                         f"with .param {name}=...")
 
     value = _Parser(text, lookup or unknown).parse()
     if not math.isfinite(value):
-        raise ParamError(f"expression {text!r} is not a finite number")
+        raise ParamError(f"expression {_show(text)} is not a finite number")
     return value
 
 
@@ -298,13 +305,15 @@ class Params:
             line = self.raw[key][1]
             raise ParamError(f"parameter loop {' -> '.join(cycle)}"
                              + (f" (line {line})" if line else ""))
+        if len(self._visiting) >= MAX_CHAIN:
+            raise ParamError(f"parameter {name!r}: definitions nest more than {MAX_CHAIN} deep")
         self._visiting.append(key)
         try:
             text, line = self.raw[key]
             try:
                 value = evaluate(text, self.value)
             except ParamError as exc:
-                if str(exc).startswith("parameter loop") or not line:
+                if str(exc).startswith("parameter ") or not line:
                     raise
                 raise ParamError(f"parameter {key!r} (line {line}): {exc}") from None
         finally:
