@@ -302,7 +302,8 @@ def analyze(circuit_or_netlist, *, input: str | None = None,
     from .importer import expand_one_pole, import_netlist
     from .mna import poles_zeros_gain
 
-    nets, notes = {"input": "in", "output": "out"}, ()
+    nets: dict[str, str] = {"input": "in", "output": "out"}
+    notes: tuple[str, ...] = ()
     if isinstance(circuit_or_netlist, (str, bytes)):
         imported = import_netlist(circuit_or_netlist, input=input, output=output)
         circuit, nets, notes = imported.circuit, imported.nets, imported.notes

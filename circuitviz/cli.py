@@ -52,7 +52,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         with open(args.file, "rb") as fh:
             data_bytes = fh.read(_MAX_NETLIST_BYTES + 1)
     except OSError as exc:
-        raise UsageError(f"cannot read netlist {args.file!r}: {exc.strerror or exc}")
+        raise UsageError(f"cannot read netlist {args.file!r}: {exc.strerror or exc}") from None
     if len(data_bytes) > _MAX_NETLIST_BYTES:
         raise UsageError(f"netlist {args.file!r} is over {_MAX_NETLIST_BYTES // 1_000_000} MB; "
                          f"a filter netlist is a few kB")

@@ -109,7 +109,8 @@ def candidates(draws, spec: Spec, analyze: bool = True) -> list[Candidate]:
         if d.topology not in CATALOGUE:
             raise ValueError(f"the model draws topology {d.topology!r}, which is not in this "
                              f"version's catalogue; retrain it with 'circuitviz train'")
-        circuit = CATALOGUE[d.topology].build(d.values)
+        # values to the 6 significant digits the netlist carries: the text is the circuit
+        circuit = CATALOGUE[d.topology].build({k: float(f"{v:.6g}") for k, v in d.values.items()})
         analysis, error = None, None
         if analyze:
             try:

@@ -669,11 +669,11 @@ class _Builder:
             tok = tokens[i]
             low = tok.lower()
             if low == "ac" or low.startswith("ac="):
-                text = tok[3:] if low.startswith("ac=") else (
-                    tokens[i + 1] if i + 1 < len(tokens) and _valueish(tokens[i + 1]) else "1")
-                if not low.startswith("ac=") and i + 1 < len(tokens) and _valueish(tokens[i + 1]):
+                text = tok[3:] if low.startswith("ac=") else "1"  # a bare AC is AC 1
+                if low == "ac" and i + 1 < len(tokens) and _valueish(tokens[i + 1]):
                     i += 1
-                    if i + 1 < len(tokens) and _valueish(tokens[i + 1]) and "=" not in tokens[i + 1]:
+                    text = tokens[i]
+                    if i + 1 < len(tokens) and _valueish(tokens[i + 1]):
                         i += 1  # the phase
                 ac = _value(text, raw.scope, raw.lineno, f"{raw.name} AC")
             elif low.split("(")[0] in _TRANSIENT:
@@ -821,6 +821,7 @@ def import_netlist(text: str | bytes, *, input: str | None = None,
     else:
         drive = input_root
 
+    assert drive is not None
     rename: dict[str, str] = {drive: INPUT, out_root: OUTPUT}
     taken = {INPUT, OUTPUT}
     renamed = []
@@ -932,8 +933,8 @@ def _choose_output(deck: Deck, wanted: str | None, find) -> str:
         raise CircuitError(f"{len(named)} nets could be the output ({_names(deck, named)}); "
                            f"choose one with --output NET")
     listed = [n for n in deck.nets if find(n) != GROUND]
-    raise CircuitError(f"no net named out, vout or output; choose the output with --output NET; "
-                       f"nets: {_names(deck, listed)}")
+    raise CircuitError(f"no output net 'out' (nor 'vout' or 'output'); choose the output with "
+                       f"--output NET; nets: {_names(deck, listed)}")
 
 
 def expand_one_pole(circuit: Circuit) -> Circuit:

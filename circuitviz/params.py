@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from .units import parse_value
 
@@ -75,7 +75,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
             raise ParamError(f"expression {_show(text)}: unexpected {text[pos]!r} (only "
                              f"arithmetic is accepted); {_ACCEPTED}")
         pos = match.end()
-        kind = match.lastgroup
+        kind = match.lastgroup or ""
         if kind != "space":
             out.append((kind, match.group()))
     return out

@@ -3,8 +3,8 @@
 SPICE reads ``2.2k`` as 2200 and ``1meg`` as 1e6 (``m`` is milli, case-insensitive),
 ``1mil`` as 25.4e-6 (a thousandth of an inch), and ignores letters after a known
 suffix (``10uF``, ``1kOhm``).  The micro sign ``µ`` (U+00B5) and the Greek ``μ``
-(U+03BC) both mean ``u``.  The same rules serve the netlist parser, the CLI and the app, so a value typed in one place means the
-same everywhere.
+(U+03BC) both mean ``u``.  The same rules serve the netlist parser, the CLI and the
+app, so a value typed in one place means the same everywhere.
 
 Frequencies (:func:`parse_frequency`) add one human rule: with a trailing ``Hz`` (any
 case) the prefix reads the way people write it, so ``1MHz`` is a megahertz, while a
@@ -44,8 +44,9 @@ def parse_value(text: str | float | int, *, what: str = "value") -> float:
     """Return the number that ``text`` denotes in SPICE notation.
 
     Accepts plain numbers (``1000``, ``1e3``), SPICE suffixes (``1k``, ``2.2meg``,
-    ``10u``, ``10µ``, ``1mil``) and trailing unit letters (``10uF``, ``2.2 kHz``).  Never raises anything but ``ValueError``, whose message names ``what``
-    and says what is accepted, when the text is not a finite number in that notation.
+    ``10u``, ``10µ``, ``1mil``) and trailing unit letters (``10uF``, ``2.2 kHz``).
+    Never raises anything but ``ValueError``, whose message names ``what`` and says
+    what is accepted, when the text is not a finite number in that notation.
     """
     if isinstance(text, bool):
         raise ValueError(f"{what} must be a number, got {text!r}")
@@ -104,8 +105,8 @@ def parse_frequency(text: str | float | int, what: str = "frequency", *,
         compact = raw.replace(" ", "")
         match = _FREQ.match(compact)
         if not raw or match is None:
-            raise ValueError(f"{what} {raw!r} is not a frequency; type a number with an "
-                             f"optional suffix, e.g. 1k, 2.2 kHz, 50 kHz, 1meg, 1 MHz")
+            raise ValueError(f"{what} {raw!r} is not a frequency (not a number with an "
+                             f"optional suffix); type e.g. 1k, 2.2 kHz, 50 kHz, 1meg, 1 MHz")
         number, rest = match.group("number"), match.group("rest")
         si = _SI_HZ.match(rest)
         if si:

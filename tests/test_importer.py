@@ -98,7 +98,7 @@ BAD = {
                          "V1 in 0 AC 1\nX1 in out a\nC1 out 0 1u\n",
                          ["defined twice", "line 5", "line 2"]),
     "no output": ("* t\nV1 n1 0 AC 1\nR1 n1 n2 1k\nC1 n2 0 1u\n",
-                  ["no net named out", "--output", "n1", "n2"]),
+                  ["no output net 'out'", "--output", "n1", "n2"]),
     "two outputs": ("* t\nV1 in 0 AC 1\nR1 in out 1k\nR2 out vout 1k\nC1 vout 0 1u\n",
                     ["could be the output", "out", "vout"]),
     "op-amp with 4 pins": ("* t\nV1 in 0 AC 1\nR1 in a 1k\nXU1 a 0 out vcc lm741\nR2 out a 1k\n",

@@ -163,7 +163,7 @@ def asc_schematic(circuit: Circuit | Layout, source: Circuit | None = None) -> s
             sheet.two_terminal(name, p1, p2, [("InstName", _inst(e)),
                                               ("Value", _value(e.value))])
     # a VCVS senses its control nets through labels: label each such net where it is drawn
-    drawn = {}
+    drawn: dict[str, tuple[int, int]] = {}
     for net, point in layout.terminal_points():
         drawn.setdefault(net, _pt(point))
     for net in sorted(labelled - {GROUND, INPUT, OUTPUT}):
