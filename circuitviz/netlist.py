@@ -187,9 +187,9 @@ def begins_like_card(line: str, text: str = "") -> bool:
 
     SPICE always reads line 1 as a title; circuitviz does too, unless the line begins
     like a card: a dot card (``.title``, ``.param``, ...), or the name of an R, L, C,
-    E, V or I element followed by its nets and a value (a number, a ``{braced}`` or
-    ``'quoted'`` expression, ``name=value``, or for a source ``AC``/``DC``/a transient
-    function), or an X line whose subcircuit ``text`` defines.  So ``R1 in out 1k`` on
+    E, V or I element followed by its nets and a value (a field beginning like a number,
+    a ``{braced}`` or ``'quoted'`` expression, ``name=value``, or for a source
+    ``AC``/``DC``/a transient function), or an X line whose subcircuit ``text`` defines.  So ``R1 in out 1k`` on
     line 1 is an element, and a malformed ``R1 in out 1k ohm`` is refused as on any
     other line, while ``RC low-pass`` is a title.  A byte-order mark is ignored.
     """
@@ -214,11 +214,7 @@ def begins_like_card(line: str, text: str = "") -> bool:
     if letter in "VI" and value.lower().split("(")[0] in (
             "ac", "dc", "sin", "sine", "pulse", "pwl", "exp", "sffm"):
         return True
-    try:
-        parse_value(value)
-    except ValueError:
-        return False
-    return True
+    return re.match(r"[+-]?(\d|\.\d)", value) is not None  # begins like a number
 
 
 def _check_source(parts: list[str], lineno: int) -> None:
