@@ -189,9 +189,10 @@ def begins_like_card(line: str, text: str = "") -> bool:
     like a card: a dot card (``.title``, ``.param``, ...), or the name of an R, L, C,
     E, V or I element followed by its nets and a value (a field beginning like a number,
     a ``{braced}`` or ``'quoted'`` expression, ``name=value``, or for a source
-    ``AC``/``DC``/a transient function), or an X line whose subcircuit ``text`` defines.  So ``R1 in out 1k`` on
-    line 1 is an element, and a malformed ``R1 in out 1k ohm`` is refused as on any
-    other line, while ``RC low-pass`` is a title.  A byte-order mark is ignored.
+    ``AC``/``DC``/a transient function), or an X line whose subcircuit ``text``
+    defines.  So ``R1 in out 1k`` on line 1 is an element, and a malformed
+    ``R1 in out 1k ohm`` is refused as on any other line, while ``RC low-pass`` is a
+    title.  A byte-order mark is ignored.
     """
     parts = line.lstrip("\ufeff").split()
     if not parts:
