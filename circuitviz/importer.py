@@ -784,6 +784,9 @@ def import_netlist(text: str | bytes, *, input: str | None = None,
                      f"taken as open circuits")
 
     input_root = find(input_net) if input_net is not None else None
+    if chosen is not None and input_root == GROUND:  # 'V1 0 n AC 1': driven from its - end
+        input_net = chosen.minus
+        input_root = find(chosen.minus)
     if input_root == GROUND:
         raise CircuitError(f"the input net {deck.spelling.get(input_net, input_net)!r} is tied to "
                            f"ground by a voltage source; choose another input")
@@ -815,9 +818,9 @@ def import_netlist(text: str | bytes, *, input: str | None = None,
             elements.append(Element("E", f"E_{chosen.name}", (drive, minus_root, ideal, GROUND),
                                     1.0))
             drive = ideal
-            notes.append(f"{chosen.name} is floating (- at "
-                         f"{deck.spelling.get(chosen.minus, chosen.minus)!r}); driven as a "
-                         f"unit-gain VCVS")
+            notes.append(f"{chosen.name} has its - terminal on "
+                         f"{deck.spelling.get(chosen.minus, chosen.minus)!r}, not ground; "
+                         f"taken as a unit-gain VCVS between its two nets")
     else:
         drive = input_root
 

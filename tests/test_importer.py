@@ -245,3 +245,9 @@ def test_parameters_in_any_order_with_functions_and_suffixes():
     text = ("* t\n.param c={1/(2*pi*fc*r)} r=sqrt(1meg) fc=1k\n.param unused = max(1, 2)\n"
             "V1 in 0 AC 1\nR1 in out {r}\nC1 out 0 {c}\n")
     assert analyze(text).cutoff_hz == pytest.approx(1e3, rel=1e-9)
+
+
+def test_source_with_plus_on_ground_drives_inverted():
+    result = analyze("* t\nV1 0 n1 AC 1\nR1 n1 out 1k\nC1 out 0 1u\n")
+    assert result.gain == pytest.approx(-1000.0, rel=1e-12)
+    assert result.nets == {"input": "n1", "output": "out"}
