@@ -61,10 +61,6 @@ _ACCEPTED = ("accepted elements: R, L, C, E (linear VCVS), V and I sources, X (s
 _TRANSIENT = ("sin", "sine", "pulse", "pwl", "exp", "sffm", "am", "trnoise", "trrandom")
 
 
-class _Fail(CircuitError):
-    pass
-
-
 def _fail(lineno: int, message: str) -> CircuitError:
     return CircuitError(f"netlist line {lineno}: {message}")
 
@@ -370,7 +366,8 @@ class _Reader:
         net = prefix + key
         if net not in self.spelling:
             self.spelling[net] = (prefix + token) if prefix else token
-            self.order.append(net)
+            if not prefix:  # nets inside subcircuit instances are not listed for choosing
+                self.order.append(net)
         return net
 
     def _expand(self, lineno, card, mapping, scope, prefix, out, stack) -> None:
