@@ -512,9 +512,12 @@ class _Builder:
                 self.vcvs(raw)
             else:
                 self.source(letter, raw)
+        grouped: dict[tuple[str, ...], list[str]] = {}  # same parts -> one note
         for key, names in self.ignored_keys.items():
+            grouped.setdefault(tuple(dict.fromkeys(names)), []).append(key)
+        for names, keys in grouped.items():
             shown = ", ".join(names[:4]) + (", ..." if len(names) > 4 else "")
-            self.notes.append(f"ignored {key}= on {shown}")
+            self.notes.append(f"ignored {', '.join(k + '=' for k in keys)} on {shown}")
 
     def _keywords(self, raw: _Raw, start: int, allowed: tuple[str, ...]) -> dict[str, float]:
         found: dict[str, float] = {}
