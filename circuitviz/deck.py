@@ -490,6 +490,12 @@ class _Builder:
         self.internal.add(net)
         return net
 
+    def short(self, name: str) -> str:
+        """An op-amp's name as the canonical parser gives it (``XU1`` -> ``U1``), unless
+        another part has that name already."""
+        short = _opamp_name(name)
+        return name if short.lower() in self.names else short
+
     def add(self, kind: str, name: str, nets, value: float, lineno: int, gbw=None,
             a0=None) -> None:
         if name.lower() in self.names:
@@ -502,7 +508,7 @@ class _Builder:
         for raw in raws:
             letter = raw.name.split(".")[-1][0].upper()
             if raw.tokens[:1] == ["__e_opamp__"]:
-                self.add("OPAMP", _opamp_name(raw.name), raw.nets, float(raw.tokens[1]),
+                self.add("OPAMP", self.short(raw.name), raw.nets, float(raw.tokens[1]),
                          raw.lineno)
             elif raw.tokens[:1] == ["__opamp__"]:
                 self.opamp(raw)
@@ -583,7 +589,7 @@ class _Builder:
         gain = _value(token, raw.scope, raw.lineno, raw.name)
         nets = tuple(raw.nets)
         if nets[1] == GROUND and abs(gain) >= OPAMP_MIN_GAIN:
-            self.add("OPAMP", _opamp_name(raw.name), (nets[2], nets[3], nets[0]), gain,
+            self.add("OPAMP", self.short(raw.name), (nets[2], nets[3], nets[0]), gain,
                      raw.lineno)
         else:
             self.add("E", raw.name, nets, gain, raw.lineno)
@@ -626,7 +632,7 @@ class _Builder:
         why = (f".subckt {model!r} (line {macro}) holds parts circuitviz does not analyse"
                if macro else f"model {model!r} is not defined here")
         self.notes.append(f"{raw.name}: {why}; taken as an op-amp ({layout}), {how}")
-        self.add("OPAMP", _opamp_name(raw.name), (plus, minus, out),
+        self.add("OPAMP", self.short(raw.name), (plus, minus, out),
                  gain if gain is not None else OPAMP_GAIN, raw.lineno, gbw,
                  gain if gbw is not None else None)
 

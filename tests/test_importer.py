@@ -251,3 +251,11 @@ def test_source_with_plus_on_ground_drives_inverted():
     result = analyze("* t\nV1 0 n1 AC 1\nR1 n1 out 1k\nC1 out 0 1u\n")
     assert result.gain == pytest.approx(-1000.0, rel=1e-12)
     assert result.nets == {"input": "n1", "output": "out"}
+
+
+def test_an_x_and_an_e_op_amp_of_the_same_short_name_both_stay():
+    text = ("* t\nV1 in 0 AC 1\nR1 in a 1k\nXU1 0 a b opamp\nR2 a b 10k\nR3 b c 1k\n"
+            "EU1 out 0 0 c 1e6\nR4 c out 10k\n")
+    circuit = import_netlist(text).circuit
+    assert {e.name for e in circuit.elements if e.kind == "OPAMP"} == {"U1", "EU1"}
+    assert analyze(text).gain == pytest.approx(100.0, rel=1e-4)
