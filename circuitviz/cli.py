@@ -100,11 +100,12 @@ def read_netlist_file(path: str) -> str:
     if len(raw) > MAX_NETLIST_BYTES:
         raise UsageError(f"netlist {path!r} is larger than {MAX_NETLIST_BYTES // 1_000_000} MB; "
                          f"circuitviz reads netlists up to that size")
-    if b"\0" in raw:
-        raise UsageError(f"netlist {path!r} is not a text file (it holds NUL bytes)")
     from .importer import decode
 
-    return decode(raw)  # UTF-8 (a BOM dropped), else Windows-1252 as LTspice writes
+    try:  # UTF-8 (a BOM dropped), UTF-16 or Windows-1252, as LTspice writes
+        return decode(raw)
+    except ValueError as exc:
+        raise UsageError(f"netlist {path!r}: {exc}") from None
 
 
 def _analysis_text(data: dict) -> str:

@@ -46,13 +46,32 @@ def _fail(lineno: int, message: str) -> CircuitError:
 
 
 def decode(data: bytes | str) -> str:
-    """Text of a netlist file: UTF-8 (a BOM is dropped), else Windows-1252 (LTspice on
-    Windows writes ``µ`` as byte 0xB5), else Latin-1.  A ``str`` loses a leading BOM."""
+    """Text of a netlist file: UTF-16 when it has a UTF-16 byte-order mark or the look of
+    it (LTspice XVII saves UTF-16), else UTF-8 (a BOM is dropped), else Windows-1252
+    (LTspice on Windows writes ``µ`` as byte 0xB5), else Latin-1.  A ``str`` loses a
+    leading BOM.  Text holding NUL characters is refused (``CircuitError``)."""
     if isinstance(data, str):
-        return data.lstrip("\ufeff")
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        text = data
+    else:
+        text = _decode_bytes(bytes(data))
+    text = text.lstrip("\ufeff")
+    if "\0" in text:
+        raise CircuitError("the netlist is not text (it holds NUL bytes); give a SPICE netlist")
+    return text
+
+
+def _decode_bytes(data: bytes) -> str:
+    encodings = ["utf-8-sig", "cp1252", "latin-1"]
+    half = len(data) // 2
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encodings.insert(0, "utf-16")
+    elif half >= 2 and data[1::2].count(0) >= 0.9 * half:
+        encodings.insert(0, "utf-16-le")
+    elif half >= 2 and data[0::2].count(0) >= 0.9 * half:
+        encodings.insert(0, "utf-16-be")
+    for encoding in encodings:
         try:
-            return data.decode(encoding).lstrip("\ufeff")
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
     raise CircuitError("the netlist is not text")  # pragma: no cover - latin-1 reads any bytes

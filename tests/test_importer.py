@@ -259,3 +259,18 @@ def test_an_x_and_an_e_op_amp_of_the_same_short_name_both_stay():
     circuit = import_netlist(text).circuit
     assert {e.name for e in circuit.elements if e.kind == "OPAMP"} == {"U1", "EU1"}
     assert analyze(text).gain == pytest.approx(100.0, rel=1e-4)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_files_as_ltspice_xvii_saves_them(encoding):
+    text = (CORPUS_DIR / "lt_sine_rser.net").read_bytes().decode("utf-8-sig")
+    data = text.encode(encoding)
+    want = analyze((CORPUS_DIR / "lt_sine_rser.net").read_bytes())
+    got = analyze(data)
+    np.testing.assert_allclose(got.poles, want.poles)
+    assert got.nets == want.nets
+
+
+def test_nul_bytes_are_not_text():
+    with pytest.raises(CircuitError, match="not text"):
+        analyze(b"R1 in out 1k\x00\nC1 out 0 1u\n")

@@ -64,9 +64,10 @@ def read_upload(value) -> tuple[str, str]:
     if len(content) > MAX_UPLOAD_BYTES:
         raise ValueError(f"{name} is {len(content) / 1e3:.0f} kB; a netlist file must be under "
                          f"{MAX_UPLOAD_BYTES // 1000} kB")
-    if b"\0" in content:
-        raise ValueError(f"{name} is not a text file")
-    return name, decode(content)
+    try:
+        return name, decode(content)
+    except ValueError:
+        raise ValueError(f"{name} is not a text file") from None
 
 
 def analyze_text(text: str, input: str | None = None, output: str | None = None):
