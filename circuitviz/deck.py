@@ -525,7 +525,7 @@ class _Builder:
 
     def build(self, raws: list[_Raw]) -> None:
         for raw in raws:
-            letter = raw.name.split(".")[-1][0].upper()
+            letter = raw.name[len(raw.prefix)].upper()  # the card's own first letter
             if raw.tokens[:1] == ["__e_opamp__"]:
                 self.add("OPAMP", self.short(raw.name), raw.nets, float(raw.tokens[1]),
                          raw.lineno)

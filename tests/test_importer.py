@@ -274,3 +274,9 @@ def test_utf16_files_as_ltspice_xvii_saves_them(encoding):
 def test_nul_bytes_are_not_text():
     with pytest.raises(CircuitError, match="not text"):
         analyze(b"R1 in out 1k\x00\nC1 out 0 1u\n")
+
+
+def test_element_names_with_dots_keep_their_kind():
+    text = ("* t\nV1 in 0 AC 1\nR.1 in out 1k\nC.1 out 0 1u\n.subckt s a b\nR.x a b 1k\n.ends\n"
+            "X.1 out 0 s\n")
+    assert analyze(text).poles[0].real == pytest.approx(-2000.0, rel=1e-12)
