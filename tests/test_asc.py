@@ -137,3 +137,11 @@ def test_a_broken_schematic_is_caught():
     first_wire = next(line for line in text.splitlines() if line.startswith("WIRE"))
     with pytest.raises(AssertionError):
         check_connectivity(circuit, text.replace(first_wire + "\n", "", 1))
+
+
+def test_asc_of_every_catalogue_topology():
+    from circuitviz.topologies import CATALOGUE
+
+    for name, topo in CATALOGUE.items():
+        circuit = topo.build(topo.nominal())
+        check_connectivity(circuit, asc_schematic(circuit))
