@@ -38,6 +38,7 @@ _IGNORED = {".ac", ".tran", ".dc", ".op", ".pz", ".noise", ".tf", ".sens", ".dis
 _READ_NOT = {".include", ".inc", ".lib"}
 _ACCEPTED = ("accepted elements: R, L, C, E (linear VCVS), V and I sources, X (subcircuits "
              "and op-amps)")
+_FLAGS = ("noiseless", "noisy")
 _TRANSIENT = ("sin", "sine", "pulse", "pwl", "exp", "sffm", "am", "trnoise", "trrandom")
 
 
@@ -499,6 +500,7 @@ class _Builder:
         self.sources: list[_Source] = []
         self.internal: set[str] = set()
         self.ignored_keys: dict[str, list[str]] = {}
+        self.ignored_flags: dict[str, list[str]] = {}
         self.names: set[str] = set()
 
     def fresh(self, base: str) -> str:
@@ -539,14 +541,19 @@ class _Builder:
                 self.source(letter, raw)
         grouped: dict[tuple[str, ...], list[str]] = {}  # same parts -> one note
         for key, names in self.ignored_keys.items():
-            grouped.setdefault(tuple(dict.fromkeys(names)), []).append(key)
+            grouped.setdefault(tuple(dict.fromkeys(names)), []).append(key + "=")
+        for flag, names in self.ignored_flags.items():
+            grouped.setdefault(tuple(dict.fromkeys(names)), []).append(flag)
         for names, keys in grouped.items():
             shown = ", ".join(names[:4]) + (", ..." if len(names) > 4 else "")
-            self.notes.append(f"ignored {', '.join(k + '=' for k in keys)} on {shown}")
+            self.notes.append(f"ignored {', '.join(keys)} on {shown}")
 
     def _keywords(self, raw: _Raw, start: int, allowed: tuple[str, ...]) -> dict[str, float]:
         found: dict[str, float] = {}
         for tok in raw.tokens[start:]:
+            if tok.lower() in _FLAGS:  # LTspice's 'noiseless' and the like
+                self.ignored_flags.setdefault(tok.lower(), []).append(raw.name)
+                continue
             if "=" not in tok:
                 raise _fail(raw.lineno, f"{raw.name}: unexpected field {tok!r}; after the "
                                         f"value only name=value options may follow")
