@@ -298,12 +298,9 @@ class _Reader:
             raise _fail(control_line, ".control has no .endc; close the block with .endc")
         if open_sub is not None:
             raise _fail(open_sub.lineno, f".subckt {open_sub.name!r} has no .ends")
-        if self.ignored:
-            cards_text = ", ".join(f"{k} (line {', '.join(map(str, v[:3]))}"
-                                   f"{', ...' if len(v) > 3 else ''})"
-                                   for k, v in self.ignored.items() if k != ".end")
-            if cards_text:
-                self.notes.append(f"ignored {cards_text}: circuitviz runs its own AC analysis")
+        # one short note per kind of card ("ignored .backanno"): circuitviz runs its own
+        # analyses, so analysis, output and annotation cards change nothing
+        self.notes.extend(f"ignored {card}" for card in self.ignored if card != ".end")
         return body
 
     def _subckt_header(self, lineno: int, card: str) -> _Subckt:
