@@ -541,8 +541,8 @@ class _Builder:
             grouped.setdefault(tuple(dict.fromkeys(names)), []).append(key + "=")
         for flag, names in self.ignored_flags.items():
             grouped.setdefault(tuple(dict.fromkeys(names)), []).append(flag)
-        for names, keys in grouped.items():
-            shown = ", ".join(names[:4]) + (", ..." if len(names) > 4 else "")
+        for parts, keys in grouped.items():
+            shown = ", ".join(parts[:4]) + (", ..." if len(parts) > 4 else "")
             self.notes.append(f"ignored {', '.join(keys)} on {shown}")
 
     def _keywords(self, raw: _Raw, start: int, allowed: tuple[str, ...]) -> dict[str, float]:

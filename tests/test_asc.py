@@ -142,6 +142,6 @@ def test_a_broken_schematic_is_caught():
 def test_asc_of_every_catalogue_topology():
     from circuitviz.topologies import CATALOGUE
 
-    for name, topo in CATALOGUE.items():
+    for topo in CATALOGUE.values():
         circuit = topo.build(topo.nominal())
         check_connectivity(circuit, asc_schematic(circuit))
