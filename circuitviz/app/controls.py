@@ -41,25 +41,12 @@ class Request:
 
 
 def parse_frequency(text: str, what: str) -> float:
-    """A frequency in Hz from ``1k``, ``2.2 kHz``, ``1 MHz``, ``1e3`` or ``1000``.
+    """A frequency in Hz from ``1k``, ``2.2 kHz``, ``1 MHz``, ``1e3`` or ``1000``: the
+    package-wide rule of :func:`circuitviz.units.parse_frequency` (``MHz`` is mega, a bare
+    ``1M`` SPICE milli, unknown letters refused)."""
+    from ..units import parse_frequency as parse
 
-    With a trailing ``Hz`` the prefix reads the SI way (``MHz`` is mega, as people
-    write it); without one, SPICE rules apply (``1meg``; ``1m`` is milli).  Any other
-    trailing letters are refused rather than ignored, since ``1x`` is a typo.
-    """
-    raw = str(text).strip()
-    match = _FREQ.match(raw)
-    if match is None:
-        raise ValueError(f"{what} {raw!r} is not a frequency; type a number with an optional "
-                         f"suffix, e.g. 1k, 2.2 kHz, 50 kHz, 1meg")
-    number, rest = match.group("number"), match.group("rest")
-    si = _SI_HZ.match(rest)
-    if si:
-        return parse_value(number, what=what) * _SI[si.group(1)]
-    if not _SPICE_SUFFIX.match(rest):
-        raise ValueError(f"{what} {raw!r} has an unknown unit {rest!r}; use Hz, kHz, MHz or a "
-                         f"SPICE suffix (k, meg)")
-    return parse_value(number + rest, what=what)
+    return parse(text, what)
 
 
 def parse_cutoff(text: str) -> float:

@@ -111,7 +111,9 @@ class DetailPanel:
                             title=f"Bode: {versus}")
         svg = schematic_svg(circuit)
         self._circuit = circuit
-        self._stem = circuit.topology or "circuit"
+        from .netlist_mode import file_stem  # downloads named after the circuit
+
+        self._stem = circuit.topology or file_stem(circuit.title)
         self.heading.value = f"<h3>{html.escape(title)}</h3>"
         self.schematic.value = svg
         show_figure(self.pz, pz)
@@ -146,15 +148,25 @@ class DetailPanel:
         table_html, table = component_html(circuit, self.series.value)
         self.components.value = table_html
         stem = self._stem
-        links = [download_link("netlist (.cir)", f"{stem}.cir", write_netlist(circuit),
-                               "text/plain"),
+        links = [download_link("netlist (.cir)", f"{stem}.cir",
+                               write_netlist(circuit, digits=6, ac=True), "text/plain"),
                  download_link("schematic (.svg)", f"{stem}.svg", self.schematic.value,
-                               "image/svg+xml")]
+                               "image/svg+xml"),
+                 _asc_link(circuit, stem)]
         if table is not None:
             series = table.series
             links.append(download_link(f"netlist with {series} values (.cir)",
-                                       f"{stem}_{series}.cir", write_netlist(table.circuit),
+                                       f"{stem}_{series}.cir",
+                                       write_netlist(table.circuit, digits=6, ac=True),
                                        "text/plain"))
             links.append(download_link("components (.csv)", f"{stem}_{series}.csv",
                                        table.to_csv(), "text/csv"))
         self.downloads.value = "Download: " + " ".join(links)
+
+
+def _asc_link(circuit, stem: str) -> str:
+    """Download link for the LTspice schematic (``.asc``) of ``circuit``."""
+    from ..viz.asc import asc_schematic
+
+    return download_link("LTspice schematic (.asc)", f"{stem}.asc", asc_schematic(circuit),
+                         "text/plain")
