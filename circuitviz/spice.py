@@ -392,12 +392,15 @@ def _unmap(message: str, names: dict[str, str]) -> str:
 
 # -- analyses -------------------------------------------------------------------------
 def _as_circuit(circuit_or_text) -> Circuit:
+    """A validated circuit whose op-amps with their own GBW are expanded into the flat
+    one-pole model, exactly as the exact analysis sees them."""
     from .netlist import parse_netlist
+    from .opamp import expand_opamps
 
     if isinstance(circuit_or_text, str):
-        return parse_netlist(circuit_or_text)
+        return expand_opamps(parse_netlist(circuit_or_text))
     if isinstance(circuit_or_text, Circuit):
-        return circuit_or_text.validate()
+        return expand_opamps(circuit_or_text.validate())
     raise CircuitError(f"ngspice takes a Circuit or SPICE netlist text, not "
                        f"{type(circuit_or_text).__name__}")
 
