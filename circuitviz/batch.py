@@ -391,15 +391,13 @@ class Variants:
         cols = np.arange(m)[None, :]
         local[np.abs(cols - top[:, None]) <= 2] = -np.inf
         second = np.where(np.isfinite(local.max(axis=1)), np.argmax(local, axis=1), top)
-        best, where = None, None
-        for k in (top, second):
-            value, x = self._golden(values, grid, np.clip(k, 1, m - 2), sign)
-            value = np.maximum(value, mag[np.arange(len(k)), k])
-            if best is None:
-                best, where = value, x
-            else:
-                better = value > best
-                best, where = np.where(better, value, best), np.where(better, x, where)
+        rows = np.arange(len(top))
+        best, where = self._golden(values, grid, np.clip(top, 1, m - 2), sign)
+        best = np.maximum(best, mag[rows, top])
+        value, x = self._golden(values, grid, np.clip(second, 1, m - 2), sign)
+        value = np.maximum(value, mag[rows, second])
+        better = value > best
+        best, where = np.where(better, value, best), np.where(better, x, where)
         return np.where(inside, sign * best, np.nan), np.where(inside, where, np.nan)
 
     def _golden(self, values: _Rows, grid: np.ndarray, k: np.ndarray, sign: float

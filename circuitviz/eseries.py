@@ -133,7 +133,7 @@ class ComponentTable:
         kind = self.type_before if self.type_before == self.type_after else \
             f"{self.type_before} → {self.type_after}"
         text = f"{kind}: measured cutoff {before} → {after} with {self.series} values ({shift})"
-        if self.target_error_pct is not None:  # a joint choice: say what it aimed at
+        if self.target_hz and self.target_error_pct is not None:  # a joint choice
             text += (f"; chosen together for {format_eng(self.target_hz, 'Hz', 4)} "
                      f"({self.target_error_pct:+.2f} %)")
             if self.target_q and self.q_after:

@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from .circuit import GROUND, Circuit, Element
 
@@ -135,7 +136,7 @@ def is_active(circuit: Circuit) -> bool:
     return circuit.count("OPAMP") > 0
 
 
-def min_gbw_hz(circuit: Circuit, meets: Callable[[object], bool], *,
+def min_gbw_hz(circuit: Circuit, meets: Callable[[Any], bool], *,
                lo: float = GBW_RANGE_HZ[0], hi: float = GBW_RANGE_HZ[1],
                rel: float = 0.1) -> float | None:
     """The smallest GBW (Hz, within ``rel``) at which ``circuit`` still meets its spec.
