@@ -48,7 +48,9 @@ def rotate(point: tuple[int, int], rotation: str) -> tuple[int, int]:
 
 
 def _snap(v: float) -> int:
-    return GRID * math.floor(v * SCALE / GRID + 0.5)
+    # the layout rounds its wire points to 6 decimals; round pins and grounds alike so
+    # that 6.499999999999999 and 6.5 land on one grid point
+    return GRID * math.floor(round(v, 6) * SCALE / GRID + 0.5)
 
 
 def _pt(p: tuple[float, float]) -> tuple[int, int]:
