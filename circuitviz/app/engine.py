@@ -3,7 +3,8 @@
 :class:`Engine` loads torch and the model in a background thread as soon as the app is
 built (in voila, inside the preheated kernel before anyone opens the page), so the
 first ``Generate`` only samples.  Each candidate is then verified by ngspice
-(:func:`verify`), and the rows come back ranked by spec error (best first).  The device
+(:func:`verify`), and the rows come back in the order :func:`circuitviz.sample` ranked
+them (spec met first, then by spec error; impractical parts last).  The device
 is chosen once: CUDA when present, else CPU (``device=None`` everywhere below).
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ from functools import cached_property
 from ..analysis import TransferFunction
 
 __all__ = ["Verified", "Engine", "AppError", "verify", "bode_gap_db", "plain_error",
-           "NetlistResult", "analyze_netlist"]
+           "NetlistResult", "analyze_netlist", "plain_note", "unsupported_options"]
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,45 @@ def verify(candidate) -> Verified:
         return Verified(candidate, None, plain_error(exc))
 
 
-def _rank_key(row: Verified) -> tuple[float, int]:
-    return (row.candidate.spec_error, 0 if row.spice is not None else 1)
+#: ngspice's own words -> what they mean for the user's circuit.
+_NOTES = (
+    ("iteration limit", "ngspice's pole/zero search stopped early, so its poles and zeros "
+                        "were fitted to its AC sweep instead"),
+    ("no vectors currently active", "ngspice returned no pole/zero result"),
+    ("no simulations run", "ngspice ran no analysis"),
+    ("singular matrix", "ngspice found the circuit's equations singular (a floating node or "
+                        "a loop of ideal sources)"),
+    ("timestep too small", "ngspice could not converge"),
+    ("pz analysis", "ngspice's pole/zero analysis failed"),
+)
+
+
+def plain_note(text: str) -> str:
+    """A note from ngspice in plain words: known internals are mapped to what they mean,
+    anything else is kept (trimmed to its first sentence)."""
+    raw = " ".join(str(text).split())
+    low = raw.lower()
+    for needle, words in _NOTES:
+        if needle in low:
+            return words
+    return raw.split(". ")[0].rstrip(".")
+
+
+def unsupported_options(kwargs: dict, function=None) -> list[str]:
+    """Names in ``kwargs`` that :func:`circuitviz.sample` (or ``function``) does not take."""
+    import inspect
+
+    if function is None:
+        from ..design import sample as function
+    params = inspect.signature(function).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return []
+    return [k for k in kwargs if k not in params]
+
+
+_OPTION_LABELS = {"response": "Response", "ripple_db": "Ripple", "stopband_hz": "Stopband",
+                  "attenuation_db": "Attenuation", "gain_db": "Gain", "kind": "Kind",
+                  "opamp": "Op-amp", "eseries": "E-series"}
 
 
 class Engine:
@@ -155,7 +193,7 @@ class Engine:
         except Exception as exc:  # noqa: BLE001 - the model may still work; report on use
             plain_error(exc)
         try:
-            self._generate_now("lowpass", 1e3, None, None, 2, 0)
+            self._generate_now("lowpass", 1e3, 2, 0)
         except Exception as exc:  # noqa: BLE001 - shown to the user on Generate
             self.error = f"the model could not be loaded: {plain_error(exc)}"
         finally:
@@ -167,7 +205,7 @@ class Engine:
                     plain_error(exc)
             self._ready.set()
 
-    def _generate_now(self, filter_type, cutoff_hz, q, order, n, seed) -> list[Verified]:
+    def _generate_now(self, filter_type, cutoff_hz, n, seed, **kwargs) -> list[Verified]:
         import torch
 
         from ..design import sample
@@ -182,9 +220,15 @@ class Engine:
             torch.set_num_threads(self.threads)
         self.device_name = str(default_device(self.device_name))  # cuda when present
 
-        found = sample(filter_type, cutoff_hz, n=n, seed=seed, q=q, order=order,
-                       device=self.device_name, rank=True, model=self.model)
-        return sorted((verify(c) for c in found), key=_rank_key)
+        missing = unsupported_options(kwargs, sample)
+        if missing:
+            names = ", ".join(_OPTION_LABELS.get(k, k) for k in missing)
+            raise AppError(f"this version of the designer cannot take {names} yet; clear "
+                           f"{'that box' if len(missing) == 1 else 'those boxes'} and try "
+                           f"again")
+        found = sample(filter_type, cutoff_hz, n=n, seed=seed, device=self.device_name,
+                       rank=True, model=self.model, **kwargs)
+        return [verify(c) for c in found]   # the designer's order
 
     def generate(self, request) -> list[Verified]:
         """Sample ``request.n`` candidates for ``request.spec``, verify, rank best first.
@@ -197,8 +241,8 @@ class Engine:
         if self.error:
             raise AppError(self.error)
         spec = request.spec
-        return self._generate_now(spec.filter_type, spec.cutoff_hz, spec.q, spec.order,
-                                  request.n, request.seed)
+        return self._generate_now(spec.filter_type, spec.cutoff_hz, request.n, request.seed,
+                                  **request.sample_kwargs())
 
 
 @dataclass(frozen=True)
