@@ -46,7 +46,7 @@ __all__ = ["voila_argv", "notebook_path", "main", "running_server", "free_port",
 DEFAULT_PORT = 8866
 #: Seconds between handing out a preheated kernel and starting its replacement: long
 #: enough that the replacement's start does not slow the page just handed out.
-FILL_DELAY_S = 3.0
+FILL_DELAY_S = 8.0
 #: A Jupyter data directory holding ``voila/templates/circuitviz``.
 TEMPLATE_ROOT = Path(__file__).parent / "app" / "share"
 _REPO_NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "designer.ipynb"

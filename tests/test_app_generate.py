@@ -53,7 +53,7 @@ def test_generate_keeps_the_designers_order_and_shows_the_first(app):
         names = " ".join(_trace_names(out))
         assert "predicted" in names and "SPICE" in names, names
     assert app.error.value == "" and "Run " in app.status.value
-    assert "Reading: low-pass, cutoff 1 kHz" in app.reading.value
+    assert "Read as: low-pass, cutoff 1 kHz" in app.reading.value
     assert app._preload.outputs == ()                        # only the real plots remain
     assert not app.controls.button.disabled
     assert set(app.last_seconds) == {"sample_verify", "table", "views"}

@@ -352,3 +352,26 @@ def test_downloads_are_separate_tables_named_after_the_spec():
     assert file_stem("lowpass", "1 kHz", None, 2, "sallen_key_lp2") == \
         "lowpass_1kHz_2_sallen_key_lp2"
     assert file_stem("bandpass", "4.7 µHz") == "bandpass_4.7uHz"
+
+
+def test_hiding_q_hides_nothing_else():
+    c = SpecControls()
+    assert c.q.layout.display == "none"
+    shown = [c.filter_type, c.cutoff, c.response, c.order, c.ripple, c.stopband,
+             c.attenuation, c.gain, c.kind, c.opamp]
+    assert all(x.layout.display != "none" for x in shown)
+    assert len({id(x.layout) for x in shown + [c.q]}) == len(shown) + 1
+
+
+def test_a_waiting_page_gets_its_controls_before_torch_loads(monkeypatch):
+    """In a kernel started for a waiting page, the model warm-up starts when the page
+    says it has drawn the widgets (or after a fallback), not while it asks for them."""
+    import circuitviz.app as app_module
+
+    monkeypatch.setenv("VOILA_PREHEAT", "False")
+    monkeypatch.setattr(app_module, "AFTER_RENDER_FALLBACK_S", 30.0)
+    app = app_module.build_app(model="/nonexistent/model.pt")
+    assert app.engine._thread is None
+    app.table.grid._handle_custom_msg({"event": "rendered"}, [])
+    assert app.engine._thread is not None
+    assert app.engine.wait(timeout=120)

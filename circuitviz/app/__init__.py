@@ -21,6 +21,7 @@ tab, and ``Generate`` says the server is full.
 """
 from __future__ import annotations
 
+import html
 import os
 import time
 
@@ -33,7 +34,10 @@ from .engine import Engine, plain_error
 from .netlist_mode import NetlistMode
 from .views import STYLE, message_html
 
-__all__ = ["build_app", "DesignerApp", "INTRO"]
+__all__ = ["build_app", "DesignerApp", "INTRO", "AFTER_RENDER_FALLBACK_S"]
+
+#: Start the model warm-up this long after building when the page never says it is drawn.
+AFTER_RENDER_FALLBACK_S = 6.0
 
 INTRO = ("circuitviz proposes several analog filter circuits for your spec with a trained "
          "model, then checks each one by exact analysis and by ngspice and shows where the "
@@ -85,6 +89,24 @@ class DesignerApp:
         self.widget.add_class("cv-app")
         self._status_idle()
 
+    def start_after_render(self, fallback_s: float) -> None:
+        """Start the engine's warm-up when the page reports that the table widget has
+        rendered (the controls are on screen by then), or after ``fallback_s``."""
+        import threading
+
+        def go(*_args) -> None:
+            if self.full_limit is None:
+                self.engine.start()
+
+        def on_msg(_widget, content, _buffers) -> None:
+            if isinstance(content, dict) and content.get("event") == "rendered":
+                go()
+
+        self.table.grid.on_msg(on_msg)
+        timer = threading.Timer(fallback_s, go)
+        timer.daemon = True
+        timer.start()
+
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
 
@@ -103,7 +125,7 @@ class DesignerApp:
         if self.full_limit is not None:
             self._fail(self._full_text())
             return False
-        self.reading.value = message_html(f"Reading: {request.reading}.", "note")
+        self.reading.value = f"<p class='cv-reading'>Read as: {html.escape(request.reading)}.</p>"
         start = time.perf_counter()
         self._preload.outputs = ()
         self.controls.busy("sampling and simulating…" if self.engine.ready
@@ -218,5 +240,11 @@ def build_app(device: str | None = None, *, warm: bool = True, model: str | None
     if not granted:  # past the server's limit: controls and netlist tab, no model
         return DesignerApp(Engine(device, warm=False, model=model), full_limit=limit)
     app = DesignerApp(Engine(device, warm=warm, model=model))
-    app.engine.start()
+    if os.environ.get("VOILA_PREHEAT") == "False":
+        # A page is waiting for this kernel: importing torch now would hold the
+        # interpreter while the page asks for the controls' state, so warm up once the
+        # page says it has drawn them (or after a few seconds, whichever comes first).
+        app.start_after_render(AFTER_RENDER_FALLBACK_S)
+    else:  # a preheated kernel (nobody waits yet), JupyterLab, a script
+        app.engine.start()
     return app

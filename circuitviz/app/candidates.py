@@ -223,6 +223,7 @@ function render({ model, el }) {
   model.on("change:headers", draw);
   model.on("change:selected", () => mark(false));
   draw();
+  model.send({ event: "rendered" });   // the page is up: the kernel may start heavy work
 }
 export default { render };
 """

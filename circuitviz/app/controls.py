@@ -271,36 +271,39 @@ class SpecControls:
     def __init__(self, filter_type: str = "lowpass", cutoff: str = "1k", n: int = 8,
                  seed: int = 0) -> None:
         style = {"description_width": "6.5em"}
-        wide = w.Layout(width="17.5em")
+        def wide() -> w.Layout:  # one Layout each: hiding Q must not hide the others
+            return w.Layout(width="17.5em")
+
         self.on_submit = None
         self.filter_type = w.Dropdown(options=[(f"{TYPE_NAMES[t]}", t) for t in FILTER_TYPES],
                                       value=filter_type, description="Filter type",
-                                      style=style, layout=wide)
+                                      style=style, layout=wide())
+        # continuous: the value is current when Enter's "submit" arrives (sent first)
         self.cutoff = w.Text(value=cutoff, description="Cutoff", placeholder="e.g. 1k, 2.2 kHz",
-                             continuous_update=False, style=style, layout=wide,
+                             continuous_update=True, style=style, layout=wide(),
                              tooltip="cutoff (low/high-pass) or centre (band types); "
                                      "Enter generates")
         self.cutoff.on_msg(self._cutoff_msg)
         self.q = w.Text(value="", description="Q / bandwidth", placeholder="auto, 2, or 500 Hz",
-                        continuous_update=False, style=style, layout=wide)
+                        style=style, layout=wide())
         self.response = w.Dropdown(options=list(RESPONSES), value="any", description="Response",
-                                   style=style, layout=wide)
+                                   style=style, layout=wide())
         # 0 stands for "any order" (a None value would show as an empty box)
         self.order = w.Dropdown(options=[("any", 0)], value=0, description="Order", style=style,
-                                layout=wide)
+                                layout=wide())
         self.ripple = w.Text(value="", description="Ripple", placeholder="dB, default 3.01",
-                             style=style, layout=wide)
+                             style=style, layout=wide())
         self.stopband = w.Text(value="", description="Stopband", placeholder="Hz, optional",
-                               style=style, layout=wide)
+                               style=style, layout=wide())
         self.attenuation = w.Text(value="", description="Attenuation",
-                                  placeholder="dB, e.g. 40", style=style, layout=wide)
+                                  placeholder="dB, e.g. 40", style=style, layout=wide())
         self.gain = w.Text(value="", description="Gain", placeholder="dB, optional",
-                           style=style, layout=wide)
+                           style=style, layout=wide())
         self.kind = w.Dropdown(options=list(KINDS), value="any", description="Kind",
-                               style=style, layout=wide)
+                               style=style, layout=wide())
         self.opamp = w.Combobox(value="ideal", options=list(OPAMP_CHOICES), description="Op-amp",
                                 placeholder="ideal or GBW, e.g. 10meg", ensure_option=False,
-                                style=style, layout=wide)
+                                style=style, layout=wide())
         self.n = w.Dropdown(options=list(N_OPTIONS), value=n if n in N_OPTIONS else 8,
                             description="How many", style=style, layout=w.Layout(width="11em"))
         self.seed = w.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="Seed",

@@ -153,16 +153,18 @@ class Engine:
         self.error: str | None = None
         self.warm_seconds: float | None = None
         self._ready = threading.Event()
+        self._start_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         if not warm:
             self._ready.set()
 
     def start(self) -> Engine:
         """Start the background warm-up (once; nothing to do with ``warm=False``)."""
-        if self._thread is None and not self._ready.is_set():
-            self._thread = threading.Thread(target=self._warm, name="circuitviz-warmup",
-                                            daemon=True)
-            self._thread.start()
+        with self._start_lock:  # the page's "drawn" message and a timer may race
+            if self._thread is None and not self._ready.is_set():
+                self._thread = threading.Thread(target=self._warm, name="circuitviz-warmup",
+                                                daemon=True)
+                self._thread.start()
         return self
 
     @property

@@ -28,7 +28,7 @@ STYLE = """<style>
 .cv-intro { color: #37474f; margin: 0.1em 0 0.3em; max-width: 70em; line-height: 1.35; }
 .cv-controls { flex: 0 0 auto; }
 .cv-controls .widget-label { min-width: 0; }
-.cv-results { flex: 1 1 30em; min-width: 0; }
+.cv-results { flex: 1 1 40em; min-width: min(40em, 100%); }
 .cv-spinner { display: inline-block; width: 0.9em; height: 0.9em; vertical-align: -0.1em;
   border: 2px solid #b0bec5; border-top-color: #1565c0; border-radius: 50%;
   animation: cv-spin 0.8s linear infinite; }
@@ -37,12 +37,15 @@ STYLE = """<style>
   padding: 0.4em 0.7em; margin: 0.3em 0; white-space: pre-wrap; }
 .cv-note { color: #37474f; background: #eceff1; border-left: 4px solid #78909c;
   padding: 0.3em 0.7em; margin: 0.2em 0; }
-.cv-table-wrap { overflow-x: auto; max-width: 100%; }
+.cv-table-wrap { overflow: auto; max-width: 100%; }
+.cv-candidates .cv-table-wrap { max-height: 17em; border-bottom: 1px solid #cfd8dc; }
+.cv-candidates table.cv-ranking thead th { position: sticky; top: 0; z-index: 1; }
+.cv-reading { color: #455a64; margin: 0.1em 0; font-size: 0.95em; }
 table.cv-table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 table.cv-table th, table.cv-table td { padding: 2px 8px; border-bottom: 1px solid #e0e0e0;
   text-align: left; white-space: nowrap; vertical-align: top; }
 table.cv-ranking td:nth-child(2), table.cv-ranking td:nth-child(6),
-table.cv-ranking td:nth-child(7) { white-space: normal; min-width: 9em; max-width: 22em; }
+table.cv-ranking td:nth-child(7) { white-space: normal; min-width: 8em; max-width: 17em; }
 table.cv-table th { background: #f5f5f5; }
 table.cv-ranking tbody tr { cursor: pointer; }
 table.cv-ranking tbody tr:hover td { background: #f1f8ff; }

@@ -342,9 +342,10 @@ def bode_figure(data: BodeData, *, group_delay: bool = False, title: str | None 
                     "line": {"color": "black", "width": 1}},
             hovertemplate=f"measured {what} %{{x:.4s}}Hz<extra>{m.type}</extra>"))
     if data.deviation is not None:
+        # in the gap between the magnitude and phase rows, clear of the range buttons
         notes.append({"text": data.deviation.text(), "xref": "paper", "yref": "paper",
-                      "x": 0.0, "y": 1.0, "xanchor": "left", "yanchor": "bottom",
-                      "yshift": 18, "showarrow": False, "font": {"size": 12}})
+                      "x": 0.0, "y": (domains[0][0] + domains[1][1]) / 2, "xanchor": "left",
+                      "yanchor": "middle", "showarrow": False, "font": {"size": 11}})
     if not data.curves:
         notes.append({"text": "no response to show", "xref": "paper", "yref": "paper",
                       "x": 0.5, "y": 0.5, "showarrow": False})
