@@ -91,6 +91,10 @@ def voila_argv(notebook: Path, port: int, ip: str = "127.0.0.1", cull_idle: int 
         f"--MappingKernelManager.cull_interval={max(min(cull_idle // 2, 60), 1)}",
         "--MappingKernelManager.cull_connected=False",  # open tabs keep theirs
         "--MappingKernelManager.cull_busy=False",
+        # a busy machine can deliver a cell's output after nbclient's 4 s: a preheated
+        # page rendered without it stays blank, so wait longer (it costs nothing when
+        # the output is on time)
+        "--VoilaExecutor.iopub_timeout=60",
     ]
     if preheat and pool_size > 0:
         argv += ["--preheat_kernel=True", f"--pool_size={pool_size}",
@@ -102,6 +106,16 @@ def _ready(task) -> bool:
     return task.done() and not task.cancelled() and task.exception() is None
 
 
+def _touch(manager, kernel_id: str) -> None:
+    """Mark kernel ``kernel_id`` as active now (for the idle culler)."""
+    from datetime import datetime, timezone
+
+    try:
+        manager.get_kernel(kernel_id).last_activity = datetime.now(timezone.utc)
+    except (KeyError, AttributeError):  # pragma: no cover - already gone
+        pass
+
+
 def ready_pool_factory(factory):
     """Wrap voila's ``voila_kernel_manager_factory`` so a page only takes a preheated
     kernel that is *ready*.
@@ -110,7 +124,8 @@ def ready_pool_factory(factory):
     first page waits for the refill (``fill_delay`` plus the kernel start) behind a
     spinner.  Here the pool size counts finished kernels only; with none ready, voila
     starts the page's own kernel at once (its normal path).  Failed refills are dropped
-    and replaced.
+    and replaced, and a kernel handed out counts as active from that moment (else the
+    idle culler could take a kernel that waited in the pool from under its new page).
     """
     def make(base_class, preheat_kernel, default_pool_size, page_config_hook=None):
         cls = factory(base_class, preheat_kernel, default_pool_size,
@@ -136,8 +151,13 @@ def ready_pool_factory(factory):
                 if ready is not None:  # voila takes the first; make it a ready one
                     pool.remove(ready)
                     pool.insert(0, ready)
-                return await super().get_rendered_notebook(
+                found = await super().get_rendered_notebook(
                     notebook_name, extra_kernel_env_variables or {}, **kwargs)
+                # It sat idle in the pool (never culled there); once handed out it is
+                # not connected until the page's websocket opens, so the culler would
+                # take a kernel that waited longer than --cull-idle from under the page.
+                _touch(self, found[2])
+                return found
 
         ReadyPoolKernelManager.__name__ = cls.__name__
         return ReadyPoolKernelManager

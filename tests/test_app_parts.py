@@ -4,7 +4,9 @@ mask shading, plot ranges, schematic scale and the download files."""
 from __future__ import annotations
 
 import asyncio
+import datetime
 import math
+import types
 import re
 
 import numpy as np
@@ -184,7 +186,10 @@ def test_a_page_never_waits_for_a_pool_refill():
         async def get_rendered_notebook(self, notebook_name, extra_kernel_env_variables,
                                         **kw):
             seen["took"] = self._pools[notebook_name].pop(0)
-            return seen["took"]
+            return "render task", [], "kernel-1"
+
+        def get_kernel(self, kernel_id):
+            return self.kernels[kernel_id]
 
         def fill_if_needed(self, delay=None, notebook_name=None, **kw):
             self.filled += 1
@@ -196,10 +201,16 @@ def test_a_page_never_waits_for_a_pool_refill():
     km = cls()
     pending, ready, failed = _Task(False), _Task(True), _Task(False, failed=True)
     km._pools["nb"] = [pending, failed, ready]
+    long_ago = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
+    km.kernels = {"kernel-1": types.SimpleNamespace(last_activity=long_ago)}
     assert km.get_pool_size("nb") == 1                 # the failed refill is dropped...
     assert km.filled == 1                              # ...and replaced
-    assert asyncio.run(km.get_rendered_notebook("nb")) is ready
+    assert asyncio.run(km.get_rendered_notebook("nb"))[2] == "kernel-1"
+    assert seen["took"] is ready
     assert km.get_pool_size("nb") == 0                 # voila then starts a fresh kernel
+    # the kernel handed out is active now: the idle culler leaves it to its page
+    age = datetime.datetime.now(datetime.timezone.utc) - km.kernels["kernel-1"].last_activity
+    assert age.total_seconds() < 5
     assert ready_pool_factory(factory)(object, False, 2) is Base
 
 
@@ -375,3 +386,32 @@ def test_a_waiting_page_gets_its_controls_before_torch_loads(monkeypatch):
     app.table.grid._handle_custom_msg({"event": "rendered"}, [])
     assert app.engine._thread is not None
     assert app.engine.wait(timeout=120)
+
+
+def test_filter_type_options_are_the_type_names():
+    c = SpecControls()
+    assert list(c.filter_type.options) == ["lowpass", "highpass", "bandpass", "bandstop"]
+
+
+def test_warm_ups_take_turns(tmp_path):
+    import threading
+
+    from circuitviz.app.slots import warm_up_turn
+
+    inside, most = [0], [0]
+
+    def one():
+        with warm_up_turn(tmp_path):
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+            threading.Event().wait(0.05)
+            inside[0] -= 1
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most[0] == 1
+    with warm_up_turn(None):          # outside the server: no waiting
+        pass

@@ -275,7 +275,8 @@ class SpecControls:
             return w.Layout(width="17.5em")
 
         self.on_submit = None
-        self.filter_type = w.Dropdown(options=[(f"{TYPE_NAMES[t]}", t) for t in FILTER_TYPES],
+        # options are the type names themselves (scripts select "highpass" by them)
+        self.filter_type = w.Dropdown(options=list(FILTER_TYPES),
                                       value=filter_type, description="Filter type",
                                       style=style, layout=wide())
         # continuous: the value is current when Enter's "submit" arrives (sent first)

@@ -184,18 +184,21 @@ class Engine:
             os.nice(10)  # Linux: this thread (and the torch threads it starts) only
         except (OSError, AttributeError):
             pass
-        try:
-            if self.prewarm is not None:
-                self.prewarm()
-            else:
-                from .detail import DetailPanel
-                from .netlist_mode import EXAMPLE
+        from .slots import warm_up_turn
 
-                DetailPanel().show_netlist(analyze_netlist(EXAMPLE))
-        except Exception as exc:  # noqa: BLE001 - the model may still work; report on use
-            plain_error(exc)
         try:
-            self._generate_now("lowpass", 1e3, 2, 0)
+            with warm_up_turn():  # one kernel of the server at a time warms up
+                try:
+                    if self.prewarm is not None:
+                        self.prewarm()
+                    else:
+                        from .detail import DetailPanel
+                        from .netlist_mode import EXAMPLE
+
+                        DetailPanel().show_netlist(analyze_netlist(EXAMPLE))
+                except Exception as exc:  # noqa: BLE001 - the model may still work
+                    plain_error(exc)
+                self._generate_now("lowpass", 1e3, 2, 0)
         except Exception as exc:  # noqa: BLE001 - shown to the user on Generate
             self.error = f"the model could not be loaded: {plain_error(exc)}"
         finally:

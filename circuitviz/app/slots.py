@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 
 __all__ = ["claim_slot", "live_slots", "auto_max_visitors", "memory_limit_bytes",
-           "KERNEL_MB", "ENV_DIR", "ENV_MAX"]
+           "warm_up_turn", "KERNEL_MB", "ENV_DIR", "ENV_MAX"]
 
 ENV_DIR = "CIRCUITVIZ_SLOTS"
 ENV_MAX = "CIRCUITVIZ_MAX_VISITORS"
@@ -112,3 +112,25 @@ def auto_max_visitors(memory_bytes: int | None = None) -> int:
     light kernels past the limit, the OS), at least 2 and at most 32."""
     memory_bytes = memory_limit_bytes() if memory_bytes is None else memory_bytes
     return max(2, min(32, int(0.6 * memory_bytes / (KERNEL_MB * 2**20))))
+
+
+@contextlib.contextmanager
+def warm_up_turn(folder: str | os.PathLike | None = None):
+    """Hold the server's one warm-up turn while loading torch and the model.
+
+    Several kernels importing torch at once on a small machine thrash (each takes many
+    times longer and the pages being drawn meanwhile stall); one at a time, the first
+    is ready soonest.  Outside the server (no slot directory) there is no turn to wait.
+    """
+    folder = folder if folder is not None else os.environ.get(ENV_DIR)
+    if not folder:
+        yield
+        return
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    with open(path / ".warm", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

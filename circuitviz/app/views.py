@@ -44,8 +44,14 @@ STYLE = """<style>
 table.cv-table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 table.cv-table th, table.cv-table td { padding: 2px 8px; border-bottom: 1px solid #e0e0e0;
   text-align: left; white-space: nowrap; vertical-align: top; }
-table.cv-ranking td:nth-child(2), table.cv-ranking td:nth-child(6),
-table.cv-ranking td:nth-child(7) { white-space: normal; min-width: 8em; max-width: 17em; }
+table.cv-ranking { font-size: 12px; }
+table.cv-ranking th, table.cv-ranking td { white-space: normal; padding: 2px 6px; }
+table.cv-ranking td:nth-child(2) { min-width: 8em; max-width: 11em; }
+table.cv-ranking td:nth-child(3) { max-width: 8em; }
+table.cv-ranking td:nth-child(4) { max-width: 7em; }
+table.cv-ranking td:nth-child(5) { white-space: nowrap; }
+table.cv-ranking td:nth-child(6) { max-width: 9em; }
+table.cv-ranking td:nth-child(7) { min-width: 8em; max-width: 13em; }
 table.cv-table th { background: #f5f5f5; }
 table.cv-ranking tbody tr { cursor: pointer; }
 table.cv-ranking tbody tr:hover td { background: #f1f8ff; }
