@@ -9,13 +9,22 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := ngspice libngspice0 libngspice0-dev chromium libcairo2
 TORCH_CPU := torch==2.13.0
 
-.PHONY: app test bootstrap system-deps train benchmark clean
+.PHONY: app test test-fast lint bootstrap system-deps train benchmark clean
 
 app: bootstrap
 	$(PY) -m circuitviz.serve --port $(PORT)
 
 test: bootstrap
 	$(PY) -m pytest -q
+
+# The quick lane for local work: no browser, nothing marked slow.
+test-fast: bootstrap
+	$(PY) -m pytest -q -x -m "not browser and not slow"
+
+# Lint and type check (both configured in pyproject.toml).
+lint: bootstrap
+	$(PY) -m ruff check circuitviz tests benchmarks
+	$(PY) -m mypy circuitviz
 
 bootstrap: system-deps $(VENV)/.installed
 

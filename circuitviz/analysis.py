@@ -299,6 +299,12 @@ def analyze(circuit_or_netlist) -> Analysis:
     else:
         raise CircuitError(f"analyze() takes a Circuit or SPICE netlist text, not "
                            f"{type(circuit_or_netlist).__name__}")
-    poles, zeros, gain = poles_zeros_gain(circuit)
-    tf = TransferFunction(poles, zeros, gain)
-    return Analysis(tf, measure_response(tf))
+    try:
+        with np.errstate(all="ignore"):
+            poles, zeros, gain = poles_zeros_gain(circuit)
+            tf = TransferFunction(poles, zeros, gain)
+            return Analysis(tf, measure_response(tf))
+    except (ArithmeticError, np.linalg.LinAlgError) as exc:  # bounded values make this rare
+        raise CircuitError(f"the exact analysis of this circuit failed numerically "
+                           f"({type(exc).__name__}: {exc}); bring its element values closer "
+                           f"to a practical range") from None

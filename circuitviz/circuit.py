@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 __all__ = ["Element", "Circuit", "CircuitError", "OPAMP_GAIN", "GROUND", "INPUT", "OUTPUT",
-           "KINDS"]
+           "KINDS", "VALUE_RANGE", "MAX_ELEMENTS", "MAX_NETS"]
 
 GROUND, INPUT, OUTPUT = "0", "in", "out"
 #: Open-loop gain of the op-amp model, shared by MNA and SPICE.
@@ -29,6 +29,15 @@ OPAMP_GAIN = 1e6
 #: Element kinds and the number of nets each connects.
 KINDS: dict[str, int] = {"R": 2, "L": 2, "C": 2, "E": 4, "OPAMP": 3}
 _UNITS = {"R": "ohms", "L": "henries", "C": "farads", "E": "gain", "OPAMP": "gain"}
+#: Accepted magnitudes of element values (ohms, henries, farads; gain for E and op-amps).
+#: Far wider than any part that exists (1e-18 F is a thousandth of a femtofarad): the
+#: bounds only keep absurd numbers (1e300 ohms) away from the numerical code.
+VALUE_RANGE: dict[str, tuple[float, float]] = {"R": (1e-18, 1e18), "L": (1e-18, 1e18),
+                                               "C": (1e-18, 1e18), "E": (1e-15, 1e15),
+                                               "OPAMP": (1e-15, 1e15)}
+#: Largest circuit analysed: elements and nets (a 100-section RC ladder has 200 and 101).
+MAX_ELEMENTS = 200
+MAX_NETS = 201
 
 
 class CircuitError(ValueError):
@@ -101,7 +110,8 @@ class Circuit:
         """Check that the circuit is a well-formed filter; raise :class:`CircuitError` if not.
 
         Checks, each with its own message: at least one element; known kinds with the
-        right number of nets; finite, positive values; unique names; an element on
+        right number of nets; finite, positive values within :data:`VALUE_RANGE`; at
+        most :data:`MAX_ELEMENTS` elements and :data:`MAX_NETS` nets; unique names; an element on
         ``in``, on ``out`` and on ground; every net connected to ground; a DC path to
         ground for every net (SPICE needs one to find its operating point); no net
         driven only into op-amp inputs.  The exact analysis adds a numerical
@@ -110,6 +120,9 @@ class Circuit:
         if not self.elements:
             raise CircuitError("the circuit has no elements; a filter needs at least one "
                                "R, L, C or op-amp between 'in', 'out' and ground '0'")
+        if len(self.elements) > MAX_ELEMENTS:
+            raise CircuitError(f"the circuit has {len(self.elements)} elements; circuitviz "
+                               f"analyses at most {MAX_ELEMENTS} (e.g. a 100-section ladder)")
         names: set[str] = set()
         for e in self.elements:
             if e.kind not in KINDS:
@@ -127,6 +140,11 @@ class Circuit:
             if e.kind in ("E", "OPAMP") and e.value == 0:
                 raise CircuitError(f"element {e.name!r} has gain 0; a controlled source "
                                    f"needs a non-zero gain")
+            lo, hi = VALUE_RANGE[e.kind]
+            if not lo <= abs(e.value) <= hi:
+                what = "gain magnitude" if e.kind in ("E", "OPAMP") else "value"
+                raise CircuitError(f"element {e.name!r} has {what} {e.value:g} {e.unit}, outside "
+                                   f"the accepted range {lo:g} to {hi:g} {e.unit}")
             if e.kind in "RLC" and e.nets[0] == e.nets[1]:
                 raise CircuitError(f"element {e.name!r} connects net {e.nets[0]!r} to itself")
             key = e.name.lower()
@@ -135,6 +153,9 @@ class Circuit:
                                    f"(case-insensitive)")
             names.add(key)
         used = {net for e in self.elements for net in e.nets}
+        if len(used) > MAX_NETS:
+            raise CircuitError(f"the circuit has {len(used)} nets; circuitviz analyses at "
+                               f"most {MAX_NETS}")
         for net, role in ((INPUT, "input"), (OUTPUT, "output"), (GROUND, "ground")):
             if net not in used:
                 raise CircuitError(f"no element touches the {role} net {net!r}; a filter is "

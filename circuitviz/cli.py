@@ -7,9 +7,12 @@ pays for torch.  Bad input of any kind exits with status 2 and one line on stder
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import os
 import sys
+import warnings
 from typing import Callable, NoReturn, Sequence
 
 __all__ = ["main", "UsageError"]
@@ -48,11 +51,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     from .analysis import analyze
     from .netlist import parse_netlist
 
-    try:
-        with open(args.file, encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read netlist {args.file!r}: {getattr(exc, 'strerror', None) or exc}")
+    text = read_netlist_file(args.file)
     circuit = parse_netlist(text)
     result = analyze(circuit)
     data = result.to_json()
@@ -61,11 +60,48 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
         try:
             data["spice"] = simulate(circuit).to_json()
-        except (SpiceUnavailable, SpiceError) as exc:  # the machine, not the input: exit 1
+        except SpiceUnavailable as exc:  # the machine, not the input: exit 1
             sys.stderr.write(f"circuitviz analyze: error: {' '.join(str(exc).split())}\n")
             return 1
+        except SpiceError as exc:  # ngspice cannot take this circuit (refused, crashed, hung)
+            raise UsageError(str(exc)) from None
     emit(data, args.format, _analysis_text)
     return 0
+
+
+#: Largest netlist file ``analyze`` reads (bytes).
+MAX_NETLIST_BYTES = 1_000_000
+
+
+def read_netlist_file(path: str) -> str:
+    """The text of a netlist file, refusing what is not a regular file of at most
+    :data:`MAX_NETLIST_BYTES` in UTF-8 (a directory, ``/dev/zero``, a FIFO ...)."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise UsageError(f"cannot read netlist {path!r}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
+        raise UsageError(f"netlist {path!r} is a directory; give a SPICE netlist file")
+    if not stat.S_ISREG(mode):
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) \
+            or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a file"
+        raise UsageError(f"netlist {path!r} is {kind}, not a regular file; give a SPICE "
+                         f"netlist file (at most {MAX_NETLIST_BYTES // 1_000_000} MB)")
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_NETLIST_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"cannot read netlist {path!r}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_NETLIST_BYTES:
+        raise UsageError(f"netlist {path!r} is larger than {MAX_NETLIST_BYTES // 1_000_000} MB; "
+                         f"circuitviz reads netlists up to that size")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"netlist {path!r} is not UTF-8 text (byte {exc.start}); save it as "
+                         f"UTF-8") from None
 
 
 def _analysis_text(data: dict) -> str:
@@ -160,6 +196,9 @@ _EXTRA.append(_add_dataset)
 
 # -- sample / train / evaluate (circuitviz.design, circuitviz.ml) ---------------------------
 def _cmd_sample(args: argparse.Namespace) -> int:
+    if args.steps is not None and args.steps < 1:
+        raise UsageError(f"--steps must be an integer >= 1 (DDIM steps, at most the model's "
+                         f"training timesteps), got {args.steps}")
     from .design import format_candidates, sample
 
     found = sample(args.type, args.cutoff, n=args.n, seed=args.seed, q=args.q,
@@ -260,13 +299,77 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
 _EXTRA.extend([_add_sample, _add_train, _add_evaluate])
 
 
+#: Accepted seeds (torch and numpy generators take 64-bit seeds).
+SEED_MAX = 2 ** 63 - 1
+
+
+def _check_seed(args: argparse.Namespace) -> None:
+    seed = getattr(args, "seed", None)
+    if seed is not None and not 0 <= seed <= SEED_MAX:
+        raise UsageError(f"--seed must be an integer >= 0 and <= {SEED_MAX} (2**63 - 1), got {seed}")
+
+
+@contextlib.contextmanager
+def _stdout_kept_for_results():
+    """While a command computes, file descriptor 1 points at /dev/null, and ``sys.stdout``
+    writes to the real output: text that C libraries print (LAPACK's "On entry to
+    DLASCL ...") can never corrupt the JSON a command writes.  Only when ``sys.stdout``
+    is the process's own (not under a test's capture)."""
+    if sys.stdout is not sys.__stdout__:
+        yield
+        return
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    stream = open(saved, "w", encoding=sys.__stdout__.encoding or "utf-8", closefd=False)
+    sys.stdout = stream
+    try:
+        yield
+        stream.flush()
+    finally:
+        sys.stdout = sys.__stdout__
+        os.dup2(saved, 1)
+        os.close(saved)
+        try:
+            stream.close()
+        except OSError:
+            pass
+
+
+def _silence_closed_pipe() -> None:
+    """After a reader closed our stdout (``| head -1``): send what is left to /dev/null,
+    so that neither this run nor the interpreter's exit reports a broken pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+    finally:
+        os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: run one subcommand; exit 2 with one stderr line on bad input."""
+    """Entry point: run one subcommand; exit 2 with one stderr line on bad input; a
+    closed pipe (``| head``) ends quietly."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.handler(args) or 0)
-    except (UsageError, ValueError) as exc:  # CircuitError is a ValueError
+        with warnings.catch_warnings():
+            if not sys.warnoptions:  # a warning must not turn a one-line error into three
+                warnings.simplefilter("ignore")
+            _check_seed(args)
+            with _stdout_kept_for_results():
+                code = int(args.handler(args) or 0)
+            sys.stdout.flush()
+            return code
+    except BrokenPipeError:
+        _silence_closed_pipe()
+        return 0
+    except (UsageError, ValueError, ArithmeticError) as exc:  # CircuitError is a ValueError
         message = " ".join(str(exc).split()) or type(exc).__name__
         sys.stderr.write(f"circuitviz {args.command}: error: {message}\n")
         return 2

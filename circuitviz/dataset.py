@@ -25,6 +25,7 @@ import hashlib
 import json
 import math
 import os
+import shutil
 import sys
 import time
 from collections import Counter
@@ -188,22 +189,53 @@ def _check_int(name: str, value, minimum: int) -> int:
     return int(value)
 
 
-def _prepare_output(out: Path, force: bool) -> None:
-    """Create ``out`` (a directory) and prove it writable before any work starts."""
+def _prepare_output(out: Path, force: bool) -> Path:
+    """Check ``out`` and create the directory the build writes into: a new hidden
+    sibling of ``out``, renamed onto it only when complete (see :func:`build_dataset`)."""
     if out.exists() and not out.is_dir():
         raise ValueError(f"output {str(out)!r} exists and is not a directory; give a "
                          f"new or empty directory path")
     if out.is_dir() and any(out.iterdir()) and not force:
         raise ValueError(f"output directory {str(out)!r} is not empty; give a new path "
                          f"or pass --force to overwrite")
+    building = out.parent / f".{out.name}.building-{os.getpid()}"
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".write-test"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned(out)
+        if building.exists():
+            shutil.rmtree(building)
+        building.mkdir()
+        probe = building / ".write-test"
         probe.write_text("ok")
         probe.unlink()
     except OSError as exc:
+        shutil.rmtree(building, ignore_errors=True)
         raise ValueError(f"cannot write to output directory {str(out)!r}: "
                          f"{exc.strerror or exc}") from None
+    return building
+
+
+def _remove_abandoned(out: Path) -> None:
+    """Remove the hidden build directories of earlier builds of ``out`` whose process is
+    gone (killed with SIGKILL, it could not clean up)."""
+    for stale in out.parent.glob(f".{out.name}.building-*"):
+        pid = stale.name.rpartition("-")[2]
+        if pid.isdigit() and int(pid) != os.getpid() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _publish(building: Path, out: Path) -> None:
+    """Put the finished build at ``out`` by renaming: a reader sees the old dataset, no
+    dataset, or the new one, never new records under an old manifest."""
+    old = None
+    if out.is_dir() and any(out.iterdir()):
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        os.replace(out, old)
+    elif out.is_dir():
+        out.rmdir()
+    os.replace(building, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def source_hash() -> str:
@@ -224,21 +256,36 @@ def build_dataset(out: str | os.PathLike, n: int, seed: int = 0, *, workers: int
     """Build ``n`` verified circuits into directory ``out``; return the manifest.
 
     Work runs in chunks on local processes (``workers``; 1 = in this process) or on
-    the Dask cluster at ``scheduler``; a tqdm bar on stderr shows progress.  Data
-    files are written under temporary names and renamed when complete, the manifest
-    last, so an interrupted build never looks finished.
+    the Dask cluster at ``scheduler``; a tqdm bar on stderr shows progress.  Everything
+    is written into a new hidden directory beside ``out`` that is renamed onto ``out``
+    when complete (the old dataset, with ``force``, is moved aside first and then
+    removed), so an interrupted build leaves the old dataset or nothing, never a mix;
+    a failed build removes its directory.
     """
-    from tqdm import tqdm
-
-    from . import __version__
     from .executor import get_executor
 
     n = _check_int("n", n, 1)
     seed = _check_int("seed", seed, 0)
     workers = _check_int("workers", workers, 1)
     out = Path(out)
-    _prepare_output(out, force)
-    executor = get_executor(workers, scheduler)
+    executor = get_executor(workers, scheduler)  # a bad --scheduler fails before any file
+    building = _prepare_output(out, force)
+    try:
+        manifest = _build_into(building, executor, n, seed, workers, scheduler, chunk_size,
+                               progress)
+        _publish(building, out)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _build_into(out: Path, executor, n: int, seed: int, workers: int, scheduler: str | None,
+                chunk_size: int | None, progress: bool) -> dict:
+    from tqdm import tqdm
+
+    from . import __version__
+
     size = chunk_size or max(1, min(200, math.ceil(n / (8 * workers))))
     tasks = [(seed, a, min(a + size, n)) for a in range(0, n, size)]
     t0 = time.perf_counter()
@@ -385,26 +432,80 @@ class CircuitDataset:
 
 
 def load_dataset(path: str | os.PathLike) -> CircuitDataset:
-    """Read a dataset directory written by :func:`build_dataset`."""
+    """Read a dataset directory written by :func:`build_dataset`; a damaged one is
+    refused with a ``ValueError`` naming the file (and line) at fault."""
     path = Path(path)
+    where = path / MANIFEST
     try:
-        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        manifest = json.loads(where.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{str(path)!r} is not a circuitviz dataset (no readable "
                          f"{MANIFEST}: {getattr(exc, 'strerror', None) or exc})") from None
+    if not isinstance(manifest, dict):
+        raise ValueError(f"{str(where)!r} is not a circuitviz dataset manifest (a JSON "
+                         f"{type(manifest).__name__}, expected an object)")
     if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
         raise ValueError(f"{str(path)!r} holds format {manifest.get('format')!r} version "
                          f"{manifest.get('format_version')!r}; this circuitviz reads {FORMAT!r} "
                          f"version {FORMAT_VERSION}")
-    with open(path / manifest["files"]["records"], encoding="utf-8") as fh:
-        records = [json.loads(line) for line in fh if line.strip()]
-    with np.load(path / manifest["files"]["graphs"]) as npz:
-        graphs = {k: npz[k] for k in npz.files}
-    if len(records) != manifest["n"] or len(graphs["node_ptr"]) != manifest["n"] + 1:
-        raise ValueError(f"dataset {str(path)!r} is incomplete: manifest says {manifest['n']} "
+    n = manifest.get("n")
+    files = manifest.get("files")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1 or not isinstance(files, dict) \
+            or not all(isinstance(files.get(k), str) and files[k] == Path(files[k]).name
+                       and files[k] not in ("", ".", "..") for k in ("records", "graphs")):
+        raise ValueError(f"{str(where)!r} is damaged: it needs 'n' (an integer >= 1) and "
+                         f"'files' naming the records and graphs files in the dataset directory")
+    records = _read_records(path / files["records"])
+    graphs = _read_graphs(path / files["graphs"])
+    if len(records) != n or len(graphs["node_ptr"]) != n + 1:
+        raise ValueError(f"dataset {str(path)!r} is incomplete: manifest says {n} "
                          f"circuits, files hold {len(records)} records and "
                          f"{len(graphs['node_ptr']) - 1} graphs")
     return CircuitDataset(path, manifest, records, graphs)
+
+
+_RECORD_KEYS = ("type", "topology", "cutoff_hz", "poles", "zeros", "q", "pole_q")
+
+
+def _read_records(file: Path) -> list[dict]:
+    records = []
+    try:
+        with open(file, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{str(file)!r} line {lineno}: truncated or invalid JSON "
+                                     f"({exc.msg}, column {exc.colno})") from None
+                if not isinstance(record, dict) or any(k not in record for k in _RECORD_KEYS):
+                    raise ValueError(f"{str(file)!r} line {lineno}: not a circuit record "
+                                     f"(needs {', '.join(_RECORD_KEYS)})")
+                if record["type"] not in FILTER_TYPES:
+                    raise ValueError(f"{str(file)!r} line {lineno}: unknown filter type "
+                                     f"{record['type']!r}; known: {', '.join(FILTER_TYPES)}")
+                records.append(record)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"dataset records {str(file)!r} cannot be read: "
+                         f"{getattr(exc, 'strerror', None) or exc}") from None
+    return records
+
+
+def _read_graphs(file: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(file, allow_pickle=False) as npz:
+            graphs = {k: npz[k] for k in npz.files}
+    except OSError as exc:
+        raise ValueError(f"dataset graphs {str(file)!r} cannot be read: "
+                         f"{exc.strerror or exc}") from None
+    except Exception as exc:  # noqa: BLE001 - a damaged zip raises zipfile.BadZipFile & co.
+        raise ValueError(f"dataset graphs {str(file)!r} is damaged ({type(exc).__name__}: "
+                         f"{exc})") from None
+    missing = [k for k in (*_GRAPH_KEYS, "node_ptr", "edge_ptr") if k not in graphs]
+    if missing:
+        raise ValueError(f"dataset graphs {str(file)!r} lacks {', '.join(missing)}")
+    return graphs
 
 
 # -- re-verification against ngspice -------------------------------------------------------

@@ -49,6 +49,24 @@ def _single_threaded_children():
                 os.environ[k] = v
 
 
+def _watch(parent: int) -> None:
+    import time
+
+    while True:
+        time.sleep(0.25)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def die_with_parent(parent: int) -> None:
+    """Worker initializer: end this process within half a second of its parent's end,
+    whatever ended it (SIGTERM and SIGKILL run no cleanup in the parent).  With the
+    workers gone, multiprocessing's resource tracker sees its pipe close and ends too."""
+    import threading
+
+    threading.Thread(target=_watch, args=(parent,), daemon=True, name="die-with-parent").start()
+
+
 class ProcessExecutor:
     """A pool of ``workers`` spawned local processes (spawn: safe whatever the parent
     has imported or started)."""
@@ -66,7 +84,8 @@ class ProcessExecutor:
 
         context = multiprocessing.get_context("spawn")
         with _single_threaded_children():
-            pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                       initializer=die_with_parent, initargs=(os.getpid(),))
         with pool:
             futures = {pool.submit(fn, *args): i for i, args in enumerate(tasks)}
             try:
@@ -85,6 +104,12 @@ class DaskExecutor:
     name = "dask"
 
     def __init__(self, address: str) -> None:
+        import re
+
+        if not isinstance(address, str) or not re.fullmatch(
+                r"(tcp|tls|inproc|ucx|ws|wss)://[\w.\-\[\]:/]+|[\w.\-]+:\d{1,5}", address):
+            raise ValueError(f"--scheduler {address!r} is not a Dask scheduler address; "
+                             f"write it as tcp://HOST:PORT (e.g. tcp://127.0.0.1:8786)")
         self.address = address
 
     def run(self, fn, tasks):
@@ -95,8 +120,10 @@ class DaskExecutor:
                              "(pip install distributed)") from exc
         try:
             client = Client(self.address, timeout="10s", set_as_default=False)
-        except (OSError, TimeoutError) as exc:
-            raise ValueError(f"cannot reach the Dask scheduler at {self.address!r}: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - distributed raises OSError, TimeoutError, ValueError...
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise ValueError(f"cannot reach the Dask scheduler at {self.address!r}: "
+                             f"{reason}") from None
         with client:
             futures = [client.submit(fn, *args, pure=False) for args in tasks]
             order = {f.key: i for i, f in enumerate(futures)}

@@ -39,6 +39,8 @@ CANCEL_TOL = 1e-6
 _INFINITE_BETA = 1e-10
 #: Roots (scaled units) above this must be confirmed by a second computation.
 _LARGE = 1e4
+#: Resistors below this fraction of the impedance scale are stamped as branches.
+_TINY_R = 1e-4
 #: Relative size under which an imaginary or real part is rounding noise.
 _SNAP = 1e-9
 
@@ -84,7 +86,12 @@ def build_pencil(circuit: Circuit) -> Pencil:
     r0, w0 = _scales(circuit)
     nets = [n for n in circuit.nets if n != GROUND]
     index = {net: i for i, net in enumerate(nets)}
-    branches = ["Vin"] + [e.name for e in circuit.elements if e.kind in ("L", "E", "OPAMP")]
+    # a resistor far below the impedance scale is stamped as a branch (V = R I) rather than
+    # a conductance: 1e-11 ohm between two 1k resistors would otherwise add 1e11 to 1e-3
+    # and lose the 1e-3 (H 0.506 instead of 0.5)
+    tiny = {e.name for e in circuit.elements if e.kind == "R" and e.value < _TINY_R * r0}
+    branches = ["Vin"] + [e.name for e in circuit.elements
+                          if e.kind in ("L", "E", "OPAMP") or e.name in tiny]
     for k, name in enumerate(branches):
         index["#" + name] = len(nets) + k
     size = len(nets) + len(branches)
@@ -112,7 +119,11 @@ def build_pencil(circuit: Circuit) -> Pencil:
     src = index["#Vin"]
     branch(src, INPUT, GROUND)
     for e in circuit.elements:
-        if e.kind == "R":
+        if e.kind == "R" and e.name in tiny:
+            row = index["#" + e.name]
+            branch(row, *e.nets)
+            G[row, row] -= e.value / r0
+        elif e.kind == "R":
             two_terminal(G, *e.nets, r0 / e.value)
         elif e.kind == "C":
             two_terminal(C, *e.nets, e.value * r0 * w0)
@@ -145,6 +156,7 @@ def _finite_eigvals(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     """
     if A.shape[0] == 0:
         return np.zeros(0, complex)
+    A, B = _balance(A, B)
     roots = _eigvals_above_beta(A, B)
     large = np.flatnonzero(np.abs(roots) > _LARGE)
     if large.size:
@@ -154,6 +166,27 @@ def _finite_eigvals(A: np.ndarray, B: np.ndarray) -> np.ndarray:
                     if not np.any(np.abs(check - roots[k]) <= 1e-4 * abs(roots[k]))]
         roots = np.delete(roots, spurious)
     return roots
+
+
+def _balance(A: np.ndarray, B: np.ndarray, sweeps: int = 6) -> tuple[np.ndarray, np.ndarray]:
+    """The pencil with rows and columns scaled by powers of two (exact: same eigenvalues)
+    so that each row and column of ``|A| + |B|`` peaks near 1.  An inductor and a
+    capacitor that the impedance scale cannot both bring near 1 (``L = 1 mH`` beside
+    ``C = 1e9 F``) otherwise leave entries 16 decades apart, and QZ loses their poles."""
+    A, B = A.copy(), B.copy()
+    for _ in range(sweeps):
+        for axis in (1, 0):
+            peak = (np.abs(A) + np.abs(B)).max(axis=axis)
+            factor = np.exp2(np.round(-0.5 * np.log2(np.where(peak > 0, peak, 1.0))))
+            if np.all(factor == 1.0):
+                continue
+            if axis == 1:
+                A *= factor[:, None]
+                B *= factor[:, None]
+            else:
+                A *= factor[None, :]
+                B *= factor[None, :]
+    return A, B
 
 
 def _reround_factors(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -269,6 +302,18 @@ def _equilibrated_solve(A: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray
     return cond, None if y is None else y / cols
 
 
+def _determined(pencil: Pencil, s: complex, x: np.ndarray) -> bool:
+    """Whether the solution ``x`` at ``s`` is the same under other rounding (see
+    :func:`_reproducible`): true of a stiff but well-posed system, false of a singular one."""
+    A = pencil.matrix(s)
+    left, right = _reround_factors(A.shape[0])
+    _, y = _equilibrated_solve(left[:, None] * A * right, left * pencil.b)
+    if y is None or not np.all(np.isfinite(x)):
+        return False
+    scale = max(float(np.max(np.abs(x))), 1e-300)
+    return float(np.max(np.abs(y * right - x))) <= 1e-8 * scale
+
+
 def _lu_solve(A: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray | None]:
     lu, piv, info = _ZGETRF(A)
     if info > 0:
@@ -294,10 +339,31 @@ def _response_probe(pencil: Pencil, out: int, s0: complex, h: complex
         hk = pencil.solve(s)[out]
         if abs(hk) > abs(best[1]):
             best = (s, hk)
-    if abs(best[1]) < 1e-13:
-        raise CircuitError("the output 'out' does not respond to the input 'in': "
-                           "no signal path from 'in' to 'out'")
+    if abs(best[1]) < 1e-8 and not _reproducible(pencil, out, best[0], best[1]):
+        raise CircuitError(_ZERO_OUTPUT)
     return best
+
+
+_ZERO_OUTPUT = ("the output 'out' does not respond to the input 'in': it is zero at every "
+                "frequency (H(s) = 0 identically), so the circuit is not a filter; check how "
+                "'out' connects to 'in' (a balanced bridge, or an op-amp that holds its own "
+                "input at 0, does this)")
+
+
+def _reproducible(pencil: Pencil, out: int, s: complex, h: complex) -> bool:
+    """Whether ``H(s)`` survives other rounding: the same system with rows and columns
+    rescaled by factors that are not powers of two.  A genuine value (even 1e-16 in a
+    long ladder's stopband) comes back to many digits; an output that is identically
+    zero comes back as different rounding noise (or exactly 0)."""
+    if h == 0:
+        return False
+    A = pencil.matrix(s)
+    left, right = _reround_factors(A.shape[0])
+    _, y = _equilibrated_solve(left[:, None] * A * right, left * pencil.b)
+    if y is None:
+        return False
+    again = y[out] * right[out]
+    return abs(again - h) <= 1e-6 * abs(h)
 
 
 def poles_zeros_gain(circuit: Circuit, *, cancel_tol: float = CANCEL_TOL
@@ -308,10 +374,12 @@ def poles_zeros_gain(circuit: Circuit, *, cancel_tol: float = CANCEL_TOL
     determined) or the output does not depend on the input.
     """
     pencil = build_pencil(circuit)
-    # singular means singular at every s: a pole next to one probe must not count
+    # singular means singular at every s: a pole next to one probe must not count; an
+    # ill-conditioned but determined system (1e-11 ohm between two 1k resistors: nets
+    # tied 14 decades tighter than the rest) solves the same under other rounding
     for s0 in (0.37 + 1.13j, 1.9 + 0.61j):
         cond, x = _equilibrated_solve(pencil.matrix(s0), pencil.b)
-        if cond <= 1e13:
+        if cond <= 1e13 or (x is not None and _determined(pencil, s0, x)):
             break
     else:
         raise CircuitError("the circuit's equations are singular: some net's voltage or a "
@@ -330,9 +398,45 @@ def poles_zeros_gain(circuit: Circuit, *, cancel_tol: float = CANCEL_TOL
     # K = H(s0) prod(s0 - p) / prod(s0 - z), in logs so high orders cannot overflow
     log_ratio = sum(cmath.log(s0 - p) for p in poles.tolist()) \
         - sum(cmath.log(s0 - z) for z in zeros.tolist())
-    k_scaled = complex(h_probe) * cmath.exp(log_ratio)
-    gain = float(k_scaled.real) * pencil.w0 ** (len(poles) - len(zeros))
+    _check_model(pencil, out, poles, zeros, s0, h_probe, log_ratio)
+    # K = k_scaled * w0 ** (poles - zeros), in logs: 100 poles at 1e4 rad/s make 1e400
+    log_k = cmath.log(complex(h_probe)) + log_ratio \
+        + (len(poles) - len(zeros)) * math.log(pencil.w0)
+    if log_k.real > _LOG_MAX_GAIN:
+        raise CircuitError(
+            f"the gain K of this circuit's transfer function is about 1e{log_k.real / math.log(10):.0f}, "
+            f"beyond the floating-point range (1e308): {len(poles)} poles at these frequencies "
+            f"are too many to describe as K prod(s - z) / prod(s - p); use fewer sections or "
+            f"lower frequencies")
+    gain = math.exp(log_k.real) * math.cos(log_k.imag) if log_k.real > -745 else 0.0
     return poles * pencil.w0, zeros * pencil.w0, gain
+
+
+#: log of the largest gain K reported (a little under the largest float, 1.8e308).
+_LOG_MAX_GAIN = math.log(1e307)
+
+
+def _check_model(pencil: Pencil, out: int, poles: np.ndarray, zeros: np.ndarray, s0: complex,
+                 h0: complex, log_ratio: complex) -> None:
+    """Refuse, rather than report, poles and zeros that do not reproduce the circuit: the
+    model ``K prod(s - z)/prod(s - p)`` fitted at ``s0`` must give ``H`` at two other
+    points (a decade either side, off the axis) within 1e-4 at one of them at least."""
+    worst = []
+    for s in (s0 * 10.0 * (1 - 0.3j), s0 / 10.0 * (1 + 0.2j)):
+        cond, x = _equilibrated_solve(pencil.matrix(s), pencil.b)
+        if x is None or not np.isfinite(x[out]) or x[out] == 0:
+            continue
+        log_model = cmath.log(h0) + log_ratio + sum(cmath.log(s - z) for z in zeros.tolist()) \
+            - sum(cmath.log(s - p) for p in poles.tolist())
+        try:
+            worst.append(abs(cmath.exp(log_model - cmath.log(complex(x[out]))) - 1.0))
+        except OverflowError:
+            worst.append(math.inf)
+    if worst and min(worst) > 1e-4:
+        raise CircuitError(
+            "the exact analysis could not resolve this circuit's poles and zeros (its "
+            "element values are too far apart for double precision); bring the values "
+            "closer to a practical range (R 10 ohm-10 Mohm, C 1 pF-100 uF, L 1 nH-1 H)")
 
 
 #: Public names for the tidying and cancellation that ngspice's roots reuse (circuitviz.spice).

@@ -1,17 +1,27 @@
-"""ngspice, in-process through PySpice's binding of the shared library: AC sweeps and ``.pz``.
+"""ngspice, isolated in a worker process: AC sweeps and ``.pz``.
 
-Every circuit reaches ngspice as the text :func:`~circuitviz.netlist.write_netlist`
-makes of a validated :class:`~circuitviz.circuit.Circuit` (user text is parsed first),
-loaded with ``ngSpice_Circ``; PySpice's ``Circuit`` builder is not used (it rejects
-the node name ``in``).
+ngspice is a C library that can abort the process (``.pz`` on a 20-section RC ladder
+raises SIGABRT) or spin for minutes, and it keeps one global state per process.  So it
+never runs in the serving process: one long-lived worker per process
+(:mod:`circuitviz.ngspice_worker`) loads libngspice once and runs each request; a crash
+or a request that overruns its time limit (:data:`DEFAULT_TIMEOUT_S`, or
+``CIRCUITVIZ_SPICE_TIMEOUT``, or ``timeout_s=``) becomes a :class:`SpiceError` that
+says what failed, and the next call starts a fresh worker.  When ``.pz`` crashes or
+hangs after the AC sweep is in, :func:`simulate` fits the sweep instead and says so in
+``pz_source``.  The worker dies with its parent (pipe closed, parent gone, ``atexit``).
 
-Traps handled here (DESIGN §7):
+What reaches ngspice is generated here (:func:`spice_netlist`) from a validated
+:class:`~circuitviz.circuit.Circuit`: every net and element gets a safe generated name
+(``n1``, ``R1``, ...), so no user text (``a=b``, ``(out)``, ``$x``, ``EX1``) is ever
+read by ngspice, and its messages are mapped back to the circuit's names.
 
-* one ngspice per process, not thread-safe: a single lazily created
-  ``NgSpiceShared`` instance, every use under :data:`_LOCK`;
-* memory: each run ends with ``destroy all`` and ``remcirc``;
-* output: ngspice's messages go to a per-run log (never to stdout or the logging
-  tree), and PySpice's "Unsupported Ngspice version N" warning is filtered out;
+Other traps handled:
+
+* ngspice is not thread-safe: every request goes through :data:`_LOCK`;
+* memory: each run ends with ``destroy all`` and ``remcirc`` inside the worker;
+* output: ngspice's messages go to a per-run log carried back over the pipe (the
+  worker's stdout and stderr are ``/dev/null``), and PySpice's "Unsupported Ngspice
+  version N" warning is filtered out;
 * ``.pz`` cancels nothing, orders its vectors loosely and, on higher-order or badly
   scaled circuits, can return only some roots (or extra ones) with a mere "iteration
   limit" warning.  So its counts are checked against the exact MNA of the same circuit
@@ -21,42 +31,37 @@ Traps handled here (DESIGN §7):
 """
 from __future__ import annotations
 
-import ctypes.util
+import atexit
 import logging
 import math
 import os
 import re
+import sys
 import threading
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .analysis import Response, TransferFunction, analysis_band, measure_samples
-from .circuit import Circuit, CircuitError
+from .circuit import GROUND, INPUT, OUTPUT, Circuit, CircuitError
 from .mna import CANCEL_TOL, cancel_pairs, poles_zeros_gain, tidy_roots
-from .netlist import write_netlist
+from .ngspice_worker import ROUTINE as _ROUTINE
+from .ngspice_worker import DropVersionWarning
 
 __all__ = ["ac_sweep", "pole_zero", "simulate", "fit_rational", "PoleZero", "SpiceResult",
-           "SpiceUnavailable", "SpiceError", "PZ_COMMAND"]
+           "SpiceUnavailable", "SpiceError", "SpiceCrash", "PZ_COMMAND", "DEFAULT_TIMEOUT_S",
+           "spice_netlist", "worker_pid", "time_limit"]
 
 #: The pole-zero analysis of V(out)/V(in); results in rad/s.
 PZ_COMMAND = "pz in 0 out 0 vol pz"
-_INSTALL_HINT = ("install the Debian packages libngspice0 libngspice0-dev "
-                 "(apt-get install libngspice0 libngspice0-dev), or set NGSPICE_LIBRARY_PATH "
-                 "to the full path of libngspice.so")
 #: Relative mismatch between a pole/zero model and the AC sweep above which it is rejected.
 MODEL_TOL = 1e-3
 #: Samples below this fraction of the peak are left out of fits and checks: that close to
 #: a zero, a 1e-16 shift of the zero is a large relative change (rounding, not response).
 _FLOOR = 1e-9
-#: ngspice messages that every run prints and that say nothing about this circuit.
-_ROUTINE = re.compile(r"^(stdout |stderr )?\s*(Note: No compatibility mode selected!|Circuit: |"
-                      r"Doing analysis at TEMP|No\. of Data Rows|Note: vin: has no value|"
-                      r"Reference value\s*:)")
-_VERSION_WARNING = re.compile(r"Unsupported Ngspice version \d+$")
-
 _LOCK = threading.Lock()
-_ENGINE: dict[str, object] = {}  # "shared": the instance, or "error": why there is none
+_ENGINE: dict[str, object] = {}  # "error": why ngspice cannot run here; "starts": worker starts
 
 
 class SpiceUnavailable(RuntimeError):
@@ -123,83 +128,22 @@ class SpiceResult:
         return out
 
 
-# -- the engine: one ngspice per process ------------------------------------------------
-class _DropVersionWarning(logging.Filter):
-    """PySpice 1.5 warns about every ngspice newer than 34; results are right: drop just that."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not _VERSION_WARNING.match(record.getMessage())
-
-
-def _library_candidates(default: str) -> list[str]:
-    """Where to look for libngspice: ``NGSPICE_LIBRARY_PATH`` alone if set, else the
-    development link PySpice expects and then the runtime soname (``libngspice.so.0``)."""
-    env = os.environ.get("NGSPICE_LIBRARY_PATH")
-    if env:
-        return [env]
-    found = ctypes.util.find_library("ngspice")
-    return [default] + ([found] if found and found != default else [])
+# -- the engine: one ngspice worker process per serving process -------------------------
+#: Seconds one request (load + every analysis of one circuit) may take before the worker is
+#: stopped; ``CIRCUITVIZ_SPICE_TIMEOUT`` overrides it, as does each call's ``timeout_s``.
+DEFAULT_TIMEOUT_S = 10.0
+#: Seconds the worker may take to start (import PySpice, load libngspice) on a busy machine.
+START_TIMEOUT_S = 60.0
+_STAGES = {"load": "loading", "ac": "AC analysis", "pz": "pole-zero analysis"}
 
 
-def _create_engine():
-    """Load libngspice once and start ngspice; raise :class:`SpiceUnavailable` if impossible."""
-    try:
-        from PySpice.Spice.NgSpice.Shared import NgSpiceShared, ffi, ffi_string_utf8
-    except ImportError as exc:
-        raise SpiceUnavailable(f"PySpice is not installed ({exc}); pip install PySpice==1.5, "
-                               f"and {_INSTALL_HINT}") from None
-    tried = []
-    for path in _library_candidates(NgSpiceShared.LIBRARY_PATH.format("")):
-        try:
-            ctypes.CDLL(path)
-        except OSError as exc:
-            tried.append(f"{path} ({exc})")
-            continue
-        break
-    else:
-        where = ("NGSPICE_LIBRARY_PATH names a library that cannot be loaded"
-                 if os.environ.get("NGSPICE_LIBRARY_PATH") else "cannot load the ngspice library")
-        raise SpiceUnavailable(f"ngspice is unavailable: {where} (tried {'; '.join(tried)}); "
-                               f"{_INSTALL_HINT}")
+class SpiceCrash(SpiceError):
+    """The ngspice worker died or was stopped mid-request; ``stage`` is the analysis it
+    was running and ``partial`` holds the analyses that finished before (key -> _Output)."""
 
-    class _Shared(NgSpiceShared):
-        """PySpice's binding with ngspice's messages sent to the running call's log."""
-
-        LIBRARY_PATH = path.replace("{", "{{").replace("}", "}}")
-        _instances: dict = {}  # ours, not PySpice's: new_instance() must return this class
-        run_log: list[str] | None = None
-
-        @staticmethod
-        def _send_char(message_c, ngspice_id, user_data):
-            self = ffi.from_handle(user_data)
-            message = ffi_string_utf8(message_c)
-            stream, _, content = message.partition(" ")
-            (self._stderr if stream == "stderr" else self._stdout).append(content)
-            if self.run_log is not None:
-                self.run_log.append(message.rstrip())
-            return 0
-
-    pyspice_logger = logging.getLogger("PySpice.Spice.NgSpice.Shared.NgSpiceShared")
-    pyspice_logger.addFilter(_DropVersionWarning())
-    try:
-        shared = _Shared.new_instance()
-    except Exception as exc:  # cffi/ngspice start-up failures have no common base class
-        raise SpiceUnavailable(f"ngspice failed to start from {path}: {exc}; "
-                               f"{_INSTALL_HINT}") from None
-    return shared, ffi, ffi_string_utf8
-
-
-def _engine():
-    """The process-wide ngspice (created on first use); call with :data:`_LOCK` held."""
-    if "shared" not in _ENGINE:
-        if "error" in _ENGINE:
-            raise SpiceUnavailable(_ENGINE["error"])
-        try:
-            _ENGINE["shared"] = _create_engine()
-        except SpiceUnavailable as exc:
-            _ENGINE["error"] = str(exc)
-            raise
-    return _ENGINE["shared"]
+    def __init__(self, message: str, stage: str, partial: dict) -> None:
+        super().__init__(message)
+        self.stage, self.partial = stage, partial
 
 
 @dataclass(frozen=True)
@@ -210,71 +154,237 @@ class _Output:
     log: tuple[str, ...]
 
 
-def _read_plot(shared, ffi, to_str, plot: str) -> dict[str, np.ndarray]:
-    """Every vector of ``plot`` as a numpy array (copied out of ngspice's memory)."""
-    lib = shared._ngspice_shared
-    names = lib.ngSpice_AllVecs(plot.encode())
-    vectors: dict[str, np.ndarray] = {}
-    if names == ffi.NULL:
-        return vectors
-    i = 0
-    while names[i] != ffi.NULL:
-        name = to_str(names[i])
-        i += 1
-        info = lib.ngGet_Vec_Info(f"{plot}.{name}".encode())
-        if info == ffi.NULL or info.v_length <= 0:
-            continue
-        n = info.v_length
-        if info.v_compdata != ffi.NULL:
-            raw = np.frombuffer(ffi.buffer(info.v_compdata, 16 * n), np.float64)
-            vectors[name] = raw[0::2] + 1j * raw[1::2]
-        elif info.v_realdata != ffi.NULL:
-            vectors[name] = np.frombuffer(ffi.buffer(info.v_realdata, 8 * n), np.float64).copy()
-    return vectors
-
-
-def _run(netlist: str, commands: dict[str, str]) -> dict[str, _Output]:
-    """Load ``netlist`` into ngspice, run each command, read the plot each one made, and
-    remove every plot, the circuit and the command history again, so that memory stays
-    flat run after run (``.pz`` itself still leaks about 0.5 kB inside ngspice)."""
-    with _LOCK:
-        shared, ffi, to_str = _engine()
-        log: list[str] = []
-        shared.run_log = log
+def time_limit(timeout_s: float | None = None) -> float:
+    """The per-request limit in seconds: ``timeout_s``, else ``CIRCUITVIZ_SPICE_TIMEOUT``,
+    else :data:`DEFAULT_TIMEOUT_S`."""
+    if timeout_s is None:
+        raw = os.environ.get("CIRCUITVIZ_SPICE_TIMEOUT")
         try:
-            try:
-                shared.load_circuit(netlist)
-            except NameError as exc:  # PySpice raises NameError when ngSpice_Circ fails
-                raise SpiceError(f"ngspice rejected the circuit: {exc}; "
-                                 f"{_problems(log)}") from None
-            errors = [line for line in log if "error" in line.lower()]
-            if errors:
-                raise SpiceError(f"ngspice rejected the circuit: {' | '.join(errors)}")
-            outputs = {}
-            for key, command in commands.items():
-                before, start = set(shared.plot_names), len(log)
-                try:
-                    shared.exec_command(command)
-                except NameError as exc:
-                    log.append(f"stderr Error: {exc}")
-                made = [p for p in shared.plot_names if p not in before]
-                vectors = _read_plot(shared, ffi, to_str, made[0]) if made else {}
-                outputs[key] = _Output(vectors, tuple(log[start:]))
-            return outputs
+            timeout_s = float(raw) if raw else DEFAULT_TIMEOUT_S
+        except ValueError:
+            raise ValueError(f"CIRCUITVIZ_SPICE_TIMEOUT must be a number of seconds, "
+                             f"got {raw!r}") from None
+    if not (isinstance(timeout_s, (int, float)) and 0 < timeout_s <= 3600):
+        raise ValueError(f"the ngspice time limit must be 0 to 3600 s, got {timeout_s!r}")
+    return float(timeout_s)
+
+
+class _Worker:
+    """One ``python -m circuitviz.ngspice_worker`` child and the two pipes to it."""
+
+    def __init__(self) -> None:
+        import subprocess
+        from multiprocessing.connection import Connection
+
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [package_root] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+        env.setdefault("OMP_NUM_THREADS", "1")
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "circuitviz.ngspice_worker", str(to_child_r),
+                 str(from_child_w), str(os.getpid())],
+                pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        except OSError as exc:
+            for fd in (to_child_r, to_child_w, from_child_r, from_child_w):
+                os.close(fd)
+            raise SpiceUnavailable(f"cannot start the ngspice worker process: {exc}") from None
         finally:
-            for command in ("destroy all", "remcirc"):
-                try:
-                    shared.exec_command(command)
-                except NameError:  # nothing to remove after a failed load
-                    pass
-            shared._ngspice_shared.ngSpice_Command(ffi.NULL)  # drop the command history too
-            shared.run_log = None
+            if hasattr(self, "process"):
+                os.close(to_child_r)
+                os.close(from_child_w)
+        self.owner = os.getpid()
+        self.requests = Connection(to_child_w, readable=False)
+        self.replies = Connection(from_child_r, writable=False)
+        reply = self._receive(START_TIMEOUT_S, "load")
+        if reply is None or reply[0] != "ready":
+            self.stop()
+            if reply is not None and reply[0] == "unavailable":
+                raise SpiceUnavailable(reply[1])
+            raise SpiceUnavailable(f"the ngspice worker process did not start within "
+                                   f"{START_TIMEOUT_S:g} s")
+        self.pid = reply[1]
+        logging.getLogger("PySpice.Spice.NgSpice.Shared.NgSpiceShared").addFilter(_VERSION_FILTER)
+
+    def _receive(self, timeout: float, stage: str):
+        """The next message, or None on timeout; raises EOFError when the worker is gone."""
+        if not self.replies.poll(max(timeout, 0.0)):
+            return None
+        return self.replies.recv()
+
+    @property
+    def alive(self) -> bool:
+        return self.owner == os.getpid() and self.process.poll() is None
+
+    def request(self, netlist: str, commands: dict[str, str], timeout: float,
+                names: dict[str, str]) -> dict[str, _Output]:
+        """Run ``commands`` on ``netlist``; raise :class:`SpiceCrash` when the worker dies
+        or overruns ``timeout`` (it is stopped then) and :class:`SpiceError` on refusal."""
+        deadline = time.monotonic() + timeout
+        stage, outputs = "load", {}
+        try:
+            self.requests.send((netlist, commands))
+            while True:
+                reply = self._receive(deadline - time.monotonic(), stage)
+                if reply is None:
+                    self.stop()
+                    raise SpiceCrash(f"ngspice did not finish {_doing(stage)} of this circuit "
+                                     f"within {timeout:g} s; it was stopped (the limit is set "
+                                     f"by CIRCUITVIZ_SPICE_TIMEOUT)", stage, outputs)
+                if reply[0] == "begin":
+                    stage = reply[1]
+                elif reply[0] == "part":
+                    outputs[reply[1]] = _Output(reply[2], reply[3])
+                elif reply[0] == "error":
+                    raise SpiceError(_unmap(reply[1], names))
+                else:
+                    return outputs
+        except (EOFError, OSError, BrokenPipeError):
+            code = self.stop()
+            raise SpiceCrash(f"ngspice {_death(code)} during {_doing(stage)} of this circuit; "
+                             f"a fresh ngspice worker serves the next call", stage, outputs) from None
+
+    def stop(self) -> int | None:
+        """Kill the worker (if still running), reap it and close the pipes; its exit code."""
+        code = self.process.poll()
+        if code is None:
+            try:
+                self.process.kill()
+            except OSError:
+                pass
+            try:
+                code = self.process.wait(timeout=5)
+            except Exception:  # noqa: BLE001 - a zombie we cannot reap is still dead to us
+                code = None
+        for conn in (self.requests, self.replies):
+            try:
+                conn.close()
+            except OSError:
+                pass
+        return code
+
+
+def _doing(stage: str) -> str:
+    return {"load": "loading", "ac": "the AC analysis",
+            "pz": "the pole-zero analysis"}.get(stage, stage)
+
+
+def _death(code: int | None) -> str:
+    """How the worker ended, in words: 'aborted (SIGABRT)', 'crashed (SIGSEGV)', ..."""
+    import signal
+
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        verb = "aborted" if name == "SIGABRT" else "was killed" if name == "SIGKILL" \
+            else "crashed"
+        return f"{verb} ({name})"
+    return f"exited unexpectedly (status {code})"
+
+
+_WORKER: list[_Worker] = []
+_VERSION_FILTER = DropVersionWarning()
+
+
+def _stop_worker() -> None:
+    """Stop this process's worker (at exit, and after a failure)."""
+    while _WORKER:
+        worker = _WORKER.pop()
+        if worker.owner == os.getpid():
+            worker.stop()
+
+
+def _forget_worker_after_fork() -> None:
+    """A forked child must not share its parent's pipes: it starts its own worker."""
+    _WORKER.clear()
+
+
+atexit.register(_stop_worker)
+os.register_at_fork(after_in_child=_forget_worker_after_fork)
+
+
+def _worker() -> _Worker:
+    """This process's ngspice worker, started (or restarted) on demand; call under _LOCK."""
+    if _WORKER and _WORKER[0].alive:
+        return _WORKER[0]
+    _stop_worker()
+    if "error" in _ENGINE:
+        raise SpiceUnavailable(_ENGINE["error"])
+    try:
+        worker = _Worker()
+    except SpiceUnavailable as exc:
+        if "did not start" not in str(exc):  # a missing library stays missing
+            _ENGINE["error"] = str(exc)
+        raise
+    _WORKER.append(worker)
+    _ENGINE["starts"] = _ENGINE.get("starts", 0) + 1
+    return worker
+
+
+def worker_pid() -> int | None:
+    """The process id of this process's ngspice worker (None before the first use)."""
+    with _LOCK:
+        return _WORKER[0].pid if _WORKER and _WORKER[0].alive else None
+
+
+def _run(circuit: Circuit, commands: dict[str, str],
+         timeout_s: float | None = None) -> dict[str, _Output]:
+    """Run ``commands`` on ``circuit`` in the ngspice worker (written with safe names)."""
+    limit = time_limit(timeout_s)
+    netlist, names = spice_netlist(circuit)
+    with _LOCK:
+        worker = _worker()
+        try:
+            return worker.request(netlist, commands, limit, names)
+        except SpiceCrash:
+            _stop_worker()
+            raise
 
 
 def _problems(log) -> str:
     """ngspice's non-routine lines, joined for a message."""
     lines = [line.partition(" ")[2].strip() for line in log if not _ROUTINE.match(line)]
     return " | ".join(line for line in lines if line) or "no message from ngspice"
+
+
+# -- safe names at the SPICE edge ---------------------------------------------------------
+def spice_netlist(circuit: Circuit) -> tuple[str, dict[str, str]]:
+    """The netlist ngspice runs, with every name generated (``in``, ``out``, ``0``,
+    ``n1``..; ``R1``.., ``E1``..), and the map from those names back to the circuit's.
+
+    No user text reaches ngspice: a net called ``a=b``, ``(out)`` or ``$x`` or an element
+    called ``EX1`` is just ``n3`` or ``E2`` there.  Op-amps are grounded VCVS ``E``
+    elements, numbered with the circuit's own ``E`` elements, so they cannot collide.
+    """
+    nets = {GROUND: "0", INPUT: "in", OUTPUT: "out"}
+    for net in circuit.nets:
+        if net not in nets:
+            nets[net] = f"n{len(nets) - 2}"
+    counts: dict[str, int] = {}
+    names = {"in": INPUT, "out": OUTPUT, "vin": "Vin"}
+    lines = ["* circuitviz", "Vin in 0 AC 1"]
+    for e in circuit.elements:
+        letter = "E" if e.kind == "OPAMP" else e.kind
+        counts[letter] = counts.get(letter, 0) + 1
+        name = f"{letter}{counts[letter]}"
+        names[name.lower()] = e.name
+        pins = (e.nets[2], GROUND, e.nets[0], e.nets[1]) if e.kind == "OPAMP" else e.nets
+        lines.append(f"{name} {' '.join(nets[n] for n in pins)} {float(e.value)!r}")
+    names.update({v: k for k, v in nets.items() if v not in ("0", "in", "out")})
+    lines.append(".end")
+    return "\n".join(lines) + "\n", names
+
+
+def _unmap(message: str, names: dict[str, str]) -> str:
+    """``message`` with ngspice's generated names replaced by the circuit's own."""
+    return re.sub(r"\b[A-Za-z]+\d+\b",
+                  lambda m: names.get(m.group(0).lower(), m.group(0)), message)
 
 
 # -- analyses -------------------------------------------------------------------------
@@ -318,7 +428,8 @@ def _ac_data(output: _Output) -> tuple[np.ndarray, np.ndarray]:
 
 
 def ac_sweep(circuit, f_start_hz: float | None = None, f_stop_hz: float | None = None,
-             points_per_decade: int = 100) -> tuple[np.ndarray, np.ndarray]:
+             points_per_decade: int = 100, *, timeout_s: float | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
     """ngspice AC sweep of ``H = V(out)/V(in)``: frequencies (Hz) and complex ``H``.
 
     The default band reaches 3 decades beyond every exact pole and zero
@@ -327,7 +438,7 @@ def ac_sweep(circuit, f_start_hz: float | None = None, f_stop_hz: float | None =
     circuit = _as_circuit(circuit)
     f_start, f_stop = _band(circuit, f_start_hz, f_stop_hz)
     command = _ac_command(f_start, f_stop, points_per_decade)
-    return _ac_data(_run(write_netlist(circuit), {"ac": command})["ac"])
+    return _ac_data(_run(circuit, {"ac": command}, timeout_s)["ac"])
 
 
 def _natural_counts(circuit: Circuit) -> tuple[int, int]:
@@ -372,11 +483,11 @@ def _shortfall(found: tuple[int, int], expected: tuple[int, int]) -> str:
     return "ngspice .pz returned " + " and ".join(parts)
 
 
-def pole_zero(circuit) -> PoleZero:
+def pole_zero(circuit, *, timeout_s: float | None = None) -> PoleZero:
     """ngspice ``.pz`` of V(out)/V(in), tidied and with coincident pairs cancelled as in
     :mod:`circuitviz.mna`; ``complete`` compares its counts with the exact MNA's."""
     circuit = _as_circuit(circuit)
-    output = _run(write_netlist(circuit), {"pz": PZ_COMMAND})["pz"]
+    output = _run(circuit, {"pz": PZ_COMMAND}, timeout_s)["pz"]
     return _pole_zero_from(output, _natural_counts(circuit))
 
 
@@ -517,7 +628,7 @@ def auto_density(poles: np.ndarray, base: int = 100, cap: int = 2000) -> int:
 
 
 def simulate(circuit, points_per_decade: int | None = None, *,
-             force_fit: bool = False) -> SpiceResult:
+             force_fit: bool = False, timeout_s: float | None = None) -> SpiceResult:
     """AC sweep and ``.pz`` of one circuit in one ngspice load, checked against each other.
 
     The sweep has ``points_per_decade`` points a decade, by default :func:`auto_density`
@@ -534,10 +645,19 @@ def simulate(circuit, points_per_decade: int | None = None, *,
     if points_per_decade is None:
         points_per_decade = auto_density(exact_poles)
     ac = _ac_command(f_start, f_stop, points_per_decade)
-    outputs = _run(write_netlist(circuit), {"ac": ac, "pz": PZ_COMMAND})
+    expected = _natural_counts(circuit)
+    crash = None
+    try:
+        outputs = _run(circuit, {"ac": ac, "pz": PZ_COMMAND}, timeout_s)
+    except SpiceCrash as exc:
+        if exc.stage != "pz" or "ac" not in exc.partial:
+            raise
+        # .pz aborted or hung but the sweep is in: fit the sweep instead, and say so
+        crash = " ".join(str(exc).split(";")[0].split())
+        outputs = {"ac": exc.partial["ac"], "pz": _Output({}, (f"stderr {crash}",))}
     f, h = _ac_data(outputs["ac"])
-    pz = _pole_zero_from(outputs["pz"], _natural_counts(circuit))
-    reason = "forced" if force_fit else None
+    pz = _pole_zero_from(outputs["pz"], expected)
+    reason = "forced" if force_fit else crash
     if reason is None and not pz.complete:
         reason = _shortfall(pz.found, pz.expected)
     poles, zeros = pz.poles, pz.zeros

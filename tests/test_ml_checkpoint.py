@@ -4,8 +4,8 @@ import zipfile
 import pytest
 import torch
 
-from circuitviz.ml.checkpoint import (DEFAULT_BASELINE, DEFAULT_MODEL, FORMAT, load_checkpoint,
-                                      read_checkpoint, save_checkpoint)
+from circuitviz.ml.checkpoint import (DEFAULT_BASELINE, DEFAULT_MODEL, FORMAT, integrity,
+                                      load_checkpoint, read_checkpoint, save_checkpoint)
 from circuitviz.ml.data import make_layout, synth_records, topology_structures
 from circuitviz.ml.model import ModelConfig, SetDecoder
 
@@ -63,11 +63,13 @@ def test_mismatched_weights_name_the_tensor(small, tmp_path):
     blob = torch.load(path, weights_only=True)
     key = next(k for k in blob["state_dict"] if k.endswith("out.weight"))
     blob["state_dict"][key] = torch.zeros(3, 3)
+    blob["integrity"] = integrity(blob)  # consistent, but not what the config describes
     bad = tmp_path / "mismatch.pt"
     torch.save(blob, bad)
     with pytest.raises(ValueError, match=rf"mismatch\.pt.*shape mismatch for {key}"):
         load_checkpoint(bad)
     del blob["state_dict"][key]
+    blob["integrity"] = integrity(blob)
     torch.save(blob, bad)
     with pytest.raises(ValueError, match="missing weights"):
         load_checkpoint(bad)
@@ -91,3 +93,123 @@ def test_shipped_checkpoints_are_small_and_self_describing(path):
     blob = read_checkpoint(path)
     assert blob["step"] > 0 and blob["metrics"] and blob["train_config"]["data"]
     assert len(blob["layout"]["topologies"]) == len(blob["structures"]) >= 30
+
+
+# -- issue 10, item 9: hostile and damaged checkpoints -------------------------------------
+def resave(blob: dict, path, seal: bool = True):
+    if seal:
+        blob["integrity"] = integrity(blob)
+    torch.save(blob, path)
+    return path
+
+
+def test_checkpoint_integrity_hash_is_written_and_verified(small, tmp_path):
+    path, _ = small
+    blob = torch.load(path, weights_only=True)
+    assert blob["integrity"]["algorithm"] == "sha256"
+    assert blob["integrity"] == integrity(blob)
+    key = next(iter(blob["state_dict"]))
+    blob["state_dict"][key] = blob["state_dict"][key].clone()
+    blob["state_dict"][key].view(-1)[0] += 1e-3  # one weight changed, hash kept
+    bad = resave(blob, tmp_path / "altered.pt", seal=False)
+    with pytest.raises(ValueError, match=r"altered\.pt' failed its integrity check"):
+        load_checkpoint(bad)
+
+
+def test_checkpoint_byte_flips_never_load_silently(small, tmp_path):
+    """Every single-byte flip either loads the same weights or is refused with a
+    ValueError naming the file (before the hash, 4 of 12 flips changed the candidates)."""
+    import random
+
+    path, model = small
+    data = bytearray(path.read_bytes())
+    rng = random.Random(10)
+    for trial in range(40):
+        flipped = bytearray(data)
+        at = rng.randrange(len(flipped))
+        flipped[at] ^= 1 << rng.randrange(8)
+        bad = tmp_path / f"flip{trial}.pt"
+        bad.write_bytes(bytes(flipped))
+        try:
+            loaded, _ = load_checkpoint(bad, "cpu")
+        except ValueError as exc:
+            assert f"flip{trial}.pt" in str(exc) and "\n" not in str(exc)
+            continue
+        for (k, a), (_, b) in zip(model.state_dict().items(), loaded.state_dict().items()):
+            assert torch.equal(a, b), (trial, at, k)
+
+
+def test_checkpoint_with_nan_weights_is_refused(small, tmp_path):
+    path, _ = small
+    blob = torch.load(path, weights_only=True)
+    key = next(k for k, v in blob["state_dict"].items() if v.is_floating_point())
+    blob["state_dict"][key] = torch.full_like(blob["state_dict"][key], float("nan"))
+    bad = resave(blob, tmp_path / "nan.pt")
+    with pytest.raises(ValueError, match=rf"nan\.pt' holds non-finite weights .*{key}"):
+        load_checkpoint(bad)
+
+
+@pytest.mark.parametrize("field, value, accepted", [
+    ("d_model", 2 ** 20, "1 to 512"), ("num_train_timesteps", 10 ** 9, "2 to 100000"),
+    ("n_layers", 0, "1 to 16"), ("d_model", 16.5, "1 to 512"), ("step_power", float("inf"), "0.1"),
+])
+def test_checkpoint_config_bounded_before_allocating(small, tmp_path, field, value, accepted):
+    path, _ = small
+    blob = torch.load(path, weights_only=True)
+    blob["model_config"][field] = value
+    bad = resave(blob, tmp_path / "huge.pt")
+    with pytest.raises(ValueError, match=rf"huge\.pt' declares {field} = .*accepted {accepted}"):
+        load_checkpoint(bad)
+
+
+def test_checkpoint_directory_devnull_permission_truncated_each_named(small, tmp_path):
+    import os
+
+    path, _ = small
+    with pytest.raises(ValueError, match=r"is a directory, not a checkpoint file"):
+        read_checkpoint(tmp_path)
+    with pytest.raises(ValueError, match=r"'/dev/null' is not a regular file"):
+        read_checkpoint("/dev/null")
+    empty = tmp_path / "empty.pt"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match=r"empty\.pt' is empty"):
+        read_checkpoint(empty)
+    short = tmp_path / "short.pt"
+    short.write_bytes(path.read_bytes()[:-100])
+    with pytest.raises(ValueError, match=r"short\.pt' is corrupt .*truncated"):
+        read_checkpoint(short)
+    if os.geteuid() != 0:  # root reads anything
+        locked = tmp_path / "locked.pt"
+        locked.write_bytes(path.read_bytes())
+        locked.chmod(0)
+        with pytest.raises(ValueError, match=r"locked\.pt' cannot be read: permission denied"):
+            read_checkpoint(locked)
+
+
+def test_unsealed_checkpoint_is_refused_and_sealing_keeps_the_candidates(tmp_path):
+    """The tool that adds the hash to an older checkpoint changes nothing else: the
+    sealed copy of the shipped model draws exactly the same candidates."""
+    from circuitviz.design import sample
+    from circuitviz.ml.checkpoint import main as checkpoint_main
+    from circuitviz.ml.checkpoint import seal_checkpoint
+
+    blob = torch.load(DEFAULT_MODEL, weights_only=True)
+    del blob["integrity"]
+    old = tmp_path / "old.pt"
+    torch.save(blob, old)
+    with pytest.raises(ValueError, match=r"old\.pt' has no integrity hash.*seal"):
+        read_checkpoint(old)
+    assert checkpoint_main(["seal", str(old)]) == 0
+    assert read_checkpoint(old)["integrity"] == read_checkpoint(DEFAULT_MODEL)["integrity"]
+    sealed = sample("lowpass", 1e3, n=4, seed=3, model=old, device="cpu")
+    shipped = sample("lowpass", 1e3, n=4, seed=3, model=DEFAULT_MODEL, device="cpu")
+    assert [(c.topology, c.values) for c in sealed] == [(c.topology, c.values) for c in shipped]
+    assert seal_checkpoint(old) == read_checkpoint(old)["integrity"]["digest"]
+
+
+@pytest.mark.parametrize("device", ["meta", "mps", "bogus", "cuda:99"])
+def test_unsupported_devices_are_refused_with_the_accepted_ones(device):
+    from circuitviz.ml.checkpoint import default_device
+
+    with pytest.raises(ValueError, match=r"'cpu', 'cuda' or 'cuda:N'|CUDA device|no CUDA GPU"):
+        default_device(device)

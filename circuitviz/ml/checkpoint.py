@@ -17,7 +17,8 @@ from pathlib import Path
 import torch
 
 __all__ = ["FORMAT", "KINDS", "save_checkpoint", "load_checkpoint", "read_checkpoint",
-           "cached_model", "default_device", "DEFAULT_MODEL", "DEFAULT_BASELINE"]
+           "cached_model", "default_device", "integrity", "seal_checkpoint", "DEFAULT_MODEL",
+           "DEFAULT_BASELINE"]
 
 FORMAT = "circuitviz-set-decoder/1"
 KINDS = ("set", "fixed22")
@@ -35,9 +36,14 @@ def default_device(device: str | torch.device | None = None) -> torch.device:
     try:
         dev = torch.device(device)
     except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"unknown device {device!r}; use 'cpu', 'cuda' or 'cuda:N'") from exc
+        raise ValueError(f"unknown device {device!r}; use 'cpu', 'cuda' or 'cuda:N'") from None
+    if dev.type not in ("cpu", "cuda"):
+        raise ValueError(f"device {device!r} is not supported; use 'cpu', 'cuda' or 'cuda:N'")
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device {device!r} asked for but no CUDA GPU is available; use 'cpu'")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ValueError(f"device {device!r} does not exist: this machine has "
+                         f"{torch.cuda.device_count()} CUDA device(s), cuda:0 ..")
     return dev
 
 
@@ -61,10 +67,76 @@ def save_checkpoint(path: str | os.PathLike, *, kind: str, model, train_config: 
             "state_dict": state}
     if extra:
         blob.update(_plain(extra))
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(blob, tmp)
-    os.replace(tmp, path)
+    _check_finite(blob["state_dict"], path)
+    blob["integrity"] = integrity(blob)
+    _write_atomically(blob, path)
     return path
+
+
+def _write_atomically(blob: dict, path: Path) -> None:
+    """Write to a temporary file beside ``path``, then rename: never half a file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        torch.save(blob, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+# -- integrity -------------------------------------------------------------------------
+def _feed(digest, obj) -> None:
+    """Feed ``obj`` to ``digest`` in a canonical form (dict keys sorted, tensors as dtype,
+    shape and raw bytes, everything else as JSON)."""
+    import json
+
+    if isinstance(obj, torch.Tensor):
+        t = obj.detach().to("cpu").contiguous()
+        digest.update(f"T{t.dtype}{tuple(t.shape)}".encode())
+        digest.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    elif isinstance(obj, dict):
+        digest.update(b"{")
+        for key in sorted(obj, key=str):
+            digest.update(json.dumps(str(key)).encode())
+            _feed(digest, obj[key])
+        digest.update(b"}")
+    elif isinstance(obj, (list, tuple)):
+        digest.update(b"[")
+        for item in obj:
+            _feed(digest, item)
+        digest.update(b"]")
+    else:
+        digest.update(json.dumps(obj, sort_keys=True, default=repr).encode())
+
+
+def integrity(blob: dict) -> dict:
+    """``{"algorithm": "sha256", "digest": ...}`` over every field of the checkpoint but
+    ``integrity`` itself: the weights (dtype, shape, bytes) and the configs, layout,
+    structures and metrics."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    _feed(digest, {k: v for k, v in blob.items() if k != "integrity"})
+    return {"algorithm": "sha256", "digest": digest.hexdigest()}
+
+
+def seal_checkpoint(path: str | os.PathLike) -> str:
+    """Add (or renew) the integrity hash of an older checkpoint in place; returns the
+    digest.  The weights and every other field stay exactly as they are."""
+    path = Path(path)
+    blob = read_checkpoint(path, verify=False)
+    _check_finite(blob["state_dict"], path)
+    blob["integrity"] = integrity(blob)
+    _write_atomically(blob, path)
+    return blob["integrity"]["digest"]
+
+
+def _check_finite(state: dict, path) -> None:
+    for key, value in state.items():
+        if isinstance(value, torch.Tensor) and value.is_floating_point() \
+                and not bool(torch.isfinite(value).all()):
+            raise ValueError(f"model checkpoint {str(path)!r} holds non-finite weights (NaN or "
+                             f"inf) in {key!r}; it cannot be used (retrain it)")
 
 
 def _plain(obj):
@@ -78,33 +150,113 @@ def _plain(obj):
     return obj
 
 
-def read_checkpoint(path: str | os.PathLike) -> dict:
-    """The checkpoint dict, checked for its format and keys; ``ValueError`` otherwise."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"model checkpoint {str(path)!r} does not exist; train one with "
-                         f"'circuitviz train --config models/train_config.json'")
+def read_checkpoint(path: str | os.PathLike, *, verify: bool = True) -> dict:
+    """The checkpoint dict, checked for its format, keys and (``verify``) its integrity
+    hash; a ``ValueError`` naming the file and the problem otherwise."""
+    import stat
     import zipfile
 
+    path = Path(path)
+    name = repr(str(path))
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise ValueError(f"model checkpoint {name} does not exist; train one with "
+                         f"'circuitviz train --config models/train_config.json'") from None
+    except OSError as exc:
+        raise ValueError(f"model checkpoint {name} cannot be read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
+        raise ValueError(f"model checkpoint {name} is a directory, not a checkpoint file "
+                         f"(give the .pt file, e.g. models/set_decoder.pt)")
+    if not stat.S_ISREG(mode):
+        raise ValueError(f"model checkpoint {name} is not a regular file (a device, FIFO or "
+                         f"socket); give a .pt checkpoint file")
+    if mode & 0o444 == 0 or not os.access(path, os.R_OK):
+        raise ValueError(f"model checkpoint {name} cannot be read: permission denied")
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise ValueError(f"model checkpoint {name} cannot be read: {exc.strerror or exc}") from None
+    if path.stat().st_size == 0:
+        raise ValueError(f"model checkpoint {name} is empty (0 bytes); it is not a checkpoint")
     if not zipfile.is_zipfile(path):
-        raise ValueError(f"model checkpoint {str(path)!r} is corrupt or not a circuitviz "
-                         f"checkpoint (not a torch zip archive; truncated or another file?)")
+        raise ValueError(f"model checkpoint {name} is corrupt or not a circuitviz "
+                         f"checkpoint (not a complete torch zip archive: truncated, or "
+                         f"another kind of file)")
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a damaged zip/pickle
         reason = _reason(exc)
-        raise ValueError(f"model checkpoint {str(path)!r} is corrupt or not a circuitviz "
+        raise ValueError(f"model checkpoint {name} is corrupt or not a circuitviz "
                          f"checkpoint ({type(exc).__name__}: {reason})") from None
     if not isinstance(blob, dict) or blob.get("format") != FORMAT:
         found = blob.get("format") if isinstance(blob, dict) else type(blob).__name__
-        raise ValueError(f"model checkpoint {str(path)!r} is not a circuitviz checkpoint: format "
+        raise ValueError(f"model checkpoint {name} is not a circuitviz checkpoint: format "
                          f"{found!r}, expected {FORMAT!r}")
     missing = [k for k in _REQUIRED if k not in blob]
     if missing:
-        raise ValueError(f"model checkpoint {str(path)!r} lacks {', '.join(missing)}")
+        raise ValueError(f"model checkpoint {name} lacks {', '.join(missing)}")
     if blob["kind"] not in KINDS:
-        raise ValueError(f"model checkpoint {str(path)!r} has unknown kind {blob['kind']!r}")
+        raise ValueError(f"model checkpoint {name} has unknown kind {blob['kind']!r}; "
+                         f"known kinds: {', '.join(KINDS)}")
+    if not isinstance(blob["state_dict"], dict):
+        raise ValueError(f"model checkpoint {name} has no weight dictionary")
+    if verify:
+        _verify(blob, name)
     return blob
+
+
+def _verify(blob: dict, name: str) -> None:
+    saved = blob.get("integrity")
+    if not isinstance(saved, dict) or saved.get("algorithm") != "sha256" \
+            or not isinstance(saved.get("digest"), str):
+        raise ValueError(f"model checkpoint {name} has no integrity hash (written by an older "
+                         f"circuitviz?); check it, then seal it with 'python -m "
+                         f"circuitviz.ml.checkpoint seal {name[1:-1]}'")
+    if integrity(blob)["digest"] != saved["digest"]:
+        raise ValueError(f"model checkpoint {name} failed its integrity check: the sha256 of its "
+                         f"weights and configuration differs from the one saved with it (the "
+                         f"file is damaged or was altered); restore or retrain it")
+
+
+#: Bounds of each architecture field, checked before any tensor is allocated.
+_CONFIG_BOUNDS = {
+    "set": {"d_model": (1, 512), "n_layers": (1, 16), "n_heads": (1, 64), "mlp_ratio": (1, 8),
+            "gnn_dim": (1, 512), "gnn_layers": (1, 16), "head_hidden": (1, 2048),
+            "num_train_timesteps": (2, 100_000), "sample_steps": (1, 100_000),
+            "step_power": (0.1, 10.0)},
+    "fixed22": {"hidden": (1, 2048), "latent": (1, 1024), "head_hidden": (1, 2048)},
+}
+
+
+def _check_config(blob: dict, name: str) -> None:
+    """Refuse architecture numbers outside :data:`_CONFIG_BOUNDS` (a small file declaring
+    ``d_model = 2**20`` would otherwise allocate terabytes)."""
+    cfg = blob["model_config"]
+    if not isinstance(cfg, dict):
+        raise ValueError(f"model checkpoint {name} has no model configuration")
+    for key, (lo, hi) in _CONFIG_BOUNDS[blob["kind"]].items():
+        if key not in cfg:
+            continue
+        value = cfg[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or (isinstance(lo, int) and not isinstance(value, int)) or not lo <= value <= hi:
+            raise ValueError(f"model checkpoint {name} declares {key} = {value!r}, outside the "
+                             f"accepted {lo} to {hi}")
+    if blob["kind"] == "set":
+        d, heads = cfg.get("d_model", 128), cfg.get("n_heads", 4)
+        if d % heads:
+            raise ValueError(f"model checkpoint {name} declares d_model = {d} with n_heads = "
+                             f"{heads}; d_model must be a multiple of n_heads")
+        if cfg.get("sample_steps", 1) > cfg.get("num_train_timesteps", 1000):
+            raise ValueError(f"model checkpoint {name} declares more sample_steps than "
+                             f"num_train_timesteps")
+    layout = blob["layout"]
+    if not isinstance(layout, dict) or not isinstance(layout.get("topologies"), list) \
+            or not 1 <= len(layout["topologies"]) <= 1000:
+        raise ValueError(f"model checkpoint {name} has an unusable token layout (1 to 1000 "
+                         f"topologies expected)")
 
 
 def _reason(exc: BaseException) -> str:
@@ -149,13 +301,25 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device | None =
     if kind is not None and blob["kind"] != kind:
         raise ValueError(f"model checkpoint {str(path)!r} holds a {blob['kind']!r} model, "
                          f"expected {kind!r}")
-    try:
+    name = repr(str(path))
+    _check_config(blob, name)
+    _check_finite(blob["state_dict"], path)
+    dev = default_device(device)
+    try:  # the bounded config keeps this allocation small (at most a few hundred MB)
         model = build_model(blob)
-    except (TypeError, KeyError, ValueError, IndexError, StopIteration) as exc:
-        raise ValueError(f"model checkpoint {str(path)!r} has an unusable description "
-                         f"({type(exc).__name__}: {exc})") from None
-    state = blob["state_dict"]
-    expected = model.state_dict()
+        _check_shapes(model.state_dict(), blob["state_dict"], name)
+    except (TypeError, KeyError, ValueError, IndexError, StopIteration, AttributeError,
+            RuntimeError) as exc:
+        message = str(exc) if str(exc).startswith("model checkpoint") else \
+            f"model checkpoint {name} has an unusable description ({type(exc).__name__}: {exc})"
+        raise ValueError(message) from None
+    model.load_state_dict(blob["state_dict"])
+    model.eval()
+    return model.to(dev), blob
+
+
+def _check_shapes(expected: dict, state: dict, name: str) -> None:
+    """Raise when the file's weights do not fit the architecture it describes."""
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
     wrong = sorted(k for k in set(expected) & set(state)
@@ -170,11 +334,8 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device | None =
             k = wrong[0]
             got = tuple(state[k].shape) if isinstance(state[k], torch.Tensor) else type(state[k])
             parts.append(f"shape mismatch for {k}: file {got}, model {tuple(expected[k].shape)}")
-        raise ValueError(f"model checkpoint {str(path)!r} does not match the architecture it "
+        raise ValueError(f"model checkpoint {name} does not match the architecture it "
                          f"describes: {'; '.join(parts)}")
-    model.load_state_dict(state)
-    model.eval()
-    return model.to(default_device(device)), blob
 
 
 @lru_cache(maxsize=8)
@@ -191,3 +352,31 @@ def cached_model(path: str | os.PathLike | None = None, device=None):
     except OSError:
         return load_checkpoint(path, dev)  # raises the clear "does not exist" error
     return _cached(str(path.resolve()), mtime, str(dev))
+
+
+def main(argv=None) -> int:
+    """``python -m circuitviz.ml.checkpoint seal|verify FILE ...``: add the integrity hash
+    to older checkpoints, or check files; one line per file, exit 2 on the first failure."""
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) < 2 or args[0] not in ("seal", "verify"):
+        sys.stderr.write("usage: python -m circuitviz.ml.checkpoint seal|verify FILE ...\n")
+        return 2
+    for file in args[1:]:
+        try:
+            if args[0] == "seal":
+                print(f"sealed {file}: sha256 {seal_checkpoint(file)}")
+            else:
+                blob = read_checkpoint(file)
+                _check_config(blob, repr(file))
+                _check_finite(blob["state_dict"], file)
+                print(f"ok {file}: sha256 {blob['integrity']['digest']}")
+        except ValueError as exc:
+            sys.stderr.write(f"circuitviz checkpoint: error: {' '.join(str(exc).split())}\n")
+            return 2
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
