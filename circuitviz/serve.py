@@ -37,8 +37,9 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator, Sequence
+from datetime import UTC
 from pathlib import Path
-from typing import Iterator, Sequence
 
 __all__ = ["voila_argv", "notebook_path", "main", "running_server", "free_port", "DEFAULT_PORT",
            "TEMPLATE_ROOT", "ready_pool_factory", "FILL_DELAY_S"]
@@ -108,10 +109,10 @@ def _ready(task) -> bool:
 
 def _touch(manager, kernel_id: str) -> None:
     """Mark kernel ``kernel_id`` as active now (for the idle culler)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     try:
-        manager.get_kernel(kernel_id).last_activity = datetime.now(timezone.utc)
+        manager.get_kernel(kernel_id).last_activity = datetime.now(UTC)
     except (KeyError, AttributeError):  # pragma: no cover - already gone
         pass
 
@@ -218,7 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         import voila.app as voila_app
     except ImportError:
-        parser.error("voila is not installed; install the app extras: pip install 'circuitviz[app]'")
+        parser.error("voila is not installed; install the app extras: "
+                     "pip install 'circuitviz[app]'")
     voila_app.voila_kernel_manager_factory = ready_pool_factory(
         voila_app.voila_kernel_manager_factory)
     slots = tempfile.mkdtemp(prefix="circuitviz-slots-")
@@ -278,7 +280,8 @@ def running_server(port: int | None = None, *, model: str | os.PathLike | None =
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"voila did not answer at {url} within {timeout:.0f} s")
+                    raise TimeoutError(
+                        f"voila did not answer at {url} within {timeout:.0f} s") from None
                 time.sleep(0.25)
         yield url
     finally:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import base64
 import datetime
 import json
-import math
 import os
 import re
 from pathlib import Path
@@ -12,8 +11,12 @@ from pathlib import Path
 import ipywidgets
 import pytest
 
-from circuitviz.app.controls import (FC_RANGE_HZ, SpecControls, parse_cutoff,
-                                     parse_q_or_bandwidth, read_spec)
+from circuitviz.app.controls import (
+    SpecControls,
+    parse_cutoff,
+    parse_q_or_bandwidth,
+    read_spec,
+)
 from circuitviz.app.netlist_mode import EXAMPLE, MAX_UPLOAD_BYTES, NetlistMode, read_upload
 from circuitviz.app.views import PLOTLY_MIME, download_link, figure_output, message_html
 

@@ -45,7 +45,7 @@ def test_generate_keeps_the_designers_order_and_shows_the_first(app):
     assert all(r.spice is not None for r in rows), [r.spice_error for r in rows]
     assert len(app.table.grid.rows) == 8 and app.table.selected == 1
     best = rows[0].candidate
-    assert f"Candidate #1: " in app.detail.heading.value
+    assert "Candidate #1: " in app.detail.heading.value
     assert f"({best.topology})" in app.detail.heading.value
     assert "exact values" in app.detail.heading.value
     assert app.detail.schematic.value.lstrip().startswith(("<svg", "<?xml"))
@@ -95,7 +95,7 @@ def test_sampling_runs_on_one_cpu_thread(app, monkeypatch):
 def test_selecting_another_candidate_updates_the_views_and_keeps_e_series(app):
     second = app.rows[1].candidate
     app.table.select(2)
-    assert f"Candidate #2: " in app.detail.heading.value
+    assert "Candidate #2: " in app.detail.heading.value
     assert f"({second.topology})" in app.detail.heading.value
     app.detail.series.value = "E24"
     try:

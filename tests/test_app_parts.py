@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import datetime
 import math
-import types
 import re
+import types
 
 import numpy as np
 import pytest
@@ -201,7 +201,7 @@ def test_a_page_never_waits_for_a_pool_refill():
     km = cls()
     pending, ready, failed = _Task(False), _Task(True), _Task(False, failed=True)
     km._pools["nb"] = [pending, failed, ready]
-    long_ago = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
+    long_ago = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
     km.kernels = {"kernel-1": types.SimpleNamespace(last_activity=long_ago)}
     assert km.get_pool_size("nb") == 1                 # the failed refill is dropped...
     assert km.filled == 1                              # ...and replaced
@@ -209,7 +209,7 @@ def test_a_page_never_waits_for_a_pool_refill():
     assert seen["took"] is ready
     assert km.get_pool_size("nb") == 0                 # voila then starts a fresh kernel
     # the kernel handed out is active now: the idle culler leaves it to its page
-    age = datetime.datetime.now(datetime.timezone.utc) - km.kernels["kernel-1"].last_activity
+    age = datetime.datetime.now(datetime.UTC) - km.kernels["kernel-1"].last_activity
     assert age.total_seconds() < 5
     assert ready_pool_factory(factory)(object, False, 2) is Base
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import html
 import os
 import time
+from typing import Any
 
 import ipywidgets as w
 
@@ -61,7 +62,7 @@ class DesignerApp:
         self.detail = DetailPanel()
         self.netlist = NetlistMode()
         self.rows: list = []
-        self.request = None
+        self.request: Any = None
         self.runs = 0
         self.last_seconds: dict[str, float] = {}
         # A hidden figure, there from warm-up until the first Generate, makes the browser
@@ -164,7 +165,7 @@ class DesignerApp:
     def select(self, rank: int) -> bool:
         """Show candidate ``rank`` (1-based, as in the table); errors are shown, not raised."""
         try:
-            options = self.request.options if self.request is not None else {}
+            options: dict = self.request.options if self.request is not None else {}
             self.detail.show_candidate(self.rows[rank - 1], rank, options)
             self.error.value = ""
             return True

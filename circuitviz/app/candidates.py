@@ -12,6 +12,7 @@ arrow keys, Home/End, Enter or Space) and syncs the selected rank back to Python
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import anywidget
@@ -234,7 +235,7 @@ class RankingTable(anywidget.AnyWidget):
 
     _esm = _ESM
     headers = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    rows = traitlets.List().tag(sync=True)
+    rows: traitlets.List = traitlets.List().tag(sync=True)
     selected = traitlets.Int(0).tag(sync=True)
     caption = traitlets.Unicode("").tag(sync=True)
 
@@ -247,7 +248,7 @@ class CandidateTable:
         self.heading = w.HTML("<h3>Candidates</h3>")
         self.grid = RankingTable(headers=list(HEADERS), caption=CAPTION)
         self.grid.observe(self._changed, "selected")
-        self.on_select = None
+        self.on_select: Callable[[int], object] | None = None
         self.widget = w.VBox([self.heading, self.grid], layout=w.Layout(overflow="auto"))
         self.widget.add_class("cv-candidates")
         self.widget.layout.display = "none"

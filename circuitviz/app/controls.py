@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import ipywidgets as w
@@ -77,10 +78,9 @@ def parse_frequency(text: str, what: str) -> float:
     write it); without one, SPICE rules apply (``1meg``; ``1m`` is milli).  Any other
     trailing letters are refused rather than ignored, since ``1x`` is a typo.
     """
-    try:  # the shared rule, where this version has it
-        from ..units import parse_frequency as shared
-    except ImportError:
-        shared = None
+    from .. import units
+
+    shared = getattr(units, "parse_frequency", None)  # the shared rule, where present
     if shared is not None:
         try:
             return shared(text, what=what)
@@ -274,7 +274,7 @@ class SpecControls:
         def wide() -> w.Layout:  # one Layout each: hiding Q must not hide the others
             return w.Layout(width="17.5em")
 
-        self.on_submit = None
+        self.on_submit: Callable[[], object] | None = None
         # options are the type names themselves (scripts select "highpass" by them)
         self.filter_type = w.Dropdown(options=list(FILTER_TYPES),
                                       value=filter_type, description="Filter type",

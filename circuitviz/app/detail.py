@@ -17,6 +17,7 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import ipywidgets as w
 
@@ -38,10 +39,10 @@ class Snapped:
     """An E-series version of a circuit and what snapping did to it."""
 
     series: str
-    circuit: object
+    circuit: Any
     rows: tuple  # (name, kind, exact, snapped)
-    analysis: object | None
-    exact_analysis: object | None
+    analysis: Any
+    exact_analysis: Any
 
     def summary(self, band: bool) -> str:
         """"E24 values: cutoff 1.00 kHz → 1.02 kHz (+2.0 %), Q 5.0 → 5.2 (+4 %)"."""
@@ -285,10 +286,10 @@ class DetailPanel:
                  if source == "ngspice .pz" else
                  f"SPICE poles and zeros: fitted to ngspice's AC sweep "
                  f"({plain_note(source.split('(', 1)[-1].rstrip(')'))}).")
-        said = {plain_note(part) for part in (spice.message or "").split("; ") if part}
-        said = [s for s in said if s and s.lower() not in notes.lower()]
+        found = {plain_note(part) for part in (spice.message or "").split("; ") if part}
+        said = sorted(s for s in found if s and s.lower() not in notes.lower())
         if said:
-            notes += " " + "; ".join(sorted(said)) + "."
+            notes += " " + "; ".join(said) + "."
         return notes
 
     # -- components and downloads ---------------------------------------------------

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -147,7 +148,7 @@ class Engine:
                  model: str | None = None, on_ready=None, threads: int | None = 1) -> None:
         self.device_name: str | None = device
         self.threads = threads
-        self.prewarm = None
+        self.prewarm: Callable[[], object] | None = None
         self.on_ready = on_ready
         self.model = model
         self.error: str | None = None

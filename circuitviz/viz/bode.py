@@ -278,7 +278,8 @@ def bode_data(predicted: Any = None, spice: Any = None, exact: Any = None, *,
     return BodeData(tuple(curves), reference, measured, requested_cutoff_hz, deviation)
 
 
-def _align_phase(phase: np.ndarray, ref: np.ndarray, f: np.ndarray, f_ref: np.ndarray) -> np.ndarray:
+def _align_phase(phase: np.ndarray, ref: np.ndarray, f: np.ndarray,
+                 f_ref: np.ndarray) -> np.ndarray:
     """Shift an unwrapped phase by whole turns to start near the reference's."""
     start = float(np.interp(math.log(f[0]), np.log(f_ref), ref))
     turns = round((start - phase[0]) / 360.0)
@@ -394,8 +395,8 @@ def bode_figure(data: BodeData, *, group_delay: bool = False, title: str | None 
     }
     if group_delay:
         layout["yaxis3"] = {"title": "group delay (s)", "domain": domains[2],
-                            "exponentformat": "SI", "showgrid": True, "gridcolor": "#EEEEEE", "showline": True,
-                  "linecolor": "#444444", "ticks": "outside"}
+                            "exponentformat": "SI", "showgrid": True, "gridcolor": "#EEEEEE",
+                            "showline": True, "linecolor": "#444444", "ticks": "outside"}
     return go.Figure(data=traces, layout=layout)
 
 

@@ -9,8 +9,9 @@ Coincident roots are drawn once with their multiplicity written beside them.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -289,7 +290,8 @@ def pole_zero_figure(sets: PoleZeroData | Sequence[PoleZeroData], *,
     fig.update_yaxes(nticks=9)
     if notes:
         fig.add_annotation(text="; ".join(notes), xref="paper", yref="paper", x=0, y=1.0,
-                           yanchor="bottom", showarrow=False, font={"color": OKABE_ITO["vermillion"]})
+                           yanchor="bottom", showarrow=False,
+                           font={"color": OKABE_ITO["vermillion"]})
     if not any(d.poles or d.zeros for d in sets):
         # above the plot area, where no axis line runs through it
         fig.add_annotation(text="no finite poles or zeros", xref="paper", yref="paper",
