@@ -278,6 +278,29 @@ def write_section(text: str, path: Path = RESULTS) -> None:
     path.write_text(new, encoding="utf-8")
 
 
+def screenshot_only(path: Path, width: int = 1280) -> None:
+    """Serve the app, generate a lowpass 1.5k run with a stopband mask and save the
+    picture (what the README shows)."""
+    from playwright.sync_api import sync_playwright
+
+    from circuitviz.app.headless import launch
+    from circuitviz.serve import running_server
+
+    with running_server() as url, sync_playwright() as pw:
+        browser = launch(pw)
+        page = _context(browser, [], height=1500).new_page()
+        page.set_viewport_size({"width": width, "height": 1500})
+        page.set_default_timeout(180_000)
+        page.goto(url)
+        _controls(page, time.perf_counter())
+        page.locator(".cv-note", has_text="Model ready").wait_for()
+        page.get_by_label("Filter type").select_option("lowpass")
+        page.get_by_label("Cutoff").fill("1.5k")
+        click_and_wait(page, 1)
+        save_screenshot(page, path)
+        browser.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--visitors", type=int, default=5, help="visitors at once (default 5)")
@@ -290,7 +313,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the raw numbers as JSON")
     parser.add_argument("--screenshot", type=Path, default=None,
                         help="also save the app after a lowpass 1.5k run, e.g. docs/app.png")
+    parser.add_argument("--screenshot-only", action="store_true",
+                        help="only save --screenshot (default docs/app.png), no timing")
     args = parser.parse_args(argv)
+    if args.screenshot_only:
+        screenshot_only(args.screenshot or Path(__file__).resolve().parents[1] / "docs"
+                        / "app.png")
+        return 0
     if args.quick:
         args.idle, args.clicks, args.visitors = 20.0, 1, 2
     result = run(args.visitors, args.clicks, args.idle, args.screenshot)
