@@ -263,9 +263,16 @@ def test_table_flags_impractical_parts_and_shows_passband_gain():
 
     class Given:
         circuit = big
-        impractical = "inductor too large"
+        impractical = ("L1 1.91 H above 1 H",)
+        warnings = ("L2 200 mH is large",)
 
-    assert part_issues(Given()) == ["inductor too large"]
+    assert part_issues(Given()) == ["L1 1.91 H above 1 H", "L2 200 mH is large"]
+
+    class Fine:
+        circuit = big
+        impractical = ()
+
+    assert part_issues(Fine()) == []                 # the designer's word stands
     assert "Sallen-Key" in readable_name("sallen_key_lp2")
 
 

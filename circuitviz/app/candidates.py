@@ -75,15 +75,17 @@ def readable_name(topology: str) -> str:
 
 
 def part_issues(candidate) -> list[str]:
-    """Why a candidate is impractical, in words: the reason the designer gave when it
-    gives one, else parts outside the practical ranges (R 10 Ω–10 MΩ, C 1 pF–100 µF,
-    L 1 nH–1 H) and inductors above 100 mH."""
-    for attr in ("impractical", "impractical_reason", "practical_reason", "warnings"):
-        given = getattr(candidate, attr, None)
-        if isinstance(given, str) and given:
-            return [given]
-        if isinstance(given, (list, tuple)) and given and all(isinstance(g, str) for g in given):
-            return list(given)
+    """Why a candidate is impractical, in words: the reasons (and warnings) the designer
+    gives where it does, else parts outside the practical ranges (R 10 Ω–10 MΩ, C 1 pF–
+    100 µF, L 1 nH–1 H) and inductors above 100 mH."""
+    if hasattr(candidate, "impractical"):  # the designer says why (and what to watch)
+        given = candidate.impractical or ()
+        extra = getattr(candidate, "warnings", None) or ()
+        if isinstance(given, str):
+            given = (given,)
+        if isinstance(extra, str):
+            extra = (extra,)
+        return [str(g) for g in (*given, *extra) if g]
     from ..topologies import PRACTICAL
 
     issues = []
@@ -143,7 +145,10 @@ def table_rows(verified: list, requested_hz: float) -> list[Row]:
         issues = part_issues(c)
         parts = "ok" if not issues else "⚠ " + "; ".join(issues)
         if v.spice is None:
-            agreement_text, agrees = f"no SPICE result: {v.spice_error}", False
+            from .engine import plain_note
+
+            agreement_text = f"no SPICE result: {plain_note(v.spice_error or 'unknown reason')}"
+            agrees = False
         else:
             found = agreement(c.predicted, v.spice)
             agreement_text, agrees = found.text(), found.ok

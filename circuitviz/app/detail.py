@@ -24,7 +24,7 @@ import ipywidgets as w
 from ..units import format_eng
 from .views import download_link, message_html, show_figure
 
-__all__ = ["DetailPanel", "component_html", "SERIES_CHOICES", "schematic_html", "snap_circuit",
+__all__ = ["DetailPanel", "component_html", "SERIES_CHOICES", "schematic_html", "snapped_version",
            "Snapped", "components_csv", "bom_csv", "file_stem", "MIN_SCHEMATIC_SCALE"]
 
 SERIES_CHOICES = ("exact", "E12", "E24", "E96")
@@ -63,14 +63,25 @@ class Snapped:
         return f"{self.series} values: " + (", ".join(parts) or "no measurable change")
 
 
-def snap_circuit(circuit, series: str, exact_analysis=None) -> Snapped:
-    """Every R, L and C of ``circuit`` at its nearest ``series`` value, analysed exactly."""
-    from ..analysis import analyze
-    from ..eseries import snap
+def snapped_version(circuit, series: str, exact_analysis=None, *,
+                    cutoff_hz: float | None = None, q: float | None = None) -> Snapped:
+    """``circuit`` with preferred ``series`` values, analysed exactly.
 
-    rows = tuple((e.name, e.kind, e.value, snap(e.value, series))
-                 for e in circuit.elements if e.kind in _UNITS)
-    snapped = circuit.with_values({name: new for name, _k, _v, new in rows})
+    Uses the joint choice of :func:`circuitviz.eseries.snap_circuit` (all parts chosen
+    together to land nearest ``cutoff_hz`` and ``q``, default the circuit's own) where
+    this version has it, else each value rounded to its nearest preferred value.
+    """
+    from .. import eseries
+    from ..analysis import analyze
+
+    joint = getattr(eseries, "snap_circuit", None)
+    if joint is not None:
+        snapped, table = joint(circuit, series, cutoff_hz=cutoff_hz, q=q)
+        rows = tuple((r.name, r.kind, r.original, r.snapped) for r in table.rows)
+    else:
+        rows = tuple((e.name, e.kind, e.value, eseries.snap(e.value, series))
+                     for e in circuit.elements if e.kind in _UNITS)
+        snapped = circuit.with_values({name: new for name, _k, _v, new in rows})
     try:
         exact_analysis = exact_analysis or analyze(circuit)
     except ValueError:
@@ -219,7 +230,8 @@ class DetailPanel:
                              requested_hz=spec.cutoff_hz, spice_error=row.spice_error,
                              versus="predicted vs SPICE", analysis=c.analysis,
                              band=spec.filter_type in ("bandpass", "bandstop"),
-                             mask=_mask(spec, options or {}))
+                             mask=_mask(spec, options or {}), target_hz=spec.cutoff_hz,
+                             target_q=spec.q)
         self._show(c.circuit, stem)
 
     def show_netlist(self, result) -> None:
@@ -246,8 +258,9 @@ class DetailPanel:
 
         ctx, circuit = self._context, self._circuit
         series = self.series.value
-        snapped = None if series == "exact" else snap_circuit(
-            circuit, series, ctx["analysis"])
+        snapped = None if series == "exact" else snapped_version(
+            circuit, series, ctx["analysis"], cutoff_hz=ctx.get("target_hz"),
+            q=ctx.get("target_q"))
         shown = circuit if snapped is None else snapped.circuit
         snapped_tf = snapped.analysis.tf if snapped is not None and snapped.analysis else None
         predicted, spice, exact = ctx["predicted"], ctx["spice"], ctx["exact"]
