@@ -193,14 +193,13 @@ class DetailPanel:
         self._context: dict = {}
         self._stem = "circuit"
         self.series.observe(self._series_changed, "value")
+        # the schematic gets the whole width (wide ones scroll), the plots share a row
         self.widget = w.VBox([
             self.heading,
-            w.HBox([w.VBox([self.schematic], layout=w.Layout(flex="1 1 24em", min_width="0")),
-                    self.bode],
+            self.schematic,
+            w.HBox([self.bode, self.pz],
                    layout=w.Layout(flex_flow="row wrap", align_items="flex-start")),
-            w.HBox([w.VBox([self.series, self.shift, self.components],
-                           layout=w.Layout(flex="1 1 24em")), self.pz],
-                   layout=w.Layout(flex_flow="row wrap", align_items="flex-start")),
+            self.series, self.shift, self.components,
             self.notes,
             self.downloads,
         ])

@@ -25,7 +25,7 @@ STYLE = """<style>
 .cv-app { font-size: 13px; }
 .cv-app h1 { margin: 0.1em 0 0; font-size: 1.35em; }
 .cv-app h3 { margin: 0.3em 0 0.2em; font-size: 1.05em; }
-.cv-intro { color: #37474f; margin: 0.1em 0 0.3em; max-width: 70em; line-height: 1.35; }
+.cv-intro { color: #37474f; margin: 0.1em 0 0.3em; max-width: 100em; line-height: 1.3; }
 .cv-controls { flex: 0 0 auto; }
 .cv-controls .widget-label { min-width: 0; }
 .cv-results { flex: 1 1 40em; min-width: min(40em, 100%); }
@@ -38,7 +38,7 @@ STYLE = """<style>
 .cv-note { color: #37474f; background: #eceff1; border-left: 4px solid #78909c;
   padding: 0.3em 0.7em; margin: 0.2em 0; }
 .cv-table-wrap { overflow: auto; max-width: 100%; }
-.cv-candidates .cv-table-wrap { max-height: 17em; border-bottom: 1px solid #cfd8dc; }
+.cv-candidates .cv-table-wrap { max-height: 14em; border-bottom: 1px solid #cfd8dc; }
 .cv-candidates table.cv-ranking thead th { position: sticky; top: 0; z-index: 1; }
 .cv-reading { color: #455a64; margin: 0.1em 0; font-size: 0.95em; }
 table.cv-table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
