@@ -7,7 +7,7 @@ tuned for this app:
 * **offline**: circuitviz's voila template (the lab template without its CDN links);
   widgets and plotly's renderer come from the local installation, so the page works
   with no network at all;
-* **fast pages, every time**: ``--pool-size`` kernels (default 2, 1 on small machines)
+* **fast pages, every time**: ``--pool-size`` kernels (default 1 to 3 as memory allows)
   are preheated (the notebook already executed, the model loaded in its background).
   A page takes a *ready* preheated kernel when there is one, and otherwise starts its
   own at once: the notebook shows the controls before any heavy import, and torch and
@@ -103,6 +103,12 @@ def voila_argv(notebook: Path, port: int, ip: str = "127.0.0.1", cull_idle: int 
     return argv
 
 
+def default_pool_size(max_visitors: int) -> int:
+    """Preheated kernels to keep: 1 where memory allows fewer than 4 pages with the
+    model, 2 below 10, else 3 (a burst of visitors then mostly finds one ready)."""
+    return 1 if max_visitors < 4 else 2 if max_visitors < 10 else 3
+
+
 def _ready(task) -> bool:
     return task.done() and not task.cancelled() and task.exception() is None
 
@@ -181,8 +187,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-preheat", action="store_true",
                         help="start each page's kernel on request instead of keeping some ready")
     parser.add_argument("--pool-size", type=int, default=None, metavar="N",
-                        help="preheated kernels kept ready (default 2; 1 when memory allows "
-                             "fewer than 4 visitors)")
+                        help="preheated kernels kept ready (default 1, 2 or 3 as memory "
+                             "allows fewer than 4, fewer than 10 or more pages with the "
+                             "model)")
     parser.add_argument("--fill-delay", type=float, default=FILL_DELAY_S, metavar="SECONDS",
                         help=f"wait before refilling the pool (default {FILL_DELAY_S:g})")
     parser.add_argument("--max-visitors", type=int, default=None, metavar="N",
@@ -199,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     max_visitors = args.max_visitors if args.max_visitors is not None else auto_max_visitors()
     if not 1 <= max_visitors <= 1000:
         parser.error(f"--max-visitors must be 1 to 1000, got {max_visitors}")
-    pool_size = args.pool_size if args.pool_size is not None else (2 if max_visitors >= 4 else 1)
+    pool_size = args.pool_size if args.pool_size is not None else default_pool_size(max_visitors)
     if not 0 <= pool_size <= max_visitors:
         parser.error(f"--pool-size must be 0 to --max-visitors ({max_visitors}), got {pool_size}")
     if not 0 <= args.fill_delay <= 3600:

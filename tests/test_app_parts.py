@@ -135,6 +135,9 @@ def test_slots_bound_the_pages_with_the_model(tmp_path):
     assert claim_slot(None, None) == (True, None)                # outside the server
     assert auto_max_visitors(2 * 2**30) == 2                     # Binder-sized
     assert auto_max_visitors(24 * 2**30) == 29
+    from circuitviz.serve import default_pool_size
+
+    assert [default_pool_size(m) for m in (2, 5, 29)] == [1, 2, 3]
 
 
 def test_a_page_past_the_limit_keeps_controls_and_says_the_server_is_full(monkeypatch,
