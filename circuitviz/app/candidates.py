@@ -113,8 +113,6 @@ def _gain_text(analysis) -> str:
 
 def table_rows(verified: list, requested_hz: float) -> list[Row]:
     """Cells for ``verified`` (:class:`~circuitviz.app.engine.Verified`, in rank order)."""
-    from .agreement import agreement
-
     rows = []
     for rank, v in enumerate(verified, start=1):
         c = v.candidate
@@ -150,7 +148,7 @@ def table_rows(verified: list, requested_hz: float) -> list[Row]:
             agreement_text = f"no SPICE result: {plain_note(v.spice_error or 'unknown reason')}"
             agrees = False
         else:
-            found = agreement(c.predicted, v.spice)
+            found = v.agreement
             agreement_text, agrees = found.text(), found.ok
         rows.append(Row(rank, c.topology, readable_name(c.topology), measured, error,
                         _gain_text(a), parts, agreement_text, agrees, type_ok,

@@ -9,7 +9,6 @@ is chosen once: CUDA when present, else CPU (``device=None`` everywhere below).
 """
 from __future__ import annotations
 
-import math
 import os
 import sys
 import threading
@@ -19,9 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..analysis import TransferFunction
-
-__all__ = ["Verified", "Engine", "AppError", "verify", "bode_gap_db", "plain_error",
+__all__ = ["Verified", "Engine", "AppError", "verify", "plain_error",
            "NetlistResult", "analyze_netlist", "plain_note", "unsupported_options"]
 
 
@@ -47,22 +44,11 @@ class Verified:
         return self.simulated_counts == self.predicted_counts
 
     @cached_property
-    def gap_db(self) -> float:
-        """Largest |dB| between the predicted Bode curve and ngspice's (``nan`` without SPICE)."""
-        if self.spice is None:
-            return math.nan
-        return bode_gap_db(self.candidate.predicted, self.spice)
+    def agreement(self):
+        """The model-vs-SPICE verdict (:func:`circuitviz.app.agreement.agreement`)."""
+        from .agreement import agreement
 
-
-def bode_gap_db(predicted: TransferFunction, spice) -> float:
-    """Largest |dB| between the predicted Bode curve and ngspice's AC sweep, by the same
-    rule as the Bode overlay's readout (:func:`circuitviz.viz.bode.deviation_db`)."""
-    from ..viz.bode import bode_curve, deviation_db
-
-    reference = bode_curve(spice, style="spice", prefer="samples")
-    curve = bode_curve(predicted, reference.f_hz, style="predicted")
-    found = deviation_db(curve, reference)
-    return math.nan if found is None else found.max_abs_db
+        return agreement(self.candidate.predicted, self.spice)
 
 
 class AppError(RuntimeError):
