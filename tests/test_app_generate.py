@@ -191,6 +191,35 @@ def test_mask_controls_reach_sample_as_keywords(app, monkeypatch):
         c.attenuation.value, c.gain.value, c.kind.value, c.opamp.value = "", "", "any", "ideal"
 
 
+def test_a_mask_spec_runs_end_to_end(app):
+    """With a designer that takes the mask keywords, the app's mask controls produce
+    candidates measured against that mask."""
+    import inspect
+
+    import circuitviz.design as design
+
+    if "ripple_db" not in inspect.signature(design.sample).parameters:
+        pytest.skip("sample() does not take the mask options in this version")
+    c = app.controls
+    c.filter_type.value, c.cutoff.value, c.n.value = "lowpass", "1k", 4
+    c.response.value, c.ripple.value = "chebyshev", "0.5"
+    c.stopband.value, c.attenuation.value = "3k", "30"
+    try:
+        assert app.generate(), app.error.value
+        assert len(app.rows) == 4
+        assert all(hasattr(r.candidate, "meets") for r in app.rows)
+        assert "meet the spec" in app.status.value
+        assert all(("meets spec" in r.error) or ("misses spec" in r.error)
+                   for r in app.table.rows)
+        (record,) = app.detail.bode.outputs
+        shapes = record["data"][PLOTLY_MIME]["layout"]["shapes"]
+        assert sum(s.get("type") == "rect" for s in shapes) == 2
+    finally:
+        c.response.value, c.ripple.value, c.stopband.value, c.attenuation.value = \
+            "any", "", "", ""
+        c.n.value = 8
+
+
 def test_options_this_version_cannot_take_are_named(app):
     import inspect
 
