@@ -86,6 +86,7 @@ def test_order_offers_what_the_type_has():
     from circuitviz.topologies import CATALOGUE
 
     c = SpecControls()
+    c.refresh_orders()                  # the app does this once the model has loaded
     for filter_type in ("lowpass", "bandpass", "bandstop"):
         c.filter_type.value = filter_type
         offered = [v for _label, v in c.order.options if v]
@@ -395,7 +396,7 @@ def test_a_waiting_page_gets_its_controls_before_torch_loads(monkeypatch):
     assert app.engine._thread is None
     app.table.grid._handle_custom_msg({"event": "rendered"}, [])
     assert app.engine._thread is not None
-    assert app.engine.wait(timeout=120)
+    assert app.engine.wait(timeout=600)
 
 
 def test_filter_type_options_are_the_type_names():
@@ -425,3 +426,16 @@ def test_warm_ups_take_turns(tmp_path):
     assert most[0] == 1
     with warm_up_turn(None):          # outside the server: no waiting
         pass
+
+
+def test_the_controls_do_not_load_the_catalogue():
+    """Building the controls must stay light (the catalogue pulls in scipy.signal)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from circuitviz.app.controls import SpecControls; c = SpecControls(); "
+            "print('circuitviz.topologies' in sys.modules, [v for _l, v in c.order.options])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split(" ", 1)
+    assert out[0] == "False"
+    assert out[1].strip() == "[0, 1, 2, 3, 4, 5, 6, 7, 8]"

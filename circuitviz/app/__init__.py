@@ -208,7 +208,12 @@ class DesignerApp:
             "the background; the first run waits for it.", "note")
 
     def _engine_ready(self, engine: Engine) -> None:
-        """Called from the warm-up thread; only touches the status line before any run."""
+        """Called from the warm-up thread: the catalogue's own orders for the Order
+        control, and the status line (before any run)."""
+        try:
+            self.controls.refresh_orders()
+        except Exception as exc:  # noqa: BLE001 - the defaults stay
+            plain_error(exc)
         if self.runs:
             return
         if engine.error:

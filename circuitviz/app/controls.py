@@ -27,7 +27,7 @@ from ..units import format_eng, parse_value
 
 __all__ = ["Request", "parse_cutoff", "parse_frequency", "parse_q_or_bandwidth", "read_q",
            "read_spec", "SpecControls", "N_CHOICES", "FC_RANGE_HZ", "Q_RANGE", "RESPONSES",
-           "KINDS", "OPAMP_CHOICES", "orders_for", "TYPE_NAMES"]
+           "KINDS", "OPAMP_CHOICES", "orders_for", "TYPE_NAMES", "DEFAULT_ORDERS"]
 
 #: How many candidates the app offers to generate in one click.
 N_CHOICES = (1, 16)
@@ -185,8 +185,20 @@ def _number(text: str, what: str, unit: str, bounds: tuple[float, float]) -> flo
     return value
 
 
-def orders_for(filter_type: str) -> tuple[int, ...]:
-    """Orders (numbers of poles) the catalogue has for ``filter_type``."""
+#: Orders per type before the catalogue is loaded (loading it imports scipy.signal, too
+#: slow for a page that waits for its controls); :meth:`SpecControls.refresh_orders`
+#: replaces them with the catalogue's own once the model has loaded.
+DEFAULT_ORDERS = {"lowpass": tuple(range(1, 9)), "highpass": tuple(range(1, 9)),
+                  "bandpass": (2, 4, 6, 8), "bandstop": (2, 4, 6, 8)}
+
+
+def orders_for(filter_type: str, *, load: bool = True) -> tuple[int, ...]:
+    """Orders (numbers of poles) the catalogue has for ``filter_type``; with
+    ``load=False`` and the catalogue not imported yet, :data:`DEFAULT_ORDERS`."""
+    import sys
+
+    if not load and "circuitviz.topologies" not in sys.modules:
+        return DEFAULT_ORDERS.get(filter_type, tuple(range(ORDER_RANGE[0], ORDER_RANGE[1] + 1)))
     from ..topologies import CATALOGUE
 
     found = sorted({t.order for t in CATALOGUE.values() if t.family == filter_type})
@@ -314,6 +326,7 @@ class SpecControls:
                                tooltip="sample candidate circuits for this spec (Enter in "
                                        "Cutoff does the same)")
         self.progress = w.HTML(value="", layout=w.Layout(min_width="10em"))
+        self._load_orders = False
         self.filter_type.observe(self._type_changed, "value")
         self._type_changed()
         self.widget = w.VBox([
@@ -343,11 +356,16 @@ class SpecControls:
         if content.get("event") == "submit" and self.on_submit is not None:
             self.on_submit()
 
+    def refresh_orders(self) -> None:
+        """Offer the catalogue's own orders (loads it; called after the model loads)."""
+        self._load_orders = True
+        self._type_changed()
+
     def _type_changed(self, _change=None) -> None:
         filter_type = self.filter_type.value
         band = filter_type in BAND_TYPES
         self.q.layout.display = None if band else "none"
         keep = self.order.value
-        orders = orders_for(filter_type)
+        orders = orders_for(filter_type, load=self._load_orders)
         self.order.options = [("any", 0)] + [(str(k), k) for k in orders]
         self.order.value = keep if keep in orders else 0
