@@ -282,8 +282,12 @@ class Analysis:
         return out
 
 
-def analyze(circuit_or_netlist) -> Analysis:
+def analyze(circuit_or_netlist, *, opamp=None) -> Analysis:
     """Exact transfer function and measured response of a circuit or SPICE netlist text.
+
+    ``opamp``: None or ``"ideal"`` (finite-gain 1e6 VCVS), or a gain-bandwidth product
+    (``1meg``, ``10MHz``, 1e6) for the one-pole model of
+    :func:`circuitviz.opamp.expand_opamps`; op-amps with their own GBW keep it.
 
     Raises :class:`~circuitviz.circuit.CircuitError` (a ``ValueError``) with a plain
     message when the input is not an analysable filter.
@@ -299,6 +303,9 @@ def analyze(circuit_or_netlist) -> Analysis:
     else:
         raise CircuitError(f"analyze() takes a Circuit or SPICE netlist text, not "
                            f"{type(circuit_or_netlist).__name__}")
+    from .opamp import expand_opamps
+
+    circuit = expand_opamps(circuit, opamp)
     try:
         with np.errstate(all="ignore"):
             poles, zeros, gain = poles_zeros_gain(circuit)

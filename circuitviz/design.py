@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -53,13 +54,30 @@ class Candidate:
     spec: Spec
     spec_error: float
     error: str | None = field(default=None)
+    #: The op-amp model the analysis used: None (ideal) or its GBW in Hz.
+    opamp_gbw_hz: float | None = field(default=None)
+    #: The E-series every R, L and C was chosen from (None: exact values).
+    eseries: str | None = field(default=None)
+
+    @cached_property
+    def min_gbw_hz(self) -> float | None:
+        """Smallest op-amp GBW (Hz, within 10 %) at which the circuit still meets its spec;
+        None for passive circuits and for those that do not meet it with any op-amp.
+        Computed on first use (a bisection of exact analyses), so sampling stays fast."""
+        from .opamp import is_active, min_gbw_hz
+
+        if self.analysis is None or not is_active(self.circuit):
+            return None
+        return min_gbw_hz(self.circuit, lambda a: spec_meets(self.spec, a))
 
     @property
     def netlist(self) -> str:
-        """Flat SPICE text: ``Vin in 0 AC 1``, op-amps as high-gain E elements."""
+        """Flat SPICE text: ``Vin in 0 AC 1``, op-amps as high-gain E elements, or with a
+        GBW as the one-pole model the analysis used (E stage, R-C pole, unity buffer)."""
         from .netlist import write_netlist
+        from .opamp import expand_opamps
 
-        return write_netlist(self.circuit)
+        return write_netlist(expand_opamps(self.circuit, self.opamp_gbw_hz))
 
     @property
     def ok(self) -> bool:
@@ -72,7 +90,9 @@ class Candidate:
                "predicted": self.predicted.to_json(),
                "analysis": None if self.analysis is None else _finite(self.analysis.to_json()),
                "spec_error": self.spec_error if math.isfinite(self.spec_error) else None,
-               "values": dict(self.values)}
+               "values": dict(self.values), "min_gbw_hz": self.min_gbw_hz}
+        if self.eseries:
+            out["eseries"] = self.eseries
         if self.error:
             out["error"] = self.error
         return out
@@ -94,12 +114,27 @@ def spec_error(spec: Spec, analysis: Analysis | None) -> float:
     return err
 
 
+def spec_meets(spec: Spec, analysis: Analysis | None) -> bool:
+    """The measured type is the one asked, the cutoff within 2 % and (band types with a
+    Q asked) Q within 5 %."""
+    if analysis is None or analysis.type != spec.filter_type or not analysis.cutoff_hz:
+        return False
+    if abs(analysis.cutoff_hz / spec.cutoff_hz - 1) > 0.02:
+        return False
+    if spec.q is not None and spec.filter_type in BAND_TYPES:
+        q = analysis.response.q
+        return bool(q and abs(q / spec.q - 1) <= 0.05)
+    return True
+
+
 def _predicted_tf(poles, zeros, gain) -> TransferFunction:
     return TransferFunction(np.asarray(poles, complex), np.asarray(zeros, complex), gain)
 
 
-def candidates(draws, spec: Spec, analyze: bool = True) -> list[Candidate]:
-    """Build, and (when ``analyze``) exactly analyse, the circuits of raw draws."""
+def candidates(draws, spec: Spec, analyze: bool = True, opamp: float | None = None
+               ) -> list[Candidate]:
+    """Build, and (when ``analyze``) exactly analyse, the circuits of raw draws, with
+    op-amps of GBW ``opamp`` Hz (None: ideal)."""
     from .analysis import analyze as exact
     from .topologies import CATALOGUE
 
@@ -112,13 +147,41 @@ def candidates(draws, spec: Spec, analyze: bool = True) -> list[Candidate]:
         analysis, error = None, None
         if analyze:
             try:
-                analysis = exact(circuit)
+                analysis = exact(circuit, opamp=opamp)
             except (CircuitError, ValueError, np.linalg.LinAlgError) as exc:
                 error = " ".join(str(exc).split())
         err = spec_error(spec, analysis) if analyze else math.nan
         out.append(Candidate(d.topology, circuit, dict(d.values),
-                             _predicted_tf(d.poles, d.zeros, d.gain), analysis, spec, err, error))
+                             _predicted_tf(d.poles, d.zeros, d.gain), analysis, spec, err, error,
+                             opamp_gbw_hz=opamp))
     return out
+
+
+def with_eseries(c: Candidate, eseries: str) -> Candidate:
+    """``c`` with every R, L, C chosen jointly from ``eseries`` to meet its spec (see
+    :func:`circuitviz.eseries.snap_circuit`), re-verified by exact analysis."""
+    from dataclasses import replace
+
+    from .analysis import analyze as exact
+    from .eseries import snap_circuit
+
+    if c.analysis is None:
+        return c
+    # aim the -3 dB cutoff (what the search measures) where the spec's edge lands: the
+    # same factor moves every edge, whatever ripple the spec measures its edge at
+    target, edge = c.analysis.cutoff_hz, c.analysis.cutoff_hz
+    mask = getattr(c, "mask", None)
+    if mask is not None and getattr(mask, "cutoff_hz", None) and \
+            c.spec.filter_type not in BAND_TYPES:
+        edge = mask.cutoff_hz
+    if target and edge and c.analysis.type == c.spec.filter_type:
+        target = target * c.spec.cutoff_hz / edge
+    circuit, _ = snap_circuit(c.circuit, eseries, cutoff_hz=target, q=c.spec.q,
+                              opamp=c.opamp_gbw_hz)
+    analysis = exact(circuit, opamp=c.opamp_gbw_hz)
+    values = {k: circuit.element(k).value for k in c.values}
+    return replace(c, circuit=circuit, values=values, analysis=analysis,
+                   spec_error=spec_error(c.spec, analysis), eseries=eseries.upper())
 
 
 def _check_search(search) -> int | None:
@@ -133,7 +196,8 @@ def _check_search(search) -> int | None:
 
 def sample(filter_type: str, cutoff_hz, n: int = 8, seed: int = 0, q=None, device=None, *,
            order: int | None = None, rank: bool = False, search: int | None = None,
-           model: str | Path | None = None, steps: int | None = None) -> list[Candidate]:
+           model: str | Path | None = None, steps: int | None = None, opamp=None,
+           eseries: str | None = None) -> list[Candidate]:
     """Generate ``n`` filter circuits for a spec with the trained set decoder.
 
     Args:
@@ -150,15 +214,27 @@ def sample(filter_type: str, cutoff_hz, n: int = 8, seed: int = 0, q=None, devic
             best (sorted).
         model: checkpoint path; default the shipped ``models/set_decoder.pt``.
         steps: DDIM steps (default: the checkpoint's).
+        opamp: ``"ideal"``/None, or a GBW (``"1meg"``, 1e6): verify and rank with the
+            one-pole op-amp model.  Every active candidate reports ``min_gbw_hz``.
+        eseries: ``"E12"``, ``"E24"`` or ``"E96"``: every R, L, C a preferred value,
+            chosen jointly to meet the spec and re-verified.
 
     Raises:
         ValueError: bad spec (message names the accepted range) or bad checkpoint.
     """
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, (int, np.integer))
+                              or steps < 1):
+        raise ValueError(f"steps must be an integer >= 1 (DDIM steps), got {steps!r}")
     spec = Spec.checked(filter_type, cutoff_hz, q, order)
     n = check_n(n)
     search = _check_search(search)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    from .opamp import parse_opamp
+
+    gbw = parse_opamp(opamp)
+    if eseries is not None and str(eseries).upper() not in ("E12", "E24", "E96"):
+        raise ValueError(f"unknown E-series {eseries!r}; accepted: E12, E24, E96")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2 ** 63:
+        raise ValueError(f"seed must be a non-negative integer below 2**63, got {seed!r}")
     from .ml.checkpoint import cached_model
     from .ml.sampler import draw
 
@@ -166,10 +242,15 @@ def sample(filter_type: str, cutoff_hz, n: int = 8, seed: int = 0, q=None, devic
     total = n * (search or 1)
     if total > 65536:
         raise ValueError(f"search * n must be at most 65536, got {total}")
-    found = candidates(draw(net, spec, total, int(seed), steps), spec)
+    found = candidates(draw(net, spec, total, int(seed), steps), spec, opamp=gbw)
     if search or rank:
         found = sorted(found, key=lambda c: c.spec_error)  # stable: ties keep draw order
-    return found[:n]
+    found = found[:n]
+    if eseries:
+        found = [with_eseries(c, eseries) for c in found]
+        if search or rank:
+            found = sorted(found, key=lambda c: c.spec_error)
+    return found
 
 
 def predicted_type(c: Candidate) -> str:

@@ -3,9 +3,16 @@
 A checkpoint is a dict of plain types and tensors (``torch.load(path,
 weights_only=True)`` reads it): format tag, model kind, the model config, the
 training config, the token layout (topologies, slots, normalisation constants), the
-topology graphs, step, validation loss, metrics, and the state dict.  As nanoGPT's
+topology graphs, step, validation loss, metrics, the state dict, and an integrity hash
+(SHA-256 of everything else, weights as dtype, shape and bytes).  As nanoGPT's
 ``sample.py``, :func:`load_checkpoint` rebuilds the model from that alone, and refuses
-a corrupt or mismatched file with a ``ValueError`` that names the file and the problem.
+a file with a ``ValueError`` that names it and the problem: missing, a directory or a
+device, unreadable, empty, truncated, not a circuitviz checkpoint, a hash that does not
+match (damaged or altered), non-finite weights, architecture numbers out of bounds
+(checked before anything is allocated), or weights that do not fit the architecture.
+
+``python -m circuitviz.ml.checkpoint seal FILE`` adds the hash to a checkpoint written
+before it existed (nothing else changes); ``verify FILE`` checks one.
 """
 from __future__ import annotations
 
@@ -35,7 +42,7 @@ def default_device(device: str | torch.device | None = None) -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
+    except (RuntimeError, TypeError):
         raise ValueError(f"unknown device {device!r}; use 'cpu', 'cuda' or 'cuda:N'") from None
     if dev.type not in ("cpu", "cuda"):
         raise ValueError(f"device {device!r} is not supported; use 'cpu', 'cuda' or 'cuda:N'")
@@ -62,7 +69,7 @@ def save_checkpoint(path: str | os.PathLike, *, kind: str, model, train_config: 
             "train_config": dict(train_config), "layout": model.layout.to_dict(),
             "structures": [dict(s) for s in model.structures], "step": int(step),
             "val_loss": float(val_loss), "metrics": _plain(metrics),
-            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             "torch_version": str(torch.__version__), "n_params": int(model.n_params()),
             "state_dict": state}
     if extra:
@@ -221,7 +228,7 @@ def _verify(blob: dict, name: str) -> None:
 
 
 #: Bounds of each architecture field, checked before any tensor is allocated.
-_CONFIG_BOUNDS = {
+_CONFIG_BOUNDS: dict[str, dict[str, tuple[float, float]]] = {
     "set": {"d_model": (1, 512), "n_layers": (1, 16), "n_heads": (1, 64), "mlp_ratio": (1, 8),
             "gnn_dim": (1, 512), "gnn_layers": (1, 16), "head_hidden": (1, 2048),
             "num_train_timesteps": (2, 100_000), "sample_steps": (1, 100_000),

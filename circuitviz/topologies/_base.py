@@ -12,20 +12,29 @@ and its cutoff lands exactly where asked.  ``sample`` draws the free design choi
 (spread) in the prototype and then ``z`` uniformly in log over the interval that keeps
 every part inside :data:`PRACTICAL`; ``nominal`` takes the nominal spread and the
 middle of that interval.
+
+Family-aware entries (``responses`` not empty) are written once as a *realiser*: a
+function from a :class:`Target` (the classical response they are to have, its
+zeros/poles/gain normalised to a passband edge or centre of 1 rad/s) to prototype
+slot values.  :meth:`Topology.design` realises a target exactly at a cutoff;
+:meth:`Topology.sample` draws the family for datasets.
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Mapping
+from typing import NamedTuple
 
 import numpy as np
 
+from .. import prototypes as protos
 from ..circuit import OPAMP_GAIN, Circuit, Element
 
-__all__ = ["Slot", "Topology", "PRACTICAL", "CUTOFF_RANGE", "Part", "Prototype",
-           "in_practical_range", "lp2_edge_ratio"]
+__all__ = ["Slot", "Topology", "PRACTICAL", "CUTOFF_RANGE", "Part", "Prototype", "Target",
+           "Realiser", "in_practical_range", "lp2_edge_ratio", "SAMPLE_RIPPLE_DB",
+           "SAMPLE_ATTENUATION_DB"]
 
 #: Practical part values (inclusive): kind -> (lowest, highest).
 PRACTICAL: dict[str, tuple[float, float]] = {"R": (10.0, 10e6), "C": (1e-12, 100e-6),
@@ -43,6 +52,27 @@ _SPREAD_TRIES = 8
 Part = tuple[str, str, tuple[str, ...]]
 #: prototype(q, rng) -> slot values at 1 rad/s, 1 ohm; ``rng`` None means nominal spread.
 Prototype = Callable[[float | None, np.random.Generator | None], dict[str, float]]
+#: Ripple (dB, log-uniform) and elliptic attenuation (dB, uniform) that ``sample`` draws.
+SAMPLE_RIPPLE_DB = (0.05, 3.0)
+SAMPLE_ATTENUATION_DB = (30.0, 70.0)
+
+
+class Target(NamedTuple):
+    """The response a family-aware topology is to realise, at 1 rad/s and 1 ohm:
+    ``zeros``/``poles``/``gain`` of the low-pass prototype already moved to the
+    topology's type (passband edge at Ap on 1 rad/s, or centre 1 rad/s)."""
+
+    response: str
+    ripple_db: float
+    attenuation_db: float | None
+    q: float | None
+    zeros: np.ndarray
+    poles: np.ndarray
+    gain: float
+
+
+#: realise(target, rng) -> slot values at 1 rad/s, 1 ohm; ``rng`` None: nominal spread.
+Realiser = Callable[[Target, np.random.Generator | None], dict[str, float]]
 
 
 def in_practical_range(kind: str, value: float) -> bool:
@@ -89,6 +119,25 @@ class Topology:
     parts: tuple[Part, ...] = field(repr=False, default=())
     prototype: Prototype | None = field(repr=False, default=None, compare=False)
     default_q: float | None = None
+    responses: tuple[str, ...] = ()
+    realise: Realiser | None = field(repr=False, default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.realise is not None and self.prototype is None:
+            object.__setattr__(self, "prototype",
+                               lambda q, rng: self.realise(self.target(q=q), rng))
+
+    @property
+    def samples_families(self) -> bool:
+        """Whether :meth:`sample` draws classical families: family-aware entries except
+        low-/high-pass sections designed by pole Q, which keep drawing their Q."""
+        return bool(self.responses) and not (
+            self.q_range is not None and self.family in ("lowpass", "highpass"))
+
+    @property
+    def prototype_order(self) -> int:
+        """Order of the low-pass prototype: the pole count, halved for band types."""
+        return self.order // 2 if self.family in ("bandpass", "bandstop") else self.order
 
     # -- building -----------------------------------------------------------------
     def build(self, values: Mapping[str, float]) -> Circuit:
@@ -150,18 +199,36 @@ class Topology:
             lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
         return (lo, hi) if lo <= hi else None
 
+    def _practical_on(self, proto: Mapping[str, float], cutoffs_hz: np.ndarray) -> np.ndarray:
+        """:meth:`z_interval` is not None, for many cutoffs at once."""
+        logw = np.log(2.0 * math.pi * np.asarray(cutoffs_hz, float))
+        lo, hi = np.full(logw.shape, -math.inf), np.full(logw.shape, math.inf)
+        for slot in self.slots:
+            a, b = _SCALING[slot.kind]
+            vmin, vmax = PRACTICAL[slot.kind]
+            base = math.log(proto[slot.name]) + b * logw
+            x = (math.log(vmin * (1 + _MARGIN)) - base) / a
+            y = (math.log(vmax * (1 - _MARGIN)) - base) / a
+            lo, hi = np.maximum(lo, np.minimum(x, y)), np.minimum(hi, np.maximum(x, y))
+        return lo <= hi
+
     def sample(self, rng: np.random.Generator, cutoff_hz: float, q: float | None = None
                ) -> dict[str, float]:
         """Random practical slot values for a filter of this type at ``cutoff_hz``.
 
         Draws the design's free ratios and Q (unless ``q`` is given), then a log-uniform
-        impedance level among those keeping all parts practical.  ``q`` is the band Q
-        (centre / bandwidth) for band types and the pole Q for low-/high-pass sections;
-        it is ignored where the topology's Q is fixed (``q_range`` None).  Raises
+        impedance level among those keeping all parts practical.  Family-aware entries
+        (:attr:`samples_families`) draw a family of ``responses``, its ripple and
+        elliptic attenuation instead, and put the -3 dB edge (low-/high-pass, from the
+        passband level) on ``cutoff_hz``.  ``q`` is the band Q (centre / bandwidth) for
+        band types and the pole Q for low-/high-pass sections; it is ignored where the
+        topology's Q is fixed (``q_range`` None).  Raises
         ValueError when ``q`` is outside ``q_range`` or no practical design exists
         (cutoff outside :attr:`cutoff_range`, or ``q`` too demanding at this cutoff).
         """
         _check_cutoff(self, cutoff_hz)
+        if self.samples_families:
+            return self._sample_family(rng, cutoff_hz, q)
         for attempt in range(_SPREAD_TRIES + 1):
             spread_rng = rng if attempt < _SPREAD_TRIES else None
             q_used = self.resolve_q(q, rng if attempt < _SPREAD_TRIES or q is not None else None)
@@ -185,13 +252,126 @@ class Topology:
                              f"{self.cutoff_range[0]:.3g} to {self.cutoff_range[1]:.3g} Hz")
         return self.scale(proto, cutoff_hz, math.exp(0.5 * (interval[0] + interval[1])))
 
+    # -- classical families -------------------------------------------------------------
+    def target(self, response: str | None = None, ripple_db: float | None = None,
+               attenuation_db: float | None = None, q: float | None = None) -> Target:
+        """The normalised response :meth:`design` realises (see the package docstring):
+        low-/high-pass with the Ap edge at 1 rad/s; band types centred on 1 rad/s with
+        centre / -3 dB bandwidth ``q`` (the entry's default Q when None)."""
+        if not self.responses:
+            raise ValueError(f"topology {self.name!r} realises no classical family")
+        response = self.responses[0] if response is None else response
+        if response not in self.responses:
+            raise ValueError(f"topology {self.name!r} realises {', '.join(self.responses)}, "
+                             f"not {response!r}")
+        n = self.prototype_order
+        ap = protos.default_ripple(response) if ripple_db is None else ripple_db
+        rs = None
+        if response == "elliptic":
+            rs = protos.DEFAULT_ATTENUATION_DB if attenuation_db is None else attenuation_db
+        z, p, k = protos.prototype(response, n, ap, rs)
+        q_used = None
+        if self.family == "highpass":
+            z, p, k = protos.highpass(z, p, k)
+        elif self.family == "bandpass":  # -3 dB from the peak: the prototype's maximum
+            q_used = self.resolve_q(q, None)
+            w3 = protos.edge_frequency(z, p, k, protos.HALF_POWER_DB, ref=1.0)
+            z, p, k = protos.bandpass(z, p, k, 1.0 / (q_used * w3))
+        elif self.family == "bandstop":  # -3 dB from the passband: the prototype's DC
+            q_used = self.resolve_q(q, None)
+            dc = abs(k * np.prod(-z) / np.prod(-p))
+            w3 = protos.edge_frequency(z, p, k, protos.HALF_POWER_DB, ref=float(dc))
+            z, p, k = protos.bandstop(z, p, k, w3 / q_used)
+        return Target(response, float(ap), rs, q_used, z, p, float(k))
+
+    def design(self, cutoff_hz: float, *, response: str | None = None,
+               ripple_db: float | None = None, attenuation_db: float | None = None,
+               q: float | None = None, rng: np.random.Generator | None = None
+               ) -> dict[str, float]:
+        """Exact slot values realising ``response`` at ``cutoff_hz`` (the Ap edge for
+        low-/high-pass, the centre for band types with centre / -3 dB bandwidth ``q``).
+
+        The impedance level is log-uniform with ``rng`` among the practical ones (and
+        free ratios drawn), mid-way and nominal without; ValueError if none is practical.
+        """
+        _check_cutoff(self, cutoff_hz)
+        return self._realised(self.target(response, ripple_db, attenuation_db, q),
+                              cutoff_hz, rng)
+
+    def _realised(self, target: Target, cutoff_hz: float,
+                  rng: np.random.Generator | None) -> dict[str, float]:
+        assert self.realise is not None, f"{self.name} has no realiser"
+        for attempt in range(_SPREAD_TRIES + 1 if rng is not None else 1):
+            proto = self.realise(target, rng if attempt < _SPREAD_TRIES else None)
+            interval = self.z_interval(proto, cutoff_hz)
+            if interval is not None:
+                level = rng.uniform(*interval) if rng is not None else 0.5 * sum(interval)
+                return self.scale(proto, cutoff_hz, math.exp(level))
+        raise ValueError(f"topology {self.name!r} has no practical {target.response} design "
+                         f"at {cutoff_hz:g} Hz; its practical cutoffs run "
+                         f"{self.cutoff_range[0]:.3g} to {self.cutoff_range[1]:.3g} Hz")
+
+    def _sample_family(self, rng: np.random.Generator, cutoff_hz: float, q: float | None
+                       ) -> dict[str, float]:
+        """A drawn family, ripple and attenuation with the -3 dB edge (LP/HP, from the
+        passband level) or the centre (band types) on ``cutoff_hz``; the draw is
+        repeated a few times when it has no practical design there."""
+        for attempt in range(_SPREAD_TRIES):
+            try:
+                return self._sample_family_once(rng, cutoff_hz, q)
+            except ValueError:
+                if attempt == _SPREAD_TRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _sample_family_once(self, rng: np.random.Generator, cutoff_hz: float,
+                            q: float | None) -> dict[str, float]:
+        response = self.responses[int(rng.integers(len(self.responses)))]
+        ripple = attenuation = None
+        if response in ("chebyshev", "elliptic"):
+            lo, hi = SAMPLE_RIPPLE_DB
+            ripple = float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
+        if response == "elliptic":
+            attenuation = float(rng.uniform(*SAMPLE_ATTENUATION_DB))
+        target = self.target(response, ripple, attenuation, self.resolve_q(q, rng))
+        return self._realised(target, cutoff_hz / self._half_power_edge(target), rng)
+
+    def _sample_variants(self) -> list[tuple[dict[str, float], float]]:
+        """(prototype values, design frequency over requested cutoff) of the extreme
+        family draws of :meth:`sample`."""
+        out = []
+        for response in self.responses:
+            ripples = SAMPLE_RIPPLE_DB if response in ("chebyshev", "elliptic") else (None,)
+            attens = SAMPLE_ATTENUATION_DB if response == "elliptic" else (None,)
+            for ripple in ripples:
+                for atten in attens:
+                    target = self.target(response, ripple, atten)
+                    out.append((self.realise(target, None), 1.0 / self._half_power_edge(target)))
+        return out
+
+    def _half_power_edge(self, target: Target) -> float:
+        """Where a low-/high-pass target is 3 dB under its passband level (1 otherwise)."""
+        if self.family not in ("lowpass", "highpass"):
+            return 1.0
+        z, p, k = target.zeros, target.poles, target.gain
+        hp = self.family == "highpass"
+        ref = abs(k) if hp else abs(k * np.prod(-z) / np.prod(-p))
+        return protos.edge_frequency(z, p, k, protos.HALF_POWER_DB, highpass=hp, ref=ref)
+
     @cached_property
     def cutoff_range(self) -> tuple[float, float]:
-        """Cutoffs (Hz) within :data:`CUTOFF_RANGE` where the nominal design is practical."""
-        proto = self.prototype_values(self.resolve_q(None, None), None)
+        """Cutoffs (Hz) within :data:`CUTOFF_RANGE` where the nominal design is practical;
+        for family-aware entries also every family's design at the ends of the ripple
+        and attenuation ranges ``sample`` draws (its -3 dB edge on the cutoff)."""
+        variants = [(self.prototype_values(self.resolve_q(None, None), None), 1.0)]
+        if self.samples_families:
+            variants += self._sample_variants()
         grid = np.logspace(math.log10(CUTOFF_RANGE[0]), math.log10(CUTOFF_RANGE[1]), 601)
-        ok = [f for f in grid if self.z_interval(proto, float(f)) is not None]
-        if not ok:
+        feasible = np.ones(grid.shape, bool)
+        for proto, mult in variants:
+            feasible &= self._practical_on(proto, grid * mult)
+        ok = grid[feasible]
+        if not ok.size:
             raise ValueError(f"topology {self.name!r} has no practical design in "
                              f"{CUTOFF_RANGE[0]:g}..{CUTOFF_RANGE[1]:g} Hz")
         return float(ok[0]), float(ok[-1])

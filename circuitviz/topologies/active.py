@@ -1,9 +1,10 @@
-"""Active filters: Sallen-Key, multiple-feedback and Tow-Thomas sections and cascades.
+"""Active filters: Sallen-Key, multiple-feedback and Tow-Thomas sections.
 
 Each section type has a parts function (nets, slot numbering) and a values function
 (w0 in rad/s relative to the design's 1 rad/s, pole Q, free ratio); topologies chain
 sections op-amp output to input, so sections do not load each other.  Op-amps are
-fixed parts ``U1``, ``U2``, ...
+fixed parts ``U1``, ``U2``, ...  Cascades for classical families are in
+:mod:`.cascades`.
 """
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ import math
 import numpy as np
 
 from ._base import Topology, lp2_edge_ratio
-from ._make import butterworth_qs, make, uniform_log
+from ._make import as_section, make, uniform_log
 
 __all__ = ["TOPOLOGIES", "bandpass_sections"]
 
 SQRT_HALF = math.sqrt(0.5)
+_ALL_POLE = ("butterworth", "bessel", "chebyshev")
 
 
 def _spread(rng: np.random.Generator | None, lo: float = 0.3, hi: float = 3.0) -> float:
@@ -128,36 +130,7 @@ def _tt_proto(output: str):
     return proto
 
 
-# -- cascades -------------------------------------------------------------------------
-def _cascade_parts(order: int, highpass: bool) -> list:
-    """Butterworth cascade: unity-gain Sallen-Key sections, then an RC section if odd."""
-    parts, src = [], "in"
-    pairs = order // 2
-    for i in range(pairs):
-        dst = "out" if (i == pairs - 1 and order % 2 == 0) else f"o{i + 1}"
-        parts += _sk_parts(src, dst, 2 * i + 1, 2 * i + 1, i + 1, highpass)
-        src = dst
-    if order % 2:
-        r = c = 2 * pairs + 1
-        if highpass:
-            parts += [("C", f"C{c}", (src, "out")), ("R", f"R{r}", ("out", "0"))]
-        else:
-            parts += [("R", f"R{r}", (src, "out")), ("C", f"C{c}", ("out", "0"))]
-    return parts
-
-
-def _cascade_proto(order: int, highpass: bool):
-    def proto(q: float | None, rng: np.random.Generator | None) -> dict[str, float]:
-        values: dict[str, float] = {}
-        for i, qi in enumerate(butterworth_qs(order)):
-            values.update(_sk_values(2 * i + 1, 2 * i + 1, 1.0, qi, _spread(rng), highpass))
-        if order % 2:
-            k, level = 2 * (order // 2) + 1, _spread(rng)
-            values.update({f"R{k}": level, f"C{k}": 1.0 / level})
-        return values
-    return proto
-
-
+# -- band-pass pairs ----------------------------------------------------------------
 def bandpass_sections(q: float, order: int = 2) -> list[tuple[float, float]]:
     """(w0, pole Q) of the 2nd-order sections of a Butterworth low-pass of ``order``
     moved to a band-pass at 1 rad/s with -3 dB bandwidth 1/q, lowest w0 first."""
@@ -208,11 +181,6 @@ TOPOLOGIES: list[Topology] = [
     make("tow_thomas_bp2", "bandpass", 2, 1, _tt_parts("bandpass"), _tt_proto("bandpass"),
          "Tow-Thomas biquad, band-pass output (three op-amps)", q_range=(0.5, 30.0),
          default_q=2.0),
-    *[make(f"sk_cascade_{kind}{n}", family, n, n if family == "highpass" else 0,
-           _cascade_parts(n, family == "highpass"), _cascade_proto(n, family == "highpass"),
-           f"Butterworth {family} of order {n}: unity-gain Sallen-Key sections"
-           + (" and an RC section" if n % 2 else ""))
-      for kind, family in (("lp", "lowpass"), ("hp", "highpass")) for n in (3, 4, 5)],
     make("sk_bp4", "bandpass", 4, 2,
          _sk_parts("in", "o1", 1, 1, 1, True) + _sk_parts("o1", "out", 3, 3, 2, False),
          _sk_bp4_proto, "4th-order Butterworth band-pass: Sallen-Key high-pass section "
@@ -222,3 +190,11 @@ TOPOLOGIES: list[Topology] = [
          _mfb_bp4_proto, "4th-order Butterworth band-pass: two stagger-tuned "
          "multiple-feedback sections", q_range=(0.7, 20.0), default_q=3.0),
 ]
+
+#: Second-order sections that also realise one classical pole pair (order 2).
+_SECTIONS = {"sallen_key_lp2": _ALL_POLE, "sallen_key_hp2": _ALL_POLE, "mfb_lp2": _ALL_POLE,
+             "mfb_hp2": _ALL_POLE, "tow_thomas_lp2": _ALL_POLE,
+             # K = 3 - 1/Q needs Q >= 0.6: no Bessel (Q = 0.577)
+             "sallen_key_gain_lp2": ("butterworth", "chebyshev"),
+             "sallen_key_gain_hp2": ("butterworth", "chebyshev")}
+TOPOLOGIES = [as_section(t, _SECTIONS[t.name]) if t.name in _SECTIONS else t for t in TOPOLOGIES]

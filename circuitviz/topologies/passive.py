@@ -9,8 +9,9 @@ import math
 
 import numpy as np
 
-from ._base import Topology, lp2_edge_ratio
-from ._make import make, uniform_log
+from ..prototypes import RESPONSES
+from ._base import Target, Topology, lp2_edge_ratio
+from ._make import as_section, make, uniform_log
 
 __all__ = ["TOPOLOGIES"]
 
@@ -23,6 +24,18 @@ def _first_order(q: float | None, rng: np.random.Generator | None) -> dict[str, 
 def _pick(*names: str):
     """A first-order prototype restricted to ``names``."""
     return lambda q, rng: {k: v for k, v in _first_order(q, rng).items() if k in names}
+
+
+def _first_order_realiser(*names: str):
+    """The target's one real pole at -w0: R C = 1/w0 (RC) or L / R = 1/w0 (RL)."""
+    def realise(target: Target, rng: np.random.Generator | None) -> dict[str, float]:
+        w0 = float(-target.poles[0].real)
+        return {k: v for k, v in {"R1": 1.0, "C1": 1.0 / w0, "L1": 1.0 / w0}.items()
+                if k in names}
+    return realise
+
+
+_ANY = dict(responses=RESPONSES)
 
 
 def _rlc_pole(edge: float):
@@ -65,13 +78,17 @@ def _bridged_t(q: float | None, rng: np.random.Generator | None) -> dict[str, fl
 
 TOPOLOGIES: list[Topology] = [
     make("rc_lp1", "lowpass", 1, 0, [("R", "R1", ("in", "out")), ("C", "C1", ("out", "0"))],
-         _pick("R1", "C1"), "first-order RC low-pass: series R, shunt C"),
+         _pick("R1", "C1"), "first-order RC low-pass: series R, shunt C",
+         realise=_first_order_realiser("R1", "C1"), **_ANY),
     make("rl_lp1", "lowpass", 1, 0, [("L", "L1", ("in", "out")), ("R", "R1", ("out", "0"))],
-         _pick("R1", "L1"), "first-order RL low-pass: series L, shunt R"),
+         _pick("R1", "L1"), "first-order RL low-pass: series L, shunt R",
+         realise=_first_order_realiser("R1", "L1"), **_ANY),
     make("rc_hp1", "highpass", 1, 1, [("C", "C1", ("in", "out")), ("R", "R1", ("out", "0"))],
-         _pick("R1", "C1"), "first-order RC high-pass: series C, shunt R"),
+         _pick("R1", "C1"), "first-order RC high-pass: series C, shunt R",
+         realise=_first_order_realiser("R1", "C1"), **_ANY),
     make("rl_hp1", "highpass", 1, 1, [("R", "R1", ("in", "out")), ("L", "L1", ("out", "0"))],
-         _pick("R1", "L1"), "first-order RL high-pass: series R, shunt L"),
+         _pick("R1", "L1"), "first-order RL high-pass: series R, shunt L",
+         realise=_first_order_realiser("R1", "L1"), **_ANY),
     make("rlc_lp2", "lowpass", 2, 0,
          [("R", "R1", ("in", "a")), ("L", "L1", ("a", "out")), ("C", "C1", ("out", "0"))],
          _rlc_pole(+1), "series RLC resonator read across C: 2nd-order low-pass",
@@ -112,3 +129,6 @@ TOPOLOGIES: list[Topology] = [
           ("R", "R2", ("in", "out"))],
          _bridged_t, "passive bridged-T notch (finite depth, complex zeros near the j axis)"),
 ]
+
+TOPOLOGIES = [as_section(t, ("butterworth", "bessel", "chebyshev"))
+              if t.name in ("rlc_lp2", "rlc_hp2") else t for t in TOPOLOGIES]
