@@ -64,7 +64,8 @@ class Snapped:
 
 
 def snapped_version(circuit, series: str, exact_analysis=None, *,
-                    cutoff_hz: float | None = None, q: float | None = None) -> Snapped:
+                    cutoff_hz: float | None = None, q: float | None = None,
+                    opamp: float | None = None) -> Snapped:
     """``circuit`` with preferred ``series`` values, analysed exactly.
 
     Uses the joint choice of :func:`circuitviz.eseries.snap_circuit` (all parts chosen
@@ -75,19 +76,20 @@ def snapped_version(circuit, series: str, exact_analysis=None, *,
     from ..analysis import analyze
 
     joint = getattr(eseries, "snap_circuit", None)
+    extra = {"opamp": opamp} if opamp else {}
     if joint is not None:
-        snapped, table = joint(circuit, series, cutoff_hz=cutoff_hz, q=q)
+        snapped, table = joint(circuit, series, cutoff_hz=cutoff_hz, q=q, **extra)
         rows = tuple((r.name, r.kind, r.original, r.snapped) for r in table.rows)
     else:
         rows = tuple((e.name, e.kind, e.value, eseries.snap(e.value, series))
                      for e in circuit.elements if e.kind in _UNITS)
         snapped = circuit.with_values({name: new for name, _k, _v, new in rows})
     try:
-        exact_analysis = exact_analysis or analyze(circuit)
+        exact_analysis = exact_analysis or analyze(circuit, **extra)
     except ValueError:
         exact_analysis = None
     try:
-        analysis = analyze(snapped)
+        analysis = analyze(snapped, **extra)
     except ValueError:
         analysis = None
     return Snapped(series.upper(), snapped, rows, analysis, exact_analysis)
@@ -217,6 +219,7 @@ class DetailPanel:
         the model's prediction against ngspice (the exact analysis stands in for
         ngspice if it failed).  ``options``: the mask options asked (for the shading)."""
         from .candidates import readable_name
+        from .engine import opamp_of
 
         c = row.candidate
         spec = c.spec
@@ -230,7 +233,7 @@ class DetailPanel:
                              versus="predicted vs SPICE", analysis=c.analysis,
                              band=spec.filter_type in ("bandpass", "bandstop"),
                              mask=_mask(spec, options or {}), target_hz=spec.cutoff_hz,
-                             target_q=spec.q)
+                             target_q=spec.q, opamp=opamp_of(c))
         self._show(c.circuit, stem)
 
     def show_netlist(self, result) -> None:
@@ -259,7 +262,7 @@ class DetailPanel:
         series = self.series.value
         snapped = None if series == "exact" else snapped_version(
             circuit, series, ctx["analysis"], cutoff_hz=ctx.get("target_hz"),
-            q=ctx.get("target_q"))
+            q=ctx.get("target_q"), opamp=ctx.get("opamp"))
         shown = circuit if snapped is None else snapped.circuit
         snapped_tf = snapped.analysis.tf if snapped is not None and snapped.analysis else None
         predicted, spice, exact = ctx["predicted"], ctx["spice"], ctx["exact"]
@@ -284,7 +287,9 @@ class DetailPanel:
             snapped.summary(ctx["band"]), "note")
         self.notes.value = message_html(self._notes_text(), "note")
         self.components.value = component_html(circuit, snapped)
-        self._downloads(shown, svg, series)
+        from .engine import spice_circuit
+
+        self._downloads(shown, svg, series, spice_circuit(shown, ctx.get("opamp")))
 
     def _notes_text(self) -> str:
         from .engine import plain_note
@@ -316,12 +321,15 @@ class DetailPanel:
             self.shift.value = message_html(f"{self.series.value} values failed: "
                                             f"{plain_error(exc)}")
 
-    def _downloads(self, shown, svg: str, series: str) -> None:
+    def _downloads(self, shown, svg: str, series: str, simulated=None) -> None:
+        """Links for what is shown; the netlist is ``simulated`` (op-amps with a GBW
+        expanded to the model the analysis used), the tables list the real parts."""
         from ..netlist import write_netlist
 
         stem = self._stem if series == "exact" else f"{self._stem}_{series}"
         what = "" if series == "exact" else f" ({series})"
-        links = [download_link(f"netlist{what} .cir", f"{stem}.cir", write_netlist(shown),
+        links = [download_link(f"netlist{what} .cir", f"{stem}.cir",
+                               write_netlist(simulated if simulated is not None else shown),
                                "text/plain"),
                  download_link(f"schematic{what} .svg", f"{stem}.svg", svg, "image/svg+xml"),
                  download_link(f"components{what} .csv", f"{stem}_components.csv",

@@ -51,6 +51,21 @@ class Verified:
         return agreement(self.candidate.predicted, self.spice)
 
 
+def opamp_of(candidate) -> float | None:
+    """The op-amp GBW (Hz) a candidate was designed and verified with; None: ideal."""
+    return getattr(candidate, "opamp_gbw_hz", None)
+
+
+def spice_circuit(circuit, gbw: float | None):
+    """``circuit`` as simulated: op-amps with a GBW become the one-pole model (the same
+    flat expansion the exact analysis uses)."""
+    if not gbw:
+        return circuit
+    from ..opamp import expand_opamps
+
+    return expand_opamps(circuit, gbw)
+
+
 class AppError(RuntimeError):
     """A failure whose message is written for the app's users (e.g. no model to load)."""
 
@@ -75,7 +90,8 @@ def verify(candidate) -> Verified:
     from ..spice import simulate
 
     try:
-        return Verified(candidate, simulate(candidate.circuit))
+        return Verified(candidate, simulate(spice_circuit(candidate.circuit,
+                                                          opamp_of(candidate))))
     except Exception as exc:  # noqa: BLE001 - one bad circuit must not sink the others
         return Verified(candidate, None, plain_error(exc))
 
