@@ -159,6 +159,13 @@ class Circuit:
                 what = "gain magnitude" if e.kind in ("E", "OPAMP") else "value"
                 raise CircuitError(f"element {e.name!r} has {what} {e.value:g} {e.unit}, outside "
                                    f"the accepted range {lo:g} to {hi:g} {e.unit}")
+            for field_name in ("gbw", "a0"):
+                extra = getattr(e, field_name)
+                if extra is not None and (e.kind != "OPAMP" or isinstance(extra, bool)
+                                          or not isinstance(extra, (int, float))
+                                          or not math.isfinite(extra) or extra <= 0):
+                    raise CircuitError(f"element {e.name!r} has {field_name}={extra!r}; only "
+                                       f"op-amps carry {field_name}, a finite number > 0")
             if e.kind in "RLC" and e.nets[0] == e.nets[1]:
                 raise CircuitError(f"element {e.name!r} connects net {e.nets[0]!r} to itself")
             key = e.name.lower()

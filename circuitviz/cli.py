@@ -50,16 +50,18 @@ def emit(data, fmt: str, text: Callable[[object], str]) -> None:
 # -- analyze ----------------------------------------------------------------------
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from .analysis import analyze
-    from .netlist import parse_netlist
-
-    text = read_netlist_file(args.file)
-    circuit = parse_netlist(text)
+    from .importer import import_netlist
     from .opamp import expand_opamps, parse_opamp
 
     opamp = parse_opamp(args.opamp)
     tolerance = _check_tolerance_args(args)
+    # LTspice, KiCad and ngspice text (UTF-8, a BOM, or Windows-1252 bytes)
+    imported = import_netlist(read_netlist_file(args.file), input=args.input,
+                              output=args.output)
+    circuit = imported.circuit
     result = analyze(circuit, opamp=opamp)
     data = result.to_json()
+    data.update({"nets": imported.nets, "notes": list(imported.notes)})
     if opamp is not None and circuit.count("OPAMP"):
         from .opamp import A0
 
@@ -121,8 +123,8 @@ MAX_NETLIST_BYTES = 1_000_000
 
 
 def read_netlist_file(path: str) -> str:
-    """The text of a netlist file, refusing what is not a regular file of at most
-    :data:`MAX_NETLIST_BYTES` in UTF-8 (a directory, ``/dev/zero``, a FIFO ...)."""
+    """The text of a netlist file, refusing what is not a regular text file of at most
+    :data:`MAX_NETLIST_BYTES` (a directory, ``/dev/zero``, a FIFO ...)."""
     import stat
 
     try:
@@ -144,11 +146,12 @@ def read_netlist_file(path: str) -> str:
     if len(raw) > MAX_NETLIST_BYTES:
         raise UsageError(f"netlist {path!r} is larger than {MAX_NETLIST_BYTES // 1_000_000} MB; "
                          f"circuitviz reads netlists up to that size")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"netlist {path!r} is not UTF-8 text (byte {exc.start}); save it as "
-                         f"UTF-8") from None
+    from .importer import decode
+
+    try:  # UTF-8 (a BOM dropped), UTF-16 or Windows-1252, as LTspice writes
+        return decode(raw)
+    except ValueError as exc:
+        raise UsageError(f"netlist {path!r}: {exc}") from None
 
 
 def _analysis_text(data: dict) -> str:
@@ -159,7 +162,10 @@ def _analysis_text(data: dict) -> str:
             return "  (none)"
         return "\n".join(f"  {re:+.6g} {im:+.6g}j rad/s" for re, im in items)
 
-    lines = [f"type:   {data['type']}"]
+    lines = [f"input:  {data['nets']['input']}   output: {data['nets']['output']}"] \
+        if data.get("nets") else []
+    lines += [f"note:   {note}" for note in data.get("notes", ())]
+    lines += [f"type:   {data['type']}"]
     if data.get("cutoff_hz"):
         label = "centre" if data["type"] in ("bandpass", "bandstop") else "cutoff"
         lines.append(f"{label}: {format_eng(data['cutoff_hz'], 'Hz', 6)}")
@@ -186,9 +192,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("analyze", help="exact poles, zeros, gain, type and cutoff of a netlist")
-    p.add_argument("file", help="SPICE netlist (input net 'in', output 'out', ground '0')")
+    p.add_argument("file", help="SPICE netlist: canonical, LTspice .net, KiCad or ngspice deck")
     p.add_argument("--format", choices=("json", "text"), default="text")
     p.add_argument("--spice", action="store_true", help="also run ngspice AC + .pz")
+    p.add_argument("--input", default=None, metavar="NET|SOURCE",
+                   help="the source or net that drives the filter (default: the one AC source)")
+    p.add_argument("--output", default=None, metavar="NET",
+                   help="the net observed (default: the one named out, vout or output)")
     p.add_argument("--opamp", default=None, metavar="ideal|GBW",
                    help="op-amp model: ideal (gain 1e6) or a gain-bandwidth product in Hz "
                         "(1meg, 10MHz) for the one-pole model")

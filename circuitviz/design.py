@@ -73,11 +73,13 @@ class Candidate:
     @property
     def netlist(self) -> str:
         """Flat SPICE text: ``Vin in 0 AC 1``, op-amps as high-gain E elements, or with a
-        GBW as the one-pole model the analysis used (E stage, R-C pole, unity buffer)."""
-        from .netlist import write_netlist
+        GBW as the one-pole model the analysis used (E stage, R-C pole, unity buffer);
+        values to 6 significant digits and an ``.ac`` card, so ngspice and LTspice run it
+        as it is."""
+        from .netlist import export_netlist
         from .opamp import expand_opamps
 
-        return write_netlist(expand_opamps(self.circuit, self.opamp_gbw_hz))
+        return export_netlist(expand_opamps(self.circuit, self.opamp_gbw_hz))
 
     @property
     def ok(self) -> bool:
@@ -143,7 +145,8 @@ def candidates(draws, spec: Spec, analyze: bool = True, opamp: float | None = No
         if d.topology not in CATALOGUE:
             raise ValueError(f"the model draws topology {d.topology!r}, which is not in this "
                              f"version's catalogue; retrain it with 'circuitviz train'")
-        circuit = CATALOGUE[d.topology].build(d.values)
+        # values to the 6 significant digits the netlist carries: the text is the circuit
+        circuit = CATALOGUE[d.topology].build({k: float(f"{v:.6g}") for k, v in d.values.items()})
         analysis, error = None, None
         if analyze:
             try:

@@ -157,8 +157,9 @@ def test_netlist_mode_shows_schematic_overlays_components_and_downloads(netlist_
         assert any("SPICE" in n for n in names) and any("exact" in n for n in names), names
     assert "pole/zero analysis" in d.notes.value and ".pz" not in d.notes.value
     assert "R1" in d.components.value and "10 kΩ" in d.components.value
-    assert 'download="netlist_lowpass_2.024kHz.cir"' in d.downloads.value
-    assert 'download="netlist_lowpass_2.024kHz.svg"' in d.downloads.value
+    assert 'download="sallen_key_unity_gain_low_pass.cir"' in d.downloads.value  # the title
+    assert 'download="sallen_key_unity_gain_low_pass.svg"' in d.downloads.value
+    assert 'download="sallen_key_unity_gain_low_pass.asc"' in d.downloads.value
 
 
 def test_e_series_toggle_snaps_everything_shown(netlist_mode):

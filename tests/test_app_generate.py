@@ -58,6 +58,18 @@ def test_generate_keeps_the_designers_order_and_shows_the_first(app):
     assert not app.controls.button.disabled
     assert set(app.last_seconds) == {"sample_verify", "table", "views"}
     assert 'download="lowpass_1kHz_1_' in app.detail.downloads.value
+    import base64
+    import re
+
+    links = app.detail.downloads.value
+    cir = base64.b64decode(re.search(r'\.cir" href="data:[^;]+;base64,([^"]+)"',
+                                     links).group(1)).decode()
+    assert re.search(r"^\.ac dec ", cir, re.MULTILINE), cir       # ngspice runs it as is
+    values = re.findall(r"^[RLC]\S*\s+\S+\s+\S+\s+(\S+)", cir, re.MULTILINE)
+    assert values and all(len(re.sub(r"[^0-9]", "", v.split("e")[0]).lstrip("0")) <= 6
+                          for v in values), values             # 6 significant digits
+    for name in ("_components.csv", "_bom.csv", ".svg", ".asc"):
+        assert name in links, name
 
 
 def test_table_cells_say_what_was_measured_and_agreed(app):

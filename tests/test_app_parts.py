@@ -50,7 +50,7 @@ def test_the_controls_read_into_the_same_keywords():
     (dict(ripple="-1"), "ripple -1 dB is outside"),
     (dict(ripple="lots"), "ripple 'lots' is not a number"),
     (dict(gain="99"), "gain 99 dB is outside"),
-    (dict(opamp="1M"), "did you mean 1meg?"),
+    (dict(opamp="1M"), "did you mean 1meg"),
     (dict(response="cauer"), "choose a response"),
 ])
 def test_bad_options_are_refused_in_plain_words(kwargs, says):
@@ -66,10 +66,10 @@ def test_stopband_is_for_low_and_high_pass_only():
 
 
 def test_a_milli_cutoff_asks_whether_meg_was_meant():
-    with pytest.raises(ValueError, match=re.escape("did you mean 1meg?")):
+    with pytest.raises(ValueError, match=re.escape("did you mean 1meg")):
         parse_cutoff("1M")
-    with pytest.raises(ValueError, match=re.escape("did you mean 2meg?")):
-        parse_cutoff("2m")
+    with pytest.raises(ValueError, match=re.escape("did you mean 0.5meg")):
+        parse_cutoff("0.5m")
 
 
 def test_q_box_says_whether_it_read_a_q_or_a_bandwidth():

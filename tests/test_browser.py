@@ -149,7 +149,7 @@ def test_designer_end_to_end(server, browser):
     page.get_by_label("Cutoff").fill("1M")
     page.get_by_role("button", name="Generate").click()
     error = page.locator(".cv-error")
-    expect(error).to_contain_text("did you mean 1meg?")
+    expect(error).to_contain_text("did you mean 1meg")
     expect(error).to_contain_text("previous results are still shown")
     expect(rows).to_have_count(8)
     expect(schematic).to_have_count(1)

@@ -42,9 +42,6 @@ RIPPLE_RANGE = (0.01, 10.0)
 ATTENUATION_RANGE = (3.0, 150.0)
 GAIN_RANGE = (-40.0, 40.0)
 _FREQ = re.compile(r"^(?P<number>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<rest>\S*)$")
-_SI_HZ = re.compile(r"^([kKMG]?)[hH][zZ]$")
-_SPICE_SUFFIX = re.compile(r"^(meg|[tgkmunpfµ])?(hz)?$", re.IGNORECASE)
-_SI = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9}
 
 
 @dataclass(frozen=True)
@@ -72,41 +69,20 @@ class Request:
 
 
 def parse_frequency(text: str, what: str) -> float:
-    """A frequency in Hz from ``1k``, ``2.2 kHz``, ``1 MHz``, ``1e3`` or ``1000``.
+    """A frequency in Hz from ``1k``, ``2.2 kHz``, ``1 MHz``, ``1e3`` or ``1000``: the
+    package-wide rule of :func:`circuitviz.units.parse_frequency` (``MHz`` is mega, a bare
+    ``1M`` SPICE milli, unknown letters refused)."""
+    from ..units import parse_frequency as parse
 
-    With a trailing ``Hz`` the prefix reads the SI way (``MHz`` is mega, as people
-    write it); without one, SPICE rules apply (``1meg``; ``1m`` is milli).  Any other
-    trailing letters are refused rather than ignored, since ``1x`` is a typo.
-    """
-    from .. import units
-
-    shared = getattr(units, "parse_frequency", None)  # the shared rule, where present
-    if shared is not None:
-        try:
-            return shared(text, what=what)
-        except TypeError:  # pragma: no cover - a different signature
-            pass
-    raw = str(text).strip()
-    match = _FREQ.match(raw)
-    if match is None:
-        raise ValueError(f"{what} {raw!r} is not a frequency; type a number with an optional "
-                         f"suffix, e.g. 1k, 2.2 kHz, 50 kHz, 1meg")
-    number, rest = match.group("number"), match.group("rest")
-    si = _SI_HZ.match(rest)
-    if si:
-        return parse_value(number, what=what) * _SI[si.group(1)]
-    if not _SPICE_SUFFIX.match(rest):
-        raise ValueError(f"{what} {raw!r} has an unknown unit {rest!r}; use Hz, kHz, MHz or a "
-                         f"SPICE suffix (k, meg)")
-    return parse_value(number + rest, what=what)
+    return parse(text, what)
 
 
-def _milli_hint(raw: str) -> str:
-    """"did you mean 1meg?" when a bare ``M``/``m`` made a frequency a thousandth."""
-    match = _FREQ.match(str(raw).strip())
-    if match and match.group("rest") in ("M", "m"):
-        return f" ({raw.strip()} is SPICE milli; did you mean {match.group('number')}meg?)"
-    return ""
+def _milli_hint(raw: str, value: float, range_hz: tuple[float, float]) -> str:
+    """"; did you mean 1meg …?" when a bare ``M``/``m`` (SPICE milli) put a frequency
+    out of ``range_hz`` (the package-wide rule, :func:`circuitviz.units.mega_hint`)."""
+    from ..units import mega_hint
+
+    return mega_hint(raw, value, range_hz)
 
 
 def parse_cutoff(text: str) -> float:
@@ -119,10 +95,7 @@ def parse_cutoff(text: str) -> float:
     if not (math.isfinite(fc) and lo * (1 - 1e-9) <= fc <= hi * (1 + 1e-9)):
         message = (f"cutoff {format_eng(fc, 'Hz')} is outside the range the model knows: "
                    f"{_range_text()}")
-        hint = _milli_hint(text)
-        if hint and "did you mean" not in message:
-            message += hint
-        raise ValueError(message)
+        raise ValueError(message + _milli_hint(text, fc, FC_RANGE_HZ))
     return fc
 
 
@@ -268,8 +241,8 @@ def read_spec(filter_type: str, cutoff: str, q_text: str = "", order: int | None
         gbw = parse_frequency(opamp_text, "op-amp gain-bandwidth")
         if not (math.isfinite(gbw) and 1e3 <= gbw <= 10e9):
             raise ValueError(f"op-amp gain-bandwidth {format_eng(gbw, 'Hz')} is outside 1 kHz "
-                             f"to 10 GHz{_milli_hint(opamp_text)}; type e.g. 1meg or 10 MHz, "
-                             f"or ideal")
+                             f"to 10 GHz{_milli_hint(opamp_text, gbw, (1e3, 10e9))}; type "
+                             f"e.g. 1meg or 10 MHz, or ideal")
         options["opamp"] = gbw
         reading.append(f"op-amp GBW {format_eng(gbw, 'Hz')}")
     spec = Spec.checked(filter_type, fc, q, order)

@@ -245,8 +245,13 @@ class DetailPanel:
                              exact=a.tf, requested_hz=None, spice_error=result.spice_error,
                              versus="exact (MNA) vs SPICE", analysis=a,
                              band=a.type in ("bandpass", "bandstop"), mask=None)
-        stem = file_stem("netlist", a.type,
-                         format_eng(a.cutoff_hz, "Hz", 4) if a.cutoff_hz else None)
+        from .netlist_mode import file_stem as title_stem
+
+        # named after the netlist's title (an LTspice path gives its file name), else
+        # after what it measures
+        measured = file_stem("netlist", a.type,
+                             format_eng(a.cutoff_hz, "Hz", 4) if a.cutoff_hz else None)
+        stem = title_stem(result.circuit.title, default=measured)
         self._show(result.circuit, stem)
 
     def _show(self, circuit, stem: str) -> None:
@@ -329,9 +334,10 @@ class DetailPanel:
         stem = self._stem if series == "exact" else f"{self._stem}_{series}"
         what = "" if series == "exact" else f" ({series})"
         links = [download_link(f"netlist{what} .cir", f"{stem}.cir",
-                               write_netlist(simulated if simulated is not None else shown),
-                               "text/plain"),
+                               write_netlist(simulated if simulated is not None else shown,
+                                             digits=6, ac=True), "text/plain"),
                  download_link(f"schematic{what} .svg", f"{stem}.svg", svg, "image/svg+xml"),
+                 _asc_link(shown, stem),
                  download_link(f"components{what} .csv", f"{stem}_components.csv",
                                components_csv(shown), "text/csv"),
                  download_link(f"bill of materials{what} .csv", f"{stem}_bom.csv",
@@ -350,3 +356,11 @@ def _mask(spec, options: dict):
         ripple = 0.5 if options.get("response") in ("chebyshev", "elliptic") else -MINUS_3DB
     return Mask(spec.filter_type, spec.cutoff_hz, ripple, options.get("stopband_hz"),
                 options.get("attenuation_db"))
+
+
+def _asc_link(circuit, stem: str) -> str:
+    """Download link for the LTspice schematic (``.asc``) of ``circuit``."""
+    from ..viz.asc import asc_schematic
+
+    return download_link("LTspice schematic (.asc)", f"{stem}.asc", asc_schematic(circuit),
+                         "text/plain")

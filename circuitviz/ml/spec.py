@@ -51,13 +51,16 @@ class Spec:
         filter_type = filter_type.lower()
         if isinstance(cutoff_hz, bool):
             raise ValueError(f"cutoff must be a frequency in Hz, not {cutoff_hz!r}")
-        try:
-            fc = parse_value(cutoff_hz, what="cutoff")
+        from ..units import mega_hint, parse_frequency
+
+        try:  # 1MHz is mega; a bare 1M is SPICE milli (out of range: "did you mean 1meg?")
+            fc = parse_frequency(cutoff_hz, "cutoff")
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{exc}; accepted cutoff range {_fmt_range()}") from None
         lo, hi = FC_RANGE_HZ
         if not (math.isfinite(fc) and lo * (1 - 1e-9) <= fc <= hi * (1 + 1e-9)):
-            raise ValueError(f"cutoff {fc:g} Hz is outside the trained range {_fmt_range()}")
+            raise ValueError(f"cutoff {fc:g} Hz is outside the trained range {_fmt_range()}"
+                             f"{mega_hint(cutoff_hz, fc, FC_RANGE_HZ)}")
         if q is not None:
             if filter_type not in BAND_TYPES:
                 raise ValueError(f"q applies to bandpass and bandstop only (centre / bandwidth); "
