@@ -25,15 +25,51 @@ import torch
 
 __all__ = ["FORMAT", "KINDS", "save_checkpoint", "load_checkpoint", "read_checkpoint",
            "cached_model", "default_device", "integrity", "seal_checkpoint", "DEFAULT_MODEL",
-           "DEFAULT_BASELINE"]
+           "DEFAULT_BASELINE", "models_dir", "default_model_path", "MODEL_ENV"]
 
 FORMAT = "circuitviz-set-decoder/1"
 KINDS = ("set", "fixed22")
 _REQUIRED = ("format", "kind", "model_config", "train_config", "layout", "structures", "step",
              "val_loss", "metrics", "state_dict")
-_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+
+
+def models_dir() -> Path:
+    """The folder holding the shipped checkpoints.
+
+    In a source checkout (or an editable install) that is the repository's ``models/``;
+    an installed wheel (``pip install .``) carries the same files as data under
+    ``<prefix>/share/circuitviz/models``, found for the running interpreter's prefix,
+    for the prefix the package itself was installed into, and for a ``--user`` install.
+    """
+    import site
+    import sysconfig
+
+    here = Path(__file__).resolve()
+    candidates = [here.parents[2] / "models"]
+    candidates.append(Path(sysconfig.get_paths()["data"]) / "share" / "circuitviz" / "models")
+    # <prefix>/lib/pythonX.Y/site-packages/circuitviz/ml/checkpoint.py -> <prefix>
+    if len(here.parents) > 5:
+        candidates.append(here.parents[5] / "share" / "circuitviz" / "models")
+    user_base = getattr(site, "USER_BASE", None)
+    if user_base:
+        candidates.append(Path(user_base) / "share" / "circuitviz" / "models")
+    for folder in candidates:
+        if (folder / "set_decoder.pt").is_file():
+            return folder
+    return candidates[0]
+
+
+_MODELS_DIR = models_dir()
 DEFAULT_MODEL = _MODELS_DIR / "set_decoder.pt"
 DEFAULT_BASELINE = _MODELS_DIR / "baseline_fixed22.pt"
+#: Environment variable naming the checkpoint ``sample()``, the CLI and the app use.
+MODEL_ENV = "CIRCUITVIZ_MODEL"
+
+
+def default_model_path() -> Path:
+    """``$CIRCUITVIZ_MODEL`` when set, else the shipped ``set_decoder.pt``."""
+    env = os.environ.get(MODEL_ENV)
+    return Path(env) if env else DEFAULT_MODEL
 
 
 def default_device(device: str | torch.device | None = None) -> torch.device:
@@ -352,7 +388,7 @@ def _cached(path: str, mtime: float, device: str):
 
 def cached_model(path: str | os.PathLike | None = None, device=None):
     """Load a checkpoint once per process per (path, device); reloads if the file changed."""
-    path = Path(path) if path is not None else DEFAULT_MODEL
+    path = Path(path) if path is not None else default_model_path()
     dev = default_device(device)
     try:
         mtime = path.stat().st_mtime
