@@ -29,8 +29,10 @@ def installed(tmp_path_factory) -> Path:
     subprocess.run(build, check=True, capture_output=True, timeout=600, cwd=tmp)
     (wheel,) = tmp.glob("circuitviz-*.whl")
     prefix = tmp / "prefix"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--prefix",
-                    str(prefix), str(wheel)], check=True, capture_output=True, timeout=600)
+    # --ignore-installed: never touch this environment's own (editable) install
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--ignore-installed",
+                    "--prefix", str(prefix), str(wheel)], check=True, capture_output=True,
+                   timeout=600)
     (site,) = prefix.glob("lib/python3*/site-packages")
     return site
 
@@ -57,6 +59,13 @@ def test_wheel_install_samples_with_the_shipped_model(installed, tmp_path):
 
 def test_wheel_carries_py_typed(installed):
     assert (installed / "circuitviz" / "py.typed").is_file()
+
+
+def test_installing_the_wheel_leaves_this_environment_importable(installed, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run([sys.executable, "-c", "import circuitviz, sys; print(circuitviz.__file__)"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 0 and not proc.stdout.startswith(str(installed)), proc.stderr
 
 
 def test_circuitviz_model_env_is_honoured_by_the_cli(tmp_path):
