@@ -252,6 +252,10 @@ class Analysis:
 
     tf: TransferFunction
     response: Response
+    #: the user's names of the input and output nets (a netlist's own names)
+    nets: dict = field(default_factory=lambda: {"input": "in", "output": "out"})
+    #: what was assumed or ignored in reading the netlist, one short sentence each
+    notes: tuple = ()
 
     @property
     def poles(self) -> np.ndarray:
@@ -279,34 +283,52 @@ class Analysis:
         out.update({"type": self.response.type, "cutoff_hz": self.response.cutoff_hz,
                     "bandwidth_hz": self.response.bandwidth_hz, "q": self.response.q,
                     "passband_gain": self.response.passband_gain})
+        out.update({"nets": dict(self.nets), "notes": list(self.notes)})
         from .mask import analysis_mask_fields  # order, passband/stopband attenuation
 
         out.update(analysis_mask_fields(self))
         return out
 
 
-def analyze(circuit_or_netlist) -> Analysis:
-    """Exact transfer function and measured response of a circuit or SPICE netlist text.
+def analyze(circuit_or_netlist, *, input: str | None = None, output: str | None = None,
+            opamp=None) -> Analysis:
+    """Exact transfer function and measured response of a circuit or netlist text.
+
+    Text (or bytes) may come from LTspice, KiCad or ngspice
+    (:func:`circuitviz.importer.import_netlist`): ``input`` names the driving source or
+    net (default: the one AC source), ``output`` the observed net (default: the one
+    called out, vout or output); the result's ``nets`` and ``notes`` say what was chosen,
+    assumed and ignored.  ``opamp``: None or ``"ideal"`` (finite-gain 1e6 VCVS), or a
+    gain-bandwidth product (``1meg``, ``10MHz``, 1e6) for the one-pole model of
+    :func:`circuitviz.opamp.expand_opamps`; op-amps with their own GBW keep it.
 
     Raises :class:`~circuitviz.circuit.CircuitError` (a ``ValueError``) with a plain
     message when the input is not an analysable filter.
     """
     from .circuit import Circuit, CircuitError
+    from .importer import import_netlist
     from .mna import poles_zeros_gain
-    from .netlist import parse_netlist
+    from .opamp import expand_opamps
 
-    if isinstance(circuit_or_netlist, str):
-        circuit = parse_netlist(circuit_or_netlist)
+    nets: dict[str, str] = {"input": "in", "output": "out"}
+    notes: tuple[str, ...] = ()
+    if isinstance(circuit_or_netlist, (str, bytes)):
+        imported = import_netlist(circuit_or_netlist, input=input, output=output)
+        circuit, nets, notes = imported.circuit, imported.nets, imported.notes
     elif isinstance(circuit_or_netlist, Circuit):
+        if input not in (None, "in") or output not in (None, "out"):
+            raise CircuitError("input=/output= choose nets of netlist text; a Circuit is "
+                               "always driven at 'in' and read at 'out'")
         circuit = circuit_or_netlist.validate()
     else:
         raise CircuitError(f"analyze() takes a Circuit or SPICE netlist text, not "
                            f"{type(circuit_or_netlist).__name__}")
+    circuit = expand_opamps(circuit, opamp)
     try:
         with np.errstate(all="ignore"):
             poles, zeros, gain = poles_zeros_gain(circuit)
             tf = TransferFunction(poles, zeros, gain)
-            return Analysis(tf, measure_response(tf))
+            return Analysis(tf, measure_response(tf), dict(nets), tuple(notes))
     except (ArithmeticError, np.linalg.LinAlgError) as exc:  # bounded values make this rare
         raise CircuitError(f"the exact analysis of this circuit failed numerically "
                            f"({type(exc).__name__}: {exc}); bring its element values closer "

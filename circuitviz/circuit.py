@@ -12,7 +12,10 @@ Elements and their nets:
   value is the gain.
 * ``OPAMP``: op-amp, nets ``(in+, in-, out)``; value is its open-loop gain
   (default :data:`OPAMP_GAIN`).  Both the exact analysis and SPICE model it as the
-  same finite-gain VCVS from ``out`` to ground, so they describe one circuit.
+  same finite-gain VCVS from ``out`` to ground, so they describe one circuit.  An
+  op-amp may carry its own gain-bandwidth product ``gbw`` (Hz) and DC gain ``a0``
+  (e.g. from an LTspice ``GBW=``/``Aol=``); :func:`circuitviz.opamp.expand_opamps`
+  turns such op-amps into a flat one-pole model before either analysis sees them.
 """
 from __future__ import annotations
 
@@ -52,6 +55,10 @@ class Element:
     name: str
     nets: tuple[str, ...]
     value: float
+    #: Op-amps only: own gain-bandwidth product in Hz (None: the analysis' choice).
+    gbw: float | None = None
+    #: Op-amps only: own DC gain for the one-pole model (None: the model's default).
+    a0: float | None = None
 
     @property
     def unit(self) -> str:
@@ -140,6 +147,13 @@ class Circuit:
             if e.kind in ("E", "OPAMP") and e.value == 0:
                 raise CircuitError(f"element {e.name!r} has gain 0; a controlled source "
                                    f"needs a non-zero gain")
+            for field_name in ("gbw", "a0"):
+                extra = getattr(e, field_name)
+                if extra is not None and (e.kind != "OPAMP" or isinstance(extra, bool)
+                                          or not isinstance(extra, (int, float))
+                                          or not math.isfinite(extra) or extra <= 0):
+                    raise CircuitError(f"element {e.name!r} has {field_name}={extra!r}; only "
+                                       f"op-amps carry {field_name}, a finite number > 0")
             lo, hi = VALUE_RANGE[e.kind]
             if not lo <= abs(e.value) <= hi:
                 what = "gain magnitude" if e.kind in ("E", "OPAMP") else "value"

@@ -13,7 +13,8 @@ import math
 import os
 import sys
 import warnings
-from typing import Callable, NoReturn, Sequence
+from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 __all__ = ["main", "UsageError"]
 
@@ -49,17 +50,32 @@ def emit(data, fmt: str, text: Callable[[object], str]) -> None:
 # -- analyze ----------------------------------------------------------------------
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from .analysis import analyze
-    from .netlist import parse_netlist
+    from .importer import import_netlist
+    from .opamp import expand_opamps, parse_opamp
 
-    text = read_netlist_file(args.file)
-    circuit = parse_netlist(text)
-    result = analyze(circuit)
+    opamp = parse_opamp(args.opamp)
+    tolerance = _check_tolerance_args(args)
+    # LTspice, KiCad and ngspice text (UTF-8, a BOM, or Windows-1252 bytes)
+    imported = import_netlist(read_netlist_file(args.file), input=args.input,
+                              output=args.output)
+    circuit = imported.circuit
+    result = analyze(circuit, opamp=opamp)
     data = result.to_json()
+    data.update({"nets": imported.nets, "notes": list(imported.notes)})
+    if opamp is not None and circuit.count("OPAMP"):
+        from .opamp import A0
+
+        data["opamp"] = {"model": "one-pole", "gbw_hz": opamp, "a0": A0}
+    if tolerance is not None:
+        from .tolerance import monte_carlo
+
+        data["monte_carlo"] = monte_carlo(circuit, tolerance, args.runs, args.seed,
+                                          opamp=opamp).to_json()
     if args.spice:
         from .spice import SpiceError, SpiceUnavailable, simulate
 
         try:
-            data["spice"] = simulate(circuit).to_json()
+            data["spice"] = simulate(expand_opamps(circuit, opamp)).to_json()
         except SpiceUnavailable as exc:  # the machine, not the input: exit 1
             sys.stderr.write(f"circuitviz analyze: error: {' '.join(str(exc).split())}\n")
             return 1
@@ -69,13 +85,46 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_tolerance_args(args: argparse.Namespace) -> dict | None:
+    """The parsed ``--tolerance`` (None without it); ``--runs``/``--seed`` need it."""
+    from .tolerance import check_runs, check_seed, parse_tolerance
+
+    if args.tolerance is None:
+        if args.runs is not None or args.seed is not None:
+            raise UsageError("--runs and --seed set up a Monte Carlo; give --tolerance too "
+                             "(e.g. --tolerance R=1%,C=5%,L=10%)")
+        return None
+    tolerance = parse_tolerance(args.tolerance)
+    args.runs = check_runs(1000 if args.runs is None else args.runs)
+    args.seed = check_seed(0 if args.seed is None else args.seed)
+    return tolerance
+
+
+def _monte_carlo_text(mc: dict) -> list[str]:
+    from .units import format_eng
+
+    lines = [f"Monte Carlo ({mc['runs']} runs, seed {mc['seed']}, "
+             + ", ".join(f"{k} ±{100 * v:g}%" for k, v in mc["tolerance"].items()) + "):"]
+    for key, label in (("cutoff_hz", "cutoff"), ("q", "Q")):
+        p = mc.get(key)
+        if p:
+            text = [format_eng(p[k], "Hz", 5) if key == "cutoff_hz" else f"{p[k]:.4g}"
+                    for k in ("p5", "p50", "p95")]
+            lines.append(f"  {label}: p5 {text[0]}, p50 {text[1]}, p95 {text[2]}")
+    if mc.get("most_sensitive"):
+        part = mc["most_sensitive"]
+        lines.append(f"  most sensitive part: {part} "
+                     f"(d ln fc / d ln value = {mc['sensitivity'][part]:+.3g})")
+    return lines
+
+
 #: Largest netlist file ``analyze`` reads (bytes).
 MAX_NETLIST_BYTES = 1_000_000
 
 
 def read_netlist_file(path: str) -> str:
-    """The text of a netlist file, refusing what is not a regular file of at most
-    :data:`MAX_NETLIST_BYTES` in UTF-8 (a directory, ``/dev/zero``, a FIFO ...)."""
+    """The text of a netlist file, refusing what is not a regular text file of at most
+    :data:`MAX_NETLIST_BYTES` (a directory, ``/dev/zero``, a FIFO ...)."""
     import stat
 
     try:
@@ -97,11 +146,12 @@ def read_netlist_file(path: str) -> str:
     if len(raw) > MAX_NETLIST_BYTES:
         raise UsageError(f"netlist {path!r} is larger than {MAX_NETLIST_BYTES // 1_000_000} MB; "
                          f"circuitviz reads netlists up to that size")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"netlist {path!r} is not UTF-8 text (byte {exc.start}); save it as "
-                         f"UTF-8") from None
+    from .importer import decode
+
+    try:  # UTF-8 (a BOM dropped), UTF-16 or Windows-1252, as LTspice writes
+        return decode(raw)
+    except ValueError as exc:
+        raise UsageError(f"netlist {path!r}: {exc}") from None
 
 
 def _analysis_text(data: dict) -> str:
@@ -112,7 +162,10 @@ def _analysis_text(data: dict) -> str:
             return "  (none)"
         return "\n".join(f"  {re:+.6g} {im:+.6g}j rad/s" for re, im in items)
 
-    lines = [f"type:   {data['type']}"]
+    lines = [f"input:  {data['nets']['input']}   output: {data['nets']['output']}"] \
+        if data.get("nets") else []
+    lines += [f"note:   {note}" for note in data.get("notes", ())]
+    lines += [f"type:   {data['type']}"]
     if data.get("cutoff_hz"):
         label = "centre" if data["type"] in ("bandpass", "bandstop") else "cutoff"
         lines.append(f"{label}: {format_eng(data['cutoff_hz'], 'Hz', 6)}")
@@ -120,6 +173,11 @@ def _analysis_text(data: dict) -> str:
         lines.append(f"Q:      {data['q']:.4g}  (bandwidth {format_eng(data['bandwidth_hz'], 'Hz')})")
     lines += [f"gain K: {data['gain']:.6g}", f"poles ({len(data['poles'])}):", roots(data["poles"]),
               f"zeros ({len(data['zeros'])}):", roots(data["zeros"])]
+    if "opamp" in data:
+        lines.append(f"op-amps: one-pole model, GBW {format_eng(data['opamp']['gbw_hz'], 'Hz')}, "
+                     f"A0 {data['opamp']['a0']:g}")
+    if "monte_carlo" in data:
+        lines += _monte_carlo_text(data["monte_carlo"])
     if "spice" in data:
         s = data["spice"]
         lines += [f"ngspice poles ({len(s['poles'])}, {s['pz_source']}):", roots(s["poles"]),
@@ -134,9 +192,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("analyze", help="exact poles, zeros, gain, type and cutoff of a netlist")
-    p.add_argument("file", help="SPICE netlist (input net 'in', output 'out', ground '0')")
+    p.add_argument("file", help="SPICE netlist: canonical, LTspice .net, KiCad or ngspice deck")
     p.add_argument("--format", choices=("json", "text"), default="text")
     p.add_argument("--spice", action="store_true", help="also run ngspice AC + .pz")
+    p.add_argument("--input", default=None, metavar="NET|SOURCE",
+                   help="the source or net that drives the filter (default: the one AC source)")
+    p.add_argument("--output", default=None, metavar="NET",
+                   help="the net observed (default: the one named out, vout or output)")
+    p.add_argument("--opamp", default=None, metavar="ideal|GBW",
+                   help="op-amp model: ideal (gain 1e6) or a gain-bandwidth product in Hz "
+                        "(1meg, 10MHz) for the one-pole model")
+    p.add_argument("--tolerance", default=None, metavar="R=1%,C=5%,L=10%",
+                   help="Monte Carlo: parts uniform within these tolerances")
+    p.add_argument("--runs", type=int, default=None, help="Monte Carlo runs (default 1000)")
+    p.add_argument("--seed", type=int, default=None, help="Monte Carlo seed (default 0)")
     p.set_defaults(handler=_cmd_analyze)
 
     for register in _EXTRA:
@@ -206,7 +275,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
                    ripple_db=args.ripple, stopband_hz=args.stopband,
                    attenuation_db=args.attenuation, gain_db=args.gain, kind=args.kind,
                    rank=True if args.rank else None, search=args.search, raw=args.raw,
-                   model=args.model, steps=args.steps)
+                   model=args.model, steps=args.steps, opamp=args.opamp, eseries=args.eseries)
     emit([c.to_json() for c in found], args.format, lambda _: format_candidates(found))
     return 0
 
@@ -257,6 +326,10 @@ def _add_sample(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
     p.add_argument("--model", default=None, help="checkpoint (default models/set_decoder.pt)")
     p.add_argument("--steps", type=int, default=None, help="DDIM steps (default: the model's)")
+    p.add_argument("--opamp", default=None, metavar="ideal|GBW",
+                   help="verify and rank with op-amps of this gain-bandwidth (1meg, 10MHz)")
+    p.add_argument("--eseries", default=None, metavar="E12|E24|E96",
+                   help="every R, L, C a preferred value, chosen jointly to meet the spec")
     p.set_defaults(handler=_cmd_sample)
 
 
@@ -342,7 +415,8 @@ SEED_MAX = 2 ** 63 - 1
 def _check_seed(args: argparse.Namespace) -> None:
     seed = getattr(args, "seed", None)
     if seed is not None and not 0 <= seed <= SEED_MAX:
-        raise UsageError(f"--seed must be an integer >= 0 and <= {SEED_MAX} (2**63 - 1), got {seed}")
+        raise UsageError(f"--seed must be an integer >= 0 and <= {SEED_MAX} (2**63 - 1), "
+                         f"got {seed}")
 
 
 @contextlib.contextmanager
@@ -393,6 +467,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     closed pipe (``| head``) ends quietly."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    with _terminate_cleanly():
+        return _run_command(args)
+
+
+@contextlib.contextmanager
+def _terminate_cleanly():
+    """SIGTERM ends a command as Ctrl-C would, through every ``finally`` (a dataset build
+    removes its half-written directory and stops its workers; the ngspice worker is
+    stopped at exit).  Only in the main thread, and restored afterwards."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_command(args: argparse.Namespace) -> int:
     try:
         with warnings.catch_warnings():
             if not sys.warnoptions:  # a warning must not turn a one-line error into three

@@ -529,7 +529,7 @@ def reverify(ds: CircuitDataset, fraction: float = 0.01, seed: int = 0) -> list[
     zeros from ``.pz`` (or, where ``.pz`` comes back incomplete, from the rational fit
     of ngspice's AC sweep, as :func:`circuitviz.spice.simulate` labels it) against
     the stored exact ones: counts and matched relative position errors."""
-    from .spice import pole_zero, simulate
+    from .spice import SpiceError, pole_zero, simulate
 
     k = max(1, round(len(ds) * fraction))
     picks = np.sort(np.random.default_rng(seed).choice(len(ds), size=k, replace=False))
@@ -537,17 +537,22 @@ def reverify(ds: CircuitDataset, fraction: float = 0.01, seed: int = 0) -> list[
     for i in picks:
         r = ds[int(i)]
         circuit = r.circuit()
-        pz = pole_zero(circuit)
-        source = "ngspice .pz"
-        if not pz.complete:
-            pz = simulate(circuit)
-            source = pz.pz_source
+        try:
+            pz = pole_zero(circuit)
+            source = "ngspice .pz"
+        except SpiceError:  # .pz crashed or hung in the worker: the sweep's fit stands in
+            pz = None
+        if pz is None or not pz.complete:
+            fitted = simulate(circuit)
+            poles, zeros, source = fitted.poles, fitted.zeros, fitted.pz_source
+        else:
+            poles, zeros = pz.poles, pz.zeros
         wc = 2 * math.pi * r.cutoff_hz
         results.append({"index": r.index, "topology": r.topology, "source": source,
-                        "poles": (len(r.poles), len(pz.poles)),
-                        "zeros": (len(r.zeros), len(pz.zeros)),
-                        "pole_error": match_error(r.poles, pz.poles, wc),
-                        "zero_error": match_error(r.zeros, pz.zeros, wc)})
+                        "poles": (len(r.poles), len(poles)),
+                        "zeros": (len(r.zeros), len(zeros)),
+                        "pole_error": match_error(r.poles, poles, wc),
+                        "zero_error": match_error(r.zeros, zeros, wc)})
     return results
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -85,13 +86,32 @@ class Candidate:
     raw_meets: bool | None = None
     impractical: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    #: The op-amp model the analysis used: None (ideal) or its GBW in Hz.
+    opamp_gbw_hz: float | None = field(default=None)
+    #: The E-series every R, L and C was chosen from (None: exact values).
+    eseries: str | None = field(default=None)
+
+    @cached_property
+    def min_gbw_hz(self) -> float | None:
+        """Smallest op-amp GBW (Hz, within 10 %) at which the circuit still meets its spec;
+        None for passive circuits and for those that do not meet it with any op-amp.
+        Computed on first use (a bisection of exact analyses), so sampling stays fast."""
+        from .opamp import is_active, min_gbw_hz
+
+        if self.analysis is None or not is_active(self.circuit):
+            return None
+        return min_gbw_hz(self.circuit, lambda a: spec_meets(self.spec, a))
 
     @property
     def netlist(self) -> str:
-        """Flat SPICE text: ``Vin in 0 AC 1``, op-amps as high-gain E elements."""
-        from .netlist import write_netlist
+        """Flat SPICE text: ``Vin in 0 AC 1``, op-amps as high-gain E elements, or with a
+        GBW as the one-pole model the analysis used (E stage, R-C pole, unity buffer);
+        values to 6 significant digits and an ``.ac`` card, so ngspice and LTspice run it
+        as it is."""
+        from .netlist import export_netlist
+        from .opamp import expand_opamps
 
-        return write_netlist(self.circuit)
+        return export_netlist(expand_opamps(self.circuit, self.opamp_gbw_hz))
 
     @property
     def ok(self) -> bool:
@@ -132,7 +152,9 @@ class Candidate:
                "practical": not self.impractical, "impractical": list(self.impractical),
                "warnings": list(self.warnings),
                "spec_error": self.spec_error if math.isfinite(self.spec_error) else None,
-               "values": dict(self.values)}
+               "values": dict(self.values), "min_gbw_hz": self.min_gbw_hz}
+        if self.eseries:
+            out["eseries"] = self.eseries
         if self.error:
             out["error"] = self.error
         return out
@@ -159,6 +181,18 @@ def spec_error(spec: Spec, analysis: Analysis | None, mask=None) -> float:
     return err
 
 
+def spec_meets(spec: Spec, analysis: Analysis | None) -> bool:
+    """Whether ``analysis`` meets ``spec``'s mask (:func:`circuitviz.mask.measure_mask`)."""
+    if analysis is None:
+        return False
+    from .mask import measure_mask
+
+    try:
+        return measure_mask(analysis, spec).meets
+    except (ValueError, FloatingPointError):
+        return False
+
+
 def rank_key(c: Candidate) -> tuple:
     """Impractical parts last; then meeting the mask; then larger margin; then smaller
     spec error."""
@@ -171,7 +205,7 @@ def _predicted_tf(poles, zeros, gain) -> TransferFunction:
 
 
 def verify(topology: str, circuit: Circuit, values: dict, predicted: TransferFunction,
-           spec: Spec, analyze: bool = True, **extra) -> Candidate:
+           spec: Spec, analyze: bool = True, opamp: float | None = None, **extra) -> Candidate:
     """One candidate: exact analysis, mask measurement, spec error, practical parts."""
     from .analysis import analyze as exact
     from .mask import impractical_parts, measure_mask
@@ -179,7 +213,7 @@ def verify(topology: str, circuit: Circuit, values: dict, predicted: TransferFun
     analysis, error, mask = None, None, None
     if analyze:
         try:
-            analysis = exact(circuit)
+            analysis = exact(circuit, opamp=opamp)
             mask = measure_mask(analysis, spec)
         except (CircuitError, ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
             error = " ".join(str(exc).split())
@@ -187,10 +221,12 @@ def verify(topology: str, circuit: Circuit, values: dict, predicted: TransferFun
     err = spec_error(spec, analysis, mask) if analyze else math.nan
     bad, warn = impractical_parts(circuit)
     return Candidate(topology, circuit, dict(values), predicted, analysis, spec, err, error,
-                     mask, impractical=tuple(bad), warnings=tuple(warn), **extra)
+                     mask, impractical=tuple(bad), warnings=tuple(warn), opamp_gbw_hz=opamp,
+                     **extra)
 
 
-def candidates(draws, spec: Spec, analyze: bool = True) -> list[Candidate]:
+def candidates(draws, spec: Spec, analyze: bool = True, opamp: float | None = None
+               ) -> list[Candidate]:
     """Build, and (when ``analyze``) exactly analyse and measure, the circuits of raw draws."""
     from .topologies import CATALOGUE
 
@@ -199,11 +235,50 @@ def candidates(draws, spec: Spec, analyze: bool = True) -> list[Candidate]:
         if d.topology not in CATALOGUE:
             raise ValueError(f"the model draws topology {d.topology!r}, which is not in this "
                              f"version's catalogue; retrain it with 'circuitviz train'")
-        circuit = CATALOGUE[d.topology].build(d.values)
-        c = verify(d.topology, circuit, d.values, _predicted_tf(d.poles, d.zeros, d.gain), spec,
-                   analyze)
+        # values to the 6 significant digits the netlist carries: the text is the circuit
+        values = {k: float(f"{v:.6g}") for k, v in d.values.items()}
+        circuit = CATALOGUE[d.topology].build(values)
+        c = verify(d.topology, circuit, values, _predicted_tf(d.poles, d.zeros, d.gain), spec,
+                   analyze, opamp)
         out.append(replace(c, raw_meets=c.meets) if analyze else c)
     return out
+
+
+def with_eseries(c: Candidate, eseries: str) -> Candidate:
+    """``c`` with every R, L, C chosen jointly from ``eseries`` to meet its spec (see
+    :func:`circuitviz.eseries.snap_circuit`), re-verified by exact analysis."""
+    from dataclasses import replace
+
+    from .analysis import analyze as exact
+    from .eseries import snap_circuit
+
+    if c.analysis is None:
+        return c
+    # aim the -3 dB cutoff (what the search measures) where the spec's edge lands: the
+    # same factor moves every edge, whatever ripple the spec measures its edge at
+    target, edge = c.analysis.cutoff_hz, c.analysis.cutoff_hz
+    mask = getattr(c, "mask", None)
+    if mask is not None and getattr(mask, "cutoff_hz", None) and \
+            c.spec.filter_type not in BAND_TYPES:
+        edge = mask.cutoff_hz
+    if target and edge and c.analysis.type == c.spec.filter_type:
+        target = target * c.spec.cutoff_hz / edge
+    circuit, _ = snap_circuit(c.circuit, eseries, cutoff_hz=target, q=c.spec.q,
+                              opamp=c.opamp_gbw_hz)
+    analysis = exact(circuit, opamp=c.opamp_gbw_hz)
+    values = {k: circuit.element(k).value for k in c.values}
+    return replace(c, circuit=circuit, values=values, analysis=analysis,
+                   spec_error=spec_error(c.spec, analysis), eseries=eseries.upper(),
+                   mask=_mask_or_none(analysis, c.spec))
+
+
+def _mask_or_none(analysis, spec):
+    from .mask import measure_mask
+
+    try:
+        return measure_mask(analysis, spec)
+    except (ValueError, FloatingPointError):
+        return None
 
 
 # -- refinement ------------------------------------------------------------------------------
@@ -223,8 +298,8 @@ def _scaled(c: Candidate) -> Candidate | None:
     pred = c.predicted
     moved = TransferFunction(pred.poles / k, pred.zeros / k,
                              pred.gain * k ** (len(pred.poles) - len(pred.zeros)))
-    return verify(c.topology, circuit, values, moved, c.spec, refinement="scaled",
-                  raw_meets=c.raw_meets)
+    return verify(c.topology, circuit, values, moved, c.spec, opamp=c.opamp_gbw_hz,
+                  refinement="scaled", raw_meets=c.raw_meets)
 
 
 def _reactive(topology: str) -> set[str]:
@@ -260,8 +335,8 @@ def _redesigned(c: Candidate) -> Candidate | None:
     except (ValueError, TypeError):
         return None
     pred = c.predicted  # the model's claim for its raw draw, kept as such
-    return verify(c.topology, topo.build(values), values, pred, spec, refinement="redesigned",
-                  raw_meets=c.raw_meets)
+    return verify(c.topology, topo.build(values), values, pred, spec, opamp=c.opamp_gbw_hz,
+                  refinement="redesigned", raw_meets=c.raw_meets)
 
 
 def refine(c: Candidate) -> Candidate:
@@ -295,7 +370,8 @@ def sample(filter_type: str, cutoff_hz, n: int = 8, seed: int = 0, q=None, devic
            order: int | None = None, response: str | None = None, ripple_db=None,
            stopband_hz=None, attenuation_db=None, gain_db=None, kind: str | None = None,
            rank: bool | None = None, search: int | None = None, raw: bool = False,
-           model: str | Path | None = None, steps: int | None = None) -> list[Candidate]:
+           model: str | Path | None = None, steps: int | None = None, opamp=None,
+           eseries: str | None = None) -> list[Candidate]:
     """Generate ``n`` filter circuits for a spec with the trained set decoder.
 
     Args:
@@ -320,6 +396,10 @@ def sample(filter_type: str, cutoff_hz, n: int = 8, seed: int = 0, q=None, devic
         raw: the model's draws without refinement (see the module docstring).
         model: checkpoint path; default the shipped ``models/set_decoder.pt``.
         steps: DDIM steps (default: the checkpoint's).
+        opamp: ``"ideal"``/None, or a GBW (``"1meg"``, 1e6): verify and rank with the
+            one-pole op-amp model.  Every active candidate reports ``min_gbw_hz``.
+        eseries: ``"E12"``, ``"E24"`` or ``"E96"``: every R, L, C a preferred value,
+            chosen jointly to meet the spec and re-verified.
 
     Raises:
         ValueError: bad spec (message names the accepted range) or bad checkpoint.
@@ -329,25 +409,39 @@ def sample(filter_type: str, cutoff_hz, n: int = 8, seed: int = 0, q=None, devic
                         attenuation_db=attenuation_db, gain_db=gain_db, kind=kind)
     n = check_n(n)
     search = _check_search(search)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, (int, np.integer))
+                              or steps < 1):
+        raise ValueError(f"steps must be an integer >= 1 (DDIM steps), got {steps!r}")
+    from .opamp import parse_opamp
+
+    gbw = parse_opamp(opamp)
+    if eseries is not None and str(eseries).upper() not in ("E12", "E24", "E96"):
+        raise ValueError(f"unknown E-series {eseries!r}; accepted: E12, E24, E96")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2 ** 63:
+        raise ValueError(f"seed must be a non-negative integer below 2**63, got {seed!r}")
     from .ml.checkpoint import cached_model
 
     total = n * (search or 1)
     if total > 65536:
         raise ValueError(f"search * n must be at most 65536, got {total}")
     net, _ = cached_model(model, device)
-    return sample_with(net, spec, n, int(seed), steps=steps, search=search, raw=raw, rank=rank)
+    found = sample_with(net, spec, n, int(seed), steps=steps, search=search, raw=raw, rank=rank,
+                        opamp=gbw)
+    if eseries:
+        found = [with_eseries(c, eseries) for c in found]
+        if search or rank or not raw:
+            found = sorted(found, key=rank_key)
+    return found
 
 
 def sample_with(net, spec: Spec, n: int, seed: int = 0, *, steps: int | None = None,
-                search: int | None = None, raw: bool = False, rank: bool | None = None
-                ) -> list[Candidate]:
+                search: int | None = None, raw: bool = False, rank: bool | None = None,
+                opamp: float | None = None) -> list[Candidate]:
     """:func:`sample` for a loaded model and a checked spec (the evaluation's entry)."""
     from .ml.sampler import draw
 
     total = n * (search or 1)
-    found = candidates(draw(net, spec, total, int(seed), steps), spec)
+    found = candidates(draw(net, spec, total, int(seed), steps), spec, opamp=opamp)
     if raw:
         if search or rank:
             found = sorted(found, key=rank_key)  # stable: ties keep draw order
@@ -356,7 +450,8 @@ def sample_with(net, spec: Spec, n: int, seed: int = 0, *, steps: int | None = N
     extra = 1
     while sum(c.meets and not c.impractical for c in found) < n and \
             (search or 1) + extra <= max(SEARCH_REFINE, search or 1):
-        more = candidates(draw(net, spec, n, int(seed) + 7919 * extra, steps), spec)
+        more = candidates(draw(net, spec, n, int(seed) + 7919 * extra, steps), spec,
+                          opamp=opamp)
         found += [refine(c) for c in more]
         extra += 1
     if rank is False:

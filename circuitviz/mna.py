@@ -345,9 +345,9 @@ def _response_probe(pencil: Pencil, out: int, s0: complex, h: complex
 
 
 _ZERO_OUTPUT = ("the output 'out' does not respond to the input 'in': it is zero at every "
-                "frequency (H(s) = 0 identically), so the circuit is not a filter; check how "
-                "'out' connects to 'in' (a balanced bridge, or an op-amp that holds its own "
-                "input at 0, does this)")
+                "frequency (H(s) = 0 identically, or below what double precision can tell "
+                "from 0), so the circuit is not a filter; check how 'out' connects to 'in' (a "
+                "balanced bridge, or an op-amp that holds its own input at 0, does this)")
 
 
 def _reproducible(pencil: Pencil, out: int, s: complex, h: complex) -> bool:
@@ -384,7 +384,8 @@ def poles_zeros_gain(circuit: Circuit, *, cancel_tol: float = CANCEL_TOL
     else:
         raise CircuitError("the circuit's equations are singular: some net's voltage or a "
                            "loop current is not determined (check for op-amps without "
-                           "feedback, loops of sources, or isolated parts)")
+                           "feedback, loops of sources, or isolated parts), or its element "
+                           "values are too many decades apart to solve in double precision")
     out = pencil.index[OUTPUT]
     s0, h_probe = _response_probe(pencil, out, s0, x[out])
     poles = _finite_eigvals(pencil.G, -pencil.C)
@@ -404,7 +405,8 @@ def poles_zeros_gain(circuit: Circuit, *, cancel_tol: float = CANCEL_TOL
         + (len(poles) - len(zeros)) * math.log(pencil.w0)
     if log_k.real > _LOG_MAX_GAIN:
         raise CircuitError(
-            f"the gain K of this circuit's transfer function is about 1e{log_k.real / math.log(10):.0f}, "
+            f"the gain K of this circuit's transfer function is about "
+            f"1e{log_k.real / math.log(10):.0f}, "
             f"beyond the floating-point range (1e308): {len(poles)} poles at these frequencies "
             f"are too many to describe as K prod(s - z) / prod(s - p); use fewer sections or "
             f"lower frequencies")

@@ -1,16 +1,25 @@
-"""SPICE netlists in and out: the only way user text becomes a circuit.
+"""SPICE netlists in and out: the canonical form circuitviz writes and reads back exactly.
 
 Accepted subset (case-insensitive): ``R``, ``L``, ``C``; ``E`` (VCVS; one with gain
 >= :data:`OPAMP_MIN_GAIN` whose output is referenced to ground reads as an op-amp);
 ``V`` — the input source, from ``in`` to ``0`` with a non-zero ``AC`` magnitude; ``X``
 instances of a ``.subckt`` whose body is one ``E`` element (an op-amp model); ``*``
 comments, inline ``;`` and `` $ `` comments; ``+`` continuation lines; values with
-suffixes ``f p n u m k meg g t``.  Analysis and output cards (``.ac``, ``.pz``,
-``.op``, ``.control`` blocks, ...) are read past, because circuitviz runs its own
-analyses.  Anything else — ``.include``, ``.model``, other sources, B or G elements —
-is refused with a message naming the line, so user text never reaches SPICE unparsed.
+suffixes ``f p n u m k meg g t`` (``µ``/``μ`` = ``u``, ``mil`` = 25.4e-6).  Analysis and
+output cards (``.ac``, ``.pz``, ``.op``, ``.control`` blocks, ...) are read past,
+because circuitviz runs its own analyses.  Anything else — ``.include``, ``.model``,
+other sources, B or G elements — is refused with a message naming the line.  Netlists
+from LTspice, KiCad and ngspice go through :mod:`circuitviz.importer` instead, which
+accepts much more and lists what it assumed.
+
+**Line 1** (one rule for this parser and the importer): SPICE reads line 1 as the
+title; circuitviz does too, unless the line begins like a card (:func:`begins_like_card`:
+a dot card, or an element name followed by its nets and a value), in which case it is
+read as a card and refused like any other line when malformed.  A UTF-8 byte-order mark
+changes nothing.  ``R1 in out 1k`` on line 1 is an element; ``RC low-pass`` a title.
 
 :func:`write_netlist` writes the canonical form; ``write -> parse -> write`` is exact.
+:func:`export_netlist` rounds to 6 significant digits and adds an ``.ac`` card.
 """
 from __future__ import annotations
 
@@ -20,7 +29,8 @@ from decimal import Decimal
 from .circuit import GROUND, INPUT, Circuit, CircuitError, Element
 from .units import parse_value
 
-__all__ = ["parse_netlist", "write_netlist", "format_value", "OPAMP_MIN_GAIN"]
+__all__ = ["parse_netlist", "write_netlist", "export_netlist", "ac_band", "format_value",
+           "begins_like_card", "OPAMP_MIN_GAIN"]
 
 #: A grounded VCVS with at least this gain is read as an op-amp.
 OPAMP_MIN_GAIN = 1e3
@@ -38,10 +48,11 @@ def _fail(lineno: int, message: str) -> CircuitError:
 def _logical_lines(text: str) -> list[tuple[int, str]]:
     """Join ``+`` continuations and strip comments; keep each card's first line number."""
     cards: list[tuple[int, str]] = []
+    text = text.lstrip("\ufeff")  # a byte-order mark changes nothing
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = re.split(r";|\s\$\s|\s\$$", raw, maxsplit=1)[0].rstrip()
         stripped = line.strip()
-        if lineno == 1 and raw.strip() and not _looks_like_card(stripped):
+        if lineno == 1 and raw.strip() and not begins_like_card(raw.strip(), text):
             cards.append((lineno, "*" + raw.strip()))  # the title line, kept whole
             continue
         if not stripped or stripped.startswith("*"):
@@ -100,18 +111,20 @@ def parse_netlist(text: str, *, validate: bool = True) -> Circuit:
     subckts: dict[str, tuple[list[str], list[tuple[int, str]]]] = {}
     body: list[tuple[int, str]] = []
     open_sub: tuple[str, list[str], list[tuple[int, str]]] | None = None
-    in_control = False
+    in_control = 0
     for lineno, card in cards:
         word = card.split()[0].lower()
         if in_control:
-            in_control = word != ".endc"
+            in_control = 0 if word == ".endc" else in_control
             continue
         if word == ".control":
-            in_control = True
+            in_control = lineno
         elif word == ".subckt":
             parts = card.split()
             if len(parts) < 3 or open_sub is not None:
                 raise _fail(lineno, "malformed or nested .subckt; use '.subckt NAME port ...'")
+            if parts[1].lower() in subckts:
+                raise _fail(lineno, f".subckt {parts[1]!r} is defined twice; rename one")
             open_sub = (parts[1].lower(), [_net(p) for p in parts[2:]], [])
         elif word == ".ends":
             if open_sub is None:
@@ -130,6 +143,8 @@ def parse_netlist(text: str, *, validate: bool = True) -> Circuit:
             open_sub[2].append((lineno, card))
         else:
             body.append((lineno, card))
+    if in_control:
+        raise _fail(in_control, ".control has no .endc; close the block with .endc")
     if open_sub is not None:
         raise CircuitError(f"netlist: .subckt {open_sub[0]!r} has no .ends")
 
@@ -167,22 +182,40 @@ def parse_netlist(text: str, *, validate: bool = True) -> Circuit:
     return circuit.validate() if validate else circuit
 
 
-def _looks_like_card(line: str) -> bool:
-    parts = line.split()
-    if line.startswith(".") and parts[0].lower() not in (".title",):
-        return parts[0].lower() in _IGNORED_CARDS | {".subckt", ".ends", ".end", ".control"}
-    if not parts or parts[0][0].upper() not in "RLCEVX":
+def begins_like_card(line: str, text: str = "") -> bool:
+    """The first-line rule: is line 1 a card rather than the title?
+
+    SPICE always reads line 1 as a title; circuitviz does too, unless the line begins
+    like a card: a dot card (``.title``, ``.param``, ...), or the name of an R, L, C,
+    E, V or I element followed by its nets and a value (a field beginning like a number,
+    a ``{braced}`` or ``'quoted'`` expression, ``name=value``, or for a source
+    ``AC``/``DC``/a transient function), or an X line whose subcircuit ``text``
+    defines.  So ``R1 in out 1k`` on line 1 is an element, and a malformed
+    ``R1 in out 1k ohm`` is refused as on any other line, while ``RC low-pass`` is a
+    title.  A byte-order mark is ignored.
+    """
+    parts = line.lstrip("\ufeff").split()
+    if not parts:
         return False
-    expected = {"R": 4, "L": 4, "C": 4, "E": 6}.get(parts[0][0].upper())
-    if expected is None:
-        return len(parts) >= 3 and all(re.fullmatch(r"[\w.+-]+", p) for p in parts)
-    if len(parts) != expected:
+    word = parts[0]
+    if word.startswith("."):
+        return True
+    letter = word[0].upper()
+    if not re.fullmatch(r"[A-Za-z][\w.#:+\-]*", word):
         return False
-    try:
-        parse_value(parts[-1])
-    except ValueError:
+    nets = {"R": 2, "L": 2, "C": 2, "E": 4, "V": 2, "I": 2}.get(letter)
+    if letter == "X":
+        return len(parts) >= 3 and re.search(
+            rf"(?im)^\s*\.subckt\s+{re.escape(parts[-1])}\s", text) is not None
+    if nets is None or len(parts) < nets + 2:
         return False
-    return True
+    value = parts[nets + 1]
+    if value[:1] in "{'" or "=" in value:
+        return True
+    if letter in "VI" and value.lower().split("(")[0] in (
+            "ac", "dc", "sin", "sine", "pulse", "pwl", "exp", "sffm"):
+        return True
+    return re.match(r"[+-]?(\d|\.\d)", value) is not None  # begins like a number
 
 
 def _check_source(parts: list[str], lineno: int) -> None:
@@ -221,6 +254,11 @@ def _opamp_instance(parts: list[str], subckts: dict, lineno: int) -> Element:
         raise _fail(lineno, f"subcircuit {sub!r}: its E element must drive a port against "
                             f"ground '0' from two ports")
     gain = _value(e[5], lineno, f"{sub}.{e[0]}")
+    if abs(gain) < OPAMP_MIN_GAIN:
+        # a low-gain model is the VCVS it is, named as write_netlist will write it back,
+        # so that write -> parse -> write (and parse -> write -> parse) is exact
+        return Element("E", "E" + _opamp_name(name),
+                       (mapping[local[0]], GROUND, mapping[local[2]], mapping[local[3]]), gain)
     return Element("OPAMP", _opamp_name(name),
                    (mapping[local[2]], mapping[local[3]], mapping[local[0]]), gain)
 
@@ -242,17 +280,54 @@ def format_value(value: float) -> str:
     return text + _SUFFIX_OF[exponent]
 
 
-def write_netlist(circuit: Circuit, *, title: str | None = None) -> str:
+def write_netlist(circuit: Circuit, *, title: str | None = None, digits: int | None = None,
+                  ac: bool | tuple[float, float] = False) -> str:
     """Flat SPICE text for ``circuit``: title comment, ``Vin in 0 AC 1``, elements, ``.end``.
 
     Op-amps become grounded high-gain ``E`` elements so that any SPICE reads the text
-    as it is (no ``.subckt``).
+    as it is (no ``.subckt``); an op-amp with its own ``gbw`` is written as the one-pole
+    model's flat parts.  By default values are exact (``write -> parse -> write`` is
+    exact).  ``digits`` rounds values to that many significant digits; ``ac`` adds an
+    ``.ac`` card: ``True`` for the circuit's own band (two decades past every pole and
+    zero, whole decades), or ``(f_start, f_stop)`` in Hz.  :func:`export_netlist` is the
+    form for people and other simulators (6 digits and an ``.ac`` card).
     """
+    if any(e.kind == "OPAMP" and e.gbw is not None for e in circuit.elements):
+        from .opamp import expand_opamps
+
+        circuit = expand_opamps(circuit)
     heading = " ".join((title or circuit.title).split())
     lines = [f"* {heading}", "Vin in 0 AC 1"]
     for e in circuit.elements:
         nets = (e.nets[2], GROUND, e.nets[0], e.nets[1]) if e.kind == "OPAMP" else e.nets
+        value = float(f"{e.value:.{digits}g}") if digits else e.value
         lines.append(f"{_spice_name(e)} {' '.join(_net(n) for n in nets)} "
-                     f"{format_value(e.value)}")
+                     f"{format_value(value)}")
+    if ac:
+        f_start, f_stop = ac if isinstance(ac, tuple) else ac_band(circuit)
+        lines.append(f".ac dec 100 {format_value(f_start)} {format_value(f_stop)}")
     lines.append(".end")
     return "\n".join(lines) + "\n"
+
+
+def export_netlist(circuit: Circuit, *, title: str | None = None) -> str:
+    """The netlist for people, LTspice and ngspice: values to 6 significant digits and an
+    ``.ac`` card over the filter's band, so either simulator runs it as it is."""
+    return write_netlist(circuit, title=title, digits=6, ac=True)
+
+
+def ac_band(circuit: Circuit, decades: float = 2.0) -> tuple[float, float]:
+    """Whole decades (Hz) reaching ``decades`` past every pole and zero of ``circuit``
+    (1 Hz to 1 MHz when it cannot be analysed)."""
+    import math
+
+    from .analysis import TransferFunction, analysis_band
+    from .mna import poles_zeros_gain
+
+    try:
+        lo, hi = analysis_band(TransferFunction(*poles_zeros_gain(circuit)), decades)
+    except (ValueError, ArithmeticError):
+        return 1.0, 1e6
+    lo = 10.0 ** math.floor(math.log10(lo) + 1e-9)
+    hi = 10.0 ** math.ceil(math.log10(hi) - 1e-9)
+    return (lo, hi) if math.isfinite(lo) and math.isfinite(hi) and hi > lo else (1.0, 1e6)

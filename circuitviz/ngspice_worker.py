@@ -8,10 +8,11 @@ pipes.  This module is that worker's side:
 
 * it loads libngspice once (PySpice's binding; see :func:`create_engine`), reports
   ``("ready", pid)`` or ``("unavailable", message)``;
-* for each request ``(netlist, {key: command})`` it loads the netlist, then for each
-  command sends ``("begin", key)``, runs it, and sends ``("part", key, vectors, log)``
-  (so the parent keeps the AC sweep when a later ``.pz`` crashes), then ``("done",)``;
-  a refused netlist gives ``("error", message)``;
+* for each request ``(netlist, {key: command})`` it loads the netlist, runs each
+  command and sends ``("part", key, vectors, log)`` as soon as that one ends (so the
+  parent keeps the AC sweep when a later ``.pz`` crashes, and knows which analysis was
+  running: the first without a part); a refused netlist gives ``("error", message)``.
+  One message per analysis: each costs a wake-up of both processes;
 * it leaves when its request pipe closes, and a watchdog thread ends it within half a
   second when its parent dies (SIGKILL included), even while ngspice is busy.
 
@@ -216,13 +217,13 @@ def serve(read_fd: int, write_fd: int, parent: int) -> None:
         except (EOFError, OSError):
             return
         try:
-            for key, vectors, log in run_commands(engine, netlist, commands,
-                                                  lambda k: replies.send(("begin", k))):
-                replies.send(("part", key, vectors, log))
+            for key, vectors, log in run_commands(engine, netlist, commands):
+                replies.send(("part", key, vectors, log))  # the last one ends the request
         except EngineRefused as exc:
             replies.send(("error", str(exc)))
-            continue
-        replies.send(("done",))
+        except Exception as exc:  # noqa: BLE001 - say what broke, then make way for a fresh worker
+            replies.send(("error", f"the ngspice worker failed ({type(exc).__name__}: {exc})"))
+            return
 
 
 if __name__ == "__main__":

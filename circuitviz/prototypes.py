@@ -31,7 +31,8 @@ from scipy.optimize import brentq
 
 __all__ = ["RESPONSES", "HALF_POWER_DB", "DEFAULT_ATTENUATION_DB", "MAX_SEARCH_ORDER",
            "Section", "default_ripple", "prototype", "required_order",
-           "attenuation_at", "peak_gain", "edge_frequency", "highpass", "bandpass", "bandstop", "stage_sections",
+           "attenuation_at", "peak_gain", "edge_frequency", "highpass", "bandpass", "bandstop",
+           "stage_sections",
            "check_response"]
 
 #: The classical families, as ``--response`` names them.

@@ -198,10 +198,9 @@ class Spec:
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{exc}; the trained {what} range is {format_range(lo, hi)}") from None
         if not (math.isfinite(fc) and lo * (1 - _REL) <= fc <= hi * (1 + _REL)):
-            hint = ""
-            if isinstance(cutoff_hz, str) and cutoff_hz.strip().lower().endswith("m") \
-                    and fc < lo:
-                hint = f" (a bare 'M' is milli in SPICE: did you mean {cutoff_hz.strip()[:-1]}meg?)"
+            from .units import mega_hint
+
+            hint = mega_hint(cutoff_hz, fc, (lo, hi)) if math.isfinite(fc) else ""
             raise ValueError(f"{what} {fc:g} Hz is outside the trained range "
                              f"{format_range(lo, hi)}"
                              f"{hint}")

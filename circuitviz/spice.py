@@ -61,7 +61,7 @@ MODEL_TOL = 1e-3
 #: a zero, a 1e-16 shift of the zero is a large relative change (rounding, not response).
 _FLOOR = 1e-9
 _LOCK = threading.Lock()
-_ENGINE: dict[str, object] = {}  # "error": why ngspice cannot run here; "starts": worker starts
+_ENGINE: dict[str, str] = {}  # "error": why ngspice cannot run here
 
 
 class SpiceUnavailable(RuntimeError):
@@ -165,7 +165,8 @@ def time_limit(timeout_s: float | None = None) -> float:
             raise ValueError(f"CIRCUITVIZ_SPICE_TIMEOUT must be a number of seconds, "
                              f"got {raw!r}") from None
     if not (isinstance(timeout_s, (int, float)) and 0 < timeout_s <= 3600):
-        raise ValueError(f"the ngspice time limit must be 0 to 3600 s, got {timeout_s!r}")
+        raise ValueError(f"the ngspice time limit must be above 0 and at most 3600 s, "
+                         f"got {timeout_s!r}")
     return float(timeout_s)
 
 
@@ -225,7 +226,9 @@ class _Worker:
         """Run ``commands`` on ``netlist``; raise :class:`SpiceCrash` when the worker dies
         or overruns ``timeout`` (it is stopped then) and :class:`SpiceError` on refusal."""
         deadline = time.monotonic() + timeout
-        stage, outputs = "load", {}
+        keys = list(commands)
+        stage = keys[0]
+        outputs: dict[str, _Output] = {}
         try:
             self.requests.send((netlist, commands))
             while True:
@@ -235,18 +238,17 @@ class _Worker:
                     raise SpiceCrash(f"ngspice did not finish {_doing(stage)} of this circuit "
                                      f"within {timeout:g} s; it was stopped (the limit is set "
                                      f"by CIRCUITVIZ_SPICE_TIMEOUT)", stage, outputs)
-                if reply[0] == "begin":
-                    stage = reply[1]
-                elif reply[0] == "part":
-                    outputs[reply[1]] = _Output(reply[2], reply[3])
-                elif reply[0] == "error":
+                if reply[0] == "error":
                     raise SpiceError(_unmap(reply[1], names))
-                else:
+                outputs[reply[1]] = _Output(reply[2], reply[3])
+                if len(outputs) == len(keys):
                     return outputs
+                stage = keys[len(outputs)]
         except (EOFError, OSError, BrokenPipeError):
             code = self.stop()
-            raise SpiceCrash(f"ngspice {_death(code)} during {_doing(stage)} of this circuit; "
-                             f"a fresh ngspice worker serves the next call", stage, outputs) from None
+            message = (f"ngspice {_death(code)} during {_doing(stage)} of this circuit; a fresh "
+                       f"ngspice worker serves the next call")
+            raise SpiceCrash(message, stage, outputs) from None
 
     def stop(self) -> int | None:
         """Kill the worker (if still running), reap it and close the pipes; its exit code."""
@@ -289,6 +291,7 @@ def _death(code: int | None) -> str:
 
 
 _WORKER: list[_Worker] = []
+_STARTS: list[float] = []  # when each worker of this process started (restarts show here)
 _VERSION_FILTER = DropVersionWarning()
 
 
@@ -323,7 +326,7 @@ def _worker() -> _Worker:
             _ENGINE["error"] = str(exc)
         raise
     _WORKER.append(worker)
-    _ENGINE["starts"] = _ENGINE.get("starts", 0) + 1
+    _STARTS.append(time.monotonic())
     return worker
 
 
@@ -389,12 +392,15 @@ def _unmap(message: str, names: dict[str, str]) -> str:
 
 # -- analyses -------------------------------------------------------------------------
 def _as_circuit(circuit_or_text) -> Circuit:
+    """A validated circuit whose op-amps with their own GBW are expanded into the flat
+    one-pole model, exactly as the exact analysis sees them."""
     from .netlist import parse_netlist
+    from .opamp import expand_opamps
 
     if isinstance(circuit_or_text, str):
-        return parse_netlist(circuit_or_text)
+        return expand_opamps(parse_netlist(circuit_or_text))
     if isinstance(circuit_or_text, Circuit):
-        return circuit_or_text.validate()
+        return expand_opamps(circuit_or_text.validate())
     raise CircuitError(f"ngspice takes a Circuit or SPICE netlist text, not "
                        f"{type(circuit_or_text).__name__}")
 

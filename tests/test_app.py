@@ -9,10 +9,15 @@ import os
 import re
 from pathlib import Path
 
+import ipywidgets
 import pytest
 
-from circuitviz.app.controls import (FC_RANGE_HZ, SpecControls, parse_cutoff,
-                                     parse_q_or_bandwidth, read_spec)
+from circuitviz.app.controls import (
+    SpecControls,
+    parse_cutoff,
+    parse_q_or_bandwidth,
+    read_spec,
+)
 from circuitviz.app.netlist_mode import EXAMPLE, MAX_UPLOAD_BYTES, NetlistMode, read_upload
 from circuitviz.app.views import PLOTLY_MIME, download_link, figure_output, message_html
 
@@ -68,20 +73,36 @@ def test_read_spec_checks_everything_and_ignores_q_for_lowpass():
         read_spec("lowpass", "1k", n=0)
 
 
-def test_controls_carry_the_contract_labels_and_sync_text_with_slider():
+def test_controls_carry_the_contract_labels():
     c = SpecControls()
-    assert c.filter_type.description == "Filter type"
-    assert c.cutoff.description == "Cutoff"
-    assert c.button.description == "Generate"
-    others = [c.slider, c.q, c.order, c.n, c.seed]
-    assert not any(re.search("cutoff|filter type|generate", x.description, re.I) for x in others)
-    c.cutoff.value = "2.2 kHz"
-    assert c.slider.value == pytest.approx(2200.0)
-    c.slider.value = 47e3
-    assert parse_cutoff(c.cutoff.value) == pytest.approx(47e3, rel=1e-2)
-    c.cutoff.value = "nonsense"                      # slider stays where it was
-    assert c.slider.value == pytest.approx(47e3, rel=1e-2)
-    assert (c.slider.min, c.slider.max) == (math.log10(FC_RANGE_HZ[0]), math.log10(FC_RANGE_HZ[1]))
+    labels = {"filter_type": "Filter type", "cutoff": "Cutoff", "button": "Generate",
+              "response": "Response", "ripple": "Ripple", "stopband": "Stopband",
+              "attenuation": "Attenuation", "gain": "Gain", "opamp": "Op-amp", "kind": "Kind"}
+    for attr, label in labels.items():
+        assert getattr(c, attr).description == label
+    # a label is found by substring: no other control may contain one of them
+    others = [c.q, c.order, c.n, c.seed]
+    words = "|".join(re.escape(v) for v in labels.values())
+    assert not any(re.search(words, x.description, re.I) for x in others)
+    everything = [getattr(c, a) for a in labels] + others
+    descriptions = [x.description.lower() for x in everything]
+    for label in labels.values():
+        assert sum(label.lower() in d for d in descriptions) == 1, label
+
+
+def test_no_unlabelled_sliders():
+    """Every input carries a label (sliders had none)."""
+    c = SpecControls()
+    for child in _walk(c.widget):
+        if isinstance(child, (ipywidgets.IntSlider, ipywidgets.FloatSlider,
+                              ipywidgets.FloatLogSlider)):
+            assert child.description, child
+
+
+def _walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _walk(child)
 
 
 def test_q_box_shows_only_for_band_types_and_busy_disables_generate():
@@ -134,19 +155,41 @@ def test_netlist_mode_shows_schematic_overlays_components_and_downloads(netlist_
         (record,) = out.outputs
         names = [t.get("name", "") for t in record["data"][PLOTLY_MIME]["data"]]
         assert any("SPICE" in n for n in names) and any("exact" in n for n in names), names
-    assert "ngspice .pz" in d.notes.value
+    assert "pole/zero analysis" in d.notes.value and ".pz" not in d.notes.value
     assert "R1" in d.components.value and "10 kΩ" in d.components.value
-    assert 'download="circuit.cir"' in d.downloads.value
-    assert 'download="circuit.svg"' in d.downloads.value
+    assert 'download="sallen_key_unity_gain_low_pass.cir"' in d.downloads.value  # the title
+    assert 'download="sallen_key_unity_gain_low_pass.svg"' in d.downloads.value
+    assert 'download="sallen_key_unity_gain_low_pass.asc"' in d.downloads.value
 
 
-def test_e_series_toggle_snaps_values_and_offers_the_snapped_netlist(netlist_mode):
+def test_e_series_toggle_snaps_everything_shown(netlist_mode):
     d = netlist_mode.detail
     d.series.value = "E12"
-    assert "E12" in d.components.value and "measured cutoff" in d.components.value
-    assert "_E12.cir" in d.downloads.value
-    d.series.value = "exact"
-    assert "_E12.cir" not in d.downloads.value
+    try:
+        assert "E12" in d.components.value and "change" in d.components.value
+        assert "E12 values: cutoff" in d.shift.value and "→" in d.shift.value
+        assert "E12 values" in d.heading.value
+        assert "_E12.cir" in d.downloads.value and "_E12_bom.csv" in d.downloads.value
+        names = [t.get("name", "") for t in d.bode.outputs[0]["data"][PLOTLY_MIME]["data"]]
+        assert any("E12 values" in n for n in names), names
+        netlist = _download(d.downloads.value, "_E12.cir")
+        from circuitviz.eseries import E12
+        from circuitviz.netlist import parse_netlist
+
+        for e in parse_netlist(netlist).elements:      # what is downloaded is snapped
+            if e.kind in ("R", "C"):
+                mantissa = e.value / 10 ** math.floor(math.log10(e.value) + 1e-9)
+                assert min(abs(mantissa - v) for v in E12) < 1e-6, (e.name, e.value)
+    finally:
+        d.series.value = "exact"
+    assert "_E12.cir" not in d.downloads.value and d.shift.value == ""
+
+
+def _download(links: str, suffix: str) -> str:
+    found = re.search(rf'download="[^"]*{re.escape(suffix)}" href="data:[^;]+;base64,([^"]+)"',
+                      links)
+    assert found, links
+    return base64.b64decode(found.group(1)).decode()
 
 
 def test_bad_netlist_shows_the_reason_and_keeps_the_previous_views(netlist_mode):
@@ -183,7 +226,7 @@ def test_voila_command_serves_offline_preheated_and_culls():
     assert argv[0].endswith("designer.ipynb")
     assert "--port=8866" in argv and "--Voila.ip=127.0.0.1" in argv
     assert "--template=circuitviz" in argv
-    assert "--preheat_kernel=True" in argv and "--pool_size=1" in argv
+    assert "--preheat_kernel=True" in argv and "--pool_size=2" in argv
     assert any(a.startswith("--MappingKernelManager.cull_idle_timeout=") for a in argv)
     template = TEMPLATE_ROOT / "voila" / "templates" / "circuitviz" / "index.html.j2"
     assert "fontawesome" in template.read_text()        # the CDN links it removes

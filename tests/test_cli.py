@@ -37,7 +37,7 @@ def test_analyze_text(tmp_path, sallen_key_text, capsys):
 @pytest.mark.parametrize("content, fragment", [
     ("R1 in out -1k\nC1 out 0 1u\n", "must be > 0"),
     ("R1 in a 1k\nC1 a 0 1u\n", "output net 'out'"),
-    ("t\nR1 in out 1k\nC1 out 0 1u\n.include /etc/passwd\n", "unsupported card"),
+    ("t\nR1 in out 1k\nC1 out 0 1u\n.connect out in\n", "unsupported card"),
     ("", "empty"),
     ("R1 in out 1k\nR2 out 0 1k\nR3 p q 1k\nR4 q p 1k\n", "floating"),
 ])

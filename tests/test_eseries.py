@@ -68,3 +68,52 @@ def test_opamps_are_not_snapped():
     assert {r.name for r in table.rows} == {"R1", "R2", "C1", "C2"}
     assert table.type_before == table.type_after == "lowpass"
     assert abs(table.shift_pct) < 3
+
+
+# -- joint choice (snap_circuit) ----------------------------------------------------------
+import numpy as np  # noqa: E402
+
+from circuitviz.eseries import is_preferred, snap_circuit  # noqa: E402
+from circuitviz.topologies import CATALOGUE  # noqa: E402
+
+
+@pytest.mark.parametrize("name, cutoff", [
+    ("sallen_key_lp2", 1234.0), ("mfb_bp2", 3.3e3), ("lc_ladder_cheby_lp5", 47e3),
+    ("twin_t_notch", 60.0), ("sk_cascade_hp4", 2e3), ("rlc_series_bp2", 777.0),
+])
+def test_joint_choice_is_all_preferred_and_lands_on_the_target(name, cutoff):
+    topology = CATALOGUE[name]
+    circuit = topology.build(topology.sample(np.random.default_rng(5), cutoff))
+    exact = analyze(circuit)
+    snapped, table = snap_circuit(circuit, "E24", cutoff_hz=cutoff)
+    values = [e.value for e in snapped.elements if e.kind in "RLC"]
+    assert all(is_preferred(v, "E24") for v in values), values
+    after = analyze(snapped)  # the report describes the snapped circuit
+    assert table.circuit == snapped and after.cutoff_hz == pytest.approx(table.cutoff_after_hz)
+    assert after.type == exact.type
+    assert abs(after.cutoff_hz / cutoff - 1) <= 0.02
+    if exact.type in ("bandpass", "bandstop"):
+        assert abs(after.response.q / exact.response.q - 1) <= 0.05
+    # better than rounding each value on its own, or at least as good
+    naive = snap_values(circuit, "E24")
+    assert abs(after.cutoff_hz / cutoff - 1) <= abs(naive.cutoff_after_hz / cutoff - 1) + 1e-3
+
+
+def test_joint_choice_meets_verdict_and_finer_series_do_better():
+    topology = CATALOGUE["sallen_key_lp2"]
+    circuit = topology.build(topology.nominal(1e3))
+    fc = analyze(circuit).cutoff_hz
+    errors = {}
+    for series in ("E12", "E24", "E96"):
+        snapped, table = snap_circuit(circuit, series, cutoff_hz=fc,
+                                      meets=lambda a: abs(a.cutoff_hz / fc - 1) <= 0.02)
+        assert all(is_preferred(e.value, series) for e in snapped.elements if e.kind in "RLC")
+        assert table.meets is True and table.series == series
+        assert "chosen together for" in table.summary() and series in table.to_html()
+        errors[series] = abs(table.target_error_pct)
+    assert errors["E96"] <= errors["E12"] + 1e-9
+
+
+def test_is_preferred():
+    assert is_preferred(4.7e-9, "E12") and is_preferred(1.3e3, "E24")
+    assert not is_preferred(1.3e3, "E12") and not is_preferred(1.234e3, "E96")

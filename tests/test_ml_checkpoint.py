@@ -4,8 +4,15 @@ import zipfile
 import pytest
 import torch
 
-from circuitviz.ml.checkpoint import (DEFAULT_BASELINE, DEFAULT_MODEL, FORMAT, integrity,
-                                      load_checkpoint, read_checkpoint, save_checkpoint)
+from circuitviz.ml.checkpoint import (
+    DEFAULT_BASELINE,
+    DEFAULT_MODEL,
+    FORMAT,
+    integrity,
+    load_checkpoint,
+    read_checkpoint,
+    save_checkpoint,
+)
 from circuitviz.ml.data import make_layout, synth_records, topology_structures
 from circuitviz.ml.model import ModelConfig, SetDecoder
 

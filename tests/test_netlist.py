@@ -119,3 +119,52 @@ def test_parse_without_validation_keeps_invalid_circuit():
     assert circuit.count("R") == 1
     with pytest.raises(CircuitError, match="output net"):
         circuit.validate()
+
+
+# -- issue 10 items 5 and 11 ------------------------------------------------------------
+def test_bom_before_a_first_line_element_keeps_it():
+    text = "R1 in out 1k\nC1 out 0 1u\n"
+    assert parse_netlist("\ufeff" + text) == parse_netlist(text)
+    assert parse_netlist("\ufeff" + text).count("R") == 1
+
+
+def test_first_line_that_begins_like_a_card_is_read_as_one_everywhere():
+    with pytest.raises(CircuitError, match="line 1"):
+        parse_netlist("R1 in out 1k ohm\nC1 out 0 1u\n")
+    with pytest.raises(CircuitError, match="line 2"):
+        parse_netlist("t\nR1 in out 1k ohm\nC1 out 0 1u\n")
+    assert parse_netlist("Bandpass test bench\nR1 in out 1k\nC1 out 0 1u\n").title == \
+        "Bandpass test bench"
+
+
+def test_greek_mu_is_micro_in_a_netlist():
+    assert parse_netlist("R1 in out 1k\nC1 out 0 1\u03bc\n").element("C1").value == 1e-6
+
+
+def test_unterminated_control_is_an_error_naming_the_line():
+    with pytest.raises(CircuitError, match=r"line 4: \.control has no \.endc"):
+        parse_netlist("t\nR1 in out 1k\nC1 out 0 1u\n.control\nrun\nR2 out 0 1k\n")
+
+
+def test_duplicate_subckt_is_an_error():
+    text = ("t\nR1 in a 1k\nR2 a 0 1k\nXU1 a out out amp\n.subckt amp p n o\nE1 o 0 p n 1e6\n"
+            ".ends\n.subckt AMP p n o\nE1 o 0 p n 10\n.ends\n")
+    with pytest.raises(CircuitError, match="line 8: .subckt 'AMP' is defined twice"):
+        parse_netlist(text)
+
+
+def test_mil_and_incomplete_exponent_in_a_netlist():
+    assert parse_netlist("R1 in out 1mil\nC1 out 0 1u\n").element("R1").value == \
+        pytest.approx(25.4e-6, rel=1e-15)
+    with pytest.raises(CircuitError, match="line 1.*incomplete exponent"):
+        parse_netlist("R1 in out 1e\nC1 out 0 1u\n")
+
+
+@pytest.mark.parametrize("gain", ["100", "2", "-10", "999"])
+def test_low_gain_opamp_subcircuit_write_parse_write_is_exact(gain):
+    text = (f"t\nR1 in a 1k\nR2 a 0 1k\nXU1 a out out amp\nR3 out 0 1k\n.subckt amp p n o\n"
+            f"E1 o 0 p n {gain}\n.ends\n")
+    circuit = parse_netlist(text)
+    written = write_netlist(circuit)
+    assert parse_netlist(written) == circuit            # the kind survives the round trip
+    assert write_netlist(parse_netlist(written)) == written

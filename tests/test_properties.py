@@ -70,14 +70,17 @@ def circuits(draw, max_nets: int = 20, active: bool = True, spread: bool = False
                           st.sampled_from([OPAMP_GAIN, 1e5, 2e3])), max_size=2))):
             driven = f"u{k}"
             add("OPAMP", (plus, minus, driven), gain)
-            add("R", (driven, draw(st.sampled_from(nets))), draw(kinds["R"]))
+            # an internal net may share the name (any case): never tie a net to itself
+            load = draw(st.sampled_from([n for n in nets if n.lower() != driven]))
+            add("R", (driven, load), draw(kinds["R"]))
         for k, (plus, minus, gain) in enumerate(draw(st.lists(
                 st.tuples(st.sampled_from(nets), st.sampled_from(pool),
                           st.floats(-OPAMP_MIN_GAIN / 2, OPAMP_MIN_GAIN / 2)
                           .filter(lambda g: abs(g) > 1e-6)), max_size=2))):
             driven = f"e{k}"
             add("E", (driven, draw(st.sampled_from(pool)), plus, minus), gain)
-            add("R", (driven, draw(st.sampled_from(nets))), draw(kinds["R"]))
+            load = draw(st.sampled_from([n for n in nets if n.lower() != driven]))
+            add("R", (driven, load), draw(kinds["R"]))
     counts: dict[str, int] = {}
     for e in elements:
         for net in e.nets:

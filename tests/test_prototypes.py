@@ -7,9 +7,21 @@ import numpy as np
 import pytest
 import scipy.signal as signal
 
-from circuitviz.prototypes import (HALF_POWER_DB, RESPONSES, Section, attenuation_at,
-                                   bandpass, bandstop, default_ripple, edge_frequency,
-                                   highpass, peak_gain, prototype, required_order, stage_sections)
+from circuitviz.prototypes import (
+    HALF_POWER_DB,
+    RESPONSES,
+    Section,
+    attenuation_at,
+    bandpass,
+    bandstop,
+    default_ripple,
+    edge_frequency,
+    highpass,
+    peak_gain,
+    prototype,
+    required_order,
+    stage_sections,
+)
 
 ORDERS = range(1, 9)
 CASES = [(r, n, ap) for r in RESPONSES for n in ORDERS

@@ -128,7 +128,8 @@ def test_lapack_text_never_reaches_stdout(tmp_path):
     code = ("import os, sys\nfrom circuitviz import cli\nimport circuitviz.analysis as a\n"
             "real = a.analyze\n"
             "def noisy(*args, **kw):\n"
-            "    os.write(1, b' ** On entry to DLASCL parameter number  4 had an illegal value\\n')\n"
+            "    os.write(1, b' ** On entry to DLASCL parameter number  4 had an '\n"
+            "             b'illegal value\\n')\n"
             "    return real(*args, **kw)\n"
             "a.analyze = noisy\n"
             "sys.exit(cli.main(sys.argv[1:]))\n")
@@ -155,6 +156,7 @@ def test_warnings_never_turn_an_error_into_three_lines(tmp_path):
 
 
 # -- item 7: a closed pipe ends quietly ------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [
     ["sample", "--type", "lowpass", "--cutoff", "1k", "-n", "64", "--format", "json"],
     ["sample", "--type", "lowpass", "--cutoff", "1k", "-n", "512", "--format", "text"],
@@ -205,12 +207,14 @@ def test_analyze_refuses_a_10000_line_ladder_quickly(tmp_path):
     assert_one_line_error(proc, "10000 elements", f"at most {MAX_ELEMENTS}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("device", ["meta", "mps", "bogus"])
 def test_sample_device_meta_mps_bogus_refused_with_the_accepted_ones(device):
     assert_one_line_error(cli("sample", "--type", "lowpass", "--cutoff", "1k", "-n", "2",
                               "--device", device), "'cpu', 'cuda' or 'cuda:N'")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [str(2 ** 64), "-1"])
 def test_seed_out_of_range_names_seed_and_the_range(seed):
     assert_one_line_error(cli("sample", "--type", "lowpass", "--cutoff", "1k", "-n", "2",
@@ -218,6 +222,21 @@ def test_seed_out_of_range_names_seed_and_the_range(seed):
                                                "9223372036854775807")
 
 
+@pytest.mark.slow
 def test_steps_0_is_refused():
     assert_one_line_error(cli("sample", "--type", "lowpass", "--cutoff", "1k", "-n", "2",
                               "--steps", "0"), "--steps must be an integer >= 1")
+
+
+# -- item 1 at the command line: a stopped ngspice is one line, exit 2 ------------------------
+@pytest.mark.parametrize("limit, fragment", [
+    ("0.0001", "ngspice did not finish the AC analysis of this circuit within 0.0001 s"),
+    ("soon", "CIRCUITVIZ_SPICE_TIMEOUT must be a number of seconds"),
+])
+def test_analyze_spice_time_limit_is_one_line_exit_2(tmp_path, limit, fragment):
+    path = tmp_path / "rc.cir"
+    path.write_text("* rc\nR1 in out 1k\nC1 out 0 1u\n")
+    proc = subprocess.run(PY + ["analyze", str(path), "--spice", "--format", "json"],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "CIRCUITVIZ_SPICE_TIMEOUT": limit})
+    assert_one_line_error(proc, fragment)

@@ -261,7 +261,9 @@ def test_one_ngspice_worker_serves_every_call():
         spice.ac_sweep(circuit, 1.0, 1e6)
         times.append(time.perf_counter() - start)
     assert spice.worker_pid() == first
-    assert statistics.median(times) < 0.01, times  # ~1-2 ms warm; a new worker costs ~0.5 s
+    # ~1-2 ms warm on a quiet machine (more when other processes hold the cores, since each
+    # call wakes the worker); a new worker costs ~0.5 s
+    assert statistics.median(times) < 0.03, times
 
 
 def resident_bytes(pid: int | str = "self") -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -111,7 +110,7 @@ def test_the_time_limit_is_configurable_and_checked(monkeypatch):
     monkeypatch.setenv("CIRCUITVIZ_SPICE_TIMEOUT", "soon")
     with pytest.raises(ValueError, match="CIRCUITVIZ_SPICE_TIMEOUT must be a number"):
         spice.time_limit()
-    with pytest.raises(ValueError, match="0 to 3600 s"):
+    with pytest.raises(ValueError, match="above 0 and at most 3600 s"):
         spice.time_limit(-1)
 
 
@@ -192,3 +191,32 @@ def test_ngspice_messages_speak_of_the_circuits_own_names():
     names = {"r1": "Rload", "n3": "a=b"}
     assert spice._unmap("singular matrix at n3 near R1 (n31)", names) == \
         "singular matrix at a=b near Rload (n31)"
+
+
+# -- the app stays up -------------------------------------------------------------------
+def test_app_netlist_analysis_survives_an_ngspice_abort_and_a_hang(monkeypatch):
+    """The app's netlist tab calls engine.analyze_netlist: an abort in .pz gives the
+    labelled AC fit, and a hang gives the exact analysis plus a plain message."""
+    from circuitviz.app.engine import analyze_netlist
+
+    text = netlist_text(rc_ladder(20))
+    result = analyze_netlist(text)
+    assert result.spice is not None and result.spice.pz_source.startswith("AC fit (ngspice "
+                                                                          "aborted")
+    spice.ac_sweep(rc_ladder(1), 1.0, 10.0)  # the worker is up: its start is not timed
+    monkeypatch.setenv("CIRCUITVIZ_SPICE_TIMEOUT", "0.0001")  # 0.1 ms: nothing finishes
+    hung = analyze_netlist(netlist_text(rc_ladder(12)))
+    assert hung.analysis.type == "lowpass" and hung.spice is None
+    assert "ngspice did not finish the AC analysis of this circuit within 0.0001 s" \
+        in hung.spice_error
+    monkeypatch.delenv("CIRCUITVIZ_SPICE_TIMEOUT")
+    assert analyze_netlist(netlist_text(rc_ladder(2))).spice is not None  # a fresh worker
+
+
+def test_python_api_names_seed_and_steps():
+    from circuitviz.design import sample
+
+    with pytest.raises(ValueError, match=r"seed must be a non-negative integer below 2\*\*63"):
+        sample("lowpass", 1e3, n=1, seed=2 ** 64)
+    with pytest.raises(ValueError, match="steps must be an integer >= 1"):
+        sample("lowpass", 1e3, n=1, steps=0)

@@ -11,12 +11,26 @@ import scipy.signal
 from circuitviz.analysis import FILTER_TYPES, analyze
 from circuitviz.circuit import OPAMP_GAIN
 from circuitviz.prototypes import default_ripple, edge_frequency
-from circuitviz.topologies import (CATALOGUE, CUTOFF_RANGE, PRACTICAL, Topology, by_family,
-                                   get_topology, in_practical_range)
+from circuitviz.references import match_roots
+from circuitviz.topologies import (
+    CATALOGUE,
+    CUTOFF_RANGE,
+    PRACTICAL,
+    Topology,
+    by_family,
+    get_topology,
+    in_practical_range,
+)
 from circuitviz.topologies._base import lp2_edge_ratio
 from circuitviz.topologies._make import butterworth_qs
 from circuitviz.topologies.active import bandpass_sections
-from circuitviz.topologies.ladders import BESSEL_G, _ladder_parts, _lowpass_values, chebyshev_g
+from circuitviz.topologies.ladders import (
+    BESSEL_G,
+    _ladder_parts,
+    _lowpass_values,
+    bessel_g,
+    chebyshev_g,
+)
 
 NAMES = sorted(CATALOGUE)
 #: Relative cutoff / Q error allowed: closed-form designs miss only by the op-amps'
@@ -108,7 +122,8 @@ def test_twenty_samples_across_the_band_measure_as_their_family(name):
     rng = np.random.default_rng(zlib.crc32(name.encode()))
     lo, hi = topo.cutoff_range
     assert CUTOFF_RANGE[0] <= lo < hi <= CUTOFF_RANGE[1]
-    cutoffs = np.exp(rng.uniform(math.log(lo), math.log(hi), 18)).tolist() + [lo, hi]
+    n = 4 if topo.responses else 18  # family-aware entries: more in test_topologies_families
+    cutoffs = np.exp(rng.uniform(math.log(lo), math.log(hi), n)).tolist() + [lo, hi]
     for cutoff in cutoffs:
         check_instance(topo, topo.sample(rng, cutoff), cutoff)
 
@@ -161,6 +176,16 @@ def test_bessel_table_gives_bessel_poles(n):
     ref = np.sort_complex(scipy.signal.bessel(n, 1, analog=True, norm="delay", output="zpk")[1])
     scale = np.mean(np.abs(poles) / np.abs(ref))
     assert np.max(np.abs(poles / scale - ref) / np.abs(ref)) < 2e-3
+
+
+@pytest.mark.parametrize("n", range(2, 9))
+def test_synthesised_bessel_ladders_have_scipys_poles(n):
+    poles = _ladder_poles(list(bessel_g(n)))
+    got, want = match_roots(poles, scipy.signal.besselap(n, norm="mag")[1])
+    assert np.max(np.abs(got - want) / np.abs(want)) < 1e-9
+    if n in BESSEL_G:  # the tables' values, up to their -3 dB scaling
+        ratio = np.array(bessel_g(n)) / np.array(BESSEL_G[n])
+        assert np.allclose(ratio, ratio[0], rtol=5e-4)
 
 
 @pytest.mark.parametrize("n,ripple", [(3, 0.1), (3, 1.0), (5, 0.5)])

@@ -16,11 +16,24 @@ import pytest
 
 from circuitviz import spice
 from circuitviz.analysis import analyze, measure_samples
-from circuitviz.prototypes import (HALF_POWER_DB, RESPONSES, bandpass, bandstop,
-                                   default_ripple, edge_frequency, highpass, prototype)
+from circuitviz.prototypes import (
+    HALF_POWER_DB,
+    RESPONSES,
+    bandpass,
+    bandstop,
+    default_ripple,
+    edge_frequency,
+    highpass,
+    prototype,
+)
 from circuitviz.references import ideal, match_roots
-from circuitviz.topologies import (CATALOGUE, CUTOFF_RANGE, by_response, get_topology,
-                                   in_practical_range)
+from circuitviz.topologies import (
+    CATALOGUE,
+    CUTOFF_RANGE,
+    by_response,
+    get_topology,
+    in_practical_range,
+)
 
 FAMILY_AWARE = sorted(n for n, t in CATALOGUE.items() if t.responses)
 CASES = [(n, r) for n in FAMILY_AWARE for r in CATALOGUE[n].responses]
@@ -47,9 +60,11 @@ def draws(name: str, response: str):
     rng = np.random.default_rng(zlib.crc32(f"{name}/{response}".encode()))
     lo, hi = CATALOGUE[name].cutoff_range
     out = []
-    for cutoff in (lo * 1.5, math.sqrt(lo * hi), hi / 1.5):
-        ripple = None if response in ("butterworth", "bessel") and rng.random() < 0.5 \
-            else float(np.exp(rng.uniform(math.log(0.05), math.log(3.0))))
+    for cutoff in (lo * 3, math.sqrt(lo * hi), hi / 3):  # inside: ripples move the edge
+        if response in ("butterworth", "bessel"):  # a small Ap moves the edge far down
+            ripple = None if rng.random() < 0.5 else float(rng.uniform(1.0, 3.0))
+        else:
+            ripple = float(np.exp(rng.uniform(math.log(0.05), math.log(3.0))))
         attenuation = float(rng.uniform(30, 70)) if response == "elliptic" else None
         q = float(np.exp(rng.uniform(math.log(0.5), math.log(30)))) \
             if CATALOGUE[name].q_range else None
@@ -187,11 +202,13 @@ def test_elliptic_cascades_meet_their_stopband(family):
 
 
 # -- ngspice ---------------------------------------------------------------------------------
-SPICE_SAMPLE = [("sk_cascade_lp6", "chebyshev", 2e3), ("mfb_cascade_hp5", "bessel", 5e4),
-                ("elliptic_cascade_lp5", "elliptic", 1e4), ("elliptic_cascade_hp4", "elliptic", 300.0),
-                ("elliptic_cascade_hp7", "elliptic", 2e5), ("mfb_cascade_bp6", "chebyshev", 1e4),
-                ("notch_cascade_bs4", "butterworth", 5e3), ("lc_ladder_butter_hp6", "butterworth", 1e5),
-                ("lc_ladder_cheby_lp7", "chebyshev", 2e4)]
+SPICE_SAMPLE = [
+    ("sk_cascade_lp6", "chebyshev", 2e3), ("mfb_cascade_hp5", "bessel", 5e4),
+    ("elliptic_cascade_lp5", "elliptic", 1e4), ("elliptic_cascade_hp4", "elliptic", 300.0),
+    ("elliptic_cascade_hp7", "elliptic", 2e5), ("mfb_cascade_bp6", "chebyshev", 1e4),
+    ("notch_cascade_bs4", "butterworth", 5e3), ("lc_ladder_butter_hp6", "butterworth", 1e5),
+    ("lc_ladder_cheby_lp7", "chebyshev", 2e4), ("lc_ladder_elliptic_lp5", "elliptic", 3e3),
+    ("lc_ladder_bessel_hp5", "bessel", 1e4)]
 
 
 @pytest.mark.parametrize("name,response,cutoff", SPICE_SAMPLE)
@@ -222,3 +239,33 @@ def test_design_refuses_what_an_entry_does_not_realise():
         get_topology("sk_cascade_lp2").design(1e3, response="chebyshev", ripple_db=-1)
     with pytest.raises(ValueError, match="no practical"):
         get_topology("lc_ladder_butter_lp8").design(10.0)
+
+
+def test_sections_refuse_a_pole_q_outside_their_range():
+    topo = get_topology("sallen_key_gain_lp2")  # K = 3 - 1/Q: Q >= 0.6, no Bessel
+    assert topo.responses == ("butterworth", "chebyshev")
+    with pytest.raises(ValueError, match="not 'bessel'"):
+        topo.design(1e3, response="bessel")
+    with pytest.raises(ValueError, match="realises pole Q from 0.5 to 8, not 1[0-9]"):
+        get_topology("rlc_lp2").design(1e3, response="chebyshev", ripple_db=25.0)
+    assert not topo.samples_families and get_topology("sk_cascade_lp2").samples_families
+
+
+def test_by_response_lists_entries_by_family_type_and_order():
+    names = [t.name for t in by_response("highpass", "elliptic", 4)]
+    assert names == ["elliptic_cascade_hp4"]
+    assert "lc_ladder_elliptic_lp5" in [t.name for t in by_response("lowpass", "elliptic")]
+    assert not by_response("bandpass", "elliptic")
+
+
+def test_dataset_records_mix_the_new_entries_cleanly():
+    from circuitviz.dataset import make_record
+
+    seen = set()
+    for index in range(40):
+        record, _, _ = make_record(11, index)
+        topo = CATALOGUE[record["topology"]]
+        assert record["type"] == topo.family and len(record["poles"]) == topo.order
+        if topo.samples_families:
+            seen.add(record["topology"])
+    assert len(seen) >= 10

@@ -172,3 +172,23 @@ def test_invalid_circuit_is_refused_with_a_message():
         schematic_svg(Circuit(()))
     with pytest.raises(CircuitError, match="floating"):
         layout_circuit(parse_netlist("R1 in out 1k\nC1 out 0 1u\nR2 x y 1k", validate=False))
+
+
+def test_out_is_drawn_at_the_right_end_of_a_twin_t():
+    """A passive branch after ``out`` left it dangling mid-drawing; buffers after it stay."""
+    from circuitviz.topologies import CATALOGUE
+    from circuitviz.viz.layout import layout_circuit, net_order
+
+    for name in ("twin_t_notch", "lc_ladder_butter_bs4"):
+        t = CATALOGUE[name]
+        c = t.build({s.name: 1e3 if s.kind == "R" else 1e-8 for s in t.slots})
+        assert net_order(c)[-1] == "out", name
+        lay = layout_circuit(c)
+        (label_out,) = [pt for label, pt, _side in lay.terminals if label == "out"]
+        xs = [pt[0] if isinstance(pt, tuple) else pt.x for _n, pt in lay.terminal_points()]
+        x_out = label_out[0] if isinstance(label_out, tuple) else label_out.x
+        assert x_out >= max(xs), name
+    t = CATALOGUE["twin_t_active_notch"]
+    c = t.build({s.name: 1e3 if s.kind == "R" else 1e-8 for s in t.slots})
+    order = net_order(c)
+    assert order[order.index("out") + 1] == "buf"       # the buffer it drives follows it

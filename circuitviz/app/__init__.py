@@ -4,20 +4,27 @@
 >>> build_app()            # in a notebook cell: the whole app         # doctest: +SKIP
 
 Two modes in tabs.  **Design**: pick a filter type and cutoff (and optionally Q or
-bandwidth, order, number of candidates, seed), click ``Generate``; the trained set
-decoder proposes circuits, ngspice verifies each, and a table ranks them by spec error;
-selecting one shows its schematic, the predicted-vs-SPICE pole/zero and Bode overlays,
-its components (exact or E-series) and downloads.  **Netlist**: paste or upload a
-netlist for its exact analysis and the ngspice overlay.
+bandwidth, the mask — response family, ripple, stopband and attenuation, gain — circuit
+kind, op-amp, order, number of candidates, seed), click ``Generate`` or press Enter in
+Cutoff; the trained set decoder proposes circuits, ngspice verifies each, and a table
+lists them in the designer's order; clicking a row (or the arrow keys) shows its
+schematic, the predicted-vs-SPICE Bode and pole/zero overlays, its components (exact or
+E-series) and downloads.  **Netlist**: paste or upload a netlist for its exact analysis
+and the ngspice overlay.
 
 Every action catches its own errors and shows them in plain words; what was on screen
-stays.  The model loads in the background when the app is built (see
-:class:`~circuitviz.app.engine.Engine`); the GPU is used when present.
+stays.  The controls appear before anything heavy is imported; the model loads in a
+background thread afterwards (see :class:`~circuitviz.app.engine.Engine`); the GPU is
+used when present.  Under ``python -m circuitviz.serve`` a page claims a model slot
+first (:mod:`.slots`); past the server's limit it keeps the controls and the netlist
+tab, and ``Generate`` says the server is full.
 """
 from __future__ import annotations
 
+import html
 import os
 import time
+from typing import Any
 
 import ipywidgets as w
 
@@ -28,22 +35,34 @@ from .engine import Engine, plain_error
 from .netlist_mode import NetlistMode
 from .views import STYLE, message_html
 
-__all__ = ["build_app", "DesignerApp"]
+__all__ = ["build_app", "DesignerApp", "INTRO", "AFTER_RENDER_FALLBACK_S"]
+
+#: Start the model warm-up this long after building when the page never says it is drawn.
+AFTER_RENDER_FALLBACK_S = 6.0
+
+INTRO = ("circuitviz proposes several analog filter circuits for your spec with a trained "
+         "model, then checks each one by exact analysis and by ngspice and shows where the "
+         "model's claim and the real circuit differ. <b>Cutoff</b> is the −3 dB edge of a "
+         "low- or high-pass and the <b>centre</b> of a band-pass or band-stop (there Q = "
+         "centre / bandwidth); <b>Seed</b> picks another set of proposals for the same spec.")
 
 
 class DesignerApp:
     """The assembled app; display it (or its :attr:`widget`) in a notebook."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, full_limit: int | None = None) -> None:
         self.engine = engine
+        self.full_limit = full_limit
         engine.on_ready = self._engine_ready
         self.controls = SpecControls()
         self.error = w.HTML()
         self.status = w.HTML()
+        self.reading = w.HTML()
         self.table = CandidateTable()
         self.detail = DetailPanel()
         self.netlist = NetlistMode()
         self.rows: list = []
+        self.request: Any = None
         self.runs = 0
         self.last_seconds: dict[str, float] = {}
         # A hidden figure, there from warm-up until the first Generate, makes the browser
@@ -51,28 +70,52 @@ class DesignerApp:
         self._preload = w.Output(layout=w.Layout(display="none"))
         engine.prewarm = self._prewarm
         self.controls.button.on_click(lambda _b: self.generate())
+        self.controls.on_submit = self.generate
         self.table.on_select = self.select
-        design = w.VBox([self.controls.widget, self.error, self.status, self.table.widget,
-                         self.detail.widget])
+        results = w.VBox([self.error, self.status, self.reading, self.table.widget,
+                          self.detail.widget])
+        results.add_class("cv-results")
+        design = w.HBox([self.controls.widget, results],
+                        layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
         design.add_class("cv-design")
         self.netlist.widget.add_class("cv-netlist")
         self.tabs = w.Tab(children=[design, self.netlist.widget])
         self.tabs.titles = ("Design", "Analyze a netlist")
         self.widget = w.VBox([
-            w.HTML(STYLE + "<h2 style='margin:0.2em 0'>circuitviz — filter designer</h2>"),
+            w.HTML(STYLE + "<h1>circuitviz — analog filter designer</h1>"
+                   f"<p class='cv-intro'>{INTRO}</p>"),
             self.tabs,
             self._preload,
         ])
         self.widget.add_class("cv-app")
         self._status_idle()
 
+    def start_after_render(self, fallback_s: float) -> None:
+        """Start the engine's warm-up when the page reports that the table widget has
+        rendered (the controls are on screen by then), or after ``fallback_s``."""
+        import threading
+
+        def go(*_args) -> None:
+            if self.full_limit is None:
+                self.engine.start()
+
+        def on_msg(_widget, content, _buffers) -> None:
+            if isinstance(content, dict) and content.get("event") == "rendered":
+                go()
+
+        self.table.grid.on_msg(on_msg)
+        timer = threading.Timer(fallback_s, go)
+        timer.daemon = True
+        timer.start()
+
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
 
     # -- actions --------------------------------------------------------------------
     def generate(self) -> bool:
-        """The ``Generate`` button: sample, verify, rank, show the best.  True on success;
-        on failure the error area says why and the previous results stay on screen."""
+        """The ``Generate`` button (and Enter in Cutoff): sample, verify, show in the
+        designer's order, show the first.  True on success; on failure the error area
+        says why and the previous results stay on screen."""
         if self.controls.button.disabled:
             return False
         try:
@@ -80,6 +123,10 @@ class DesignerApp:
         except ValueError as exc:
             self._fail(str(exc))
             return False
+        if self.full_limit is not None:
+            self._fail(self._full_text())
+            return False
+        self.reading.value = f"<p class='cv-reading'>Read as: {html.escape(request.reading)}.</p>"
         start = time.perf_counter()
         self._preload.outputs = ()
         self.controls.busy("sampling and simulating…" if self.engine.ready
@@ -90,21 +137,24 @@ class DesignerApp:
                 self._fail("the model returned no candidates for this spec")
                 return False
             sampled = time.perf_counter()
-            self.rows = rows
+            self.rows, self.request = rows, request
             self.table.show(table_rows(rows, request.spec.cutoff_hz))
             listed = time.perf_counter()
             self.controls.busy("drawing…")
-            self.detail.show_candidate(rows[0])
+            self.detail.show_candidate(rows[0], 1, request.options)
             done = time.perf_counter()
             self.last_seconds = {"sample_verify": sampled - start, "table": listed - start,
                                  "views": done - start}
             self.error.value = ""
             self.runs += 1
             good = sum(_type_ok(r) for r in rows)
+            met = [getattr(r.candidate, "meets", None) for r in rows]
+            meets = (f", {sum(bool(m) for m in met)} meet the spec" if
+                     all(m is not None for m in met) else "")
             self.status.value = message_html(
                 f"Run {self.runs}: {len(rows)} candidates in {done - start:.2f} s on "
-                f"{self.engine.device_name}, {good} of the requested type. Select a candidate "
-                f"to see its views.", "note")
+                f"{self.engine.device_name}, {good} of the requested type{meets}. Click a row "
+                f"(or use the arrow keys) to see a candidate.", "note")
             return True
         except Exception as exc:  # noqa: BLE001 - the kernel must survive any failure
             self._fail(f"Generate failed: {plain_error(exc)}")
@@ -115,7 +165,8 @@ class DesignerApp:
     def select(self, rank: int) -> bool:
         """Show candidate ``rank`` (1-based, as in the table); errors are shown, not raised."""
         try:
-            self.detail.show_candidate(self.rows[rank - 1])
+            options: dict = self.request.options if self.request is not None else {}
+            self.detail.show_candidate(self.rows[rank - 1], rank, options)
             self.error.value = ""
             return True
         except Exception as exc:  # noqa: BLE001
@@ -139,7 +190,16 @@ class DesignerApp:
         kept = " Your previous results are still shown below." if self.rows else ""
         self.error.value = message_html(text.rstrip(".") + "." + kept)
 
+    def _full_text(self) -> str:
+        return (f"this server is already serving its limit of {self.full_limit} designers "
+                f"at once, so this page cannot load the model (to keep memory bounded). The "
+                f"netlist tab works; reload in a few minutes to design")
+
     def _status_idle(self) -> None:
+        if self.full_limit is not None:
+            self.status.value = message_html(self._full_text()[0].upper()
+                                             + self._full_text()[1:] + ".", "note")
+            return
         if self.engine.ready:
             self._engine_ready(self.engine)
             return
@@ -148,7 +208,12 @@ class DesignerApp:
             "the background; the first run waits for it.", "note")
 
     def _engine_ready(self, engine: Engine) -> None:
-        """Called from the warm-up thread; only touches the status line before any run."""
+        """Called from the warm-up thread: the catalogue's own orders for the Order
+        control, and the status line (before any run)."""
+        try:
+            self.controls.refresh_orders()
+        except Exception as exc:  # noqa: BLE001 - the defaults stay
+            plain_error(exc)
         if self.runs:
             return
         if engine.error:
@@ -174,7 +239,18 @@ def build_app(device: str | None = None, *, warm: bool = True, model: str | None
     ``device``: ``"cpu"``/``"cuda"``; default CUDA when present.  ``model``: a checkpoint
     path; default ``$CIRCUITVIZ_MODEL``, else the shipped ``models/set_decoder.pt``.
     """
+    from .slots import claim_slot
+
     model = model or os.environ.get("CIRCUITVIZ_MODEL") or None
+    granted, limit = claim_slot()
+    if not granted:  # past the server's limit: controls and netlist tab, no model
+        return DesignerApp(Engine(device, warm=False, model=model), full_limit=limit)
     app = DesignerApp(Engine(device, warm=warm, model=model))
-    app.engine.start()
+    if os.environ.get("VOILA_PREHEAT") == "False":
+        # A page is waiting for this kernel: importing torch now would hold the
+        # interpreter while the page asks for the controls' state, so warm up once the
+        # page says it has drawn them (or after a few seconds, whichever comes first).
+        app.start_after_render(AFTER_RENDER_FALLBACK_S)
+    else:  # a preheated kernel (nobody waits yet), JupyterLab, a script
+        app.engine.start()
     return app

@@ -1,59 +1,114 @@
-"""The candidates table: one row per verified candidate, ranked by spec error.
+"""The candidates table: one row per verified candidate, in the order the designer ranked
+them, selectable by click and by keyboard.
 
-Columns: rank, topology, measured type, measured cutoff (centre for band types) and its
-error against the request, predicted vs simulated pole/zero counts, and agreement
-(counts equal, and the largest dB gap between the predicted Bode curve and ngspice's).
-:func:`table_rows` computes the cells (plain data, tested directly); :class:`CandidateTable`
-draws them as an HTML table and offers a ``Candidate`` list box to pick one.
+Columns: rank, circuit (a readable name with the catalogue id), what the circuit
+measures (type, cutoff or centre and Q), its error against the request (and whether it
+meets the spec, where the designer says), passband gain, parts (outside the practical
+ranges, or a warning), and the model-vs-SPICE verdict (:mod:`.agreement`).
+:func:`table_rows` computes the cells (plain data, tested directly);
+:class:`RankingTable` draws them in the page (an anywidget: click a row, or use the
+arrow keys, Home/End, Enter or Space) and syncs the selected rank back to Python.
 """
 from __future__ import annotations
 
-import html
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import anywidget
 import ipywidgets as w
+import traitlets
 
 from ..units import format_eng
 
-__all__ = ["Row", "table_rows", "table_html", "CandidateTable", "HEADERS"]
+__all__ = ["Row", "table_rows", "CandidateTable", "RankingTable", "HEADERS", "part_issues",
+           "readable_name", "CAPTION"]
 
-HEADERS = ("#", "topology", "measured type", "measured cutoff", "Δ cutoff", "P / Z predicted",
-           "P / Z SPICE", "agreement")
-CAPTION = ("Type and cutoff are measured on each circuit (exact analysis), Δ cutoff against the "
-           "request; P / Z: numbers of poles and finite zeros the model predicted and ngspice "
-           f"found; agreement ✓ when they match and the Bode curves stay within {{db:g}} dB.")
-#: A candidate "agrees" when its counts match and its Bode curves are within this many dB.
-AGREE_DB = 3.0
+HEADERS = ("#", "circuit", "measured", "Δ vs request", "passband gain", "parts",
+           "model vs SPICE")
+CAPTION = ("Measured: type and cutoff (centre and Q for band types) of each circuit by exact "
+           "analysis. Model vs SPICE: does the model's own prediction (poles, zeros, Bode "
+           "curve) match what ngspice finds for the circuit it drew — pole/zero counts, root "
+           "positions after one-to-one matching, and the Bode gap where the response is within "
+           "40 dB of its peak. Click a row or use the arrow keys to see a candidate.")
+_UNITS = {"R": "Ω", "L": "H", "C": "F"}
+#: Inductors above this are flagged (bulky, lossy), though inside the practical range.
+L_WARN_H = 0.1
 
 
 @dataclass(frozen=True)
 class Row:
-    """The table cells of one candidate, as text, plus whether it agrees and meets the type."""
+    """The table cells of one candidate, as text, plus flags for their colours."""
 
     rank: int
     topology: str
-    measured_type: str
-    cutoff: str
+    name: str
+    measured: str
     error: str
-    predicted: str
-    simulated: str
+    gain: str
+    parts: str
     agreement: str
     agrees: bool
     type_ok: bool
+    parts_ok: bool
+    meets: bool | None = None
 
     def cells(self) -> tuple[str, ...]:
-        return (str(self.rank), self.topology, self.measured_type, self.cutoff, self.error,
-                self.predicted, self.simulated, self.agreement)
+        return (str(self.rank), f"{self.name} ({self.topology})", self.measured, self.error,
+                self.gain, self.parts, self.agreement)
 
-    def label(self) -> str:
-        """One line for the ``Candidate`` list box."""
-        return (f"#{self.rank}  {self.topology}  ·  {self.measured_type} {self.cutoff}  "
-                f"({self.error})")
+    def classes(self) -> tuple[str, ...]:
+        return ("", "", "", "" if self.type_ok and self.meets is not False else "cv-bad",
+                "", "" if self.parts_ok else "cv-warn",
+                "cv-ok" if self.agrees else "cv-bad")
 
 
-def _counts(counts: tuple[int, int] | None) -> str:
-    return "—" if counts is None else f"{counts[0]} / {counts[1]}"
+def readable_name(topology: str) -> str:
+    """The catalogue's description of ``topology`` (e.g. "unity-gain Sallen-Key low-pass"),
+    else the id with spaces."""
+    try:
+        from ..topologies import CATALOGUE
+
+        return CATALOGUE[topology].description
+    except (KeyError, ImportError, AttributeError):
+        return topology.replace("_", " ")
+
+
+def part_issues(candidate) -> list[str]:
+    """Why a candidate is impractical, in words: the reasons (and warnings) the designer
+    gives where it does, else parts outside the practical ranges (R 10 Ω–10 MΩ, C 1 pF–
+    100 µF, L 1 nH–1 H) and inductors above 100 mH."""
+    if hasattr(candidate, "impractical"):  # the designer says why (and what to watch)
+        given = candidate.impractical or ()
+        extra = getattr(candidate, "warnings", None) or ()
+        if isinstance(given, str):
+            given = (given,)
+        if isinstance(extra, str):
+            extra = (extra,)
+        return [str(g) for g in (*given, *extra) if g]
+    from ..topologies import PRACTICAL
+
+    issues = []
+    for e in candidate.circuit.elements:
+        if e.kind not in PRACTICAL:
+            continue
+        lo, hi = PRACTICAL[e.kind]
+        value = format_eng(e.value, _UNITS[e.kind])
+        if e.value < lo:
+            issues.append(f"{e.name} {value} < {format_eng(lo, _UNITS[e.kind])}")
+        elif e.value > hi:
+            issues.append(f"{e.name} {value} > {format_eng(hi, _UNITS[e.kind])}")
+        elif e.kind == "L" and e.value > L_WARN_H:
+            issues.append(f"{e.name} {value} (large inductor)")
+    return issues
+
+
+def _gain_text(analysis) -> str:
+    g = analysis.response.passband_gain if analysis is not None else None
+    if not g or not math.isfinite(g) or g <= 0:
+        return "—"
+    db = 20 * math.log10(g)
+    return f"{round(db, 1) + 0.0:+.1f} dB"
 
 
 def table_rows(verified: list, requested_hz: float) -> list[Row]:
@@ -62,84 +117,170 @@ def table_rows(verified: list, requested_hz: float) -> list[Row]:
     for rank, v in enumerate(verified, start=1):
         c = v.candidate
         a = c.analysis
-        kind = a.type if a is not None else "not analysable"
+        band = c.spec.filter_type in ("bandpass", "bandstop")
         fc = a.cutoff_hz if a is not None else None
-        cutoff = format_eng(fc, "Hz") if fc else "—"
-        q = a.response.q if a is not None else None
-        if fc and q and c.spec.filter_type in ("bandpass", "bandstop"):
-            cutoff += f", Q {q:.2g}"
+        if a is None:
+            measured = "not analysable"
+        else:
+            measured = a.type + (f" {format_eng(fc, 'Hz')}" if fc else "")
+            q = a.response.q
+            if fc and q and band:
+                measured += f", Q {q:.3g}"
         type_ok = a is not None and a.type == c.spec.filter_type
         if fc and type_ok:
             error = f"{round(100 * (fc / requested_hz - 1), 1) + 0.0:+.1f} %"  # no "-0.0"
+            q_asked, q = c.spec.q, a.response.q
+            if band and q_asked and q:
+                error += f", Q {round(100 * (q / q_asked - 1)) + 0:+d} %"
         elif a is None:
             error = "not analysable"
         else:
             error = f"wrong type (asked {c.spec.filter_type})"
-        gap = v.gap_db
+        meets = getattr(c, "meets", None)
+        meets = bool(meets) if meets is not None else None
+        if meets is not None:
+            error += " · meets spec" if meets else " · misses spec"
+        issues = part_issues(c)
+        parts = "ok" if not issues else "⚠ " + "; ".join(issues)
         if v.spice is None:
-            agreement, agrees = f"no SPICE result: {v.spice_error}", False
+            from .engine import plain_note
+
+            agreement_text = f"no SPICE result: {plain_note(v.spice_error or 'unknown reason')}"
+            agrees = False
         else:
-            agrees = v.counts_agree and math.isfinite(gap) and gap <= AGREE_DB
-            gap_text = f"{gap:.1f} dB" if math.isfinite(gap) else "—"
-            agreement = (f"{'✓' if agrees else '✗'} counts {'match' if v.counts_agree else 'differ'}"
-                         f" · Bode Δ {gap_text}")
-        rows.append(Row(rank, c.topology, kind, cutoff, error, _counts(v.predicted_counts),
-                        _counts(v.simulated_counts), agreement, agrees, type_ok))
+            found = v.agreement
+            agreement_text, agrees = found.text(), found.ok
+        rows.append(Row(rank, c.topology, readable_name(c.topology), measured, error,
+                        _gain_text(a), parts, agreement_text, agrees, type_ok,
+                        not issues, meets))
     return rows
 
 
-def table_html(rows: list[Row], selected: int | None = None) -> str:
-    """An HTML ``<table>`` of ``rows``; the row ranked ``selected`` is highlighted."""
-    head = "".join(f"<th scope='col'>{html.escape(h)}</th>" for h in HEADERS)
-    body = []
-    for row in rows:
-        cls = ' class="cv-selected"' if row.rank == selected else ""
-        cells = list(map(html.escape, row.cells()))
-        if not row.type_ok:
-            cells[4] = f'<span class="cv-bad">{cells[4]}</span>'
-        cells[7] = f'<span class="{"cv-ok" if row.agrees else "cv-bad"}">{cells[7]}</span>'
-        body.append(f"<tr{cls} data-rank='{row.rank}'>" + "".join(f"<td>{c}</td>" for c in cells)
-                    + "</tr>")
-    caption = html.escape(CAPTION.format(db=AGREE_DB))
-    return (f'<table class="cv-table" aria-label="ranking"><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table><p class="cv-caption">{caption}</p>')
+_ESM = r"""
+function render({ model, el }) {
+  const wrap = document.createElement("div");
+  wrap.className = "cv-table-wrap";
+  el.appendChild(wrap);
+  let table = null;
+  function rowsOf() { return table ? Array.from(table.querySelectorAll("tbody tr")) : []; }
+  function mark(focus) {
+    const sel = model.get("selected");
+    for (const tr of rowsOf()) {
+      const on = Number(tr.dataset.rank) === sel;
+      tr.classList.toggle("cv-selected", on);
+      tr.setAttribute("aria-selected", on ? "true" : "false");
+      tr.tabIndex = on ? 0 : -1;
+      if (on && focus) tr.focus();
+    }
+  }
+  function choose(rank, focus) {
+    model.set("selected", rank);
+    model.save_changes();
+    mark(focus);
+  }
+  function draw() {
+    table = document.createElement("table");
+    table.className = "cv-table cv-ranking";
+    table.setAttribute("aria-label", "ranking");
+    table.setAttribute("role", "grid");
+    const head = table.createTHead().insertRow();
+    for (const h of model.get("headers")) {
+      const th = document.createElement("th");
+      th.scope = "col";
+      th.textContent = h;
+      head.appendChild(th);
+    }
+    const body = table.createTBody();
+    for (const r of model.get("rows")) {
+      const tr = body.insertRow();
+      tr.dataset.rank = r.rank;
+      tr.title = "show candidate #" + r.rank;
+      r.cells.forEach((text, i) => {
+        const td = tr.insertCell();
+        td.textContent = text;
+        if (r.classes[i]) td.className = r.classes[i];
+      });
+      tr.addEventListener("click", () => choose(r.rank, true));
+    }
+    table.addEventListener("keydown", (e) => {
+      const rows = rowsOf();
+      if (!rows.length) return;
+      let i = rows.indexOf(document.activeElement);
+      if (i < 0) i = Math.max(0, rows.findIndex(tr => tr.tabIndex === 0));
+      let j = null;
+      if (e.key === "ArrowDown") j = Math.min(i + 1, rows.length - 1);
+      else if (e.key === "ArrowUp") j = Math.max(i - 1, 0);
+      else if (e.key === "Home") j = 0;
+      else if (e.key === "End") j = rows.length - 1;
+      else if (e.key === "Enter" || e.key === " ") j = i;
+      if (j === null) return;
+      e.preventDefault();
+      choose(Number(rows[j].dataset.rank), true);
+    });
+    const caption = document.createElement("p");
+    caption.className = "cv-caption";
+    caption.textContent = model.get("caption");
+    wrap.replaceChildren(table, caption);
+    mark(false);
+  }
+  model.on("change:rows", draw);
+  model.on("change:headers", draw);
+  model.on("change:selected", () => mark(false));
+  draw();
+  model.send({ event: "rendered" });   // the page is up: the kernel may start heavy work
+}
+export default { render };
+"""
+
+
+class RankingTable(anywidget.AnyWidget):
+    """The table in the page; ``selected`` is the rank shown (0: none)."""
+
+    _esm = _ESM
+    headers = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    rows: traitlets.List = traitlets.List().tag(sync=True)
+    selected = traitlets.Int(0).tag(sync=True)
+    caption = traitlets.Unicode("").tag(sync=True)
 
 
 class CandidateTable:
-    """The ranked table plus a ``Candidate`` list box; :attr:`on_select` gets the rank."""
+    """Heading plus :class:`RankingTable`; :attr:`on_select` gets the selected rank."""
 
     def __init__(self) -> None:
         self.rows: list[Row] = []
         self.heading = w.HTML("<h3>Candidates</h3>")
-        self.table = w.HTML(layout=w.Layout(overflow="auto"))
-        self.select = w.Select(options=[], description="Candidate", rows=4,
-                               layout=w.Layout(width="100%", max_width="52em"),
-                               style={"description_width": "7.5em"})
-        self.select.observe(self._changed, "value")
-        self.on_select = None
-        self.widget = w.VBox([self.heading, self.table, self.select])
+        self.grid = RankingTable(headers=list(HEADERS), caption=CAPTION)
+        self.grid.observe(self._changed, "selected")
+        self.on_select: Callable[[int], object] | None = None
+        self.widget = w.VBox([self.heading, self.grid], layout=w.Layout(overflow="auto"))
+        self.widget.add_class("cv-candidates")
         self.widget.layout.display = "none"
 
-    def show(self, rows: list[Row]) -> None:
-        """Replace the table with ``rows`` and select the first (the best)."""
+    @property
+    def selected(self) -> int:
+        return self.grid.selected
+
+    def show(self, rows: list[Row], note: str = "") -> None:
+        """Replace the table with ``rows`` and select the first."""
         self.rows = rows
         self.widget.layout.display = None
-        self.heading.value = (f"<h3>Candidates ({len(rows)}, best first by spec error)</h3>")
-        self.select.unobserve(self._changed, "value")
+        self.heading.value = (f"<h3>Candidates ({len(rows)}, in the designer's order: spec "
+                              f"met, then closest to the request; impractical parts last)"
+                              f"</h3>" + (f"<p class='cv-caption'>{note}</p>" if note else ""))
+        self.grid.unobserve(self._changed, "selected")
         try:
-            self.select.options = [(row.label(), row.rank) for row in rows]
-            self.select.rows = min(max(len(rows), 2), 8)
-            self.select.value = rows[0].rank if rows else None
+            self.grid.rows = [{"rank": r.rank, "cells": list(r.cells()),
+                               "classes": list(r.classes())} for r in rows]
+            self.grid.selected = rows[0].rank if rows else 0
         finally:
-            self.select.observe(self._changed, "value")
-        self.highlight(self.select.value)
+            self.grid.observe(self._changed, "selected")
 
-    def highlight(self, rank: int | None) -> None:
-        self.table.value = table_html(self.rows, rank)
+    def select(self, rank: int) -> None:
+        """Select ``rank`` as a click would (views update through :attr:`on_select`)."""
+        self.grid.selected = rank
 
     def _changed(self, change) -> None:
-        if change["new"] is None:
+        rank = change["new"]
+        if not rank or self.on_select is None:
             return
-        self.highlight(change["new"])
-        if self.on_select is not None:
-            self.on_select(change["new"])
+        self.on_select(rank)

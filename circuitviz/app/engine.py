@@ -3,24 +3,23 @@
 :class:`Engine` loads torch and the model in a background thread as soon as the app is
 built (in voila, inside the preheated kernel before anyone opens the page), so the
 first ``Generate`` only samples.  Each candidate is then verified by ngspice
-(:func:`verify`), and the rows come back ranked by spec error (best first).  The device
+(:func:`verify`), and the rows come back in the order :func:`circuitviz.sample` ranked
+them (spec met first, then by spec error; impractical parts last).  The device
 is chosen once: CUDA when present, else CPU (``device=None`` everywhere below).
 """
 from __future__ import annotations
 
-import math
 import os
 import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..analysis import TransferFunction
-
-__all__ = ["Verified", "Engine", "AppError", "verify", "bode_gap_db", "plain_error",
-           "NetlistResult", "analyze_netlist"]
+__all__ = ["Verified", "Engine", "AppError", "verify", "plain_error",
+           "NetlistResult", "analyze_netlist", "plain_note", "unsupported_options"]
 
 
 @dataclass(frozen=True)
@@ -45,22 +44,26 @@ class Verified:
         return self.simulated_counts == self.predicted_counts
 
     @cached_property
-    def gap_db(self) -> float:
-        """Largest |dB| between the predicted Bode curve and ngspice's (``nan`` without SPICE)."""
-        if self.spice is None:
-            return math.nan
-        return bode_gap_db(self.candidate.predicted, self.spice)
+    def agreement(self):
+        """The model-vs-SPICE verdict (:func:`circuitviz.app.agreement.agreement`)."""
+        from .agreement import agreement
+
+        return agreement(self.candidate.predicted, self.spice)
 
 
-def bode_gap_db(predicted: TransferFunction, spice) -> float:
-    """Largest |dB| between the predicted Bode curve and ngspice's AC sweep, by the same
-    rule as the Bode overlay's readout (:func:`circuitviz.viz.bode.deviation_db`)."""
-    from ..viz.bode import bode_curve, deviation_db
+def opamp_of(candidate) -> float | None:
+    """The op-amp GBW (Hz) a candidate was designed and verified with; None: ideal."""
+    return getattr(candidate, "opamp_gbw_hz", None)
 
-    reference = bode_curve(spice, style="spice", prefer="samples")
-    curve = bode_curve(predicted, reference.f_hz, style="predicted")
-    found = deviation_db(curve, reference)
-    return math.nan if found is None else found.max_abs_db
+
+def spice_circuit(circuit, gbw: float | None):
+    """``circuit`` as simulated: op-amps with a GBW become the one-pole model (the same
+    flat expansion the exact analysis uses)."""
+    if not gbw:
+        return circuit
+    from ..opamp import expand_opamps
+
+    return expand_opamps(circuit, gbw)
 
 
 class AppError(RuntimeError):
@@ -87,13 +90,51 @@ def verify(candidate) -> Verified:
     from ..spice import simulate
 
     try:
-        return Verified(candidate, simulate(candidate.circuit))
+        return Verified(candidate, simulate(spice_circuit(candidate.circuit,
+                                                          opamp_of(candidate))))
     except Exception as exc:  # noqa: BLE001 - one bad circuit must not sink the others
         return Verified(candidate, None, plain_error(exc))
 
 
-def _rank_key(row: Verified) -> tuple[float, int]:
-    return (row.candidate.spec_error, 0 if row.spice is not None else 1)
+#: ngspice's own words -> what they mean for the user's circuit.
+_NOTES = (
+    ("iteration limit", "ngspice's pole/zero search stopped early, so its poles and zeros "
+                        "were fitted to its AC sweep instead"),
+    ("no vectors currently active", "ngspice returned no pole/zero result"),
+    ("no simulations run", "ngspice ran no analysis"),
+    ("singular matrix", "ngspice found the circuit's equations singular (a floating node or "
+                        "a loop of ideal sources)"),
+    ("timestep too small", "ngspice could not converge"),
+    ("pz analysis", "ngspice's pole/zero analysis failed"),
+)
+
+
+def plain_note(text: str) -> str:
+    """A note from ngspice in plain words: known internals are mapped to what they mean,
+    anything else is kept (trimmed to its first sentence)."""
+    raw = " ".join(str(text).split())
+    low = raw.lower()
+    for needle, words in _NOTES:
+        if needle in low:
+            return words
+    return raw.split(". ")[0].rstrip(".")
+
+
+def unsupported_options(kwargs: dict, function=None) -> list[str]:
+    """Names in ``kwargs`` that :func:`circuitviz.sample` (or ``function``) does not take."""
+    import inspect
+
+    if function is None:
+        from ..design import sample as function
+    params = inspect.signature(function).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return []
+    return [k for k in kwargs if k not in params]
+
+
+_OPTION_LABELS = {"response": "Response", "ripple_db": "Ripple", "stopband_hz": "Stopband",
+                  "attenuation_db": "Attenuation", "gain_db": "Gain", "kind": "Kind",
+                  "opamp": "Op-amp", "eseries": "E-series"}
 
 
 class Engine:
@@ -109,22 +150,24 @@ class Engine:
                  model: str | None = None, on_ready=None, threads: int | None = 1) -> None:
         self.device_name: str | None = device
         self.threads = threads
-        self.prewarm = None
+        self.prewarm: Callable[[], object] | None = None
         self.on_ready = on_ready
         self.model = model
         self.error: str | None = None
         self.warm_seconds: float | None = None
         self._ready = threading.Event()
+        self._start_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         if not warm:
             self._ready.set()
 
     def start(self) -> Engine:
         """Start the background warm-up (once; nothing to do with ``warm=False``)."""
-        if self._thread is None and not self._ready.is_set():
-            self._thread = threading.Thread(target=self._warm, name="circuitviz-warmup",
-                                            daemon=True)
-            self._thread.start()
+        with self._start_lock:  # the page's "drawn" message and a timer may race
+            if self._thread is None and not self._ready.is_set():
+                self._thread = threading.Thread(target=self._warm, name="circuitviz-warmup",
+                                                daemon=True)
+                self._thread.start()
         return self
 
     @property
@@ -144,18 +187,21 @@ class Engine:
             os.nice(10)  # Linux: this thread (and the torch threads it starts) only
         except (OSError, AttributeError):
             pass
-        try:
-            if self.prewarm is not None:
-                self.prewarm()
-            else:
-                from .detail import DetailPanel
-                from .netlist_mode import EXAMPLE
+        from .slots import warm_up_turn
 
-                DetailPanel().show_netlist(analyze_netlist(EXAMPLE))
-        except Exception as exc:  # noqa: BLE001 - the model may still work; report on use
-            plain_error(exc)
         try:
-            self._generate_now("lowpass", 1e3, None, None, 2, 0)
+            with warm_up_turn():  # one kernel of the server at a time warms up
+                try:
+                    if self.prewarm is not None:
+                        self.prewarm()
+                    else:
+                        from .detail import DetailPanel
+                        from .netlist_mode import EXAMPLE
+
+                        DetailPanel().show_netlist(analyze_netlist(EXAMPLE))
+                except Exception as exc:  # noqa: BLE001 - the model may still work
+                    plain_error(exc)
+                self._generate_now("lowpass", 1e3, 2, 0)
         except Exception as exc:  # noqa: BLE001 - shown to the user on Generate
             self.error = f"the model could not be loaded: {plain_error(exc)}"
         finally:
@@ -167,7 +213,7 @@ class Engine:
                     plain_error(exc)
             self._ready.set()
 
-    def _generate_now(self, filter_type, cutoff_hz, q, order, n, seed) -> list[Verified]:
+    def _generate_now(self, filter_type, cutoff_hz, n, seed, **kwargs) -> list[Verified]:
         import torch
 
         from ..design import sample
@@ -182,9 +228,15 @@ class Engine:
             torch.set_num_threads(self.threads)
         self.device_name = str(default_device(self.device_name))  # cuda when present
 
-        found = sample(filter_type, cutoff_hz, n=n, seed=seed, q=q, order=order,
-                       device=self.device_name, rank=True, model=self.model)
-        return sorted((verify(c) for c in found), key=_rank_key)
+        missing = unsupported_options(kwargs, sample)
+        if missing:
+            names = ", ".join(_OPTION_LABELS.get(k, k) for k in missing)
+            raise AppError(f"this version of the designer cannot take {names} yet; clear "
+                           f"{'that box' if len(missing) == 1 else 'those boxes'} and try "
+                           f"again")
+        found = sample(filter_type, cutoff_hz, n=n, seed=seed, device=self.device_name,
+                       rank=True, model=self.model, **kwargs)
+        return [verify(c) for c in found]   # the designer's order
 
     def generate(self, request) -> list[Verified]:
         """Sample ``request.n`` candidates for ``request.spec``, verify, rank best first.
@@ -197,8 +249,8 @@ class Engine:
         if self.error:
             raise AppError(self.error)
         spec = request.spec
-        return self._generate_now(spec.filter_type, spec.cutoff_hz, spec.q, spec.order,
-                                  request.n, request.seed)
+        return self._generate_now(spec.filter_type, spec.cutoff_hz, request.n, request.seed,
+                                  **request.sample_kwargs())
 
 
 @dataclass(frozen=True)

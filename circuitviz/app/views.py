@@ -23,7 +23,12 @@ _CONFIG = {"displaylogo": False, "responsive": True,
 #: CSS for the app, shipped inside the widget tree so JupyterLab and voila both get it.
 STYLE = """<style>
 .cv-app { font-size: 13px; }
-.cv-app h3 { margin: 0.4em 0 0.2em; font-size: 1.1em; }
+.cv-app h1 { margin: 0.1em 0 0; font-size: 1.35em; }
+.cv-app h3 { margin: 0.3em 0 0.2em; font-size: 1.05em; }
+.cv-intro { color: #37474f; margin: 0.1em 0 0.3em; max-width: 100em; line-height: 1.3; }
+.cv-controls { flex: 0 0 auto; }
+.cv-controls .widget-label { min-width: 0; }
+.cv-results { flex: 1 1 40em; min-width: min(40em, 100%); }
 .cv-spinner { display: inline-block; width: 0.9em; height: 0.9em; vertical-align: -0.1em;
   border: 2px solid #b0bec5; border-top-color: #1565c0; border-radius: 50%;
   animation: cv-spin 0.8s linear infinite; }
@@ -31,15 +36,31 @@ STYLE = """<style>
 .cv-error { color: #b71c1c; background: #ffebee; border-left: 4px solid #c62828;
   padding: 0.4em 0.7em; margin: 0.3em 0; white-space: pre-wrap; }
 .cv-note { color: #37474f; background: #eceff1; border-left: 4px solid #78909c;
-  padding: 0.4em 0.7em; margin: 0.3em 0; }
+  padding: 0.3em 0.7em; margin: 0.2em 0; }
+.cv-table-wrap { overflow: auto; max-width: 100%; }
+.cv-candidates .cv-table-wrap { max-height: 14em; border-bottom: 1px solid #cfd8dc; }
+.cv-candidates table.cv-ranking thead th { position: sticky; top: 0; z-index: 1; }
+.cv-reading { color: #455a64; margin: 0.1em 0; font-size: 0.95em; }
 table.cv-table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 table.cv-table th, table.cv-table td { padding: 2px 8px; border-bottom: 1px solid #e0e0e0;
-  text-align: left; white-space: nowrap; }
+  text-align: left; white-space: nowrap; vertical-align: top; }
+table.cv-ranking { font-size: 12px; }
+table.cv-ranking th, table.cv-ranking td { white-space: normal; padding: 2px 6px; }
+table.cv-ranking td:nth-child(2) { min-width: 8em; max-width: 11em; }
+table.cv-ranking td:nth-child(3) { max-width: 8em; }
+table.cv-ranking td:nth-child(4) { max-width: 7em; }
+table.cv-ranking td:nth-child(5) { white-space: nowrap; }
+table.cv-ranking td:nth-child(6) { max-width: 9em; }
+table.cv-ranking td:nth-child(7) { min-width: 8em; max-width: 13em; }
 table.cv-table th { background: #f5f5f5; }
+table.cv-ranking tbody tr { cursor: pointer; }
+table.cv-ranking tbody tr:hover td { background: #f1f8ff; }
+table.cv-ranking tbody tr:focus { outline: 2px solid #1565c0; outline-offset: -2px; }
 table.cv-table tr.cv-selected td { background: #e3f2fd; font-weight: 600; }
-.cv-caption { color: #546e7a; font-size: 0.9em; margin: 0.2em 0 0.5em; }
-.cv-ok { color: #2e7d32; } .cv-bad { color: #c62828; }
-.cv-schematic svg { max-width: 100%; height: auto; background: white; }
+.cv-caption { color: #546e7a; font-size: 0.9em; margin: 0.2em 0 0.5em; max-width: 70em; }
+.cv-ok { color: #2e7d32; } .cv-bad { color: #c62828; } .cv-warn { color: #a15c00; }
+.cv-values { color: #6a1b9a; font-weight: normal; }
+.cv-schematic svg { background: white; display: block; }
 .cv-downloads a { margin-right: 1em; }
 </style>"""
 

@@ -3,9 +3,16 @@
 A checkpoint is a dict of plain types and tensors (``torch.load(path,
 weights_only=True)`` reads it): format tag, model kind, the model config, the
 training config, the token layout (topologies, slots, normalisation constants), the
-topology graphs, step, validation loss, metrics, and the state dict.  As nanoGPT's
+topology graphs, step, validation loss, metrics, the state dict, and an integrity hash
+(SHA-256 of everything else, weights as dtype, shape and bytes).  As nanoGPT's
 ``sample.py``, :func:`load_checkpoint` rebuilds the model from that alone, and refuses
-a corrupt or mismatched file with a ``ValueError`` that names the file and the problem.
+a file with a ``ValueError`` that names it and the problem: missing, a directory or a
+device, unreadable, empty, truncated, not a circuitviz checkpoint, a hash that does not
+match (damaged or altered), non-finite weights, architecture numbers out of bounds
+(checked before anything is allocated), or weights that do not fit the architecture.
+
+``python -m circuitviz.ml.checkpoint seal FILE`` adds the hash to a checkpoint written
+before it existed (nothing else changes); ``verify FILE`` checks one.
 """
 from __future__ import annotations
 
@@ -18,15 +25,51 @@ import torch
 
 __all__ = ["FORMAT", "KINDS", "save_checkpoint", "load_checkpoint", "read_checkpoint",
            "cached_model", "default_device", "integrity", "seal_checkpoint", "DEFAULT_MODEL",
-           "DEFAULT_BASELINE"]
+           "DEFAULT_BASELINE", "models_dir", "default_model_path", "MODEL_ENV"]
 
 FORMAT = "circuitviz-set-decoder/1"
 KINDS = ("set", "fixed22")
 _REQUIRED = ("format", "kind", "model_config", "train_config", "layout", "structures", "step",
              "val_loss", "metrics", "state_dict")
-_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+
+
+def models_dir() -> Path:
+    """The folder holding the shipped checkpoints.
+
+    In a source checkout (or an editable install) that is the repository's ``models/``;
+    an installed wheel (``pip install .``) carries the same files as data under
+    ``<prefix>/share/circuitviz/models``, found for the running interpreter's prefix,
+    for the prefix the package itself was installed into, and for a ``--user`` install.
+    """
+    import site
+    import sysconfig
+
+    here = Path(__file__).resolve()
+    candidates = [here.parents[2] / "models"]
+    candidates.append(Path(sysconfig.get_paths()["data"]) / "share" / "circuitviz" / "models")
+    # <prefix>/lib/pythonX.Y/site-packages/circuitviz/ml/checkpoint.py -> <prefix>
+    if len(here.parents) > 5:
+        candidates.append(here.parents[5] / "share" / "circuitviz" / "models")
+    user_base = getattr(site, "USER_BASE", None)
+    if user_base:
+        candidates.append(Path(user_base) / "share" / "circuitviz" / "models")
+    for folder in candidates:
+        if (folder / "set_decoder.pt").is_file():
+            return folder
+    return candidates[0]
+
+
+_MODELS_DIR = models_dir()
 DEFAULT_MODEL = _MODELS_DIR / "set_decoder.pt"
 DEFAULT_BASELINE = _MODELS_DIR / "baseline_fixed22.pt"
+#: Environment variable naming the checkpoint ``sample()``, the CLI and the app use.
+MODEL_ENV = "CIRCUITVIZ_MODEL"
+
+
+def default_model_path() -> Path:
+    """``$CIRCUITVIZ_MODEL`` when set, else the shipped ``set_decoder.pt``."""
+    env = os.environ.get(MODEL_ENV)
+    return Path(env) if env else DEFAULT_MODEL
 
 
 def default_device(device: str | torch.device | None = None) -> torch.device:
@@ -35,7 +78,7 @@ def default_device(device: str | torch.device | None = None) -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
+    except (RuntimeError, TypeError):
         raise ValueError(f"unknown device {device!r}; use 'cpu', 'cuda' or 'cuda:N'") from None
     if dev.type not in ("cpu", "cuda"):
         raise ValueError(f"device {device!r} is not supported; use 'cpu', 'cuda' or 'cuda:N'")
@@ -62,7 +105,7 @@ def save_checkpoint(path: str | os.PathLike, *, kind: str, model, train_config: 
             "train_config": dict(train_config), "layout": model.layout.to_dict(),
             "structures": [dict(s) for s in model.structures], "step": int(step),
             "val_loss": float(val_loss), "metrics": _plain(metrics),
-            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             "torch_version": str(torch.__version__), "n_params": int(model.n_params()),
             "state_dict": state}
     if extra:
@@ -221,7 +264,7 @@ def _verify(blob: dict, name: str) -> None:
 
 
 #: Bounds of each architecture field, checked before any tensor is allocated.
-_CONFIG_BOUNDS = {
+_CONFIG_BOUNDS: dict[str, dict[str, tuple[float, float]]] = {
     "set": {"d_model": (1, 512), "n_layers": (1, 16), "n_heads": (1, 64), "mlp_ratio": (1, 8),
             "gnn_dim": (1, 512), "gnn_layers": (1, 16), "head_hidden": (1, 2048),
             "num_train_timesteps": (2, 100_000), "sample_steps": (1, 100_000),
@@ -345,7 +388,7 @@ def _cached(path: str, mtime: float, device: str):
 
 def cached_model(path: str | os.PathLike | None = None, device=None):
     """Load a checkpoint once per process per (path, device); reloads if the file changed."""
-    path = Path(path) if path is not None else DEFAULT_MODEL
+    path = Path(path) if path is not None else default_model_path()
     dev = default_device(device)
     try:
         mtime = path.stat().st_mtime

@@ -34,7 +34,28 @@ exceed 8), ``stage_sections``, ``highpass``, ``bandpass``, ``bandstop``,
 
 :meth:`Topology.sample` of a family-aware entry draws a family, its ripple (and
 elliptic attenuation) and puts the -3 dB edge (from the passband level) on the
-requested cutoff, so datasets mix the families.
+requested cutoff, so datasets mix the families (second-order sections designed by
+pole Q keep drawing their Q).  ``by_response(family, response, order)`` lists the
+entries that realise a family.
+
+What realises what (``cutoff_range`` of each entry: 10 Hz-1 MHz for the active ones;
+LC ladders start at 11-100 Hz, where 1 H and 100 uF run out):
+
+* every family, order 1: ``rc_lp1``, ``rl_lp1``, ``rc_hp1``, ``rl_hp1``,
+  ``sk_cascade_lp1``/``hp1`` (buffered RC), ``mfb_cascade_lp1``/``hp1`` (inverting);
+* Butterworth, Bessel, Chebyshev, orders 2-8: ``sk_cascade_lp{n}``/``hp{n}``
+  (unity-gain Sallen-Key sections, an RC last for odd n) and ``mfb_cascade_lp{n}``/
+  ``hp{n}`` (multiple-feedback sections, an inverting first-order one for odd n);
+  order 2 also ``sallen_key_lp2``/``hp2``, ``mfb_lp2``/``hp2``, ``tow_thomas_lp2``,
+  ``rlc_lp2``/``hp2`` (``sallen_key_gain_*2``: Butterworth and Chebyshev);
+* LC ladders, doubly terminated: ``lc_ladder_butter_lp{2-8}``/``hp{2-8}``,
+  ``lc_ladder_bessel_lp{2-8}``/``hp{2-8}``, ``lc_ladder_cheby_lp{3,5,7}``/
+  ``hp{3,5,7}``, ``lc_ladder_elliptic_lp{3,5,7}`` (tanks: j-axis zeros);
+* elliptic, orders 2-8: ``elliptic_cascade_lp{n}``/``hp{n}`` (Tow-Thomas notch
+  biquads with a summing amplifier, an RC last for odd n);
+* band types from Butterworth, Bessel and Chebyshev prototypes, 2/4/6/8 poles:
+  ``mfb_cascade_bp{n}`` (multiple-feedback band-pass sections) and
+  ``notch_cascade_bs{n}`` (Tow-Thomas notch biquads), Q 0.5-30.
 
 >>> from circuitviz.topologies import get_topology
 >>> t = get_topology("sallen_key_lp2")

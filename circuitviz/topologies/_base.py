@@ -22,9 +22,10 @@ slot values.  :meth:`Topology.design` realises a target exactly at a cutoff;
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Mapping, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -127,6 +128,13 @@ class Topology:
                                lambda q, rng: self.realise(self.target(q=q), rng))
 
     @property
+    def samples_families(self) -> bool:
+        """Whether :meth:`sample` draws classical families: family-aware entries except
+        low-/high-pass sections designed by pole Q, which keep drawing their Q."""
+        return bool(self.responses) and not (
+            self.q_range is not None and self.family in ("lowpass", "highpass"))
+
+    @property
     def prototype_order(self) -> int:
         """Order of the low-pass prototype: the pole count, halved for band types."""
         return self.order // 2 if self.family in ("bandpass", "bandstop") else self.order
@@ -191,21 +199,35 @@ class Topology:
             lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
         return (lo, hi) if lo <= hi else None
 
+    def _practical_on(self, proto: Mapping[str, float], cutoffs_hz: np.ndarray) -> np.ndarray:
+        """:meth:`z_interval` is not None, for many cutoffs at once."""
+        logw = np.log(2.0 * math.pi * np.asarray(cutoffs_hz, float))
+        lo, hi = np.full(logw.shape, -math.inf), np.full(logw.shape, math.inf)
+        for slot in self.slots:
+            a, b = _SCALING[slot.kind]
+            vmin, vmax = PRACTICAL[slot.kind]
+            base = math.log(proto[slot.name]) + b * logw
+            x = (math.log(vmin * (1 + _MARGIN)) - base) / a
+            y = (math.log(vmax * (1 - _MARGIN)) - base) / a
+            lo, hi = np.maximum(lo, np.minimum(x, y)), np.minimum(hi, np.maximum(x, y))
+        return lo <= hi
+
     def sample(self, rng: np.random.Generator, cutoff_hz: float, q: float | None = None
                ) -> dict[str, float]:
         """Random practical slot values for a filter of this type at ``cutoff_hz``.
 
         Draws the design's free ratios and Q (unless ``q`` is given), then a log-uniform
         impedance level among those keeping all parts practical.  Family-aware entries
-        also draw a family of ``responses``, its ripple and elliptic attenuation, and
-        put the -3 dB edge (low-/high-pass, from the passband level) on ``cutoff_hz``.  ``q`` is the band Q
-        (centre / bandwidth) for band types and the pole Q for low-/high-pass sections;
-        it is ignored where the topology's Q is fixed (``q_range`` None).  Raises
+        (:attr:`samples_families`) draw a family of ``responses``, its ripple and
+        elliptic attenuation instead, and put the -3 dB edge (low-/high-pass, from the
+        passband level) on ``cutoff_hz``.  ``q`` is the band Q (centre / bandwidth) for
+        band types and the pole Q for low-/high-pass sections; it is ignored where the
+        topology's Q is fixed (``q_range`` None).  Raises
         ValueError when ``q`` is outside ``q_range`` or no practical design exists
         (cutoff outside :attr:`cutoff_range`, or ``q`` too demanding at this cutoff).
         """
         _check_cutoff(self, cutoff_hz)
-        if self.responses:
+        if self.samples_families:
             return self._sample_family(rng, cutoff_hz, q)
         for attempt in range(_SPREAD_TRIES + 1):
             spread_rng = rng if attempt < _SPREAD_TRIES else None
@@ -342,12 +364,14 @@ class Topology:
         for family-aware entries also every family's design at the ends of the ripple
         and attenuation ranges ``sample`` draws (its -3 dB edge on the cutoff)."""
         variants = [(self.prototype_values(self.resolve_q(None, None), None), 1.0)]
-        if self.responses:
+        if self.samples_families:
             variants += self._sample_variants()
         grid = np.logspace(math.log10(CUTOFF_RANGE[0]), math.log10(CUTOFF_RANGE[1]), 601)
-        ok = [f for f in grid if all(self.z_interval(proto, float(f) * mult) is not None
-                                     for proto, mult in variants)]
-        if not ok:
+        feasible = np.ones(grid.shape, bool)
+        for proto, mult in variants:
+            feasible &= self._practical_on(proto, grid * mult)
+        ok = grid[feasible]
+        if not ok.size:
             raise ValueError(f"topology {self.name!r} has no practical design in "
                              f"{CUTOFF_RANGE[0]:g}..{CUTOFF_RANGE[1]:g} Hz")
         return float(ok[0]), float(ok[-1])

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
-from ._base import Part, Prototype, Realiser, Slot, Topology
+from ..prototypes import stage_sections
+from ._base import _SCALING, Part, Prototype, Realiser, Slot, Target, Topology, lp2_edge_ratio
 
-__all__ = ["make", "uniform_log", "butterworth_qs"]
+__all__ = ["make", "uniform_log", "butterworth_qs", "as_section"]
 
 
 def make(name: str, family: str, order: int, n_zeros: int, parts: Sequence[Part],
@@ -37,3 +39,23 @@ def butterworth_qs(order: int) -> list[float]:
     else:
         angles = [(2 * k - 1) * math.pi / (2 * order) for k in range(1, order // 2 + 1)]
     return [1.0 / (2.0 * math.cos(a)) for a in angles]
+
+
+def as_section(topology: Topology, responses: tuple[str, ...]) -> Topology:
+    """A second-order low-/high-pass section (designed by pole Q, its -3 dB edge at 1
+    rad/s) made family-aware: it realises one pole pair of ``responses`` by taking the
+    pair's Q and moving the section's w0 onto the pair's (every L and C scaled)."""
+    highpass = topology.family == "highpass"
+    kinds = {s.name: s.kind for s in topology.slots}
+    lo, hi = topology.q_range
+
+    def realise(target: Target, rng: np.random.Generator | None) -> dict[str, float]:
+        (section,) = stage_sections(target.zeros, target.poles)
+        if not lo <= section.q <= hi:
+            raise ValueError(f"topology {topology.name!r} realises pole Q from {lo:g} to "
+                             f"{hi:g}, not {section.q:.3g}")
+        values = topology.prototype(section.q, rng)
+        w0 = lp2_edge_ratio(section.q) ** (1.0 if highpass else -1.0)
+        f = w0 / section.w0
+        return {k: v * f if _SCALING[kinds[k]][1] else v for k, v in values.items()}
+    return replace(topology, responses=tuple(responses), realise=realise)

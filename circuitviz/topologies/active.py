@@ -13,11 +13,12 @@ import math
 import numpy as np
 
 from ._base import Topology, lp2_edge_ratio
-from ._make import make, uniform_log
+from ._make import as_section, make, uniform_log
 
 __all__ = ["TOPOLOGIES", "bandpass_sections"]
 
 SQRT_HALF = math.sqrt(0.5)
+_ALL_POLE = ("butterworth", "bessel", "chebyshev")
 
 
 def _spread(rng: np.random.Generator | None, lo: float = 0.3, hi: float = 3.0) -> float:
@@ -189,3 +190,11 @@ TOPOLOGIES: list[Topology] = [
          _mfb_bp4_proto, "4th-order Butterworth band-pass: two stagger-tuned "
          "multiple-feedback sections", q_range=(0.7, 20.0), default_q=3.0),
 ]
+
+#: Second-order sections that also realise one classical pole pair (order 2).
+_SECTIONS = {"sallen_key_lp2": _ALL_POLE, "sallen_key_hp2": _ALL_POLE, "mfb_lp2": _ALL_POLE,
+             "mfb_hp2": _ALL_POLE, "tow_thomas_lp2": _ALL_POLE,
+             # K = 3 - 1/Q needs Q >= 0.6: no Bessel (Q = 0.577)
+             "sallen_key_gain_lp2": ("butterworth", "chebyshev"),
+             "sallen_key_gain_hp2": ("butterworth", "chebyshev")}
+TOPOLOGIES = [as_section(t, _SECTIONS[t.name]) if t.name in _SECTIONS else t for t in TOPOLOGIES]

@@ -5,22 +5,32 @@ whose series arms are parallel tanks (transmission zeros on the j axis).
 Ladders start with a shunt element after the source resistor ``RS`` and end in the
 load ``RL`` (equal terminations, so the passband gain is 1/2).  Element ``k`` of the
 low-pass prototype (``g_k``) is a shunt C for odd ``k``, a series L for even ``k``.
-Butterworth ladders (orders 2-8) and Chebyshev ones (odd orders: equal terminations)
-realise their family by :meth:`Topology.design` at any ripple.
+Butterworth and Bessel ladders (orders 2-8; Bessel values synthesised, :func:`allpole_g`)
+and Chebyshev ones (odd orders: equal terminations) realise their family by
+:meth:`Topology.design` at any ripple; so do odd-order elliptic low-pass ladders with
+tanks in the series arms (:func:`elliptic_g`).  There is no elliptic high-pass ladder:
+its transform closes a loop of inductors (or leaves nodes with no DC path) that
+SPICE's operating point cannot solve; the active elliptic cascades cover high-pass.
 """
 from __future__ import annotations
 
+import itertools
 import math
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
+from numpy.polynomial import polynomial as P
+from scipy.optimize import least_squares
+from scipy.signal import besselap, ellipap
 
 from ._base import Target, Topology
 from ._make import make, uniform_log
 
-__all__ = ["TOPOLOGIES", "butterworth_g", "chebyshev_g", "BESSEL_G"]
+__all__ = ["TOPOLOGIES", "butterworth_g", "chebyshev_g", "bessel_g", "allpole_g", "elliptic_g",
+           "BESSEL_G"]
 
-#: Bessel (maximally flat delay, unit delay) prototype values, equal terminations.
+#: Bessel (maximally flat delay, unit delay) prototype values, equal terminations, as
+#: tabulated (4 digits); the family-aware ladders use :func:`bessel_g` instead.
 BESSEL_G: dict[int, tuple[float, ...]] = {
     2: (0.5755, 2.1478),
     3: (0.3374, 0.9705, 2.2034),
@@ -54,6 +64,105 @@ def chebyshev_edge(n: int, ripple_db: float) -> float:
     """-3 dB frequency of a Chebyshev prototype relative to its ripple band edge."""
     eps = math.sqrt(10 ** (ripple_db / 10) - 1.0)
     return math.cosh(math.acosh(1.0 / eps) / n)
+
+
+def _ladder_denominator(g) -> np.ndarray:
+    """A + B + C + D of the ladder's chain matrix (shunt C at odd k, series L at even k):
+    with unit terminations H = 1 / (A + B + C + D).  Ascending coefficients."""
+    a, b, c, d = np.array([1.0]), np.array([0.0]), np.array([0.0]), np.array([1.0])
+    for k, gk in enumerate(g, start=1):
+        if k % 2:
+            a, c = P.polyadd(a, P.polymul(b, [0.0, gk])), P.polyadd(c, P.polymul(d, [0.0, gk]))
+        else:
+            b, d = P.polyadd(b, P.polymul(a, [0.0, gk])), P.polyadd(d, P.polymul(c, [0.0, gk]))
+    return P.polyadd(P.polyadd(a, b), P.polyadd(c, d))
+
+
+def allpole_g(poles) -> list[float]:
+    """Element values of the equally terminated ladder with these low-pass poles, for an
+    all-pole response with full transmission at DC (Butterworth, Bessel, odd Chebyshev).
+
+    Darlington synthesis: the reflection zeros are the left-half roots of D(s) D(-s) -
+    D(0)^2, the input admittance (D - N) / (D + N) expands as a continued fraction
+    into the shunt C / series L values; a least-squares polish of the values against
+    the wanted denominator then removes the expansion's rounding (to ~1e-13)."""
+    d = np.real(np.poly(poles))[::-1]  # ascending
+    n = len(d) - 1
+    e = P.polymul(d, d * (-1.0) ** np.arange(n + 1))
+    e[0] -= d[0] ** 2  # zero: one root at s^2 = 0, taken once
+    xs = P.polyroots(e[2::2]) if n > 1 else np.array([])
+    roots = [0.0] + [-abs(np.sqrt(complex(x)).real) + 1j * np.sqrt(complex(x)).imag
+                     for x in xs]
+    refl = np.real(np.poly(roots))[::-1] * d[-1]
+    if abs(d[-1] + refl[-1]) > 1e-9 * abs(d[-1]):
+        refl = -refl
+    num, den, g = (d - refl)[:n + 1], (d + refl)[:n], []
+    for _ in range(n):
+        m = len(den) - 1
+        g.append(num[m + 1] / den[m])
+        num, den = den, P.polysub(num[:m + 2], P.polymul([0.0, g[-1]], den))[:m]
+    want = d / d[0]
+
+    def residual(x):
+        got = _ladder_denominator(np.exp(x))
+        return (got / got[0] - want)[1:] / want[1:]
+    fit = least_squares(residual, np.log(np.abs(g)), xtol=1e-15, ftol=1e-15, gtol=1e-15)
+    return [float(v) for v in np.exp(fit.x)]
+
+
+@cache
+def bessel_g(n: int) -> tuple[float, ...]:
+    """Ladder values of scipy's ``besselap(n, norm="mag")`` (-3 dB at 1 rad/s), in the
+    tables' order (largest last): with unit terminations the reversed, dual ladder has
+    the same response."""
+    return tuple(reversed(allpole_g(besselap(n, norm="mag")[1])))
+
+
+def _tank_ladder_denominator(g, wz) -> np.ndarray:
+    """:func:`_ladder_denominator` with each series L (even k) bridged by the C that
+    resonates it at the next of ``wz``; each series arm's matrix is multiplied by its
+    tank's 1 + s^2 / wz^2, so H = prod(1 + s^2 / wz^2) / (A + B + C + D)."""
+    a, b, c, d = np.array([1.0]), np.array([0.0]), np.array([0.0]), np.array([1.0])
+    zeros = iter(wz)
+    for k, gk in enumerate(g, start=1):
+        if k % 2:
+            a, c = P.polyadd(a, P.polymul(b, [0.0, gk])), P.polyadd(c, P.polymul(d, [0.0, gk]))
+        else:
+            t = np.array([1.0, 0.0, 1.0 / next(zeros) ** 2])
+            a, b, c, d = (P.polymul(a, t), P.polyadd(P.polymul(b, t), P.polymul(a, [0.0, gk])),
+                          P.polymul(c, t), P.polyadd(P.polymul(d, t), P.polymul(c, [0.0, gk])))
+    return P.polyadd(P.polyadd(a, b), P.polyadd(c, d))
+
+
+@lru_cache(maxsize=256)
+def elliptic_g(n: int, ripple_db: float, attenuation_db: float
+               ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Equally terminated elliptic low-pass ladder (odd ``n``): shunt C and series L
+    values ``g`` and the tanks' zero frequencies, lowest first, for scipy's
+    ``ellipap(n, ripple_db, attenuation_db)`` (ripple edge at 1 rad/s).
+
+    The tanks carry the zeros exactly; the n values are solved so the ladder's
+    denominator is the prototype's (least squares from the Chebyshev ladder, to
+    ~1e-14).  ValueError if that fails."""
+    if n % 2 == 0:
+        raise ValueError("an equally terminated elliptic ladder needs an odd order")
+    z, p, _ = ellipap(n, ripple_db, attenuation_db)
+    wz = tuple(sorted(float(abs(x)) for x in np.atleast_1d(z) if x.imag > 0))
+    want = np.real(np.poly(p))[::-1]
+    want = want / want[0]
+    # the lowest zero in the middle tank first (the usual arrangement), then any other
+    middle = (wz[1:2] + wz[:1] + wz[2:]) if len(wz) == 3 else wz
+    for order in dict.fromkeys([middle, *itertools.permutations(wz)]):
+        def residual(x, order=order):
+            got = _tank_ladder_denominator(np.exp(x), order)
+            return (got / got[0] - want)[1:] / want[1:]
+        for start in (np.log(chebyshev_g(n, ripple_db)), np.zeros(n)):
+            fit = least_squares(residual, start, xtol=1e-15, ftol=1e-15, gtol=1e-15,
+                                max_nfev=500)
+            if np.max(np.abs(fit.fun)) < 1e-11:
+                return tuple(float(v) for v in np.exp(fit.x)), tuple(order)
+    raise ValueError(f"no elliptic ladder found for order {n}, {ripple_db:g} dB ripple, "
+                     f"{attenuation_db:g} dB attenuation")
 
 
 # -- netlists -------------------------------------------------------------------------
@@ -94,12 +203,6 @@ def _highpass_values(g: list[float], scale: float = 1.0) -> dict[str, float]:
 
 
 # -- prototypes -----------------------------------------------------------------------
-@lru_cache(maxsize=None)
-def _bessel_edge(n: int) -> float:
-    """-3 dB frequency (rad/s) of the unit-delay Bessel ladder, measured exactly once."""
-    return _measured_edge("lowpass", n, _lowpass_values(list(BESSEL_G[n])))
-
-
 def _measured_edge(family: str, n: int, values: dict[str, float], tanks: bool = False) -> float:
     from ..analysis import analyze
 
@@ -109,12 +212,6 @@ def _measured_edge(family: str, n: int, values: dict[str, float], tanks: bool = 
     if analysis.type != family:
         raise ValueError(f"ladder prototype measured as {analysis.type}, not {family}")
     return 2.0 * math.pi * analysis.cutoff_hz
-
-
-def _bessel(n: int):
-    def proto(q: float | None, rng: np.random.Generator | None) -> dict[str, float]:
-        return _lowpass_values(list(BESSEL_G[n]), _bessel_edge(n))
-    return proto
 
 
 def _elliptic(n: int):
@@ -157,15 +254,26 @@ _BS4 = [("R", "RS", ("in", "n1")), ("L", "L1", ("n1", "m1")), ("C", "C1", ("m1",
 
 
 def _family_realiser(n: int, highpass: bool):
-    """Butterworth (scaled so the Ap edge, not -3 dB, is at 1 rad/s) or Chebyshev at the
-    target's ripple: the ladder values for the target's Ap edge at 1 rad/s."""
+    """Ladder values for the target's Ap edge at 1 rad/s: Butterworth (closed form,
+    scaled from its -3 dB edge), Chebyshev at the target's ripple (closed form), Bessel
+    (synthesised, scaled to the target's poles)."""
     def realise(target: Target, rng: np.random.Generator | None) -> dict[str, float]:
         if target.response == "butterworth":
             g = butterworth_g(n)
             scale = (10 ** (target.ripple_db / 10) - 1.0) ** (1.0 / (2 * n))
-        else:
+        elif target.response == "chebyshev":
             g, scale = chebyshev_g(n, target.ripple_db), 1.0
-        return (_highpass_values if highpass else _lowpass_values)(g, scale)
+        elif target.response == "elliptic":
+            g, wz = elliptic_g(n, target.ripple_db, target.attenuation_db)
+            values = _lowpass_values(list(g))
+            for k, w in zip(range(2, n + 1, 2), wz):
+                values[f"C{k}"] = 1.0 / (w * w * values[f"L{k}"])
+            return values
+        else:
+            lp = 1.0 / target.poles if highpass else target.poles
+            g = list(bessel_g(n))
+            scale = np.abs(besselap(n, norm="mag")[1]).max() / np.abs(lp).max()
+        return (_highpass_values if highpass else _lowpass_values)(g, float(scale))
     return realise
 
 
@@ -180,11 +288,14 @@ def _ladder(name: str, family: str, n: int, proto, description: str, *, tanks: b
 
 
 def _family_ladders(response: str, orders, kind: str, family: str) -> list[Topology]:
-    short = "butter" if response == "butterworth" else "cheby"
-    label = "Butterworth" if response == "butterworth" else "Chebyshev"
+    short = {"butterworth": "butter", "chebyshev": "cheby"}.get(response, response)
+    label = response.capitalize()
+    tanks = response == "elliptic"
+    what = " (tanks in the series arms: j-axis zeros)" if tanks else ""
     return [_ladder(f"lc_ladder_{short}_{kind}{n}", family, n, None,
-                    f"doubly terminated LC ladder, {_ordinal(n)}-order {label} {family}",
-                    response=response) for n in orders]
+                    f"doubly terminated LC ladder, {_ordinal(n)}-order {label} {family}{what}",
+                    response=response, tanks=tanks, zeros=n - 1 if tanks else None)
+            for n in orders]
 
 
 def _ordinal(n: int) -> str:
@@ -200,10 +311,12 @@ TOPOLOGIES: list[Topology] = [
             "doubly terminated LC ladder, 3rd-order Chebyshev low-pass", response="chebyshev"),
     _ladder("lc_ladder_cheby_lp5", "lowpass", 5, None,
             "doubly terminated LC ladder, 5th-order Chebyshev low-pass", response="chebyshev"),
-    _ladder("lc_ladder_bessel_lp3", "lowpass", 3, _bessel(3),
-            "doubly terminated LC ladder, 3rd-order Bessel (flat delay) low-pass"),
-    _ladder("lc_ladder_bessel_lp4", "lowpass", 4, _bessel(4),
-            "doubly terminated LC ladder, 4th-order Bessel (flat delay) low-pass"),
+    _ladder("lc_ladder_bessel_lp3", "lowpass", 3, None,
+            "doubly terminated LC ladder, 3rd-order Bessel (flat delay) low-pass",
+            response="bessel"),
+    _ladder("lc_ladder_bessel_lp4", "lowpass", 4, None,
+            "doubly terminated LC ladder, 4th-order Bessel (flat delay) low-pass",
+            response="bessel"),
     _ladder("lc_ladder_butter_hp3", "highpass", 3, None,
             "doubly terminated LC ladder, 3rd-order Butterworth high-pass", response="butterworth"),
     _ladder("lc_ladder_cheby_hp5", "highpass", 5, None,
@@ -224,4 +337,7 @@ TOPOLOGIES: list[Topology] = [
     *_family_ladders("butterworth", (2, 4, 5, 6, 7, 8), "hp", "highpass"),
     *_family_ladders("chebyshev", (7,), "lp", "lowpass"),
     *_family_ladders("chebyshev", (3, 7), "hp", "highpass"),
+    *_family_ladders("bessel", (2, 5, 6, 7, 8), "lp", "lowpass"),
+    *_family_ladders("bessel", range(2, 9), "hp", "highpass"),
+    *_family_ladders("elliptic", (3, 5, 7), "lp", "lowpass"),
 ]

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..prototypes import RESPONSES
 from ._base import Target, Topology, lp2_edge_ratio
-from ._make import make, uniform_log
+from ._make import as_section, make, uniform_log
 
 __all__ = ["TOPOLOGIES"]
 
@@ -129,3 +129,6 @@ TOPOLOGIES: list[Topology] = [
           ("R", "R2", ("in", "out"))],
          _bridged_t, "passive bridged-T notch (finite depth, complex zeros near the j axis)"),
 ]
+
+TOPOLOGIES = [as_section(t, ("butterworth", "bessel", "chebyshev"))
+              if t.name in ("rlc_lp2", "rlc_hp2") else t for t in TOPOLOGIES]

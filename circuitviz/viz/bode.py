@@ -21,7 +21,7 @@ from .pzmap import OKABE_ITO, STYLES
 from .sources import as_samples, as_tf, has_samples, has_tf
 
 __all__ = ["BodeCurve", "Deviation", "BodeData", "bode_curve", "bode_data", "deviation_db",
-           "bode_figure", "bode_overlay", "MINUS_3DB"]
+           "bode_figure", "bode_overlay", "MINUS_3DB", "Mask", "mask_regions", "focus_range_db"]
 
 MINUS_3DB = 20 * math.log10(math.sqrt(0.5))   # −3.0103 dB
 _FLOOR = 1e-300
@@ -76,6 +76,84 @@ class Deviation:
         return (f"max |ΔdB| = {self.max_abs_db:.3g} dB at {format_eng(self.at_hz, 'Hz')} "
                 f"({self.against}, {format_eng(self.band_hz[0], 'Hz')}–"
                 f"{format_eng(self.band_hz[1], 'Hz')})")
+
+
+@dataclass(frozen=True)
+class Mask:
+    """A low- or high-pass mask as designers state it, levels relative to the response's
+    own maximum: attenuation ≤ ``ripple_db`` up to ``cutoff_hz`` (from it, high-pass) and,
+    when ``stopband_hz`` is given, ≥ ``attenuation_db`` beyond it."""
+
+    filter_type: str
+    cutoff_hz: float
+    ripple_db: float = -MINUS_3DB
+    stopband_hz: float | None = None
+    attenuation_db: float | None = None
+
+
+def mask_regions(mask: Mask, peak_db: float, f_range: tuple[float, float],
+                 depth_db: float = 400.0) -> list[dict]:
+    """The forbidden regions of ``mask`` as rectangles ``{"x0", "x1", "y0", "y1", "what"}``
+    (Hz, dB) for a response whose maximum is ``peak_db``, drawn over ``f_range``.
+
+    Low-pass: below ``peak − ripple`` from the lowest frequency to the cutoff, and above
+    ``peak − attenuation`` from the stopband edge up; high-pass mirrored.  Band types
+    have no such mask (an empty list).  ``depth_db`` is how far the regions reach.
+    """
+    lo, hi = f_range
+    if mask.filter_type not in ("lowpass", "highpass") or not lo < hi:
+        return []
+    regions = []
+    floor = peak_db - mask.ripple_db
+    if mask.filter_type == "lowpass":
+        x0, x1 = lo, min(mask.cutoff_hz, hi)
+    else:
+        x0, x1 = max(mask.cutoff_hz, lo), hi
+    if x0 < x1:
+        regions.append({"x0": x0, "x1": x1, "y0": floor - depth_db, "y1": floor,
+                        "what": f"passband: within {mask.ripple_db:.3g} dB of the peak"})
+    if mask.stopband_hz and mask.attenuation_db:
+        ceiling = peak_db - mask.attenuation_db
+        if mask.filter_type == "lowpass":
+            x0, x1 = max(mask.stopband_hz, lo), hi
+        else:
+            x0, x1 = lo, min(mask.stopband_hz, hi)
+        if x0 < x1:
+            regions.append({"x0": x0, "x1": x1, "y0": ceiling, "y1": ceiling + depth_db,
+                            "what": f"stopband: at least {mask.attenuation_db:.3g} dB down"})
+    return regions
+
+
+def focus_range_db(curves, mask: Mask | None = None, floor_db: float = 60.0
+                   ) -> tuple[float, float]:
+    """A magnitude range around what the filter does: from a little above the highest
+    peak down to ``floor_db`` below it (deeper when a mask asks for more attenuation),
+    but no lower than the curves go."""
+    peaks, lows = [], []
+    for c in curves:
+        m = c.mag_db
+        m = m[np.isfinite(m) & (m > -400)]
+        if m.size:
+            peaks.append(float(m.max()))
+            lows.append(float(m.min()))
+    if not peaks:
+        return -60.0, 5.0
+    peak = max(peaks)
+    depth = floor_db
+    if mask is not None and mask.attenuation_db:
+        depth = max(depth, mask.attenuation_db + 20.0)
+    bottom = max(peak - depth, min(lows) - 3.0)
+    top = peak + max(3.0, 0.08 * (peak - bottom))
+    return bottom, top
+
+
+def _full_range_db(curves) -> tuple[float, float]:
+    vals = np.concatenate([c.mag_db[np.isfinite(c.mag_db)] for c in curves] + [np.zeros(0)])
+    vals = vals[vals > -400]
+    if not vals.size:
+        return -60.0, 5.0
+    span = float(vals.max() - vals.min()) or 10.0
+    return float(vals.min()) - 0.05 * span, float(vals.max()) + 0.05 * span
 
 
 @dataclass(frozen=True)
@@ -160,7 +238,8 @@ def deviation_db(curve: BodeCurve, reference: BodeCurve, *,
 
 def bode_data(predicted: Any = None, spice: Any = None, exact: Any = None, *,
               requested_cutoff_hz: float | None = None, f_hz: np.ndarray | None = None,
-              band_hz: tuple[float, float] | None = None) -> BodeData:
+              band_hz: tuple[float, float] | None = None, snapped: Any = None,
+              snapped_label: str | None = None) -> BodeData:
     """Curves for the overlay: ``predicted`` poles/zeros/gain, the ``spice`` AC sweep
     (or anything with ``.freqs_hz``/``.h``), optionally the ``exact`` transfer function.
 
@@ -173,7 +252,7 @@ def bode_data(predicted: Any = None, spice: Any = None, exact: Any = None, *,
             and requested_cutoff_hz > 0):
         raise ValueError(f"requested_cutoff_hz must be a positive finite frequency, got "
                          f"{requested_cutoff_hz!r}")
-    if predicted is None and spice is None and exact is None:
+    if predicted is None and spice is None and exact is None and snapped is None:
         raise ValueError("bode_data needs at least one of predicted, spice or exact")
     curves: list[BodeCurve] = []
     spice_curve = None
@@ -182,14 +261,16 @@ def bode_data(predicted: Any = None, spice: Any = None, exact: Any = None, *,
                                  prefer="samples")
         grid = spice_curve.f_hz
     else:
-        tfs = [as_tf(s, n) for s, n in ((predicted, "predicted"), (exact, "exact"))
-               if s is not None]
+        tfs = [as_tf(s, n) for s, n in ((predicted, "predicted"), (exact, "exact"),
+                                        (snapped, "snapped")) if s is not None]
         grid = np.asarray(f_hz, float) if f_hz is not None else default_grid(*tfs)
     exact_curve = bode_curve(exact, grid, style="exact") if exact is not None else None
     pred_curve = bode_curve(predicted, grid, style="predicted") if predicted is not None \
         else None
-    curves = [c for c in (spice_curve, exact_curve, pred_curve) if c is not None]
-    reference = spice_curve or exact_curve or pred_curve
+    snap_curve = bode_curve(snapped, grid, style="snapped", label=snapped_label) \
+        if snapped is not None else None
+    curves = [c for c in (spice_curve, exact_curve, pred_curve, snap_curve) if c is not None]
+    reference = spice_curve or exact_curve or pred_curve or snap_curve
     measured = reference.response() if reference is not None else None
     deviation = None
     if pred_curve is not None and reference is not pred_curve:
@@ -197,20 +278,25 @@ def bode_data(predicted: Any = None, spice: Any = None, exact: Any = None, *,
     return BodeData(tuple(curves), reference, measured, requested_cutoff_hz, deviation)
 
 
-def _align_phase(phase: np.ndarray, ref: np.ndarray, f: np.ndarray, f_ref: np.ndarray) -> np.ndarray:
+def _align_phase(phase: np.ndarray, ref: np.ndarray, f: np.ndarray,
+                 f_ref: np.ndarray) -> np.ndarray:
     """Shift an unwrapped phase by whole turns to start near the reference's."""
     start = float(np.interp(math.log(f[0]), np.log(f_ref), ref))
     turns = round((start - phase[0]) / 360.0)
     return phase + 360.0 * turns
 
 
-def bode_figure(data: BodeData, *, group_delay: bool = False, title: str | None = None):
-    """Plotly Bode overlay of ``data``: magnitude and phase (and group delay) rows sharing
-    a log-frequency axis, with the −3 dB line, cutoff marks and deviation readout."""
+def bode_figure(data: BodeData, *, group_delay: bool = False, title: str | None = None,
+                mask: Mask | None = None, height: int = 620):
+    """Plotly Bode overlay of ``data``: a tall magnitude row and a phase row (and group
+    delay) sharing a log-frequency axis, with the −3 dB line, cutoff marks, deviation
+    readout and, given a ``mask``, its forbidden regions shaded.  The magnitude range
+    starts around what the filter does (:func:`focus_range_db`); buttons switch between
+    that and the whole curve."""
     import plotly.graph_objects as go
 
     rows = 3 if group_delay else 2
-    domains = {2: [(0.45, 1.0), (0.0, 0.38)], 3: [(0.52, 1.0), (0.27, 0.47), (0.0, 0.2)]}[rows]
+    domains = {2: [(0.36, 1.0), (0.0, 0.26)], 3: [(0.46, 1.0), (0.24, 0.4), (0.0, 0.18)]}[rows]
     traces = []
     ref_phase = data.reference.phase_deg if data.reference is not None else None
     for curve in data.curves:
@@ -235,7 +321,7 @@ def bode_figure(data: BodeData, *, group_delay: bool = False, title: str | None 
         shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y",
                        "y0": level, "y1": level,
                        "line": {"color": OKABE_ITO["grey"], "dash": "dot", "width": 1}})
-        notes.append({"text": f"−3 dB ({level:.1f} dB)", "xref": "paper", "x": 1.0,
+        notes.append({"text": f"−3 dB level: {level:.1f} dB", "xref": "paper", "x": 1.0,
                       "xanchor": "right", "yref": "y", "y": level, "yanchor": "bottom",
                       "showarrow": False, "font": {"size": 11, "color": "#555555"}})
     if data.requested_cutoff_hz:
@@ -257,39 +343,69 @@ def bode_figure(data: BodeData, *, group_delay: bool = False, title: str | None 
                     "line": {"color": "black", "width": 1}},
             hovertemplate=f"measured {what} %{{x:.4s}}Hz<extra>{m.type}</extra>"))
     if data.deviation is not None:
+        # in the gap between the magnitude and phase rows, clear of the range buttons
         notes.append({"text": data.deviation.text(), "xref": "paper", "yref": "paper",
-                      "x": 0.0, "y": 1.0, "xanchor": "left", "yanchor": "bottom",
-                      "yshift": 18, "showarrow": False, "font": {"size": 12}})
+                      "x": 0.0, "y": (domains[0][0] + domains[1][1]) / 2, "xanchor": "left",
+                      "yanchor": "middle", "showarrow": False, "font": {"size": 11}})
     if not data.curves:
         notes.append({"text": "no response to show", "xref": "paper", "yref": "paper",
                       "x": 0.5, "y": 0.5, "showarrow": False})
+    focus = focus_range_db(data.curves, mask)
+    full = _full_range_db(data.curves)
+    if mask is not None and data.curves:
+        f_lo = min(float(c.f_hz[0]) for c in data.curves)
+        f_hi = max(float(c.f_hz[-1]) for c in data.curves)
+        peak = max(float(np.nanmax(c.mag_db)) for c in data.curves if c.style != "predicted") \
+            if any(c.style != "predicted" for c in data.curves) else \
+            max(float(np.nanmax(c.mag_db)) for c in data.curves)
+        for k, region in enumerate(mask_regions(mask, peak, (f_lo, f_hi))):
+            shapes.append({"type": "rect", "xref": "x", "yref": "y", "layer": "below",
+                           "x0": region["x0"], "x1": region["x1"], "y0": region["y0"],
+                           "y1": region["y1"], "fillcolor": "rgba(213, 94, 0, 0.13)",
+                           "line": {"width": 0}})
+            traces.append(go.Scatter(
+                x=[None], y=[None], mode="markers", yaxis="y", showlegend=k == 0,
+                name="mask (forbidden)", marker={"symbol": "square", "size": 12,
+                                                 "color": "rgba(213, 94, 0, 0.3)"},
+                hoverinfo="skip"))
+    buttons = [{"label": "focus", "method": "relayout",
+                "args": [{"yaxis.range": list(focus), "yaxis.autorange": False}]},
+               {"label": "all", "method": "relayout",
+                "args": [{"yaxis.range": list(full), "yaxis.autorange": False}]}]
     layout = {
         "title": {"text": title or "Bode: predicted vs SPICE", "y": 0.98},
+        "height": height,
+        "updatemenus": [{"type": "buttons", "direction": "right", "buttons": buttons,
+                         "x": 1.0, "xanchor": "right", "y": 1.0, "yanchor": "bottom",
+                         "pad": {"t": 0, "b": 4}, "showactive": True, "active": 0,
+                         "font": {"size": 11}}],
         "template": "none", "plot_bgcolor": "white", "paper_bgcolor": "white",
         "font": {"family": "sans-serif"}, "hovermode": "x unified",
         "margin": {"l": 70, "r": 20, "t": 80, "b": 110},
         # below the frequency axis title, not on it
-        "legend": {"orientation": "h", "yanchor": "top", "y": -0.3},
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.17},
         "shapes": shapes, "annotations": notes,
         "xaxis": {"type": "log", "title": "frequency (Hz)", "exponentformat": "SI",
                   "anchor": f"y{rows}", "showgrid": True, "gridcolor": "#EEEEEE", "showline": True,
                   "linecolor": "#444444", "ticks": "outside"},
         "yaxis": {"title": "magnitude (dB)", "domain": domains[0], "showgrid": True,
-                  "gridcolor": "#EEEEEE"},
+                  "gridcolor": "#EEEEEE", "range": list(focus), "autorange": False},
         "yaxis2": {"title": "phase (°)", "domain": domains[1], "showgrid": True,
                    "gridcolor": "#EEEEEE"},
     }
     if group_delay:
         layout["yaxis3"] = {"title": "group delay (s)", "domain": domains[2],
-                            "exponentformat": "SI", "showgrid": True, "gridcolor": "#EEEEEE", "showline": True,
-                  "linecolor": "#444444", "ticks": "outside"}
+                            "exponentformat": "SI", "showgrid": True, "gridcolor": "#EEEEEE",
+                            "showline": True, "linecolor": "#444444", "ticks": "outside"}
     return go.Figure(data=traces, layout=layout)
 
 
 def bode_overlay(predicted: Any = None, spice: Any = None, exact: Any = None, *,
                  requested_cutoff_hz: float | None = None, group_delay: bool = False,
-                 band_hz: tuple[float, float] | None = None, title: str | None = None):
+                 band_hz: tuple[float, float] | None = None, title: str | None = None,
+                 snapped: Any = None, snapped_label: str | None = None,
+                 mask: Mask | None = None):
     """:func:`bode_figure` of :func:`bode_data` — the one call the app needs."""
     data = bode_data(predicted, spice, exact, requested_cutoff_hz=requested_cutoff_hz,
-                     band_hz=band_hz)
-    return bode_figure(data, group_delay=group_delay, title=title)
+                     band_hz=band_hz, snapped=snapped, snapped_label=snapped_label)
+    return bode_figure(data, group_delay=group_delay, title=title, mask=mask)

@@ -205,6 +205,22 @@ def _order_cost(order: list[str], edges: list[tuple[str, str, bool]],
                 cost += 1.5   # an op-amp wants its output to the right of its input
             linked.add(frozenset((a, b)))
     gaps = sum(frozenset(order[i:i + 2]) not in linked for i in range(len(order) - 1))
+    # a dead-end net (one neighbour: a series-LC shunt's middle) sits just right of it
+    neighbours: dict[str, set] = {}
+    for a, b, _directed in edges:
+        neighbours.setdefault(a, set()).add(b)
+        neighbours.setdefault(b, set()).add(a)
+    for net, near in neighbours.items():
+        if len(near) == 1 and net in pos and net not in (INPUT, OUTPUT):
+            (other,) = near
+            if other in pos and pos[net] != pos[other] + 1:
+                cost += 1.0
+    # ``out`` belongs at the right end, unless what follows it is driven from it (a
+    # buffer); a passive branch drawn after it leaves ``out`` dangling mid-drawing
+    if OUTPUT in pos and pos[OUTPUT] < len(order) - 1:
+        follower = order[pos[OUTPUT] + 1]
+        if (OUTPUT, follower, True) not in edges:
+            cost += 1.0 * (len(order) - 1 - pos[OUTPUT])
     for out, *inputs in drivers:
         if out in pos and not (pos[out] > 0 and order[pos[out] - 1] in inputs):
             cost += 2.0

@@ -9,8 +9,9 @@ Coincident roots are drawn once with their multiplicity written beside them.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -35,6 +36,9 @@ STYLES: dict[str, dict[str, Any]] = {
     "exact": {"color": OKABE_ITO["green"], "pole": "x-thin-open", "zero": "circle-open",
               "size": 14, "width": 2.0, "dash": "dot", "name": "exact (MNA)",
               "text": "top left"},
+    "snapped": {"color": OKABE_ITO["purple"], "pole": "x-thin-open", "zero": "circle-open",
+                "size": 13, "width": 2.0, "dash": "dashdot", "name": "E-series values",
+                "text": "bottom left"},
 }
 _MULT_WORD = {2: "double", 3: "triple", 4: "quadruple"}
 
@@ -258,7 +262,9 @@ def pole_zero_figure(sets: PoleZeroData | Sequence[PoleZeroData], *,
     xs = np.concatenate([np.asarray(t.x, float) for t in traces] + [np.zeros(1)])
     xs = xs[np.isfinite(xs)]
     pad = 0.12 * reach
-    xr = [min(xs.min(), -0.25 * reach) - pad, max(xs.max(), 0.25 * reach) + pad]
+    # wide enough that roots hugging the jω axis (elliptic, high Q) do not squeeze the map
+    # into a strip under equal scaling: at least 1.3 × reach across
+    xr = [min(xs.min(), -0.9 * reach) - pad, max(xs.max(), 0.4 * reach) + pad]
     yr = [-reach - pad, reach + pad]
     axis = {"zeroline": True, "zerolinewidth": 2, "zerolinecolor": "#444444",
             "showgrid": True, "gridcolor": "#EEEEEE", "exponentformat": "SI",
@@ -276,12 +282,19 @@ def pole_zero_figure(sets: PoleZeroData | Sequence[PoleZeroData], *,
         yaxis={**axis, **axis_extra, "title": ylabel, "range": yr, "scaleanchor": "x",
                "scaleratio": 1},
         template="none", plot_bgcolor="white", paper_bgcolor="white",
-        font={"family": "sans-serif"}, hovermode="closest", legend={"itemsizing": "constant"},
-        margin={"l": 60, "r": 20, "t": 50, "b": 50})
+        font={"family": "sans-serif"}, hovermode="closest",
+        legend={"itemsizing": "constant", "orientation": "h", "yanchor": "top", "y": -0.18,
+                "x": 0},
+        height=460, margin={"l": 60, "r": 20, "t": 50, "b": 40})
+    fig.update_xaxes(nticks=7)
+    fig.update_yaxes(nticks=9)
     if notes:
         fig.add_annotation(text="; ".join(notes), xref="paper", yref="paper", x=0, y=1.0,
-                           yanchor="bottom", showarrow=False, font={"color": OKABE_ITO["vermillion"]})
+                           yanchor="bottom", showarrow=False,
+                           font={"color": OKABE_ITO["vermillion"]})
     if not any(d.poles or d.zeros for d in sets):
+        # above the plot area, where no axis line runs through it
         fig.add_annotation(text="no finite poles or zeros", xref="paper", yref="paper",
-                           x=0.5, y=0.5, showarrow=False)
+                           x=0.02, y=0.98, xanchor="left", yanchor="top", showarrow=False,
+                           bgcolor="white", bordercolor="#999999", borderwidth=1, borderpad=4)
     return fig
