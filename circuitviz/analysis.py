@@ -278,7 +278,8 @@ class Analysis:
         return self.response.cutoff_hz
 
     def to_json(self) -> dict:
-        """The DESIGN §6 record: poles/zeros as [re, im] in rad/s, gain, type, cutoff_hz."""
+        """The record of docs/architecture.md §6: poles/zeros as [re, im] in rad/s, gain,
+        type, cutoff_hz."""
         out = self.tf.to_json()
         out.update({"type": self.response.type, "cutoff_hz": self.response.cutoff_hz,
                     "bandwidth_hz": self.response.bandwidth_hz, "q": self.response.q,

@@ -1,4 +1,4 @@
-"""The ``circuitviz`` command line (DESIGN §6).
+"""The ``circuitviz`` command line (docs/architecture.md §6).
 
 Each subcommand's arguments are declared here; its work lives in the module that owns
 the concept, imported only when that subcommand runs, so ``circuitviz analyze`` never
@@ -384,7 +384,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _add_evaluate(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("evaluate", help="DESIGN §5 protocol: set decoder vs fixed 2/2 baseline")
+    p = sub.add_parser("evaluate", help="the evaluation protocol: set decoder vs fixed 2/2 baseline")
     p.add_argument("--model", default=None, help="set decoder (default models/set_decoder.pt)")
     p.add_argument("--baseline", default=None,
                    help="fixed 2/2 baseline (default models/baseline_fixed22.pt)")

@@ -1,4 +1,4 @@
-"""The `analyze` command: DESIGN §6 JSON, text output, exit 2 with one stderr line."""
+"""The `analyze` command: docs/architecture.md §6 JSON, text output, exit 2 with one stderr line."""
 import json
 import subprocess
 import sys

@@ -1,4 +1,4 @@
-"""circuitviz.sample and `circuitviz sample` with the shipped model (DESIGN §6 contract)."""
+"""circuitviz.sample and `circuitviz sample` with the shipped model (docs/architecture.md §6 contract)."""
 import json
 import math
 import subprocess

@@ -1,4 +1,4 @@
-"""The set decoder and its baseline (DESIGN §4-§5).
+"""The set decoder and its baseline (docs/architecture.md §4-§5).
 
 * :mod:`.spec` — a request checked against the trained range, as model features;
 * :mod:`.tokens` — component, level, pole, zero and gain tokens and their layout;

@@ -4,9 +4,9 @@ It samples a topology from the same kind of learned head, decodes component valu
 from a conditional VAE latent, and — the point of keeping it — always emits exactly
 two poles and two zeros (``view(B, 2, 2)``), trained with a Chamfer loss against the
 circuit's true roots.  The evaluation runs it through the same protocol as the set
-decoder, so the table shows what a fixed output shape costs (DESIGN §1).  Unlike the
-old system, its Chamfer term has weight 1 (not 0.01) and its topology is sampled, not
-teacher-forced, so it is judged at its best.
+decoder, so the table shows what a fixed output shape costs (docs/architecture.md §1).
+Unlike the old system, its Chamfer term has weight 1 (not 0.01) and its topology is
+sampled, not teacher-forced, so it is judged at its best.
 """
 from __future__ import annotations
 

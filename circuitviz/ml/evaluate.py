@@ -1,4 +1,5 @@
-"""The DESIGN §5 evaluation protocol: every candidate through ngspice, counts before distances.
+"""The evaluation protocol (docs/architecture.md §5): every candidate through ngspice,
+counts before distances.
 
 For each spec of a grid (filter types x log-spaced cutoffs, band types also asking
 for a Q) a model draws ``samples`` candidates (its topology is sampled, never
@@ -27,7 +28,7 @@ from .spec import FC_RANGE_HZ
 __all__ = ["grid", "assess", "summarise", "evaluate_model", "quick_metrics", "run_evaluation",
            "format_table", "scale_to_cutoff", "snap_e_series", "PRACTICAL", "DOUBLET_TOL"]
 
-#: Component ranges counted as practical (DESIGN §5.9).
+#: Component ranges counted as practical (docs/architecture.md §5.9).
 PRACTICAL = {"R": (10.0, 10e6), "C": (1e-12, 100e-6), "L": (1e-9, 1.0)}
 #: Q values the band-type specs of the grid cycle through (0.5..30).
 GRID_Q = (0.5, 0.8, 1.3, 2.0, 3.5, 6.0, 10.0, 18.0, 30.0)
