@@ -210,6 +210,11 @@ def verify(topology: str, circuit: Circuit, values: dict, predicted: TransferFun
     from .analysis import analyze as exact
     from .mask import impractical_parts, measure_mask
 
+    # values to the 6 significant digits the netlist carries: the text is the circuit
+    circuit = replace(circuit, elements=tuple(
+        replace(e, value=float(f"{e.value:.6g}")) if e.kind in ("R", "L", "C") else e
+        for e in circuit.elements))
+    values = {k: float(f"{v:.6g}") for k, v in values.items()}
     analysis, error, mask = None, None, None
     if analyze:
         try:

@@ -59,11 +59,15 @@ DEFAULT_ATTENUATION_DB = 40.0
 _REL = 1e-9  # tolerance on range ends (text like "1meg" lands exactly)
 
 
-def cutoff_range() -> tuple[float, float]:
-    """Cutoffs (centres) in Hz the catalogue covers, from the one place they are set."""
-    from .topologies import CUTOFF_RANGE
+#: Cutoffs (centres) in Hz the catalogue is designed to cover; ``topologies.CUTOFF_RANGE``
+#: must equal it (a test checks), so that the light modules (the app's controls) need
+#: not import the catalogue to know the range.
+CUTOFF_RANGE_HZ = (10.0, 1e6)
 
-    return CUTOFF_RANGE
+
+def cutoff_range() -> tuple[float, float]:
+    """Cutoffs (centres) in Hz the catalogue covers."""
+    return CUTOFF_RANGE_HZ
 
 
 def format_range(lo: float, hi: float, unit: str = "Hz") -> str:

@@ -313,3 +313,10 @@ def test_kind_restricts_the_topologies():
         found = circuitviz.sample("highpass", 5e3, n=8, seed=2, kind=kind, raw=True,
                                   device="cpu")
         assert {CATALOGUE[c.topology].active for c in found} == {active}
+
+
+def test_the_cutoff_range_is_the_catalogues():
+    from circuitviz.spec import cutoff_range
+    from circuitviz.topologies import CUTOFF_RANGE
+
+    assert cutoff_range() == tuple(CUTOFF_RANGE)
