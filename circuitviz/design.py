@@ -15,10 +15,11 @@ Two modes, reported apart so that no step hides another:
 * default (refined): each draw that misses its mask is refined — first by exact
   frequency scaling (every L and C times measured / asked moves every pole and zero by
   the same factor), then, if it still misses and its topology can be designed for the
-  asked family, by re-designing the drawn topology's values (``Topology.design``) — and
-  when fewer than ``n`` meet, more are drawn (best of up to ``SEARCH_REFINE`` x n).  Each
-  candidate says which step it took (``refinement``: None, ``"scaled"`` or
-  ``"redesigned"``) and what the raw draw measured (``raw_meets``).
+  asked family, by re-designing the drawn topology's values (``Topology.design``), and
+  failing that by a catalogue topology that realises the asked family at that order —
+  and when fewer than ``n`` meet, more are drawn (best of up to ``SEARCH_REFINE`` x n).
+  Each candidate says which step it took (``refinement``: None, ``"scaled"``,
+  ``"redesigned"`` or ``"catalogue"``) and what the raw draw measured (``raw_meets``).
 
 Ranking (``rank``, ``search`` and the refined mode): candidates with impractical parts
 last (the reason is stated), then those that meet the mask first, then by margin, then
@@ -344,13 +345,62 @@ def _redesigned(c: Candidate) -> Candidate | None:
                   refinement="redesigned", raw_meets=c.raw_meets)
 
 
+def _family_order(c: Candidate) -> int:
+    """Poles a catalogue stand-in should have: the spec's order, else the draw's own."""
+    if c.spec.order is not None:
+        return c.spec.order
+    return len(c.analysis.poles) if c.analysis is not None else 0
+
+
+def _from_catalogue(c: Candidate) -> Candidate | None:
+    """A catalogue topology that realises the asked family at the asked order, designed
+    for the spec, in place of a draw whose own topology cannot (an under-trained
+    topology head draws, say, a Butterworth ladder for an elliptic mask).  Kept to the
+    draw's kind (active or passive) where the catalogue allows, chosen per draw so that
+    stand-ins of several draws differ.  The model's claim for its raw draw is kept as
+    ``predicted``; ``refinement`` says ``"catalogue"``."""
+    import zlib
+
+    from .topologies import by_response
+
+    spec = c.spec
+    order = _family_order(c)
+    families = ([spec.response] if spec.response != "any"
+                else ["butterworth", "chebyshev", "elliptic", "bessel"])
+    seed = zlib.crc32(repr(sorted((k, f"{v:.9e}") for k, v in c.values.items())).encode())
+    drawn_active = c.circuit.count("OPAMP") > 0
+    for family in families:
+        options = by_response(spec.filter_type, family, order or None)
+        if spec.kind in ("active", "passive"):
+            options = [t for t in options if t.active == (spec.kind == "active")]
+        same = [t for t in options if t.active == drawn_active]
+        options = same or options
+        if not options:
+            continue
+        topo = options[seed % len(options)]
+        kwargs = {"response": family, "ripple_db": None if spec.is_band else spec.ap_db,
+                  "attenuation_db": spec.as_db if family == "elliptic" else None}
+        if spec.is_band:
+            kwargs["q"] = spec.q
+        try:
+            values = topo.design(spec.cutoff_hz, rng=np.random.default_rng(seed), **kwargs)
+        except (ValueError, TypeError):
+            continue
+        found = verify(topo.name, topo.build(values), values, c.predicted, spec,
+                       opamp=c.opamp_gbw_hz, refinement="catalogue", raw_meets=c.raw_meets)
+        if found.meets:
+            return found
+    return None
+
+
 def refine(c: Candidate) -> Candidate:
     """The candidate itself when it meets its mask, else its first refinement that does
-    (frequency scaling, then re-design), else the best of those tried (by rank)."""
+    (frequency scaling, re-design of the drawn topology, then a catalogue topology that
+    realises the asked family), else the best of those tried (by rank)."""
     if c.meets or c.analysis is None:
         return c
     tried = [c]
-    for step in (_scaled, _redesigned):
+    for step in (_scaled, _redesigned, _from_catalogue):
         r = step(c)
         if r is None:
             continue

@@ -35,13 +35,16 @@ from .spec import BAND_TYPES, Spec
 
 __all__ = ["MaskResult", "measure_mask", "passband_edge", "stopband_attenuation",
            "passband_attenuation", "response_max", "identify_response", "prototype_error",
-           "CUTOFF_TOL", "Q_TOL", "GAIN_TOL_DB", "EDGE_SLACK_DB", "impractical_parts",
+           "CUTOFF_TOL", "Q_TOL", "GAIN_TOL_DB", "RESPONSE_TOL", "family_error", "EDGE_SLACK_DB", "impractical_parts",
            "WARN_INDUCTOR_H"]
 
 #: ``meets`` tolerances: cutoff (relative), Q (relative), gain (dB).
 CUTOFF_TOL = 0.02
 Q_TOL = 0.05
 GAIN_TOL_DB = 0.5
+#: With a response family asked, every pole (and elliptic zero) within this relative
+#: distance of the family's prototype scaled to the measured passband edge.
+RESPONSE_TOL = 0.03
 #: Slack over Ap inside the passband (equiripple minima touch Ap).
 EDGE_SLACK_DB = 0.05
 #: Inductors above this are a warning (hard to build), not a design fault.
@@ -256,6 +259,9 @@ def measure_mask(analysis, spec: Spec) -> MaskResult:
         else:
             checks["cutoff"] = 1.0 - abs(cutoff / spec.cutoff_hz - 1.0) / CUTOFF_TOL
         pb = passband_attenuation(tf, spec.filter_type, spec.cutoff_hz, peak)
+        if spec.response != "any":
+            err = family_error(tf, spec, cutoff)
+            checks["response"] = -1.0 if err is None else 1.0 - err / RESPONSE_TOL
         if spec.stopband_hz is not None:
             sb = stopband_attenuation(tf, spec.filter_type, spec.stopband_hz, peak)
             # per 10 dB; 1e-6 dB of rounding slack (a prototype sits exactly at As)
@@ -475,6 +481,48 @@ def identify_response(tf: TransferFunction, filter_type: str, tol: float = 0.02
     if _match(p / w, ep) < 1.5 * tol and _match(z / w, ez) < 1.5 * tol:
         return "elliptic", rp
     return None, None
+
+
+def _worst_match(got: np.ndarray, ref: np.ndarray) -> float:
+    """Largest relative distance of Hungarian-matched roots (inf for unequal counts)."""
+    if len(got) != len(ref):
+        return math.inf
+    if len(ref) == 0:
+        return 0.0
+    from scipy.optimize import linear_sum_assignment
+
+    cost = np.abs(got[:, None] - ref[None, :]) / np.abs(ref)[None, :]
+    r, c = linear_sum_assignment(cost)
+    return float(cost[r, c].max())
+
+
+def family_error(tf: TransferFunction, spec: Spec, edge_hz: float | None) -> float | None:
+    """How far ``tf`` is from the asked family: the worst relative distance of its poles
+    (and, for elliptic, its finite zeros) from the prototype of the same order and the
+    spec's ripple/attenuation, frequency-scaled to the measured passband edge
+    ``edge_hz`` (the cutoff itself is judged separately).  None when no prototype of
+    that order exists or there is no edge; low- and high-pass only."""
+    if spec.response == "any" or spec.is_band or not edge_hz:
+        return None
+    from .prototypes import prototype
+
+    try:
+        pz, pp, _ = prototype(spec.response, len(tf.poles), spec.ap_db, spec.as_db)
+    except (ValueError, TypeError, ZeroDivisionError):
+        return None
+    wc = 2 * math.pi * edge_hz
+    poles = np.asarray(pp, complex) * wc
+    zeros = np.asarray(pz, complex) * wc
+    if spec.filter_type == "highpass":
+        poles = wc * wc / poles
+        zeros = wc * wc / zeros if len(zeros) else zeros
+    err = _worst_match(np.asarray(tf.poles, complex), poles)
+    if spec.response == "elliptic":
+        finite = np.asarray(tf.zeros, complex)
+        if spec.filter_type == "highpass":  # the s -> 1/s zeros at the origin are not j-axis
+            finite = finite[np.abs(finite) > 1e-9 * wc]
+        err = max(err, _worst_match(finite, zeros))
+    return err
 
 
 def prototype_error(tf: TransferFunction, spec: Spec) -> float | None:

@@ -281,7 +281,7 @@ def test_refined_candidates_are_ranked_and_say_what_changed(drawn):
     for found in drawn.values():
         keys = [rank_key(c) for c in found]
         assert keys == sorted(keys)
-        assert all(c.refinement in (None, "scaled", "redesigned") for c in found)
+        assert all(c.refinement in (None, "scaled", "redesigned", "catalogue") for c in found)
         assert all(c.raw_meets is not None for c in found)
         assert sum(c.meets for c in found) >= 20
         for c in found:
@@ -320,3 +320,36 @@ def test_the_cutoff_range_is_the_catalogues():
     from circuitviz.topologies import CUTOFF_RANGE
 
     assert cutoff_range() == tuple(CUTOFF_RANGE)
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(filter_type="highpass", cutoff_hz="10k", response="elliptic", order=5),
+    dict(filter_type="lowpass", cutoff_hz="2k", response="elliptic", order=4, ripple_db=0.5,
+         attenuation_db=50),
+    dict(filter_type="lowpass", cutoff_hz="1k", response="butterworth", order=4),
+    dict(filter_type="lowpass", cutoff_hz="3.3k", response="bessel", order=7),
+])
+def test_an_asked_family_is_met_by_poles_and_zeros_of_its_prototype(kwargs):
+    from circuitviz.mask import RESPONSE_TOL, family_error
+
+    found = circuitviz.sample(n=4, seed=3, device="cpu", **kwargs)
+    assert found[0].meets
+    for c in found:
+        if not c.meets:
+            continue
+        err = family_error(c.analysis.tf, c.spec, c.mask.cutoff_hz)
+        assert err is not None and err <= RESPONSE_TOL, (c.topology, err)
+
+
+def test_a_wrong_family_does_not_meet_the_mask():
+    from circuitviz.spec import Spec
+    from circuitviz.topologies import get_topology
+    from circuitviz.mask import measure_mask
+
+    topo = get_topology("lc_ladder_bessel_lp4")
+    analysis = circuitviz.analyze(topo.build(topo.design(1e3, response="bessel")))
+    asked = Spec.checked("lowpass", 1e3, response="butterworth", order=4)
+    result = measure_mask(analysis, asked)
+    assert not result.meets and "response" in result.failed
+    same = measure_mask(analysis, Spec.checked("lowpass", 1e3, response="bessel", order=4))
+    assert same.meets, same.failed
