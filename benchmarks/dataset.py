@@ -16,7 +16,7 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -29,14 +29,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=None, help="keep the dataset here (default: temp, removed)")
+    parser.add_argument("--out", default=None,
+                        help="keep the dataset here (default: temp, removed)")
     parser.add_argument("--verify", type=float, default=0.01,
                         help="fraction re-checked with ngspice (0 to skip)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
 
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="cv-dataset-")) / "ds"
-    print(f"date:     {datetime.now(timezone.utc).isoformat(timespec='seconds')}")
+    print(f"date:     {datetime.now(UTC).isoformat(timespec='seconds')}")
     print(f"machine:  {platform.platform()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}")
     print(f"command:  python benchmarks/dataset.py --n {args.n} --workers {args.workers} "

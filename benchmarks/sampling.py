@@ -44,11 +44,13 @@ def bench(device: str, batch: int, repeat: int) -> dict:
         circuitviz.sample(t, fc, n=16, seed=0, q=q, device=device)
     latency, latency_raw = {}, {}
     for t, fc, q in specs:
-        runs = _time(lambda: circuitviz.sample(t, fc, n=16, seed=1, q=q, device=device), repeat)
+        runs = _time(lambda t=t, fc=fc, q=q: circuitviz.sample(t, fc, n=16, seed=1, q=q,
+                                                               device=device), repeat)
         latency[t] = statistics.median(runs) * 1e3
         # the model's draws with exact analysis and mask measurement, no refinement
-        runs = _time(lambda: circuitviz.sample(t, fc, n=16, seed=1, q=q, device=device,
-                                               raw=True), repeat)
+        runs = _time(lambda t=t, fc=fc, q=q: circuitviz.sample(t, fc, n=16, seed=1, q=q,
+                                                               device=device, raw=True),
+                     repeat)
         latency_raw[t] = statistics.median(runs) * 1e3
     spec = Spec.checked("bandpass", 5e3, q=2.0)
     draw(model, spec, batch, seed=0)

@@ -12,8 +12,9 @@ Measurement rule (gains relative to the band's reference level ``ref``):
   Cutoff = highest frequency where |H| >= ref / sqrt(2) ("-3 dB"), ``ref`` = |H(0)|;
   peaking above ``ref`` (high-Q sections) is allowed.
 * highpass: the mirror image.  Cutoff = lowest frequency where |H| >= ref - 3 dB.
-* bandpass: both ends sloped (no flat passband) and >= 20 dB under the peak.  Edges are the -3 dB crossings around
-  the peak; centre = sqrt(f_lo * f_hi), bandwidth = f_hi - f_lo, Q = centre / bandwidth.
+* bandpass: both ends sloped (no flat passband) and >= 20 dB under the peak.  Edges are
+  the -3 dB crossings around the peak; centre = sqrt(f_lo * f_hi),
+  bandwidth = f_hi - f_lo, Q = centre / bandwidth.
 * bandstop: both ends flat, within 3 dB of each other, and a dip >= 20 dB under them.
   Edges are the -3 dB crossings around the dip; centre, bandwidth and Q as above.
 * anything else is ``other`` (all-pass, flat, ...), with no cutoff.
@@ -21,8 +22,8 @@ Measurement rule (gains relative to the band's reference level ``ref``):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 

@@ -181,7 +181,6 @@ class Circuit:
         """Connectivity and DC-path checks on the element graph (see :meth:`validate`)."""
         ac_edges: dict[str, set[str]] = defaultdict(set)
         dc_edges: dict[str, set[str]] = defaultdict(set)
-        driven: set[str] = {INPUT, GROUND}
         sensed: set[str] = set()
 
         def link(edges: dict[str, set[str]], a: str, b: str) -> None:

@@ -170,7 +170,8 @@ def _analysis_text(data: dict) -> str:
         label = "centre" if data["type"] in ("bandpass", "bandstop") else "cutoff"
         lines.append(f"{label}: {format_eng(data['cutoff_hz'], 'Hz', 6)}")
     if data.get("q"):
-        lines.append(f"Q:      {data['q']:.4g}  (bandwidth {format_eng(data['bandwidth_hz'], 'Hz')})")
+        lines.append(f"Q:      {data['q']:.4g}  "
+                     f"(bandwidth {format_eng(data['bandwidth_hz'], 'Hz')})")
     lines += [f"gain K: {data['gain']:.6g}", f"poles ({len(data['poles'])}):", roots(data["poles"]),
               f"zeros ({len(data['zeros'])}):", roots(data["zeros"])]
     if "opamp" in data:
@@ -352,7 +353,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train the set decoder (or the fixed 2/2 baseline)")
-    p.add_argument("--config", required=True, help="JSON training config (models/train_config.json)")
+    p.add_argument("--config", required=True,
+                   help="JSON training config (models/train_config.json)")
     p.add_argument("--resume", action="store_true", help="continue from run_dir/state.pt")
     p.add_argument("--steps", type=int, default=None, help="override the config's steps")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
@@ -384,7 +386,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _add_evaluate(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("evaluate", help="the evaluation protocol: set decoder vs fixed 2/2 baseline")
+    p = sub.add_parser("evaluate",
+                       help="the evaluation protocol: set decoder vs fixed 2/2 baseline")
     p.add_argument("--model", default=None, help="set decoder (default models/set_decoder.pt)")
     p.add_argument("--baseline", default=None,
                    help="fixed 2/2 baseline (default models/baseline_fixed22.pt)")

@@ -30,7 +30,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -320,7 +320,7 @@ def _build_into(out: Path, executor, n: int, seed: int, workers: int, scheduler:
     os.replace(graphs_tmp, out / GRAPHS)
     manifest = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "n": n, "seed": seed,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "code_version": __version__, "source_hash": source_hash(),
         "files": {"records": RECORDS, "graphs": GRAPHS},
         "counts": _counts(summary), "rejected": dict(sorted(rejected.items())),

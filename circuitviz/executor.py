@@ -7,8 +7,9 @@ module-level function (it is pickled by reference) and its results picklable.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Protocol, Sequence
+from typing import Any, Protocol
 
 __all__ = ["Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor", "get_executor"]
 

@@ -133,6 +133,7 @@ def passband_edge(tf: TransferFunction, filter_type: str, ap_db: float,
     end = tf.dc_gain if filter_type == "lowpass" else tf.hf_gain
     if not (math.isfinite(end) and end > 0) or _att_db(peak, end) > ap_db + EDGE_SLACK_DB:
         return None
+    edge = math.nan  # always set by the coarse pass before the fine pass reads it
     for fine in (False, True):
         if fine:  # refine near the coarse edge: narrow ripples of high orders
             f = np.union1d(f, np.logspace(math.log10(edge) - 0.3, math.log10(edge) + 0.3,

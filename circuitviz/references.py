@@ -22,8 +22,8 @@ import numpy as np
 
 from .circuit import OPAMP_GAIN, Circuit, Element
 
-__all__ = ["circuit_from_parts", "Reference", "reference_circuits", "reference", "ideal", "lc_ladder",
-           "ladder_g_butterworth", "ladder_g_chebyshev", "second_order_lp_cutoff",
+__all__ = ["circuit_from_parts", "Reference", "reference_circuits", "reference", "ideal",
+           "lc_ladder", "ladder_g_butterworth", "ladder_g_chebyshev", "second_order_lp_cutoff",
            "match_roots", "root_mismatch"]
 
 TWO_PI = 2 * math.pi
@@ -186,21 +186,24 @@ def _scaled_prototype(z: np.ndarray, p: np.ndarray, k: float, wc: float, dc: flo
 def _rc_lp1() -> Reference:
     r, c = 1e3, 159.15e-9
     tau = r * c
-    return Reference("rc_lp1", circuit_from_parts("rc_lp1", ("R1", "in", "out", r), ("C1", "out", "0", c)),
+    return Reference("rc_lp1",
+                     circuit_from_parts("rc_lp1", ("R1", "in", "out", r), ("C1", "out", "0", c)),
                      [-1 / tau], [], 1 / tau, "lowpass", "H = 1/(1 + sRC)",
                      cutoff_hz=1 / (TWO_PI * tau), passband_gain=1.0)
 
 
 def _rl_hp1() -> Reference:
     r, l = 50.0, 0.8e-3
-    return Reference("rl_hp1", circuit_from_parts("rl_hp1", ("R1", "in", "out", r), ("L1", "out", "0", l)),
+    return Reference("rl_hp1",
+                     circuit_from_parts("rl_hp1", ("R1", "in", "out", r), ("L1", "out", "0", l)),
                      [-r / l], [0.0], 1.0, "highpass", "H = s/(s + R/L)",
                      cutoff_hz=r / (TWO_PI * l), passband_gain=1.0)
 
 
 def _cr_hp1() -> Reference:
     r, c = 22e3, 4.7e-9
-    return Reference("cr_hp1", circuit_from_parts("cr_hp1", ("C1", "in", "out", c), ("R1", "out", "0", r)),
+    return Reference("cr_hp1",
+                     circuit_from_parts("cr_hp1", ("C1", "in", "out", c), ("R1", "out", "0", r)),
                      [-1 / (r * c)], [0.0], 1.0, "highpass", "H = sRC/(1 + sRC)",
                      cutoff_hz=1 / (TWO_PI * r * c), passband_gain=1.0)
 
@@ -209,8 +212,8 @@ def _series_rlc_bp2() -> Reference:
     r, l, c = 100.0, 10e-3, 100e-9
     w0 = 1 / math.sqrt(l * c)
     return Reference("series_rlc_bp2",
-                     circuit_from_parts("series_rlc_bp2", ("L1", "in", "a", l), ("C1", "a", "out", c),
-                              ("R1", "out", "0", r)),
+                     circuit_from_parts("series_rlc_bp2", ("L1", "in", "a", l),
+                                        ("C1", "a", "out", c), ("R1", "out", "0", r)),
                      _quadratic(r / l, 1 / (l * c)), [0.0], r / l, "bandpass",
                      "H = (R/L) s / (s^2 + (R/L) s + 1/LC)",
                      cutoff_hz=w0 / TWO_PI, q=w0 * l / r, passband_gain=1.0)
@@ -220,8 +223,8 @@ def _lc_notch_bs2() -> Reference:
     r, l, c = 330.0, 47e-3, 220e-9
     w0 = 1 / math.sqrt(l * c)
     return Reference("lc_notch_bs2",
-                     circuit_from_parts("lc_notch_bs2", ("R1", "in", "out", r), ("L1", "out", "a", l),
-                              ("C1", "a", "0", c)),
+                     circuit_from_parts("lc_notch_bs2", ("R1", "in", "out", r),
+                                        ("L1", "out", "a", l), ("C1", "a", "0", c)),
                      _quadratic(r / l, w0 * w0), [1j * w0, -1j * w0], 1.0, "bandstop",
                      "H = (s^2 + 1/LC) / (s^2 + (R/L) s + 1/LC)",
                      cutoff_hz=w0 / TWO_PI, q=w0 * l / r, passband_gain=1.0)
@@ -267,9 +270,10 @@ def _elliptic_ladder_lp3() -> Reference:
     num = gs * nt
     den = np.polyadd(np.polymul(nt, np.polyadd([c1, gs], yo)),
                      np.polymul(np.polymul([l2, 0.0], yo), [c1, gs]))
-    circuit = circuit_from_parts("elliptic_ladder_lp3", ("Rs", "in", "n1", r), ("C1", "n1", "0", c1),
-                       ("L2", "n1", "out", l2), ("C2", "n1", "out", c2),
-                       ("C3", "out", "0", c3), ("RL", "out", "0", r))
+    circuit = circuit_from_parts("elliptic_ladder_lp3", ("Rs", "in", "n1", r),
+                                 ("C1", "n1", "0", c1), ("L2", "n1", "out", l2),
+                                 ("C2", "n1", "out", c2), ("C3", "out", "0", c3),
+                                 ("RL", "out", "0", r))
     return Reference("elliptic_ladder_lp3", circuit, np.roots(den), np.roots(num),
                      num[0] / den[0], "lowpass", "hand nodal analysis of the ladder",
                      passband_gain=0.5)
@@ -296,7 +300,8 @@ def _sallen_key_lp2() -> Reference:
     w0 = 1 / math.sqrt(r1 * r2 * c1 * c2)
     q = math.sqrt(r1 * r2 * c1 * c2) / (c2 * (r1 + r2))
     den = r1 * r2 * c1 * c2
-    circuit = circuit_from_parts("sallen_key_lp2", *_sallen_key_lp("", "x", "y", "out", r1, r2, c1, c2))
+    circuit = circuit_from_parts("sallen_key_lp2",
+                                 *_sallen_key_lp("", "x", "y", "out", r1, r2, c1, c2))
     return Reference("sallen_key_lp2", circuit, _quadratic(c2 * (r1 + r2) / den, 1 / den), [],
                      1 / den, "lowpass", "H = 1/(s^2 R1R2C1C2 + s C2(R1+R2) + 1), Q = 5",
                      cutoff_hz=second_order_lp_cutoff(w0, q) / TWO_PI, passband_gain=1.0)
@@ -415,9 +420,10 @@ def _compensated_attenuator() -> Reference:
     H = 0.1 / (1 + s R3 C3)."""
     r1, c1, r2, c2 = 9e3, 1e-9, 1e3, 9e-9
     r3, c3 = 3.3e3, 4.7e-9
-    circuit = circuit_from_parts("compensated_attenuator", ("R1", "in", "a", r1), ("C1", "in", "a", c1),
-                       ("R2", "a", "0", r2), ("C2", "a", "0", c2), ("U1", "a", "b", "b"),
-                       ("R3", "b", "out", r3), ("C3", "out", "0", c3))
+    circuit = circuit_from_parts("compensated_attenuator", ("R1", "in", "a", r1),
+                                 ("C1", "in", "a", c1), ("R2", "a", "0", r2),
+                                 ("C2", "a", "0", c2), ("U1", "a", "b", "b"),
+                                 ("R3", "b", "out", r3), ("C3", "out", "0", c3))
     tau = r3 * c3
     return Reference("compensated_attenuator", circuit, [-1 / tau], [], 0.1 / tau, "lowpass",
                      "H = R2/(R1+R2) / (1 + s R3 C3); pole and zero at -1/(R1 C1) cancel",

@@ -11,9 +11,18 @@ import pytest
 
 from circuitviz.analysis import FILTER_TYPES, analyze
 from circuitviz.cli import main
-from circuitviz.dataset import (FORMAT_VERSION, build_dataset, check_clean, dataset_stats,
-                                format_stats, load_dataset, make_record, match_error, reverify,
-                                stats_figure)
+from circuitviz.dataset import (
+    FORMAT_VERSION,
+    build_dataset,
+    check_clean,
+    dataset_stats,
+    format_stats,
+    load_dataset,
+    make_record,
+    match_error,
+    reverify,
+    stats_figure,
+)
 from circuitviz.graph import EDGE_FEATURES, EDGE_KINDS, NODE_FEATURES, circuit_graph
 from circuitviz.topologies import CATALOGUE, get_topology, in_practical_range
 

@@ -1,4 +1,5 @@
-"""circuitviz.sample and `circuitviz sample` with the shipped model (docs/architecture.md §6 contract)."""
+"""circuitviz.sample and `circuitviz sample` with the shipped model
+(docs/architecture.md §6 contract)."""
 import json
 import math
 import subprocess
@@ -84,7 +85,8 @@ def test_raw_rank_and_search_sort_by_meets_margin_and_spec_error():
 
 
 @pytest.mark.parametrize("kwargs, fragment", [
-    ({"filter_type": "allpass", "cutoff_hz": 1e3}, "unknown filter type 'allpass'; accepted: lowpass"),
+    ({"filter_type": "allpass", "cutoff_hz": 1e3},
+     "unknown filter type 'allpass'; accepted: lowpass"),
     ({"filter_type": "lowpass", "cutoff_hz": 0}, "outside the trained range 10 Hz to 1 MHz"),
     ({"filter_type": "lowpass", "cutoff_hz": -5}, "outside the trained range 10 Hz to 1 MHz"),
     ({"filter_type": "lowpass", "cutoff_hz": float("nan")}, "10 Hz to 1 MHz"),
@@ -92,7 +94,8 @@ def test_raw_rank_and_search_sort_by_meets_margin_and_spec_error():
     ({"filter_type": "lowpass", "cutoff_hz": "abc"}, "not a number"),
     ({"filter_type": "lowpass", "cutoff_hz": 1e3, "n": 0}, "from 1 to 4096"),
     ({"filter_type": "lowpass", "cutoff_hz": 1e3, "n": 10 ** 9}, "from 1 to 4096"),
-    ({"filter_type": "bandpass", "cutoff_hz": 1e3, "q": 100}, "outside the trained range 0.5 to 30"),
+    ({"filter_type": "bandpass", "cutoff_hz": 1e3, "q": 100},
+     "outside the trained range 0.5 to 30"),
     ({"filter_type": "lowpass", "cutoff_hz": 1e3, "q": 2}, "bandpass and bandstop only"),
     ({"filter_type": "lowpass", "cutoff_hz": 1e3, "order": 0}, "order must be an integer from 1"),
     ({"filter_type": "bandpass", "cutoff_hz": 1e3, "order": 1}, "even order (poles): 2, 4, 6 or 8"),
@@ -134,7 +137,8 @@ def test_cli_json_contract():
 def test_cli_text_format():
     proc = run_cli("sample", "--type", "lowpass", "--cutoff", "1k", "-n", "2", "--format", "text")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("#1 ") and "Vin in 0 AC 1" in proc.stdout and "predicted:" in proc.stdout
+    assert proc.stdout.startswith("#1 ") and "Vin in 0 AC 1" in proc.stdout
+    assert "predicted:" in proc.stdout
 
 
 @pytest.mark.parametrize("args, fragment", [

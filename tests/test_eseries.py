@@ -21,7 +21,8 @@ def test_tables_are_the_standard_geometric_series():
 
 @pytest.mark.parametrize("value, series, want", [
     (1000, "E12", 1000), (1.1e3, "E12", 1.2e3), (4.6e-9, "E24", 4.7e-9), (9.8e3, "E12", 10e3),
-    (9.5, "E24", 9.1), (2.5e-6, "E24", 2.4e-6), (1.234e5, "e96", 1.24e5), (9.85, "E96", 9.76), (9.9, "E96", 10.0),
+    (9.5, "E24", 9.1), (2.5e-6, "E24", 2.4e-6), (1.234e5, "e96", 1.24e5), (9.85, "E96", 9.76),
+    (9.9, "E96", 10.0),
 ])
 def test_snap_nearest_by_ratio(value, series, want):
     assert snap(value, series) == pytest.approx(want, rel=1e-12)
@@ -47,12 +48,14 @@ def test_snap_values_measures_the_cutoff_shift_of_the_snapped_circuit():
     circuit = parse_netlist("R1 in out 1.234k\nC1 out 0 98n")
     table = snap_values(circuit, "E12")
     rows = {r.name: r for r in table.rows}
-    assert rows["R1"].snapped == pytest.approx(1.2e3) and rows["C1"].snapped == pytest.approx(100e-9)
+    assert rows["R1"].snapped == pytest.approx(1.2e3)
+    assert rows["C1"].snapped == pytest.approx(100e-9)
     assert rows["R1"].error_pct == pytest.approx(100 * (1200 / 1234 - 1))
     fc = lambda r, c: 1 / (2 * math.pi * r * c)  # noqa: E731
     assert table.cutoff_before_hz == pytest.approx(fc(1234, 98e-9), rel=1e-6)
     assert table.cutoff_after_hz == pytest.approx(fc(1200, 100e-9), rel=1e-6)
-    assert table.shift_pct == pytest.approx(100 * (fc(1200, 100e-9) / fc(1234, 98e-9) - 1), rel=1e-5)
+    assert table.shift_pct == pytest.approx(100 * (fc(1200, 100e-9) / fc(1234, 98e-9) - 1),
+                                            rel=1e-5)
     assert analyze(table.circuit).cutoff_hz == pytest.approx(table.cutoff_after_hz)
     csv = table.to_csv()
     assert csv.splitlines()[0] == "name,kind,original,snapped,error_pct,series"

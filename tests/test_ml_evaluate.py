@@ -9,8 +9,15 @@ import pytest
 
 from circuitviz.analysis import analyze
 from circuitviz.ml.checkpoint import DEFAULT_MODEL as DEFAULT_MODEL_PATH
-from circuitviz.ml.evaluate import (_rel_err, _visible, format_table, grid, scale_to_cutoff,
-                                    snap_e_series, summarise)
+from circuitviz.ml.evaluate import (
+    _rel_err,
+    _visible,
+    format_table,
+    grid,
+    scale_to_cutoff,
+    snap_e_series,
+    summarise,
+)
 from circuitviz.netlist import parse_netlist
 from circuitviz.topologies import CATALOGUE
 
@@ -25,7 +32,8 @@ def test_grid_spans_the_range_and_asks_q_for_band_types_only():
     assert all(0.5 <= q <= 30 for q in qs) and len(set(qs)) == 9
 
 
-@pytest.mark.parametrize("name", ["sallen_key_lp2", "mfb_bp2", "lc_ladder_cheby_lp5", "twin_t_notch"])
+@pytest.mark.parametrize("name", ["sallen_key_lp2", "mfb_bp2", "lc_ladder_cheby_lp5",
+                                  "twin_t_notch"])
 def test_frequency_scaling_is_exact(name):
     topo = CATALOGUE[name]
     circuit = topo.build(topo.nominal(1e3))
@@ -96,7 +104,8 @@ def test_evaluate_cli_on_a_tiny_grid(tmp_path):
                 "post_scaled", "post_scaled_e24"):
         assert key in raw, key
     assert raw["pole_count_acc"] > base["pole_count_acc"]  # what the set decoder fixes
-    assert "| metric | target | set_decoder | set_decoder_search2 | baseline_fixed22 |" in proc.stdout
+    assert ("| metric | target | set_decoder | set_decoder_search2 | baseline_fixed22 |"
+            in proc.stdout)
 
 
 def test_evaluate_cli_refuses_bad_types():

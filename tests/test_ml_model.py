@@ -19,7 +19,8 @@ def model():
     records = synth_records(60, seed=3, topologies=NAMES)
     layout = make_layout(records)
     m = SetDecoder(ModelConfig(d_model=32, n_layers=2, n_heads=4, gnn_dim=16, gnn_layers=2,
-                               head_hidden=32, cond_features=N_FEATURES), layout, topology_structures(list(layout.topologies)))
+                               head_hidden=32, cond_features=N_FEATURES),
+                   layout, topology_structures(list(layout.topologies)))
     # the adaLN-Zero init makes the output 0; give every weight a value so the test bites
     with torch.no_grad():
         for p in m.parameters():

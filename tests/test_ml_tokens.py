@@ -6,10 +6,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from circuitviz.ml.tokens import (KIND_COMPONENT, KIND_GAIN, KIND_LEVEL, KIND_PAD, KIND_POLE,
-                                  KIND_ZERO, N_CHANNELS, TokenLayout, dimensional, dimensionless,
-                                  gain_to_token, join_level, root_count, roots_to_tokens,
-                                  split_level, token_to_gain, tokens_to_roots)
+from circuitviz.ml.tokens import (
+    KIND_COMPONENT,
+    KIND_GAIN,
+    KIND_LEVEL,
+    KIND_PAD,
+    KIND_POLE,
+    KIND_ZERO,
+    N_CHANNELS,
+    TokenLayout,
+    dimensional,
+    dimensionless,
+    gain_to_token,
+    join_level,
+    root_count,
+    roots_to_tokens,
+    split_level,
+    token_to_gain,
+    tokens_to_roots,
+)
 
 WC = 2 * math.pi * 1234.0
 

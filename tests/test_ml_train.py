@@ -46,12 +46,14 @@ def test_train_checkpoint_resume_sample(tmp_path, dataset):
     model, _ = load_checkpoint(tmp_path / "set.pt", "cpu")
     draws = draw(model, Spec.checked("bandpass", 2e3, q=3), 12, seed=1)
     assert len(draws) == 12 and all(d.topology in model.layout.topologies for d in draws)
-    assert draws[0].values.keys() == dict(model.layout.slots[model.layout.index(draws[0].topology)]).keys()
+    slots = model.layout.slots[model.layout.index(draws[0].topology)]
+    assert draws[0].values.keys() == dict(slots).keys()
 
 
 def test_baseline_trains_too(tmp_path, dataset):
     result = train(_config(tmp_path, dataset, kind="fixed22", steps=10, eval_every=10,
-                           model={"hidden": 32, "latent": 4, "head_hidden": 16}), log=lambda m: None)
+                           model={"hidden": 32, "latent": 4, "head_hidden": 16}),
+                   log=lambda m: None)
     model, blob = load_checkpoint(tmp_path / "set.pt", "cpu", kind="fixed22")
     draws = draw(model, Spec.checked("lowpass", 1e3), 5, seed=0)
     assert all(len(d.poles) == 2 and len(d.zeros) == 2 for d in draws)  # fixed shape, by design

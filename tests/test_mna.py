@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import scipy.signal
 
-from circuitviz.circuit import OPAMP_GAIN, Circuit, CircuitError, Element
+from circuitviz.circuit import OPAMP_GAIN, Circuit, CircuitError
 from circuitviz.mna import CANCEL_TOL, build_pencil, poles_zeros_gain
 from circuitviz.references import (
     circuit_from_parts,

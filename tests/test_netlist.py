@@ -108,8 +108,10 @@ def test_opamp_names_round_trip(name):
 
 def test_mixed_case_nets_write_canonically():
     from circuitviz.circuit import Circuit, Element
-    circuit = Circuit((Element("R", "R1", ("in", "Mid"), 1e3), Element("C", "C1", ("Mid", "0"), 1e-9),
-                       Element("R", "R2", ("Mid", "out"), 1e3), Element("C", "C2", ("out", "0"), 1e-9)))
+    circuit = Circuit((Element("R", "R1", ("in", "Mid"), 1e3),
+                       Element("C", "C1", ("Mid", "0"), 1e-9),
+                       Element("R", "R2", ("Mid", "out"), 1e3),
+                       Element("C", "C2", ("out", "0"), 1e-9)))
     written = write_netlist(circuit)
     assert " mid " in written and write_netlist(parse_netlist(written)) == written
 

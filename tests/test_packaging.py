@@ -63,7 +63,8 @@ def test_wheel_carries_py_typed(installed):
 
 def test_installing_the_wheel_leaves_this_environment_importable(installed, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    proc = subprocess.run([sys.executable, "-c", "import circuitviz, sys; print(circuitviz.__file__)"],
+    proc = subprocess.run([sys.executable, "-c",
+                           "import circuitviz, sys; print(circuitviz.__file__)"],
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert proc.returncode == 0 and not proc.stdout.startswith(str(installed)), proc.stderr
 

@@ -93,7 +93,8 @@ def test_a_hang_is_stopped_at_the_time_limit_and_named():
     spice.ac_sweep(rc_ladder(2), 1.0, 10.0)  # worker started: its start-up is not timed
     before = spice.worker_pid()
     start = time.monotonic()
-    with pytest.raises(spice.SpiceError, match=r"ngspice did not finish (the AC analysis|loading) of "
+    with pytest.raises(spice.SpiceError,
+                       match=r"ngspice did not finish (the AC analysis|loading) of "
                        r"this circuit within 0\.002 s; it was stopped") as info:
         spice.simulate(rc_ladder(20), 2000, timeout_s=0.002)
     assert time.monotonic() - start < 5

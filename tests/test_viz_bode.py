@@ -88,7 +88,8 @@ def test_real_ngspice_sweep_agrees_with_exact_prediction():
     from circuitviz import spice
     from circuitviz.netlist import parse_netlist
 
-    circuit = parse_netlist("R1 in a 10k\nR2 a b 10k\nC1 a out 20n\nC2 b 0 5n\nEU1 out 0 b out 1meg")
+    circuit = parse_netlist("R1 in a 10k\nR2 a b 10k\nC1 a out 20n\nC2 b 0 5n\n"
+                            "EU1 out 0 b out 1meg")
     result = spice.simulate(circuit)
     exact = analyze(circuit).tf
     data = bode_data(exact, result, requested_cutoff_hz=1000)

@@ -61,8 +61,8 @@ class Fixed22Decoder(nn.Module):
 
     Shapes:
         ``decode(z, cond, topo)``: z (B, latent), cond (B, N_FEATURES), topo (B,)
-        -> values (B, max_slots + 1) standardised shapes and level, poles (B, 2, 2), zeros (B, 2, 2) as
-        (re, im) / wc, gain (B, 2) as (log10 |K| / wc^(np - nz), sign).
+        -> values (B, max_slots + 1) standardised shapes and level, poles (B, 2, 2),
+        zeros (B, 2, 2) as (re, im) / wc, gain (B, 2) as (log10 |K| / wc^(np - nz), sign).
     """
 
     def __init__(self, config: BaselineConfig, layout: TokenLayout, structures: list[dict]):

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..analysis import FILTER_TYPES
 from .spec import BAND_TYPES, N_FEATURES, features, features_v1
 from .tokens import TokenLayout, _split_roots, dimensionless, split_level
+
+if TYPE_CHECKING:  # annotations only: torch stays a lazy import
+    import torch
 
 __all__ = ["Record", "TensorData", "make_layout", "tensorise", "records_from_dataset",
            "synth_records", "topology_structures", "drop_conditions", "MAX_ROOTS"]
@@ -169,17 +173,17 @@ def make_layout(records: list[Record]) -> TokenLayout:
 class TensorData:
     """Records as aligned tensors (first dimension = record)."""
 
-    cond: "torch.Tensor"        # (B, N_FEATURES), Q and order present where known
-    topo: "torch.Tensor"        # (B,)
-    tokens: "torch.Tensor"      # (B, N, C)
-    values: "torch.Tensor"      # (B, S + 1) standardised shapes, then the level
-    value_mask: "torch.Tensor"  # (B, S + 1)
-    poles: "torch.Tensor"       # (B, MAX_ROOTS, 2) (re, im) / wc
-    pole_mask: "torch.Tensor"
-    zeros: "torch.Tensor"
-    zero_mask: "torch.Tensor"
-    gain: "torch.Tensor"        # (B, 2)
-    has_q: "torch.Tensor"       # (B,) bool: Q may be given for this record
+    cond: torch.Tensor        # (B, N_FEATURES), Q and order present where known
+    topo: torch.Tensor        # (B,)
+    tokens: torch.Tensor      # (B, N, C)
+    values: torch.Tensor      # (B, S + 1) standardised shapes, then the level
+    value_mask: torch.Tensor  # (B, S + 1)
+    poles: torch.Tensor       # (B, MAX_ROOTS, 2) (re, im) / wc
+    pole_mask: torch.Tensor
+    zeros: torch.Tensor
+    zero_mask: torch.Tensor
+    gain: torch.Tensor        # (B, 2)
+    has_q: torch.Tensor       # (B,) bool: Q may be given for this record
 
     def __len__(self) -> int:
         return int(self.topo.shape[0])

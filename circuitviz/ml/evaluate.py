@@ -7,9 +7,10 @@ teacher-forced).  Each candidate is analysed exactly (MNA) and simulated by ngsp
 (AC sweep dense enough to resolve the asked-for Q, see :func:`sweep_density`, plus
 ``.pz``); type, cutoff and Q are measured on ngspice's sweep, the circuit's own pole
 and zero counts come from the exact MNA.  :func:`assess` measures one candidate and
-:func:`summarise` reduces the measurements to the protocol's numbers.  The raw model is reported apart from post-processing (exact
-frequency scaling, then E24 snapping) and from ``search`` (draw K x n, keep the n best
-by exact analysis), so no step hides another.
+:func:`summarise` reduces the measurements to the protocol's numbers.  The raw model is
+reported apart from post-processing (exact frequency scaling, then E24 snapping) and
+from ``search`` (draw K x n, keep the n best by exact analysis), so no step hides
+another.
 """
 from __future__ import annotations
 

@@ -188,7 +188,6 @@ def label_records(rows: list[dict], active: list[bool], seed: int = 0
 def _label_one(row: dict, active: bool, p, z, db, x, rng) -> Labels | None:
     ftype = row["type"]
     fc = float(row["cutoff_hz"])
-    wc = 2 * math.pi * fc
     n_p, n_z = len(p), len(z)
     # ends: DC (x -> 0) and infinity of the low-pass view
     with np.errstate(divide="ignore"):

@@ -26,7 +26,7 @@ from torch import nn
 
 from .graph import EDGE_KINDS, NODE_ROLES, to_batch
 from .spec import N_FEATURES_V1
-from .tokens import CHANNEL_MASK, KIND_COMPONENT, KIND_PAD, N_CHANNELS, TokenLayout
+from .tokens import CHANNEL_MASK, KIND_PAD, N_CHANNELS, TokenLayout
 
 __all__ = ["ModelConfig", "SetDecoder", "TopologyEncoder", "TopologyHead", "timestep_embedding"]
 
@@ -169,7 +169,8 @@ class SetDecoder(nn.Module):
         self.slot_emb = nn.Embedding(max(offsets[-1], 1), d)
         self.kind_emb = nn.Embedding(KIND_PAD + 1, d)
         self.in_proj = nn.Linear(N_CHANNELS, d)
-        self.cond_mlp = nn.Sequential(nn.Linear(config.cond_features, d), nn.SiLU(), nn.Linear(d, d))
+        self.cond_mlp = nn.Sequential(nn.Linear(config.cond_features, d), nn.SiLU(),
+                                      nn.Linear(d, d))
         self.time_mlp = nn.Sequential(nn.Linear(d, d), nn.SiLU(), nn.Linear(d, d))
         self.blocks = nn.ModuleList(_Block(d, config.n_heads, config.mlp_ratio)
                                     for _ in range(config.n_layers))

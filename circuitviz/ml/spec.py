@@ -18,8 +18,16 @@ import math
 
 import numpy as np
 
-from ..spec import (BAND_TYPES, FILTER_TYPES, N_MAX, ORDER_RANGE, Q_RANGE, Spec, check_n,
-                    cutoff_range)
+from ..spec import (
+    BAND_TYPES,
+    FILTER_TYPES,
+    N_MAX,
+    ORDER_RANGE,
+    Q_RANGE,
+    Spec,
+    check_n,
+    cutoff_range,
+)
 
 __all__ = ["Spec", "FC_RANGE_HZ", "Q_RANGE", "ORDER_RANGE", "N_MAX", "N_FEATURES",
            "N_FEATURES_V1", "features", "features_v1", "spec_features", "BAND_TYPES", "check_n",

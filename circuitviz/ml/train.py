@@ -22,8 +22,15 @@ import torch
 import torch.nn.functional as F
 
 from .checkpoint import default_device, save_checkpoint
-from .data import Record, drop_conditions, make_layout, records_from_dataset, synth_records, \
-    tensorise, topology_structures
+from .data import (
+    Record,
+    drop_conditions,
+    make_layout,
+    records_from_dataset,
+    synth_records,
+    tensorise,
+    topology_structures,
+)
 from .sampler import autocast
 from .schedule import CosineSchedule
 from .tokens import KIND_COMPONENT
@@ -256,7 +263,8 @@ def _lr(cfg: TrainConfig, step: int, time_fraction: float = 0.0) -> float:
     if step < cfg.warmup:
         return cfg.lr * (step + 1) / cfg.warmup
     progress = min(max((step - cfg.warmup) / max(cfg.steps - cfg.warmup, 1), time_fraction), 1.0)
-    return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+    cosine = 0.5 * (1 + math.cos(math.pi * progress))
+    return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * cosine)
 
 
 @torch.no_grad()
