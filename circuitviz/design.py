@@ -1,8 +1,8 @@
 """Filter design from a spec: draw candidates from the set decoder, verify, refine, rank.
 
 >>> import circuitviz
->>> cands = circuitviz.sample("lowpass", "5k", n=4, seed=0, response="chebyshev")  # doctest: +SKIP
->>> cands[0].meets, cands[0].refinement                                               # doctest: +SKIP
+>>> cands = circuitviz.sample("lowpass", "5k", n=4, response="chebyshev")  # doctest: +SKIP
+>>> cands[0].meets, cands[0].refinement                                       # doctest: +SKIP
 
 Every :class:`Candidate` carries the circuit, the model's *predicted* poles, zeros and
 gain (a claim), the *exact* analysis of the generated circuit (what it does), its mask

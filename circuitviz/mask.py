@@ -35,8 +35,8 @@ from .spec import BAND_TYPES, Spec
 
 __all__ = ["MaskResult", "measure_mask", "passband_edge", "stopband_attenuation",
            "passband_attenuation", "response_max", "identify_response", "prototype_error",
-           "CUTOFF_TOL", "Q_TOL", "GAIN_TOL_DB", "RESPONSE_TOL", "family_error", "EDGE_SLACK_DB", "impractical_parts",
-           "WARN_INDUCTOR_H"]
+           "CUTOFF_TOL", "Q_TOL", "GAIN_TOL_DB", "RESPONSE_TOL", "family_error", "EDGE_SLACK_DB",
+           "impractical_parts", "WARN_INDUCTOR_H"]
 
 #: ``meets`` tolerances: cutoff (relative), Q (relative), gain (dB).
 CUTOFF_TOL = 0.02

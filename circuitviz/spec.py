@@ -271,7 +271,8 @@ class Spec:
         lowest over all families); None without a stopband."""
         if self.stopband_hz is None:
             return None
-        from .prototypes import RESPONSES as FAMILIES, required_order
+        from .prototypes import RESPONSES as FAMILIES
+        from .prototypes import required_order
 
         families = FAMILIES if self.response == "any" else (self.response,)
         ratio, ap, as_ = self.stopband_ratio, self.ap_db, self.as_db
