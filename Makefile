@@ -15,6 +15,7 @@ app: bootstrap
 	$(PY) -m circuitviz.serve --port $(PORT)
 
 test: bootstrap
+	$(PY) -m ruff check circuitviz tests benchmarks
 	$(PY) -m pytest -q
 
 # The quick lane for local work: no browser, nothing marked slow.
