@@ -204,14 +204,8 @@ def test_mask_controls_reach_sample_as_keywords(app, monkeypatch):
 
 
 def test_a_mask_spec_runs_end_to_end(app):
-    """With a designer that takes the mask keywords, the app's mask controls produce
-    candidates measured against that mask."""
-    import inspect
-
-    import circuitviz.design as design
-
-    if "ripple_db" not in inspect.signature(design.sample).parameters:
-        pytest.skip("sample() does not take the mask options in this version")
+    """The app's mask controls produce candidates measured against that mask, and every
+    shown candidate meets it."""
     c = app.controls
     c.filter_type.value, c.cutoff.value, c.n.value = "lowpass", "1k", 4
     c.response.value, c.ripple.value = "chebyshev", "0.5"
@@ -219,7 +213,7 @@ def test_a_mask_spec_runs_end_to_end(app):
     try:
         assert app.generate(), app.error.value
         assert len(app.rows) == 4
-        assert all(hasattr(r.candidate, "meets") for r in app.rows)
+        assert all(r.candidate.meets for r in app.rows)
         assert "meet the spec" in app.status.value
         assert all(("meets spec" in r.error) or ("misses spec" in r.error)
                    for r in app.table.rows)
@@ -230,23 +224,6 @@ def test_a_mask_spec_runs_end_to_end(app):
         c.response.value, c.ripple.value, c.stopband.value, c.attenuation.value = \
             "any", "", "", ""
         c.n.value = 8
-
-
-def test_options_this_version_cannot_take_are_named(app):
-    import inspect
-
-    import circuitviz.design as design
-
-    if "ripple_db" in inspect.signature(design.sample).parameters:
-        pytest.skip("sample() takes the mask options in this version")
-    before = len(app.rows)
-    app.controls.ripple.value = "1"
-    try:
-        assert not app.generate()
-        assert "cannot take Ripple yet" in app.error.value
-        assert len(app.rows) == before
-    finally:
-        app.controls.ripple.value = ""
 
 
 def test_missing_model_is_explained_and_the_netlist_mode_still_works(tmp_path):
