@@ -1,8 +1,6 @@
 """The designer app with the shipped model, without a browser: Generate, select, errors."""
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from circuitviz.app import build_app
@@ -241,8 +239,8 @@ def test_the_gpu_is_used_when_present():
     assert app.engine.wait(timeout=300) and app.engine.error is None
     assert app.generate(), app.error.value
     assert app.engine.device_name == "cuda" and "on cuda" in app.status.value
-    assert all(math.isfinite(r.candidate.spec_error) or r.candidate.analysis is not None
-               or r.candidate.error for r in app.rows)
+    assert app.rows and all(r.candidate.analysis is not None for r in app.rows)
+    assert sum(r.candidate.meets for r in app.rows) >= 1
 
 
 def test_an_op_amp_gbw_is_used_for_spice_and_the_netlist(app):
