@@ -245,34 +245,46 @@ def test_the_gpu_is_used_when_present():
 
 def test_an_op_amp_gbw_is_used_for_spice_and_the_netlist(app):
     """With Op-amp set to a GBW, ngspice simulates the same one-pole model the exact
-    analysis uses, and the downloaded netlist carries it; the BOM lists real parts."""
+    analysis uses, and the downloaded netlist carries it; the BOM lists real parts; the
+    Bode plot shows the ideal-op-amp response beside the real one; a Monte Carlo adds
+    its envelope, the yield and the most sensitive part."""
     import base64
-    import inspect
     import re
 
-    import circuitviz.design as design
-
-    if "opamp" not in inspect.signature(design.sample).parameters:
-        pytest.skip("sample() does not take an op-amp in this version")
     c = app.controls
-    c.filter_type.value, c.cutoff.value, c.kind.value = "lowpass", "10k", "any"
-    c.opamp.value, c.n.value = "1meg", 8
+    c.filter_type.value, c.cutoff.value, c.kind.value = "lowpass", "10k", "active"
+    c.opamp.value, c.n.value = "1meg", 4
     try:
         assert app.generate(), app.error.value
-        active = [k for k, r in enumerate(app.rows, 1)
-                  if any(e.kind == "OPAMP" for e in r.candidate.circuit.elements)]
-        if not active:
-            pytest.skip("no active candidate drawn for this spec")
-        app.table.select(active[0])
+        assert all(r.candidate.circuit.count("OPAMP") for r in app.rows)
+        app.table.select(1)
         links = app.detail.downloads.value
         netlist = base64.b64decode(re.search(r'\.cir" href="data:[^;]+;base64,([^"]+)"',
                                              links).group(1)).decode()
         bom = base64.b64decode(re.search(r'_bom\.csv" href="data:[^;]+;base64,([^"]+)"',
                                          links).group(1)).decode()
-        row = app.rows[active[0] - 1]
+        row = app.rows[0]
         assert row.spice is not None
-        n_opamps = sum(e.kind == "OPAMP" for e in row.candidate.circuit.elements)
+        n_opamps = row.candidate.circuit.count("OPAMP")
         assert netlist.upper().count("\nE") >= 2 * n_opamps          # E stage + buffer each
         assert "op-amp" in bom
+        names = [t.get("name") for t in _bode_traces(app)]
+        assert "ideal op-amps (exact)" in names
+        app.detail.tolerance.value = "R=1%,C=5%"
+        app.detail.monte_carlo.click()
+        text = app.detail.mc_result.value
+        assert "Monte Carlo, 1000 runs" in text and "yield" in text, text
+        assert "moves most with" in text
+        assert any((n or "").startswith("Monte Carlo p5-p95") for n in
+                   (t.get("name") for t in _bode_traces(app)))
+        app.detail.tolerance.value = "R=banana"
+        app.detail.monte_carlo.click()
+        assert "Monte Carlo failed" in app.detail.mc_result.value
+        assert app.detail.shown
     finally:
-        c.opamp.value, c.n.value = "ideal", 8
+        c.opamp.value, c.n.value, c.kind.value = "ideal", 8, "any"
+
+
+def _bode_traces(app) -> list[dict]:
+    (record,) = app.detail.bode.outputs
+    return record["data"][PLOTLY_MIME]["data"]

@@ -191,6 +191,16 @@ class DetailPanel:
         self.downloads = w.HTML()
         self.downloads.add_class("cv-downloads")
         self.notes = w.HTML()
+        # Monte Carlo: parts uniform within the tolerances, as LTspice's mc()
+        self.tolerance = w.Text(value="R=1%,C=5%,L=10%", description="Tolerance",
+                                placeholder="R=1%,C=5%,L=10%",
+                                layout=w.Layout(width="22em"))
+        self.monte_carlo = w.Button(description="Monte Carlo", icon="random",
+                                    tooltip="1,000 runs: cutoff spread, yield and the "
+                                            "part that moves the cutoff most")
+        self.monte_carlo.on_click(self._run_monte_carlo)
+        self.mc_result = w.HTML()
+        self._mc_tolerance: str | None = None
         self._circuit = None
         self._context: dict = {}
         self._stem = "circuit"
@@ -202,6 +212,7 @@ class DetailPanel:
             w.HBox([self.bode, self.pz],
                    layout=w.Layout(flex_flow="row wrap", align_items="flex-start")),
             self.series, self.shift, self.components,
+            w.HBox([self.tolerance, self.monte_carlo]), self.mc_result,
             self.notes,
             self.downloads,
         ])
@@ -257,6 +268,8 @@ class DetailPanel:
     def _show(self, circuit, stem: str) -> None:
         self._circuit = circuit
         self._stem = stem
+        self._mc_tolerance = None
+        self.mc_result.value = ""
         self._draw()
         self.widget.layout.display = None
 
@@ -281,6 +294,7 @@ class DetailPanel:
                             title=f"Bode: {versus}", snapped=snapped_tf,
                             snapped_label=f"{series} values (exact analysis)",
                             mask=ctx["mask"])
+        self._add_real_opamp_view(bode, shown, ctx)
         svg = schematic_svg(shown)
         values = "exact values" if snapped is None else f"{series} values"
         self.heading.value = (f"<h3>{html.escape(ctx['title'])} "
@@ -295,6 +309,65 @@ class DetailPanel:
         from .engine import spice_circuit
 
         self._downloads(shown, svg, series, spice_circuit(shown, ctx.get("opamp")))
+
+    # -- real op-amps and tolerances -------------------------------------------------
+    def _band_grid(self, circuit, opamp) -> Any:
+        import numpy as np
+
+        from ..analysis import analysis_band, analyze
+
+        lo, hi = analysis_band(analyze(circuit, opamp=opamp).tf)
+        return np.logspace(math.log10(lo), math.log10(hi), 300)
+
+    def _add_real_opamp_view(self, fig, shown, ctx) -> None:
+        """With an op-amp GBW, the same circuit with ideal op-amps beside it; with a
+        Monte Carlo asked, its p5-p95 envelope on the magnitude."""
+        from ..viz.bode import add_magnitude_band, add_magnitude_curve
+
+        opamp = ctx.get("opamp")
+        if opamp is not None and shown.count("OPAMP"):
+            from ..analysis import analyze
+
+            add_magnitude_curve(fig, analyze(shown).tf, self._band_grid(shown, opamp),
+                                name="ideal op-amps (exact)")
+        if self._mc_tolerance:
+            from ..tolerance import envelope
+
+            band = envelope(shown, self._mc_tolerance, self._band_grid(shown, opamp),
+                            runs=200, seed=0, opamp=opamp)
+            add_magnitude_band(fig, band["f_hz"], band["p5"], band["p95"],
+                               name=f"Monte Carlo p5-p95 ({self._mc_tolerance})")
+
+    def _run_monte_carlo(self, _event=None) -> None:
+        """Monte Carlo of the circuit shown: cutoff (and Q) spread, yield against the
+        request, the most sensitive part; the envelope goes on the Bode plot."""
+        if self._circuit is None:
+            return
+        from ..tolerance import monte_carlo, parse_tolerance
+        from .engine import plain_error
+
+        ctx = self._context
+        try:
+            parse_tolerance(self.tolerance.value)
+            shown = self._shown_circuit()
+            mc = monte_carlo(shown, self.tolerance.value, 1000, 0, opamp=ctx.get("opamp"),
+                             cutoff_hz=ctx.get("target_hz"), q=ctx.get("target_q"))
+            self._mc_tolerance = self.tolerance.value
+            self.mc_result.value = message_html(monte_carlo_summary(mc, ctx), "note")
+            self._draw()
+        except Exception as exc:  # noqa: BLE001 - keep the panel; say what went wrong
+            self.mc_result.value = message_html(f"Monte Carlo failed: {plain_error(exc)}")
+
+    def _shown_circuit(self):
+        """The circuit on screen: exact values, or the E-series choice shown."""
+        series = self.series.value
+        if series == "exact":
+            return self._circuit
+        ctx = self._context
+        snapped = snapped_version(self._circuit, series, ctx["analysis"],
+                                  cutoff_hz=ctx.get("target_hz"), q=ctx.get("target_q"),
+                                  opamp=ctx.get("opamp"))
+        return snapped.circuit
 
     def _notes_text(self) -> str:
         from .engine import plain_note
@@ -343,6 +416,30 @@ class DetailPanel:
                  download_link(f"bill of materials{what} .csv", f"{stem}_bom.csv",
                                bom_csv(shown, series), "text/csv")]
         self.downloads.value = "Download: " + " ".join(links)
+
+
+def monte_carlo_summary(mc, ctx: dict) -> str:
+    """One paragraph on a Monte Carlo: cutoff (and Q) spread, yield, sensitive part."""
+    cut = mc.to_json()["cutoff_hz"] or {}
+    tol = ", ".join(f"{k} ±{100 * v:g} %" for k, v in mc.tolerance.items())
+    text = f"Monte Carlo, {mc.runs} runs ({tol}): "
+    if cut.get("p50"):
+        text += (f"cutoff {format_eng(cut['p5'], 'Hz', 4)} to {format_eng(cut['p95'], 'Hz', 4)}"
+                 f" (5th-95th percentile, median {format_eng(cut['p50'], 'Hz', 4)})")
+    q = mc.to_json()["q"]
+    if q and q.get("p50"):
+        text += f"; Q {q['p5']:.3g} to {q['p95']:.3g}"
+    target = ctx.get("target_hz")
+    if target:
+        share = mc.yield_fraction(target, ctx.get("target_q"))
+        text += f"; yield {100 * share:.0f} % within 2 % of the asked cutoff"
+        if ctx.get("target_q"):
+            text += " and 5 % of the asked Q"
+    part = mc.most_sensitive
+    if part:
+        text += (f"; the cutoff moves most with {part} "
+                 f"(d ln fc / d ln {part} = {mc.sensitivity[part]:+.2f})")
+    return text + "."
 
 
 def _mask(spec, options: dict):

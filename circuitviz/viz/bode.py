@@ -409,3 +409,34 @@ def bode_overlay(predicted: Any = None, spice: Any = None, exact: Any = None, *,
     data = bode_data(predicted, spice, exact, requested_cutoff_hz=requested_cutoff_hz,
                      band_hz=band_hz, snapped=snapped, snapped_label=snapped_label)
     return bode_figure(data, group_delay=group_delay, title=title, mask=mask)
+
+
+def add_magnitude_band(fig, f_hz, low_db, high_db, *, name: str,
+                       color: str = OKABE_ITO["sky"]):
+    """Shade the band between ``low_db`` and ``high_db`` on a Bode figure's magnitude
+    row (a Monte Carlo envelope); returns ``fig``."""
+    import plotly.graph_objects as go
+
+    f = [float(x) for x in f_hz]
+    fig.add_trace(go.Scatter(x=f, y=[float(v) for v in high_db], mode="lines",
+                             line={"width": 0, "color": color}, xaxis="x", yaxis="y",
+                             showlegend=False, hoverinfo="skip", legendgroup=name))
+    fig.add_trace(go.Scatter(x=f, y=[float(v) for v in low_db], mode="lines",
+                             line={"width": 0, "color": color}, fill="tonexty",
+                             fillcolor="rgba(86,180,233,0.30)", xaxis="x", yaxis="y",
+                             name=name, legendgroup=name, hoverinfo="skip"))
+    return fig
+
+
+def add_magnitude_curve(fig, source: Any, f_hz, *, name: str,
+                        color: str = OKABE_ITO["orange"], dash: str = "longdash"):
+    """Add the magnitude of ``source`` (a transfer function or anything
+    :func:`bode_curve` takes) to a Bode figure's magnitude row; returns ``fig``."""
+    import plotly.graph_objects as go
+
+    curve = bode_curve(source, np.asarray(f_hz, float), style="exact", label=name)
+    fig.add_trace(go.Scatter(x=[float(x) for x in curve.f_hz],
+                             y=[float(v) for v in curve.mag_db], mode="lines", name=name,
+                             line={"color": color, "dash": dash, "width": 2},
+                             xaxis="x", yaxis="y"))
+    return fig
