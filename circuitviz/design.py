@@ -209,7 +209,8 @@ def verify(topology: str, circuit: Circuit, values: dict, predicted: TransferFun
            spec: Spec, analyze: bool = True, opamp: float | None = None, **extra) -> Candidate:
     """One candidate: exact analysis, mask measurement, spec error, practical parts."""
     from .analysis import analyze as exact
-    from .mask import impractical_parts, measure_mask
+    from .mask import measure_mask
+    from .practical import part_problems
 
     # values to the 6 significant digits the netlist carries: the text is the circuit
     circuit = replace(circuit, elements=tuple(
@@ -225,7 +226,7 @@ def verify(topology: str, circuit: Circuit, values: dict, predicted: TransferFun
             error = " ".join(str(exc).split())
             analysis = mask = None
     err = spec_error(spec, analysis, mask) if analyze else math.nan
-    bad, warn = impractical_parts(circuit)
+    bad, warn = part_problems(circuit)
     return Candidate(topology, circuit, dict(values), predicted, analysis, spec, err, error,
                      mask, impractical=tuple(bad), warnings=tuple(warn), opamp_gbw_hz=opamp,
                      **extra)

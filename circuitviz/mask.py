@@ -35,8 +35,8 @@ from .spec import BAND_TYPES, Spec
 
 __all__ = ["MaskResult", "measure_mask", "passband_edge", "stopband_attenuation",
            "passband_attenuation", "response_max", "identify_response", "prototype_error",
-           "CUTOFF_TOL", "Q_TOL", "GAIN_TOL_DB", "RESPONSE_TOL", "family_error", "EDGE_SLACK_DB",
-           "impractical_parts", "WARN_INDUCTOR_H"]
+           "CUTOFF_TOL", "Q_TOL", "GAIN_TOL_DB", "RESPONSE_TOL", "family_error",
+           "EDGE_SLACK_DB"]
 
 #: ``meets`` tolerances: cutoff (relative), Q (relative), gain (dB).
 CUTOFF_TOL = 0.02
@@ -47,8 +47,6 @@ GAIN_TOL_DB = 0.5
 RESPONSE_TOL = 0.03
 #: Slack over Ap inside the passband (equiripple minima touch Ap).
 EDGE_SLACK_DB = 0.05
-#: Inductors above this are a warning (hard to build), not a design fault.
-WARN_INDUCTOR_H = 0.1
 _PPD = 400        # grid points a decade (base grid)
 _DB_ROUNDING = 1e-6
 _FINE_PPD = 8000  # near the edges
@@ -314,27 +312,6 @@ def analysis_mask_fields(analysis) -> dict:
 
 
 # -- practical parts ---------------------------------------------------------------------
-def impractical_parts(circuit) -> tuple[list[str], list[str]]:
-    """(reasons a part is outside R 10 ohm-10 Mohm, C 1 pF-100 uF, L 1 nH-1 H;
-    warnings such as inductors above 100 mH)."""
-    from .topologies import PRACTICAL
-    from .units import format_eng
-
-    unit = {"R": "Ω", "C": "F", "L": "H"}
-    bad, warn = [], []
-    for e in circuit.elements:
-        if e.kind not in PRACTICAL:
-            continue
-        lo, hi = PRACTICAL[e.kind]
-        if not lo <= e.value <= hi:
-            bad.append(f"{e.name} = {format_eng(e.value, unit[e.kind])} is outside "
-                       f"{format_eng(lo, unit[e.kind])} to {format_eng(hi, unit[e.kind])}")
-        elif e.kind == "L" and e.value > WARN_INDUCTOR_H:
-            warn.append(f"{e.name} = {format_eng(e.value, 'H')} is a large inductor "
-                        f"(> {format_eng(WARN_INDUCTOR_H, 'H')})")
-    return bad, warn
-
-
 # -- which family? -----------------------------------------------------------------------
 def _lp_equivalent(tf: TransferFunction, filter_type: str
                    ) -> tuple[np.ndarray, np.ndarray] | None:

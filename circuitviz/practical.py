@@ -14,8 +14,8 @@ import math
 from .circuit import Circuit
 from .units import format_eng
 
-__all__ = ["PRACTICAL", "INDUCTOR_WARNING_H", "impractical_parts", "preferred_series",
-           "bom_rows", "bom_csv"]
+__all__ = ["PRACTICAL", "INDUCTOR_WARNING_H", "impractical_parts", "part_problems",
+           "preferred_series", "bom_rows", "bom_csv"]
 
 #: Practical part values (inclusive): kind -> (lowest, highest).
 PRACTICAL: dict[str, tuple[float, float]] = {"R": (10.0, 10e6), "C": (1e-12, 100e-6),
@@ -25,24 +25,32 @@ INDUCTOR_WARNING_H = 0.1
 _UNITS = {"R": "Ω", "L": "H", "C": "F"}
 
 
+def _problem(e) -> tuple[bool, str] | None:
+    """``(outside, reason)`` for an R, L or C that is hard to buy, else None."""
+    if e.kind not in PRACTICAL:
+        return None
+    lo, hi = PRACTICAL[e.kind]
+    value = format_eng(e.value, _UNITS[e.kind])
+    if e.value < lo * (1 - 1e-9):
+        return True, f"{e.name} = {value} is below the practical {format_eng(lo, _UNITS[e.kind])}"
+    if e.value > hi * (1 + 1e-9):
+        return True, f"{e.name} = {value} is above the practical {format_eng(hi, _UNITS[e.kind])}"
+    if e.kind == "L" and e.value > INDUCTOR_WARNING_H * (1 + 1e-9):
+        return False, f"{e.name} = {value}: inductors above 100 mH are large, lossy and costly"
+    return None
+
+
+def part_problems(circuit: Circuit) -> tuple[list[str], list[str]]:
+    """``(outside, warnings)``: the reasons of parts outside :data:`PRACTICAL`, and of
+    inductors above :data:`INDUCTOR_WARNING_H` (buildable, but large, lossy and costly).
+    Ranking puts circuits with any ``outside`` reason last."""
+    found = [p for p in map(_problem, circuit.elements) if p is not None]
+    return [r for out, r in found if out], [r for out, r in found if not out]
+
+
 def impractical_parts(circuit: Circuit) -> list[str]:
     """One reason string per part that is hard to buy, in circuit order; [] if none."""
-    reasons = []
-    for e in circuit.elements:
-        if e.kind not in PRACTICAL:
-            continue
-        lo, hi = PRACTICAL[e.kind]
-        value = format_eng(e.value, _UNITS[e.kind])
-        if e.value < lo * (1 - 1e-9):
-            reasons.append(f"{e.name} = {value} is below the practical "
-                           f"{format_eng(lo, _UNITS[e.kind])}")
-        elif e.value > hi * (1 + 1e-9):
-            reasons.append(f"{e.name} = {value} is above the practical "
-                           f"{format_eng(hi, _UNITS[e.kind])}")
-        elif e.kind == "L" and e.value > INDUCTOR_WARNING_H * (1 + 1e-9):
-            reasons.append(f"{e.name} = {value}: inductors above 100 mH are large, lossy "
-                           f"and costly")
-    return reasons
+    return [r for _, r in filter(None, map(_problem, circuit.elements))]
 
 
 def preferred_series(value: float) -> str | None:

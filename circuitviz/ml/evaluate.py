@@ -23,14 +23,13 @@ from pathlib import Path
 import numpy as np
 
 from ..analysis import FILTER_TYPES, TransferFunction, measure_response
+from ..practical import PRACTICAL
 from ..spec import BAND_TYPES, Spec
 from .spec import FC_RANGE_HZ
 
 __all__ = ["grid", "assess", "summarise", "evaluate_model", "quick_metrics", "run_evaluation",
            "format_table", "scale_to_cutoff", "snap_e_series", "PRACTICAL", "DOUBLET_TOL"]
 
-#: Component ranges counted as practical (docs/architecture.md §5.9).
-PRACTICAL = {"R": (10.0, 10e6), "C": (1e-12, 100e-6), "L": (1e-9, 1.0)}
 #: Q values the band-type specs of the grid cycle through (0.5..30).
 GRID_Q = (0.5, 0.8, 1.3, 2.0, 3.5, 6.0, 10.0, 18.0, 30.0)
 #: Pole-zero pairs closer than this (relative) form an invisible doublet ("visible" counts);

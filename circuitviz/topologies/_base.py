@@ -31,14 +31,12 @@ import numpy as np
 
 from .. import prototypes as protos
 from ..circuit import OPAMP_GAIN, Circuit, Element
+from ..practical import PRACTICAL
 
 __all__ = ["Slot", "Topology", "PRACTICAL", "CUTOFF_RANGE", "Part", "Prototype", "Target",
            "Realiser", "in_practical_range", "lp2_edge_ratio", "SAMPLE_RIPPLE_DB",
            "SAMPLE_ATTENUATION_DB"]
 
-#: Practical part values (inclusive): kind -> (lowest, highest).
-PRACTICAL: dict[str, tuple[float, float]] = {"R": (10.0, 10e6), "C": (1e-12, 100e-6),
-                                             "L": (1e-9, 1.0)}
 #: Cutoffs (Hz) the catalogue is designed to cover.
 CUTOFF_RANGE = (10.0, 1e6)
 #: Exponents (of z, of w) with which each kind's prototype value scales.
