@@ -11,27 +11,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _timing import median_ms  # noqa: E402
+
 from circuitviz.analysis import analyze  # noqa: E402
 from circuitviz.importer import import_netlist  # noqa: E402
 from circuitviz.viz.asc import asc_schematic  # noqa: E402
-
-
-def _median_ms(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return 1e3 * statistics.median(times)
 
 
 def main(argv=None) -> int:
@@ -45,9 +35,9 @@ def main(argv=None) -> int:
         data = (ROOT / "tests/netlists" / item["file"]).read_bytes()
         kw = {"input": item.get("input")}
         imported = import_netlist(data, **kw)
-        t_import = _median_ms(lambda d=data, k=kw: import_netlist(d, **k), args.repeats)
-        t_analyze = _median_ms(lambda d=data, k=kw: analyze(d, **k), args.repeats)
-        t_asc = _median_ms(lambda c=imported.circuit: asc_schematic(c), max(args.repeats // 5, 3))
+        t_import = median_ms(lambda d=data, k=kw: import_netlist(d, **k), args.repeats)
+        t_analyze = median_ms(lambda d=data, k=kw: analyze(d, **k), args.repeats)
+        t_asc = median_ms(lambda c=imported.circuit: asc_schematic(c), max(args.repeats // 5, 3))
         print(f"| {item['file']} | {len(imported.circuit.elements)} | {t_import:.2f} ms | "
               f"{t_analyze:.2f} ms | {t_asc:.1f} ms |")
     return 0

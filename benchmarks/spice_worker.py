@@ -12,12 +12,13 @@ and a restart after a crash (the 20-section RC ladder whose ``.pz`` aborts ngspi
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _timing import median_ms  # noqa: E402
 
 from circuitviz import spice  # noqa: E402
 from circuitviz.analysis import TransferFunction, analysis_band  # noqa: E402
@@ -34,16 +35,6 @@ def ladder(sections: int) -> Circuit:
                      Element("C", f"C{k}", (net, "0"), 1e-6)]
         previous = net
     return Circuit(tuple(elements)).validate()
-
-
-def median_ms(fn, repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return 1e3 * statistics.median(times)
 
 
 def main(argv=None) -> int:
