@@ -22,19 +22,9 @@ from _timing import median_ms  # noqa: E402
 
 from circuitviz import spice  # noqa: E402
 from circuitviz.analysis import TransferFunction, analysis_band  # noqa: E402
-from circuitviz.circuit import Circuit, Element  # noqa: E402
 from circuitviz.mna import poles_zeros_gain  # noqa: E402
 from circuitviz.netlist import parse_netlist  # noqa: E402
-
-
-def ladder(sections: int) -> Circuit:
-    elements, previous = [], "in"
-    for k in range(sections):
-        net = "out" if k == sections - 1 else f"n{k}"
-        elements += [Element("R", f"R{k}", (previous, net), 1e3),
-                     Element("C", f"C{k}", (net, "0"), 1e-6)]
-        previous = net
-    return Circuit(tuple(elements)).validate()
+from circuitviz.references import rc_ladder  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -45,7 +35,7 @@ def main(argv=None) -> int:
 
     engine = create_engine()  # ngspice in this process, for the comparison only
     circuits = {"rc": parse_netlist("* rc\nR1 in out 1k\nC1 out 0 1u\n"),
-                "rc-ladder-5": ladder(5), "rc-ladder-12": ladder(12)}
+                "rc-ladder-5": rc_ladder(5), "rc-ladder-12": rc_ladder(12)}
     print(f"{'circuit':<14} {'worker simulate':>16} {'in-process AC+pz':>17} {'overhead':>9}")
     for name, circuit in circuits.items():
         band = analysis_band(TransferFunction(*poles_zeros_gain(circuit)))
@@ -62,7 +52,7 @@ def main(argv=None) -> int:
     spice.ac_sweep(circuits["rc"], 1.0, 10.0)
     print(f"worker start + first sweep: {1e3 * (time.perf_counter() - t0):.0f} ms")
     t0 = time.perf_counter()
-    result = spice.simulate(ladder(20))
+    result = spice.simulate(rc_ladder(20))
     print(f"20-section ladder (.pz aborts, AC fit used, worker restarted on next call): "
           f"{1e3 * (time.perf_counter() - t0):.0f} ms; pz_source = {result.pz_source!r}")
     return 0

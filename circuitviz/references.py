@@ -24,7 +24,7 @@ from .circuit import OPAMP_GAIN, Circuit, Element
 
 __all__ = ["circuit_from_parts", "Reference", "reference_circuits", "reference", "ideal",
            "lc_ladder", "ladder_g_butterworth", "ladder_g_chebyshev", "second_order_lp_cutoff",
-           "match_roots", "root_mismatch"]
+           "match_roots", "root_mismatch", "rc_ladder"]
 
 TWO_PI = 2 * math.pi
 
@@ -109,6 +109,19 @@ def _fmt(roots: np.ndarray) -> str:
 
 
 # -- building blocks ------------------------------------------------------------
+
+def rc_ladder(sections: int, r: float = 1e3, c: float = 1e-6) -> Circuit:
+    """``sections`` identical RC sections ``R_k n_{k-1} n_k``, ``C_k n_k 0`` from ``in`` to
+    ``out``: a plain circuit whose size is a parameter (limits, ngspice's ``.pz`` on long
+    ladders).  Not validated, so callers can hand an over-large one to the analysis."""
+    elements, previous = [], "in"
+    for k in range(sections):
+        net = "out" if k == sections - 1 else f"n{k}"
+        elements += [Element("R", f"R{k}", (previous, net), r),
+                     Element("C", f"C{k}", (net, "0"), c)]
+        previous = net
+    return Circuit(tuple(elements), title=f"{sections}-section RC ladder")
+
 
 def circuit_from_parts(name: str, *parts: tuple) -> Circuit:
     """Elements from ``(name, net, ..., value)`` tuples; the kind is the name's first

@@ -11,8 +11,9 @@ import sys
 import pytest
 
 from circuitviz.analysis import analyze
-from circuitviz.circuit import MAX_ELEMENTS, VALUE_RANGE, Circuit, CircuitError, Element
+from circuitviz.circuit import MAX_ELEMENTS, VALUE_RANGE, CircuitError
 from circuitviz.cli import MAX_NETLIST_BYTES
+from circuitviz.references import rc_ladder
 
 PY = [sys.executable, "-m", "circuitviz.cli"]
 
@@ -30,16 +31,6 @@ def assert_one_line_error(proc: subprocess.CompletedProcess, *fragments: str) ->
     assert "Traceback" not in proc.stderr
     for fragment in fragments:
         assert fragment in lines[0], lines[0]
-
-
-def ladder(sections: int, r: float = 1e3, c: float = 1e-6) -> Circuit:
-    elements, previous = [], "in"
-    for k in range(sections):
-        net = "out" if k == sections - 1 else f"n{k}"
-        elements += [Element("R", f"R{k}", (previous, net), r),
-                     Element("C", f"C{k}", (net, "0"), c)]
-        previous = net
-    return Circuit(tuple(elements))
 
 
 # -- item 3: overflow in the exact analysis ---------------------------------------------------
@@ -65,24 +56,24 @@ def test_value_bounds_cover_every_catalogue_part():
 
 
 def test_100_section_ladder_analyses_and_101_is_refused_with_the_limit():
-    result = analyze(ladder(100, 1e3, 1e-3))
+    result = analyze(rc_ladder(100, 1e3, 1e-3))
     assert len(result.poles) == 100 and result.type == "lowpass"
     assert result.gain == pytest.approx(1.0, rel=1e-9)  # K = prod|p| with H(0) = 1
     with pytest.raises(CircuitError, match=rf"202 elements; circuitviz analyses at most "
                                            rf"{MAX_ELEMENTS}"):
-        analyze(ladder(101))
+        analyze(rc_ladder(101))
 
 
 def test_gain_beyond_floating_point_is_refused_not_overflowed():
     # 100 poles near 1e3..4e3 rad/s: K ~ 1e300 fits; at 1e6 rad/s K ~ 1e600 does not
-    assert math.isfinite(analyze(ladder(100)).gain)
+    assert math.isfinite(analyze(rc_ladder(100)).gain)
     with pytest.raises(CircuitError, match=r"gain K .* is about 1e\d+, beyond the "
                                            r"floating-point range"):
-        analyze(ladder(100, 1e3, 1e-9))
+        analyze(rc_ladder(100, 1e3, 1e-9))
 
 
 def test_20_section_ladder_still_analyses_exactly():
-    result = analyze(ladder(20))
+    result = analyze(rc_ladder(20))
     assert len(result.poles) == 20 and result.gain == pytest.approx(
         float(abs(__import__("numpy").prod(result.poles))), rel=1e-9)
 
