@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from circuitviz.circuit import OPAMP_GAIN, Circuit, CircuitError, Element
@@ -199,8 +199,26 @@ def test_references_stay_exact_anywhere_in_the_value_range(ref, log_a, log_k):
     _assert_same(poles_zeros_gain(circuit), want, k, max(ref.rtol, 1e-9))
 
 
+def _open_loop_pair() -> Circuit:
+    """Two op-amps without feedback (node voltages near 1e11 beside the 1 V input) and a
+    1:1 divider to ``out``: found by a random run; H = 0.5 needs refined solves."""
+    r = [("R1", "in", "a"), ("R2", "in", "b"), ("R3", "in", "out"), ("R4", "out", "0"),
+         ("R5", "in", "b"), ("R7", "u0", "in"), ("R9", "u1", "a")]
+    elements = [Element("R", name, (a, b), 1.0) for name, a, b in r]
+    elements += [Element("OPAMP", "U6", ("in", "a", "u0"), 1e6),
+                 Element("OPAMP", "U8", ("in", "0", "u1"), 1e6)]
+    return Circuit(tuple(elements), title="open loop").validate()
+
+
+def test_open_loop_op_amps_leave_a_divider_exact():
+    poles, zeros, gain = poles_zeros_gain(_open_loop_pair())
+    assert len(poles) == len(zeros) == 0
+    assert math.isclose(gain, 0.5, rel_tol=1e-9)
+
+
 @SETTINGS
 @given(circuits(spread=True), st.floats(-2, 2), st.floats(0.2, 1.3))
+@example(_open_loop_pair(), 0.0, 1.0)
 def test_factored_h_matches_a_direct_solve(circuit, log_w, angle):
     """K prod(s - z)/prod(s - p) equals V(out) from solving the MNA directly, at an
     off-axis s (a lossless LC can put a pole exactly on the j axis)."""
