@@ -123,7 +123,7 @@ class Topology:
     def __post_init__(self) -> None:
         if self.realise is not None and self.prototype is None:
             object.__setattr__(self, "prototype",
-                               lambda q, rng: self.realise(self.target(q=q), rng))
+                               lambda q, rng: self.realised_values(self.target(q=q), rng))
 
     @property
     def samples_families(self) -> bool:
@@ -272,15 +272,22 @@ class Topology:
         if self.family == "highpass":
             z, p, k = protos.highpass(z, p, k)
         elif self.family == "bandpass":  # -3 dB from the peak: the prototype's maximum
-            q_used = self.resolve_q(q, None)
+            q_used = self._band_q(q)
             w3 = protos.edge_frequency(z, p, k, protos.HALF_POWER_DB, ref=1.0)
             z, p, k = protos.bandpass(z, p, k, 1.0 / (q_used * w3))
         elif self.family == "bandstop":  # -3 dB from the passband: the prototype's DC
-            q_used = self.resolve_q(q, None)
+            q_used = self._band_q(q)
             dc = abs(k * np.prod(-z) / np.prod(-p))
             w3 = protos.edge_frequency(z, p, k, protos.HALF_POWER_DB, ref=float(dc))
             z, p, k = protos.bandstop(z, p, k, w3 / q_used)
         return Target(response, float(ap), rs, q_used, z, p, float(k))
+
+    def _band_q(self, q: float | None) -> float:
+        """:meth:`resolve_q` for a band type, whose entry always has a ``q_range``."""
+        q_used = self.resolve_q(q, None)
+        if q_used is None:
+            raise ValueError(f"band topology {self.name!r} has no q_range to design by")
+        return q_used
 
     def design(self, cutoff_hz: float, *, response: str | None = None,
                ripple_db: float | None = None, attenuation_db: float | None = None,
@@ -296,11 +303,16 @@ class Topology:
         return self._realised(self.target(response, ripple_db, attenuation_db, q),
                               cutoff_hz, rng)
 
+    def realised_values(self, target: Target, rng: np.random.Generator | None = None
+                        ) -> dict[str, float]:
+        """Slot values realising ``target`` at 1 rad/s and 1 ohm (family-aware entries)."""
+        assert self.realise is not None, f"{self.name} has no realiser"
+        return self.realise(target, rng)
+
     def _realised(self, target: Target, cutoff_hz: float,
                   rng: np.random.Generator | None) -> dict[str, float]:
-        assert self.realise is not None, f"{self.name} has no realiser"
         for attempt in range(_SPREAD_TRIES + 1 if rng is not None else 1):
-            proto = self.realise(target, rng if attempt < _SPREAD_TRIES else None)
+            proto = self.realised_values(target, rng if attempt < _SPREAD_TRIES else None)
             interval = self.z_interval(proto, cutoff_hz)
             if interval is not None:
                 level = rng.uniform(*interval) if rng is not None else 0.5 * sum(interval)
@@ -344,7 +356,8 @@ class Topology:
             for ripple in ripples:
                 for atten in attens:
                     target = self.target(response, ripple, atten)
-                    out.append((self.realise(target, None), 1.0 / self._half_power_edge(target)))
+                    out.append((self.realised_values(target),
+                                1.0 / self._half_power_edge(target)))
         return out
 
     def _half_power_edge(self, target: Target) -> float:

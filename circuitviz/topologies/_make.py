@@ -1,8 +1,9 @@
 """Small helpers shared by the topology modules."""
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -10,7 +11,21 @@ import numpy as np
 from ..prototypes import stage_sections
 from ._base import _SCALING, Part, Prototype, Realiser, Slot, Target, Topology, lp2_edge_ratio
 
-__all__ = ["make", "uniform_log", "butterworth_qs", "as_section"]
+__all__ = ["make", "uniform_log", "butterworth_qs", "as_section", "QPrototype", "by_q"]
+
+#: A prototype designed by Q: ``proto(q, rng)`` with ``q`` always given.
+QPrototype = Callable[[float, np.random.Generator | None], dict[str, float]]
+
+
+def by_q(proto: QPrototype) -> Prototype:
+    """``proto`` as a :data:`Prototype` for an entry with a ``q_range``: such an entry
+    always resolves a Q, so None reaching it means the entry was declared without one."""
+    @functools.wraps(proto)
+    def prototype(q: float | None, rng: np.random.Generator | None) -> dict[str, float]:
+        if q is None:
+            raise ValueError(f"{proto.__qualname__} designs by Q: its topology needs a q_range")
+        return proto(q, rng)
+    return prototype
 
 
 def make(name: str, family: str, order: int, n_zeros: int, parts: Sequence[Part],
@@ -47,14 +62,18 @@ def as_section(topology: Topology, responses: tuple[str, ...]) -> Topology:
     pair's Q and moving the section's w0 onto the pair's (every L and C scaled)."""
     highpass = topology.family == "highpass"
     kinds = {s.name: s.kind for s in topology.slots}
+    assert topology.q_range is not None, f"{topology.name} is not designed by pole Q"
     lo, hi = topology.q_range
 
     def realise(target: Target, rng: np.random.Generator | None) -> dict[str, float]:
         (section,) = stage_sections(target.zeros, target.poles)
+        if section.q is None:
+            raise ValueError(f"topology {topology.name!r} realises a pole pair, not a "
+                             "real pole")
         if not lo <= section.q <= hi:
             raise ValueError(f"topology {topology.name!r} realises pole Q from {lo:g} to "
                              f"{hi:g}, not {section.q:.3g}")
-        values = topology.prototype(section.q, rng)
+        values = topology.prototype_values(section.q, rng)
         w0 = lp2_edge_ratio(section.q) ** (1.0 if highpass else -1.0)
         f = w0 / section.w0
         return {k: v * f if _SCALING[kinds[k]][1] else v for k, v in values.items()}

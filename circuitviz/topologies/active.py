@@ -9,11 +9,12 @@ fixed parts ``U1``, ``U2``, ...  Cascades for classical families are in
 from __future__ import annotations
 
 import math
+from typing import TypedDict
 
 import numpy as np
 
-from ._base import Topology, lp2_edge_ratio
-from ._make import as_section, make, uniform_log
+from ._base import Prototype, Topology, lp2_edge_ratio
+from ._make import as_section, by_q, make, uniform_log
 
 __all__ = ["TOPOLOGIES", "bandpass_sections"]
 
@@ -54,7 +55,8 @@ def _skg_parts(highpass: bool) -> list:
                     ("OPAMP", "U1", ("y1", "f", "out"))]
 
 
-def _skg_proto(highpass: bool):
+def _skg_proto(highpass: bool) -> Prototype:
+    @by_q
     def proto(q: float, rng: np.random.Generator | None) -> dict[str, float]:
         w0 = lp2_edge_ratio(q) if highpass else 1.0 / lp2_edge_ratio(q)
         rg = _spread(rng)
@@ -63,7 +65,8 @@ def _skg_proto(highpass: bool):
     return proto
 
 
-def _sk_proto(highpass: bool):
+def _sk_proto(highpass: bool) -> Prototype:
+    @by_q
     def proto(q: float, rng: np.random.Generator | None) -> dict[str, float]:
         w0 = lp2_edge_ratio(q) if highpass else 1.0 / lp2_edge_ratio(q)
         return _sk_values(1, 1, w0, q, _spread(rng), highpass)
@@ -96,6 +99,7 @@ def _mfb_bp_values(r: int, c: int, w0: float, q: float, rng: np.random.Generator
             f"C{c}": cap, f"C{c + 1}": cap}
 
 
+@by_q
 def _mfb_lp_proto(q: float, rng: np.random.Generator | None) -> dict[str, float]:
     """R2 = R3 = 1, gain G = R2/R1, C1/C2 = Q^2 (2 + G)^2, w0^2 = 1/(R2 R3 C1 C2)."""
     w0, g = 1.0 / lp2_edge_ratio(q), _spread(rng, 0.5, 2.0)
@@ -103,6 +107,7 @@ def _mfb_lp_proto(q: float, rng: np.random.Generator | None) -> dict[str, float]
     return {"R1": 1.0 / g, "R2": 1.0, "R3": 1.0, "C1": k / w0, "C2": 1.0 / (w0 * k)}
 
 
+@by_q
 def _mfb_hp_proto(q: float, rng: np.random.Generator | None) -> dict[str, float]:
     """C2 = C3 = c, gain G = C1/C2, R2/R1 = Q^2 (2 + G)^2, w0^2 = 1/(R1 R2 C2 C3)."""
     w0, g = lp2_edge_ratio(q), _spread(rng, 0.5, 2.0)
@@ -121,8 +126,9 @@ def _tt_parts(output: str) -> list:
             ("OPAMP", "U3", ("0", "n3", "v3")), ("R", "R4", ("v3", "n1"))]
 
 
-def _tt_proto(output: str):
+def _tt_proto(output: str) -> Prototype:
     """R3 = R4 = 1, C1 = C2 = 1/w0: w0 = 1/(R C), Q = R2/R; gain (centre or DC) G."""
+    @by_q
     def proto(q: float, rng: np.random.Generator | None) -> dict[str, float]:
         w0 = 1.0 if output == "bandpass" else 1.0 / lp2_edge_ratio(q)
         g, inv = _spread(rng, 0.5, 2.0), _spread(rng)
@@ -143,22 +149,30 @@ def bandpass_sections(q: float, order: int = 2) -> list[tuple[float, float]]:
     return [(float(abs(r)), float(abs(r) / (-2.0 * r.real))) for r in upper]
 
 
+@by_q
 def _sk_bp4_proto(q: float, rng: np.random.Generator | None) -> dict[str, float]:
     (w1, q1), (w2, q2) = bandpass_sections(q)
     return {**_sk_values(1, 1, w1, q1, _spread(rng), True),
             **_sk_values(3, 3, w2, q2, _spread(rng), False)}
 
 
+@by_q
 def _mfb_bp4_proto(q: float, rng: np.random.Generator | None) -> dict[str, float]:
     (w1, q1), (w2, q2) = bandpass_sections(q)
     return {**_mfb_bp_values(1, 1, w1, q1, rng), **_mfb_bp_values(4, 3, w2, q2, rng)}
 
 
+@by_q
 def _mfb_bp2_proto(q: float, rng: np.random.Generator | None) -> dict[str, float]:
     return _mfb_bp_values(1, 1, 1.0, q, rng)
 
 
-_LPHP_Q = dict(q_range=(0.5, 5.0), default_q=SQRT_HALF)
+class _QDesign(TypedDict):
+    q_range: tuple[float, float]
+    default_q: float
+
+
+_LPHP_Q: _QDesign = {"q_range": (0.5, 5.0), "default_q": SQRT_HALF}
 
 TOPOLOGIES: list[Topology] = [
     make("sallen_key_lp2", "lowpass", 2, 0, _sk_parts("in", "out", 1, 1, 1, False),

@@ -23,8 +23,8 @@ from numpy.polynomial import polynomial as P
 from scipy.optimize import least_squares
 from scipy.signal import besselap, ellipap
 
-from ._base import Target, Topology
-from ._make import make, uniform_log
+from ._base import Part, Prototype, Realiser, Target, Topology
+from ._make import by_q, make, uniform_log
 
 __all__ = ["TOPOLOGIES", "butterworth_g", "chebyshev_g", "bessel_g", "allpole_g", "elliptic_g",
            "BESSEL_G"]
@@ -166,11 +166,11 @@ def elliptic_g(n: int, ripple_db: float, attenuation_db: float
 
 
 # -- netlists -------------------------------------------------------------------------
-def _ladder_parts(n: int, highpass: bool = False, tanks: bool = False) -> list:
+def _ladder_parts(n: int, highpass: bool = False, tanks: bool = False) -> list[Part]:
     """RS, shunt arms at odd ``k``, series arms (bridged by the other kind when ``tanks``)
     at even ``k``, then RL; the last node is ``out``."""
     shunt, series = ("L", "C") if highpass else ("C", "L")
-    parts = [("R", "RS", ("in", "n1"))]
+    parts: list[Part] = [("R", "RS", ("in", "n1"))]
     node = "n1"
     for k in range(1, n + 1):
         if k % 2:
@@ -209,12 +209,12 @@ def _measured_edge(family: str, n: int, values: dict[str, float], tanks: bool = 
     topo = make("_probe", family, n, 0, _ladder_parts(n, family == "highpass", tanks),
                 lambda q, rng: values, "probe")
     analysis = analyze(topo.build(values))
-    if analysis.type != family:
+    if analysis.type != family or analysis.cutoff_hz is None:
         raise ValueError(f"ladder prototype measured as {analysis.type}, not {family}")
     return 2.0 * math.pi * analysis.cutoff_hz
 
 
-def _elliptic(n: int):
+def _elliptic(n: int) -> Prototype:
     """Chebyshev low-pass ladder with each series L bridged by a C: zeros at
     w_z = 1/sqrt(L C), the first 1.8-3x above the cutoff and later ones further out;
     the finished prototype is re-centred on its measured cutoff.
@@ -234,9 +234,10 @@ def _elliptic(n: int):
     return proto
 
 
-def _bp_bs(bandstop: bool):
+def _bp_bs(bandstop: bool) -> Prototype:
     """2nd-order Butterworth ladder moved to a band-pass or band-stop at 1 rad/s with
     fractional bandwidth 1/Q (exact transform: centre 1, -3 dB bandwidth 1/Q)."""
+    @by_q
     def proto(q: float, rng: np.random.Generator | None) -> dict[str, float]:
         g1, g2 = butterworth_g(2)
         d = 1.0 / q
@@ -253,7 +254,7 @@ _BS4 = [("R", "RS", ("in", "n1")), ("L", "L1", ("n1", "m1")), ("C", "C1", ("m1",
         ("L", "L2", ("n1", "out")), ("C", "C2", ("n1", "out")), ("R", "RL", ("out", "0"))]
 
 
-def _family_realiser(n: int, highpass: bool):
+def _family_realiser(n: int, highpass: bool) -> Realiser:
     """Ladder values for the target's Ap edge at 1 rad/s: Butterworth (closed form,
     scaled from its -3 dB edge), Chebyshev at the target's ripple (closed form), Bessel
     (synthesised, scaled to the target's poles)."""
@@ -264,8 +265,8 @@ def _family_realiser(n: int, highpass: bool):
         elif target.response == "chebyshev":
             g, scale = chebyshev_g(n, target.ripple_db), 1.0
         elif target.response == "elliptic":
-            g, wz = elliptic_g(n, target.ripple_db, target.attenuation_db)
-            values = _lowpass_values(list(g))
+            g_ell, wz = elliptic_g(n, target.ripple_db, target.attenuation_db)
+            values = _lowpass_values(list(g_ell))
             for k, w in zip(range(2, n + 1, 2), wz):
                 values[f"C{k}"] = 1.0 / (w * w * values[f"L{k}"])
             return values
@@ -277,14 +278,15 @@ def _family_realiser(n: int, highpass: bool):
     return realise
 
 
-def _ladder(name: str, family: str, n: int, proto, description: str, *, tanks: bool = False,
-            zeros: int | None = None, response: str | None = None) -> Topology:
+def _ladder(name: str, family: str, n: int, proto: Prototype | None, description: str, *,
+            tanks: bool = False, zeros: int | None = None, response: str | None = None
+            ) -> Topology:
     """A ladder entry; with ``response`` it realises that family by :meth:`Topology.design`."""
     highpass = family == "highpass"
     n_zeros = zeros if zeros is not None else (n if highpass else 0)
-    extra = dict(responses=(response,), realise=_family_realiser(n, highpass)) if response else {}
     return make(name, family, n, n_zeros, _ladder_parts(n, highpass, tanks), proto, description,
-                **extra)
+                responses=(response,) if response else (),
+                realise=_family_realiser(n, highpass) if response else None)
 
 
 def _family_ladders(response: str, orders, kind: str, family: str) -> list[Topology]:

@@ -10,8 +10,8 @@ import math
 import numpy as np
 
 from ..prototypes import RESPONSES
-from ._base import Target, Topology, lp2_edge_ratio
-from ._make import as_section, make, uniform_log
+from ._base import Prototype, Realiser, Target, Topology, lp2_edge_ratio
+from ._make import as_section, by_q, make, uniform_log
 
 __all__ = ["TOPOLOGIES"]
 
@@ -21,12 +21,12 @@ def _first_order(q: float | None, rng: np.random.Generator | None) -> dict[str, 
     return {"R1": 1.0, "C1": 1.0, "L1": 1.0}
 
 
-def _pick(*names: str):
+def _pick(*names: str) -> Prototype:
     """A first-order prototype restricted to ``names``."""
     return lambda q, rng: {k: v for k, v in _first_order(q, rng).items() if k in names}
 
 
-def _first_order_realiser(*names: str):
+def _first_order_realiser(*names: str) -> Realiser:
     """The target's one real pole at -w0: R C = 1/w0 (RC) or L / R = 1/w0 (RL)."""
     def realise(target: Target, rng: np.random.Generator | None) -> dict[str, float]:
         w0 = float(-target.poles[0].real)
@@ -35,22 +35,22 @@ def _first_order_realiser(*names: str):
     return realise
 
 
-_ANY = dict(responses=RESPONSES)
-
-
-def _rlc_pole(edge: float):
+def _rlc_pole(edge: float) -> Prototype:
     """Series R-L-C with output across C (LP) or L (HP): pole Q = sqrt(L/C) / R."""
+    @by_q
     def proto(q: float, rng: np.random.Generator | None) -> dict[str, float]:
         w0 = lp2_edge_ratio(q) ** -edge  # LP: w0 = 1/ratio, HP: w0 = ratio
         return {"L1": 1.0 / w0, "C1": 1.0 / w0, "R1": 1.0 / q}
     return proto
 
 
+@by_q
 def _series_q(q: float, rng: np.random.Generator | None) -> dict[str, float]:
     """Series resonator (L, C) with R: Q = sqrt(L/C) / R at w0 = 1."""
     return {"L1": 1.0, "C1": 1.0, "R1": 1.0 / q}
 
 
+@by_q
 def _parallel_q(q: float, rng: np.random.Generator | None) -> dict[str, float]:
     """Parallel resonator (L, C) with R: Q = R sqrt(C/L) at w0 = 1."""
     return {"L1": 1.0, "C1": 1.0, "R1": q}
@@ -61,6 +61,7 @@ def _twin_t(q: float | None, rng: np.random.Generator | None) -> dict[str, float
     return {"R1": 1.0, "R2": 1.0, "R3": 0.5, "C1": 1.0, "C2": 1.0, "C3": 2.0}
 
 
+@by_q
 def _twin_t_active(q: float, rng: np.random.Generator | None) -> dict[str, float]:
     """Twin-T whose common node is driven at k * V(out): Q = 1 / (4 (1 - k)),
     k = R5 / (R4 + R5) from a divider on the buffered output."""
@@ -79,16 +80,16 @@ def _bridged_t(q: float | None, rng: np.random.Generator | None) -> dict[str, fl
 TOPOLOGIES: list[Topology] = [
     make("rc_lp1", "lowpass", 1, 0, [("R", "R1", ("in", "out")), ("C", "C1", ("out", "0"))],
          _pick("R1", "C1"), "first-order RC low-pass: series R, shunt C",
-         realise=_first_order_realiser("R1", "C1"), **_ANY),
+         realise=_first_order_realiser("R1", "C1"), responses=RESPONSES),
     make("rl_lp1", "lowpass", 1, 0, [("L", "L1", ("in", "out")), ("R", "R1", ("out", "0"))],
          _pick("R1", "L1"), "first-order RL low-pass: series L, shunt R",
-         realise=_first_order_realiser("R1", "L1"), **_ANY),
+         realise=_first_order_realiser("R1", "L1"), responses=RESPONSES),
     make("rc_hp1", "highpass", 1, 1, [("C", "C1", ("in", "out")), ("R", "R1", ("out", "0"))],
          _pick("R1", "C1"), "first-order RC high-pass: series C, shunt R",
-         realise=_first_order_realiser("R1", "C1"), **_ANY),
+         realise=_first_order_realiser("R1", "C1"), responses=RESPONSES),
     make("rl_hp1", "highpass", 1, 1, [("R", "R1", ("in", "out")), ("L", "L1", ("out", "0"))],
          _pick("R1", "L1"), "first-order RL high-pass: series R, shunt L",
-         realise=_first_order_realiser("R1", "L1"), **_ANY),
+         realise=_first_order_realiser("R1", "L1"), responses=RESPONSES),
     make("rlc_lp2", "lowpass", 2, 0,
          [("R", "R1", ("in", "a")), ("L", "L1", ("a", "out")), ("C", "C1", ("out", "0"))],
          _rlc_pole(+1), "series RLC resonator read across C: 2nd-order low-pass",
