@@ -106,7 +106,8 @@ def build_pencil(circuit: Circuit) -> Pencil:
     C = np.zeros((size + 1, size + 1))
     at = {net: index[net] for net in nets} | {GROUND: ground}
 
-    def two_terminal(M: np.ndarray, a: str, bnet: str, y: float) -> None:
+    def two_terminal(M: np.ndarray, nets: tuple[str, ...], y: float) -> None:
+        a, bnet = nets
         i, j = at[a], at[bnet]
         M[i, i] += y
         M[j, j] += y
@@ -127,15 +128,15 @@ def build_pencil(circuit: Circuit) -> Pencil:
     for e in circuit.elements:
         if e.kind == "R" and e.name in tiny:
             row = index["#" + e.name]
-            branch(row, *e.nets)
+            branch(row, e.nets[0], e.nets[1])
             G[row, row] -= e.value / r0
         elif e.kind == "R":
-            two_terminal(G, *e.nets, r0 / e.value)
+            two_terminal(G, e.nets, r0 / e.value)
         elif e.kind == "C":
-            two_terminal(C, *e.nets, e.value * r0 * w0)
+            two_terminal(C, e.nets, e.value * r0 * w0)
         elif e.kind == "L":
             row = index["#" + e.name]
-            branch(row, *e.nets)
+            branch(row, e.nets[0], e.nets[1])
             C[row, row] -= e.value * w0 / r0
         else:
             out_p, out_m, ctrl_p, ctrl_m = (e.nets if e.kind == "E"
@@ -275,16 +276,16 @@ def _pair_slowly(upper: list[complex], lower: list[complex]) -> list[complex]:
 
 def _cancel(poles: np.ndarray, zeros: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
     """Remove pole/zero pairs closer than ``tol`` relative to their size."""
-    poles, zeros = [complex(p) for p in poles], [complex(z) for z in zeros]
+    kept_poles = [complex(p) for p in poles]
     kept_zeros = []
-    for z in zeros:
-        if poles:
-            k = min(range(len(poles)), key=lambda i: abs(poles[i] - z))
-            if abs(poles[k] - z) <= tol * max(abs(z), abs(poles[k]), 1e-12):
-                poles.pop(k)
+    for z in (complex(z) for z in zeros):
+        if kept_poles:
+            k = min(range(len(kept_poles)), key=lambda i: abs(kept_poles[i] - z))
+            if abs(kept_poles[k] - z) <= tol * max(abs(z), abs(kept_poles[k]), 1e-12):
+                kept_poles.pop(k)
                 continue
         kept_zeros.append(z)
-    return np.array(poles, complex), np.array(kept_zeros, complex)
+    return np.array(kept_poles, complex), np.array(kept_zeros, complex)
 
 
 def _equilibrated_solve(A: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray | None]:
@@ -388,6 +389,23 @@ def _reproducible(pencil: Pencil, out: int, s: complex, h: complex) -> bool:
     return abs(again - h) <= 1e-6 * abs(h)
 
 
+def _probe_solution(pencil: Pencil) -> tuple[complex, np.ndarray]:
+    """A probe point ``s0`` and the MNA solution there; CircuitError when singular.
+
+    Singular means singular at every s: a pole next to one probe must not count; an
+    ill-conditioned but determined system (1e-11 ohm between two 1k resistors: nets
+    tied 14 decades tighter than the rest) solves the same under other rounding."""
+    for s0 in (0.37 + 1.13j, 1.9 + 0.61j):
+        cond, x = _equilibrated_solve(pencil.matrix(s0), pencil.b)
+        # a finite condition number comes with a solution; only singular A gives None
+        if x is not None and (cond <= 1e13 or _determined(pencil, s0, x)):
+            return s0, x
+    raise CircuitError("the circuit's equations are singular: some net's voltage or a "
+                       "loop current is not determined (check for op-amps without "
+                       "feedback, loops of sources, or isolated parts), or its element "
+                       "values are too many decades apart to solve in double precision")
+
+
 def poles_zeros_gain(circuit: Circuit, *, cancel_tol: float = CANCEL_TOL
                      ) -> tuple[np.ndarray, np.ndarray, float]:
     """Poles and finite zeros (rad/s) and gain K of V(out)/V(in) for a validated circuit.
@@ -396,18 +414,7 @@ def poles_zeros_gain(circuit: Circuit, *, cancel_tol: float = CANCEL_TOL
     determined) or the output does not depend on the input.
     """
     pencil = build_pencil(circuit)
-    # singular means singular at every s: a pole next to one probe must not count; an
-    # ill-conditioned but determined system (1e-11 ohm between two 1k resistors: nets
-    # tied 14 decades tighter than the rest) solves the same under other rounding
-    for s0 in (0.37 + 1.13j, 1.9 + 0.61j):
-        cond, x = _equilibrated_solve(pencil.matrix(s0), pencil.b)
-        if cond <= 1e13 or (x is not None and _determined(pencil, s0, x)):
-            break
-    else:
-        raise CircuitError("the circuit's equations are singular: some net's voltage or a "
-                           "loop current is not determined (check for op-amps without "
-                           "feedback, loops of sources, or isolated parts), or its element "
-                           "values are too many decades apart to solve in double precision")
+    s0, x = _probe_solution(pencil)
     out = pencil.index[OUTPUT]
     s0, h_probe = _response_probe(pencil, out, s0, x[out])
     poles = _finite_eigvals(pencil.G, -pencil.C)
