@@ -14,7 +14,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 __all__ = ["main", "UsageError"]
 
@@ -39,7 +39,10 @@ def _json_default(value):
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-def emit(data, fmt: str, text: Callable[[object], str]) -> None:
+_Data = TypeVar("_Data")
+
+
+def emit(data: _Data, fmt: str, text: Callable[[_Data], str]) -> None:
     """Print ``data`` as JSON (strict: no NaN) or as text made by ``text``."""
     if fmt == "json":
         print(json.dumps(data, default=_json_default, allow_nan=False, indent=1))

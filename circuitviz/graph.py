@@ -44,8 +44,11 @@ def graph_arrays(circuit: Circuit) -> dict[str, np.ndarray]:
 
     def connect(a: str, b: str, k: int, v: float, e: int) -> None:
         for x, y in ((a, b), (b, a)):
-            src.append(index[x]), dst.append(index[y]), kind.append(k)
-            value.append(math.log10(abs(v))), element.append(e)
+            src.append(index[x])
+            dst.append(index[y])
+            kind.append(k)
+            value.append(math.log10(abs(v)))
+            element.append(e)
 
     for e, el in enumerate(circuit.elements):
         if el.kind in ("R", "L", "C"):

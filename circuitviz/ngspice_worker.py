@@ -29,6 +29,8 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -70,7 +72,7 @@ def _library_candidates(default: str) -> list[str]:
     return [default] + ([found] if found and found != default else [])
 
 
-def create_engine():
+def create_engine() -> tuple[Any, Any, Callable[[Any], str]]:
     """Load libngspice and start ngspice: ``(shared, ffi, to_str)``; raise
     :class:`EngineUnavailable` if impossible."""
     try:

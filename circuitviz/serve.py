@@ -271,8 +271,9 @@ def running_server(port: int | None = None, *, model: str | os.PathLike | None =
     argv = [sys.executable, "-m", "circuitviz.serve", "--port", str(port), *extra]
     if model is not None:
         argv += ["--model", str(model)]
-    log = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115
-    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    log = open(log_path, "w") if log_path else None  # noqa: SIM115
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL if log is None else log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + timeout
@@ -299,7 +300,7 @@ def running_server(port: int | None = None, *, model: str | os.PathLike | None =
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)  # its own session: voila and its kernels
                 proc.wait()
-        if log is not subprocess.DEVNULL:
+        if log is not None:
             log.close()
 
 

@@ -276,6 +276,7 @@ class Spec:
 
         families = FAMILIES if self.response == "any" else (self.response,)
         ratio, ap, as_ = self.stopband_ratio, self.ap_db, self.as_db
+        assert ratio is not None and as_ is not None, "a stopband gives both"
         orders = []
         for f in families:
             try:

@@ -201,8 +201,9 @@ def _label_one(row: dict, active: bool, p, z, db, x, rng) -> Labels | None:
     f_ref = fc * x[ref] if ftype != "highpass" else fc / x[ref]
     from ..analysis import TransferFunction
 
-    raw = TransferFunction([complex(a, b) for a, b in row["poles"]],
-                           [complex(a, b) for a, b in row["zeros"]], float(row["gain"]))
+    raw = TransferFunction(np.array([complex(a, b) for a, b in row["poles"]], complex),
+                           np.array([complex(a, b) for a, b in row["zeros"]], complex),
+                           float(row["gain"]))
     h_ref = float(abs(raw.freqresp(np.array([f_ref]))[0]))
     gain_db = 20 * math.log10(max(h_ref, 1e-300)) + (top - float(db[ref]))
     if ftype not in ("lowpass", "highpass"):
@@ -210,6 +211,7 @@ def _label_one(row: dict, active: bool, p, z, db, x, rng) -> Labels | None:
     if top - dc_db > _HALF_POWER + _SLACK:
         return None  # the passband end sits more than Ap under a resonance: no mask holds
     family, rp = family_of(p, z, x, att)
+    response: str | None
     if family in ("chebyshev", "elliptic") and rp is not None and 0.01 <= rp <= 3.01 \
             and rng.random() < 0.7:
         ap, response = rp, family

@@ -152,6 +152,13 @@ class SetDecoder(nn.Module):
         -> (B, N, C) prediction (v or eps, per the schedule).
     """
 
+    # buffers registered in __init__ (not saved): per topology, token kinds (T, N), the
+    # channel mask (T, N, C), slot ids and each slot's first edge (T, S)
+    kinds: torch.Tensor
+    channel_mask: torch.Tensor
+    slot_ids: torch.Tensor
+    slot_edge: torch.Tensor
+
     def __init__(self, config: ModelConfig, layout: TokenLayout, structures: list[dict]):
         super().__init__()
         if len(structures) != len(layout.topologies):
