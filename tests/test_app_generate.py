@@ -235,10 +235,15 @@ def test_missing_model_is_explained_and_the_netlist_mode_still_works(tmp_path):
 
 @pytest.mark.gpu
 def test_the_gpu_is_used_when_present():
+    import torch
+
     app = build_app()
     assert app.engine.wait(timeout=300) and app.engine.error is None
+    torch.cuda.reset_peak_memory_stats()
     assert app.generate(), app.error.value
     assert app.engine.device_name == "cuda" and "on cuda" in app.status.value
+    # the weights stay on the GPU, and sampling's working tensors came and went there
+    assert torch.cuda.max_memory_allocated() > torch.cuda.memory_allocated() > 0
     assert app.rows and all(r.candidate.analysis is not None for r in app.rows)
     assert sum(r.candidate.meets for r in app.rows) >= 1
 

@@ -1,5 +1,7 @@
 """Checkpoints: self-describing, weights_only loadable, clear errors when corrupt or mismatched."""
+import re
 import zipfile
+from pathlib import Path
 
 import pytest
 import torch
@@ -94,12 +96,26 @@ def test_bad_device_is_a_value_error(small):
         load_checkpoint(path, "tpu:7")
 
 
-@pytest.mark.parametrize("path", [DEFAULT_MODEL, DEFAULT_BASELINE])
-def test_shipped_checkpoints_are_small_and_self_describing(path):
+def _card_topology_count() -> int:
+    """How many topologies the model card says the shipped set decoder draws."""
+    card = (Path(__file__).resolve().parents[1] / "models" / "MODEL_CARD.md").read_text()
+    found = re.search(r"It only draws the (\d+) catalogue topologies", card)
+    assert found, "the model card no longer says how many topologies the model draws"
+    return int(found[1])
+
+
+# the baseline was trained on the 42 entries the catalogue had on 2026-11-25
+@pytest.mark.parametrize("path, count", [(DEFAULT_MODEL, _card_topology_count()),
+                                         (DEFAULT_BASELINE, 42)])
+def test_shipped_checkpoints_are_small_and_self_describing(path, count):
+    from circuitviz.topologies import CATALOGUE
+
     assert path.stat().st_size <= 20 * 2 ** 20
     blob = read_checkpoint(path)
     assert blob["step"] > 0 and blob["metrics"] and blob["train_config"]["data"]
-    assert len(blob["layout"]["topologies"]) == len(blob["structures"]) >= 30
+    names = blob["layout"]["topologies"]
+    assert len(names) == len(set(names)) == len(blob["structures"]) == count
+    assert set(names) <= set(CATALOGUE), sorted(set(names) - set(CATALOGUE))
 
 
 # -- issue 10, item 9: hostile and damaged checkpoints -------------------------------------
