@@ -13,7 +13,7 @@ import math
 import os
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import NoReturn, TypeVar
 
 __all__ = ["main", "UsageError"]
@@ -426,12 +426,12 @@ def _check_seed(args: argparse.Namespace) -> None:
 
 
 @contextlib.contextmanager
-def _stdout_kept_for_results():
+def _stdout_kept_for_results() -> Iterator[None]:
     """While a command computes, file descriptor 1 points at /dev/null, and ``sys.stdout``
     writes to the real output: text that C libraries print (LAPACK's "On entry to
     DLASCL ...") can never corrupt the JSON a command writes.  Only when ``sys.stdout``
     is the process's own (not under a test's capture)."""
-    if sys.stdout is not sys.__stdout__:
+    if sys.__stdout__ is None or sys.stdout is not sys.__stdout__:
         yield
         return
     try:

@@ -37,9 +37,10 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC
 from pathlib import Path
+from typing import Any
 
 __all__ = ["voila_argv", "notebook_path", "main", "running_server", "free_port", "DEFAULT_PORT",
            "TEMPLATE_ROOT", "ready_pool_factory", "FILL_DELAY_S"]
@@ -123,7 +124,7 @@ def _touch(manager, kernel_id: str) -> None:
         pass
 
 
-def ready_pool_factory(factory):
+def ready_pool_factory(factory: Callable[..., type]) -> Callable[..., type]:
     """Wrap voila's ``voila_kernel_manager_factory`` so a page only takes a preheated
     kernel that is *ready*.
 
@@ -134,9 +135,11 @@ def ready_pool_factory(factory):
     and replaced, and a kernel handed out counts as active from that moment (else the
     idle culler could take a kernel that waited in the pool from under its new page).
     """
-    def make(base_class, preheat_kernel, default_pool_size, page_config_hook=None):
-        cls = factory(base_class, preheat_kernel, default_pool_size,
-                      page_config_hook=page_config_hook)
+    def make(base_class: type, preheat_kernel: bool, default_pool_size: int,
+             page_config_hook: Callable | None = None) -> type:
+        # voila builds the class at run time: Any lets it be a base class here
+        cls: Any = factory(base_class, preheat_kernel, default_pool_size,
+                           page_config_hook=page_config_hook)
         if not preheat_kernel:
             return cls
 

@@ -5,13 +5,22 @@ import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import TypedDict
 
 import numpy as np
 
 from ..prototypes import stage_sections
 from ._base import _SCALING, Part, Prototype, Realiser, Slot, Target, Topology, lp2_edge_ratio
 
-__all__ = ["make", "uniform_log", "butterworth_qs", "as_section", "QPrototype", "by_q"]
+__all__ = ["make", "uniform_log", "butterworth_qs", "as_section", "QPrototype", "by_q",
+           "QDesign"]
+
+
+class QDesign(TypedDict):
+    """The Q keywords of :func:`make`, for entries sharing a Q range."""
+
+    q_range: tuple[float, float]
+    default_q: float
 
 #: A prototype designed by Q: ``proto(q, rng)`` with ``q`` always given.
 QPrototype = Callable[[float, np.random.Generator | None], dict[str, float]]

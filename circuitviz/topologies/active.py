@@ -9,12 +9,11 @@ fixed parts ``U1``, ``U2``, ...  Cascades for classical families are in
 from __future__ import annotations
 
 import math
-from typing import TypedDict
 
 import numpy as np
 
 from ._base import Prototype, Topology, lp2_edge_ratio
-from ._make import as_section, by_q, make, uniform_log
+from ._make import QDesign, as_section, by_q, make, uniform_log
 
 __all__ = ["TOPOLOGIES", "bandpass_sections"]
 
@@ -167,12 +166,7 @@ def _mfb_bp2_proto(q: float, rng: np.random.Generator | None) -> dict[str, float
     return _mfb_bp_values(1, 1, 1.0, q, rng)
 
 
-class _QDesign(TypedDict):
-    q_range: tuple[float, float]
-    default_q: float
-
-
-_LPHP_Q: _QDesign = {"q_range": (0.5, 5.0), "default_q": SQRT_HALF}
+_LPHP_Q: QDesign = {"q_range": (0.5, 5.0), "default_q": SQRT_HALF}
 
 TOPOLOGIES: list[Topology] = [
     make("sallen_key_lp2", "lowpass", 2, 0, _sk_parts("in", "out", 1, 1, 1, False),

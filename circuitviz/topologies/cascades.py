@@ -27,7 +27,7 @@ import numpy as np
 
 from ..prototypes import RESPONSES, Section, stage_sections
 from ._base import Target, Topology
-from ._make import make, uniform_log
+from ._make import QDesign, make, uniform_log
 from .active import _mfb_bp_parts, _mfb_bp_values, _sk_parts, _sk_values
 
 __all__ = ["TOPOLOGIES", "STAGES", "Stage", "cascade_parts", "cascade_realiser"]
@@ -35,7 +35,7 @@ __all__ = ["TOPOLOGIES", "STAGES", "Stage", "cascade_parts", "cascade_realiser"]
 #: Families an all-pole cascade realises (elliptic needs the notch stages).
 ALL_POLE = ("butterworth", "bessel", "chebyshev")
 #: Band Q (centre / -3 dB bandwidth) the band cascades are designed for.
-BAND_Q = dict(q_range=(0.5, 30.0), default_q=2.0)
+BAND_Q: QDesign = {"q_range": (0.5, 30.0), "default_q": 2.0}
 
 
 def _spread(rng: np.random.Generator | None, lo: float = 0.3, hi: float = 3.0) -> float:
@@ -241,11 +241,13 @@ def cascade_realiser(kinds: list[str], by_w0: bool = False):
     return realise
 
 
-def _entry(name: str, family: str, kinds: list[str], n_zeros: int, responses: tuple,
-           description: str, by_w0: bool = False, **kw) -> Topology:
+def _entry(name: str, family: str, kinds: list[str], n_zeros: int, responses: tuple[str, ...],
+           description: str, by_w0: bool = False, *, q_range: tuple[float, float] | None = None,
+           default_q: float | None = None) -> Topology:
     order = sum(STAGES[k].order for k in kinds)
     return make(name, family, order, n_zeros, cascade_parts(kinds), None, description,
-                responses=responses, realise=cascade_realiser(kinds, by_w0), **kw)
+                q_range=q_range, default_q=default_q, responses=responses,
+                realise=cascade_realiser(kinds, by_w0))
 
 
 def _lphp(prefix: str, second: str, first: str, buffered_first: str, label: str):
