@@ -47,7 +47,7 @@ def _hertz(text: str) -> float:
     return parse_value(text, what="op-amp GBW")
 
 
-def parse_opamp(value) -> float | None:
+def parse_opamp(value: str | float | None) -> float | None:
     """The op-amp model asked for: None for the ideal one, else the GBW in Hz.
 
     Accepts None or ``"ideal"`` (the finite-gain 1e6 VCVS), or a GBW as a number or
@@ -88,7 +88,7 @@ def _unique(taken: set[str], stem: str) -> str:
     return name
 
 
-def expand_opamps(circuit: Circuit, default=None) -> Circuit:
+def expand_opamps(circuit: Circuit, default: str | float | None = None) -> Circuit:
     """``circuit`` with every op-amp that has a GBW replaced by the one-pole model.
 
     An op-amp's own ``gbw``/``a0`` (set from a netlist's ``GBW=``/``Aol=``) win;

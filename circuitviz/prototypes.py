@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.signal as signal
+from numpy.typing import ArrayLike
 from scipy.optimize import brentq
 
 __all__ = ["RESPONSES", "HALF_POWER_DB", "DEFAULT_ATTENUATION_DB", "MAX_SEARCH_ORDER",
@@ -110,15 +111,16 @@ def peak_gain(zeros: np.ndarray, poles: np.ndarray, gain: float) -> float:
     return max(float(h[i]), -float(res.fun), *ends)
 
 
-def attenuation_at(zeros, poles, gain: float, w: float, ref: float | None = None) -> float:
+def attenuation_at(zeros: ArrayLike, poles: ArrayLike, gain: float, w: float,
+                   ref: float | None = None) -> float:
     """Attenuation (dB) at ``w`` rad/s relative to ``ref`` (default: the maximum |H|)."""
     zeros, poles = np.atleast_1d(zeros).astype(complex), np.atleast_1d(poles).astype(complex)
     ref = peak_gain(zeros, poles, gain) if ref is None else ref
     return -20.0 * math.log10(_mag(zeros, poles, gain, w) / ref)
 
 
-def edge_frequency(zeros, poles, gain: float, level_db: float, *, highpass: bool = False,
-                   ref: float | None = None) -> float:
+def edge_frequency(zeros: ArrayLike, poles: ArrayLike, gain: float, level_db: float, *,
+                   highpass: bool = False, ref: float | None = None) -> float:
     """The low-pass (or high-pass) edge: the highest (lowest) frequency where the
     attenuation relative to ``ref`` (default the maximum) is ``level_db``.
 
@@ -142,7 +144,8 @@ def edge_frequency(zeros, poles, gain: float, level_db: float, *, highpass: bool
     return math.exp(brentq(g, a, b, xtol=1e-15, rtol=1e-15))
 
 
-def _rescale(zeros: np.ndarray, poles: np.ndarray, gain: float, a: float):
+def _rescale(zeros: np.ndarray, poles: np.ndarray, gain: float, a: float
+             ) -> tuple[np.ndarray, np.ndarray, float]:
     """The same response moved up in frequency by ``a`` (s -> s / a), levels kept."""
     return zeros * a, poles * a, float(gain * a ** (len(poles) - len(zeros)))
 
@@ -209,30 +212,33 @@ def required_order(response: str, ripple_db: float | None, stopband_ratio: float
 
 
 # -- transforms ------------------------------------------------------------------------------
-def highpass(zeros, poles, gain):
+def highpass(zeros: ArrayLike, poles: ArrayLike, gain: float
+             ) -> tuple[np.ndarray, np.ndarray, float]:
     """The high-pass twin (s -> 1/s): the passband edge stays at 1 rad/s."""
     return _zpk(signal.lp2hp_zpk(zeros, poles, gain, wo=1.0))
 
 
-def bandpass(zeros, poles, gain, bandwidth: float):
+def bandpass(zeros: ArrayLike, poles: ArrayLike, gain: float, bandwidth: float
+             ) -> tuple[np.ndarray, np.ndarray, float]:
     """Band-pass around 1 rad/s: s -> (s^2 + 1) / (bandwidth s).  The prototype's edge
     at 1 rad/s lands on two frequencies with product 1 and difference ``bandwidth``."""
     return _zpk(signal.lp2bp_zpk(zeros, poles, gain, wo=1.0, bw=bandwidth))
 
 
-def bandstop(zeros, poles, gain, bandwidth: float):
+def bandstop(zeros: ArrayLike, poles: ArrayLike, gain: float, bandwidth: float
+             ) -> tuple[np.ndarray, np.ndarray, float]:
     """Band-stop around 1 rad/s: s -> bandwidth s / (s^2 + 1); the prototype's edge
     lands on two frequencies with product 1 and difference ``bandwidth``."""
     return _zpk(signal.lp2bs_zpk(zeros, poles, gain, wo=1.0, bw=bandwidth))
 
 
-def _zpk(zpk) -> tuple[np.ndarray, np.ndarray, float]:
+def _zpk(zpk: tuple[ArrayLike, ArrayLike, ArrayLike]) -> tuple[np.ndarray, np.ndarray, float]:
     z, p, k = zpk
     return np.asarray(z, complex), np.asarray(p, complex), float(np.real(k))
 
 
 # -- cascade sections -------------------------------------------------------------------------
-def stage_sections(zeros, poles, tol: float = 1e-9) -> list[Section]:
+def stage_sections(zeros: ArrayLike, poles: ArrayLike, tol: float = 1e-9) -> list[Section]:
     """The poles as cascade sections, each j-axis zero pair with one pole pair.
 
     Conjugate pairs give second-order sections (w0 = |p|, Q = |p| / (2 |Re p|));

@@ -81,7 +81,7 @@ def default_ripple(response: str) -> float:
     return EQUIRIPPLE_RIPPLE_DB if response in ("chebyshev", "elliptic") else DEFAULT_RIPPLE_DB
 
 
-def parse_frequency(value, what: str) -> float:
+def parse_frequency(value: str | float, what: str) -> float:
     """A frequency in Hz from a number or text (``5k``, ``2.2meg``, ``10 kHz``)."""
     from . import units
 
@@ -89,18 +89,10 @@ def parse_frequency(value, what: str) -> float:
         raise ValueError(f"{what} must be a frequency in Hz, not {value!r}")
     if isinstance(value, (int, float, np.integer, np.floating)):
         return float(value)
-    parser = getattr(units, "parse_frequency", None)
-    if parser is not None:
-        return float(parser(value, what=what))
-    text = str(value).strip()
-    low = text.lower()
-    for unit, scale in (("ghz", 1e9), ("mhz", 1e6), ("khz", 1e3)):
-        if low.endswith(unit) and low[:-len(unit)].strip():
-            return units.parse_value(text[:-len(unit)].strip(), what=what) * scale
-    return units.parse_value(text, what=what)
+    return float(units.parse_frequency(value, what=what))
 
 
-def _number(value, what: str, lo: float, hi: float, unit: str = "") -> float:
+def _number(value: str | float, what: str, lo: float, hi: float, unit: str = "") -> float:
     accepted = f"trained range {lo:g} to {hi:g}{unit}"
     if isinstance(value, bool):
         raise ValueError(f"{what} must be a number, not {value!r}; the {accepted}")
@@ -115,7 +107,7 @@ def _number(value, what: str, lo: float, hi: float, unit: str = "") -> float:
     return float(x)
 
 
-def _choice(value, what: str, options: tuple[str, ...]) -> str:
+def _choice(value: str | None, what: str, options: tuple[str, ...]) -> str:
     if value is None:
         return options[0]
     if not isinstance(value, str) or value.strip().lower() not in options:
@@ -182,9 +174,11 @@ class Spec:
 
     # -- checking --------------------------------------------------------------------
     @classmethod
-    def checked(cls, filter_type, cutoff_hz, q=None, order=None, *, response=None,
-                ripple_db=None, stopband_hz=None, attenuation_db=None, gain_db=None,
-                kind=None) -> Spec:
+    def checked(cls, filter_type: str, cutoff_hz: str | float, q: str | float | None = None,
+                order: int | None = None, *, response: str | None = None,
+                ripple_db: str | float | None = None, stopband_hz: str | float | None = None,
+                attenuation_db: str | float | None = None, gain_db: str | float | None = None,
+                kind: str | None = None) -> Spec:
         """A validated spec; ``ValueError`` naming the accepted range otherwise.
 
         Frequencies accept numbers or text (``5k``, ``2.2meg``, ``10 kHz``); dB values
@@ -307,7 +301,7 @@ class Spec:
         return self
 
 
-def check_n(n) -> int:
+def check_n(n: int) -> int:
     """Number of candidates: an integer 1..N_MAX, else ``ValueError``."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= N_MAX:
         raise ValueError(f"n (number of candidates) must be an integer from 1 to {N_MAX}, "

@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .circuit import Circuit
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from .batch import Variants
 
 __all__ = ["parse_tolerance", "check_runs", "check_seed", "monte_carlo", "MonteCarlo",
            "envelope", "RUNS_MAX", "TOLERANCE_MAX"]
@@ -27,13 +34,13 @@ _FORM = "give KIND=PERCENT pairs for R, C, L such as R=1%,C=5%,L=10% (each 0% to
 _PAIR = re.compile(r"^\s*([RLCrlc])\s*=\s*([0-9]*\.?[0-9]+(?:e[+-]?\d+)?)\s*(%?)\s*$")
 
 
-def parse_tolerance(text) -> dict[str, float]:
+def parse_tolerance(text: str | Mapping[str, float]) -> dict[str, float]:
     """``"R=1%,C=5%,L=10%"`` -> ``{"R": 0.01, "C": 0.05, "L": 0.1}``; kinds not named
     are exact.  A bare number is a fraction (``R=0.01``, as LTspice's ``mc()`` takes it).
     ``ValueError`` naming the accepted form on anything else."""
     if isinstance(text, dict):
         items = list(text.items())
-        out = {}
+        out: dict[str, float] = {}
         for kind, value in items:
             if str(kind).upper() not in ("R", "L", "C") or isinstance(value, bool) \
                     or not isinstance(value, (int, float)) \
@@ -61,7 +68,7 @@ def parse_tolerance(text) -> dict[str, float]:
     return out
 
 
-def check_runs(runs) -> int:
+def check_runs(runs: int) -> int:
     """Number of Monte Carlo runs: an integer 1..RUNS_MAX, else ``ValueError``."""
     if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) \
             or not 1 <= runs <= RUNS_MAX:
@@ -69,7 +76,7 @@ def check_runs(runs) -> int:
     return int(runs)
 
 
-def check_seed(seed) -> int:
+def check_seed(seed: int) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     return int(seed)
@@ -122,7 +129,7 @@ class MonteCarlo:
         """``runs``, ``seed``, ``tolerance``, percentiles ``cutoff_hz`` and ``q`` (null
         unless a band type), ``measured`` runs, ``sensitivity`` (and ``yield`` when a
         target was given)."""
-        def clean(d):
+        def clean(d: Mapping[str, float] | None) -> dict[str, float | None] | None:
             return None if d is None else {k: (v if math.isfinite(v) else None)
                                            for k, v in d.items()}
 
@@ -137,7 +144,7 @@ class MonteCarlo:
         return out
 
 
-def _prepare(circuit: Circuit, opamp):
+def _prepare(circuit: Circuit, opamp: str | float | None) -> Variants:
     from .batch import PARTS, Variants
     from .opamp import expand_opamps
 
@@ -146,15 +153,15 @@ def _prepare(circuit: Circuit, opamp):
     return Variants(expand_opamps(circuit, opamp), parts)
 
 
-def _draw(variants, tolerance: dict[str, float], runs: int, seed: int) -> np.ndarray:
+def _draw(variants: Variants, tolerance: dict[str, float], runs: int, seed: int) -> np.ndarray:
     t = np.array([tolerance.get(k, 0.0) for k in variants.kinds])
     u = np.random.default_rng(seed).uniform(-1.0, 1.0, (runs, len(t)))
     return variants.nominal * (1.0 + t * u)
 
 
-def monte_carlo(circuit: Circuit, tolerance, runs: int = 1000, seed: int = 0, *,
-                opamp=None, cutoff_hz: float | None = None, q: float | None = None
-                ) -> MonteCarlo:
+def monte_carlo(circuit: Circuit, tolerance: str | Mapping[str, float], runs: int = 1000,
+                seed: int = 0, *, opamp: str | float | None = None,
+                cutoff_hz: float | None = None, q: float | None = None) -> MonteCarlo:
     """Monte Carlo of ``circuit``'s cutoff and Q with parts uniform within ``tolerance``.
 
     Args:
@@ -179,8 +186,9 @@ def monte_carlo(circuit: Circuit, tolerance, runs: int = 1000, seed: int = 0, *,
                       None if cutoff_hz is None else (float(cutoff_hz), q))
 
 
-def envelope(circuit: Circuit, tolerance, f_hz, runs: int = 200, seed: int = 0, *,
-             opamp=None) -> dict[str, np.ndarray]:
+def envelope(circuit: Circuit, tolerance: str | Mapping[str, float], f_hz: ArrayLike,
+             runs: int = 200, seed: int = 0, *, opamp: str | float | None = None
+             ) -> dict[str, np.ndarray]:
     """Percentiles ``p5``, ``p50``, ``p95`` of ``|H|`` (dB) at each of ``f_hz`` over
     ``runs`` Monte Carlo runs: the band a Bode plot shades."""
     tolerance = parse_tolerance(tolerance)

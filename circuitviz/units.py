@@ -131,7 +131,7 @@ def parse_frequency(text: str | float | int, what: str = "frequency", *,
     return value
 
 
-def mega_hint(text, value: float, range_hz: tuple[float, float]) -> str:
+def mega_hint(text: object, value: float, range_hz: tuple[float, float]) -> str:
     """``"; did you mean 1meg ..."`` when ``text`` used ``m``/``M`` (SPICE milli) and the
     same number in mega would lie in ``range_hz``; else ``""``."""
     lo, hi = range_hz
