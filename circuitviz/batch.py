@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .analysis import Analysis, analyze
 from .circuit import GROUND, OUTPUT, Circuit
@@ -64,7 +65,7 @@ class _Rows:
     def __len__(self) -> int:
         return len(self.values)
 
-    def __getitem__(self, idx) -> _Rows:
+    def __getitem__(self, idx: np.ndarray | slice) -> _Rows:
         return _Rows(self.values[idx], self.lam[idx], self.res[idx], self.direct[idx])
 
 
@@ -139,7 +140,7 @@ class Variants:
         C = self._C + np.einsum("np,pij->nij", c, self._pattern)
         return G, C
 
-    def response(self, values, f_hz) -> np.ndarray:
+    def response(self, values: ArrayLike, f_hz: ArrayLike) -> np.ndarray:
         """Complex ``H(j 2 pi f)`` for value rows ``(N, P)`` at frequencies ``(N, F)``
         (or ``(F,)``, the same for every row); shape ``(N, F)``."""
         values = np.atleast_2d(np.asarray(values, float))
@@ -261,7 +262,7 @@ class Variants:
         return np.abs(2 * h[:, 1] - h[:, 0]) if high else np.abs(2 * h[:, 0] - h[:, 1])
 
     # -- measurement ---------------------------------------------------------------------
-    def measure(self, values, span: float | None = None) -> Measured:
+    def measure(self, values: ArrayLike, span: float | None = None) -> Measured:
         """Cutoff and Q of each value row ``(N, P)`` by the nominal circuit's rule.
 
         ``span`` is the half-width (natural log of frequency) of the window searched
@@ -452,7 +453,8 @@ class Variants:
         root[ok] = np.exp(self._falsi(values[ok], a[ok], b[ok], fa[ok], fb[ok], level[ok]))
         return root
 
-    def _falsi(self, values, a, b, fa, fb, level, tol: float = 1e-11) -> np.ndarray:
+    def _falsi(self, values: _Rows, a: np.ndarray, b: np.ndarray, fa: np.ndarray,
+               fb: np.ndarray, level: np.ndarray, tol: float = 1e-11) -> np.ndarray:
         """Regula falsi with the Illinois rule on bracketed roots, all rows at once."""
         for _ in range(60):
             denom = fb - fa

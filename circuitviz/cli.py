@@ -14,6 +14,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from types import FrameType
 from typing import NoReturn, TypeVar
 
 __all__ = ["main", "UsageError"]
@@ -31,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def _json_default(value):
+def _json_default(value: object) -> object:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if hasattr(value, "tolist"):
@@ -284,7 +285,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def _int_arg(name: str):
+def _int_arg(name: str) -> Callable[[str], int]:
     """argparse type: an integer, or a one-line error naming ``name``."""
     def parse(text: str) -> int:
         try:
@@ -478,7 +479,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 @contextlib.contextmanager
-def _terminate_cleanly():
+def _terminate_cleanly() -> Iterator[None]:
     """SIGTERM ends a command as Ctrl-C would, through every ``finally`` (a dataset build
     removes its half-written directory and stops its workers; the ngspice worker is
     stopped at exit).  Only in the main thread, and restored afterwards."""
@@ -489,7 +490,7 @@ def _terminate_cleanly():
         yield
         return
 
-    def stop(signum, frame):
+    def stop(signum: int, frame: FrameType | None) -> NoReturn:
         raise SystemExit(128 + signum)
 
     previous = signal.signal(signal.SIGTERM, stop)

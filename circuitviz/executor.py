@@ -30,13 +30,13 @@ class SerialExecutor:
 
     name = "serial"
 
-    def run(self, fn, tasks):
+    def run(self, fn: Callable[..., Any], tasks: Sequence[tuple]) -> Iterator[tuple[int, Any]]:
         for i, args in enumerate(tasks):
             yield i, fn(*args)
 
 
 @contextmanager
-def _single_threaded_children():
+def _single_threaded_children() -> Iterator[None]:
     """Set the BLAS thread caps in the environment that spawned workers inherit."""
     saved = {k: os.environ.get(k) for k in _THREAD_VARS}
     os.environ.update({k: "1" for k in _THREAD_VARS})
@@ -79,7 +79,7 @@ class ProcessExecutor:
             raise ValueError(f"workers must be >= 1, not {workers}")
         self.workers = workers
 
-    def run(self, fn, tasks):
+    def run(self, fn: Callable[..., Any], tasks: Sequence[tuple]) -> Iterator[tuple[int, Any]]:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -113,7 +113,7 @@ class DaskExecutor:
                              f"write it as tcp://HOST:PORT (e.g. tcp://127.0.0.1:8786)")
         self.address = address
 
-    def run(self, fn, tasks):
+    def run(self, fn: Callable[..., Any], tasks: Sequence[tuple]) -> Iterator[tuple[int, Any]]:
         try:
             from distributed import Client, as_completed
         except ImportError as exc:  # pragma: no cover - distributed is a dev dependency
