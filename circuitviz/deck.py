@@ -10,6 +10,7 @@ becomes of the other sources, is the importer's part.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .circuit import GROUND, INPUT, OPAMP_GAIN, OUTPUT, CircuitError, Element
@@ -17,7 +18,7 @@ from .opamp import A0
 from .params import ParamError, Params, split_assignments
 from .units import parse_value
 
-__all__ = ["Deck", "read_deck", "decode", "bare_net", "OUTPUT_NAMES", "INPUT_NAMES",
+__all__ = ["Deck", "Source", "read_deck", "decode", "bare_net", "OUTPUT_NAMES", "INPUT_NAMES",
            "ONE_POLE_A0"]
 
 #: Net names taken as the output when exactly one of them is present.
@@ -178,7 +179,9 @@ class _Raw:
 
 
 @dataclass
-class _Source:
+class Source:
+    """An independent V or I source of the deck (the importer picks the input from these)."""
+
     name: str
     kind: str            # "V" or "I"
     plus: str
@@ -201,7 +204,7 @@ class Deck:
 
     title: str
     elements: list[Element]
-    sources: list[_Source]
+    sources: list[Source]
     nets: list[str]
     notes: list[str]
     spelling: dict[str, str]
@@ -359,7 +362,8 @@ class _Reader:
                 self.order.append(net)
         return net
 
-    def _expand(self, lineno, card, mapping, scope, prefix, out, stack) -> None:
+    def _expand(self, lineno: int, card: str, mapping: dict[str, str], scope: Params,
+                prefix: str, out: list[_Raw], stack: tuple[str, ...]) -> None:
         tokens = _tokens(card)
         name = tokens[0]
         letter = name[0].upper()
@@ -378,7 +382,8 @@ class _Reader:
         nets = [self._net(t, mapping, prefix) for t in tokens[1:count + 1]]
         out.append(_Raw(f"{prefix}{name}", tokens[count + 1:], nets, lineno, scope, prefix))
 
-    def _instance(self, lineno, tokens, mapping, scope, prefix, out, stack) -> None:
+    def _instance(self, lineno: int, tokens: list[str], mapping: dict[str, str], scope: Params,
+                  prefix: str, out: list[_Raw], stack: tuple[str, ...]) -> None:
         name = tokens[0]
         positional = [t for t in tokens[1:] if "=" not in t and t.lower() != "params:"]
         keywords = [t for t in tokens[1:] if "=" in t]
@@ -426,7 +431,7 @@ class _Reader:
             self._expand(sub_line, card, local, inner, f"{prefix}{name}.", out,
                          stack + (sub.name,))
 
-    def _linear(self, sub: _Subckt, stack: tuple) -> bool:
+    def _linear(self, sub: _Subckt, stack: tuple[str, ...]) -> bool:
         """Whether ``sub`` holds only parts circuitviz analyses (R, L, C, linear E, V, I,
         and instances of such subcircuits or of unknown op-amp models)."""
         if sub.name in stack or len(stack) > MAX_DEPTH:
@@ -446,7 +451,8 @@ class _Reader:
                 return False
         return True
 
-    def _single_opamp(self, sub: _Subckt, scope: Params):
+    def _single_opamp(self, sub: _Subckt, scope: Params) -> tuple[str, str, str, float] | None:
+        """(out, +, -, gain) when ``sub`` is one grounded high-gain E on its ports."""
         if len(sub.body) != 1:
             return None
         tokens = _tokens(sub.body[0][1])
@@ -495,7 +501,7 @@ class _Builder:
         self.reader = reader
         self.notes = reader.notes
         self.elements: list[Element] = []
-        self.sources: list[_Source] = []
+        self.sources: list[Source] = []
         self.internal: set[str] = set()
         self.ignored_keys: dict[str, list[str]] = {}
         self.ignored_flags: dict[str, list[str]] = {}
@@ -515,8 +521,8 @@ class _Builder:
         short = _opamp_name(name)
         return name if short.lower() in self.names else short
 
-    def add(self, kind: str, name: str, nets, value: float, lineno: int, gbw=None,
-            a0=None) -> None:
+    def add(self, kind: str, name: str, nets: Sequence[str], value: float, lineno: int,
+            gbw: float | None = None, a0: float | None = None) -> None:
         if name.lower() in self.names:
             raise _fail(lineno, f"duplicate element name {name!r}; names must be unique "
                                 f"(case-insensitive)")
@@ -696,7 +702,7 @@ class _Builder:
             i += 1
         if rser < 0:
             raise _fail(raw.lineno, f"{raw.name}: Rser={rser:g} must be >= 0")
-        self.sources.append(_Source(raw.name, letter, raw.nets[0], raw.nets[1], ac, transient,
+        self.sources.append(Source(raw.name, letter, raw.nets[0], raw.nets[1], ac, transient,
                                     rser, raw.lineno))
 
 

@@ -29,10 +29,11 @@ no file it names is read.  See ``docs/netlists.md`` for the full rules; in short
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from .circuit import GROUND, INPUT, OUTPUT, Circuit, CircuitError, Element
-from .deck import INPUT_NAMES, OUTPUT_NAMES, Deck, bare_net, decode, read_deck
+from .deck import INPUT_NAMES, OUTPUT_NAMES, Deck, Source, bare_net, decode, read_deck
 
 __all__ = ["Imported", "Deck", "import_netlist", "read_deck", "decode", "OUTPUT_NAMES"]
 
@@ -47,7 +48,7 @@ class Imported:
     deck: Deck
 
 
-def _names(deck: Deck, nets) -> str:
+def _names(deck: Deck, nets: Iterable[str]) -> str:
     return ", ".join(deck.spelling.get(n, n) for n in nets) or "(none)"
 
 
@@ -182,7 +183,8 @@ def _fresh(base: str, deck: Deck, internal: set[str]) -> str:
     return net
 
 
-def _choose_input(deck: Deck, wanted: str | None, notes: list[str]):
+def _choose_input(deck: Deck, wanted: str | None, notes: list[str]
+                  ) -> tuple[Source | None, str]:
     """``(source or None, its + net)``: the input's source and the net it drives."""
     voltage = [s for s in deck.sources if s.kind == "V"]
     if wanted is not None:
@@ -233,7 +235,7 @@ def _choose_input(deck: Deck, wanted: str | None, notes: list[str]):
                        f"or choose the input with --input NET; nets: {_names(deck, deck.nets)}")
 
 
-def _choose_output(deck: Deck, wanted: str | None, find) -> str:
+def _choose_output(deck: Deck, wanted: str | None, find: Callable[[str], str]) -> str:
     if wanted is not None:
         key = wanted.strip().lower()
         nets = [n for n in deck.nets if n == key or bare_net(n) == key.lstrip("/")]
