@@ -29,7 +29,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -62,6 +62,11 @@ class DropVersionWarning(logging.Filter):
         return not _VERSION_WARNING.match(record.getMessage())
 
 
+#: A started ngspice: PySpice's shared-library binding, cffi's ``ffi`` and its C-string
+#: decoder (what :func:`create_engine` returns and :func:`run_commands` takes).
+SpiceEngine = tuple[Any, Any, Callable[[Any], str]]
+
+
 def _library_candidates(default: str) -> list[str]:
     """Where to look for libngspice: ``NGSPICE_LIBRARY_PATH`` alone if set, else the
     development link PySpice expects and then the runtime soname (``libngspice.so.0``)."""
@@ -72,7 +77,7 @@ def _library_candidates(default: str) -> list[str]:
     return [default] + ([found] if found and found != default else [])
 
 
-def create_engine() -> tuple[Any, Any, Callable[[Any], str]]:
+def create_engine() -> SpiceEngine:
     """Load libngspice and start ngspice: ``(shared, ffi, to_str)``; raise
     :class:`EngineUnavailable` if impossible."""
     try:
@@ -102,7 +107,7 @@ def create_engine() -> tuple[Any, Any, Callable[[Any], str]]:
         run_log: list[str] | None = None
 
         @staticmethod
-        def _send_char(message_c, ngspice_id, user_data):
+        def _send_char(message_c: Any, ngspice_id: int, user_data: Any) -> int:
             self = ffi.from_handle(user_data)
             message = ffi_string_utf8(message_c)
             stream, _, content = message.partition(" ")
@@ -121,7 +126,8 @@ def create_engine() -> tuple[Any, Any, Callable[[Any], str]]:
     return shared, ffi, ffi_string_utf8
 
 
-def _read_plot(shared, ffi, to_str, plot: str) -> dict[str, np.ndarray]:
+def _read_plot(shared: Any, ffi: Any, to_str: Callable[[Any], str], plot: str
+               ) -> dict[str, np.ndarray]:
     """Every vector of ``plot`` as a numpy array (copied out of ngspice's memory)."""
     lib = shared._ngspice_shared
     names = lib.ngSpice_AllVecs(plot.encode())
@@ -144,13 +150,15 @@ def _read_plot(shared, ffi, to_str, plot: str) -> dict[str, np.ndarray]:
     return vectors
 
 
-def problems(log) -> str:
+def problems(log: Iterable[str]) -> str:
     """ngspice's non-routine lines, joined for a message."""
     lines = [line.partition(" ")[2].strip() for line in log if not ROUTINE.match(line)]
     return " | ".join(line for line in lines if line) or "no message from ngspice"
 
 
-def run_commands(engine, netlist: str, commands: dict[str, str], on_begin=None):
+def run_commands(engine: SpiceEngine, netlist: str, commands: dict[str, str],
+                 on_begin: Callable[[str], object] | None = None
+                 ) -> Iterator[tuple[str, dict[str, np.ndarray], tuple[str, ...]]]:
     """Load ``netlist``, run each command and yield ``(key, vectors, log)`` as each ends;
     afterwards remove every plot, the circuit and the command history, so that memory
     stays flat run after run (``.pz`` itself still leaks about 0.5 kB inside ngspice).
