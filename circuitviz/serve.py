@@ -40,7 +40,10 @@ import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["voila_argv", "notebook_path", "main", "running_server", "free_port", "DEFAULT_PORT",
            "TEMPLATE_ROOT", "ready_pool_factory", "FILL_DELAY_S"]
@@ -110,11 +113,11 @@ def default_pool_size(max_visitors: int) -> int:
     return 1 if max_visitors < 4 else 2 if max_visitors < 10 else 3
 
 
-def _ready(task) -> bool:
+def _ready(task: asyncio.Future) -> bool:
     return task.done() and not task.cancelled() and task.exception() is None
 
 
-def _touch(manager, kernel_id: str) -> None:
+def _touch(manager: Any, kernel_id: str) -> None:
     """Mark kernel ``kernel_id`` as active now (for the idle culler)."""
     from datetime import datetime
 
@@ -155,7 +158,7 @@ def ready_pool_factory(factory: Callable[..., type]) -> Callable[..., type]:
 
             async def get_rendered_notebook(self, notebook_name: str,
                                             extra_kernel_env_variables: dict | None = None,
-                                            **kwargs):
+                                            **kwargs: Any) -> Any:
                 pool = self._pools.get(notebook_name, [])
                 ready = next((t for t in pool if _ready(t)), None)
                 if ready is not None:  # voila takes the first; make it a ready one

@@ -185,7 +185,8 @@ def label_records(rows: list[dict], active: list[bool], seed: int = 0
     return out
 
 
-def _label_one(row: dict, active: bool, p, z, db, x, rng) -> Labels | None:
+def _label_one(row: dict, active: bool, p: np.ndarray, z: np.ndarray, db: np.ndarray,
+               x: np.ndarray, rng: np.random.Generator) -> Labels | None:
     ftype = row["type"]
     fc = float(row["cutoff_hz"])
     n_p, n_z = len(p), len(z)

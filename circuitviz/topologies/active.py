@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ._base import Prototype, Topology, lp2_edge_ratio
+from ._base import Part, Prototype, Topology, lp2_edge_ratio
 from ._make import QDesign, as_section, by_q, make, uniform_log
 
 __all__ = ["TOPOLOGIES", "bandpass_sections"]
@@ -26,7 +26,7 @@ def _spread(rng: np.random.Generator | None, lo: float = 0.3, hi: float = 3.0) -
 
 
 # -- Sallen-Key (unity gain) ------------------------------------------------------------
-def _sk_parts(src: str, dst: str, r: int, c: int, u: int, highpass: bool) -> list:
+def _sk_parts(src: str, dst: str, r: int, c: int, u: int, highpass: bool) -> list[Part]:
     """Unity-gain Sallen-Key: two series arms, one feedback arm to ``dst``, one to ground."""
     x, y = f"x{u}", f"y{u}"
     a, b = ("C", "R") if highpass else ("R", "C")  # series kind, shunt kind
@@ -36,7 +36,8 @@ def _sk_parts(src: str, dst: str, r: int, c: int, u: int, highpass: bool) -> lis
             ("OPAMP", f"U{u}", (y, dst, dst))]
 
 
-def _sk_values(r: int, c: int, w0: float, q: float, m: float, highpass: bool) -> dict:
+def _sk_values(r: int, c: int, w0: float, q: float, m: float, highpass: bool
+               ) -> dict[str, float]:
     """Unity-gain Sallen-Key with series-arm ratio ``m``.  LP: R_r = m R_{r+1}, C ratio
     n = Q^2 (m+1)^2 / m; HP: C_c = m C_{c+1}, R ratio p = Q^2 (m+1)^2 / m."""
     n = q * q * (m + 1.0) ** 2 / m
@@ -48,7 +49,7 @@ def _sk_values(r: int, c: int, w0: float, q: float, m: float, highpass: bool) ->
 
 
 # -- Sallen-Key (equal components, gain K = 3 - 1/Q) --------------------------------------
-def _skg_parts(highpass: bool) -> list:
+def _skg_parts(highpass: bool) -> list[Part]:
     parts = _sk_parts("in", "out", 1, 1, 1, highpass)[:-1]
     return parts + [("R", "R3", ("out", "f")), ("R", "R4", ("f", "0")),
                     ("OPAMP", "U1", ("y1", "f", "out"))]
@@ -81,14 +82,15 @@ _MFB_HP = [("C", "C1", ("in", "x1")), ("R", "R1", ("x1", "0")), ("C", "C2", ("x1
            ("OPAMP", "U1", ("0", "y1", "out"))]
 
 
-def _mfb_bp_parts(src: str, dst: str, r: int, c: int, u: int) -> list:
+def _mfb_bp_parts(src: str, dst: str, r: int, c: int, u: int) -> list[Part]:
     x, y = f"x{u}", f"y{u}"
     return [("R", f"R{r}", (src, x)), ("R", f"R{r + 1}", (x, "0")), ("C", f"C{c}", (x, y)),
             ("C", f"C{c + 1}", (x, dst)), ("R", f"R{r + 2}", (y, dst)),
             ("OPAMP", f"U{u}", ("0", y, dst))]
 
 
-def _mfb_bp_values(r: int, c: int, w0: float, q: float, rng: np.random.Generator | None) -> dict:
+def _mfb_bp_values(r: int, c: int, w0: float, q: float, rng: np.random.Generator | None
+                   ) -> dict[str, float]:
     """Equal-C MFB band-pass: centre gain G (< 2 Q^2), R1 = Q/G, R2 = Q/(2Q^2 - G), R3 = 2Q
     at w0 C = 1."""
     g = min(q * q, 1.0) if rng is None else min(2 * q * q * rng.uniform(0.1, 0.8),
@@ -116,7 +118,7 @@ def _mfb_hp_proto(q: float, rng: np.random.Generator | None) -> dict[str, float]
 
 
 # -- Tow-Thomas biquad ----------------------------------------------------------------
-def _tt_parts(output: str) -> list:
+def _tt_parts(output: str) -> list[Part]:
     """Lossy integrator (v1 = band-pass), integrator (v2 = low-pass), inverter (v3)."""
     v1, v2 = ("out", "v2") if output == "bandpass" else ("v1", "out")
     return [("R", "R1", ("in", "n1")), ("C", "C1", ("n1", v1)), ("R", "R2", ("n1", v1)),

@@ -26,7 +26,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..prototypes import RESPONSES, Section, stage_sections
-from ._base import Target, Topology
+from ._base import Part, Realiser, Target, Topology
 from ._make import QDesign, make, uniform_log
 from .active import _mfb_bp_parts, _mfb_bp_values, _sk_parts, _sk_values
 
@@ -42,6 +42,13 @@ def _spread(rng: np.random.Generator | None, lo: float = 0.3, hi: float = 3.0) -
     return 1.0 if rng is None else uniform_log(rng, lo, hi)
 
 
+#: parts(src, dst, r, c, u): a stage's parts from net ``src`` to ``dst``, numbered on
+#: from R ``r``, C ``c`` and op-amp ``u``.
+StageParts = Callable[[str, str, int, int, int], list[Part]]
+#: values(r, c, section, rng): its slot values at 1 ohm for one cascade section.
+StageValues = Callable[[int, int, Section, np.random.Generator | None], dict[str, float]]
+
+
 class Stage(NamedTuple):
     """One section type: its part counts, ``parts(src, dst, r, c, u)`` (first R, C and
     op-amp numbers) and ``values(r, c, section, rng)`` at 1 ohm."""
@@ -50,13 +57,13 @@ class Stage(NamedTuple):
     n_r: int
     n_c: int
     n_u: int
-    parts: Callable[[str, str, int, int, int], list]
-    values: Callable[[int, int, Section, np.random.Generator | None], dict]
+    parts: StageParts
+    values: StageValues
 
 
 # -- parts ------------------------------------------------------------------------------------
-def _rc(highpass: bool, buffered: bool):
-    def parts(src, dst, r, c, u):
+def _rc(highpass: bool, buffered: bool) -> StageParts:
+    def parts(src: str, dst: str, r: int, c: int, u: int) -> list[Part]:
         mid = f"x{u}" if buffered else dst
         series, shunt = (("C", f"C{c}"), ("R", f"R{r}")) if highpass \
             else (("R", f"R{r}"), ("C", f"C{c}"))
@@ -65,8 +72,8 @@ def _rc(highpass: bool, buffered: bool):
     return parts
 
 
-def _mfb_parts(highpass: bool):
-    def parts(src, dst, r, c, u):
+def _mfb_parts(highpass: bool) -> StageParts:
+    def parts(src: str, dst: str, r: int, c: int, u: int) -> list[Part]:
         x, y = f"x{u}", f"y{u}"
         if highpass:
             return [("C", f"C{c}", (src, x)), ("R", f"R{r}", (x, "0")),
@@ -78,8 +85,8 @@ def _mfb_parts(highpass: bool):
     return parts
 
 
-def _mfb1_parts(highpass: bool):
-    def parts(src, dst, r, c, u):
+def _mfb1_parts(highpass: bool) -> StageParts:
+    def parts(src: str, dst: str, r: int, c: int, u: int) -> list[Part]:
         x = f"x{u}"
         if highpass:
             m = f"m{u}"
@@ -90,10 +97,10 @@ def _mfb1_parts(highpass: bool):
     return parts
 
 
-def _tt_notch_parts(kind: str):
+def _tt_notch_parts(kind: str) -> StageParts:
     """Tow-Thomas loop (lossy integrator a->b, integrator c->d, inverter e->g, R back
     to a) and a summer h -> dst of the input, b and d (``lpn``) or g (``hpn``)."""
-    def parts(src, dst, r, c, u):
+    def parts(src: str, dst: str, r: int, c: int, u: int) -> list[Part]:
         a, b, cc, d, e, g, h = (f"{x}{u}" for x in ("a", "b", "c", "d", "e", "g", "h"))
         out = [("R", f"R{r}", (src, a)), ("C", f"C{c}", (a, b)), ("R", f"R{r + 1}", (a, b)),
                ("OPAMP", f"U{u}", ("0", a, b)), ("R", f"R{r + 2}", (b, cc)),
@@ -122,23 +129,26 @@ def _first(section: Section) -> float:
     return section.w0
 
 
-def _sk_vals(highpass: bool):
-    def values(r, c, sec, rng):
+def _sk_vals(highpass: bool) -> StageValues:
+    def values(r: int, c: int, sec: Section, rng: np.random.Generator | None
+               ) -> dict[str, float]:
         w0, q = _second(sec)
         return _sk_values(r, c, w0, q, _spread(rng), highpass)
     return values
 
 
-def _rc_vals(r, c, sec, rng):
+def _rc_vals(r: int, c: int, sec: Section, rng: np.random.Generator | None
+             ) -> dict[str, float]:
     """R C = 1 / w0 at a drawn R."""
     level = _spread(rng)
     return {f"R{r}": level, f"C{c}": 1.0 / (level * _first(sec))}
 
 
-def _mfb_vals(highpass: bool):
+def _mfb_vals(highpass: bool) -> StageValues:
     """Gain G drawn; LP: R2 = R3 = 1, R1 = 1/G, C1/C2 = (Q (2 + G))^2; HP: C2 = C3,
     C1 = G C2, R2/R1 = (Q (2 + G))^2 (see :mod:`.active`)."""
-    def values(r, c, sec, rng):
+    def values(r: int, c: int, sec: Section, rng: np.random.Generator | None
+               ) -> dict[str, float]:
         w0, q = _second(sec)
         g = _spread(rng, 0.5, 2.0)
         k = q * (2.0 + g)
@@ -151,9 +161,10 @@ def _mfb_vals(highpass: bool):
     return values
 
 
-def _mfb1_vals(highpass: bool):
+def _mfb1_vals(highpass: bool) -> StageValues:
     """Gain G drawn; LP: -G / (1 + s/w0) with Rf Cf = 1/w0; HP: the input R C = 1/w0."""
-    def values(r, c, sec, rng):
+    def values(r: int, c: int, sec: Section, rng: np.random.Generator | None
+               ) -> dict[str, float]:
         w0, g = _first(sec), _spread(rng, 0.5, 2.0)
         if highpass:
             return {f"C{c}": 1.0 / w0, f"R{r}": 1.0, f"R{r + 1}": g}
@@ -161,17 +172,19 @@ def _mfb1_vals(highpass: bool):
     return values
 
 
-def _mfb_bp_vals(r, c, sec, rng):
+def _mfb_bp_vals(r: int, c: int, sec: Section, rng: np.random.Generator | None
+                 ) -> dict[str, float]:
     w0, q = _second(sec)
     return _mfb_bp_values(r, c, w0, q, rng)
 
 
-def _tt_notch_vals(kind: str):
+def _tt_notch_vals(kind: str) -> StageValues:
     """Loop: R = 1, C = 1/w0, damping Q R, input R/G gives band-pass -G w0 s / D at b
     and low-pass G w0^2 / D at d (its negative at g).  The summer's input Ra, Rb = G Q Ra
     (cancels the s term) and Rc = G Ra / |wz^2/w0^2 - 1| give -(Rf/Ra)(s^2 + wz^2) / D;
     Rf sets a unit passband (DC for ``lpn``, high frequencies otherwise)."""
-    def values(r, c, sec, rng):
+    def values(r: int, c: int, sec: Section, rng: np.random.Generator | None
+               ) -> dict[str, float]:
         w0, q = _second(sec)
         wz = sec.wz if sec.wz is not None else math.inf
         ratio = (wz / w0) ** 2 - 1.0
@@ -211,10 +224,11 @@ STAGES: dict[str, Stage] = {
 }
 
 
-def cascade_parts(kinds: list[str]) -> list:
+def cascade_parts(kinds: list[str]) -> list[Part]:
     """The parts of stages ``kinds`` chained from ``in`` through ``o1``, ``o2``... to
     ``out``, numbering R, C and op-amps on from stage to stage."""
-    parts, src, r, c, u = [], "in", 1, 1, 1
+    parts: list[Part] = []
+    src, r, c, u = "in", 1, 1, 1
     for i, kind in enumerate(kinds):
         stage = STAGES[kind]
         dst = "out" if i == len(kinds) - 1 else f"o{i + 1}"
@@ -223,7 +237,7 @@ def cascade_parts(kinds: list[str]) -> list:
     return parts
 
 
-def cascade_realiser(kinds: list[str], by_w0: bool = False):
+def cascade_realiser(kinds: list[str], by_w0: bool = False) -> Realiser:
     """A realiser sizing stages ``kinds`` for the target's sections (by rising Q, the
     first-order one last; by rising w0 when ``by_w0``)."""
     def realise(target: Target, rng: np.random.Generator | None) -> dict[str, float]:
@@ -250,7 +264,8 @@ def _entry(name: str, family: str, kinds: list[str], n_zeros: int, responses: tu
                 realise=cascade_realiser(kinds, by_w0))
 
 
-def _lphp(prefix: str, second: str, first: str, buffered_first: str, label: str):
+def _lphp(prefix: str, second: str, first: str, buffered_first: str, label: str
+          ) -> list[Topology]:
     """Entries ``{prefix}_lp1..8`` and ``{prefix}_hp1..8``: second-order stages by rising
     Q, then a first-order stage for odd orders."""
     out = []
@@ -271,7 +286,7 @@ def _lphp(prefix: str, second: str, first: str, buffered_first: str, label: str)
     return out
 
 
-def _elliptic():
+def _elliptic() -> list[Topology]:
     out = []
     for tag, family, kind in (("lp", "lowpass", "lpn"), ("hp", "highpass", "hpn")):
         for n in range(2, 9):
@@ -284,7 +299,7 @@ def _elliptic():
     return out
 
 
-def _band():
+def _band() -> list[Topology]:
     out = []
     for m in range(1, 5):
         out.append(_entry(f"mfb_cascade_bp{2 * m}", "bandpass", ["mfb_bp"] * m, m, ALL_POLE,

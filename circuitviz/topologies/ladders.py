@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterable
 from functools import cache, lru_cache
 
 import numpy as np
 from numpy.polynomial import polynomial as P
+from numpy.typing import ArrayLike
 from scipy.optimize import least_squares
 from scipy.signal import besselap, ellipap
 
@@ -66,7 +68,7 @@ def chebyshev_edge(n: int, ripple_db: float) -> float:
     return math.cosh(math.acosh(1.0 / eps) / n)
 
 
-def _ladder_denominator(g) -> np.ndarray:
+def _ladder_denominator(g: Iterable[float]) -> np.ndarray:
     """A + B + C + D of the ladder's chain matrix (shunt C at odd k, series L at even k):
     with unit terminations H = 1 / (A + B + C + D).  Ascending coefficients."""
     a, b, c, d = np.array([1.0]), np.array([0.0]), np.array([0.0]), np.array([1.0])
@@ -78,7 +80,7 @@ def _ladder_denominator(g) -> np.ndarray:
     return P.polyadd(P.polyadd(a, b), P.polyadd(c, d))
 
 
-def allpole_g(poles) -> list[float]:
+def allpole_g(poles: ArrayLike) -> list[float]:
     """Element values of the equally terminated ladder with these low-pass poles, for an
     all-pole response with full transmission at DC (Butterworth, Bessel, odd Chebyshev).
 
@@ -103,7 +105,7 @@ def allpole_g(poles) -> list[float]:
         num, den = den, P.polysub(num[:m + 2], P.polymul([0.0, g[-1]], den))[:m]
     want = d / d[0]
 
-    def residual(x):
+    def residual(x: np.ndarray) -> np.ndarray:
         got = _ladder_denominator(np.exp(x))
         return (got / got[0] - want)[1:] / want[1:]
     fit = least_squares(residual, np.log(np.abs(g)), xtol=1e-15, ftol=1e-15, gtol=1e-15)
@@ -118,7 +120,7 @@ def bessel_g(n: int) -> tuple[float, ...]:
     return tuple(reversed(allpole_g(besselap(n, norm="mag")[1])))
 
 
-def _tank_ladder_denominator(g, wz) -> np.ndarray:
+def _tank_ladder_denominator(g: Iterable[float], wz: Iterable[float]) -> np.ndarray:
     """:func:`_ladder_denominator` with each series L (even k) bridged by the C that
     resonates it at the next of ``wz``; each series arm's matrix is multiplied by its
     tank's 1 + s^2 / wz^2, so H = prod(1 + s^2 / wz^2) / (A + B + C + D)."""
@@ -153,7 +155,7 @@ def elliptic_g(n: int, ripple_db: float, attenuation_db: float
     # the lowest zero in the middle tank first (the usual arrangement), then any other
     middle = (wz[1:2] + wz[:1] + wz[2:]) if len(wz) == 3 else wz
     for order in dict.fromkeys([middle, *itertools.permutations(wz)]):
-        def residual(x, order=order):
+        def residual(x: np.ndarray, order: tuple[float, ...] = order) -> np.ndarray:
             got = _tank_ladder_denominator(np.exp(x), order)
             return (got / got[0] - want)[1:] / want[1:]
         for start in (np.log(chebyshev_g(n, ripple_db)), np.zeros(n)):
@@ -289,7 +291,8 @@ def _ladder(name: str, family: str, n: int, proto: Prototype | None, description
                 realise=_family_realiser(n, highpass) if response else None)
 
 
-def _family_ladders(response: str, orders, kind: str, family: str) -> list[Topology]:
+def _family_ladders(response: str, orders: Iterable[int], kind: str, family: str
+                    ) -> list[Topology]:
     short = {"butterworth": "butter", "chebyshev": "cheby"}.get(response, response)
     label = response.capitalize()
     tanks = response == "elliptic"
