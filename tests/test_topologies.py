@@ -24,7 +24,7 @@ from circuitviz.topologies import (
     in_practical_range,
 )
 from circuitviz.topologies._base import lp2_edge_ratio
-from circuitviz.topologies._make import butterworth_qs
+from circuitviz.topologies._make import butterworth_qs, by_q, make
 from circuitviz.topologies.active import bandpass_sections
 from circuitviz.topologies.ladders import (
     BESSEL_G,
@@ -235,6 +235,23 @@ def test_build_names_missing_and_unknown_slots():
     topo = get_topology("rc_lp1")
     with pytest.raises(ValueError, match=r"missing \['C1'\], unknown \['X9'\]"):
         topo.build({"R1": 1e3, "X9": 1.0})
+
+
+def test_a_q_designed_prototype_needs_a_q_range():
+    """Prototypes designed by Q (``by_q``) get the resolved Q; an entry declared without a
+    ``q_range`` would hand them None, which is refused by name rather than failing inside."""
+    @by_q
+    def series(q: float, rng: np.random.Generator | None) -> dict[str, float]:
+        return {"R1": 1.0 / q, "L1": 1.0, "C1": 1.0}
+
+    assert series(2.0, None) == {"R1": 0.5, "L1": 1.0, "C1": 1.0}
+    assert series.__name__ == "series"
+    with pytest.raises(ValueError, match="series designs by Q: its topology needs a q_range"):
+        series(None, None)
+    parts = [("R", "R1", ("in", "a")), ("L", "L1", ("a", "out")), ("C", "C1", ("out", "0"))]
+    fixed = make("probe", "bandpass", 2, 1, parts, series, "no q_range")
+    with pytest.raises(ValueError, match="needs a q_range"):
+        fixed.nominal(1e3)
 
 
 def test_q_outside_range_and_impossible_cutoff_are_refused():
