@@ -367,16 +367,11 @@ def _all_pole_edge(poles: np.ndarray, ap_db: float) -> float | None:
 
 
 def _match(a: np.ndarray, b: np.ndarray) -> float:
-    """Worst relative distance of Hungarian-matched roots (inf for different counts)."""
-    if len(a) != len(b):
-        return math.inf
-    if len(a) == 0:
-        return 0.0
-    from scipy.optimize import linear_sum_assignment
+    """Worst relative distance of matched roots (inf for different counts): the one
+    matcher, :func:`circuitviz.verification.match_roots`."""
+    from .verification import match_roots
 
-    cost = np.abs(a[:, None] - b[None, :]) / np.maximum(np.abs(b)[None, :], 1e-300)
-    r, c = linear_sum_assignment(cost)
-    return float(cost[r, c].max())
+    return match_roots(a, b).error
 
 
 def _cheby_fit(p: np.ndarray) -> tuple[float, float] | None:
@@ -461,19 +456,6 @@ def identify_response(tf: TransferFunction, filter_type: str, tol: float = 0.02
     return None, None
 
 
-def _worst_match(got: np.ndarray, ref: np.ndarray) -> float:
-    """Largest relative distance of Hungarian-matched roots (inf for unequal counts)."""
-    if len(got) != len(ref):
-        return math.inf
-    if len(ref) == 0:
-        return 0.0
-    from scipy.optimize import linear_sum_assignment
-
-    cost = np.abs(got[:, None] - ref[None, :]) / np.abs(ref)[None, :]
-    r, c = linear_sum_assignment(cost)
-    return float(cost[r, c].max())
-
-
 def family_error(tf: TransferFunction, spec: Spec, edge_hz: float | None) -> float | None:
     """How far ``tf`` is from the asked family: the worst relative distance of its poles
     (and, for elliptic, its finite zeros) from the prototype of the same order and the
@@ -494,24 +476,24 @@ def family_error(tf: TransferFunction, spec: Spec, edge_hz: float | None) -> flo
     if spec.filter_type == "highpass":
         poles = wc * wc / poles
         zeros = wc * wc / zeros if len(zeros) else zeros
-    err = _worst_match(np.asarray(tf.poles, complex), poles)
+    err = _match(np.asarray(tf.poles, complex), poles)
     if spec.response == "elliptic":
         finite = np.asarray(tf.zeros, complex)
         if spec.filter_type == "highpass":  # the s -> 1/s zeros at the origin are not j-axis
             finite = finite[np.abs(finite) > 1e-9 * wc]
-        err = max(err, _worst_match(finite, zeros))
+        err = max(err, _match(finite, zeros))
     return err
 
 
 def prototype_error(tf: TransferFunction, spec: Spec) -> float | None:
-    """Median relative distance of ``tf``'s poles (Hungarian-matched) from the poles of the
+    """Median relative distance of ``tf``'s poles (matched one to one,
+    :func:`circuitviz.verification.match_roots`) from the poles of the
     asked family's prototype of the same order, frequency-scaled to the asked cutoff
     (high-pass: s -> wc^2 / s); None for ``any``, band types or other orders."""
     if spec.response == "any" or spec.is_band:
         return None
-    from scipy.optimize import linear_sum_assignment
-
     from .prototypes import prototype
+    from .verification import match_roots
 
     n = len(tf.poles)
     try:
@@ -522,6 +504,5 @@ def prototype_error(tf: TransferFunction, spec: Spec) -> float | None:
     ref = np.asarray(pp, complex) * wc
     if spec.filter_type == "highpass":
         ref = wc * wc / ref
-    cost = np.abs(tf.poles[:, None] - ref[None, :]) / np.abs(ref)[None, :]
-    r, c = linear_sum_assignment(cost)
-    return float(np.median(cost[r, c]))
+    errors = match_roots(tf.poles, ref).errors
+    return float(np.median(errors)) if errors.size else None

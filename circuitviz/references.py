@@ -72,36 +72,38 @@ def ideal(circuit: Circuit, gain: float = 1e12) -> Circuit:
 
 
 def match_roots(got: np.ndarray, want: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pair two equally long root sets by Hungarian matching on distance; returns the
-    reordered ``(got, want)``."""
-    from scipy.optimize import linear_sum_assignment
+    """Pair two equally long root sets (:func:`circuitviz.verification.match_roots`);
+    returns the reordered ``(got, want)``."""
+    from .verification import match_roots as match
 
     got, want = np.asarray(got, complex), np.asarray(want, complex)
     if len(got) != len(want):
         raise ValueError(f"cannot match {len(got)} roots with {len(want)}")
-    rows, cols = linear_sum_assignment(np.abs(got[:, None] - want[None, :]))
-    return got[rows], want[cols]
+    m = match(got, want)
+    return m.claimed, m.reference
 
 
 def root_mismatch(got: np.ndarray, want: np.ndarray, floor: float = 0.0) -> tuple[float, str]:
-    """Largest ``|got - want| / max(|want|, floor)`` after matching, and a table of both
-    sides for assertion messages; ``inf`` when the counts differ.
+    """Largest relative distance after matching (:func:`circuitviz.verification.match_roots`:
+    ``|got - want| / max(|got|, |want|, floor)``), and a table of both sides for assertion
+    messages; ``inf`` when the counts differ.
 
     ``floor`` (rad/s) keeps a root at or near the origin from dividing by zero; pass the
     circuit's smallest pole magnitude so such a root is judged on the circuit's scale.
     """
+    from .verification import match_roots as match
+
     got, want = np.asarray(got, complex), np.asarray(want, complex)
     if len(got) != len(want):
         return math.inf, (f"count differs: got {len(got)} {_fmt(got)}, "
                           f"want {len(want)} {_fmt(want)}")
     if not len(got):
         return 0.0, "both empty"
-    got, want = match_roots(got, want)
-    err = np.abs(got - want) / np.maximum(np.maximum(np.abs(want), floor), 1e-300)
+    m = match(got, want, floor)
     rows = [f"  {g.real:+.9e}{g.imag:+.9e}j  vs  {w.real:+.9e}{w.imag:+.9e}j  rel {e:.1e}"
-            for g, w, e in zip(got, want, err)]
+            for g, w, e in zip(m.claimed, m.reference, m.errors)]
     header = "  got (rad/s)" + " " * 26 + "want (rad/s)"
-    return float(err.max()), "\n".join([header] + rows)
+    return m.error, "\n".join([header] + rows)
 
 
 def _fmt(roots: np.ndarray) -> str:

@@ -46,8 +46,8 @@ if TYPE_CHECKING:
     from .spice import SpiceResult
 
 __all__ = ["RootMatch", "match_roots", "bode_gap_db", "ac_density", "Verification",
-           "verify_exact", "verify_spice", "spec_error", "ROOT_FLOOR", "GAP_FLOOR_DB",
-           "AC_BASE_PER_DECADE", "AC_MAX_PER_DECADE"]
+           "verify_exact", "verify_spice", "with_analysis", "run_ngspice", "root_floor",
+           "spec_error", "ROOT_FLOOR", "GAP_FLOOR_DB", "AC_BASE_PER_DECADE", "AC_MAX_PER_DECADE"]
 
 #: Root errors are relative to ``max(|a|, |b|, ROOT_FLOOR * asked cutoff in rad/s)``.
 ROOT_FLOOR = 1e-3
@@ -280,13 +280,9 @@ def verify_spice(v: Verification, circuit: Circuit, *, q: float | None = None,
     the asked ``q``) and ``.pz`` of ``circuit`` (op-amps with a GBW ``opamp`` expanded as in
     the exact analysis).  A failure is recorded in ``spice_error`` (in the words of
     ``explain``, by default the message, with the type for unexpected errors), not raised."""
-    from .opamp import expand_opamps
-    from .spice import simulate
-
-    poles = v.analysis.poles if v.analysis is not None else ()
+    poles = v.analysis.poles if v.analysis is not None else None
     try:
-        sim = simulate(expand_opamps(circuit, opamp) if opamp else circuit,
-                       points_per_decade=ac_density(poles, q), timeout_s=timeout_s)
+        sim = run_ngspice(circuit, q=q, poles=poles, opamp=opamp, timeout_s=timeout_s)
     except Exception as exc:  # noqa: BLE001 - one bad circuit must not sink the others
         return replace(v, spice=None, spice_error=(explain or _plain)(exc), spice_poles=None,
                        spice_zeros=None, bode_gap_db=None)
@@ -295,6 +291,23 @@ def verify_spice(v: Verification, circuit: Circuit, *, q: float | None = None,
                    spice_poles=match_roots(v.predicted.poles, sim.poles, v.floor),
                    spice_zeros=match_roots(v.predicted.zeros, sim.zeros, v.floor),
                    bode_gap_db=gap)
+
+
+def run_ngspice(circuit: Circuit, *, q: float | None = None, poles=None,
+                opamp: float | None = None, timeout_s: float | None = None) -> SpiceResult:
+    """ngspice's AC sweep and ``.pz`` of ``circuit`` (op-amps with a GBW ``opamp`` Hz
+    expanded as in the exact analysis) at :func:`ac_density` of its exact ``poles``
+    (computed when not given) and the asked ``q``."""
+    from .opamp import expand_opamps
+    from .spice import simulate
+
+    if opamp:
+        circuit = expand_opamps(circuit, opamp)
+    if poles is None:
+        from .mna import poles_zeros_gain
+
+        poles = poles_zeros_gain(circuit)[0]
+    return simulate(circuit, points_per_decade=ac_density(poles, q), timeout_s=timeout_s)
 
 
 def _plain(exc: BaseException) -> str:

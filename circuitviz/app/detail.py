@@ -17,12 +17,15 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
 from ..units import format_eng
 from .views import download_link, message_html, show_figure
+
+if TYPE_CHECKING:
+    from .engine import NetlistResult, Verified
 
 __all__ = ["DetailPanel", "component_html", "SERIES_CHOICES", "schematic_html", "snapped_version",
            "Snapped", "components_csv", "bom_csv", "file_stem", "MIN_SCHEMATIC_SCALE"]
@@ -225,7 +228,8 @@ class DetailPanel:
         return self._circuit is not None
 
     # -- filling -------------------------------------------------------------------
-    def show_candidate(self, row, rank: int = 1, options: dict | None = None) -> None:
+    def show_candidate(self, row: Verified, rank: int = 1, options: dict | None = None
+                       ) -> None:
         """Views of a verified candidate (:class:`~circuitviz.app.engine.Verified`):
         the model's prediction against ngspice (the exact analysis stands in for
         ngspice if it failed).  ``options``: the mask options asked (for the shading)."""
@@ -247,7 +251,7 @@ class DetailPanel:
                              target_q=spec.q, opamp=opamp_of(c))
         self._show(c.circuit, stem)
 
-    def show_netlist(self, result) -> None:
+    def show_netlist(self, result: NetlistResult) -> None:
         """Views of a user's netlist (:class:`~circuitviz.app.engine.NetlistResult`):
         exact nodal analysis against ngspice."""
         a = result.analysis
@@ -344,7 +348,7 @@ class DetailPanel:
         if self._circuit is None:
             return
         from ..tolerance import monte_carlo, parse_tolerance
-        from .engine import plain_error
+        from .messages import plain_error
 
         ctx = self._context
         try:
@@ -370,7 +374,7 @@ class DetailPanel:
         return snapped.circuit
 
     def _notes_text(self) -> str:
-        from .engine import plain_note
+        from .messages import plain_note
 
         spice, error = self._context["spice"], self._context["spice_error"]
         if spice is None:
@@ -394,7 +398,7 @@ class DetailPanel:
         try:
             self._draw()
         except Exception as exc:  # noqa: BLE001 - keep the panel; say what went wrong
-            from .engine import plain_error
+            from .messages import plain_error
 
             self.shift.value = message_html(f"{self.series.value} values failed: "
                                             f"{plain_error(exc)}")
