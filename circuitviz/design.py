@@ -31,7 +31,7 @@ import math
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -312,8 +312,9 @@ def _redesigned(c: Candidate) -> Candidate | None:
     family = spec.response if spec.response != "any" else responses[0]
     if family not in responses:
         return None
-    kwargs = {"response": family, "ripple_db": None if spec.is_band else spec.ap_db,
-              "attenuation_db": spec.as_db if family == "elliptic" else None}
+    kwargs: dict[str, Any] = {"response": family,
+                              "ripple_db": None if spec.is_band else spec.ap_db,
+                              "attenuation_db": spec.as_db if family == "elliptic" else None}
     if spec.is_band:
         kwargs["q"] = spec.q
     # impedance level drawn per candidate (seeded by its raw values), so re-designs of
@@ -363,8 +364,9 @@ def _from_catalogue(c: Candidate) -> Candidate | None:
         if not options:
             continue
         topo = options[seed % len(options)]
-        kwargs = {"response": family, "ripple_db": None if spec.is_band else spec.ap_db,
-                  "attenuation_db": spec.as_db if family == "elliptic" else None}
+        kwargs: dict[str, Any] = {"response": family,
+                                  "ripple_db": None if spec.is_band else spec.ap_db,
+                                  "attenuation_db": spec.as_db if family == "elliptic" else None}
         if spec.is_band:
             kwargs["q"] = spec.q
         try:

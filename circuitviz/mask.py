@@ -106,6 +106,7 @@ def response_max(tf: TransferFunction, f: np.ndarray | None = None,
     """max |H(jw)| over all frequencies (DC and infinity included), polished."""
     if f is None:
         f = _grid(tf)
+    if mag is None:
         mag = _mag(tf, f)
     peaks = [m for _, m in _local_max(tf, f, mag)]
     ends = [v for v in (tf.dc_gain, tf.hf_gain) if math.isfinite(v)]
@@ -261,7 +262,7 @@ def measure_mask(analysis, spec: Spec) -> MaskResult:
         if spec.response != "any":
             err = family_error(tf, spec, cutoff)
             checks["response"] = -1.0 if err is None else 1.0 - err / RESPONSE_TOL
-        if spec.stopband_hz is not None:
+        if spec.stopband_hz is not None and spec.as_db is not None:  # As comes with it
             sb = stopband_attenuation(tf, spec.filter_type, spec.stopband_hz, peak)
             # per 10 dB; 1e-6 dB of rounding slack (a prototype sits exactly at As)
             checks["stopband"] = (sb - spec.as_db + _DB_ROUNDING) / 10.0
@@ -296,8 +297,9 @@ def analysis_mask_fields(analysis) -> dict:
     re the maximum; band types: over the passband) and ``stopband_attenuation_db`` (None:
     no stopband was asked) of an analysis without a spec."""
     tf, resp = analysis.tf, analysis.response
-    out = {"order": int(len(tf.poles)), "passband_attenuation_db": None,
-           "stopband_attenuation_db": None}
+    out: dict[str, float | None] = {"order": int(len(tf.poles)),
+                                    "passband_attenuation_db": None,
+                                    "stopband_attenuation_db": None}
     try:
         if resp.type in ("lowpass", "highpass") and resp.cutoff_hz:
             peak = response_max(tf)
@@ -346,15 +348,15 @@ def _lp_equivalent(tf: TransferFunction, filter_type: str
 
 def _half(r: np.ndarray) -> np.ndarray:
     """Each band-transformed root appears twice: keep one of each (greedy pairing)."""
-    r = list(np.asarray(r, complex))
+    rest = list(np.asarray(r, complex))
     out = []
-    while r:
-        x = r.pop(0)
-        if r:
-            d = [abs(x - y) / max(abs(x), 1e-300) for y in r]
+    while rest:
+        x = rest.pop(0)
+        if rest:
+            d = [abs(x - y) / max(abs(x), 1e-300) for y in rest]
             k = int(np.argmin(d))
             if d[k] < 1e-3:
-                r.pop(k)
+                rest.pop(k)
         out.append(x)
     return np.array(out, complex)
 

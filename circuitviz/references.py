@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 import numpy as np
 
@@ -40,8 +41,8 @@ class Reference:
 
     name: str
     circuit: Circuit
-    poles: np.ndarray
-    zeros: np.ndarray
+    poles: Any  # array-like when built; a complex ndarray after __post_init__
+    zeros: Any
     gain: float
     type: str
     source: str
@@ -196,6 +197,12 @@ def _scaled_prototype(z: np.ndarray, p: np.ndarray, k: float, wc: float, dc: flo
     return np.asarray(z, complex) * wc, p, dc * float(np.real(np.prod(-p)))
 
 
+def _zpk(proto) -> tuple[np.ndarray, np.ndarray, float]:
+    """A scipy ``*ap`` prototype as a typed ``(z, p, k)``."""
+    z, p, k = proto
+    return np.asarray(z), np.asarray(p), float(k)
+
+
 # -- the reference set ----------------------------------------------------------
 
 def _rc_lp1() -> Reference:
@@ -250,7 +257,7 @@ def _butterworth_ladder(n: int, r: float, fc: float) -> Reference:
 
     wc = TWO_PI * fc
     name = f"butterworth_ladder_lp{n}"
-    z, p, k = _scaled_prototype(*scipy.signal.buttap(n), wc, dc=0.5)
+    z, p, k = _scaled_prototype(*_zpk(scipy.signal.buttap(n)), wc, dc=0.5)
     return Reference(name, lc_ladder(name, ladder_g_butterworth(n), r, wc), p, z, k,
                      "lowpass", f"scipy.signal.buttap({n}) at {fc:g} Hz, H(0) = 1/2",
                      cutoff_hz=fc, passband_gain=0.5)
@@ -261,7 +268,7 @@ def _chebyshev_ladder(n: int, ripple_db: float, r: float, fc: float) -> Referenc
 
     wc = TWO_PI * fc
     name = f"chebyshev{ripple_db:g}db_ladder_lp{n}".replace(".", "p")
-    z, p, k = _scaled_prototype(*scipy.signal.cheb1ap(n, ripple_db), wc, dc=0.5)
+    z, p, k = _scaled_prototype(*_zpk(scipy.signal.cheb1ap(n, ripple_db)), wc, dc=0.5)
     eps = math.sqrt(10 ** (ripple_db / 10) - 1)
     f3db = fc * math.cosh(math.acosh(1 / eps) / n)  # odd n: DC is the passband maximum
     return Reference(name, lc_ladder(name, ladder_g_chebyshev(n, ripple_db), r, wc), p, z, k,
@@ -345,7 +352,7 @@ def _bessel_lp3() -> Reference:
     import scipy.signal
 
     fc, r = 5e3, 4.7e3
-    z, p, k = _scaled_prototype(*scipy.signal.besselap(3, norm="mag"), TWO_PI * fc)
+    z, p, k = _scaled_prototype(*_zpk(scipy.signal.besselap(3, norm="mag")), TWO_PI * fc)
     pair = p[np.argmax(p.imag)]
     real = p[np.argmin(np.abs(p.imag))].real
     w0, q = abs(pair), abs(pair) / (-2 * pair.real)
@@ -362,7 +369,7 @@ def _sallen_key_lp4() -> Reference:
     import scipy.signal
 
     fc, r = 2e3, 10e3
-    z, p, k = _scaled_prototype(*scipy.signal.buttap(4), TWO_PI * fc)
+    z, p, k = _scaled_prototype(*_zpk(scipy.signal.buttap(4)), TWO_PI * fc)
     parts: list[tuple] = []
     src = "in"
     for i, pole in enumerate(sorted(p[p.imag > 0], key=lambda x: -x.real), start=1):

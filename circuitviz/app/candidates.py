@@ -113,7 +113,7 @@ def table_rows(verified: list[Verified], requested_hz: float) -> list[Row]:
             if fc and q and band:
                 measured += f", Q {q:.3g}"
         type_ok = a is not None and a.type == c.spec.filter_type
-        if fc and type_ok:
+        if fc and type_ok and a is not None:
             error = f"{round(100 * (fc / requested_hz - 1), 1) + 0.0:+.1f} %"  # no "-0.0"
             q_asked, q = c.spec.q, a.response.q
             if band and q_asked and q:

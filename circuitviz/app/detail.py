@@ -72,27 +72,19 @@ def snapped_version(circuit, series: str, exact_analysis=None, *,
     """``circuit`` with preferred ``series`` values, analysed exactly.
 
     Uses the joint choice of :func:`circuitviz.eseries.snap_circuit` (all parts chosen
-    together to land nearest ``cutoff_hz`` and ``q``, default the circuit's own) where
-    this version has it, else each value rounded to its nearest preferred value.
+    together to land nearest ``cutoff_hz`` and ``q``, default the circuit's own).
     """
-    from .. import eseries
     from ..analysis import analyze
+    from ..eseries import snap_circuit
 
-    joint = getattr(eseries, "snap_circuit", None)
-    extra = {"opamp": opamp} if opamp else {}
-    if joint is not None:
-        snapped, table = joint(circuit, series, cutoff_hz=cutoff_hz, q=q, **extra)
-        rows = tuple((r.name, r.kind, r.original, r.snapped) for r in table.rows)
-    else:
-        rows = tuple((e.name, e.kind, e.value, eseries.snap(e.value, series))
-                     for e in circuit.elements if e.kind in _UNITS)
-        snapped = circuit.with_values({name: new for name, _k, _v, new in rows})
+    snapped, table = snap_circuit(circuit, series, cutoff_hz=cutoff_hz, q=q, opamp=opamp)
+    rows = tuple((r.name, r.kind, r.original, r.snapped) for r in table.rows)
     try:
-        exact_analysis = exact_analysis or analyze(circuit, **extra)
+        exact_analysis = exact_analysis or analyze(circuit, opamp=opamp)
     except ValueError:
         exact_analysis = None
     try:
-        analysis = analyze(snapped, **extra)
+        analysis = analyze(snapped, opamp=opamp)
     except ValueError:
         analysis = None
     return Snapped(series.upper(), snapped, rows, analysis, exact_analysis)
@@ -281,6 +273,8 @@ class DetailPanel:
         from ..viz import bode_overlay, pole_zero_data, pole_zero_figure, schematic_svg
 
         ctx, circuit = self._context, self._circuit
+        if circuit is None:   # nothing shown yet
+            return
         series = self.series.value
         snapped = None if series == "exact" else snapped_version(
             circuit, series, ctx["analysis"], cutoff_hz=ctx.get("target_hz"),

@@ -20,6 +20,7 @@ import math
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -190,7 +191,7 @@ def summarise(rows: list[dict], groups: list[list[int]] | None = None) -> dict:
     """Protocol numbers over candidate rows; ``groups`` lists the row indices of each spec
     (for diversity: distinct topologies among the first 16 of each)."""
     analysable = [r for r in rows if r["analysable"]]
-    out = {"n": len(rows), "validity": _share(r.get("valid", False) for r in rows)}
+    out: dict[str, Any] = {"n": len(rows), "validity": _share(r.get("valid", False) for r in rows)}
     out.update(_errors_block(rows))
     out["pole_count_acc"] = _share(r.get("n_poles") == r["n_pred_poles"] for r in rows)
     out["zero_count_acc"] = _share(r.get("n_zeros") == r["n_pred_zeros"] for r in rows)
@@ -227,7 +228,8 @@ def evaluate_model(model, specs: list[Spec], samples: int, seed: int = 0, spice:
     from ..design import candidates
     from .sampler import draw
 
-    rows, groups = [], []
+    rows: list[dict] = []
+    groups: list[list[int]] = []
     for si, spec in enumerate(specs):
         found = candidates(draw(model, spec, samples * (search or 1), seed + 7919 * si), spec)
         if search:
@@ -284,7 +286,8 @@ def run_evaluation(model_path=None, baseline_path=None, types=FILTER_TYPES, n_cu
                            "specs": [{"type": s.filter_type, "cutoff_hz": s.cutoff_hz, "q": s.q}
                                      for s in specs]},
               "models": {}}
-    runs = [("set_decoder", model_path or DEFAULT_MODEL, None),
+    runs: list[tuple[str, Any, int | None]] = [
+        ("set_decoder", model_path or DEFAULT_MODEL, None),
             ("baseline_fixed22", baseline_path or DEFAULT_BASELINE, None)]
     if search:
         runs.insert(1, (f"set_decoder_search{search}", model_path or DEFAULT_MODEL, search))
@@ -501,7 +504,9 @@ def evaluate_mask(model, specs: list[Spec], samples: int = 16, seed: int = 0,
 
     out = {}
     for mode in ("raw", "refined"):
-        rows, groups, per = [], [], {}
+        rows: list[dict] = []
+        groups: list[list[int]] = []
+        per = {}
         for si, spec in enumerate(specs):
             s = seed + 7919 * si
             if mode == "raw":
