@@ -38,7 +38,7 @@ import numpy as np
 from .analysis import Analysis, TransferFunction, measure_response
 from .circuit import Circuit
 from .spec import BAND_TYPES, Spec, check_n
-from .verification import Verification, spec_error, verify_exact
+from .verification import Verification, spec_error, verify_draw, verify_draws
 
 if TYPE_CHECKING:
     from .mask import MaskResult
@@ -206,45 +206,11 @@ def rank_key(c: Candidate) -> tuple:
     return (bool(c.impractical), not c.meets, -margin, c.spec_error)
 
 
-def _predicted_tf(poles, zeros, gain) -> TransferFunction:
-    return TransferFunction(np.asarray(poles, complex), np.asarray(zeros, complex), gain)
-
-
-def verify(topology: str, circuit: Circuit, values: dict, predicted: TransferFunction,
-           spec: Spec, analyze: bool = True, opamp: float | None = None, **extra) -> Candidate:
-    """One candidate: its values to the 6 significant digits the netlist carries (the text
-    is the circuit), then :func:`circuitviz.verification.verify_exact` (exact analysis,
-    mask, spec error, prediction against the circuit) and its practical-parts check."""
-    from .practical import part_problems
-
-    circuit = replace(circuit, elements=tuple(
-        replace(e, value=float(f"{e.value:.6g}")) if e.kind in ("R", "L", "C") else e
-        for e in circuit.elements))
-    values = {k: float(f"{v:.6g}") for k, v in values.items()}
-    record = verify_exact(circuit, predicted, spec, opamp=opamp, analyze=analyze)
-    bad, warn = part_problems(circuit)
-    return Candidate(topology, circuit, dict(values), predicted, spec, record,
-                     impractical=tuple(bad), warnings=tuple(warn), opamp_gbw_hz=opamp,
-                     **extra)
-
-
 def candidates(draws, spec: Spec, analyze: bool = True, opamp: float | None = None
                ) -> list[Candidate]:
-    """Build, and (when ``analyze``) exactly analyse and measure, the circuits of raw draws."""
-    from .topologies import CATALOGUE
-
-    out = []
-    for d in draws:
-        if d.topology not in CATALOGUE:
-            raise ValueError(f"the model draws topology {d.topology!r}, which is not in this "
-                             f"version's catalogue; retrain it with 'circuitviz train'")
-        # values to the 6 significant digits the netlist carries: the text is the circuit
-        values = {k: float(f"{v:.6g}") for k, v in d.values.items()}
-        circuit = CATALOGUE[d.topology].build(values)
-        c = verify(d.topology, circuit, values, _predicted_tf(d.poles, d.zeros, d.gain), spec,
-                   analyze, opamp)
-        out.append(replace(c, raw_meets=c.meets) if analyze else c)
-    return out
+    """Build, and (when ``analyze``) exactly analyse and measure, the circuits of raw draws
+    (:func:`circuitviz.verification.verify_draws`)."""
+    return verify_draws(draws, spec, analyze=analyze, opamp=opamp)
 
 
 def with_eseries(c: Candidate, eseries: str) -> Candidate:
@@ -289,7 +255,7 @@ def _scaled(c: Candidate) -> Candidate | None:
     pred = c.predicted
     moved = TransferFunction(pred.poles / k, pred.zeros / k,
                              pred.gain * k ** (len(pred.poles) - len(pred.zeros)))
-    return verify(c.topology, circuit, values, moved, c.spec, opamp=c.opamp_gbw_hz,
+    return verify_draw(c.topology, circuit, values, moved, c.spec, opamp=c.opamp_gbw_hz,
                   refinement="scaled", raw_meets=c.raw_meets)
 
 
@@ -327,7 +293,7 @@ def _redesigned(c: Candidate) -> Candidate | None:
     except (ValueError, TypeError):
         return None
     pred = c.predicted  # the model's claim for its raw draw, kept as such
-    return verify(c.topology, topo.build(values), values, pred, spec, opamp=c.opamp_gbw_hz,
+    return verify_draw(c.topology, topo.build(values), values, pred, spec, opamp=c.opamp_gbw_hz,
                   refinement="redesigned", raw_meets=c.raw_meets)
 
 
@@ -373,7 +339,7 @@ def _from_catalogue(c: Candidate) -> Candidate | None:
             values = topo.design(spec.cutoff_hz, rng=np.random.default_rng(seed), **kwargs)
         except (ValueError, TypeError):
             continue
-        found = verify(topo.name, topo.build(values), values, c.predicted, spec,
+        found = verify_draw(topo.name, topo.build(values), values, c.predicted, spec,
                        opamp=c.opamp_gbw_hz, refinement="catalogue", raw_meets=c.raw_meets)
         if found.meets:
             return found

@@ -24,8 +24,10 @@ same :class:`Verification` and the same three rules, defined once here:
   pair, or the Q asked for), at most :data:`AC_MAX_PER_DECADE`: a Q-30 notch is 1/30 of a
   decade wide, and a coarser sweep can step over its null.
 
-:func:`verify_exact` is the exact half (MNA analysis, mask measurement, spec error, the
-prediction matched against the circuit) that every candidate gets when it is drawn;
+:func:`verify_draws` turns the model's draws into candidates
+(:class:`circuitviz.design.Candidate`, each carrying its record); :func:`verify_exact` is
+the exact half of the record (MNA analysis, mask measurement, spec error, the prediction
+matched against the circuit) that every candidate gets when it is drawn;
 :func:`verify_spice` adds ngspice (AC sweep and ``.pz``) to such a record.
 """
 from __future__ import annotations
@@ -41,12 +43,14 @@ from .analysis import Analysis, TransferFunction
 from .circuit import Circuit, CircuitError
 
 if TYPE_CHECKING:
+    from .design import Candidate
     from .mask import MaskResult
     from .spec import Spec
     from .spice import SpiceResult
 
 __all__ = ["RootMatch", "match_roots", "bode_gap_db", "ac_density", "Verification",
-           "verify_exact", "verify_spice", "with_analysis", "run_ngspice", "root_floor",
+           "verify_draws", "verify_draw", "verify_exact", "verify_spice", "with_analysis",
+           "run_ngspice", "root_floor",
            "spec_error", "ROOT_FLOOR", "GAP_FLOOR_DB", "AC_BASE_PER_DECADE", "AC_MAX_PER_DECADE"]
 
 #: Root errors are relative to ``max(|a|, |b|, ROOT_FLOOR * asked cutoff in rad/s)``.
@@ -256,6 +260,48 @@ def verify_exact(circuit: Circuit, predicted: TransferFunction, spec: Spec, *,
                         spec_error(spec, analysis, mask),
                         match_roots(predicted.poles, analysis.poles, floor),
                         match_roots(predicted.zeros, analysis.zeros, floor))
+
+
+def verify_draw(topology: str, circuit: Circuit, values: dict[str, float],
+                predicted: TransferFunction, spec: Spec, analyze: bool = True,
+                opamp: float | None = None, **extra) -> Candidate:
+    """One draw (or a refinement of one) as a candidate: values to the 6 significant digits
+    the netlist carries (the text is the circuit), :func:`verify_exact`, and the
+    practical-parts check; ``extra`` goes to :class:`~circuitviz.design.Candidate`."""
+    from .design import Candidate
+    from .practical import part_problems
+
+    circuit = replace(circuit, elements=tuple(
+        replace(e, value=float(f"{e.value:.6g}")) if e.kind in ("R", "L", "C") else e
+        for e in circuit.elements))
+    values = {k: float(f"{v:.6g}") for k, v in values.items()}
+    record = verify_exact(circuit, predicted, spec, opamp=opamp, analyze=analyze)
+    bad, warn = part_problems(circuit)
+    return Candidate(topology, circuit, values, predicted, spec, record,
+                     impractical=tuple(bad), warnings=tuple(warn), opamp_gbw_hz=opamp,
+                     **extra)
+
+
+def verify_draws(draws, spec: Spec, *, analyze: bool = True, opamp: float | None = None
+                 ) -> list[Candidate]:
+    """The model's draws (anything with ``topology``, ``values``, ``poles``, ``zeros`` and
+    ``gain``, as :class:`circuitviz.ml.sampler.Draw`) as candidates: each topology's
+    circuit built from its values and verified (:func:`verify_draw`); ``raw_meets`` says
+    whether the draw as drawn met its mask."""
+    from .topologies import CATALOGUE
+
+    out = []
+    for d in draws:
+        if d.topology not in CATALOGUE:
+            raise ValueError(f"the model draws topology {d.topology!r}, which is not in this "
+                             f"version's catalogue; retrain it with 'circuitviz train'")
+        values = {k: float(f"{v:.6g}") for k, v in d.values.items()}
+        predicted = TransferFunction(np.asarray(d.poles, complex), np.asarray(d.zeros, complex),
+                                     d.gain)
+        c = verify_draw(d.topology, CATALOGUE[d.topology].build(values), values, predicted,
+                        spec, analyze, opamp)
+        out.append(replace(c, raw_meets=c.meets) if analyze else c)
+    return out
 
 
 def with_analysis(v: Verification, analysis: Analysis, spec: Spec) -> Verification:
