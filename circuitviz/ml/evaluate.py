@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..analysis import FILTER_TYPES, measure_response
-from ..practical import PRACTICAL
+from ..practical import PRACTICAL, practical_share
 from ..spec import BAND_TYPES, Spec
 from ..verification import run_ngspice, verify_spice
 from .spec import FC_RANGE_HZ
@@ -104,9 +104,7 @@ def assess(candidate, spice: bool = True, post: bool = True) -> dict:
         row["pred_type"] = measure_response(pred).type
     except (ValueError, FloatingPointError, ZeroDivisionError):
         row["pred_type"] = "other"
-    inside = [PRACTICAL[k][0] <= v <= PRACTICAL[k][1] for k, v in
-              ((e.kind, e.value) for e in candidate.circuit.elements if e.kind in "RLC")]
-    row["practical"] = float(np.mean(inside)) if inside else 1.0
+    row["practical"] = practical_share(candidate.circuit)
     v = candidate.verification
     a = v.analysis
     if a is not None:
