@@ -168,6 +168,7 @@ class Verification:
         spec_error: ``|ln(fc / fc_asked)|`` (+ ``|ln(Q / Q_asked)|`` when a band type asks
             a Q); ``inf`` for a wrong type or no analysis, NaN when not analysed on purpose.
         predicted: the model's claim (poles and zeros in rad/s, gain).
+        floor: the matcher's floor (rad/s), :data:`ROOT_FLOOR` times the asked cutoff.
         exact_poles, exact_zeros: the claim matched against the circuit's own roots.
 
     ngspice half (None until :func:`verify_spice` ran):
