@@ -510,18 +510,12 @@ def _read_graphs(file: Path) -> dict[str, np.ndarray]:
 
 # -- re-verification against ngspice -------------------------------------------------------
 def match_error(exact: np.ndarray, other: np.ndarray, scale: float) -> float:
-    """Largest distance between Hungarian-matched roots, relative to each exact root's
-    magnitude (``scale`` for roots at the origin); inf when the counts differ."""
-    if len(exact) != len(other):
-        return math.inf
-    if not len(exact):
-        return 0.0
-    from scipy.optimize import linear_sum_assignment
+    """Largest relative distance between matched roots
+    (:func:`circuitviz.verification.match_roots`, ``scale`` its floor for roots at the
+    origin); inf when the counts differ."""
+    from .verification import match_roots
 
-    size = np.where(np.abs(exact) > 0, np.abs(exact), scale)[:, None]
-    cost = np.abs(exact[:, None] - other[None, :]) / size
-    rows, cols = linear_sum_assignment(cost)
-    return float(cost[rows, cols].max())
+    return match_roots(other, exact, scale).error
 
 
 def reverify(ds: CircuitDataset, fraction: float = 0.01, seed: int = 0) -> list[dict]:
@@ -530,6 +524,7 @@ def reverify(ds: CircuitDataset, fraction: float = 0.01, seed: int = 0) -> list[
     of ngspice's AC sweep, as :func:`circuitviz.spice.simulate` labels it) against
     the stored exact ones: counts and matched relative position errors."""
     from .spice import SpiceError, pole_zero, simulate
+    from .verification import ROOT_FLOOR
 
     k = max(1, round(len(ds) * fraction))
     picks = np.sort(np.random.default_rng(seed).choice(len(ds), size=k, replace=False))
@@ -547,12 +542,12 @@ def reverify(ds: CircuitDataset, fraction: float = 0.01, seed: int = 0) -> list[
             poles, zeros, source = fitted.poles, fitted.zeros, fitted.pz_source
         else:
             poles, zeros = pz.poles, pz.zeros
-        wc = 2 * math.pi * r.cutoff_hz
+        floor = ROOT_FLOOR * 2 * math.pi * r.cutoff_hz  # the one matcher's floor
         results.append({"index": r.index, "topology": r.topology, "source": source,
                         "poles": (len(r.poles), len(poles)),
                         "zeros": (len(r.zeros), len(zeros)),
-                        "pole_error": match_error(r.poles, poles, wc),
-                        "zero_error": match_error(r.zeros, zeros, wc)})
+                        "pole_error": match_error(r.poles, poles, floor),
+                        "zero_error": match_error(r.zeros, zeros, floor)})
     return results
 
 

@@ -622,15 +622,11 @@ def _start_poles(f: np.ndarray, w_c: float, n: int) -> np.ndarray:
 
 # -- everything at once --------------------------------------------------------------
 def auto_density(poles: np.ndarray, base: int = 100, cap: int = 2000) -> int:
-    """AC points a decade that resolve the sharpest feature: ``base``, or 20 per unit of the
-    highest pole Q (a Q-30 notch or peak is 1/30 of a decade wide, and a coarser sweep
-    can step over its null), at most ``cap``."""
-    poles = np.asarray(poles, complex)
-    damped = poles[poles.real < 0]
-    if damped.size == 0:
-        return base
-    q = float(np.max(np.abs(damped) / (2 * -damped.real)))
-    return int(min(cap, max(base, math.ceil(20 * q))))
+    """AC points a decade that resolve the sharpest feature of a circuit with ``poles``:
+    the one rule, :func:`circuitviz.verification.ac_density`."""
+    from .verification import ac_density
+
+    return ac_density(poles, base=base, cap=cap)
 
 
 def simulate(circuit, points_per_decade: int | None = None, *,

@@ -268,6 +268,7 @@ def test_one_percent_reverifies_against_ngspice(ds):
 
 def test_match_error():
     a = np.array([-1 + 2j, -1 - 2j, -3])
-    assert match_error(a, a[::-1] * (1 + 1e-6), 1.0) == pytest.approx(1e-6)
+    # the one matcher's distance: |a - b| / max(|a|, |b|, floor)
+    assert match_error(a, a[::-1] * (1 + 1e-6), 1.0) == pytest.approx(1e-6 / (1 + 1e-6))
     assert match_error(a, a[:2], 1.0) == math.inf
     assert match_error(np.zeros(0), np.zeros(0), 1.0) == 0.0
