@@ -53,10 +53,10 @@ MAX_TRIES = 50
 #: A design may miss its requested cutoff by this much (relative) before it is rejected.
 CUTOFF_TOL = 0.01
 #: Passband gains outside this range, or low-/high-pass peaking above PEAK_DB, or a
-#: stopband lobe beyond the outermost j-axis zero above -STOP_DB, are not clean filters.
+#: stopband lobe beyond the outermost j-axis zero above -LOBE_DB, are not clean filters.
 GAIN_RANGE = (1e-3, 1e3)
 PEAK_DB = 20.0
-STOP_DB = 20.0
+LOBE_DB = 20.0
 _GRAPH_KEYS = ("roles", "edge_index", "edge_kind", "log_value", "element")
 _SOURCES = ("topologies", "dataset.py", "graph.py", "analysis.py", "mna.py", "circuit.py",
             "netlist.py")
@@ -76,7 +76,7 @@ def check_clean(topology: Topology, circuit: Circuit, analysis: Analysis,
     Checks: measured type; stable poles; the topology's pole and zero counts; cutoff
     within :data:`CUTOFF_TOL` of the request; practical part values; passband gain in
     :data:`GAIN_RANGE`; low-/high-pass peaking under :data:`PEAK_DB`; and, for
-    elliptic-style ladders, stopband lobes :data:`STOP_DB` down.
+    elliptic-style ladders, stopband lobes :data:`LOBE_DB` down.
     """
     if analysis.type != topology.family:
         return f"type:{analysis.type}"
@@ -100,7 +100,7 @@ def check_clean(topology: Topology, circuit: Circuit, analysis: Analysis,
         wz = np.abs(analysis.zeros[np.abs(analysis.zeros) > 0]) / (2 * math.pi)
         if wz.size:
             beyond = f > wz.max() if topology.family == "lowpass" else f < wz.min()
-            if beyond.any() and mag[beyond].max() > ref * 10 ** (-STOP_DB / 20):
+            if beyond.any() and mag[beyond].max() > ref * 10 ** (-LOBE_DB / 20):
                 return "stopband"
     return None
 

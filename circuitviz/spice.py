@@ -415,7 +415,7 @@ def _ac_command(f_start: float, f_stop: float, points_per_decade: int) -> str:
     return f"ac dec {int(points_per_decade)} {f_start:.15g} {f_stop:.15g}"
 
 
-def _band(circuit: Circuit, f_start, f_stop) -> tuple[float, float]:
+def _sweep_band(circuit: Circuit, f_start, f_stop) -> tuple[float, float]:
     """The requested band, with missing ends taken from the exact transfer function's."""
     if f_start is None or f_stop is None:
         lo, hi = analysis_band(TransferFunction(*poles_zeros_gain(circuit)))
@@ -442,7 +442,7 @@ def ac_sweep(circuit, f_start_hz: float | None = None, f_stop_hz: float | None =
     (:func:`~circuitviz.analysis.analysis_band`).
     """
     circuit = _as_circuit(circuit)
-    f_start, f_stop = _band(circuit, f_start_hz, f_stop_hz)
+    f_start, f_stop = _sweep_band(circuit, f_start_hz, f_stop_hz)
     command = _ac_command(f_start, f_stop, points_per_decade)
     return _ac_data(_run(circuit, {"ac": command}, timeout_s)["ac"])
 

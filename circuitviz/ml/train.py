@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from .checkpoint import default_device, save_checkpoint
 from .data import (
-    Record,
+    Example,
     drop_conditions,
     make_layout,
     records_from_dataset,
@@ -43,13 +43,13 @@ __all__ = ["TrainConfig", "train", "load_records"]
 class TrainConfig:
     """Everything a training run needs; saved in the checkpoint.
 
-    ``data`` is a dataset file from ``circuitviz dataset build`` (or ``synth:N`` for
+    ``data`` is a dataset directory from ``circuitviz dataset build`` (or ``synth:N`` for
     N records drawn straight from the catalogue, for tests).  ``model`` overrides
     fields of :class:`~circuitviz.ml.model.ModelConfig` (or ``BaselineConfig``).
     """
 
     kind: str = "set"
-    data: str = "data/dataset.npz"
+    data: str = "data/dataset"
     out: str = "models/set_decoder.pt"
     run_dir: str = "runs/set_decoder"
     steps: int = 6000
@@ -107,8 +107,8 @@ class TrainConfig:
         return cfg
 
 
-def load_records(source: str, seed: int = 0) -> list[Record]:
-    """Records from a dataset file, or ``synth:N`` drawn from the catalogue."""
+def load_records(source: str, seed: int = 0) -> list[Example]:
+    """Examples from a dataset directory, or ``synth:N`` drawn from the catalogue."""
     if source.startswith("synth:"):
         return synth_records(int(source.split(":", 1)[1]), seed)
     if not Path(source).exists():

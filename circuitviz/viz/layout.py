@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ..circuit import GROUND, INPUT, OUTPUT, Circuit
+from ..circuit import GROUND, INPUT, OUTPUT, UNIT_SYMBOLS, Circuit
 from ..units import format_eng
 
 __all__ = ["Part", "Wire", "Layout", "layout_circuit", "label_lines", "UNIT"]
@@ -46,7 +46,6 @@ SHUNT_LEN = 3.0
 TRACK_GAP = 2.0
 CHAR_W = 0.21          # estimated width of one label character at 12 pt
 UP_PITCH = 0.6         # spacing of rising wires within a net segment
-_UNITS = {"R": "Ω", "L": "H", "C": "F"}
 
 
 @dataclass(frozen=True)
@@ -127,8 +126,8 @@ class Layout:
 
 def label_lines(kind: str, name: str, value: float, nets: tuple[str, ...] = ()) -> tuple[str, str]:
     """Name and engineering value of a part, e.g. ``('R1', '2.2 kΩ')``."""
-    if kind in _UNITS:
-        return name, format_eng(value, _UNITS[kind])
+    if kind in UNIT_SYMBOLS:
+        return name, format_eng(value, UNIT_SYMBOLS[kind])
     if kind == "E":
         return name, f"×{value:.3g} v({nets[2]},{nets[3]})"
     return name, ""
