@@ -160,7 +160,7 @@ def _start_poles(f: np.ndarray, w_c: float, n: int) -> np.ndarray:
     lo, hi = (lo * 1e3, hi * 1e-3) if hi / lo > 1e7 else (lo, hi)
     count = max(n // 2 + n % 2, 1)
     beta = np.geomspace(lo, hi, 2 * count + 1)[1::2]  # centres of equal log bins
-    out = []
+    out: list[complex] = []
     for b in beta:
         if len(out) + 2 <= n:
             out += [b * (-0.3 + 0.95j), b * (-0.3 - 0.95j)]

@@ -87,15 +87,15 @@ def check_clean(topology: Topology, circuit: Circuit, analysis: Analysis,
         return "unstable"
     if (len(analysis.poles), len(analysis.zeros)) != (topology.order, topology.n_zeros):
         return "counts"
-    if abs(analysis.cutoff_hz / requested_hz - 1.0) > CUTOFF_TOL:
+    fc = analysis.cutoff_hz
+    if fc is None or abs(fc / requested_hz - 1.0) > CUTOFF_TOL:
         return "cutoff"
     if not all(in_practical_range(e.kind, e.value) for e in circuit.elements):
         return "values"
     ref = analysis.response.passband_gain
-    if not GAIN_RANGE[0] <= ref <= GAIN_RANGE[1]:
+    if ref is None or not GAIN_RANGE[0] <= ref <= GAIN_RANGE[1]:
         return "gain"
     if topology.family in ("lowpass", "highpass"):
-        fc = analysis.cutoff_hz
         f = np.logspace(math.log10(fc) - 3, math.log10(fc) + 3, 601)
         mag = np.abs(analysis.tf.freqresp(f))
         if mag.max() > ref * 10 ** (PEAK_DB / 20):
@@ -150,6 +150,7 @@ def make_record(seed: int, index: int) -> tuple[dict, Counter]:
 def _record(index: int, topology: Topology, circuit: Circuit, values: dict, analysis: Analysis,
             cutoff: float, q: float | None) -> dict:
     r = analysis.response
+    assert r.cutoff_hz is not None, "only circuits check_clean passed become records"
     wc = 2.0 * math.pi * r.cutoff_hz
     excess = len(analysis.poles) - len(analysis.zeros)
     return {"index": index, "topology": topology.name, "type": r.type,

@@ -43,12 +43,14 @@ def dataset_stats(ds: CircuitDataset) -> dict:
     the topology counts."""
     cut_labels = _bin_labels(CUTOFF_BINS, "10", _hz)
     q_labels = _bin_labels(Q_BINS, "open", lambda x: f"{x:g}")
-    per_type = {t: {"n": 0, "poles": Counter(), "zeros": Counter(), "cutoff": Counter(),
-                    "q": Counter()} for t in FILTER_TYPES}
-    topologies: Counter = Counter()
+    count: Counter[str] = Counter()
+    per_type: dict[str, dict[str, Counter]] = {
+        t: {"poles": Counter(), "zeros": Counter(), "cutoff": Counter(), "q": Counter()}
+        for t in FILTER_TYPES}
+    topologies: Counter[str] = Counter()
     for r in ds.records:
         s = per_type[r["type"]]
-        s["n"] += 1
+        count[r["type"]] += 1
         s["poles"][len(r["poles"])] += 1
         s["zeros"][len(r["zeros"])] += 1
         s["cutoff"][cut_labels[int(np.searchsorted(CUTOFF_BINS, r["cutoff_hz"], "right"))]] += 1
@@ -56,9 +58,9 @@ def dataset_stats(ds: CircuitDataset) -> dict:
         s["q"][q_labels[int(np.searchsorted(Q_BINS, q, "right"))]] += 1
         topologies[r["topology"]] += 1
     order = {"poles": range(0, 11), "zeros": range(0, 11), "cutoff": cut_labels, "q": q_labels}
-    types = {}
+    types: dict[str, dict] = {}
     for t, s in per_type.items():
-        types[t] = {"n": s["n"]}
+        types[t] = {"n": count[t]}
         for key, keys in order.items():
             types[t][key] = {str(k): s[key][k] for k in keys if s[key][k] or key in ("cutoff", "q")}
     return {"n": len(ds), "seed": ds.manifest.get("seed"), "types": types,

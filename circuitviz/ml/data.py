@@ -229,7 +229,10 @@ def tensorise(records: list[Example], layout: TokenLayout, n_features: int = N_F
         vmask.append(m)
         p, pm = _padded_roots(r.poles, wc)
         z, zm = _padded_roots(r.zeros, wc)
-        poles.append(p), pmask.append(pm), zeros.append(z), zmask.append(zm)
+        poles.append(p)
+        pmask.append(pm)
+        zeros.append(z)
+        zmask.append(zm)
         gains.append(x[-1, :2])
         has_q.append(r.q is not None)
     t = lambda a, dt=torch.float32: torch.as_tensor(np.asarray(a), dtype=dt)  # noqa: E731

@@ -22,6 +22,7 @@ Units are schemdraw's drawing units (a two-terminal element is 3 long).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -191,7 +192,7 @@ def _paths(nets: list[str], edges: list[tuple[str, str, bool]],
 
 
 def _order_cost(order: list[str], edges: list[tuple[str, str, bool]],
-                drivers: list[tuple[str, ...]] = ()) -> float:
+                drivers: Sequence[tuple[str, ...]] = ()) -> float:
     """Drawing cost of a net order: bridge spans, gaps in the row, op-amps whose output
     does not follow one of their inputs (those inputs then need wires over the top)."""
     pos = {n: i for i, n in enumerate(order)}
@@ -256,6 +257,7 @@ def net_order(circuit: Circuit) -> list[str]:
         cost = _order_cost(order, edges, drivers)
         if cost < best_cost - 1e-9:
             best, best_cost = order, cost
+    assert best is not None, "there is always at least one spine, at a finite cost"
     return best
 
 
@@ -290,7 +292,7 @@ class _Row:
 
     def items(self) -> list[Element | None]:
         """Row items, then the floating op-amps (the order their x positions follow)."""
-        return list(self.slots) + self.floating
+        return [*self.slots, *self.floating]
 
 
 @dataclass
@@ -363,7 +365,7 @@ def _plan_row(circuit: Circuit) -> _Row:
     bridges = [e for e in twos if e.name not in used and GROUND not in e.nets[:2]]
     # which input enters along the row, which side each other pin goes
     plans: dict[str, dict] = {}
-    for k, u in enumerate(list(slots) + floating):
+    for k, u in enumerate([*slots, *floating]):
         if u is None or u.kind != "OPAMP":
             continue
         left = order[k] if k < len(slots) else None
@@ -585,7 +587,7 @@ def _plan_opamp(u, left: str | None, row_out: bool) -> dict:
     cost_up = {"up": 0, "loop": 0, "row": 0, "ground": 5}
     cost_low = {"ground": 0, "loop": 0, "row": 0, "up": 1}
     # flip=False: '-' on top.  Keep the usual look on ties.
-    plain = cost_up[roles["-"]] + cost_low[roles["+"]]
+    plain: float = cost_up[roles["-"]] + cost_low[roles["+"]]
     flipped = cost_up[roles["+"]] + cost_low[roles["-"]] + 0.5
     if roles["+"] == "row" and roles["-"] == "up":
         plain -= 0.1
