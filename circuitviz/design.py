@@ -96,12 +96,16 @@ class Candidate:
     def min_gbw_hz(self) -> float | None:
         """Smallest op-amp GBW (Hz, within 10 %) at which the circuit still meets its spec;
         None for passive circuits and for those that do not meet it with any op-amp.
-        Computed on first use (a bisection of exact analyses), so sampling stays fast."""
-        from .opamp import is_active, min_gbw_hz
+        A candidate made for a real op-amp (``opamp_gbw_hz``) is searched below that GBW
+        only: its values may pre-compensate that op-amp, so a much faster one can move
+        the cutoff off the spec.  Computed on first use (a bisection of exact analyses),
+        so sampling stays fast."""
+        from .opamp import GBW_RANGE_HZ, is_active, min_gbw_hz
 
         if self.analysis is None or not is_active(self.circuit):
             return None
-        return min_gbw_hz(self.circuit, lambda a: spec_meets(self.spec, a))
+        hi = self.opamp_gbw_hz or GBW_RANGE_HZ[1]
+        return min_gbw_hz(self.circuit, lambda a: spec_meets(self.spec, a), hi=hi)
 
     @property
     def netlist(self) -> str:

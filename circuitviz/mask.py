@@ -53,7 +53,7 @@ _FINE_PPD = 8000  # near the edges
 
 
 def _mag(tf: TransferFunction, f: np.ndarray) -> np.ndarray:
-    return np.maximum(np.abs(tf.freqresp(np.asarray(f, float))), 1e-300)
+    return np.maximum(tf.magnitude(f), 1e-300)
 
 
 def _grid(tf: TransferFunction, lo: float | None = None, hi: float | None = None,

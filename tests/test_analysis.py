@@ -219,3 +219,20 @@ def test_analyze_refuses_what_is_not_a_filter():
         analyze("R1 in out 1k\nC1 out 0 1n\nR2 x y 1k\n")
     with pytest.raises(CircuitError, match="no element"):
         analyze(Circuit(()))
+
+
+def test_magnitude_equals_abs_freqresp_on_random_root_sets():
+    """The real-arithmetic |H| the mask measurement uses is |freqresp| to 1e-12, at DC,
+    on notch zeros (exactly 0) and across the band, for either sign of the gain."""
+    rng = np.random.default_rng(7)
+    for k in range(100):
+        n = int(rng.integers(1, 9))
+        poles = -rng.uniform(1, 1e4, n) + 1j * rng.uniform(-1e4, 1e4, n)
+        zeros = 1j * rng.uniform(0, 1e4, int(rng.integers(0, n + 1)))
+        if k % 4 == 0:
+            zeros = np.concatenate([zeros, [0.0]])
+        tf = TransferFunction(poles, zeros, float(rng.choice([-1, 1]) * 10 ** rng.uniform(-3, 8)))
+        f = np.concatenate([[0.0], np.logspace(0, 6, 200), np.abs(zeros.imag) / (2 * np.pi)])
+        want, got = np.abs(tf.freqresp(f)), tf.magnitude(f)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+        assert np.all(got[np.isin(f, np.abs(zeros.imag) / (2 * np.pi)) & (want == 0)] == 0)

@@ -37,9 +37,11 @@ def test_min_gbw_is_where_the_spec_stops_being_met(real_opamps):
         if not c.circuit.count("OPAMP"):
             assert c.min_gbw_hz is None and c.to_json()["min_gbw_hz"] is None
             continue
-        if c.min_gbw_hz is None:  # never meets its spec, even with a fast op-amp
-            assert not spec_meets(c.spec, analyze(c.circuit, opamp="10g"))
+        assert c.opamp_gbw_hz == 1e6
+        if c.min_gbw_hz is None:  # does not meet its spec with the op-amp it was made for
+            assert not spec_meets(c.spec, analyze(c.circuit, opamp=c.opamp_gbw_hz))
             continue
+        assert c.min_gbw_hz <= c.opamp_gbw_hz
         assert spec_meets(c.spec, analyze(c.circuit, opamp=c.min_gbw_hz))
         assert not spec_meets(c.spec, analyze(c.circuit, opamp=c.min_gbw_hz / 1.1 ** 2))
     assert any(c.min_gbw_hz for c in real_opamps)

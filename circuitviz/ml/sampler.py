@@ -6,6 +6,7 @@ the initial noise come from a CPU generator seeded with ``seed``, whatever the d
 """
 from __future__ import annotations
 
+import math
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -95,20 +96,47 @@ def topology_probs(model, cond: torch.Tensor, orders: list[int | None] | None = 
     return torch.softmax(logits.masked_fill(~allowed, float("-inf")), dim=-1)
 
 
-#: Batches at least this large are split by slot count, so no row computes padding.
-GROUP_MIN = 256
+#: What one more forward pass costs, in token rows (measured on 2 CPU cores: ~5 ms of
+#: per-call overhead against ~0.07 ms a token row).
+GROUP_OVERHEAD = 64
+
+
+def _partition(n_slots: np.ndarray, rest: int) -> list[tuple[int, int]]:
+    """Slot-count ranges ``(lo, hi]`` that split a batch into groups at least cost.
+
+    A group runs padded to its largest slot count plus ``rest`` root/gain tokens, and
+    each group is one more forward pass (:data:`GROUP_OVERHEAD`).  Exact dynamic
+    programming over the sorted distinct slot counts: one group for a batch of similar
+    circuits, several when one order-8 ladder would otherwise pad fifteen RC sections.
+    """
+    values, counts = np.unique(n_slots, return_counts=True)
+    cum = np.concatenate([[0], np.cumsum(counts)])
+    best = [0.0] + [math.inf] * len(values)
+    cut = [0] * (len(values) + 1)
+    for j in range(1, len(values) + 1):
+        for i in range(j):
+            cost = best[i] + (cum[j] - cum[i]) * (values[j - 1] + rest) + GROUP_OVERHEAD
+            if cost < best[j]:
+                best[j], cut[j] = cost, i
+    ranges, j = [], len(values)
+    while j > 0:
+        i = cut[j]
+        ranges.append((int(values[i - 1]) if i else -1, int(values[j - 1])))
+        j = i
+    return ranges[::-1]
 
 
 def _groups(model, topo: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """(rows, token columns) per group: padding slots unused by a group are left out."""
+    """(rows, token columns) per group (:func:`_partition`): padding slots unused by a
+    group are left out; attention masks padding, so grouping never changes a result."""
     lay = model.layout
     n_slots = torch.tensor([len(s) for s in lay.slots])[topo.cpu()]
     rest = torch.arange(lay.max_slots, lay.n_tokens)
-    if len(topo) < GROUP_MIN:
-        groups = [(torch.arange(len(topo)), int(n_slots.max()))]
-    else:
-        groups = [(torch.nonzero(n_slots == m)[:, 0], int(m)) for m in torch.unique(n_slots)]
-    return [(rows, torch.cat([torch.arange(m), rest])) for rows, m in groups]
+    groups = []
+    for lo, hi in _partition(n_slots.numpy(), len(rest)):
+        rows = torch.nonzero((n_slots > lo) & (n_slots <= hi))[:, 0]
+        groups.append((rows, torch.cat([torch.arange(hi), rest])))
+    return groups
 
 
 @torch.inference_mode()
