@@ -11,6 +11,7 @@ import csv
 import io
 import math
 
+from .circuit import UNIT_SYMBOLS as _UNITS  # the one table of unit symbols
 from .circuit import Circuit
 from .units import format_eng
 
@@ -23,7 +24,6 @@ PRACTICAL: dict[str, tuple[float, float]] = {"R": (10.0, 10e6), "C": (1e-12, 100
                                              "L": (1e-9, 1.0)}
 #: Inductors above this (henries) are flagged even inside the practical range.
 INDUCTOR_WARNING_H = 0.1
-_UNITS = {"R": "Ω", "L": "H", "C": "F"}
 
 
 def _problem(e) -> tuple[bool, str] | None:
