@@ -181,14 +181,14 @@ def _classify(f: np.ndarray, mag: np.ndarray, low: float, high: float,
         lo = crossing(peak * edge, int(above[0]) - 1) if above.size else None
         hi = crossing(peak * edge, int(above[-1])) if above.size else None
         if lo is not None and hi is not None:
-            return _band("bandpass", lo, hi, peak)
+            return _band_response("bandpass", lo, hi, peak)
     ref = max(low, high)
     if low_flat and high_flat and min(low, high) >= ref * edge \
             and float(np.min(mag)) <= min(low, high) * stop:
         below = np.flatnonzero(mag < ref * edge)
         lo, hi = crossing(ref * edge, int(below[0]) - 1), crossing(ref * edge, int(below[-1]))
         if lo is not None and hi is not None:
-            return _band("bandstop", lo, hi, ref)
+            return _band_response("bandstop", lo, hi, ref)
     return Response("other", passband_gain=peak)
 
 
@@ -221,7 +221,7 @@ def _polish_peak(f: np.ndarray, mag: np.ndarray, exact: Callable[[float], float]
     return max(float(mag[k]), -float(res.fun))
 
 
-def _band(kind: str, lo: float, hi: float, ref: float) -> Response:
+def _band_response(kind: str, lo: float, hi: float, ref: float) -> Response:
     centre = math.sqrt(lo * hi)
     bandwidth = hi - lo
     q = centre / bandwidth if bandwidth > 0 else math.inf

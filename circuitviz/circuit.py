@@ -24,14 +24,18 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 __all__ = ["Element", "Circuit", "CircuitError", "OPAMP_GAIN", "GROUND", "INPUT", "OUTPUT",
-           "KINDS", "VALUE_RANGE", "MAX_ELEMENTS", "MAX_NETS"]
+           "KINDS", "VALUE_RANGE", "MAX_ELEMENTS", "MAX_NETS", "UNIT_NAMES", "UNIT_SYMBOLS"]
 
 GROUND, INPUT, OUTPUT = "0", "in", "out"
 #: Open-loop gain of the op-amp model, shared by MNA and SPICE.
 OPAMP_GAIN = 1e6
 #: Element kinds and the number of nets each connects.
 KINDS: dict[str, int] = {"R": 2, "L": 2, "C": 2, "E": 4, "OPAMP": 3}
-_UNITS = {"R": "ohms", "L": "henries", "C": "farads", "E": "gain", "OPAMP": "gain"}
+#: What each kind's value measures, in words (:attr:`Element.unit`).
+UNIT_NAMES = {"R": "ohms", "L": "henries", "C": "farads", "E": "gain", "OPAMP": "gain"}
+#: The unit symbol a part's value is printed with (``2.2 kΩ``); only R, L and C have one,
+#: so ``kind in UNIT_SYMBOLS`` also reads "is a passive part".
+UNIT_SYMBOLS = {"R": "Ω", "L": "H", "C": "F"}
 #: Accepted magnitudes of element values (ohms, henries, farads; gain for E and op-amps).
 #: Far wider than any part that exists (1e-18 F is a thousandth of a femtofarad): the
 #: bounds only keep absurd numbers (1e300 ohms) away from the numerical code.
@@ -62,7 +66,7 @@ class Element:
 
     @property
     def unit(self) -> str:
-        return _UNITS[self.kind]
+        return UNIT_NAMES[self.kind]
 
 
 @dataclass(frozen=True)

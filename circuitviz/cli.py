@@ -240,7 +240,8 @@ def _cmd_dataset_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_dataset_stats(args: argparse.Namespace) -> int:
-    from .dataset import dataset_stats, format_stats, load_dataset
+    from .dataset import load_dataset
+    from .dataset_stats import dataset_stats, format_stats
 
     emit(dataset_stats(load_dataset(args.path)), args.format, format_stats)
     return 0

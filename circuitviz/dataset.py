@@ -15,9 +15,13 @@ On disk, a directory::
 
     manifest.json   format and version, seed, n, counts, rejections, code version
     records.jsonl   one JSON object per circuit (netlist, values, measurements)
-    graphs.npz      every circuit's graph (see circuitviz.graph), concatenated
 
-:func:`load_dataset` reads it back as a :class:`CircuitDataset`.
+:func:`load_dataset` reads it back as a :class:`CircuitDataset`.  Builds of format
+version 1 also wrote ``graphs.npz``, every circuit's graph with its values; nothing read
+it (training takes each topology's graph from :func:`circuitviz.ml.graph.structure`,
+the one graph of a circuit), so version 2 no longer writes it and the reader ignores it.
+Statistics of a dataset are in :mod:`circuitviz.dataset_stats`, their figure in
+:mod:`circuitviz.viz.dataset`.
 """
 from __future__ import annotations
 
@@ -37,29 +41,28 @@ import numpy as np
 
 from .analysis import FILTER_TYPES, Analysis, analyze
 from .circuit import Circuit, CircuitError
-from .graph import EDGE_FEATURES, NODE_FEATURES, arrays_to_data, graph_arrays
 from .netlist import parse_netlist, write_netlist
-from .topologies import CATALOGUE, Topology, by_family, in_practical_range
+from .topologies import Topology, by_family, in_practical_range
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "Record", "CircuitDataset", "build_dataset",
-           "load_dataset", "make_record", "check_clean", "dataset_stats", "format_stats",
-           "stats_figure", "reverify", "match_error", "Q_BINS", "CUTOFF_BINS"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "READS_VERSIONS", "Record", "CircuitDataset",
+           "build_dataset", "load_dataset", "make_record", "check_clean", "reverify",
+           "match_error"]
 
 FORMAT = "circuitviz-dataset"
-FORMAT_VERSION = 1
-MANIFEST, RECORDS, GRAPHS = "manifest.json", "records.jsonl", "graphs.npz"
+#: Version written; version 1 differs only by a ``graphs.npz`` that is not read.
+FORMAT_VERSION = 2
+READS_VERSIONS = (1, 2)
+MANIFEST, RECORDS = "manifest.json", "records.jsonl"
 #: Draws of cutoff and Q per record before giving up (never reached in practice).
 MAX_TRIES = 50
 #: A design may miss its requested cutoff by this much (relative) before it is rejected.
 CUTOFF_TOL = 0.01
 #: Passband gains outside this range, or low-/high-pass peaking above PEAK_DB, or a
-#: stopband lobe beyond the outermost j-axis zero above -STOP_DB, are not clean filters.
+#: stopband lobe beyond the outermost j-axis zero above -LOBE_DB, are not clean filters.
 GAIN_RANGE = (1e-3, 1e3)
 PEAK_DB = 20.0
-STOP_DB = 20.0
-_GRAPH_KEYS = ("roles", "edge_index", "edge_kind", "log_value", "element")
-_SOURCES = ("topologies", "dataset.py", "graph.py", "analysis.py", "mna.py", "circuit.py",
-            "netlist.py")
+LOBE_DB = 20.0
+_SOURCES = ("topologies", "dataset.py", "analysis.py", "mna.py", "circuit.py", "netlist.py")
 
 
 # -- one record ---------------------------------------------------------------------------
@@ -76,7 +79,7 @@ def check_clean(topology: Topology, circuit: Circuit, analysis: Analysis,
     Checks: measured type; stable poles; the topology's pole and zero counts; cutoff
     within :data:`CUTOFF_TOL` of the request; practical part values; passband gain in
     :data:`GAIN_RANGE`; low-/high-pass peaking under :data:`PEAK_DB`; and, for
-    elliptic-style ladders, stopband lobes :data:`STOP_DB` down.
+    elliptic-style ladders, stopband lobes :data:`LOBE_DB` down.
     """
     if analysis.type != topology.family:
         return f"type:{analysis.type}"
@@ -84,15 +87,15 @@ def check_clean(topology: Topology, circuit: Circuit, analysis: Analysis,
         return "unstable"
     if (len(analysis.poles), len(analysis.zeros)) != (topology.order, topology.n_zeros):
         return "counts"
-    if abs(analysis.cutoff_hz / requested_hz - 1.0) > CUTOFF_TOL:
+    fc = analysis.cutoff_hz
+    if fc is None or abs(fc / requested_hz - 1.0) > CUTOFF_TOL:
         return "cutoff"
     if not all(in_practical_range(e.kind, e.value) for e in circuit.elements):
         return "values"
     ref = analysis.response.passband_gain
-    if not GAIN_RANGE[0] <= ref <= GAIN_RANGE[1]:
+    if ref is None or not GAIN_RANGE[0] <= ref <= GAIN_RANGE[1]:
         return "gain"
     if topology.family in ("lowpass", "highpass"):
-        fc = analysis.cutoff_hz
         f = np.logspace(math.log10(fc) - 3, math.log10(fc) + 3, 601)
         mag = np.abs(analysis.tf.freqresp(f))
         if mag.max() > ref * 10 ** (PEAK_DB / 20):
@@ -100,7 +103,7 @@ def check_clean(topology: Topology, circuit: Circuit, analysis: Analysis,
         wz = np.abs(analysis.zeros[np.abs(analysis.zeros) > 0]) / (2 * math.pi)
         if wz.size:
             beyond = f > wz.max() if topology.family == "lowpass" else f < wz.min()
-            if beyond.any() and mag[beyond].max() > ref * 10 ** (-STOP_DB / 20):
+            if beyond.any() and mag[beyond].max() > ref * 10 ** (-LOBE_DB / 20):
                 return "stopband"
     return None
 
@@ -115,9 +118,9 @@ def _pairs(roots: np.ndarray) -> list[list[float]]:
     return [[float(r.real), float(r.imag)] for r in roots]
 
 
-def make_record(seed: int, index: int) -> tuple[dict, dict[str, np.ndarray], Counter]:
-    """Record ``index`` of the build with ``seed``: its JSON dict, graph arrays and the
-    rejections met on the way (reason -> count)."""
+def make_record(seed: int, index: int) -> tuple[dict, Counter]:
+    """Record ``index`` of the build with ``seed``: its JSON dict and the rejections met
+    on the way (reason -> count)."""
     rng = np.random.default_rng([seed, index])
     family = FILTER_TYPES[int(rng.integers(len(FILTER_TYPES)))]
     options = by_family(family)
@@ -138,8 +141,7 @@ def make_record(seed: int, index: int) -> tuple[dict, dict[str, np.ndarray], Cou
             continue
         reason = check_clean(topology, circuit, analysis, cutoff)
         if reason is None:
-            return _record(index, topology, circuit, values, analysis, cutoff, q), \
-                graph_arrays(circuit), rejected
+            return _record(index, topology, circuit, values, analysis, cutoff, q), rejected
         rejected[reason] += 1
     raise RuntimeError(f"record {index} (seed {seed}): no clean {topology.name} in "
                        f"{MAX_TRIES} draws; rejections {dict(rejected)}")
@@ -148,6 +150,7 @@ def make_record(seed: int, index: int) -> tuple[dict, dict[str, np.ndarray], Cou
 def _record(index: int, topology: Topology, circuit: Circuit, values: dict, analysis: Analysis,
             cutoff: float, q: float | None) -> dict:
     r = analysis.response
+    assert r.cutoff_hz is not None, "only circuits check_clean passed become records"
     wc = 2.0 * math.pi * r.cutoff_hz
     excess = len(analysis.poles) - len(analysis.zeros)
     return {"index": index, "topology": topology.name, "type": r.type,
@@ -162,24 +165,18 @@ def _record(index: int, topology: Topology, circuit: Circuit, values: dict, anal
 
 
 def make_chunk(seed: int, start: int, stop: int) -> dict:
-    """Records ``start .. stop-1`` as JSON lines, concatenated graph arrays, a summary
-    (topology, type, poles, zeros) per record and the rejection counts."""
-    lines, graphs, summary, rejected = [], {k: [] for k in _GRAPH_KEYS}, [], Counter()
-    nodes, edges = [], []
+    """Records ``start .. stop-1`` as JSON lines, a summary (topology, type, poles,
+    zeros) per record and the rejection counts."""
+    lines: list[str] = []
+    summary: list[tuple[str, str, int, int]] = []
+    rejected: Counter = Counter()
     for index in range(start, stop):
-        record, arrays, why = make_record(seed, index)
+        record, why = make_record(seed, index)
         lines.append(json.dumps(record, allow_nan=False))
-        for key in _GRAPH_KEYS:
-            graphs[key].append(arrays[key])
-        nodes.append(arrays["roles"].shape[0])
-        edges.append(arrays["edge_kind"].shape[0])
         summary.append((record["topology"], record["type"], len(record["poles"]),
                         len(record["zeros"])))
         rejected.update(why)
-    joined = {k: np.concatenate(v, axis=1 if k == "edge_index" else 0)
-              for k, v in graphs.items()}
-    return {"start": start, "lines": lines, "graphs": joined, "nodes": nodes,
-            "edges": edges, "summary": summary, "rejected": dict(rejected)}
+    return {"start": start, "lines": lines, "summary": summary, "rejected": dict(rejected)}
 
 
 # -- the build ----------------------------------------------------------------------------
@@ -291,8 +288,8 @@ def _build_into(out: Path, executor, n: int, seed: int, workers: int, scheduler:
     t0 = time.perf_counter()
     done: dict[int, dict] = {}
     next_chunk = 0
-    graphs: dict[str, list] = {k: [] for k in _GRAPH_KEYS}
-    nodes, edges, summary, rejected = [], [], [], Counter()
+    summary: list[tuple[str, str, int, int]] = []
+    rejected: Counter = Counter()
     records_tmp = out / (RECORDS + ".partial")
     with open(records_tmp, "w", encoding="utf-8") as fh, \
             tqdm(total=n, unit="circuit", file=sys.stderr, disable=not progress,
@@ -303,28 +300,17 @@ def _build_into(out: Path, executor, n: int, seed: int, workers: int, scheduler:
             while next_chunk in done:  # write in index order, whatever finished first
                 chunk = done.pop(next_chunk)
                 fh.write("\n".join(chunk["lines"]) + "\n")
-                for key in _GRAPH_KEYS:
-                    graphs[key].append(chunk["graphs"][key])
-                nodes += chunk["nodes"]
-                edges += chunk["edges"]
                 summary += chunk["summary"]
                 rejected.update(chunk["rejected"])
                 next_chunk += 1
     seconds = time.perf_counter() - t0
-    graphs_tmp = out / (GRAPHS + ".partial.npz")
-    np.savez(graphs_tmp, **{k: np.concatenate(v, axis=1 if k == "edge_index" else 0)
-                            for k, v in graphs.items()},
-             node_ptr=np.concatenate([[0], np.cumsum(nodes)]).astype(np.int64),
-             edge_ptr=np.concatenate([[0], np.cumsum(edges)]).astype(np.int64))
     os.replace(records_tmp, out / RECORDS)
-    os.replace(graphs_tmp, out / GRAPHS)
     manifest = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "n": n, "seed": seed,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "code_version": __version__, "source_hash": source_hash(),
-        "files": {"records": RECORDS, "graphs": GRAPHS},
+        "files": {"records": RECORDS},
         "counts": _counts(summary), "rejected": dict(sorted(rejected.items())),
-        "node_features": list(NODE_FEATURES), "edge_features": list(EDGE_FEATURES),
         "build": {"executor": executor.name, "workers": workers if not scheduler else None,
                   "scheduler": scheduler, "chunk_size": size, "seconds": round(seconds, 2),
                   "circuits_per_s": round(n / seconds, 1)},
@@ -387,11 +373,10 @@ class Record:
 
 
 class CircuitDataset:
-    """A built dataset: ``len``, ``ds[i]`` -> :class:`Record`, ``ds.graph(i)`` -> ``Data``."""
+    """A built dataset: ``len``, ``ds[i]`` -> :class:`Record`, ``ds.records`` (raw dicts)."""
 
-    def __init__(self, path: Path, manifest: dict, records: list[dict],
-                 graphs: dict[str, np.ndarray]) -> None:
-        self.path, self.manifest, self._records, self._graphs = path, manifest, records, graphs
+    def __init__(self, path: Path, manifest: dict, records: list[dict]) -> None:
+        self.path, self.manifest, self._records = path, manifest, records
 
     def __len__(self) -> int:
         return len(self._records)
@@ -413,20 +398,6 @@ class CircuitDataset:
         """The raw JSON dicts (cheap bulk access: no arrays built)."""
         return self._records
 
-    def graph_arrays(self, i: int) -> dict[str, np.ndarray]:
-        """Record ``i``'s graph in the compact numpy form of :func:`graph_arrays`."""
-        i = self._index(i)
-        g = self._graphs
-        a, b = g["node_ptr"][i], g["node_ptr"][i + 1]
-        c, d = g["edge_ptr"][i], g["edge_ptr"][i + 1]
-        return {"roles": g["roles"][a:b], "edge_index": g["edge_index"][:, c:d],
-                "edge_kind": g["edge_kind"][c:d], "log_value": g["log_value"][c:d],
-                "element": g["element"][c:d]}
-
-    def graph(self, i: int):
-        """Record ``i``'s circuit as a ``torch_geometric.data.Data``."""
-        return arrays_to_data(self.graph_arrays(i))
-
     def __repr__(self) -> str:
         return f"CircuitDataset({str(self.path)!r}, n={len(self)})"
 
@@ -444,24 +415,23 @@ def load_dataset(path: str | os.PathLike) -> CircuitDataset:
     if not isinstance(manifest, dict):
         raise ValueError(f"{str(where)!r} is not a circuitviz dataset manifest (a JSON "
                          f"{type(manifest).__name__}, expected an object)")
-    if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
+    if manifest.get("format") != FORMAT or manifest.get("format_version") not in READS_VERSIONS:
         raise ValueError(f"{str(path)!r} holds format {manifest.get('format')!r} version "
                          f"{manifest.get('format_version')!r}; this circuitviz reads {FORMAT!r} "
-                         f"version {FORMAT_VERSION}")
+                         f"version {' or '.join(map(str, READS_VERSIONS))}")
     n = manifest.get("n")
     files = manifest.get("files")
     if isinstance(n, bool) or not isinstance(n, int) or n < 1 or not isinstance(files, dict) \
-            or not all(isinstance(files.get(k), str) and files[k] == Path(files[k]).name
-                       and files[k] not in ("", ".", "..") for k in ("records", "graphs")):
+            or not (isinstance(files.get("records"), str)
+                    and files["records"] == Path(files["records"]).name
+                    and files["records"] not in ("", ".", "..")):
         raise ValueError(f"{str(where)!r} is damaged: it needs 'n' (an integer >= 1) and "
-                         f"'files' naming the records and graphs files in the dataset directory")
+                         f"'files' naming the records file in the dataset directory")
     records = _read_records(path / files["records"])
-    graphs = _read_graphs(path / files["graphs"])
-    if len(records) != n or len(graphs["node_ptr"]) != n + 1:
+    if len(records) != n:
         raise ValueError(f"dataset {str(path)!r} is incomplete: manifest says {n} "
-                         f"circuits, files hold {len(records)} records and "
-                         f"{len(graphs['node_ptr']) - 1} graphs")
-    return CircuitDataset(path, manifest, records, graphs)
+                         f"circuits, {files['records']} holds {len(records)} records")
+    return CircuitDataset(path, manifest, records)
 
 
 _RECORD_KEYS = ("type", "topology", "cutoff_hz", "poles", "zeros", "q", "pole_q")
@@ -492,36 +462,14 @@ def _read_records(file: Path) -> list[dict]:
     return records
 
 
-def _read_graphs(file: Path) -> dict[str, np.ndarray]:
-    try:
-        with np.load(file, allow_pickle=False) as npz:
-            graphs = {k: npz[k] for k in npz.files}
-    except OSError as exc:
-        raise ValueError(f"dataset graphs {str(file)!r} cannot be read: "
-                         f"{exc.strerror or exc}") from None
-    except Exception as exc:  # noqa: BLE001 - a damaged zip raises zipfile.BadZipFile & co.
-        raise ValueError(f"dataset graphs {str(file)!r} is damaged ({type(exc).__name__}: "
-                         f"{exc})") from None
-    missing = [k for k in (*_GRAPH_KEYS, "node_ptr", "edge_ptr") if k not in graphs]
-    if missing:
-        raise ValueError(f"dataset graphs {str(file)!r} lacks {', '.join(missing)}")
-    return graphs
-
-
 # -- re-verification against ngspice -------------------------------------------------------
 def match_error(exact: np.ndarray, other: np.ndarray, scale: float) -> float:
-    """Largest distance between Hungarian-matched roots, relative to each exact root's
-    magnitude (``scale`` for roots at the origin); inf when the counts differ."""
-    if len(exact) != len(other):
-        return math.inf
-    if not len(exact):
-        return 0.0
-    from scipy.optimize import linear_sum_assignment
+    """Largest relative distance between matched roots
+    (:func:`circuitviz.verification.match_roots`, ``scale`` its floor for roots at the
+    origin); inf when the counts differ."""
+    from .verification import match_roots
 
-    size = np.where(np.abs(exact) > 0, np.abs(exact), scale)[:, None]
-    cost = np.abs(exact[:, None] - other[None, :]) / size
-    rows, cols = linear_sum_assignment(cost)
-    return float(cost[rows, cols].max())
+    return match_roots(other, exact, scale).error
 
 
 def reverify(ds: CircuitDataset, fraction: float = 0.01, seed: int = 0) -> list[dict]:
@@ -530,6 +478,7 @@ def reverify(ds: CircuitDataset, fraction: float = 0.01, seed: int = 0) -> list[
     of ngspice's AC sweep, as :func:`circuitviz.spice.simulate` labels it) against
     the stored exact ones: counts and matched relative position errors."""
     from .spice import SpiceError, pole_zero, simulate
+    from .verification import ROOT_FLOOR
 
     k = max(1, round(len(ds) * fraction))
     picks = np.sort(np.random.default_rng(seed).choice(len(ds), size=k, replace=False))
@@ -547,108 +496,10 @@ def reverify(ds: CircuitDataset, fraction: float = 0.01, seed: int = 0) -> list[
             poles, zeros, source = fitted.poles, fitted.zeros, fitted.pz_source
         else:
             poles, zeros = pz.poles, pz.zeros
-        wc = 2 * math.pi * r.cutoff_hz
+        floor = ROOT_FLOOR * 2 * math.pi * r.cutoff_hz  # the one matcher's floor
         results.append({"index": r.index, "topology": r.topology, "source": source,
                         "poles": (len(r.poles), len(poles)),
                         "zeros": (len(r.zeros), len(zeros)),
-                        "pole_error": match_error(r.poles, poles, wc),
-                        "zero_error": match_error(r.zeros, zeros, wc)})
+                        "pole_error": match_error(r.poles, poles, floor),
+                        "zero_error": match_error(r.zeros, zeros, floor)})
     return results
-
-
-# -- statistics ---------------------------------------------------------------------------
-#: Upper edges of the cutoff (Hz) and Q histogram bins; the last bin is open.
-CUTOFF_BINS = (1e2, 1e3, 1e4, 1e5, 1e6)
-Q_BINS = (0.5, 0.71, 1.0, 2.0, 5.0, 10.0, 30.0)
-
-
-def _bin_labels(edges: tuple[float, ...], first: str, fmt) -> list[str]:
-    labels = [f"<{fmt(edges[0])}" if first == "open" else f"{first}-{fmt(edges[0])}"]
-    labels += [f"{fmt(a)}-{fmt(b)}" for a, b in zip(edges, edges[1:])]
-    return labels + [f">={fmt(edges[-1])}"]
-
-
-def _hz(x: float) -> str:
-    from .units import format_eng
-    return format_eng(x, "", 3).replace(" ", "")
-
-
-def dataset_stats(ds: CircuitDataset) -> dict:
-    """The histograms that matter, as plain dicts: per type, counts of poles, zeros,
-    cutoff decades and Q bins (band Q for band types, largest pole Q otherwise); and
-    the topology counts."""
-    cut_labels = _bin_labels(CUTOFF_BINS, "10", _hz)
-    q_labels = _bin_labels(Q_BINS, "open", lambda x: f"{x:g}")
-    per_type = {t: {"n": 0, "poles": Counter(), "zeros": Counter(), "cutoff": Counter(),
-                    "q": Counter()} for t in FILTER_TYPES}
-    topologies: Counter = Counter()
-    for r in ds.records:
-        s = per_type[r["type"]]
-        s["n"] += 1
-        s["poles"][len(r["poles"])] += 1
-        s["zeros"][len(r["zeros"])] += 1
-        s["cutoff"][cut_labels[int(np.searchsorted(CUTOFF_BINS, r["cutoff_hz"], "right"))]] += 1
-        q = r["q"] if r["q"] is not None else r["pole_q"]
-        s["q"][q_labels[int(np.searchsorted(Q_BINS, q, "right"))]] += 1
-        topologies[r["topology"]] += 1
-    order = {"poles": range(0, 11), "zeros": range(0, 11), "cutoff": cut_labels, "q": q_labels}
-    types = {}
-    for t, s in per_type.items():
-        types[t] = {"n": s["n"]}
-        for key, keys in order.items():
-            types[t][key] = {str(k): s[key][k] for k in keys if s[key][k] or key in ("cutoff", "q")}
-    return {"n": len(ds), "seed": ds.manifest.get("seed"), "types": types,
-            "topologies": {name: topologies[name] for name in CATALOGUE if topologies[name]},
-            "rejected": ds.manifest.get("rejected", {})}
-
-
-def format_stats(stats: dict) -> str:
-    """The statistics as text tables, one row per filter type, with count bars."""
-    lines = [f"circuits: {stats['n']}  (seed {stats['seed']})", ""]
-    for key, title in (("poles", "poles per circuit"), ("zeros", "finite zeros per circuit"),
-                       ("cutoff", "measured cutoff / centre (Hz)"),
-                       ("q", "Q (band types: centre/bandwidth; LP/HP: largest pole Q)")):
-        columns = sorted({c for t in stats["types"].values() for c in t[key]},
-                         key=lambda c: (len(c), c)) if key in ("poles", "zeros") else \
-            list(next(iter(stats["types"].values()))[key])
-        width = max(6, *(len(c) for c in columns))
-        lines.append(f"{title}:")
-        lines.append(f"  {'type':<9} {'n':>7} " + " ".join(f"{c:>{width}}" for c in columns))
-        for t, s in stats["types"].items():
-            lines.append(f"  {t:<9} {s['n']:>7} "
-                         + " ".join(f"{s[key].get(c, 0):>{width}}" for c in columns))
-        lines.append("")
-    top = max(stats["topologies"].values(), default=1)
-    lines.append("topologies:")
-    for name, count in stats["topologies"].items():
-        lines.append(f"  {name:<24} {count:>7}  {'#' * max(1, round(30 * count / top))}")
-    if stats["rejected"]:
-        lines += ["", "rejected draws (resampled): "
-                  + ", ".join(f"{k} {v}" for k, v in stats["rejected"].items())]
-    return "\n".join(lines)
-
-
-def stats_figure(stats: dict):
-    """The statistics as a plotly figure (for notebooks): four histogram panels grouped
-    by filter type, and the topology counts."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-
-    fig = make_subplots(rows=3, cols=2, specs=[[{}, {}], [{}, {}], [{"colspan": 2}, None]],
-                        subplot_titles=("poles per circuit", "finite zeros per circuit",
-                                        "measured cutoff (Hz)", "Q", "topologies"),
-                        vertical_spacing=0.12)
-    panels = (("poles", 1, 1), ("zeros", 1, 2), ("cutoff", 2, 1), ("q", 2, 2))
-    for i, (t, s) in enumerate(stats["types"].items()):
-        for key, row, col in panels:
-            fig.add_trace(go.Bar(x=list(s[key]), y=list(s[key].values()), name=t,
-                                 legendgroup=t, showlegend=key == "poles",
-                                 marker_color=_COLOURS[i]), row=row, col=col)
-    fig.add_trace(go.Bar(x=list(stats["topologies"]), y=list(stats["topologies"].values()),
-                         marker_color="#555", showlegend=False), row=3, col=1)
-    fig.update_layout(barmode="group", height=900,
-                      title=f"dataset: {stats['n']} circuits (seed {stats['seed']})")
-    return fig
-
-
-_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728")

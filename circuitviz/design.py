@@ -31,12 +31,17 @@ import math
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .analysis import Analysis, TransferFunction, measure_response
-from .circuit import Circuit, CircuitError
+from .circuit import Circuit
 from .spec import BAND_TYPES, Spec, check_n
+from .verification import Verification, spec_error, verify_draw, verify_draws
+
+if TYPE_CHECKING:
+    from .mask import MaskResult
 
 __all__ = ["Candidate", "sample", "sample_with", "spec_error", "candidates", "rank_key", "refine",
            "SEARCH_MAX", "SEARCH_REFINE"]
@@ -58,8 +63,10 @@ class Candidate:
         values: slot values in ohms, henries and farads.
         predicted: the model's transfer function (poles and zeros in rad/s) for its raw
             draw (moved with the circuit when it was frequency-scaled).
-        analysis: exact analysis of ``circuit`` (None when it cannot be analysed).
         spec: the request it answers.
+        verification: the exact analysis and its measurements
+            (:class:`circuitviz.verification.Verification`), read through:
+        analysis: exact analysis of ``circuit`` (None when it cannot be analysed).
         spec_error: ``|ln(fc / fc_asked)|`` (+ ``|ln(Q / Q_asked)|`` when Q was asked),
             fc the passband edge at the asked ripple for low-/high-pass; ``inf`` when
             the circuit's measured type is not the one asked or it cannot be analysed.
@@ -78,11 +85,9 @@ class Candidate:
     circuit: Circuit
     values: dict[str, float]
     predicted: TransferFunction
-    analysis: Analysis | None
     spec: Spec
-    spec_error: float
-    error: str | None = field(default=None)
-    mask: object | None = field(default=None)
+    #: What the circuit does, measured once (:class:`circuitviz.verification.Verification`).
+    verification: Verification
     refinement: str | None = None
     raw_meets: bool | None = None
     impractical: tuple[str, ...] = ()
@@ -91,6 +96,22 @@ class Candidate:
     opamp_gbw_hz: float | None = field(default=None)
     #: The E-series every R, L and C was chosen from (None: exact values).
     eseries: str | None = field(default=None)
+
+    @property
+    def analysis(self) -> Analysis | None:
+        return self.verification.analysis
+
+    @property
+    def spec_error(self) -> float:
+        return self.verification.spec_error
+
+    @property
+    def error(self) -> str | None:
+        return self.verification.error
+
+    @property
+    def mask(self) -> MaskResult | None:
+        return self.verification.mask
 
     @cached_property
     def min_gbw_hz(self) -> float | None:
@@ -170,22 +191,6 @@ def _finite(d: dict) -> dict:
             for k, v in d.items()}
 
 
-def spec_error(spec: Spec, analysis: Analysis | None, mask=None) -> float:
-    """Distance of a circuit's measured response from ``spec`` (see :class:`Candidate`);
-    ``mask`` (its :class:`~circuitviz.mask.MaskResult`) gives the low-/high-pass edge at
-    the asked ripple."""
-    if analysis is None or analysis.type != spec.filter_type or not analysis.cutoff_hz:
-        return math.inf
-    fc = analysis.cutoff_hz
-    if mask is not None and not spec.is_band and mask.cutoff_hz:
-        fc = mask.cutoff_hz
-    err = abs(math.log(fc / spec.cutoff_hz))
-    if spec.q is not None and spec.filter_type in BAND_TYPES:
-        q = analysis.response.q
-        err += abs(math.log(q / spec.q)) if q and math.isfinite(q) else math.inf
-    return err
-
-
 def spec_meets(spec: Spec, analysis: Analysis | None) -> bool:
     """Whether ``analysis`` meets ``spec``'s mask (:func:`circuitviz.mask.measure_mask`)."""
     if analysis is None:
@@ -205,72 +210,27 @@ def rank_key(c: Candidate) -> tuple:
     return (bool(c.impractical), not c.meets, -margin, c.spec_error)
 
 
-def _predicted_tf(poles, zeros, gain) -> TransferFunction:
-    return TransferFunction(np.asarray(poles, complex), np.asarray(zeros, complex), gain)
-
-
-def verify(topology: str, circuit: Circuit, values: dict, predicted: TransferFunction,
-           spec: Spec, analyze: bool = True, opamp: float | None = None, **extra) -> Candidate:
-    """One candidate: exact analysis, mask measurement, spec error, practical parts."""
-    from .analysis import analyze as exact
-    from .mask import measure_mask
-    from .practical import part_problems
-
-    # values to the 6 significant digits the netlist carries: the text is the circuit
-    circuit = replace(circuit, elements=tuple(
-        replace(e, value=float(f"{e.value:.6g}")) if e.kind in ("R", "L", "C") else e
-        for e in circuit.elements))
-    values = {k: float(f"{v:.6g}") for k, v in values.items()}
-    analysis, error, mask = None, None, None
-    if analyze:
-        try:
-            analysis = exact(circuit, opamp=opamp)
-            mask = measure_mask(analysis, spec)
-        except (CircuitError, ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
-            error = " ".join(str(exc).split())
-            analysis = mask = None
-    err = spec_error(spec, analysis, mask) if analyze else math.nan
-    bad, warn = part_problems(circuit)
-    return Candidate(topology, circuit, dict(values), predicted, analysis, spec, err, error,
-                     mask, impractical=tuple(bad), warnings=tuple(warn), opamp_gbw_hz=opamp,
-                     **extra)
-
-
 def candidates(draws, spec: Spec, analyze: bool = True, opamp: float | None = None
                ) -> list[Candidate]:
-    """Build, and (when ``analyze``) exactly analyse and measure, the circuits of raw draws."""
-    from .topologies import CATALOGUE
-
-    out = []
-    for d in draws:
-        if d.topology not in CATALOGUE:
-            raise ValueError(f"the model draws topology {d.topology!r}, which is not in this "
-                             f"version's catalogue; retrain it with 'circuitviz train'")
-        # values to the 6 significant digits the netlist carries: the text is the circuit
-        values = {k: float(f"{v:.6g}") for k, v in d.values.items()}
-        circuit = CATALOGUE[d.topology].build(values)
-        c = verify(d.topology, circuit, values, _predicted_tf(d.poles, d.zeros, d.gain), spec,
-                   analyze, opamp)
-        out.append(replace(c, raw_meets=c.meets) if analyze else c)
-    return out
+    """Build, and (when ``analyze``) exactly analyse and measure, the circuits of raw draws
+    (:func:`circuitviz.verification.verify_draws`)."""
+    return verify_draws(draws, spec, analyze=analyze, opamp=opamp)
 
 
 def with_eseries(c: Candidate, eseries: str) -> Candidate:
     """``c`` with every R, L, C chosen jointly from ``eseries`` to meet its spec (see
     :func:`circuitviz.eseries.snap_circuit`), re-verified by exact analysis."""
-    from dataclasses import replace
-
     from .analysis import analyze as exact
     from .eseries import snap_circuit
+    from .verification import with_analysis
 
     if c.analysis is None:
         return c
     # aim the -3 dB cutoff (what the search measures) where the spec's edge lands: the
     # same factor moves every edge, whatever ripple the spec measures its edge at
     target, edge = c.analysis.cutoff_hz, c.analysis.cutoff_hz
-    mask = getattr(c, "mask", None)
-    if mask is not None and getattr(mask, "cutoff_hz", None) and \
-            c.spec.filter_type not in BAND_TYPES:
+    mask = c.mask
+    if mask is not None and mask.cutoff_hz and c.spec.filter_type not in BAND_TYPES:
         edge = mask.cutoff_hz
     if target and edge and c.analysis.type == c.spec.filter_type:
         target = target * c.spec.cutoff_hz / edge
@@ -278,18 +238,8 @@ def with_eseries(c: Candidate, eseries: str) -> Candidate:
                               opamp=c.opamp_gbw_hz)
     analysis = exact(circuit, opamp=c.opamp_gbw_hz)
     values = {k: circuit.element(k).value for k in c.values}
-    return replace(c, circuit=circuit, values=values, analysis=analysis,
-                   spec_error=spec_error(c.spec, analysis), eseries=eseries.upper(),
-                   mask=_mask_or_none(analysis, c.spec))
-
-
-def _mask_or_none(analysis, spec):
-    from .mask import measure_mask
-
-    try:
-        return measure_mask(analysis, spec)
-    except (ValueError, FloatingPointError):
-        return None
+    return replace(c, circuit=circuit, values=values, eseries=eseries.upper(),
+                   verification=with_analysis(c.verification, analysis, c.spec))
 
 
 # -- refinement ------------------------------------------------------------------------------
@@ -309,7 +259,7 @@ def _scaled(c: Candidate) -> Candidate | None:
     pred = c.predicted
     moved = TransferFunction(pred.poles / k, pred.zeros / k,
                              pred.gain * k ** (len(pred.poles) - len(pred.zeros)))
-    return verify(c.topology, circuit, values, moved, c.spec, opamp=c.opamp_gbw_hz,
+    return verify_draw(c.topology, circuit, values, moved, c.spec, opamp=c.opamp_gbw_hz,
                   refinement="scaled", raw_meets=c.raw_meets)
 
 
@@ -332,8 +282,9 @@ def _redesigned(c: Candidate) -> Candidate | None:
     family = spec.response if spec.response != "any" else responses[0]
     if family not in responses:
         return None
-    kwargs = {"response": family, "ripple_db": None if spec.is_band else spec.ap_db,
-              "attenuation_db": spec.as_db if family == "elliptic" else None}
+    kwargs: dict[str, Any] = {"response": family,
+                              "ripple_db": None if spec.is_band else spec.ap_db,
+                              "attenuation_db": spec.as_db if family == "elliptic" else None}
     if spec.is_band:
         kwargs["q"] = spec.q
     # impedance level drawn per candidate (seeded by its raw values), so re-designs of
@@ -346,7 +297,7 @@ def _redesigned(c: Candidate) -> Candidate | None:
     except (ValueError, TypeError):
         return None
     pred = c.predicted  # the model's claim for its raw draw, kept as such
-    return verify(c.topology, topo.build(values), values, pred, spec, opamp=c.opamp_gbw_hz,
+    return verify_draw(c.topology, topo.build(values), values, pred, spec, opamp=c.opamp_gbw_hz,
                   refinement="redesigned", raw_meets=c.raw_meets)
 
 
@@ -383,15 +334,16 @@ def _from_catalogue(c: Candidate) -> Candidate | None:
         if not options:
             continue
         topo = options[seed % len(options)]
-        kwargs = {"response": family, "ripple_db": None if spec.is_band else spec.ap_db,
-                  "attenuation_db": spec.as_db if family == "elliptic" else None}
+        kwargs: dict[str, Any] = {"response": family,
+                                  "ripple_db": None if spec.is_band else spec.ap_db,
+                                  "attenuation_db": spec.as_db if family == "elliptic" else None}
         if spec.is_band:
             kwargs["q"] = spec.q
         try:
             values = topo.design(spec.cutoff_hz, rng=np.random.default_rng(seed), **kwargs)
         except (ValueError, TypeError):
             continue
-        found = verify(topo.name, topo.build(values), values, c.predicted, spec,
+        found = verify_draw(topo.name, topo.build(values), values, c.predicted, spec,
                        opamp=c.opamp_gbw_hz, refinement="catalogue", raw_meets=c.raw_meets)
         if found.meets:
             return found

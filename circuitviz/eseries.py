@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .circuit import Circuit
+from .circuit import UNIT_SYMBOLS, Circuit
 from .units import format_eng
 
 __all__ = ["E12", "E24", "E96", "SERIES", "snap", "ComponentRow", "ComponentTable",
@@ -41,7 +41,6 @@ E96 = tuple(v / 100 for v in (
     464, 475, 487, 499, 511, 523, 536, 549, 562, 576, 590, 604, 619, 634, 649, 665,
     681, 698, 715, 732, 750, 768, 787, 806, 825, 845, 866, 887, 909, 931, 953, 976))
 SERIES: dict[str, tuple[float, ...]] = {"E12": E12, "E24": E24, "E96": E96}
-_UNITS = {"R": "Ω", "L": "H", "C": "F"}
 
 
 def _series(name: str) -> tuple[float, ...]:
@@ -82,7 +81,7 @@ class ComponentRow:
 
     @property
     def unit(self) -> str:
-        return _UNITS.get(self.kind, "")
+        return UNIT_SYMBOLS.get(self.kind, "")
 
 
 @dataclass(frozen=True)
@@ -173,7 +172,7 @@ def snap_values(circuit: Circuit, series: str = "E24") -> ComponentTable:
     _series(series)
     circuit = circuit.validate()
     rows = tuple(ComponentRow(e.name, e.kind, e.value, snap(e.value, series))
-                 for e in circuit.elements if e.kind in _UNITS)
+                 for e in circuit.elements if e.kind in UNIT_SYMBOLS)
     snapped = circuit.with_values({r.name: r.snapped for r in rows})
     before, after = analyze(circuit), analyze(snapped)
     return ComponentTable(series.upper(), rows, snapped, before.type, after.type,

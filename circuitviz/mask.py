@@ -106,6 +106,7 @@ def response_max(tf: TransferFunction, f: np.ndarray | None = None,
     """max |H(jw)| over all frequencies (DC and infinity included), polished."""
     if f is None:
         f = _grid(tf)
+    if mag is None:
         mag = _mag(tf, f)
     peaks = [m for _, m in _local_max(tf, f, mag)]
     ends = [v for v in (tf.dc_gain, tf.hf_gain) if math.isfinite(v)]
@@ -261,7 +262,7 @@ def measure_mask(analysis, spec: Spec) -> MaskResult:
         if spec.response != "any":
             err = family_error(tf, spec, cutoff)
             checks["response"] = -1.0 if err is None else 1.0 - err / RESPONSE_TOL
-        if spec.stopband_hz is not None:
+        if spec.stopband_hz is not None and spec.as_db is not None:  # As comes with it
             sb = stopband_attenuation(tf, spec.filter_type, spec.stopband_hz, peak)
             # per 10 dB; 1e-6 dB of rounding slack (a prototype sits exactly at As)
             checks["stopband"] = (sb - spec.as_db + _DB_ROUNDING) / 10.0
@@ -296,8 +297,9 @@ def analysis_mask_fields(analysis) -> dict:
     re the maximum; band types: over the passband) and ``stopband_attenuation_db`` (None:
     no stopband was asked) of an analysis without a spec."""
     tf, resp = analysis.tf, analysis.response
-    out = {"order": int(len(tf.poles)), "passband_attenuation_db": None,
-           "stopband_attenuation_db": None}
+    out: dict[str, float | None] = {"order": int(len(tf.poles)),
+                                    "passband_attenuation_db": None,
+                                    "stopband_attenuation_db": None}
     try:
         if resp.type in ("lowpass", "highpass") and resp.cutoff_hz:
             peak = response_max(tf)
@@ -346,15 +348,15 @@ def _lp_equivalent(tf: TransferFunction, filter_type: str
 
 def _half(r: np.ndarray) -> np.ndarray:
     """Each band-transformed root appears twice: keep one of each (greedy pairing)."""
-    r = list(np.asarray(r, complex))
+    rest = list(np.asarray(r, complex))
     out = []
-    while r:
-        x = r.pop(0)
-        if r:
-            d = [abs(x - y) / max(abs(x), 1e-300) for y in r]
+    while rest:
+        x = rest.pop(0)
+        if rest:
+            d = [abs(x - y) / max(abs(x), 1e-300) for y in rest]
             k = int(np.argmin(d))
             if d[k] < 1e-3:
-                r.pop(k)
+                rest.pop(k)
         out.append(x)
     return np.array(out, complex)
 
@@ -367,16 +369,11 @@ def _all_pole_edge(poles: np.ndarray, ap_db: float) -> float | None:
 
 
 def _match(a: np.ndarray, b: np.ndarray) -> float:
-    """Worst relative distance of Hungarian-matched roots (inf for different counts)."""
-    if len(a) != len(b):
-        return math.inf
-    if len(a) == 0:
-        return 0.0
-    from scipy.optimize import linear_sum_assignment
+    """Worst relative distance of matched roots (inf for different counts): the one
+    matcher, :func:`circuitviz.verification.match_roots`."""
+    from .verification import match_roots
 
-    cost = np.abs(a[:, None] - b[None, :]) / np.maximum(np.abs(b)[None, :], 1e-300)
-    r, c = linear_sum_assignment(cost)
-    return float(cost[r, c].max())
+    return match_roots(a, b).error
 
 
 def _cheby_fit(p: np.ndarray) -> tuple[float, float] | None:
@@ -461,19 +458,6 @@ def identify_response(tf: TransferFunction, filter_type: str, tol: float = 0.02
     return None, None
 
 
-def _worst_match(got: np.ndarray, ref: np.ndarray) -> float:
-    """Largest relative distance of Hungarian-matched roots (inf for unequal counts)."""
-    if len(got) != len(ref):
-        return math.inf
-    if len(ref) == 0:
-        return 0.0
-    from scipy.optimize import linear_sum_assignment
-
-    cost = np.abs(got[:, None] - ref[None, :]) / np.abs(ref)[None, :]
-    r, c = linear_sum_assignment(cost)
-    return float(cost[r, c].max())
-
-
 def family_error(tf: TransferFunction, spec: Spec, edge_hz: float | None) -> float | None:
     """How far ``tf`` is from the asked family: the worst relative distance of its poles
     (and, for elliptic, its finite zeros) from the prototype of the same order and the
@@ -494,24 +478,24 @@ def family_error(tf: TransferFunction, spec: Spec, edge_hz: float | None) -> flo
     if spec.filter_type == "highpass":
         poles = wc * wc / poles
         zeros = wc * wc / zeros if len(zeros) else zeros
-    err = _worst_match(np.asarray(tf.poles, complex), poles)
+    err = _match(np.asarray(tf.poles, complex), poles)
     if spec.response == "elliptic":
         finite = np.asarray(tf.zeros, complex)
         if spec.filter_type == "highpass":  # the s -> 1/s zeros at the origin are not j-axis
             finite = finite[np.abs(finite) > 1e-9 * wc]
-        err = max(err, _worst_match(finite, zeros))
+        err = max(err, _match(finite, zeros))
     return err
 
 
 def prototype_error(tf: TransferFunction, spec: Spec) -> float | None:
-    """Median relative distance of ``tf``'s poles (Hungarian-matched) from the poles of the
+    """Median relative distance of ``tf``'s poles (matched one to one,
+    :func:`circuitviz.verification.match_roots`) from the poles of the
     asked family's prototype of the same order, frequency-scaled to the asked cutoff
     (high-pass: s -> wc^2 / s); None for ``any``, band types or other orders."""
     if spec.response == "any" or spec.is_band:
         return None
-    from scipy.optimize import linear_sum_assignment
-
     from .prototypes import prototype
+    from .verification import match_roots
 
     n = len(tf.poles)
     try:
@@ -522,6 +506,5 @@ def prototype_error(tf: TransferFunction, spec: Spec) -> float | None:
     ref = np.asarray(pp, complex) * wc
     if spec.filter_type == "highpass":
         ref = wc * wc / ref
-    cost = np.abs(tf.poles[:, None] - ref[None, :]) / np.abs(ref)[None, :]
-    r, c = linear_sum_assignment(cost)
-    return float(np.median(cost[r, c]))
+    errors = match_roots(tf.poles, ref).errors
+    return float(np.median(errors)) if errors.size else None

@@ -11,10 +11,12 @@ import csv
 import io
 import math
 
+from .circuit import UNIT_SYMBOLS as _UNITS  # the one table of unit symbols
 from .circuit import Circuit
 from .units import format_eng
 
 __all__ = ["PRACTICAL", "INDUCTOR_WARNING_H", "impractical_parts", "part_problems",
+           "practical_share",
            "preferred_series", "bom_rows", "bom_csv"]
 
 #: Practical part values (inclusive): kind -> (lowest, highest).
@@ -22,7 +24,6 @@ PRACTICAL: dict[str, tuple[float, float]] = {"R": (10.0, 10e6), "C": (1e-12, 100
                                              "L": (1e-9, 1.0)}
 #: Inductors above this (henries) are flagged even inside the practical range.
 INDUCTOR_WARNING_H = 0.1
-_UNITS = {"R": "Ω", "L": "H", "C": "F"}
 
 
 def _problem(e) -> tuple[bool, str] | None:
@@ -46,6 +47,15 @@ def part_problems(circuit: Circuit) -> tuple[list[str], list[str]]:
     Ranking puts circuits with any ``outside`` reason last."""
     found = [p for p in map(_problem, circuit.elements) if p is not None]
     return [r for out, r in found if out], [r for out, r in found if not out]
+
+
+def practical_share(circuit: Circuit) -> float:
+    """The share of ``circuit``'s R, L and C inside :data:`PRACTICAL` (1.0 without any)."""
+    parts = [e for e in circuit.elements if e.kind in PRACTICAL]
+    if not parts:
+        return 1.0
+    outside = sum(1 for e in parts if (p := _problem(e)) is not None and p[0])
+    return 1.0 - outside / len(parts)
 
 
 def impractical_parts(circuit: Circuit) -> list[str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 import numpy as np
 
@@ -40,8 +41,8 @@ class Reference:
 
     name: str
     circuit: Circuit
-    poles: np.ndarray
-    zeros: np.ndarray
+    poles: Any  # array-like when built; a complex ndarray after __post_init__
+    zeros: Any
     gain: float
     type: str
     source: str
@@ -72,36 +73,38 @@ def ideal(circuit: Circuit, gain: float = 1e12) -> Circuit:
 
 
 def match_roots(got: np.ndarray, want: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pair two equally long root sets by Hungarian matching on distance; returns the
-    reordered ``(got, want)``."""
-    from scipy.optimize import linear_sum_assignment
+    """Pair two equally long root sets (:func:`circuitviz.verification.match_roots`);
+    returns the reordered ``(got, want)``."""
+    from .verification import match_roots as match
 
     got, want = np.asarray(got, complex), np.asarray(want, complex)
     if len(got) != len(want):
         raise ValueError(f"cannot match {len(got)} roots with {len(want)}")
-    rows, cols = linear_sum_assignment(np.abs(got[:, None] - want[None, :]))
-    return got[rows], want[cols]
+    m = match(got, want)
+    return m.claimed, m.reference
 
 
 def root_mismatch(got: np.ndarray, want: np.ndarray, floor: float = 0.0) -> tuple[float, str]:
-    """Largest ``|got - want| / max(|want|, floor)`` after matching, and a table of both
-    sides for assertion messages; ``inf`` when the counts differ.
+    """Largest relative distance after matching (:func:`circuitviz.verification.match_roots`:
+    ``|got - want| / max(|got|, |want|, floor)``), and a table of both sides for assertion
+    messages; ``inf`` when the counts differ.
 
     ``floor`` (rad/s) keeps a root at or near the origin from dividing by zero; pass the
     circuit's smallest pole magnitude so such a root is judged on the circuit's scale.
     """
+    from .verification import match_roots as match
+
     got, want = np.asarray(got, complex), np.asarray(want, complex)
     if len(got) != len(want):
         return math.inf, (f"count differs: got {len(got)} {_fmt(got)}, "
                           f"want {len(want)} {_fmt(want)}")
     if not len(got):
         return 0.0, "both empty"
-    got, want = match_roots(got, want)
-    err = np.abs(got - want) / np.maximum(np.maximum(np.abs(want), floor), 1e-300)
+    m = match(got, want, floor)
     rows = [f"  {g.real:+.9e}{g.imag:+.9e}j  vs  {w.real:+.9e}{w.imag:+.9e}j  rel {e:.1e}"
-            for g, w, e in zip(got, want, err)]
+            for g, w, e in zip(m.claimed, m.reference, m.errors)]
     header = "  got (rad/s)" + " " * 26 + "want (rad/s)"
-    return float(err.max()), "\n".join([header] + rows)
+    return m.error, "\n".join([header] + rows)
 
 
 def _fmt(roots: np.ndarray) -> str:
@@ -194,6 +197,12 @@ def _scaled_prototype(z: np.ndarray, p: np.ndarray, k: float, wc: float, dc: flo
     return np.asarray(z, complex) * wc, p, dc * float(np.real(np.prod(-p)))
 
 
+def _zpk(proto) -> tuple[np.ndarray, np.ndarray, float]:
+    """A scipy ``*ap`` prototype as a typed ``(z, p, k)``."""
+    z, p, k = proto
+    return np.asarray(z), np.asarray(p), float(k)
+
+
 # -- the reference set ----------------------------------------------------------
 
 def _rc_lp1() -> Reference:
@@ -248,7 +257,7 @@ def _butterworth_ladder(n: int, r: float, fc: float) -> Reference:
 
     wc = TWO_PI * fc
     name = f"butterworth_ladder_lp{n}"
-    z, p, k = _scaled_prototype(*scipy.signal.buttap(n), wc, dc=0.5)
+    z, p, k = _scaled_prototype(*_zpk(scipy.signal.buttap(n)), wc, dc=0.5)
     return Reference(name, lc_ladder(name, ladder_g_butterworth(n), r, wc), p, z, k,
                      "lowpass", f"scipy.signal.buttap({n}) at {fc:g} Hz, H(0) = 1/2",
                      cutoff_hz=fc, passband_gain=0.5)
@@ -259,7 +268,7 @@ def _chebyshev_ladder(n: int, ripple_db: float, r: float, fc: float) -> Referenc
 
     wc = TWO_PI * fc
     name = f"chebyshev{ripple_db:g}db_ladder_lp{n}".replace(".", "p")
-    z, p, k = _scaled_prototype(*scipy.signal.cheb1ap(n, ripple_db), wc, dc=0.5)
+    z, p, k = _scaled_prototype(*_zpk(scipy.signal.cheb1ap(n, ripple_db)), wc, dc=0.5)
     eps = math.sqrt(10 ** (ripple_db / 10) - 1)
     f3db = fc * math.cosh(math.acosh(1 / eps) / n)  # odd n: DC is the passband maximum
     return Reference(name, lc_ladder(name, ladder_g_chebyshev(n, ripple_db), r, wc), p, z, k,
@@ -343,7 +352,7 @@ def _bessel_lp3() -> Reference:
     import scipy.signal
 
     fc, r = 5e3, 4.7e3
-    z, p, k = _scaled_prototype(*scipy.signal.besselap(3, norm="mag"), TWO_PI * fc)
+    z, p, k = _scaled_prototype(*_zpk(scipy.signal.besselap(3, norm="mag")), TWO_PI * fc)
     pair = p[np.argmax(p.imag)]
     real = p[np.argmin(np.abs(p.imag))].real
     w0, q = abs(pair), abs(pair) / (-2 * pair.real)
@@ -360,7 +369,7 @@ def _sallen_key_lp4() -> Reference:
     import scipy.signal
 
     fc, r = 2e3, 10e3
-    z, p, k = _scaled_prototype(*scipy.signal.buttap(4), TWO_PI * fc)
+    z, p, k = _scaled_prototype(*_zpk(scipy.signal.buttap(4)), TWO_PI * fc)
     parts: list[tuple] = []
     src = "in"
     for i, pole in enumerate(sorted(p[p.imag > 0], key=lambda x: -x.real), start=1):

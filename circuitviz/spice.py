@@ -28,6 +28,10 @@ Other traps handled:
   (before cancellation on both sides) and its result against ngspice's own AC sweep;
   when either check fails, the SPICE-side poles and zeros come from a rational fit of
   that AC sweep (:func:`fit_rational`), and ``pz_source`` says so.
+
+The numerical side of those checks — reading ``.pz`` vectors, the gain and the model
+mismatch from AC data, the rational fit — needs no ngspice and lives in
+:mod:`circuitviz.acfit` (its names are re-exported here); this module is the plumbing.
 """
 from __future__ import annotations
 
@@ -43,23 +47,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .acfit import fit_rational, gain_from_ac, model_mismatch, pz_roots
 from .analysis import Response, TransferFunction, analysis_band, measure_samples
 from .circuit import GROUND, INPUT, OUTPUT, Circuit, CircuitError
 from .mna import CANCEL_TOL, cancel_pairs, poles_zeros_gain, tidy_roots
 from .ngspice_worker import ROUTINE as _ROUTINE
 from .ngspice_worker import DropVersionWarning
 
-__all__ = ["ac_sweep", "pole_zero", "simulate", "fit_rational", "PoleZero", "SpiceResult",
-           "SpiceUnavailable", "SpiceError", "SpiceCrash", "PZ_COMMAND", "DEFAULT_TIMEOUT_S",
+__all__ = ["ac_sweep", "pole_zero", "simulate", "fit_rational", "gain_from_ac",
+           "model_mismatch", "auto_density", "PoleZero", "SpiceResult", "SpiceUnavailable",
+           "SpiceError", "SpiceCrash", "PZ_COMMAND", "DEFAULT_TIMEOUT_S", "MODEL_TOL",
            "spice_netlist", "worker_pid", "time_limit"]
 
 #: The pole-zero analysis of V(out)/V(in); results in rad/s.
 PZ_COMMAND = "pz in 0 out 0 vol pz"
 #: Relative mismatch between a pole/zero model and the AC sweep above which it is rejected.
 MODEL_TOL = 1e-3
-#: Samples below this fraction of the peak are left out of fits and checks: that close to
-#: a zero, a 1e-16 shift of the zero is a large relative change (rounding, not response).
-_FLOOR = 1e-9
 _LOCK = threading.Lock()
 _ENGINE: dict[str, str] = {}  # "error": why ngspice cannot run here
 
@@ -415,7 +418,7 @@ def _ac_command(f_start: float, f_stop: float, points_per_decade: int) -> str:
     return f"ac dec {int(points_per_decade)} {f_start:.15g} {f_stop:.15g}"
 
 
-def _band(circuit: Circuit, f_start, f_stop) -> tuple[float, float]:
+def _sweep_band(circuit: Circuit, f_start, f_stop) -> tuple[float, float]:
     """The requested band, with missing ends taken from the exact transfer function's."""
     if f_start is None or f_stop is None:
         lo, hi = analysis_band(TransferFunction(*poles_zeros_gain(circuit)))
@@ -442,7 +445,7 @@ def ac_sweep(circuit, f_start_hz: float | None = None, f_stop_hz: float | None =
     (:func:`~circuitviz.analysis.analysis_band`).
     """
     circuit = _as_circuit(circuit)
-    f_start, f_stop = _band(circuit, f_start_hz, f_stop_hz)
+    f_start, f_stop = _sweep_band(circuit, f_start_hz, f_stop_hz)
     command = _ac_command(f_start, f_stop, points_per_decade)
     return _ac_data(_run(circuit, {"ac": command}, timeout_s)["ac"])
 
@@ -453,25 +456,8 @@ def _natural_counts(circuit: Circuit) -> tuple[int, int]:
     return len(poles), len(zeros)
 
 
-_ROOT_NAME = re.compile(r"^(pole|zero)\s*\(\s*(\d+)\s*\)$", re.IGNORECASE)
-
-
-def _pz_roots(vectors: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Poles and zeros from a ``.pz`` plot, by the index in each vector's name (the plot
-    lists them in no particular order); anything not named ``pole(k)``/``zero(k)`` is skipped."""
-    found: dict[str, list[tuple[int, complex]]] = {"pole": [], "zero": []}
-    for name, values in vectors.items():
-        match = _ROOT_NAME.match(name.strip())
-        if match:
-            kind, index = match.group(1).lower(), int(match.group(2))
-            found[kind] += [(index, complex(v)) for v in np.atleast_1d(values)]
-    roots = [np.array([v for _, v in sorted(found[k], key=lambda t: t[0])], complex)
-             for k in ("pole", "zero")]
-    return tuple(r[np.isfinite(r)] for r in roots)
-
-
 def _pole_zero_from(output: _Output, expected: tuple[int, int]) -> PoleZero:
-    poles, zeros = _pz_roots(output.vectors)
+    poles, zeros = pz_roots(output.vectors)
     found = (len(poles), len(zeros))
     complete = found == expected
     notes = [] if complete else [_shortfall(found, expected)]
@@ -497,140 +483,13 @@ def pole_zero(circuit, *, timeout_s: float | None = None) -> PoleZero:
     return _pole_zero_from(output, _natural_counts(circuit))
 
 
-# -- gain and consistency from the AC data ----------------------------------------------
-def _shape(f_hz: np.ndarray, poles: np.ndarray, zeros: np.ndarray) -> np.ndarray:
-    """``prod(s - z) / prod(s - p)`` at ``s = j 2 pi f``, in logs (no overflow)."""
-    s = 2j * np.pi * np.asarray(f_hz, float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log = (np.sum(np.log(s[:, None] - zeros[None, :]), axis=1)
-               - np.sum(np.log(s[:, None] - poles[None, :]), axis=1))
-        return np.exp(log)
-
-
-def _usable(h: np.ndarray) -> np.ndarray:
-    mag = np.abs(h)
-    return np.isfinite(mag) & (mag >= _FLOOR * np.max(mag[np.isfinite(mag)], initial=0.0))
-
-
-def gain_from_ac(f_hz: np.ndarray, h: np.ndarray, poles: np.ndarray, zeros: np.ndarray) -> float:
-    """Gain K of ``K prod(s - z)/prod(s - p)`` from AC data: the median over the samples
-    farthest (in log frequency) from every pole and zero, where neither a root's exact
-    position nor ngspice's rounding near a zero matters."""
-    f, h = np.asarray(f_hz, float), np.asarray(h, complex)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        k = h / _shape(f, poles, zeros)
-    mags = np.abs(np.concatenate([poles, zeros]))
-    mags = mags[mags > 0]
-    if mags.size:
-        distance = np.min(np.abs(np.log10(2 * np.pi * f[:, None] / mags[None, :])), axis=1)
-    else:
-        distance = np.zeros_like(f)
-    ok = _usable(h) & np.isfinite(k)
-    if not np.any(ok):
-        return math.nan
-    best = np.max(distance[ok])
-    chosen = ok & (distance >= best - 0.1)
-    return float(np.median(k[chosen].real))
-
-
-def model_mismatch(f_hz: np.ndarray, h: np.ndarray, poles: np.ndarray, zeros: np.ndarray,
-                   gain: float) -> float:
-    """Largest relative difference between ``gain * shape`` and the AC data, over the
-    samples within 180 dB of the peak (see :data:`_FLOOR`)."""
-    h = np.asarray(h, complex)
-    model = gain * _shape(f_hz, poles, zeros)
-    ok = _usable(h)
-    if not np.any(ok) or not math.isfinite(gain):
-        return math.inf
-    with np.errstate(divide="ignore", invalid="ignore"):
-        err = np.abs(model[ok] / h[ok] - 1.0)
-    return float(np.max(np.where(np.isfinite(err), err, np.inf)))
-
-
-# -- rational fit of an AC sweep ---------------------------------------------------------
-def _origin_zeros(f: np.ndarray, h: np.ndarray, limit: int) -> int:
-    """Zeros at s = 0 read from the low-frequency slope (dB/decade / 20), at most ``limit``."""
-    head = slice(0, max(3, min(len(f) // 20, 20)))
-    slope = np.polyfit(np.log10(f[head]), np.log10(np.abs(h[head]) + 1e-300), 1)[0]
-    k = int(round(slope))
-    return min(max(k, 0), limit) if abs(slope - k) < 0.25 else 0
-
-
-def fit_rational(f_hz: np.ndarray, h: np.ndarray, n_poles: int, n_zeros: int,
-                 iterations: int = 40) -> tuple[np.ndarray, np.ndarray]:
-    """Poles and zeros (rad/s) of the rational function of the given degrees that fits
-    sampled ``H(j 2 pi f)`` best, by Sanathanan-Koerner iterations.
-
-    Frequencies are normalised to the sweep's geometric centre; each equation
-    ``N(s) - H D(s) = 0`` is divided by ``|H| |D_prev(s)|`` so that every sample counts
-    by its relative error and every column stays bounded; zeros at the origin (read from
-    the low-frequency slope) are factored out first so that they come back exactly 0.
-    ``D`` is monic, so no pole can escape to infinity.
-    """
-    f = np.asarray(f_hz, float)
-    h = np.asarray(h, complex)
-    keep = _usable(h) & (f > 0)
-    f, h = f[keep], h[keep]
-    if n_poles < 0 or n_zeros < 0 or len(f) < 2 * (n_poles + n_zeros + 1):
-        raise ValueError(f"cannot fit {n_poles} poles and {n_zeros} zeros to {len(f)} samples")
-    w_c = 2 * np.pi * math.sqrt(f[0] * f[-1])
-    x = 2j * np.pi * f / w_c
-    k0 = _origin_zeros(f, h, n_zeros)
-    m = n_zeros - k0
-    mag = np.abs(h)
-    powers = x[:, None] ** np.arange(max(m, n_poles) + k0 + 1)[None, :]
-    den = _start_poles(f, w_c, n_poles)
-    poles = den
-    for _ in range(iterations):
-        weight = 1.0 / (mag * np.abs(np.prod(x[:, None] - den[None, :], axis=1)))
-        cols = np.concatenate([powers[:, k0:k0 + m + 1], -h[:, None] * powers[:, :n_poles]],
-                              axis=1)
-        rhs = h * powers[:, n_poles] * weight
-        a = cols * weight[:, None]
-        a_real = np.concatenate([a.real, a.imag])
-        scale = np.linalg.norm(a_real, axis=0)
-        scale[scale == 0] = 1.0
-        coef = np.linalg.lstsq(a_real / scale, np.concatenate([rhs.real, rhs.imag]),
-                               rcond=None)[0] / scale
-        num, d = coef[:m + 1], np.append(coef[m + 1:], 1.0)
-        new = np.roots(d[::-1]) if n_poles else np.zeros(0, complex)
-        converged = (len(new) == len(poles)
-                     and np.max(np.abs(np.sort_complex(new) - np.sort_complex(poles))
-                                / np.maximum(np.abs(poles), 1e-300), initial=0.0) < 1e-13)
-        poles = den = new
-        if converged:
-            break
-    zeros = np.roots(num[::-1]) if m and np.any(num) else np.zeros(0, complex)
-    zeros = np.concatenate([np.zeros(k0, complex), zeros])
-    return tidy_roots(poles * w_c), tidy_roots(zeros * w_c)
-
-
-def _start_poles(f: np.ndarray, w_c: float, n: int) -> np.ndarray:
-    """Starting poles (normalised): lightly damped pairs log-spaced over the band's middle."""
-    lo, hi = 2 * np.pi * f[0] / w_c, 2 * np.pi * f[-1] / w_c
-    lo, hi = (lo * 1e3, hi * 1e-3) if hi / lo > 1e7 else (lo, hi)
-    count = max(n // 2 + n % 2, 1)
-    beta = np.geomspace(lo, hi, 2 * count + 1)[1::2]  # centres of equal log bins
-    out = []
-    for b in beta:
-        if len(out) + 2 <= n:
-            out += [b * (-0.3 + 0.95j), b * (-0.3 - 0.95j)]
-        elif len(out) < n:
-            out.append(-b)
-    return np.array(out, complex)
-
-
 # -- everything at once --------------------------------------------------------------
 def auto_density(poles: np.ndarray, base: int = 100, cap: int = 2000) -> int:
-    """AC points a decade that resolve the sharpest feature: ``base``, or 20 per unit of the
-    highest pole Q (a Q-30 notch or peak is 1/30 of a decade wide, and a coarser sweep
-    can step over its null), at most ``cap``."""
-    poles = np.asarray(poles, complex)
-    damped = poles[poles.real < 0]
-    if damped.size == 0:
-        return base
-    q = float(np.max(np.abs(damped) / (2 * -damped.real)))
-    return int(min(cap, max(base, math.ceil(20 * q))))
+    """AC points a decade that resolve the sharpest feature of a circuit with ``poles``:
+    the one rule, :func:`circuitviz.verification.ac_density`."""
+    from .verification import ac_density
+
+    return ac_density(poles, base=base, cap=cap)
 
 
 def simulate(circuit, points_per_decade: int | None = None, *,

@@ -76,8 +76,7 @@ def test_force_rebuild_replaces_the_dataset_in_one_step(small, tmp_path):
     build_dataset(out, 4, 9, workers=1, progress=False, force=True)
     ds = load_dataset(out)
     assert len(ds) == 4 and ds.manifest["seed"] == 9
-    assert sorted(p.name for p in out.iterdir()) == ["graphs.npz", "manifest.json",
-                                                      "records.jsonl"]
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "records.jsonl"]
     assert hidden(tmp_path) == []
 
 
@@ -124,7 +123,6 @@ def one_line(capsys, code: int, *fragments: str) -> str:
 
 @pytest.mark.parametrize("damage, fragments", [
     ("no-records", ["records.jsonl' cannot be read", "No such file"]),
-    ("no-graphs", ["graphs.npz' cannot be read", "No such file"]),
     ("list-manifest", ["manifest.json' is not a circuitviz dataset manifest", "list"]),
     ("unknown-type", ["records.jsonl' line 2: unknown filter type 'allpass'"]),
     ("truncated-line", ["records.jsonl' line 6: truncated or invalid JSON"]),
@@ -136,8 +134,6 @@ def test_dataset_stats_one_line_errors_for_damaged_datasets(small, tmp_path, cap
     records = out / "records.jsonl"
     if damage == "no-records":
         records.unlink()
-    elif damage == "no-graphs":
-        (out / "graphs.npz").unlink()
     elif damage == "list-manifest":
         (out / "manifest.json").write_text("[1, 2]")
     elif damage == "unknown-type":

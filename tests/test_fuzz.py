@@ -335,7 +335,7 @@ def test_fuzz_damaged_datasets_through_stats(tmp_path):
     for k in range(max(6, CASES // 20)):
         out = tmp_path / f"ds{k}"
         out.mkdir()
-        for name in ("manifest.json", "records.jsonl", "graphs.npz"):
+        for name in ("manifest.json", "records.jsonl"):
             data = bytearray((good / name).read_bytes())
             if rng.random() < 0.4:
                 what = rng.randrange(3)

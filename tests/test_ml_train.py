@@ -67,3 +67,14 @@ def test_config_refuses_unknown_keys(tmp_path):
         TrainConfig.from_json(path)
     with pytest.raises(ValueError, match="cannot read training config"):
         TrainConfig.from_json(tmp_path / "missing.json")
+
+
+def test_default_data_is_a_dataset_directory(tmp_path):
+    """Datasets are directories (manifest, records), so the default names one; a missing
+    one says how to build it there."""
+    from circuitviz.ml.train import load_records
+
+    assert TrainConfig().data == "data/dataset" and not TrainConfig().data.endswith(".npz")
+    missing = str(tmp_path / "nope")
+    with pytest.raises(ValueError, match=f"--out {missing}'"):
+        load_records(missing)

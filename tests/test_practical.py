@@ -6,7 +6,7 @@ import io
 
 from circuitviz.circuit import Circuit, Element
 from circuitviz.netlist import parse_netlist
-from circuitviz.practical import bom_csv, impractical_parts, preferred_series
+from circuitviz.practical import bom_csv, impractical_parts, practical_share, preferred_series
 
 
 def test_parts_outside_the_practical_ranges_are_named_with_a_reason():
@@ -20,6 +20,9 @@ def test_parts_outside_the_practical_ranges_are_named_with_a_reason():
     assert "R2" in reasons[3] and "above" in reasons[3]
     assert reasons[4].startswith("L2 = 220 mH: inductors above 100 mH")
     assert impractical_parts(parse_netlist("R1 in out 10\nC1 out 0 100u")) == []
+    # 4 of 8 parts outside (the 220 mH inductor is a warning, not outside)
+    assert practical_share(circuit) == 0.5
+    assert practical_share(parse_netlist("R1 in out 10\nC1 out 0 100u")) == 1.0
 
 
 def test_bom_lists_every_part_with_its_series_and_tolerance():

@@ -170,7 +170,9 @@ def test_scaling_invariants_on_random_passive_circuits(circuit, a, k):
     """Scaled by impedance ``a`` and frequency ``k``, a circuit has H_scaled(k s) = H(s):
     the same counts, and the same values off the roots.  (Random circuits can have
     repeated roots, e.g. identical sections, whose positions rounding moves by
-    eps^(1/m); values of H are well-conditioned, so the invariant is checked on them.)"""
+    eps^(1/m); values of H are far better conditioned, so the invariant is checked on
+    them, to 1e-6: clustered roots leave H off by up to ~2e-7 relative, and by how much
+    depends on the BLAS's summation order, i.e. on the machine and its threads.)"""
     base = _tf_or_none(circuit)
     assume(base is not None)
     scaled = poles_zeros_gain(_scaled(circuit, impedance=a, frequency=k))
@@ -178,7 +180,7 @@ def test_scaling_invariants_on_random_passive_circuits(circuit, a, k):
     w0 = build_pencil(circuit).w0
     for s in w0 * np.array([0.1, 1.0, 10.0]) * np.exp(0.9j):
         h, h_scaled = _h(base, s), _h(scaled, k * s)
-        assert abs(h_scaled - h) <= 1e-7 * abs(h), (s, h, h_scaled)
+        assert abs(h_scaled - h) <= 1e-6 * abs(h), (s, h, h_scaled)
 
 
 def _h(tf, s: complex) -> complex:

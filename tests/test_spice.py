@@ -163,14 +163,6 @@ def test_pz_cancels_the_pairs_ngspice_reports():
     assert np.all(notch.zeros.real == 0)  # tidied onto the j axis
 
 
-def test_pz_vectors_are_read_by_index_not_by_order():
-    vectors = {"zero(2)": np.array([-5 + 0j]), "pole(10)": np.array([-10 + 0j]),
-               "frequency": np.array([1.0]), "pole(2)": np.array([-2 + 0j]),
-               "zero(1)": np.array([0j]), "pole(1)": np.array([-1 + 0j]), "all": np.array([9j])}
-    poles, zeros = spice._pz_roots(vectors)
-    assert list(poles) == [-1, -2, -10] and list(zeros) == [0, -5]
-
-
 # -- fallback: rational fit of ngspice's AC sweep ------------------------------------------
 @pytest.mark.parametrize("item", [
     RC, CR, SALLEN_KEY, MFB_BANDPASS, TWIN_T, BALANCED_BRIDGE,

@@ -263,7 +263,7 @@ def test_dataset_records_mix_the_new_entries_cleanly():
 
     seen = set()
     for index in range(40):
-        record, _, _ = make_record(11, index)
+        record, _ = make_record(11, index)
         topo = CATALOGUE[record["topology"]]
         assert record["type"] == topo.family and len(record["poles"]) == topo.order
         if topo.samples_families:

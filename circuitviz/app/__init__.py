@@ -31,7 +31,8 @@ import ipywidgets as w
 from .candidates import CandidateTable, table_rows
 from .controls import SpecControls
 from .detail import DetailPanel
-from .engine import Engine, plain_error
+from .engine import Engine
+from .messages import plain_error
 from .netlist_mode import NetlistMode
 from .views import STYLE, message_html
 

@@ -4,14 +4,17 @@ finds for the circuit it drew: one verdict a designer can read.
 Three measures, reported apart:
 
 * **counts**: numbers of poles and of finite zeros, predicted against SPICE;
-* **roots**: after matching predicted to SPICE roots one to one (Hungarian
-  assignment on relative distance ``|a − b| / max(|a|, |b|)``), the worst matched
-  pair's distance in percent;
-* **Bode gap**: the largest |ΔdB| between the predicted curve and ngspice's AC sweep
-  where the filter does something — both curves are clipped at :data:`FLOOR_DB` below
-  the SPICE peak first, so two deep nulls that differ by tens of dB over a few samples
-  (a notch, a stopband) count as equal, while a passband or transition-band miss counts
-  in full.
+* **roots**: after matching predicted to SPICE roots one to one (the one matcher,
+  :func:`circuitviz.verification.match_roots`: relative distance
+  ``|a − b| / max(|a|, |b|, floor)``), the worst matched pair's distance in percent;
+* **Bode gap**: the one rule, :func:`circuitviz.verification.bode_gap_db` — the largest
+  |ΔdB| between the predicted curve and ngspice's AC sweep after clipping both at
+  :data:`~circuitviz.verification.GAP_FLOOR_DB` (60 dB) below the SPICE peak, so two
+  deep nulls that differ by tens of dB (a notch, a deep stopband) count as equal, while
+  a passband, transition-band or stopband miss above the floor counts in full.
+
+The numbers come from the candidate's
+:class:`~circuitviz.verification.Verification` (:func:`agreement_of`).
 
 The verdict: *agrees* when the counts match, every root is within :data:`ROOT_TOL`
 and the Bode gap within :data:`GAP_DB`; *close* when the counts match but a root or
@@ -21,14 +24,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-__all__ = ["Agreement", "agreement", "match_roots", "clipped_gap_db", "FLOOR_DB", "GAP_DB",
-           "ROOT_TOL"]
+from ..verification import GAP_FLOOR_DB, bode_gap_db, match_roots
 
-#: Below this many dB under the SPICE peak, curves are clipped (stopband, notch depths).
-FLOOR_DB = 40.0
+if TYPE_CHECKING:
+    from ..analysis import TransferFunction
+    from ..verification import Verification
+
+__all__ = ["Agreement", "agreement", "agreement_of", "GAP_DB", "ROOT_TOL", "GAP_FLOOR_DB"]
+
 #: The predicted curve "agrees" within this many dB of ngspice's above the floor.
 GAP_DB = 1.0
 #: Matched roots "agree" within this relative distance.
@@ -76,48 +83,8 @@ def _pct(x: float) -> str:
     return f"{pct:.2g} %" if pct < 10 else f"{pct:.0f} %"
 
 
-def match_roots(a, b) -> float | None:
-    """Worst relative distance between roots ``a`` and ``b`` after one-to-one matching
-    (as many pairs as the shorter list); None when either is empty."""
-    from scipy.optimize import linear_sum_assignment
-
-    a = np.asarray(a, complex).ravel()
-    b = np.asarray(b, complex).ravel()
-    if a.size == 0 or b.size == 0:
-        return None
-    scale = np.maximum(np.abs(a)[:, None], np.abs(b)[None, :])
-    cost = np.abs(a[:, None] - b[None, :]) / np.where(scale > 0, scale, 1.0)
-    rows, cols = linear_sum_assignment(cost)
-    return float(cost[rows, cols].max())
-
-
-def clipped_gap_db(f_hz, ref_h, other_h, floor_db: float = FLOOR_DB) -> float | None:
-    """Largest |ΔdB| between two responses on the same frequencies after clipping both
-    at ``floor_db`` below the reference's peak (None without finite samples)."""
-    ref = 20 * np.log10(np.maximum(np.abs(np.asarray(ref_h)), 1e-300))
-    other = 20 * np.log10(np.maximum(np.abs(np.asarray(other_h)), 1e-300))
-    ok = np.isfinite(ref) & np.isfinite(other)
-    if not np.any(ok):
-        return None
-    floor = float(np.max(ref[ok])) - floor_db
-    delta = np.abs(np.maximum(ref[ok], floor) - np.maximum(other[ok], floor))
-    return float(delta.max())
-
-
-def agreement(predicted, spice) -> Agreement:
-    """The verdict for a predicted transfer function against a SPICE result (anything
-    with ``poles``, ``zeros``, ``freqs_hz`` and ``h``; None when ngspice failed)."""
-    pred_counts = (len(predicted.poles), len(predicted.zeros))
-    if spice is None:
-        return Agreement("no SPICE result", pred_counts, None, None, None)
-    spice_counts = (len(spice.poles), len(spice.zeros))
-    errors = [e for e in (match_roots(predicted.poles, spice.poles),
-                          match_roots(predicted.zeros, spice.zeros)) if e is not None]
-    root_error = max(errors) if errors else None
-    gap = None
-    f = np.asarray(getattr(spice, "freqs_hz", ()), float)
-    if f.size:
-        gap = clipped_gap_db(f, np.asarray(spice.h), predicted.freqresp(f))
+def _verdict(pred_counts: tuple[int, int], spice_counts: tuple[int, int],
+             root_error: float | None, gap: float | None) -> Agreement:
     if pred_counts != spice_counts:
         verdict = "differs"
     elif (root_error is None or root_error <= ROOT_TOL) and \
@@ -126,3 +93,30 @@ def agreement(predicted, spice) -> Agreement:
     else:
         verdict = "close"
     return Agreement(verdict, pred_counts, spice_counts, root_error, gap)
+
+
+def agreement_of(v: Verification) -> Agreement:
+    """The verdict read off a candidate's verification record (its ngspice half)."""
+    if v.spice is None:
+        return Agreement("no SPICE result", v.predicted_counts, None, None, None)
+    counts = v.simulated_counts
+    assert counts is not None
+    return _verdict(v.predicted_counts, counts, v.spice_root_error, v.bode_gap_db)
+
+
+def agreement(predicted: TransferFunction, spice, floor: float = 0.0) -> Agreement:
+    """The verdict for a predicted transfer function against a SPICE result (anything
+    with ``poles``, ``zeros``, ``freqs_hz`` and ``h``; None when ngspice failed);
+    ``floor`` (rad/s) is the matcher's."""
+    pred_counts = (len(predicted.poles), len(predicted.zeros))
+    if spice is None:
+        return Agreement("no SPICE result", pred_counts, None, None, None)
+    worst = [m.worst for m in (match_roots(predicted.poles, spice.poles, floor),
+                               match_roots(predicted.zeros, spice.zeros, floor))
+             if m.worst is not None]
+    gap = None
+    f = np.asarray(getattr(spice, "freqs_hz", ()), float)
+    if f.size:
+        gap = bode_gap_db(np.asarray(spice.h), predicted.freqresp(f))
+    return _verdict(pred_counts, (len(spice.poles), len(spice.zeros)),
+                    max(worst) if worst else None, gap)

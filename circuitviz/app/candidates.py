@@ -14,12 +14,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import anywidget
 import ipywidgets as w
 import traitlets
 
 from ..units import format_eng
+
+if TYPE_CHECKING:
+    from .engine import Verified
 
 __all__ = ["Row", "table_rows", "CandidateTable", "RankingTable", "HEADERS", "part_issues",
            "readable_name", "CAPTION"]
@@ -30,10 +34,7 @@ CAPTION = ("Measured: type and cutoff (centre and Q for band types) of each circ
            "analysis. Model vs SPICE: does the model's own prediction (poles, zeros, Bode "
            "curve) match what ngspice finds for the circuit it drew — pole/zero counts, root "
            "positions after one-to-one matching, and the Bode gap where the response is within "
-           "40 dB of its peak. Click a row or use the arrow keys to see a candidate.")
-_UNITS = {"R": "Ω", "L": "H", "C": "F"}
-#: Inductors above this are flagged (bulky, lossy), though inside the practical range.
-L_WARN_H = 0.1
+           "60 dB of its peak. Click a row or use the arrow keys to see a candidate.")
 
 
 @dataclass(frozen=True)
@@ -75,32 +76,17 @@ def readable_name(topology: str) -> str:
 
 
 def part_issues(candidate) -> list[str]:
-    """Why a candidate is impractical, in words: the reasons (and warnings) the designer
-    gives where it does, else parts outside the practical ranges (R 10 Ω–10 MΩ, C 1 pF–
-    100 µF, L 1 nH–1 H) and inductors above 100 mH."""
-    if hasattr(candidate, "impractical"):  # the designer says why (and what to watch)
-        given = candidate.impractical or ()
-        extra = getattr(candidate, "warnings", None) or ()
-        if isinstance(given, str):
-            given = (given,)
-        if isinstance(extra, str):
-            extra = (extra,)
-        return [str(g) for g in (*given, *extra) if g]
-    from ..topologies import PRACTICAL
+    """Why a candidate is impractical, in words, and what to watch: the designer's
+    reasons and warnings (:func:`circuitviz.practical.part_problems`, which every
+    :class:`~circuitviz.design.Candidate` carries); for anything else with a circuit,
+    the same check run on it."""
+    if not hasattr(candidate, "impractical"):
+        from ..practical import part_problems
 
-    issues = []
-    for e in candidate.circuit.elements:
-        if e.kind not in PRACTICAL:
-            continue
-        lo, hi = PRACTICAL[e.kind]
-        value = format_eng(e.value, _UNITS[e.kind])
-        if e.value < lo:
-            issues.append(f"{e.name} {value} < {format_eng(lo, _UNITS[e.kind])}")
-        elif e.value > hi:
-            issues.append(f"{e.name} {value} > {format_eng(hi, _UNITS[e.kind])}")
-        elif e.kind == "L" and e.value > L_WARN_H:
-            issues.append(f"{e.name} {value} (large inductor)")
-    return issues
+        outside, warn = part_problems(candidate.circuit)
+        return [*outside, *warn]
+    return [str(g) for g in (*candidate.impractical, *(getattr(candidate, "warnings", ()) or ()))
+            if g]
 
 
 def _gain_text(analysis) -> str:
@@ -111,7 +97,7 @@ def _gain_text(analysis) -> str:
     return f"{round(db, 1) + 0.0:+.1f} dB"
 
 
-def table_rows(verified: list, requested_hz: float) -> list[Row]:
+def table_rows(verified: list[Verified], requested_hz: float) -> list[Row]:
     """Cells for ``verified`` (:class:`~circuitviz.app.engine.Verified`, in rank order)."""
     rows = []
     for rank, v in enumerate(verified, start=1):
@@ -127,7 +113,7 @@ def table_rows(verified: list, requested_hz: float) -> list[Row]:
             if fc and q and band:
                 measured += f", Q {q:.3g}"
         type_ok = a is not None and a.type == c.spec.filter_type
-        if fc and type_ok:
+        if fc and type_ok and a is not None:
             error = f"{round(100 * (fc / requested_hz - 1), 1) + 0.0:+.1f} %"  # no "-0.0"
             q_asked, q = c.spec.q, a.response.q
             if band and q_asked and q:
@@ -143,7 +129,7 @@ def table_rows(verified: list, requested_hz: float) -> list[Row]:
         issues = part_issues(c)
         parts = "ok" if not issues else "⚠ " + "; ".join(issues)
         if v.spice is None:
-            from .engine import plain_note
+            from .messages import plain_note
 
             agreement_text = f"no SPICE result: {plain_note(v.spice_error or 'unknown reason')}"
             agrees = False

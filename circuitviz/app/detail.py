@@ -17,12 +17,15 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
 from ..units import format_eng
 from .views import download_link, message_html, show_figure
+
+if TYPE_CHECKING:
+    from .engine import NetlistResult, Verified
 
 __all__ = ["DetailPanel", "component_html", "SERIES_CHOICES", "schematic_html", "snapped_version",
            "Snapped", "components_csv", "bom_csv", "file_stem", "MIN_SCHEMATIC_SCALE"]
@@ -69,27 +72,19 @@ def snapped_version(circuit, series: str, exact_analysis=None, *,
     """``circuit`` with preferred ``series`` values, analysed exactly.
 
     Uses the joint choice of :func:`circuitviz.eseries.snap_circuit` (all parts chosen
-    together to land nearest ``cutoff_hz`` and ``q``, default the circuit's own) where
-    this version has it, else each value rounded to its nearest preferred value.
+    together to land nearest ``cutoff_hz`` and ``q``, default the circuit's own).
     """
-    from .. import eseries
     from ..analysis import analyze
+    from ..eseries import snap_circuit
 
-    joint = getattr(eseries, "snap_circuit", None)
-    extra = {"opamp": opamp} if opamp else {}
-    if joint is not None:
-        snapped, table = joint(circuit, series, cutoff_hz=cutoff_hz, q=q, **extra)
-        rows = tuple((r.name, r.kind, r.original, r.snapped) for r in table.rows)
-    else:
-        rows = tuple((e.name, e.kind, e.value, eseries.snap(e.value, series))
-                     for e in circuit.elements if e.kind in _UNITS)
-        snapped = circuit.with_values({name: new for name, _k, _v, new in rows})
+    snapped, table = snap_circuit(circuit, series, cutoff_hz=cutoff_hz, q=q, opamp=opamp)
+    rows = tuple((r.name, r.kind, r.original, r.snapped) for r in table.rows)
     try:
-        exact_analysis = exact_analysis or analyze(circuit, **extra)
+        exact_analysis = exact_analysis or analyze(circuit, opamp=opamp)
     except ValueError:
         exact_analysis = None
     try:
-        analysis = analyze(snapped, **extra)
+        analysis = analyze(snapped, opamp=opamp)
     except ValueError:
         analysis = None
     return Snapped(series.upper(), snapped, rows, analysis, exact_analysis)
@@ -225,7 +220,8 @@ class DetailPanel:
         return self._circuit is not None
 
     # -- filling -------------------------------------------------------------------
-    def show_candidate(self, row, rank: int = 1, options: dict | None = None) -> None:
+    def show_candidate(self, row: Verified, rank: int = 1, options: dict | None = None
+                       ) -> None:
         """Views of a verified candidate (:class:`~circuitviz.app.engine.Verified`):
         the model's prediction against ngspice (the exact analysis stands in for
         ngspice if it failed).  ``options``: the mask options asked (for the shading)."""
@@ -247,7 +243,7 @@ class DetailPanel:
                              target_q=spec.q, opamp=opamp_of(c))
         self._show(c.circuit, stem)
 
-    def show_netlist(self, result) -> None:
+    def show_netlist(self, result: NetlistResult) -> None:
         """Views of a user's netlist (:class:`~circuitviz.app.engine.NetlistResult`):
         exact nodal analysis against ngspice."""
         a = result.analysis
@@ -277,6 +273,8 @@ class DetailPanel:
         from ..viz import bode_overlay, pole_zero_data, pole_zero_figure, schematic_svg
 
         ctx, circuit = self._context, self._circuit
+        if circuit is None:   # nothing shown yet
+            return
         series = self.series.value
         snapped = None if series == "exact" else snapped_version(
             circuit, series, ctx["analysis"], cutoff_hz=ctx.get("target_hz"),
@@ -344,7 +342,7 @@ class DetailPanel:
         if self._circuit is None:
             return
         from ..tolerance import monte_carlo, parse_tolerance
-        from .engine import plain_error
+        from .messages import plain_error
 
         ctx = self._context
         try:
@@ -370,7 +368,7 @@ class DetailPanel:
         return snapped.circuit
 
     def _notes_text(self) -> str:
-        from .engine import plain_note
+        from .messages import plain_note
 
         spice, error = self._context["spice"], self._context["spice_error"]
         if spice is None:
@@ -394,7 +392,7 @@ class DetailPanel:
         try:
             self._draw()
         except Exception as exc:  # noqa: BLE001 - keep the panel; say what went wrong
-            from .engine import plain_error
+            from .messages import plain_error
 
             self.shift.value = message_html(f"{self.series.value} values failed: "
                                             f"{plain_error(exc)}")

@@ -10,53 +10,80 @@ is chosen once: CUDA when present, else CPU (``device=None`` everywhere below).
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-__all__ = ["Verified", "Engine", "AppError", "verify", "plain_error",
+from .messages import AppError, plain_error, plain_note
+
+if TYPE_CHECKING:
+    from ..analysis import Analysis
+    from ..circuit import Circuit
+    from ..design import Candidate
+    from ..spice import SpiceResult
+    from ..verification import Verification
+    from .agreement import Agreement
+
+__all__ = ["Verified", "Engine", "AppError", "verify", "plain_error", "EXAMPLE",
            "NetlistResult", "analyze_netlist", "plain_note", "unsupported_options"]
+
+#: The netlist the netlist tab starts with, and the warm-up's circuit.
+EXAMPLE = """* Sallen-Key unity-gain low-pass: f0 = 1.59 kHz, Q = 1 (-3 dB at 2.02 kHz)
+Vin in 0 AC 1
+R1 in a 10k
+R2 a b 10k
+C1 a out 20n
+C2 b 0 5n
+EU1 out 0 b out 1meg
+.end
+"""
 
 
 @dataclass(frozen=True)
 class Verified:
-    """A candidate and what ngspice says its circuit does (``spice`` is None if it failed)."""
+    """A candidate and its verification record with the ngspice half filled in
+    (:func:`circuitviz.verification.verify_spice`; ``spice`` is None if it failed)."""
 
-    candidate: object  # circuitviz.design.Candidate
-    spice: object | None  # circuitviz.spice.SpiceResult
-    spice_error: str | None = None
+    candidate: Candidate
+    verification: Verification
+
+    @property
+    def spice(self) -> SpiceResult | None:
+        return self.verification.spice
+
+    @property
+    def spice_error(self) -> str | None:
+        return self.verification.spice_error
 
     @property
     def predicted_counts(self) -> tuple[int, int]:
-        tf = self.candidate.predicted
-        return len(tf.poles), len(tf.zeros)
+        return self.verification.predicted_counts
 
     @property
     def simulated_counts(self) -> tuple[int, int] | None:
-        return None if self.spice is None else (len(self.spice.poles), len(self.spice.zeros))
+        return self.verification.simulated_counts
 
     @property
     def counts_agree(self) -> bool:
         return self.simulated_counts == self.predicted_counts
 
     @cached_property
-    def agreement(self):
-        """The model-vs-SPICE verdict (:func:`circuitviz.app.agreement.agreement`)."""
-        from .agreement import agreement
+    def agreement(self) -> Agreement:
+        """The model-vs-SPICE verdict (:func:`circuitviz.app.agreement.agreement_of`)."""
+        from .agreement import agreement_of
 
-        return agreement(self.candidate.predicted, self.spice)
+        return agreement_of(self.verification)
 
 
-def opamp_of(candidate) -> float | None:
+def opamp_of(candidate: Candidate) -> float | None:
     """The op-amp GBW (Hz) a candidate was designed and verified with; None: ideal."""
-    return getattr(candidate, "opamp_gbw_hz", None)
+    return candidate.opamp_gbw_hz
 
 
-def spice_circuit(circuit, gbw: float | None):
+def spice_circuit(circuit: Circuit, gbw: float | None) -> Circuit:
     """``circuit`` as simulated: op-amps with a GBW become the one-pole model (the same
     flat expansion the exact analysis uses)."""
     if not gbw:
@@ -66,58 +93,14 @@ def spice_circuit(circuit, gbw: float | None):
     return expand_opamps(circuit, gbw)
 
 
-class AppError(RuntimeError):
-    """A failure whose message is written for the app's users (e.g. no model to load)."""
+def verify(candidate: Candidate) -> Verified:
+    """Add ngspice's half to ``candidate``'s verification record (the one path,
+    :func:`circuitviz.verification.verify_spice`); a failure is recorded, not raised."""
+    from ..verification import verify_spice
 
-
-def plain_error(exc: BaseException) -> str:
-    """One line for people: the message of the errors raised on purpose (bad input, no
-    model, ngspice missing), and the type plus message of anything unexpected (whose
-    traceback goes to the server log)."""
-    from ..circuit import CircuitError
-    from ..spice import SpiceError, SpiceUnavailable
-
-    message = " ".join(str(exc).split())
-    if isinstance(exc, (CircuitError, ValueError, AppError, SpiceError, SpiceUnavailable)) \
-            and message:
-        return message
-    traceback.print_exception(exc, file=sys.__stderr__)
-    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-
-
-def verify(candidate) -> Verified:
-    """Simulate ``candidate``'s circuit with ngspice; a failure is recorded, not raised."""
-    from ..spice import simulate
-
-    try:
-        return Verified(candidate, simulate(spice_circuit(candidate.circuit,
-                                                          opamp_of(candidate))))
-    except Exception as exc:  # noqa: BLE001 - one bad circuit must not sink the others
-        return Verified(candidate, None, plain_error(exc))
-
-
-#: ngspice's own words -> what they mean for the user's circuit.
-_NOTES = (
-    ("iteration limit", "ngspice's pole/zero search stopped early, so its poles and zeros "
-                        "were fitted to its AC sweep instead"),
-    ("no vectors currently active", "ngspice returned no pole/zero result"),
-    ("no simulations run", "ngspice ran no analysis"),
-    ("singular matrix", "ngspice found the circuit's equations singular (a floating node or "
-                        "a loop of ideal sources)"),
-    ("timestep too small", "ngspice could not converge"),
-    ("pz analysis", "ngspice's pole/zero analysis failed"),
-)
-
-
-def plain_note(text: str) -> str:
-    """A note from ngspice in plain words: known internals are mapped to what they mean,
-    anything else is kept (trimmed to its first sentence)."""
-    raw = " ".join(str(text).split())
-    low = raw.lower()
-    for needle, words in _NOTES:
-        if needle in low:
-            return words
-    return raw.split(". ")[0].rstrip(".")
+    return Verified(candidate, verify_spice(candidate.verification, candidate.circuit,
+                                            q=candidate.spec.q, opamp=opamp_of(candidate),
+                                            explain=plain_error))
 
 
 def unsupported_options(kwargs: dict, function=None) -> list[str]:
@@ -179,9 +162,9 @@ class Engine:
         return self._ready.wait(timeout)
 
     def _warm(self) -> None:
-        """Run every stage once (first calls are slow): ngspice and the views on an
-        example netlist (``prewarm``, else a throwaway panel), then torch, the model and
-        a tiny sample."""
+        """Run every stage once (first calls are slow): ``prewarm`` (the app's: ngspice and
+        the views on an example netlist; else the exact analysis and ngspice alone), then
+        torch, the model and a tiny sample."""
         start = time.perf_counter()
         try:
             os.nice(10)  # Linux: this thread (and the torch threads it starts) only
@@ -193,12 +176,9 @@ class Engine:
             with warm_up_turn():  # one kernel of the server at a time warms up
                 try:
                     if self.prewarm is not None:
-                        self.prewarm()
+                        self.prewarm()   # the app's: ngspice and the views
                     else:
-                        from .detail import DetailPanel
-                        from .netlist_mode import EXAMPLE
-
-                        DetailPanel().show_netlist(analyze_netlist(EXAMPLE))
+                        analyze_netlist(EXAMPLE)   # the compute side alone
                 except Exception as exc:  # noqa: BLE001 - the model may still work
                     plain_error(exc)
                 self._generate_now("lowpass", 1e3, 2, 0)
@@ -257,9 +237,9 @@ class Engine:
 class NetlistResult:
     """A user's netlist: its circuit, exact analysis and ngspice result (or why not)."""
 
-    circuit: object
-    analysis: object
-    spice: object | None
+    circuit: Circuit
+    analysis: Analysis
+    spice: SpiceResult | None
     spice_error: str | None = None
 
 

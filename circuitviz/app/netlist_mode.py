@@ -17,7 +17,8 @@ import re
 import ipywidgets as w
 
 from .detail import DetailPanel
-from .engine import NetlistResult, plain_error
+from .engine import EXAMPLE, NetlistResult
+from .messages import plain_error
 from .views import message_html
 
 __all__ = ["NetlistMode", "EXAMPLE", "MAX_UPLOAD_BYTES", "read_upload", "file_stem",
@@ -25,15 +26,6 @@ __all__ = ["NetlistMode", "EXAMPLE", "MAX_UPLOAD_BYTES", "read_upload", "file_st
 
 #: Uploads larger than this are refused (a filter netlist is a few hundred bytes).
 MAX_UPLOAD_BYTES = 200_000
-EXAMPLE = """* Sallen-Key unity-gain low-pass: f0 = 1.59 kHz, Q = 1 (-3 dB at 2.02 kHz)
-Vin in 0 AC 1
-R1 in a 10k
-R2 a b 10k
-C1 a out 20n
-C2 b 0 5n
-EU1 out 0 b out 1meg
-.end
-"""
 AUTO = "automatic"
 
 

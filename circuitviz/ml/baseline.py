@@ -11,33 +11,33 @@ sampled, not teacher-forced, so it is judged at its best.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .model import TopologyHead
-from .spec import N_FEATURES_V1
+from .decoder import Decoder, DecoderConfig
 from .tokens import TokenLayout
+
+if TYPE_CHECKING:
+    from .sampler import Draw
 
 __all__ = ["BaselineConfig", "Fixed22Decoder", "chamfer"]
 
 
 @dataclass
-class BaselineConfig:
-    """Shape and loss weights of the fixed 2/2 baseline (saved in its checkpoint)."""
+class BaselineConfig(DecoderConfig):
+    """Shape and loss weights of the fixed 2/2 baseline (saved in its checkpoint);
+    ``head_hidden`` and ``cond_features`` come from
+    :class:`~circuitviz.ml.decoder.DecoderConfig`."""
 
     hidden: int = 256
     latent: int = 8
-    head_hidden: int = 256
     kl_weight: float = 0.05
     chamfer_weight: float = 1.0
-    cond_features: int = N_FEATURES_V1
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def chamfer(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -56,7 +56,7 @@ def _mlp(i: int, h: int, o: int) -> nn.Sequential:
     return nn.Sequential(nn.Linear(i, h), nn.SiLU(), nn.Linear(h, h), nn.SiLU(), nn.Linear(h, o))
 
 
-class Fixed22Decoder(nn.Module):
+class Fixed22Decoder(Decoder):
     """Topology head + CVAE value decoder + fixed 2-pole/2-zero head.
 
     Shapes:
@@ -66,20 +66,13 @@ class Fixed22Decoder(nn.Module):
     """
 
     def __init__(self, config: BaselineConfig, layout: TokenLayout, structures: list[dict]):
-        super().__init__()
-        self.config, self.layout, self.structures = config, layout, structures
+        super().__init__(config, layout, structures)
+        self.config: BaselineConfig = config
         T, S, h = len(layout.topologies), layout.max_slots, config.hidden
         F_ = config.cond_features
-        self.topology_head = TopologyHead(T, config.head_hidden, F_)
         self.topo_emb = nn.Embedding(T, h)
         self.encoder = _mlp(S + 1 + F_ + h, h, 2 * config.latent)
         self.decoder = _mlp(config.latent + F_ + h, h, S + 1 + 8 + 2)
-
-    def topology_logits(self, cond: torch.Tensor) -> torch.Tensor:
-        return self.topology_head(cond)
-
-    def n_params(self) -> int:
-        return sum(p.numel() for p in self.parameters())
 
     def decode(self, z, cond, topo):
         S = self.layout.max_slots + 1  # shapes + impedance level
@@ -110,7 +103,7 @@ class Fixed22Decoder(nn.Module):
 
     @torch.no_grad()
     def generate(self, cond: torch.Tensor, topo: torch.Tensor, gen: torch.Generator,
-                 cutoffs_hz: list[float]):
+                 cutoffs_hz: list[float]) -> list[Draw]:
         """Raw draws (see :func:`circuitviz.ml.sampler.draw`): z from the prior."""
         from .sampler import Draw
 

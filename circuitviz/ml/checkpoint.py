@@ -23,12 +23,13 @@ from pathlib import Path
 
 import torch
 
+from .decoder import KINDS
+
 __all__ = ["FORMAT", "KINDS", "save_checkpoint", "load_checkpoint", "read_checkpoint",
            "cached_model", "default_device", "integrity", "seal_checkpoint", "DEFAULT_MODEL",
-           "DEFAULT_BASELINE", "models_dir", "default_model_path", "MODEL_ENV"]
+           "DEFAULT_BASELINE", "models_dir", "default_model_path", "MODEL_ENV", "model_from_blob"]
 
 FORMAT = "circuitviz-set-decoder/1"
-KINDS = ("set", "fixed22")
 _REQUIRED = ("format", "kind", "model_config", "train_config", "layout", "structures", "step",
              "val_loss", "metrics", "state_dict")
 
@@ -319,18 +320,13 @@ def _reason(exc: BaseException) -> str:
     return (picked[:200] or type(exc).__name__)
 
 
-def build_model(blob: dict):
-    """An untrained model with the architecture ``blob`` describes."""
+def model_from_blob(blob: dict):
+    """An untrained model with the architecture checkpoint ``blob`` describes."""
+    from .decoder import make_decoder
     from .tokens import TokenLayout
 
-    layout = TokenLayout.from_dict(blob["layout"])
-    if blob["kind"] == "set":
-        from .model import ModelConfig, SetDecoder
-
-        return SetDecoder(ModelConfig(**blob["model_config"]), layout, blob["structures"])
-    from .baseline import BaselineConfig, Fixed22Decoder
-
-    return Fixed22Decoder(BaselineConfig(**blob["model_config"]), layout, blob["structures"])
+    return make_decoder(blob["kind"], blob["model_config"], TokenLayout.from_dict(blob["layout"]),
+                        blob["structures"])
 
 
 def load_checkpoint(path: str | os.PathLike, device: str | torch.device | None = None,
@@ -349,7 +345,7 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device | None =
     _check_finite(blob["state_dict"], path)
     dev = default_device(device)
     try:  # the bounded config keeps this allocation small (at most a few hundred MB)
-        model = build_model(blob)
+        model = model_from_blob(blob)
         _check_shapes(model.state_dict(), blob["state_dict"], name)
     except (TypeError, KeyError, ValueError, IndexError, StopIteration, AttributeError,
             RuntimeError) as exc:

@@ -1,9 +1,13 @@
 """Training data for the decoders: records from the dataset, as tensors.
 
-A :class:`Record` is one labelled circuit: its topology and slot values, the exact
-poles/zeros/gain, and the *measured* type, cutoff (centre) and Q.  The model is
-conditioned on what was measured, never on the template's name, so its labels cannot
-lie.  :func:`tensorise` turns records into the tensors the trainers index.
+An :class:`Example` is one labelled circuit, made from one dataset record
+(:class:`circuitviz.dataset.Record`, whose ``type`` is the measured filter type) plus
+the mask labels of :mod:`circuitviz.ml.labels`: its topology and slot values, the exact
+poles/zeros/gain, and the *measured* type (``filter_type``, named as in a
+:class:`~circuitviz.spec.Spec`, since it becomes the spec the model is conditioned on),
+cutoff (centre) and Q.  The model is conditioned on what was measured, never on the
+template's name, so its labels cannot lie.  :func:`tensorise` turns examples into the
+tensors the trainers index.
 """
 from __future__ import annotations
 
@@ -15,12 +19,12 @@ import numpy as np
 
 from ..analysis import FILTER_TYPES
 from .spec import BAND_TYPES, N_FEATURES, features, features_v1
-from .tokens import TokenLayout, _split_roots, dimensionless, split_level
+from .tokens import TokenLayout, dimensionless, representative_roots, split_level
 
 if TYPE_CHECKING:  # annotations only: torch stays a lazy import
     import torch
 
-__all__ = ["Record", "TensorData", "make_layout", "tensorise", "records_from_dataset",
+__all__ = ["Example", "TensorData", "make_layout", "tensorise", "records_from_dataset",
            "synth_records", "topology_structures", "drop_conditions", "MAX_ROOTS"]
 
 #: Most roots (poles or zeros) the baseline's padded root arrays hold.
@@ -29,8 +33,8 @@ _STD_FLOOR = 0.05
 
 
 @dataclass(frozen=True)
-class Record:
-    """One labelled circuit (poles/zeros in rad/s; type/cutoff/q measured)."""
+class Example:
+    """One labelled training circuit (poles/zeros in rad/s; type/cutoff/q measured)."""
 
     topology: str
     values: dict[str, float]
@@ -57,7 +61,7 @@ class Record:
                         self.active)
 
 
-def records_from_rows(rows: list[dict], seed: int = 0) -> list[Record]:
+def records_from_rows(rows: list[dict], seed: int = 0) -> list[Example]:
     """Labelled records (:mod:`circuitviz.ml.labels`) of dataset rows (JSON dicts);
     filter types of catalogue topologies only, low-/high-pass circuits that meet no mask
     left out."""
@@ -71,7 +75,7 @@ def records_from_rows(rows: list[dict], seed: int = 0) -> list[Record]:
         if lab is None:
             continue
         q = r.get("q")
-        out.append(Record(r["topology"], {k: float(v) for k, v in r["values"].items()},
+        out.append(Example(r["topology"], {k: float(v) for k, v in r["values"].items()},
                           _roots(r["poles"]), _roots(r["zeros"]), float(r["gain"]), r["type"],
                           float(lab.cutoff_hz),
                           float(q) if q is not None and r["type"] in BAND_TYPES else None,
@@ -80,7 +84,7 @@ def records_from_rows(rows: list[dict], seed: int = 0) -> list[Record]:
     return out
 
 
-def records_from_dataset(path, seed: int = 0) -> list[Record]:
+def records_from_dataset(path, seed: int = 0) -> list[Example]:
     """Records of a dataset directory written by ``circuitviz dataset build`` (see
     :func:`records_from_rows`)."""
     from ..dataset import load_dataset
@@ -95,7 +99,7 @@ def _roots(pairs) -> np.ndarray:
     return np.array([complex(re, im) for re, im in pairs], complex)
 
 
-def synth_records(n: int, seed: int = 0, topologies: list[str] | None = None) -> list[Record]:
+def synth_records(n: int, seed: int = 0, topologies: list[str] | None = None) -> list[Example]:
     """``n`` records made directly from the catalogue (for tests and development):
     log-uniform cutoffs in each topology's practical range, analysed exactly."""
     from ..analysis import analyze
@@ -139,7 +143,7 @@ def topology_structures(names: list[str]) -> list[dict]:
     return out
 
 
-def make_layout(records: list[Record]) -> TokenLayout:
+def make_layout(records: list[Example]) -> TokenLayout:
     """Token layout fitted to ``records``: topologies in catalogue order, per-slot
     normalisation of the dimensionless log values, enough pole and zero tokens."""
     from ..topologies import CATALOGUE
@@ -155,8 +159,8 @@ def make_layout(records: list[Record]) -> TokenLayout:
                                     [dimensionless(s.kind, r.values[s.name], r.cutoff_hz)
                                      for s in slots_])
         logs[r.topology].append(shapes + [level])
-        n_pole = max(n_pole, len(_split_roots(r.poles)))
-        n_zero = max(n_zero, len(_split_roots(r.zeros)))
+        n_pole = max(n_pole, len(representative_roots(r.poles)))
+        n_zero = max(n_zero, len(representative_roots(r.zeros)))
     means, stds = [], []
     for n in names:
         a = np.asarray(logs[n])
@@ -201,7 +205,7 @@ def _padded_roots(roots: np.ndarray, wc: float) -> tuple[np.ndarray, np.ndarray]
     return out, mask
 
 
-def tensorise(records: list[Record], layout: TokenLayout, n_features: int = N_FEATURES
+def tensorise(records: list[Example], layout: TokenLayout, n_features: int = N_FEATURES
               ) -> TensorData:
     """Aligned tensors of ``records`` under ``layout`` (records of unknown topologies fail)."""
     import torch
@@ -225,7 +229,10 @@ def tensorise(records: list[Record], layout: TokenLayout, n_features: int = N_FE
         vmask.append(m)
         p, pm = _padded_roots(r.poles, wc)
         z, zm = _padded_roots(r.zeros, wc)
-        poles.append(p), pmask.append(pm), zeros.append(z), zmask.append(zm)
+        poles.append(p)
+        pmask.append(pm)
+        zeros.append(z)
+        zmask.append(zm)
         gains.append(x[-1, :2])
         has_q.append(r.q is not None)
     t = lambda a, dt=torch.float32: torch.as_tensor(np.asarray(a), dtype=dt)  # noqa: E731

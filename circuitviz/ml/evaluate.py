@@ -4,9 +4,10 @@ counts before distances.
 For each spec of a grid (filter types x log-spaced cutoffs, band types also asking
 for a Q) a model draws ``samples`` candidates (its topology is sampled, never
 teacher-forced).  Each candidate is analysed exactly (MNA) and simulated by ngspice
-(AC sweep dense enough to resolve the asked-for Q, see :func:`sweep_density`, plus
-``.pz``); type, cutoff and Q are measured on ngspice's sweep, the circuit's own pole
-and zero counts come from the exact MNA.  :func:`assess` measures one candidate and
+through the one verification path (:mod:`circuitviz.verification`: its root matcher,
+Bode-gap rule and AC density, which resolves the asked-for Q, plus ``.pz``); type,
+cutoff and Q are measured on ngspice's sweep, the circuit's own pole and zero counts
+come from the exact MNA.  :func:`assess` measures one candidate and
 :func:`summarise` reduces the measurements to the protocol's numbers.  The raw model is
 reported apart from post-processing (exact frequency scaling, then E24 snapping) and
 from ``search`` (draw K x n, keep the n best by exact analysis), so no step hides
@@ -19,12 +20,14 @@ import math
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from ..analysis import FILTER_TYPES, TransferFunction, measure_response
-from ..practical import PRACTICAL
+from ..analysis import FILTER_TYPES, measure_response
+from ..practical import PRACTICAL, practical_share
 from ..spec import BAND_TYPES, Spec
+from ..verification import run_ngspice, verify_spice
 from .spec import FC_RANGE_HZ
 
 __all__ = ["grid", "assess", "summarise", "evaluate_model", "quick_metrics", "run_evaluation",
@@ -35,10 +38,6 @@ GRID_Q = (0.5, 0.8, 1.3, 2.0, 3.5, 6.0, 10.0, 18.0, 30.0)
 #: Pole-zero pairs closer than this (relative) form an invisible doublet ("visible" counts);
 #: the exact analysis cancels only within 1e-6 (mna.CANCEL_TOL).
 DOUBLET_TOL = 1e-4
-#: Least AC sweep density (points a decade) for the protocol's ngspice runs.
-SWEEP_PER_DECADE = 200
-#: dB below the simulated peak under which the Bode comparison stops (numerical floor).
-BODE_FLOOR_DB = 60.0
 
 
 # -- the grid ------------------------------------------------------------------------
@@ -72,18 +71,6 @@ def snap_e_series(circuit, series: str = "E24"):
 
 
 # -- one candidate ------------------------------------------------------------------------
-def _rel_err(pred: np.ndarray, true: np.ndarray, scale: float) -> list[float]:
-    """Relative errors of Hungarian-matched roots (``|p - t| / max(|t|, scale)``)."""
-    if len(pred) == 0 or len(true) == 0:
-        return []
-    from scipy.optimize import linear_sum_assignment
-
-    denom = np.maximum(np.abs(true), scale)[None, :]
-    cost = np.abs(pred[:, None] - true[None, :]) / denom
-    rows, cols = linear_sum_assignment(cost)
-    return [float(cost[r, c]) for r, c in zip(rows, cols)]
-
-
 def _visible(poles: np.ndarray, zeros: np.ndarray) -> tuple[int, int]:
     """Counts after cancelling pole-zero doublets closer than :data:`DOUBLET_TOL`."""
     from ..mna import _cancel
@@ -92,32 +79,8 @@ def _visible(poles: np.ndarray, zeros: np.ndarray) -> tuple[int, int]:
     return len(p), len(z)
 
 
-def bode_gap_db(predicted: TransferFunction, f_hz: np.ndarray, h: np.ndarray) -> float:
-    """Max |dB| between predicted and simulated |H| over samples within
-    :data:`BODE_FLOOR_DB` of the simulated peak."""
-    sim = np.abs(np.asarray(h))
-    if sim.size == 0 or not np.any(sim > 0):
-        return math.nan
-    keep = sim >= sim.max() * 10 ** (-BODE_FLOOR_DB / 20)
-    pred = np.abs(predicted.freqresp(np.asarray(f_hz)[keep]))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gap = np.abs(20 * np.log10(pred) - 20 * np.log10(sim[keep]))
-    return float(gap.max()) if np.all(np.isfinite(gap)) and gap.size else math.inf
-
-
-def sweep_density(spec: Spec) -> int:
-    """AC points a decade that resolve the asked-for response: a Q-30 notch is 3 % wide,
-    and at 100 points a decade its sampled minimum can sit only 7 dB down (4th order)."""
-    return int(max(SWEEP_PER_DECADE, 20 * (spec.q or 0)))
-
-
-def _spice_measure(circuit, spec: Spec) -> tuple[object | None, str | None]:
-    from ..spice import simulate
-
-    try:
-        return simulate(circuit, points_per_decade=sweep_density(spec)), None
-    except Exception as exc:  # noqa: BLE001 - an unsimulatable circuit is a measured failure
-        return None, f"{type(exc).__name__}: {' '.join(str(exc).split())[:160]}"
+def _failure(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:160]}"
 
 
 def _response_errors(spec: Spec, response) -> dict:
@@ -131,9 +94,9 @@ def _response_errors(spec: Spec, response) -> dict:
 
 
 def assess(candidate, spice: bool = True, post: bool = True) -> dict:
-    """Protocol measurements of one candidate (plain dict; NaN where not applicable)."""
+    """Protocol measurements of one candidate (plain dict; NaN where not applicable), read
+    off its :class:`~circuitviz.verification.Verification` (ngspice added when ``spice``)."""
     spec = candidate.spec
-    wc = 2 * math.pi * spec.cutoff_hz
     pred = candidate.predicted
     row = {"topology": candidate.topology, "n_pred_poles": len(pred.poles),
            "n_pred_zeros": len(pred.zeros), "analysable": candidate.analysis is not None}
@@ -141,29 +104,28 @@ def assess(candidate, spice: bool = True, post: bool = True) -> dict:
         row["pred_type"] = measure_response(pred).type
     except (ValueError, FloatingPointError, ZeroDivisionError):
         row["pred_type"] = "other"
-    inside = [PRACTICAL[k][0] <= v <= PRACTICAL[k][1] for k, v in
-              ((e.kind, e.value) for e in candidate.circuit.elements if e.kind in "RLC")]
-    row["practical"] = float(np.mean(inside)) if inside else 1.0
-    a = candidate.analysis
+    row["practical"] = practical_share(candidate.circuit)
+    v = candidate.verification
+    a = v.analysis
     if a is not None:
         row.update(n_poles=len(a.poles), n_zeros=len(a.zeros), exact_type=a.type)
         row["n_poles_visible"], row["n_zeros_visible"] = _visible(a.poles, a.zeros)
-        pe = _rel_err(pred.poles, a.poles, 1e-9 * wc)
-        ze = _rel_err(pred.zeros, a.zeros, wc)
-        row["pole_err"] = float(np.mean(pe)) if pe else math.nan
-        row["zero_err"] = float(np.mean(ze)) if ze else math.nan
+        row["pole_err"] = _mean(v.exact_poles)
+        row["zero_err"] = _mean(v.exact_zeros)
         row["exact"] = _response_errors(spec, a.response)
     sim = None
     if spice and a is not None:
-        sim, err = _spice_measure(candidate.circuit, spec)
-        row["spice_error"] = err
+        v = verify_spice(v, candidate.circuit, q=spec.q, opamp=candidate.opamp_gbw_hz,
+                         explain=_failure)
+        sim = v.spice
+        row["spice_error"] = v.spice_error
     if sim is not None:
         row["valid"] = sim.response.type in FILTER_TYPES
         row.update(_response_errors(spec, sim.response))
         row["spice_type"] = sim.response.type
         row["n_spice_poles"], row["n_spice_zeros"] = len(sim.poles), len(sim.zeros)
         row["pz_source"] = sim.pz_source.split(" (")[0]
-        row["bode_db"] = bode_gap_db(pred, sim.freqs_hz, sim.h)
+        row["bode_db"] = math.nan if v.bode_gap_db is None else v.bode_gap_db
     elif not spice and a is not None:
         row["valid"] = a.type in FILTER_TYPES
         row.update(row["exact"])
@@ -176,10 +138,18 @@ def assess(candidate, spice: bool = True, post: bool = True) -> dict:
     return row
 
 
+def _mean(match) -> float:
+    m = None if match is None else match.mean
+    return math.nan if m is None else m
+
+
 def _post(spec: Spec, circuit, spice: bool) -> dict:
     if spice:
-        sim, _ = _spice_measure(circuit, spec)
-        return _response_errors(spec, None if sim is None else sim.response)
+        try:
+            response = run_ngspice(circuit, q=spec.q).response
+        except Exception:  # noqa: BLE001 - an unsimulatable circuit is a measured failure
+            response = None
+        return _response_errors(spec, response)
     from ..analysis import analyze
 
     return _response_errors(spec, analyze(circuit).response)
@@ -219,7 +189,7 @@ def summarise(rows: list[dict], groups: list[list[int]] | None = None) -> dict:
     """Protocol numbers over candidate rows; ``groups`` lists the row indices of each spec
     (for diversity: distinct topologies among the first 16 of each)."""
     analysable = [r for r in rows if r["analysable"]]
-    out = {"n": len(rows), "validity": _share(r.get("valid", False) for r in rows)}
+    out: dict[str, Any] = {"n": len(rows), "validity": _share(r.get("valid", False) for r in rows)}
     out.update(_errors_block(rows))
     out["pole_count_acc"] = _share(r.get("n_poles") == r["n_pred_poles"] for r in rows)
     out["zero_count_acc"] = _share(r.get("n_zeros") == r["n_pred_zeros"] for r in rows)
@@ -256,7 +226,8 @@ def evaluate_model(model, specs: list[Spec], samples: int, seed: int = 0, spice:
     from ..design import candidates
     from .sampler import draw
 
-    rows, groups = [], []
+    rows: list[dict] = []
+    groups: list[list[int]] = []
     for si, spec in enumerate(specs):
         found = candidates(draw(model, spec, samples * (search or 1), seed + 7919 * si), spec)
         if search:
@@ -313,7 +284,8 @@ def run_evaluation(model_path=None, baseline_path=None, types=FILTER_TYPES, n_cu
                            "specs": [{"type": s.filter_type, "cutoff_hz": s.cutoff_hz, "q": s.q}
                                      for s in specs]},
               "models": {}}
-    runs = [("set_decoder", model_path or DEFAULT_MODEL, None),
+    runs: list[tuple[str, Any, int | None]] = [
+        ("set_decoder", model_path or DEFAULT_MODEL, None),
             ("baseline_fixed22", baseline_path or DEFAULT_BASELINE, None)]
     if search:
         runs.insert(1, (f"set_decoder_search{search}", model_path or DEFAULT_MODEL, search))
@@ -530,7 +502,9 @@ def evaluate_mask(model, specs: list[Spec], samples: int = 16, seed: int = 0,
 
     out = {}
     for mode in ("raw", "refined"):
-        rows, groups, per = [], [], {}
+        rows: list[dict] = []
+        groups: list[list[int]] = []
+        per = {}
         for si, spec in enumerate(specs):
             s = seed + 7919 * si
             if mode == "raw":

@@ -18,22 +18,23 @@ The DDPM/DDIM maths is in :mod:`circuitviz.ml.schedule`; this module holds weigh
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .decoder import Decoder, DecoderConfig, TopologyHead
 from .graph import EDGE_KINDS, NODE_ROLES, to_batch
-from .spec import N_FEATURES_V1
 from .tokens import CHANNEL_MASK, KIND_PAD, N_CHANNELS, TokenLayout
 
 __all__ = ["ModelConfig", "SetDecoder", "TopologyEncoder", "TopologyHead", "timestep_embedding"]
 
 
 @dataclass
-class ModelConfig:
-    """Shape of the set decoder (saved in every checkpoint)."""
+class ModelConfig(DecoderConfig):
+    """Shape of the set decoder (saved in every checkpoint); ``head_hidden`` and
+    ``cond_features`` come from :class:`~circuitviz.ml.decoder.DecoderConfig`."""
 
     d_model: int = 128
     n_layers: int = 4
@@ -41,16 +42,10 @@ class ModelConfig:
     mlp_ratio: int = 4
     gnn_dim: int = 64
     gnn_layers: int = 3
-    head_hidden: int = 256
     num_train_timesteps: int = 1000
     prediction: str = "v"
     sample_steps: int = 6
     step_power: float = 2.0
-    #: spec features in (9: type/cutoff/Q/order models; 22: mask-era models)
-    cond_features: int = N_FEATURES_V1
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10000.0) -> torch.Tensor:
@@ -59,19 +54,6 @@ def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10000.0) -
     freqs = torch.exp(-math.log(max_period) * torch.arange(half, device=t.device) / half)
     args = t.float()[:, None] * freqs[None]
     return torch.cat([torch.cos(args), torch.sin(args)], dim=-1)
-
-
-class TopologyHead(nn.Module):
-    """Spec features (B, n_features) -> logits (B, n_topologies)."""
-
-    def __init__(self, n_topologies: int, hidden: int = 256, n_features: int = N_FEATURES_V1):
-        super().__init__()
-        self.net = nn.Sequential(nn.Linear(n_features, hidden), nn.SiLU(),
-                                 nn.Linear(hidden, hidden), nn.SiLU(),
-                                 nn.Linear(hidden, n_topologies))
-
-    def forward(self, cond: torch.Tensor) -> torch.Tensor:
-        return self.net(cond)
 
 
 class TopologyEncoder(nn.Module):
@@ -138,7 +120,7 @@ class _Block(nn.Module):
         return h + g2 * self.mlp(y)
 
 
-class SetDecoder(nn.Module):
+class SetDecoder(Decoder):
     """Topology head + token denoiser for one :class:`TokenLayout` and its graphs.
 
     Args:
@@ -160,12 +142,11 @@ class SetDecoder(nn.Module):
     slot_edge: torch.Tensor
 
     def __init__(self, config: ModelConfig, layout: TokenLayout, structures: list[dict]):
-        super().__init__()
         if len(structures) != len(layout.topologies):
             raise ValueError(f"{len(structures)} graphs for {len(layout.topologies)} topologies")
-        self.config, self.layout, self.structures = config, layout, structures
+        super().__init__(config, layout, structures)
+        self.config: ModelConfig = config
         d, T = config.d_model, len(layout.topologies)
-        self.topology_head = TopologyHead(T, config.head_hidden, config.cond_features)
         self.encoder = TopologyEncoder(config.gnn_dim, config.gnn_layers)
         self.slot_proj = nn.Linear(config.gnn_dim, d)
         self.graph_proj = nn.Linear(config.gnn_dim, d)
@@ -258,9 +239,3 @@ class SetDecoder(nn.Module):
         shift, scale = self.final_ada(F.silu(c)).unsqueeze(1).chunk(2, dim=-1)
         out = self.out(self.final_norm(h) * (1 + scale) + shift)
         return out * mask
-
-    def topology_logits(self, cond: torch.Tensor) -> torch.Tensor:
-        return self.topology_head(cond)
-
-    def n_params(self) -> int:
-        return sum(p.numel() for p in self.parameters())

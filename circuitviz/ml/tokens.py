@@ -34,8 +34,8 @@ import numpy as np
 
 __all__ = ["N_CHANNELS", "KIND_COMPONENT", "KIND_POLE", "KIND_ZERO", "KIND_GAIN", "KIND_LEVEL",
            "KIND_PAD", "Z_REF", "CHANNEL_MASK", "IMPEDANCE_SIGN", "dimensionless", "dimensional",
-           "split_level", "join_level", "roots_to_tokens", "tokens_to_roots", "root_count",
-           "gain_to_token", "token_to_gain", "TokenLayout"]
+           "split_level", "join_level", "representative_roots", "roots_to_tokens",
+           "tokens_to_roots", "root_count", "gain_to_token", "token_to_gain", "TokenLayout"]
 
 N_CHANNELS = 6
 KIND_COMPONENT, KIND_POLE, KIND_ZERO, KIND_GAIN, KIND_LEVEL, KIND_PAD = 0, 1, 2, 3, 4, 5
@@ -80,7 +80,7 @@ def join_level(kinds: list[str], shapes: list[float], level: float) -> list[floa
     return [v + IMPEDANCE_SIGN[k] * level for k, v in zip(kinds, shapes)]
 
 
-def _split_roots(roots: np.ndarray) -> list[complex]:
+def representative_roots(roots: np.ndarray) -> list[complex]:
     """One representative per token: real roots as they are, the upper member of each pair."""
     roots = np.asarray(roots, complex).reshape(-1)
     mag = np.abs(roots)
@@ -100,7 +100,7 @@ def roots_to_tokens(roots: np.ndarray, wc: float, n_tokens: int, *, zeros: bool 
 
     Raises ``ValueError`` when the roots need more than ``n_tokens`` tokens.
     """
-    reps = _split_roots(roots)
+    reps = representative_roots(roots)
     if len(reps) > n_tokens:
         raise ValueError(f"{len(reps)} {'zero' if zeros else 'pole'} tokens needed, layout has "
                          f"{n_tokens}")

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from .checkpoint import default_device, save_checkpoint
 from .data import (
-    Record,
+    Example,
     drop_conditions,
     make_layout,
     records_from_dataset,
@@ -31,6 +31,7 @@ from .data import (
     tensorise,
     topology_structures,
 )
+from .decoder import KINDS
 from .sampler import autocast
 from .schedule import CosineSchedule
 from .tokens import KIND_COMPONENT
@@ -42,13 +43,13 @@ __all__ = ["TrainConfig", "train", "load_records"]
 class TrainConfig:
     """Everything a training run needs; saved in the checkpoint.
 
-    ``data`` is a dataset file from ``circuitviz dataset build`` (or ``synth:N`` for
+    ``data`` is a dataset directory from ``circuitviz dataset build`` (or ``synth:N`` for
     N records drawn straight from the catalogue, for tests).  ``model`` overrides
     fields of :class:`~circuitviz.ml.model.ModelConfig` (or ``BaselineConfig``).
     """
 
     kind: str = "set"
-    data: str = "data/dataset.npz"
+    data: str = "data/dataset"
     out: str = "models/set_decoder.pt"
     run_dir: str = "runs/set_decoder"
     steps: int = 6000
@@ -99,15 +100,15 @@ class TrainConfig:
             raise ValueError(f"unknown training config keys {unknown}; accepted: "
                              f"{', '.join(sorted(names))}")
         cfg = cls(**raw)
-        if cfg.kind not in ("set", "fixed22"):
+        if cfg.kind not in KINDS:
             raise ValueError(f"kind must be 'set' or 'fixed22', got {cfg.kind!r}")
         if cfg.steps < 1 or cfg.batch_size < 1:
             raise ValueError("steps and batch_size must be >= 1")
         return cfg
 
 
-def load_records(source: str, seed: int = 0) -> list[Record]:
-    """Records from a dataset file, or ``synth:N`` drawn from the catalogue."""
+def load_records(source: str, seed: int = 0) -> list[Example]:
+    """Examples from a dataset directory, or ``synth:N`` drawn from the catalogue."""
     if source.startswith("synth:"):
         return synth_records(int(source.split(":", 1)[1]), seed)
     if not Path(source).exists():
@@ -116,18 +117,13 @@ def load_records(source: str, seed: int = 0) -> list[Record]:
     return records_from_dataset(source, seed)
 
 
-def build_model(cfg: TrainConfig, layout, structures):
+def new_model(cfg: TrainConfig, layout, structures):
     """A fresh model of ``cfg.kind``; new models take the mask-era spec features."""
+    from .decoder import make_decoder
     from .spec import N_FEATURES
 
-    shape = {"cond_features": N_FEATURES, **cfg.model}
-    if cfg.kind == "set":
-        from .model import ModelConfig, SetDecoder
-
-        return SetDecoder(ModelConfig(**shape), layout, structures)
-    from .baseline import BaselineConfig, Fixed22Decoder
-
-    return Fixed22Decoder(BaselineConfig(**shape), layout, structures)
+    return make_decoder(cfg.kind, {"cond_features": N_FEATURES, **cfg.model}, layout,
+                        structures)
 
 
 def warm_start(model, path: str, log=print) -> int:
@@ -327,7 +323,7 @@ def train(cfg: TrainConfig, resume: bool = False, log=print, check=None) -> dict
     layout = make_layout(train_rec)
     val_rec = [r for r in val_rec if r.topology in layout.topologies]
     structures = topology_structures(list(layout.topologies))
-    model = build_model(cfg, layout, structures)
+    model = new_model(cfg, layout, structures)
     if cfg.init_from and not (resume and (Path(cfg.run_dir) / "state.pt").is_file()):
         warm_start(model, cfg.init_from, log)
     model = model.to(device)

@@ -20,6 +20,7 @@ _EXPORTS = {
     "write_netlist_file": "export", "write_svg": "export", "write_png": "export",
     "write_html": "export", "write_table": "export", "export_candidate": "export",
     "candidate_views": "export", "CandidateViews": "export",
+    "stats_figure": "dataset",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -273,7 +273,7 @@ def bode_data(predicted: Any = None, spice: Any = None, exact: Any = None, *,
     reference = spice_curve or exact_curve or pred_curve or snap_curve
     measured = reference.response() if reference is not None else None
     deviation = None
-    if pred_curve is not None and reference is not pred_curve:
+    if pred_curve is not None and reference is not None and reference is not pred_curve:
         deviation = deviation_db(pred_curve, reference, band_hz=band_hz)
     return BodeData(tuple(curves), reference, measured, requested_cutoff_hz, deviation)
 
@@ -304,7 +304,7 @@ def bode_figure(data: BodeData, *, group_delay: bool = False, title: str | None 
         line = {"color": st["color"], "dash": st["dash"],
                 "width": 2.5 if curve.style == "spice" else 2}
         phase = curve.phase_deg
-        if ref_phase is not None and curve is not data.reference:
+        if ref_phase is not None and data.reference is not None and curve is not data.reference:
             phase = _align_phase(phase, ref_phase, curve.f_hz, data.reference.f_hz)
         series = [("y", curve.mag_db, "%{y:.2f} dB"), ("y2", phase, "%{y:.1f}°")]
         if group_delay:
@@ -333,7 +333,7 @@ def bode_figure(data: BodeData, *, group_delay: bool = False, title: str | None 
         notes.append({"text": f"requested {format_eng(fc, 'Hz')}", "x": math.log10(fc),
                       "xref": "x", "yref": "y domain", "y": 1.0, "yanchor": "bottom",
                       "showarrow": False, "font": {"size": 11}})
-    if m is not None and m.edges_hz and data.minus3db_db is not None:
+    if m is not None and m.edges_hz and m.cutoff_hz is not None and data.minus3db_db is not None:
         level = data.minus3db_db
         what = "cutoff" if m.type in ("lowpass", "highpass") else "edge"
         traces.append(go.Scatter(

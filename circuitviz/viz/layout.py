@@ -22,9 +22,11 @@ Units are schemdraw's drawing units (a two-terminal element is 3 long).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from ..circuit import GROUND, INPUT, OUTPUT, Circuit
+from ..circuit import GROUND, INPUT, OUTPUT, UNIT_SYMBOLS, Circuit, Element
 from ..units import format_eng
 
 __all__ = ["Part", "Wire", "Layout", "layout_circuit", "label_lines", "UNIT"]
@@ -46,7 +48,6 @@ SHUNT_LEN = 3.0
 TRACK_GAP = 2.0
 CHAR_W = 0.21          # estimated width of one label character at 12 pt
 UP_PITCH = 0.6         # spacing of rising wires within a net segment
-_UNITS = {"R": "Ω", "L": "H", "C": "F"}
 
 
 @dataclass(frozen=True)
@@ -127,8 +128,8 @@ class Layout:
 
 def label_lines(kind: str, name: str, value: float, nets: tuple[str, ...] = ()) -> tuple[str, str]:
     """Name and engineering value of a part, e.g. ``('R1', '2.2 kΩ')``."""
-    if kind in _UNITS:
-        return name, format_eng(value, _UNITS[kind])
+    if kind in UNIT_SYMBOLS:
+        return name, format_eng(value, UNIT_SYMBOLS[kind])
     if kind == "E":
         return name, f"×{value:.3g} v({nets[2]},{nets[3]})"
     return name, ""
@@ -191,7 +192,7 @@ def _paths(nets: list[str], edges: list[tuple[str, str, bool]],
 
 
 def _order_cost(order: list[str], edges: list[tuple[str, str, bool]],
-                drivers: list[tuple[str, ...]] = ()) -> float:
+                drivers: Sequence[tuple[str, ...]] = ()) -> float:
     """Drawing cost of a net order: bridge spans, gaps in the row, op-amps whose output
     does not follow one of their inputs (those inputs then need wires over the top)."""
     pos = {n: i for i, n in enumerate(order)}
@@ -256,6 +257,7 @@ def net_order(circuit: Circuit) -> list[str]:
         cost = _order_cost(order, edges, drivers)
         if cost < best_cost - 1e-9:
             best, best_cost = order, cost
+    assert best is not None, "there is always at least one spine, at a finite cost"
     return best
 
 
@@ -266,9 +268,9 @@ class _Link:
 
     ident: int
     net_a: str
-    end_a: object            # net name or a fixed Point (op-amp pin)
-    end_b: object
-    element: object = None   # the bridge Element, or None for a plain wire
+    end_a: Any               # net name, or (op-amp name, pin) until routing puts a Point
+    end_b: Any
+    element: Element | None = None   # the bridge element, or None for a plain wire
     x_a: float = 0.0
     x_b: float = 0.0
     y_a: float = 0.0
@@ -276,21 +278,73 @@ class _Link:
     track: int = 0
 
 
+@dataclass
+class _Row:
+    """What sits where along the main row, before any coordinate is chosen."""
+
+    order: list[str]                  # nets, left to right
+    index: dict[str, int]             # net -> position in ``order``
+    slots: list[Element | None]       # row item between order[i] and order[i + 1]
+    floating: list[Element]           # op-amps with no place on the row (drawn after it)
+    shunts: list[Element]             # elements to ground, hanging below their net
+    bridges: list[Element]            # other elements, raised to a track
+    plans: dict[str, dict]            # op-amp name -> :func:`_plan_opamp`
+
+    def items(self) -> list[Element | None]:
+        """Row items, then the floating op-amps (the order their x positions follow)."""
+        return [*self.slots, *self.floating]
+
+
+@dataclass
+class _Drawing:
+    """What the placement stages add to, in drawing order."""
+
+    parts: list[Part] = field(default_factory=list)
+    wires: list[Wire] = field(default_factory=list)
+    grounds: list[Point] = field(default_factory=list)
+    terminals: list[tuple[str, Point, str]] = field(default_factory=list)
+    pins: dict[tuple[str, str], Point] = field(default_factory=dict)   # op-amp pins that rise
+    spans: dict[str, tuple[float, float]] = field(default_factory=dict)  # net -> row extent
+
+
+#: Per net: the rising link ends, sorted, as (sort key, link, side "a" or "b").
+_Ups = dict[str, list[tuple[tuple, _Link, str]]]
+#: Per net: what hangs below it (a shunt element or the "out-stub") and its width.
+_Downs = dict[str, list[tuple[Any, float]]]
+
+
 def layout_circuit(circuit: Circuit) -> Layout:
     """Lay out ``circuit`` on a main row with shunts below and tracks above.
 
     The circuit is validated first, so a malformed one raises
     :class:`~circuitviz.circuit.CircuitError` with the reason instead of a broken drawing.
+    The stages: order the nets (:func:`net_order`) and choose the row items
+    (:func:`_plan_row`); collect the connections that rise (:func:`_links`,
+    :func:`_rising_ends`) and the parts that hang (:func:`_hanging`); place the row left
+    to right (:func:`_place_row`); route the rising connections over tracks
+    (:func:`_route_links`); tidy the wires and find the junctions (:func:`_finish`).
     """
     circuit.validate()
+    row = _plan_row(circuit)
+    links = _links(row)
+    ups = _rising_ends(row, links)
+    downs, out_stub = _hanging(row)
+    drawing = _Drawing()
+    _place_row(row, ups, downs, drawing)
+    _add_terminals(row, drawing, out_stub)
+    _route_links(links, drawing, has_opamps=any(e.kind == "OPAMP" for e in circuit.elements))
+    return _finish(circuit, row, drawing)
+
+
+def _plan_row(circuit: Circuit) -> _Row:
+    """Net order, the item between each pair of neighbouring nets (the op-amp driving the
+    right net, else a series element joining the two, else nothing), what is left over
+    (floating op-amps, shunts, bridges) and each op-amp's pin plan."""
     order = net_order(circuit)
-    index = {n: i for i, n in enumerate(order)}
     elements = list(circuit.elements)
     opamps = [e for e in elements if e.kind == "OPAMP"]
     twos = [e for e in elements if e.kind != "OPAMP"]
-
-    # Row items between neighbouring nets.
-    slots: list[object] = []
+    slots: list[Element | None] = []
     used: set[str] = set()
     for p, q in zip(order[:-1], order[1:]):
         item = None
@@ -309,35 +363,43 @@ def layout_circuit(circuit: Circuit) -> Layout:
     floating = [u for u in opamps if u.name not in used]
     shunts = [e for e in twos if e.name not in used and GROUND in e.nets[:2]]
     bridges = [e for e in twos if e.name not in used and GROUND not in e.nets[:2]]
-
-    # Op-amp pin plans: which input enters along the row, which side each other pin goes.
+    # which input enters along the row, which side each other pin goes
     plans: dict[str, dict] = {}
-    for k, u in enumerate(list(slots) + floating):
-        if getattr(u, "kind", None) != "OPAMP":
+    for k, u in enumerate([*slots, *floating]):
+        if u is None or u.kind != "OPAMP":
             continue
         left = order[k] if k < len(slots) else None
         plans[u.name] = _plan_opamp(u, left, row_out=(k < len(slots)))
+    return _Row(order, {n: i for i, n in enumerate(order)}, slots, floating, shunts, bridges,
+                plans)
 
+
+def _links(row: _Row) -> list[_Link]:
+    """Every connection that rises to a track: bridges (left net first), then op-amp pins."""
     links: list[_Link] = []
-    for e in bridges:
+    for e in row.bridges:
         a, b = e.nets[:2]
-        if index[a] > index[b]:
+        if row.index[a] > row.index[b]:
             a, b = b, a
         links.append(_Link(len(links), a, a, b, e))
-    for name, plan in plans.items():
+    for name, plan in row.plans.items():
         for pin, net in plan["up"]:
             links.append(_Link(len(links), net, (name, pin), net))
+    return links
 
-    # Rising endpoints per net, ordered so nested spans do not cross (see module doc).
-    def pos_of(end: object) -> float:
+
+def _rising_ends(row: _Row, links: list[_Link]) -> _Ups:
+    """Rising endpoints per net, ordered so nested spans do not cross (see module doc)."""
+    items = row.items()
+
+    def pos_of(end: Any) -> float:
         if isinstance(end, str):
-            return 2.0 * index[end]
+            return 2.0 * row.index[end]
         name = end[0]
-        k = next(i for i, u in enumerate(list(slots) + floating)
-                 if getattr(u, "name", None) == name)
+        k = next(i for i, u in enumerate(items) if getattr(u, "name", None) == name)
         return 2.0 * k + 1
 
-    ups: dict[str, list[tuple[tuple, _Link, str]]] = {n: [] for n in order}
+    ups: _Ups = {n: [] for n in row.order}
     for link in links:
         for side, end, other in (("a", link.end_a, link.end_b), ("b", link.end_b, link.end_a)):
             if isinstance(end, str):
@@ -346,95 +408,122 @@ def layout_circuit(circuit: Circuit) -> Layout:
                 ups[end].append((key, link, side))
     for n in ups:
         ups[n].sort(key=lambda t: t[0])
-    downs: dict[str, list[tuple[object, float]]] = {n: [] for n in order}
-    for e in sorted(shunts, key=lambda e: e.name):
+    return ups
+
+
+def _hanging(row: _Row) -> tuple[_Downs, bool]:
+    """What hangs below each net (shunts by name, each as wide as its label), and whether
+    ``out`` needs a stub below the row (it is not the last net)."""
+    downs: _Downs = {n: [] for n in row.order}
+    for e in sorted(row.shunts, key=lambda e: e.name):
         net = e.nets[0] if e.nets[1] == GROUND else e.nets[1]
         name, value = label_lines(e.kind, e.name, e.value, e.nets)
         downs[net].append((e, max(2.2, 0.9 + _text_w(max(name, value, key=len)))))
-    out_stub = order[-1] != OUTPUT
+    out_stub = row.order[-1] != OUTPUT
     if out_stub:
         downs[OUTPUT].append(("out-stub", 1.4))
+    return downs, out_stub
 
-    parts: list[Part] = []
-    wires: list[Wire] = []
-    grounds: list[Point] = []
-    terminals: list[tuple[str, Point, str]] = []
-    pins: dict[tuple[str, str], Point] = {}
-    spans: dict[str, tuple[float, float]] = {}
+
+def _place_row(row: _Row, ups: _Ups, downs: _Downs, d: _Drawing) -> None:
+    """Place the row left to right: each net's segment with what hangs below it, then the
+    item to its right; the floating op-amps after the row."""
     x = 0.0
-    for i, net in enumerate(order):
-        n_up = len(ups[net])
-        down_w = sum(w for _, w in downs[net])
-        last = i == len(order) - 1
-        left_joined = i > 0 and slots[i - 1] is not None
-        nxt = slots[i] if i < len(slots) else None
-        right_joined = (last and net == OUTPUT) or (
-            nxt is not None and (nxt.kind != "OPAMP" or plans[nxt.name]["entry"] is not None))
-        width = max(0.6 if (i == 0 or (last and net == OUTPUT)) else 0.0,
-                    UP_PITCH * (n_up + 1) if n_up else 0.0, down_w)
-        x0, x1 = x, x + width
-        spans[net] = (x0, x1)
-        for k, (_, link, side) in enumerate(ups[net]):
-            xu = x0 + (k + 1) * (width / (n_up + 1)) if n_up else x0
-            if side == "a":
-                link.x_a = xu
-            else:
-                link.x_b = xu
-        xd = x0
-        attached = [link.x_a if side == "a" else link.x_b for _, link, side in ups[net]]
-        if i == 0:
-            attached.append(x0)
-        ups_x = list(attached)
-        for item, w in downs[net]:
-            xs = xd + 0.45 if down_w > 0 else xd
-            near = [u for u in ups_x if abs(u - xs) < 0.3]
-            xs = near[0] if near else xs   # meet a rising wire exactly, or keep clear of it
-            attached.append(xs)
-            if item == "out-stub":
-                wires.append(Wire(net, ((xs, 0.0), (xs, -1.2))))
-                terminals.append(("out", (xs, -1.2), "bottom"))
-            else:
-                a = (xs, 0.0)
-                b = (xs, -SHUNT_LEN)
-                parts.append(Part(item.name, item.kind, a, b,
-                                  label_lines(item.kind, item.name, item.value, item.nets),
-                                  "shunt", (net, GROUND), item.nets[0] == GROUND))
-                grounds.append(b)
-            xd += w
-        # A side with nothing joined along the row ends at the last attachment (no stubs).
-        wx0 = x0 if left_joined or not attached else min(attached)
-        wx1 = x1 if right_joined or not attached else max(attached)
-        if last and not right_joined:
-            x1 = wx1
-        if wx1 > wx0:
-            wires.append(Wire(net, ((wx0, 0.0), (wx1, 0.0))))
-        x = x1
-        if i < len(slots):
-            item = slots[i]
-            q = order[i + 1]
-            if item is None:
-                x += UNIT
-            elif item.kind == "OPAMP":
-                x = _place_opamp(item, plans[item.name], x, net, q, parts, wires, grounds, pins)
-            else:
-                a, b = (x, 0.0), (x + UNIT, 0.0)
-                parts.append(Part(item.name, item.kind, a, b,
-                                  label_lines(item.kind, item.name, item.value, item.nets),
-                                  "series", (net, q), item.nets[0] != net))
-                x += UNIT
-    for u in floating:
+    for i, net in enumerate(row.order):
+        x = _place_net(row, i, net, ups[net], downs[net], x, d)
+        if i < len(row.slots):
+            x = _place_item(row, i, x, d)
+    for u in row.floating:
         x += 1.0
-        x = _place_opamp(u, plans[u.name], x, None, None, parts, wires, grounds, pins)
+        x = _place_opamp(u, row.plans[u.name], x, None, None, d.parts, d.wires, d.grounds,
+                         d.pins)
 
-    first = spans[order[0]][0]
-    terminals.insert(0, ("in", (first, 0.0), "left"))
+
+def _place_net(row: _Row, i: int, net: str, ups: list[tuple[tuple, _Link, str]],
+               downs: list[tuple[Any, float]], x: float, d: _Drawing) -> float:
+    """Net ``i``'s segment from ``x``: its rising wires spread evenly, its shunts below,
+    a wire along the row; returns where the segment ends."""
+    order, slots = row.order, row.slots
+    n_up = len(ups)
+    down_w = sum(w for _, w in downs)
+    last = i == len(order) - 1
+    left_joined = i > 0 and slots[i - 1] is not None
+    nxt = slots[i] if i < len(slots) else None
+    right_joined = (last and net == OUTPUT) or (
+        nxt is not None and (nxt.kind != "OPAMP" or row.plans[nxt.name]["entry"] is not None))
+    width = max(0.6 if (i == 0 or (last and net == OUTPUT)) else 0.0,
+                UP_PITCH * (n_up + 1) if n_up else 0.0, down_w)
+    x0, x1 = x, x + width
+    d.spans[net] = (x0, x1)
+    for k, (_, link, side) in enumerate(ups):
+        xu = x0 + (k + 1) * (width / (n_up + 1)) if n_up else x0
+        if side == "a":
+            link.x_a = xu
+        else:
+            link.x_b = xu
+    xd = x0
+    attached = [link.x_a if side == "a" else link.x_b for _, link, side in ups]
+    if i == 0:
+        attached.append(x0)
+    ups_x = list(attached)
+    for item, w in downs:
+        xs = xd + 0.45 if down_w > 0 else xd
+        near = [u for u in ups_x if abs(u - xs) < 0.3]
+        xs = near[0] if near else xs   # meet a rising wire exactly, or keep clear of it
+        attached.append(xs)
+        if item == "out-stub":
+            d.wires.append(Wire(net, ((xs, 0.0), (xs, -1.2))))
+            d.terminals.append(("out", (xs, -1.2), "bottom"))
+        else:
+            a = (xs, 0.0)
+            b = (xs, -SHUNT_LEN)
+            d.parts.append(Part(item.name, item.kind, a, b,
+                                label_lines(item.kind, item.name, item.value, item.nets),
+                                "shunt", (net, GROUND), item.nets[0] == GROUND))
+            d.grounds.append(b)
+        xd += w
+    # A side with nothing joined along the row ends at the last attachment (no stubs).
+    wx0 = x0 if left_joined or not attached else min(attached)
+    wx1 = x1 if right_joined or not attached else max(attached)
+    if last and not right_joined:
+        x1 = wx1
+    if wx1 > wx0:
+        d.wires.append(Wire(net, ((wx0, 0.0), (wx1, 0.0))))
+    return x1
+
+
+def _place_item(row: _Row, i: int, x: float, d: _Drawing) -> float:
+    """The row item between nets ``i`` and ``i + 1`` from ``x`` (a gap when there is
+    none); returns where the next net starts."""
+    item, net, q = row.slots[i], row.order[i], row.order[i + 1]
+    if item is None:
+        return x + UNIT
+    if item.kind == "OPAMP":
+        return _place_opamp(item, row.plans[item.name], x, net, q, d.parts, d.wires, d.grounds,
+                            d.pins)
+    a, b = (x, 0.0), (x + UNIT, 0.0)
+    d.parts.append(Part(item.name, item.kind, a, b,
+                        label_lines(item.kind, item.name, item.value, item.nets),
+                        "series", (net, q), item.nets[0] != net))
+    return x + UNIT
+
+
+def _add_terminals(row: _Row, d: _Drawing, out_stub: bool) -> None:
+    """``in`` at the left end of the row; ``out`` at the right end unless it has a stub."""
+    first = d.spans[row.order[0]][0]
+    d.terminals.insert(0, ("in", (first, 0.0), "left"))
     if not out_stub:
-        terminals.append(("out", (spans[OUTPUT][1], 0.0), "right"))
+        d.terminals.append(("out", (d.spans[OUTPUT][1], 0.0), "right"))
 
+
+def _route_links(links: list[_Link], d: _Drawing, has_opamps: bool) -> None:
+    """Fix each link's ends (op-amp pins are placed by now), give it a track, and draw it:
+    a plain wire over the track, or a bridge element on the stretch of its track that no
+    higher link's wire passes through."""
     for link in links:
         for side, end in (("a", link.end_a), ("b", link.end_b)):
             if not isinstance(end, str):
-                px, py = pins[end]
+                px, py = d.pins[end]
                 if side == "a":
                     link.x_a, link.y_a = px, py
                 else:
@@ -443,14 +532,14 @@ def layout_circuit(circuit: Circuit) -> Layout:
             link.x_a, link.x_b, link.y_a, link.y_b = link.x_b, link.x_a, link.y_b, link.y_a
             link.end_a, link.end_b = link.end_b, link.end_a
     _assign_tracks(links)
-    base = 2.0 + (0.7 if opamps else 0.0)
+    base = 2.0 + (0.7 if has_opamps else 0.0)
     for link in links:
         y = base + TRACK_GAP * link.track
         higher = sorted(x for other in links if other.track > link.track
                         for x in (other.x_a, other.x_b) if link.x_a < x < link.x_b)
         if link.element is None:
-            wires.append(Wire(link.net_a, ((link.x_a, link.y_a), (link.x_a, y), (link.x_b, y),
-                                           (link.x_b, link.y_b))))
+            d.wires.append(Wire(link.net_a, ((link.x_a, link.y_a), (link.x_a, y),
+                                             (link.x_b, y), (link.x_b, link.y_b))))
             continue
         e = link.element
         label = label_lines(e.kind, e.name, e.value, e.nets)
@@ -461,15 +550,19 @@ def layout_circuit(circuit: Circuit) -> Layout:
             lo, hi = link.x_a, link.x_b
         net_a = link.end_a if isinstance(link.end_a, str) else e.nets[0]
         net_b = link.end_b if isinstance(link.end_b, str) else e.nets[1]
-        wires.append(Wire(net_a, ((link.x_a, link.y_a), (link.x_a, y), (lo, y))))
-        wires.append(Wire(net_b, ((hi, y), (link.x_b, y), (link.x_b, link.y_b))))
-        parts.append(Part(e.name, e.kind, (lo, y), (hi, y), label, "bridge", (net_a, net_b),
-                          e.nets[0] != net_a))
+        d.wires.append(Wire(net_a, ((link.x_a, link.y_a), (link.x_a, y), (lo, y))))
+        d.wires.append(Wire(net_b, ((hi, y), (link.x_b, y), (link.x_b, link.y_b))))
+        d.parts.append(Part(e.name, e.kind, (lo, y), (hi, y), label, "bridge", (net_a, net_b),
+                            e.nets[0] != net_a))
 
-    wires = [_clean(w) for w in wires]
+
+def _finish(circuit: Circuit, row: _Row, d: _Drawing) -> Layout:
+    """The layout with tidied wires (no repeated or straight-through points) and its
+    junction dots."""
+    wires = [_clean(w) for w in d.wires]
     wires = [w for w in wires if len(w.points) > 1]
-    layout = Layout(tuple(parts), tuple(wires), (), tuple(grounds), tuple(terminals),
-                    circuit.title, tuple(order))
+    layout = Layout(tuple(d.parts), tuple(wires), (), tuple(d.grounds), tuple(d.terminals),
+                    circuit.title, tuple(row.order))
     return Layout(layout.parts, layout.wires, tuple(junctions(layout)), layout.grounds,
                   layout.terminals, layout.title, layout.order)
 
@@ -494,7 +587,7 @@ def _plan_opamp(u, left: str | None, row_out: bool) -> dict:
     cost_up = {"up": 0, "loop": 0, "row": 0, "ground": 5}
     cost_low = {"ground": 0, "loop": 0, "row": 0, "up": 1}
     # flip=False: '-' on top.  Keep the usual look on ties.
-    plain = cost_up[roles["-"]] + cost_low[roles["+"]]
+    plain: float = cost_up[roles["-"]] + cost_low[roles["+"]]
     flipped = cost_up[roles["+"]] + cost_low[roles["-"]] + 0.5
     if roles["+"] == "row" and roles["-"] == "up":
         plain -= 0.1

@@ -216,9 +216,10 @@ def pole_zero_figure(sets: PoleZeroData | Sequence[PoleZeroData], *,
         for kind, marks, count in (("pole", data.poles, data.n_poles),
                                    ("zero", data.zeros, data.n_zeros)):
             pts = np.array([m.s for m in marks], complex)
-            x, y = xy(pts)
-            if not marks:   # plotly drops empty traces from the legend; keep "(none)" visible
-                x, y = [None], [None]
+            # plotly drops empty traces from the legend; keep "(none)" visible
+            x: Any
+            y: Any
+            x, y = xy(pts) if marks else ([None], [None])
             traces.append(go.Scatter(
                 x=x, y=y, mode="markers+text", name=f"{data.label} {kind}s ({count or 'none'})",
                 legendgroup=data.label,
@@ -230,7 +231,7 @@ def pole_zero_figure(sets: PoleZeroData | Sequence[PoleZeroData], *,
         if data.dropped:
             notes.append(f"{data.label}: {data.dropped} non-finite value(s) not shown")
     theta = np.linspace(0, 2 * math.pi, 181)
-    if wc:
+    if wc and cutoff_hz:
         r = _log_radius(np.array([wc]), r_ref)[0] if log_polar else wc
         traces.insert(0, go.Scatter(
             x=r * np.cos(theta), y=r * np.sin(theta), mode="lines",

@@ -22,7 +22,7 @@ FONT_SIZE = 12
 def _schemdraw():
     """Import schemdraw without its matplotlib backend (see the module docstring)."""
     if "schemdraw" not in sys.modules and "matplotlib" not in sys.modules:
-        sys.modules["schemdraw.backends.mpl"] = None  # type: ignore[assignment]
+        sys.modules["schemdraw.backends.mpl"] = None
         try:
             import schemdraw  # noqa: F401
         finally:
