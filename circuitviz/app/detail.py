@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
+from ..circuit import UNIT_SYMBOLS
 from ..units import format_eng
 from .views import download_link, message_html, show_figure
 
@@ -31,7 +32,6 @@ __all__ = ["DetailPanel", "component_html", "SERIES_CHOICES", "schematic_html", 
            "Snapped", "components_csv", "bom_csv", "file_stem", "MIN_SCHEMATIC_SCALE"]
 
 SERIES_CHOICES = ("exact", "E12", "E24", "E96")
-_UNITS = {"R": "Ω", "L": "H", "C": "F"}
 #: Schematics never shrink below this fraction of their natural size (12 pt labels stay
 #: at least 9 pt); wider ones scroll sideways.
 MIN_SCHEMATIC_SCALE = 0.75
@@ -101,8 +101,8 @@ def component_html(circuit, snapped: Snapped | None = None) -> str:
                 f'<th>value</th><th>nets</th></tr></thead><tbody>{rows}</tbody></table>')
     body = "".join(
         f"<tr><td>{html.escape(name)}</td><td>{_kind(kind)}</td>"
-        f"<td>{html.escape(format_eng(old, _UNITS[kind], 4))}</td>"
-        f"<td><b>{html.escape(format_eng(new, _UNITS[kind], 3))}</b></td>"
+        f"<td>{html.escape(format_eng(old, UNIT_SYMBOLS[kind], 4))}</td>"
+        f"<td><b>{html.escape(format_eng(new, UNIT_SYMBOLS[kind], 3))}</b></td>"
         f"<td>{100 * (new / old - 1):+.2f} %</td></tr>" for name, kind, old, new in snapped.rows)
     return ('<table class="cv-table"><thead><tr><th>component</th><th>kind</th><th>exact</th>'
             f'<th>{snapped.series}</th><th>change</th></tr></thead><tbody>{body}</tbody></table>')
@@ -114,7 +114,7 @@ def components_csv(circuit) -> str:
     out = csv.writer(buf, lineterminator="\n")
     out.writerow(["name", "kind", "value", "unit", "nets"])
     for e in circuit.elements:
-        unit = _UNITS.get(e.kind, "")
+        unit = UNIT_SYMBOLS.get(e.kind, "")
         out.writerow([e.name, _kind(e.kind), f"{e.value:.6g}", unit, " ".join(e.nets)])
     return buf.getvalue()
 
@@ -128,7 +128,7 @@ def bom_csv(circuit, series: str = "exact") -> str:
     out = csv.writer(buf, lineterminator="\n")
     out.writerow(["quantity", "part", "value", "unit", "references", "series"])
     for (kind, value), names in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1])):
-        unit = _UNITS.get(kind, "")
+        unit = UNIT_SYMBOLS.get(kind, "")
         shown = format_eng(value, unit, 6) if unit else f"gain {value:g}"
         out.writerow([len(names), _kind(kind), shown, unit, " ".join(names),
                       series if unit else ""])
@@ -162,8 +162,8 @@ def _kind(kind: str) -> str:
 
 
 def _value(element) -> str:
-    if element.kind in _UNITS:
-        return format_eng(element.value, _UNITS[element.kind], 4)
+    if element.kind in UNIT_SYMBOLS:
+        return format_eng(element.value, UNIT_SYMBOLS[element.kind], 4)
     return f"gain {element.value:g}"
 
 

@@ -73,9 +73,9 @@ def snap_e_series(circuit, series: str = "E24"):
 # -- one candidate ------------------------------------------------------------------------
 def _visible(poles: np.ndarray, zeros: np.ndarray) -> tuple[int, int]:
     """Counts after cancelling pole-zero doublets closer than :data:`DOUBLET_TOL`."""
-    from ..mna import _cancel
+    from ..mna import cancel_pairs
 
-    p, z = _cancel(poles, zeros, DOUBLET_TOL)
+    p, z = cancel_pairs(poles, zeros, DOUBLET_TOL)
     return len(p), len(z)
 
 
