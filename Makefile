@@ -9,13 +9,15 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := ngspice libngspice0 libngspice0-dev chromium libcairo2
 TORCH_CPU := torch==2.13.0
 
-.PHONY: app test test-fast lint bootstrap system-deps train benchmark clean
+.PHONY: app test test-fast lint format bootstrap system-deps train benchmark clean
 
 app: bootstrap
 	$(PY) -m circuitviz.serve --port $(PORT)
 
 test: bootstrap
 	$(PY) -m ruff check circuitviz tests benchmarks
+	$(PY) -m ruff format --check circuitviz tests benchmarks
+	$(PY) -m mypy circuitviz
 	$(PY) -m pytest -q
 
 # The quick lane for local work: no browser, nothing marked slow.
@@ -25,7 +27,12 @@ test-fast: bootstrap
 # Lint and type check (both configured in pyproject.toml).
 lint: bootstrap
 	$(PY) -m ruff check circuitviz tests benchmarks
+	$(PY) -m ruff format --check circuitviz tests benchmarks
 	$(PY) -m mypy circuitviz
+
+# Apply the formatter (make test checks that nothing is left to format).
+format: bootstrap
+	$(PY) -m ruff format circuitviz tests benchmarks
 
 bootstrap: system-deps $(VENV)/.installed
 

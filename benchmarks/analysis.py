@@ -8,6 +8,7 @@ exact analysis is not at least 10x faster than the ngspice AC sweep.
 
     .venv/bin/python benchmarks/analysis.py [--repeats 7]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,15 +60,19 @@ def main(argv: list[str] | None = None) -> int:
         for c in circuits:
             fn(c)
     points = sum(math.log10(hi / lo) * 100 + 1 for lo, hi in bands.values()) / len(circuits)
-    print(f"analysis benchmark: {len(circuits)} reference circuits, best of {args.repeats} "
-          f"passes, AC sweeps average {points:.0f} points")
+    print(
+        f"analysis benchmark: {len(circuits)} reference circuits, best of {args.repeats} "
+        f"passes, AC sweeps average {points:.0f} points"
+    )
     rates = {}
     for name, fn in tasks.items():
         rates[name] = _rate(fn, circuits, args.repeats)
         print(f"  {name:36s} {rates[name]:9.0f} circuits/s  ({1e3 / rates[name]:.3f} ms each)")
     speedup = rates["MNA poles/zeros/gain"] / rates["ngspice AC, 100 points/decade"]
-    print(f"MNA vs ngspice AC: {speedup:.1f}x (goal >= {GOAL_SPEEDUP:.0f}x); "
-          f"vs ngspice .pz: {rates['MNA poles/zeros/gain'] / rates['ngspice .pz']:.1f}x")
+    print(
+        f"MNA vs ngspice AC: {speedup:.1f}x (goal >= {GOAL_SPEEDUP:.0f}x); "
+        f"vs ngspice .pz: {rates['MNA poles/zeros/gain'] / rates['ngspice .pz']:.1f}x"
+    )
     return 0 if speedup >= GOAL_SPEEDUP else 1
 
 

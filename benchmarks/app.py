@@ -21,6 +21,7 @@ pool, culling after ``--idle`` × 0.8 seconds) and measures, in order:
 
 ``--write`` replaces the "app" section of ``benchmarks/RESULTS.md``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,14 @@ import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-SPECS = [("lowpass", "1k"), ("highpass", "2.2 kHz"), ("bandpass", "5k"), ("bandstop", "50 Hz"),
-         ("lowpass", "100k"), ("highpass", "300")]
+SPECS = [
+    ("lowpass", "1k"),
+    ("highpass", "2.2 kHz"),
+    ("bandpass", "5k"),
+    ("bandstop", "50 Hz"),
+    ("lowpass", "100k"),
+    ("highpass", "300"),
+]
 
 
 def _kernels(server_pid: int) -> list[dict]:
@@ -46,8 +53,7 @@ def _kernels(server_pid: int) -> list[dict]:
         try:
             if "ipykernel" in " ".join(child.cmdline()):
                 mem = child.memory_full_info()
-                out.append({"pid": child.pid, "rss_mb": mem.rss / 2**20,
-                            "uss_mb": mem.uss / 2**20})
+                out.append({"pid": child.pid, "rss_mb": mem.rss / 2**20, "uss_mb": mem.uss / 2**20})
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
     return out
@@ -77,8 +83,9 @@ def _controls(page, start: float) -> float:
 def click_and_wait(page, run: int) -> tuple[float, float]:
     """Click Generate; seconds until the status reports run ``run`` and until both new
     plotly plots are drawn (old plots are marked first so they do not count)."""
-    page.evaluate("document.querySelectorAll('.cv-design .js-plotly-plot')"
-                  ".forEach(e => e.dataset.old = '1')")
+    page.evaluate(
+        "document.querySelectorAll('.cv-design .js-plotly-plot').forEach(e => e.dataset.old = '1')"
+    )
     start = time.perf_counter()
     page.get_by_role("button", name="Generate").click()
     page.locator(".cv-note", has_text=f"Run {run}:").wait_for()
@@ -124,8 +131,7 @@ def run(visitors: int, clicks: int, idle_s: float, screenshot: Path | None = Non
     result: dict = {"clicks": [], "visitors": visitors, "idle_s": idle_s, "cull_idle_s": cull}
     outside: list[list[str]] = []
     t0 = time.perf_counter()
-    with running_server(port, extra=["--cull-idle", str(cull)]) as url, \
-            sync_playwright() as pw:
+    with running_server(port, extra=["--cull-idle", str(cull)]) as url, sync_playwright() as pw:
         result["server_up_s"] = time.perf_counter() - t0
         pid = _server_pid(port)
         browser = launch(pw)
@@ -165,7 +171,8 @@ def run(visitors: int, clicks: int, idle_s: float, screenshot: Path | None = Non
         ready_by = time.perf_counter() + 240
         for p in pages:  # the model loads in each visitor's kernel, one at a time
             p.locator(".cv-note", has_text="Model ready").wait_for(
-                timeout=max(1.0, ready_by - time.perf_counter()) * 1000)
+                timeout=max(1.0, ready_by - time.perf_counter()) * 1000
+            )
         result["at_once_model_ready_s"] = time.perf_counter() - start
         kernels = _kernels(pid)
         result["kernels_with_visitors"] = len(kernels)
@@ -180,8 +187,14 @@ def run(visitors: int, clicks: int, idle_s: float, screenshot: Path | None = Non
             table_s, plots_s = click_and_wait(page, i + 1)
             note = page.locator(".cv-note", has_text=f"Run {i + 1}:").inner_text()
             kernel_s = float(note.split(" candidates in ")[1].split(" s")[0])
-            result["clicks"].append({"spec": f"{filter_type} {cutoff}", "kernel_s": kernel_s,
-                                     "status_s": table_s, "plots_s": plots_s})
+            result["clicks"].append(
+                {
+                    "spec": f"{filter_type} {cutoff}",
+                    "kernel_s": kernel_s,
+                    "status_s": table_s,
+                    "plots_s": plots_s,
+                }
+            )
         if screenshot is not None:
             page.get_by_label("Filter type").select_option("lowpass")
             page.get_by_label("Cutoff").fill("1.5k")  # unlike the timed specs: new plots
@@ -208,8 +221,10 @@ def run(visitors: int, clicks: int, idle_s: float, screenshot: Path | None = Non
         result["plots_median_s"] = statistics.median(plots)
         result["kernel_median_s"] = statistics.median(kernel)
     load = os.getloadavg()[0]
-    result["machine"] = (f"{platform.machine()}, {os.cpu_count()} CPUs, {gpu}, load average "
-                         f"{load:.1f} at the end ({'shared' if load > 1.5 else 'quiet'})")
+    result["machine"] = (
+        f"{platform.machine()}, {os.cpu_count()} CPUs, {gpu}, load average "
+        f"{load:.1f} at the end ({'shared' if load > 1.5 else 'quiet'})"
+    )
     return result
 
 
@@ -244,10 +259,10 @@ def markdown(r: dict) -> str:
         f"{r['kernels_with_visitors']}, {r['kernels_total_rss_mb']:.0f} MB |",
     ]
     if r["clicks"]:
-        lines += [f"| click → plots drawn, median of {len(r['clicks'])} | "
-                  f"{r['plots_median_s']:.2f} s |",
-                  f"| in the kernel (sample + ngspice + views), median | "
-                  f"{r['kernel_median_s']:.2f} s |"]
+        lines += [
+            f"| click → plots drawn, median of {len(r['clicks'])} | {r['plots_median_s']:.2f} s |",
+            f"| in the kernel (sample + ngspice + views), median | {r['kernel_median_s']:.2f} s |",
+        ]
     lines += [
         f"| after {r['idle_s']:.0f} s idle (visitors gone without closing; cull after "
         f"{r['cull_idle_s']} s): kernels left, total RSS | {r['after_idle_kernels']}, "
@@ -271,10 +286,15 @@ def write_section(text: str, path: Path = RESULTS) -> None:
     if start is None:
         new = old.rstrip("\n") + "\n\n" + text
     else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
-                   len(lines))
-        new = "".join(lines[:start]) + text + ("\n" if end < len(lines) else "") \
+        end = next(
+            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
+        )
+        new = (
+            "".join(lines[:start])
+            + text
+            + ("\n" if end < len(lines) else "")
             + "".join(lines[end:])
+        )
     path.write_text(new, encoding="utf-8")
 
 
@@ -305,20 +325,32 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--visitors", type=int, default=5, help="visitors at once (default 5)")
     parser.add_argument("--clicks", type=int, default=3)
-    parser.add_argument("--idle", type=float, default=600.0, metavar="SECONDS",
-                        help="idle period before the last measures (default 600)")
-    parser.add_argument("--quick", action="store_true",
-                        help="check that it runs: --idle 20 --clicks 1 --visitors 2")
+    parser.add_argument(
+        "--idle",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="idle period before the last measures (default 600)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="check that it runs: --idle 20 --clicks 1 --visitors 2"
+    )
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     parser.add_argument("--json", action="store_true", help="print the raw numbers as JSON")
-    parser.add_argument("--screenshot", type=Path, default=None,
-                        help="also save the app after a lowpass 1.5k run, e.g. docs/app.png")
-    parser.add_argument("--screenshot-only", action="store_true",
-                        help="only save --screenshot (default docs/app.png), no timing")
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        default=None,
+        help="also save the app after a lowpass 1.5k run, e.g. docs/app.png",
+    )
+    parser.add_argument(
+        "--screenshot-only",
+        action="store_true",
+        help="only save --screenshot (default docs/app.png), no timing",
+    )
     args = parser.parse_args(argv)
     if args.screenshot_only:
-        screenshot_only(args.screenshot or Path(__file__).resolve().parents[1] / "docs"
-                        / "app.png")
+        screenshot_only(args.screenshot or Path(__file__).resolve().parents[1] / "docs" / "app.png")
         return 0
     if args.quick:
         args.idle, args.clicks, args.visitors = 20.0, 1, 2

@@ -10,6 +10,7 @@ exceeds 1e-6 (band-stop zeros, repeated, are not compared here).
 
     .venv/bin/python benchmarks/catalogue.py [--cutoffs 3] [--json out.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,8 +53,9 @@ def measure(name: str, n_cutoffs: int) -> dict:
             for fc in cutoffs:
                 t0 = time.perf_counter()
                 try:
-                    values = topo.design(float(fc), response=response, ripple_db=ripple,
-                                         attenuation_db=atten)
+                    values = topo.design(
+                        float(fc), response=response, ripple_db=ripple, attenuation_db=atten
+                    )
                 except ValueError:
                     continue  # an extreme ripple at the edge of the range: not practical
                 times.append(1e3 * (time.perf_counter() - t0))
@@ -65,13 +67,18 @@ def measure(name: str, n_cutoffs: int) -> dict:
                 if topo.family in ("lowpass", "highpass"):
                     ap = default_ripple(response) if ripple is None else ripple
                     k = a.gain / w ** (len(a.poles) - len(a.zeros))
-                    e = edge_frequency(a.zeros / w, a.poles / w, k, ap,
-                                       highpass=topo.family == "highpass")
+                    e = edge_frequency(
+                        a.zeros / w, a.poles / w, k, ap, highpass=topo.family == "highpass"
+                    )
                     edge_err = max(edge_err, abs(e - 1.0))
-    return {"name": name, "designs": len(times),
-            "design_ms_median": statistics.median(times) if times else None,
-            "design_ms_max": max(times, default=None), "pole_error": pole_err,
-            "edge_error": edge_err}
+    return {
+        "name": name,
+        "designs": len(times),
+        "design_ms_median": statistics.median(times) if times else None,
+        "design_ms_max": max(times, default=None),
+        "pole_error": pole_err,
+        "edge_error": edge_err,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,12 +90,18 @@ def main(argv: list[str] | None = None) -> int:
     names = [n for n, t in CATALOGUE.items() if t.responses and re.search(args.only, n)]
     rows = [measure(n, args.cutoffs) for n in names]
     for r in rows:
-        print(f"{r['name']:26s} {r['designs']:4d} designs  median {r['design_ms_median']:8.2f} ms"
-              f"  max {r['design_ms_max']:8.2f} ms  pole err {r['pole_error']:.1e}"
-              f"  edge err {r['edge_error']:.1e}")
+        print(
+            f"{r['name']:26s} {r['designs']:4d} designs  median {r['design_ms_median']:8.2f} ms"
+            f"  max {r['design_ms_max']:8.2f} ms  pole err {r['pole_error']:.1e}"
+            f"  edge err {r['edge_error']:.1e}"
+        )
     worst = max(max(r["pole_error"], r["edge_error"]) for r in rows)
-    summary = {"entries": len(rows), "designs": sum(r["designs"] for r in rows),
-               "worst_error": worst, "rows": rows}
+    summary = {
+        "entries": len(rows),
+        "designs": sum(r["designs"] for r in rows),
+        "worst_error": worst,
+        "rows": rows,
+    }
     print(json.dumps({k: v for k, v in summary.items() if k != "rows"}))
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=1))

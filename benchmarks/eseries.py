@@ -11,6 +11,7 @@ median <= 1 %).
 
     .venv/bin/python benchmarks/eseries.py [--series E24] [--cutoffs 9] [--n 8]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,8 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         qs = (2.0, 10.0) if kind in ("bandpass", "bandstop") else (None,)
         for fc in np.geomspace(10, 1e6, args.cutoffs):
             for q in qs:
-                found = circuitviz.sample(kind, float(fc), n=args.n, seed=args.seed, q=q,
-                                          device=args.device)
+                found = circuitviz.sample(
+                    kind, float(fc), n=args.n, seed=args.seed, q=q, device=args.device
+                )
                 for c in found:
                     if c.analysis is None or c.analysis.type != kind:
                         continue
@@ -60,17 +62,23 @@ def main(argv: list[str] | None = None) -> int:
     joint_a, naive_a, sec = np.array(joint), np.array(naive), np.array(seconds)
     within = float(np.mean(joint_a <= 2.0))
     median = float(np.median(joint_a))
-    print(f"{args.series}: {len(joint_a)} candidates of the type asked "
-          f"({args.cutoffs} cutoffs x {args.n} samples per type and Q)")
+    print(
+        f"{args.series}: {len(joint_a)} candidates of the type asked "
+        f"({args.cutoffs} cutoffs x {args.n} samples per type and Q)"
+    )
     print("| choice | within 2 % | median error | p90 error |")
     print("| --- | --- | --- | --- |")
     for label, a in (("joint (snap_circuit)", joint_a), ("value by value (snap_values)", naive_a)):
-        print(f"| {label} | {100 * np.mean(a <= 2.0):.1f} % | {np.median(a):.3f} % | "
-              f"{np.percentile(a, 90):.3f} % |")
+        print(
+            f"| {label} | {100 * np.mean(a <= 2.0):.1f} % | {np.median(a):.3f} % | "
+            f"{np.percentile(a, 90):.3f} % |"
+        )
     if q_ok:
         print(f"band types with Q within 5 % after the joint choice: {100 * np.mean(q_ok):.1f} %")
-    print(f"search time per candidate: median {1e3 * np.median(sec):.0f} ms, "
-          f"p90 {1e3 * np.percentile(sec, 90):.0f} ms, max {1e3 * sec.max():.0f} ms")
+    print(
+        f"search time per candidate: median {1e3 * np.median(sec):.0f} ms, "
+        f"p90 {1e3 * np.percentile(sec, 90):.0f} ms, max {1e3 * sec.max():.0f} ms"
+    )
     return 0 if within >= 0.9 and median <= 1.0 else 1
 
 

@@ -7,6 +7,7 @@ the imported circuit.  Prints a Markdown table for benchmarks/RESULTS.md.
 
     .venv/bin/python benchmarks/netlists.py [--repeats 50]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,8 +39,10 @@ def main(argv=None) -> int:
         t_import = median_ms(lambda d=data, k=kw: import_netlist(d, **k), args.repeats)
         t_analyze = median_ms(lambda d=data, k=kw: analyze(d, **k), args.repeats)
         t_asc = median_ms(lambda c=imported.circuit: asc_schematic(c), max(args.repeats // 5, 3))
-        print(f"| {item['file']} | {len(imported.circuit.elements)} | {t_import:.2f} ms | "
-              f"{t_analyze:.2f} ms | {t_asc:.1f} ms |")
+        print(
+            f"| {item['file']} | {len(imported.circuit.elements)} | {t_import:.2f} ms | "
+            f"{t_analyze:.2f} ms | {t_asc:.1f} ms |"
+        )
     return 0
 
 

@@ -10,6 +10,7 @@ timing: run it any time.
 
 Run: ``.venv/bin/python benchmarks/peaking.py [--n 32] [--seeds 8] [--cutoffs 1k,50,200k]``
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,8 +40,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cutoffs", default="1k,50,200k")
     args = ap.parse_args(argv)
     ap_db = DEFAULT_RIPPLE_DB
-    print(f"| request | mode | candidates | peaking > Ap ({ap_db} dB) "
-          f"| > Ap + slack ({ap_db + EDGE_SLACK_DB:.2f} dB) | worst |")
+    print(
+        f"| request | mode | candidates | peaking > Ap ({ap_db} dB) "
+        f"| > Ap + slack ({ap_db + EDGE_SLACK_DB:.2f} dB) | worst |"
+    )
     print("|---|---|---|---|---|---|")
     for ftype in ("lowpass", "highpass"):
         for fc in args.cutoffs.split(","):
@@ -56,9 +59,11 @@ def main(argv: list[str] | None = None) -> None:
                         peaks += p > ap_db + 1e-6
                         over_slack += p > ap_db + EDGE_SLACK_DB
                 mode = "raw" if raw else "refined"
-                print(f"| {ftype} {fc} | {mode} | {total} | {peaks} ({100 * peaks / total:.1f} %)"
-                      f" | {over_slack} ({100 * over_slack / total:.1f} %) | {worst:.2f} dB |",
-                      flush=True)
+                print(
+                    f"| {ftype} {fc} | {mode} | {total} | {peaks} ({100 * peaks / total:.1f} %)"
+                    f" | {over_slack} ({100 * over_slack / total:.1f} %) | {worst:.2f} dB |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ Run: ``.venv/bin/python benchmarks/sampling.py [--threads 2] [--json out.json]``
 (OpenMP defaults; ``OMP_WAIT_POLICY=PASSIVE`` helps a contended machine, costs latency
 on an idle one).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,30 +39,45 @@ def bench(device: str, batch: int, repeat: int) -> dict:
     from circuitviz.ml.spec import Spec
 
     model, blob = cached_model(None, device)
-    specs = [("lowpass", 1e3, None), ("bandpass", 5e3, 2.0), ("highpass", 2e4, None),
-             ("bandstop", 60.0, 5.0)]
+    specs = [
+        ("lowpass", 1e3, None),
+        ("bandpass", 5e3, 2.0),
+        ("highpass", 2e4, None),
+        ("bandstop", 60.0, 5.0),
+    ]
     for t, fc, q in specs:  # warm-up: first calls allocate and load libraries
         circuitviz.sample(t, fc, n=16, seed=0, q=q, device=device)
     latency, latency_raw = {}, {}
     for t, fc, q in specs:
-        runs = _time(lambda t=t, fc=fc, q=q: circuitviz.sample(t, fc, n=16, seed=1, q=q,
-                                                               device=device), repeat)
+        runs = _time(
+            lambda t=t, fc=fc, q=q: circuitviz.sample(t, fc, n=16, seed=1, q=q, device=device),
+            repeat,
+        )
         latency[t] = statistics.median(runs) * 1e3
         # the model's draws with exact analysis and mask measurement, no refinement
-        runs = _time(lambda t=t, fc=fc, q=q: circuitviz.sample(t, fc, n=16, seed=1, q=q,
-                                                               device=device, raw=True),
-                     repeat)
+        runs = _time(
+            lambda t=t, fc=fc, q=q: circuitviz.sample(
+                t, fc, n=16, seed=1, q=q, device=device, raw=True
+            ),
+            repeat,
+        )
         latency_raw[t] = statistics.median(runs) * 1e3
     spec = Spec.checked("bandpass", 5e3, q=2.0)
     draw(model, spec, batch, seed=0)
     raw = _time(lambda: candidates(draw(model, spec, batch, seed=2), spec, analyze=False), 3)
     full = _time(lambda: candidates(draw(model, spec, batch, seed=3), spec), 3)
-    return {"device": device, "threads": __import__("torch").get_num_threads(),
-            "checkpoint_step": blob["step"], "sample_steps": model.config.sample_steps,
-            "latency_16_ms": latency, "latency_16_ms_max": max(latency.values()),
-            "latency_16_ms_raw": latency_raw,
-            "batch": batch, "circuits_per_s": batch / min(raw),
-            "circuits_per_s_with_exact_analysis": batch / min(full)}
+    return {
+        "device": device,
+        "threads": __import__("torch").get_num_threads(),
+        "checkpoint_step": blob["step"],
+        "sample_steps": model.config.sample_steps,
+        "latency_16_ms": latency,
+        "latency_16_ms_max": max(latency.values()),
+        "latency_16_ms_raw": latency_raw,
+        "batch": batch,
+        "circuits_per_s": batch / min(raw),
+        "circuits_per_s_with_exact_analysis": batch / min(full),
+    }
 
 
 def main() -> None:
@@ -80,15 +96,24 @@ def main() -> None:
     for r in results:
         lat = ", ".join(f"{k} {v:.0f}" for k, v in r["latency_16_ms"].items())
         raw = ", ".join(f"{k} {v:.0f}" for k, v in r["latency_16_ms_raw"].items())
-        print(f"[{r['device']}, {r['threads']} threads] 16 candidates (raw: {raw} ms) "
-              f"refined: {lat} ms "
-              f"(max {r['latency_16_ms_max']:.0f} ms, target <= 150); batched {r['batch']}: "
-              f"{r['circuits_per_s']:.0f} circuits/s (target >= 500), "
-              f"{r['circuits_per_s_with_exact_analysis']:.0f}/s with exact analysis")
+        print(
+            f"[{r['device']}, {r['threads']} threads] 16 candidates (raw: {raw} ms) "
+            f"refined: {lat} ms "
+            f"(max {r['latency_16_ms_max']:.0f} ms, target <= 150); batched {r['batch']}: "
+            f"{r['circuits_per_s']:.0f} circuits/s (target >= 500), "
+            f"{r['circuits_per_s_with_exact_analysis']:.0f}/s with exact analysis"
+        )
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump({"machine": platform.processor() or platform.machine(),
-                       "cpu_count": os.cpu_count(), "results": results}, fh, indent=1)
+            json.dump(
+                {
+                    "machine": platform.processor() or platform.machine(),
+                    "cpu_count": os.cpu_count(),
+                    "results": results,
+                },
+                fh,
+                indent=1,
+            )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ and a restart after a crash (the 20-section RC ladder whose ``.pz`` aborts ngspi
 
     .venv/bin/python benchmarks/spice_worker.py [--repeats 50]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,27 +35,35 @@ def main(argv=None) -> int:
     from circuitviz.ngspice_worker import create_engine, run_commands
 
     engine = create_engine()  # ngspice in this process, for the comparison only
-    circuits = {"rc": parse_netlist("* rc\nR1 in out 1k\nC1 out 0 1u\n"),
-                "rc-ladder-5": rc_ladder(5), "rc-ladder-12": rc_ladder(12)}
+    circuits = {
+        "rc": parse_netlist("* rc\nR1 in out 1k\nC1 out 0 1u\n"),
+        "rc-ladder-5": rc_ladder(5),
+        "rc-ladder-12": rc_ladder(12),
+    }
     print(f"{'circuit':<14} {'worker simulate':>16} {'in-process AC+pz':>17} {'overhead':>9}")
     for name, circuit in circuits.items():
         band = analysis_band(TransferFunction(*poles_zeros_gain(circuit)))
         commands = {"ac": f"ac dec 100 {band[0]:.15g} {band[1]:.15g}", "pz": spice.PZ_COMMAND}
         netlist, _ = spice.spice_netlist(circuit)
         worker = median_ms(lambda c=circuit, k=commands: spice._run(c, k), args.repeats)
-        local = median_ms(lambda t=netlist, k=commands: list(run_commands(engine, t, k)),
-                          args.repeats)
+        local = median_ms(
+            lambda t=netlist, k=commands: list(run_commands(engine, t, k)), args.repeats
+        )
         full = median_ms(lambda c=circuit: spice.simulate(c), args.repeats)
-        print(f"{name:<14} {worker:>13.2f} ms {local:>14.2f} ms {worker - local:>6.2f} ms"
-              f"   (simulate incl. exact MNA and checks: {full:.2f} ms)")
+        print(
+            f"{name:<14} {worker:>13.2f} ms {local:>14.2f} ms {worker - local:>6.2f} ms"
+            f"   (simulate incl. exact MNA and checks: {full:.2f} ms)"
+        )
     spice._stop_worker()
     t0 = time.perf_counter()
     spice.ac_sweep(circuits["rc"], 1.0, 10.0)
     print(f"worker start + first sweep: {1e3 * (time.perf_counter() - t0):.0f} ms")
     t0 = time.perf_counter()
     result = spice.simulate(rc_ladder(20))
-    print(f"20-section ladder (.pz aborts, AC fit used, worker restarted on next call): "
-          f"{1e3 * (time.perf_counter() - t0):.0f} ms; pz_source = {result.pz_source!r}")
+    print(
+        f"20-section ladder (.pz aborts, AC fit used, worker restarted on next call): "
+        f"{1e3 * (time.perf_counter() - t0):.0f} ms; pz_source = {result.pz_source!r}"
+    )
     return 0
 
 

@@ -8,6 +8,7 @@ sample of runs is checked against the full exact analysis of its own circuit.  E
 
     .venv/bin/python benchmarks/tolerance.py [--runs 1000] [--repeats 5]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,13 @@ from circuitviz.analysis import analyze  # noqa: E402
 from circuitviz.tolerance import monte_carlo  # noqa: E402
 from circuitviz.topologies import CATALOGUE  # noqa: E402
 
-CASES = [("sk_cascade_lp5", None), ("sk_cascade_lp5", "1meg"), ("lc_ladder_cheby_lp5", None),
-         ("tow_thomas_bp2", None), ("sk_cascade_hp5", None)]
+CASES = [
+    ("sk_cascade_lp5", None),
+    ("sk_cascade_lp5", "1meg"),
+    ("lc_ladder_cheby_lp5", None),
+    ("tow_thomas_bp2", None),
+    ("sk_cascade_hp5", None),
+]
 TOLERANCE = "R=1%,C=5%,L=10%"
 
 
@@ -48,8 +54,10 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(min(args.check, args.runs)):
             a = analyze(circuit.with_values(dict(zip(mc.parts, mc.values[i]))), opamp=opamp)
             worst = max(worst, abs(mc.cutoff_hz[i] / a.cutoff_hz - 1))
-        print(f"| {name} | {opamp or 'ideal'} | {args.runs} | {best * 1e3:.0f} ms | "
-              f"{args.runs / best:,.0f} | {worst:.1e} |")
+        print(
+            f"| {name} | {opamp or 'ideal'} | {args.runs} | {best * 1e3:.0f} ms | "
+            f"{args.runs / best:,.0f} | {worst:.1e} |"
+        )
         if name == "sk_cascade_lp5" and opamp is None and args.runs >= 1000:
             goal_ok = best * 1000 / args.runs < 1.0
     return 0 if goal_ok else 1

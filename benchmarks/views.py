@@ -6,6 +6,7 @@ timing covers what the app does per candidate, minus the simulation itself.
 
     .venv/bin/python benchmarks/views.py
 """
+
 from __future__ import annotations
 
 import statistics
@@ -25,6 +26,7 @@ SK = "R1 in a 10k\nR2 a b 10k\nC1 a out 20n\nC2 b 0 5n\nEU1 out 0 b out 1meg"
 def _circuit():
     try:
         from circuitviz.topologies import CATALOGUE
+
         topology = CATALOGUE["sallen_key_lp2"]
         return topology.build(topology.nominal(1000.0))
     except (ImportError, KeyError):
@@ -43,18 +45,23 @@ def main(repeats: int = 20) -> float:
 
     def draw_one():
         svg = schematic_svg(circuit)
-        pz = pole_zero_figure([pole_zero_data(spice, style="spice"),
-                               pole_zero_data(exact, style="predicted")], cutoff_hz=1000.0)
+        pz = pole_zero_figure(
+            [pole_zero_data(spice, style="spice"), pole_zero_data(exact, style="predicted")],
+            cutoff_hz=1000.0,
+        )
         bode = bode_overlay(exact, spice, requested_cutoff_hz=1000.0)
         return svg, pz, bode
 
-    parts = {"schematic": lambda: schematic_svg(circuit),
-             "pz map": lambda: pole_zero_figure([pole_zero_data(spice, style="spice"),
-                                                 pole_zero_data(exact, style="predicted")],
-                                                cutoff_hz=1000.0),
-             "bode": lambda: bode_overlay(exact, spice, requested_cutoff_hz=1000.0)}
+    parts = {
+        "schematic": lambda: schematic_svg(circuit),
+        "pz map": lambda: pole_zero_figure(
+            [pole_zero_data(spice, style="spice"), pole_zero_data(exact, style="predicted")],
+            cutoff_hz=1000.0,
+        ),
+        "bode": lambda: bode_overlay(exact, spice, requested_cutoff_hz=1000.0),
+    }
     for _ in range(3):
-        draw_one()                                   # warm: imports, caches
+        draw_one()  # warm: imports, caches
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -68,8 +75,10 @@ def main(repeats: int = 20) -> float:
             fn()
             each.append((time.perf_counter() - t0) * 1e3)
         print(f"  {name:10s} median {statistics.median(each):6.1f} ms")
-    print(f"views: one candidate (schematic + pz + bode), {circuit.topology or 'sallen-key'}, "
-          f"median of {repeats}: {total:.1f} ms (goal <= {GOAL_MS:.0f} ms)")
+    print(
+        f"views: one candidate (schematic + pz + bode), {circuit.topology or 'sallen-key'}, "
+        f"median of {repeats}: {total:.1f} ms (goal <= {GOAL_MS:.0f} ms)"
+    )
     return total
 
 

@@ -12,6 +12,7 @@ it can be tested on exact responses alone:
 
 Frequencies are in Hz, roots in rad/s.
 """
+
 from __future__ import annotations
 
 import math
@@ -41,8 +42,10 @@ def pz_roots(vectors: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         if match:
             kind, index = match.group(1).lower(), int(match.group(2))
             found[kind] += [(index, complex(v)) for v in np.atleast_1d(values)]
-    roots = [np.array([v for _, v in sorted(found[k], key=lambda t: t[0])], complex)
-             for k in ("pole", "zero")]
+    roots = [
+        np.array([v for _, v in sorted(found[k], key=lambda t: t[0])], complex)
+        for k in ("pole", "zero")
+    ]
     return tuple(r[np.isfinite(r)] for r in roots)
 
 
@@ -51,8 +54,9 @@ def _shape(f_hz: np.ndarray, poles: np.ndarray, zeros: np.ndarray) -> np.ndarray
     """``prod(s - z) / prod(s - p)`` at ``s = j 2 pi f``, in logs (no overflow)."""
     s = 2j * np.pi * np.asarray(f_hz, float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log = (np.sum(np.log(s[:, None] - zeros[None, :]), axis=1)
-               - np.sum(np.log(s[:, None] - poles[None, :]), axis=1))
+        log = np.sum(np.log(s[:, None] - zeros[None, :]), axis=1) - np.sum(
+            np.log(s[:, None] - poles[None, :]), axis=1
+        )
         return np.exp(log)
 
 
@@ -82,8 +86,9 @@ def gain_from_ac(f_hz: np.ndarray, h: np.ndarray, poles: np.ndarray, zeros: np.n
     return float(np.median(k[chosen].real))
 
 
-def model_mismatch(f_hz: np.ndarray, h: np.ndarray, poles: np.ndarray, zeros: np.ndarray,
-                   gain: float) -> float:
+def model_mismatch(
+    f_hz: np.ndarray, h: np.ndarray, poles: np.ndarray, zeros: np.ndarray, gain: float
+) -> float:
     """Largest relative difference between ``gain * shape`` and the AC data, over the
     samples within 180 dB of the peak (see :data:`_FLOOR`)."""
     h = np.asarray(h, complex)
@@ -105,8 +110,9 @@ def _origin_zeros(f: np.ndarray, h: np.ndarray, limit: int) -> int:
     return min(max(k, 0), limit) if abs(slope - k) < 0.25 else 0
 
 
-def fit_rational(f_hz: np.ndarray, h: np.ndarray, n_poles: int, n_zeros: int,
-                 iterations: int = 40) -> tuple[np.ndarray, np.ndarray]:
+def fit_rational(
+    f_hz: np.ndarray, h: np.ndarray, n_poles: int, n_zeros: int, iterations: int = 40
+) -> tuple[np.ndarray, np.ndarray]:
     """Poles and zeros (rad/s) of the rational function of the given degrees that fits
     sampled ``H(j 2 pi f)`` best, by Sanathanan-Koerner iterations.
 
@@ -132,20 +138,29 @@ def fit_rational(f_hz: np.ndarray, h: np.ndarray, n_poles: int, n_zeros: int,
     poles = den
     for _ in range(iterations):
         weight = 1.0 / (mag * np.abs(np.prod(x[:, None] - den[None, :], axis=1)))
-        cols = np.concatenate([powers[:, k0:k0 + m + 1], -h[:, None] * powers[:, :n_poles]],
-                              axis=1)
+        cols = np.concatenate(
+            [powers[:, k0 : k0 + m + 1], -h[:, None] * powers[:, :n_poles]], axis=1
+        )
         rhs = h * powers[:, n_poles] * weight
         a = cols * weight[:, None]
         a_real = np.concatenate([a.real, a.imag])
         scale = np.linalg.norm(a_real, axis=0)
         scale[scale == 0] = 1.0
-        coef = np.linalg.lstsq(a_real / scale, np.concatenate([rhs.real, rhs.imag]),
-                               rcond=None)[0] / scale
-        num, d = coef[:m + 1], np.append(coef[m + 1:], 1.0)
+        coef = (
+            np.linalg.lstsq(a_real / scale, np.concatenate([rhs.real, rhs.imag]), rcond=None)[0]
+            / scale
+        )
+        num, d = coef[: m + 1], np.append(coef[m + 1 :], 1.0)
         new = np.roots(d[::-1]) if n_poles else np.zeros(0, complex)
-        converged = (len(new) == len(poles)
-                     and np.max(np.abs(np.sort_complex(new) - np.sort_complex(poles))
-                                / np.maximum(np.abs(poles), 1e-300), initial=0.0) < 1e-13)
+        converged = (
+            len(new) == len(poles)
+            and np.max(
+                np.abs(np.sort_complex(new) - np.sort_complex(poles))
+                / np.maximum(np.abs(poles), 1e-300),
+                initial=0.0,
+            )
+            < 1e-13
+        )
         poles = den = new
         if converged:
             break

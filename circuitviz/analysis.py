@@ -19,6 +19,7 @@ Measurement rule (gains relative to the band's reference level ``ref``):
   Edges are the -3 dB crossings around the dip; centre, bandwidth and Q as above.
 * anything else is ``other`` (all-pass, flat, ...), with no cutoff.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,13 +28,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["TransferFunction", "Response", "Analysis", "FILTER_TYPES", "measure_response",
-           "measure_samples", "analyze", "analysis_band"]
+__all__ = [
+    "TransferFunction",
+    "Response",
+    "Analysis",
+    "FILTER_TYPES",
+    "measure_response",
+    "measure_samples",
+    "analyze",
+    "analysis_band",
+]
 
 FILTER_TYPES = ("lowpass", "highpass", "bandpass", "bandstop")
-STOP_DB = 20.0   # stopband must sit this far under the passband
-FLAT_DB = 1.0    # a sampled end is a passband if it moves less than this over a decade
-LEAK_DB = 60.0   # a flat end this far under the peak is a stopband (finite op-amp gain leak)
+STOP_DB = 20.0  # stopband must sit this far under the passband
+FLAT_DB = 1.0  # a sampled end is a passband if it moves less than this over a decade
+LEAK_DB = 60.0  # a flat end this far under the peak is a stopband (finite op-amp gain leak)
 
 
 @dataclass(frozen=True)
@@ -53,9 +62,12 @@ class TransferFunction:
         """H at complex frequencies ``s`` (rad/s), evaluated in logs so no product overflows."""
         s = np.asarray(s, complex)
         with np.errstate(divide="ignore", invalid="ignore"):
-            log_h = (np.log(abs(self.gain) + 0j) if self.gain else -np.inf + 0j)
-            log_h = log_h + np.sum(np.log(s[..., None] - self.zeros), axis=-1) \
+            log_h = np.log(abs(self.gain) + 0j) if self.gain else -np.inf + 0j
+            log_h = (
+                log_h
+                + np.sum(np.log(s[..., None] - self.zeros), axis=-1)
                 - np.sum(np.log(s[..., None] - self.poles), axis=-1)
+            )
             h = np.exp(log_h)
         h = np.where(np.isnan(h), 0.0, h)
         return -h if self.gain < 0 else h
@@ -69,8 +81,9 @@ class TransferFunction:
         dense grids and root searches call thousands of times a candidate."""
         w = 2 * np.pi * np.asarray(f_hz, float)[..., None]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            log2 = np.sum(np.log(self.zeros.real ** 2 + (w - self.zeros.imag) ** 2), axis=-1) \
-                - np.sum(np.log(self.poles.real ** 2 + (w - self.poles.imag) ** 2), axis=-1)
+            log2 = np.sum(
+                np.log(self.zeros.real**2 + (w - self.zeros.imag) ** 2), axis=-1
+            ) - np.sum(np.log(self.poles.real**2 + (w - self.poles.imag) ** 2), axis=-1)
             h = np.exp((np.log(abs(self.gain)) if self.gain else -np.inf) + 0.5 * log2)
         return np.where(np.isnan(h), 0.0, h)
 
@@ -102,15 +115,20 @@ class Response:
     """A measured filter response; frequencies in Hz, gains linear."""
 
     type: str
-    cutoff_hz: float | None = None       # -3 dB edge (LP/HP) or centre (BP/BS)
-    bandwidth_hz: float | None = None    # BP/BS only
-    q: float | None = None               # BP/BS only
-    passband_gain: float | None = None   # reference level the edges are taken from
+    cutoff_hz: float | None = None  # -3 dB edge (LP/HP) or centre (BP/BS)
+    bandwidth_hz: float | None = None  # BP/BS only
+    q: float | None = None  # BP/BS only
+    passband_gain: float | None = None  # reference level the edges are taken from
     edges_hz: tuple[float, ...] = field(default=())
 
     def to_json(self) -> dict:
-        return {"type": self.type, "cutoff_hz": self.cutoff_hz, "bandwidth_hz": self.bandwidth_hz,
-                "q": self.q, "passband_gain": self.passband_gain}
+        return {
+            "type": self.type,
+            "cutoff_hz": self.cutoff_hz,
+            "bandwidth_hz": self.bandwidth_hz,
+            "q": self.q,
+            "passband_gain": self.passband_gain,
+        }
 
 
 def analysis_band(tf: TransferFunction, decades: float = 3.0) -> tuple[float, float]:
@@ -120,14 +138,15 @@ def analysis_band(tf: TransferFunction, decades: float = 3.0) -> tuple[float, fl
     if mags.size == 0:
         return 1.0, 1e6
     lo, hi = mags.min() / (2 * np.pi), mags.max() / (2 * np.pi)
-    return lo * 10 ** -decades, hi * 10 ** decades
+    return lo * 10**-decades, hi * 10**decades
 
 
-def _crossing(f: np.ndarray, mag: np.ndarray, level: float, i: int,
-              exact: Callable[[float], float] | None) -> float:
+def _crossing(
+    f: np.ndarray, mag: np.ndarray, level: float, i: int, exact: Callable[[float], float] | None
+) -> float:
     """Frequency where |H| crosses ``level`` between samples ``i`` and ``i + 1``."""
-    lf = np.log(f[i:i + 2])
-    ld = np.log(mag[i:i + 2]) - math.log(level)
+    lf = np.log(f[i : i + 2])
+    ld = np.log(mag[i : i + 2]) - math.log(level)
     if ld[0] == ld[1]:
         guess = float(lf[0])
     else:
@@ -143,9 +162,15 @@ def _crossing(f: np.ndarray, mag: np.ndarray, level: float, i: int,
     return math.exp(brentq(g, a, b, xtol=1e-12, rtol=1e-12))
 
 
-def _classify(f: np.ndarray, mag: np.ndarray, low: float, high: float,
-              low_flat: bool, high_flat: bool,
-              exact: Callable[[float], float] | None) -> Response:
+def _classify(
+    f: np.ndarray,
+    mag: np.ndarray,
+    low: float,
+    high: float,
+    low_flat: bool,
+    high_flat: bool,
+    exact: Callable[[float], float] | None,
+) -> Response:
     """Shared rule for exact and sampled responses (see the module docstring).
 
     ``low``/``high`` are |H| at the band's ends (DC and infinity where exact);
@@ -183,8 +208,12 @@ def _classify(f: np.ndarray, mag: np.ndarray, low: float, high: float,
         if lo is not None and hi is not None:
             return _band_response("bandpass", lo, hi, peak)
     ref = max(low, high)
-    if low_flat and high_flat and min(low, high) >= ref * edge \
-            and float(np.min(mag)) <= min(low, high) * stop:
+    if (
+        low_flat
+        and high_flat
+        and min(low, high) >= ref * edge
+        and float(np.min(mag)) <= min(low, high) * stop
+    ):
         below = np.flatnonzero(mag < ref * edge)
         lo, hi = crossing(ref * edge, int(below[0]) - 1), crossing(ref * edge, int(below[-1]))
         if lo is not None and hi is not None:
@@ -200,14 +229,17 @@ def _parabolic_peak(f: np.ndarray, mag: np.ndarray) -> float:
     k = int(np.argmax(mag))
     if k == 0 or k == len(mag) - 1:
         return float(mag[k])
-    x = np.log(f[k - 1:k + 2])
-    a, b, c = np.polyfit(x, mag[k - 1:k + 2] ** -2.0, 2)
+    x = np.log(f[k - 1 : k + 2])
+    a, b, c = np.polyfit(x, mag[k - 1 : k + 2] ** -2.0, 2)
     if a <= 0 or not x[0] <= -b / (2 * a) <= x[2]:
         return float(mag[k])  # flat or skewed top: no resonance vertex between the samples
     bottom = c - b * b / (4 * a)
     # a vertex between two neighbours can only lift the peak a little; more is a bad fit
-    return float(min(max(mag[k], 1 / math.sqrt(bottom)), 1.1 * mag[k])) if bottom > 0 \
+    return (
+        float(min(max(mag[k], 1 / math.sqrt(bottom)), 1.1 * mag[k]))
+        if bottom > 0
         else float(mag[k])
+    )
 
 
 def _polish_peak(f: np.ndarray, mag: np.ndarray, exact: Callable[[float], float]) -> float:
@@ -216,8 +248,9 @@ def _polish_peak(f: np.ndarray, mag: np.ndarray, exact: Callable[[float], float]
 
     k = int(np.argmax(mag))
     a, b = math.log(f[max(k - 1, 0)]), math.log(f[min(k + 1, len(f) - 1)])
-    res = minimize_scalar(lambda x: -exact(math.exp(x)), bounds=(a, b), method="bounded",
-                          options={"xatol": 1e-10})
+    res = minimize_scalar(
+        lambda x: -exact(math.exp(x)), bounds=(a, b), method="bounded", options={"xatol": 1e-10}
+    )
     return max(float(mag[k]), -float(res.fun))
 
 
@@ -293,9 +326,15 @@ class Analysis:
         """The record of docs/architecture.md §6: poles/zeros as [re, im] in rad/s, gain,
         type, cutoff_hz."""
         out = self.tf.to_json()
-        out.update({"type": self.response.type, "cutoff_hz": self.response.cutoff_hz,
-                    "bandwidth_hz": self.response.bandwidth_hz, "q": self.response.q,
-                    "passband_gain": self.response.passband_gain})
+        out.update(
+            {
+                "type": self.response.type,
+                "cutoff_hz": self.response.cutoff_hz,
+                "bandwidth_hz": self.response.bandwidth_hz,
+                "q": self.response.q,
+                "passband_gain": self.response.passband_gain,
+            }
+        )
         out.update({"nets": dict(self.nets), "notes": list(self.notes)})
         from .mask import analysis_mask_fields  # order, passband/stopband attenuation
 
@@ -303,8 +342,9 @@ class Analysis:
         return out
 
 
-def analyze(circuit_or_netlist, *, input: str | None = None, output: str | None = None,
-            opamp=None) -> Analysis:
+def analyze(
+    circuit_or_netlist, *, input: str | None = None, output: str | None = None, opamp=None
+) -> Analysis:
     """Exact transfer function and measured response of a circuit or netlist text.
 
     Text (or bytes) may come from LTspice, KiCad or ngspice
@@ -330,12 +370,16 @@ def analyze(circuit_or_netlist, *, input: str | None = None, output: str | None 
         circuit, nets, notes = imported.circuit, imported.nets, imported.notes
     elif isinstance(circuit_or_netlist, Circuit):
         if input not in (None, "in") or output not in (None, "out"):
-            raise CircuitError("input=/output= choose nets of netlist text; a Circuit is "
-                               "always driven at 'in' and read at 'out'")
+            raise CircuitError(
+                "input=/output= choose nets of netlist text; a Circuit is "
+                "always driven at 'in' and read at 'out'"
+            )
         circuit = circuit_or_netlist.validate()
     else:
-        raise CircuitError(f"analyze() takes a Circuit or SPICE netlist text, not "
-                           f"{type(circuit_or_netlist).__name__}")
+        raise CircuitError(
+            f"analyze() takes a Circuit or SPICE netlist text, not "
+            f"{type(circuit_or_netlist).__name__}"
+        )
     circuit = expand_opamps(circuit, opamp)
     try:
         with np.errstate(all="ignore"):
@@ -343,6 +387,8 @@ def analyze(circuit_or_netlist, *, input: str | None = None, output: str | None 
             tf = TransferFunction(poles, zeros, gain)
             return Analysis(tf, measure_response(tf), dict(nets), tuple(notes))
     except (ArithmeticError, np.linalg.LinAlgError) as exc:  # bounded values make this rare
-        raise CircuitError(f"the exact analysis of this circuit failed numerically "
-                           f"({type(exc).__name__}: {exc}); bring its element values closer "
-                           f"to a practical range") from None
+        raise CircuitError(
+            f"the exact analysis of this circuit failed numerically "
+            f"({type(exc).__name__}: {exc}); bring its element values closer "
+            f"to a practical range"
+        ) from None

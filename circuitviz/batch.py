@@ -12,6 +12,7 @@ circuit's exact analysis says the type and where its edges and peak are, and eac
 variant's edges are bracketed on a grid around those and polished by regula falsi
 (Illinois), so a variant costs a few dozen small solves.
 """
+
 from __future__ import annotations
 
 import math
@@ -90,8 +91,12 @@ class Variants:
     the elements that vary (default every R, L and C) and ``nominal`` their values.
     """
 
-    def __init__(self, circuit: Circuit, parts: tuple[str, ...] | None = None,
-                 analysis: Analysis | None = None) -> None:
+    def __init__(
+        self,
+        circuit: Circuit,
+        parts: tuple[str, ...] | None = None,
+        analysis: Analysis | None = None,
+    ) -> None:
         circuit = circuit.validate()
         if parts is None:
             parts = tuple(e.name for e in circuit.elements if e.kind in PARTS)
@@ -132,10 +137,12 @@ class Variants:
         v, v0 = values, self.nominal
         r0, w0 = self._r0, self._w0
         kinds, branch = np.array(self.kinds), self._branch
-        g = np.where((kinds == "R") & ~branch, r0 / v - r0 / v0, 0.0) \
-            + np.where((kinds == "R") & branch, -(v - v0) / r0, 0.0)
-        c = np.where(kinds == "C", (v - v0) * r0 * w0, 0.0) \
-            + np.where(kinds == "L", -(v - v0) * w0 / r0, 0.0)
+        g = np.where((kinds == "R") & ~branch, r0 / v - r0 / v0, 0.0) + np.where(
+            (kinds == "R") & branch, -(v - v0) / r0, 0.0
+        )
+        c = np.where(kinds == "C", (v - v0) * r0 * w0, 0.0) + np.where(
+            kinds == "L", -(v - v0) * w0 / r0, 0.0
+        )
         G = self._G + np.einsum("np,pij->nij", g, self._pattern)
         C = self._C + np.einsum("np,pij->nij", c, self._pattern)
         return G, C
@@ -209,16 +216,20 @@ class Variants:
         with np.errstate(all="ignore"):
             poles = _S0 - 1.0 / top
             size = np.abs(poles)
-            s = 1j * np.concatenate([size * (1.0 + 0.05 * np.arange(k)),
-                                     1e3 * size.max(axis=1, initial=1.0)[:, None]], axis=1)
+            s = 1j * np.concatenate(
+                [size * (1.0 + 0.05 * np.arange(k)), 1e3 * size.max(axis=1, initial=1.0)[:, None]],
+                axis=1,
+            )
             h = self._solve(values, s)
-            A = np.concatenate([1.0 / (1.0 + (s[:, :, None] - _S0) * top[:, None, :]),
-                                np.ones(s.shape + (1,))], axis=2)
+            A = np.concatenate(
+                [1.0 / (1.0 + (s[:, :, None] - _S0) * top[:, None, :]), np.ones(s.shape + (1,))],
+                axis=2,
+            )
             fit = _solve_or_nan(A, h)
         n = lam.shape[1]
         lam_out = np.zeros((len(values), n), complex)
         res_out = np.zeros((len(values), n), complex)
-        lam_out[:, :k], res_out[:, :k + 1] = top, fit
+        lam_out[:, :k], res_out[:, : k + 1] = top, fit
         return _Rows(values, lam_out, res_out, np.zeros(len(values), bool))
 
     def _finite_count(self) -> int:
@@ -273,8 +284,12 @@ class Variants:
         """
         values = np.atleast_2d(np.asarray(values, float))
         nan = np.full(len(values), np.nan)
-        if self.analysis.response.type not in ("lowpass", "highpass", "bandpass", "bandstop") \
-                or not len(values):
+        if self.analysis.response.type not in (
+            "lowpass",
+            "highpass",
+            "bandpass",
+            "bandstop",
+        ) or not len(values):
             return Measured(nan, nan.copy())
         if span is None:
             # the centre moves with the cutoff's sensitivities; a band's edges also with
@@ -317,33 +332,41 @@ class Variants:
         kind = r.type
         if kind == "lowpass":
             ref = np.log(self._limit(values, high=False))
-            fc = self._edge(values, self._window(r.edges_hz[0], span), ref + _HALF_POWER,
-                            above=True, last=True)
+            fc = self._edge(
+                values, self._window(r.edges_hz[0], span), ref + _HALF_POWER, above=True, last=True
+            )
             return fc, np.full(len(values), np.nan)
         if kind == "highpass":
             ref = np.log(self._limit(values, high=True))
-            fc = self._edge(values, self._window(r.edges_hz[0], span), ref + _HALF_POWER,
-                            above=True, last=False)
+            fc = self._edge(
+                values, self._window(r.edges_hz[0], span), ref + _HALF_POWER, above=True, last=False
+            )
             return fc, np.full(len(values), np.nan)
         lo_nom, hi_nom = r.edges_hz
         above = kind == "bandpass"
         if above:
             ref, anchor = self._extremum(values, span, self._nominal_peaks()[2], maximum=True)
         else:
-            ref = np.log(np.maximum(self._limit(values, high=False),
-                                    self._limit(values, high=True)))
-            _, anchor = self._extremum(values, span, math.log(hi_nom / lo_nom) / 2,
-                                       maximum=False)
+            ref = np.log(
+                np.maximum(self._limit(values, high=False), self._limit(values, high=True))
+            )
+            _, anchor = self._extremum(values, span, math.log(hi_nom / lo_nom) / 2, maximum=False)
         level = ref + _HALF_POWER
         # each edge is searched between the variant's own peak (dip), which is inside the
         # band, and a window's end past the nominal edge: only that end can be wrong
         steps = np.linspace(0.0, 1.0, _GRID + 1)[None, :]
         start = np.minimum(math.log(lo_nom) - span, anchor)[:, None]
         stop = np.maximum(math.log(hi_nom) + span, anchor)[:, None]
-        lo = self._edge(values, start + (anchor[:, None] - start) * steps, level, above=above,
-                        last=False)
-        hi = self._edge(values, anchor[:, None] + (stop - anchor[:, None]) * steps, level,
-                        above=above, last=True)
+        lo = self._edge(
+            values, start + (anchor[:, None] - start) * steps, level, above=above, last=False
+        )
+        hi = self._edge(
+            values,
+            anchor[:, None] + (stop - anchor[:, None]) * steps,
+            level,
+            above=above,
+            last=True,
+        )
         with np.errstate(invalid="ignore", divide="ignore"):
             centre = np.sqrt(lo * hi)
             return centre, centre / (hi - lo)
@@ -364,14 +387,17 @@ class Variants:
             if not k.size:
                 k = np.array([int(np.argmax(mag))])
             dx = x[1] - x[0]
-            curve = np.abs(mag[np.minimum(k + 1, len(x) - 1)] + mag[np.maximum(k - 1, 0)]
-                           - 2 * mag[k]) / dx ** 2
+            curve = (
+                np.abs(mag[np.minimum(k + 1, len(x) - 1)] + mag[np.maximum(k - 1, 0)] - 2 * mag[k])
+                / dx**2
+            )
             width = float(np.min(np.sqrt(0.2 / np.maximum(curve, 1e-12))))
             self._peaks = (float(x[k[0]]), float(x[k[-1]]), max(width, dx))
         return self._peaks
 
-    def _extremum(self, values: _Rows, span: float, width: float, *, maximum: bool
-                  ) -> tuple[np.ndarray, np.ndarray]:
+    def _extremum(
+        self, values: _Rows, span: float, width: float, *, maximum: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
         """``ln`` of each row's largest (smallest) ``|H|`` in the widened nominal band and
         its log frequency: a grid with steps of half ``width`` (the narrowest nominal
         feature), then golden-section search around the best grid point and around the
@@ -387,8 +413,9 @@ class Variants:
         top = np.argmax(mag, axis=1)
         inside = (top > 0) & (top < m - 1)  # a maximum at a window's end may lie beyond it
         local = np.full(mag.shape, -np.inf)
-        local[:, 1:-1] = np.where((mag[:, 1:-1] >= mag[:, :-2]) & (mag[:, 1:-1] >= mag[:, 2:]),
-                                  mag[:, 1:-1], -np.inf)
+        local[:, 1:-1] = np.where(
+            (mag[:, 1:-1] >= mag[:, :-2]) & (mag[:, 1:-1] >= mag[:, 2:]), mag[:, 1:-1], -np.inf
+        )
         cols = np.arange(m)[None, :]
         local[np.abs(cols - top[:, None]) <= 2] = -np.inf
         second = np.where(np.isfinite(local.max(axis=1)), np.argmax(local, axis=1), top)
@@ -401,8 +428,9 @@ class Variants:
         best, where = np.where(better, value, best), np.where(better, x, where)
         return np.where(inside, sign * best, np.nan), np.where(inside, where, np.nan)
 
-    def _golden(self, values: _Rows, grid: np.ndarray, k: np.ndarray, sign: float
-                ) -> tuple[np.ndarray, np.ndarray]:
+    def _golden(
+        self, values: _Rows, grid: np.ndarray, k: np.ndarray, sign: float
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Golden-section search for the maximum of ``sign * ln |H|`` between grid
         points ``k - 1`` and ``k + 1`` of each row: its value and log frequency."""
         a, b = grid[k - 1], grid[k + 1]
@@ -419,13 +447,13 @@ class Variants:
             fc_, fd = np.where(left, f_new, fd), np.where(left, fc_, f_new)
         return np.maximum(fc_, fd), np.where(fc_ > fd, c, d)
 
-    def _pair(self, values: _Rows, x1: np.ndarray, x2: np.ndarray
-              ) -> tuple[np.ndarray, np.ndarray]:
+    def _pair(self, values: _Rows, x1: np.ndarray, x2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         out = self._at_log_f(values, np.stack([x1, x2], axis=1))
         return out[:, 0], out[:, 1]
 
-    def _edge(self, values: _Rows, grid: np.ndarray, level: np.ndarray, *,
-              above: bool, last: bool) -> np.ndarray:
+    def _edge(
+        self, values: _Rows, grid: np.ndarray, level: np.ndarray, *, above: bool, last: bool
+    ) -> np.ndarray:
         """Where ``ln |H|`` crosses ``level`` on each row's ``grid`` (log Hz, ``(N, M)``
         or ``(M,)``): the last (or first) grid point on the ``above`` side of it brackets
         the crossing, regula falsi finishes; NaN where the grid holds no crossing."""
@@ -453,8 +481,16 @@ class Variants:
         root[ok] = np.exp(self._falsi(values[ok], a[ok], b[ok], fa[ok], fb[ok], level[ok]))
         return root
 
-    def _falsi(self, values: _Rows, a: np.ndarray, b: np.ndarray, fa: np.ndarray,
-               fb: np.ndarray, level: np.ndarray, tol: float = 1e-11) -> np.ndarray:
+    def _falsi(
+        self,
+        values: _Rows,
+        a: np.ndarray,
+        b: np.ndarray,
+        fa: np.ndarray,
+        fb: np.ndarray,
+        level: np.ndarray,
+        tol: float = 1e-11,
+    ) -> np.ndarray:
         """Regula falsi with the Illinois rule on bracketed roots, all rows at once."""
         for _ in range(60):
             denom = fb - fa

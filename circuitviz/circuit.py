@@ -17,14 +17,28 @@ Elements and their nets:
   (e.g. from an LTspice ``GBW=``/``Aol=``); :func:`circuitviz.opamp.expand_opamps`
   turns such op-amps into a flat one-pole model before either analysis sees them.
 """
+
 from __future__ import annotations
 
 import math
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-__all__ = ["Element", "Circuit", "CircuitError", "OPAMP_GAIN", "GROUND", "INPUT", "OUTPUT",
-           "KINDS", "VALUE_RANGE", "MAX_ELEMENTS", "MAX_NETS", "UNIT_NAMES", "UNIT_SYMBOLS"]
+__all__ = [
+    "Element",
+    "Circuit",
+    "CircuitError",
+    "OPAMP_GAIN",
+    "GROUND",
+    "INPUT",
+    "OUTPUT",
+    "KINDS",
+    "VALUE_RANGE",
+    "MAX_ELEMENTS",
+    "MAX_NETS",
+    "UNIT_NAMES",
+    "UNIT_SYMBOLS",
+]
 
 GROUND, INPUT, OUTPUT = "0", "in", "out"
 #: Open-loop gain of the op-amp model, shared by MNA and SPICE.
@@ -39,9 +53,13 @@ UNIT_SYMBOLS = {"R": "Ω", "L": "H", "C": "F"}
 #: Accepted magnitudes of element values (ohms, henries, farads; gain for E and op-amps).
 #: Far wider than any part that exists (1e-18 F is a thousandth of a femtofarad): the
 #: bounds only keep absurd numbers (1e300 ohms) away from the numerical code.
-VALUE_RANGE: dict[str, tuple[float, float]] = {"R": (1e-18, 1e18), "L": (1e-18, 1e18),
-                                               "C": (1e-18, 1e18), "E": (1e-15, 1e15),
-                                               "OPAMP": (1e-15, 1e15)}
+VALUE_RANGE: dict[str, tuple[float, float]] = {
+    "R": (1e-18, 1e18),
+    "L": (1e-18, 1e18),
+    "C": (1e-18, 1e18),
+    "E": (1e-15, 1e15),
+    "OPAMP": (1e-15, 1e15),
+}
 #: Largest circuit analysed: elements and nets (a 100-section RC ladder has 200 and 101).
 MAX_ELEMENTS = 200
 MAX_NETS = 201
@@ -84,9 +102,16 @@ class Circuit:
     def __post_init__(self) -> None:
         # SPICE net names are case-insensitive: keep them lower-case so that "Mid" and
         # "mid" are one net here as in every simulator
-        object.__setattr__(self, "elements", tuple(
-            e if all(n == n.lower() for n in e.nets)
-            else replace(e, nets=tuple(n.lower() for n in e.nets)) for e in self.elements))
+        object.__setattr__(
+            self,
+            "elements",
+            tuple(
+                e
+                if all(n == n.lower() for n in e.nets)
+                else replace(e, nets=tuple(n.lower() for n in e.nets))
+                for e in self.elements
+            ),
+        )
 
     # -- views ---------------------------------------------------------------
     @property
@@ -112,9 +137,13 @@ class Circuit:
         unknown = set(values) - {e.name for e in self.elements}
         if unknown:
             raise CircuitError(f"no element named {sorted(unknown)} in this circuit")
-        return replace(self, elements=tuple(
-            replace(e, value=float(values[e.name])) if e.name in values else e
-            for e in self.elements))
+        return replace(
+            self,
+            elements=tuple(
+                replace(e, value=float(values[e.name])) if e.name in values else e
+                for e in self.elements
+            ),
+        )
 
     # -- validation -----------------------------------------------------------
     def validate(self) -> Circuit:
@@ -129,55 +158,79 @@ class Circuit:
         singularity check on top.  Returns ``self`` so calls can chain.
         """
         if not self.elements:
-            raise CircuitError("the circuit has no elements; a filter needs at least one "
-                               "R, L, C or op-amp between 'in', 'out' and ground '0'")
+            raise CircuitError(
+                "the circuit has no elements; a filter needs at least one "
+                "R, L, C or op-amp between 'in', 'out' and ground '0'"
+            )
         if len(self.elements) > MAX_ELEMENTS:
-            raise CircuitError(f"the circuit has {len(self.elements)} elements; circuitviz "
-                               f"analyses at most {MAX_ELEMENTS} (e.g. a 100-section ladder)")
+            raise CircuitError(
+                f"the circuit has {len(self.elements)} elements; circuitviz "
+                f"analyses at most {MAX_ELEMENTS} (e.g. a 100-section ladder)"
+            )
         names: set[str] = set()
         for e in self.elements:
             if e.kind not in KINDS:
-                raise CircuitError(f"element {e.name!r} has unknown kind {e.kind!r}; "
-                                   f"accepted kinds: R, L, C, E (VCVS), op-amp")
+                raise CircuitError(
+                    f"element {e.name!r} has unknown kind {e.kind!r}; "
+                    f"accepted kinds: R, L, C, E (VCVS), op-amp"
+                )
             if len(e.nets) != KINDS[e.kind]:
-                raise CircuitError(f"element {e.name!r} ({e.kind}) needs {KINDS[e.kind]} nets, "
-                                   f"got {len(e.nets)}")
+                raise CircuitError(
+                    f"element {e.name!r} ({e.kind}) needs {KINDS[e.kind]} nets, got {len(e.nets)}"
+                )
             if not isinstance(e.value, (int, float)) or not math.isfinite(e.value):
-                raise CircuitError(f"element {e.name!r} has non-finite value {e.value!r}; "
-                                   f"values must be finite numbers")
+                raise CircuitError(
+                    f"element {e.name!r} has non-finite value {e.value!r}; "
+                    f"values must be finite numbers"
+                )
             if e.kind in "RLC" and e.value <= 0:
-                raise CircuitError(f"element {e.name!r} has value {e.value:g} {e.unit}; "
-                                   f"R, L and C values must be > 0")
+                raise CircuitError(
+                    f"element {e.name!r} has value {e.value:g} {e.unit}; "
+                    f"R, L and C values must be > 0"
+                )
             if e.kind in ("E", "OPAMP") and e.value == 0:
-                raise CircuitError(f"element {e.name!r} has gain 0; a controlled source "
-                                   f"needs a non-zero gain")
+                raise CircuitError(
+                    f"element {e.name!r} has gain 0; a controlled source needs a non-zero gain"
+                )
             for field_name in ("gbw", "a0"):
                 extra = getattr(e, field_name)
-                if extra is not None and (e.kind != "OPAMP" or isinstance(extra, bool)
-                                          or not isinstance(extra, (int, float))
-                                          or not math.isfinite(extra) or extra <= 0):
-                    raise CircuitError(f"element {e.name!r} has {field_name}={extra!r}; only "
-                                       f"op-amps carry {field_name}, a finite number > 0")
+                if extra is not None and (
+                    e.kind != "OPAMP"
+                    or isinstance(extra, bool)
+                    or not isinstance(extra, (int, float))
+                    or not math.isfinite(extra)
+                    or extra <= 0
+                ):
+                    raise CircuitError(
+                        f"element {e.name!r} has {field_name}={extra!r}; only "
+                        f"op-amps carry {field_name}, a finite number > 0"
+                    )
             lo, hi = VALUE_RANGE[e.kind]
             if not lo <= abs(e.value) <= hi:
                 what = "gain magnitude" if e.kind in ("E", "OPAMP") else "value"
-                raise CircuitError(f"element {e.name!r} has {what} {e.value:g} {e.unit}, outside "
-                                   f"the accepted range {lo:g} to {hi:g} {e.unit}")
+                raise CircuitError(
+                    f"element {e.name!r} has {what} {e.value:g} {e.unit}, outside "
+                    f"the accepted range {lo:g} to {hi:g} {e.unit}"
+                )
             if e.kind in "RLC" and e.nets[0] == e.nets[1]:
                 raise CircuitError(f"element {e.name!r} connects net {e.nets[0]!r} to itself")
             key = e.name.lower()
             if key in names:
-                raise CircuitError(f"duplicate element name {e.name!r}; names must be unique "
-                                   f"(case-insensitive)")
+                raise CircuitError(
+                    f"duplicate element name {e.name!r}; names must be unique (case-insensitive)"
+                )
             names.add(key)
         used = {net for e in self.elements for net in e.nets}
         if len(used) > MAX_NETS:
-            raise CircuitError(f"the circuit has {len(used)} nets; circuitviz analyses at "
-                               f"most {MAX_NETS}")
+            raise CircuitError(
+                f"the circuit has {len(used)} nets; circuitviz analyses at most {MAX_NETS}"
+            )
         for net, role in ((INPUT, "input"), (OUTPUT, "output"), (GROUND, "ground")):
             if net not in used:
-                raise CircuitError(f"no element touches the {role} net {net!r}; a filter is "
-                                   f"driven at 'in', read at 'out', referenced to '0'")
+                raise CircuitError(
+                    f"no element touches the {role} net {net!r}; a filter is "
+                    f"driven at 'in', read at 'out', referenced to '0'"
+                )
         self._check_paths()
         return self
 
@@ -225,20 +278,25 @@ class Circuit:
                 raise CircuitError(
                     f"net {only_sensed[0]!r} is connected only to op-amp or VCVS inputs, "
                     f"which draw no current, so its voltage is undefined; connect it "
-                    f"through a component")
-            raise CircuitError(f"net {floating[0]!r} is floating: no component path connects "
-                               f"it to ground '0' or the input")
+                    f"through a component"
+                )
+            raise CircuitError(
+                f"net {floating[0]!r} is floating: no component path connects "
+                f"it to ground '0' or the input"
+            )
         dc = reach(dc_edges)
         no_dc = [n for n in nets if n not in dc]
         if no_dc:
             raise CircuitError(
                 f"net {no_dc[0]!r} has no DC path to ground (only capacitors lead to it), so "
-                f"SPICE cannot find its operating point; add a resistor or inductor to it")
+                f"SPICE cannot find its operating point; add a resistor or inductor to it"
+            )
         terminals: dict[str, int] = defaultdict(int)
         for e in self.elements:
             for net in e.nets:
                 terminals[net] += 1
         dangling = [n for n in nets if n not in (INPUT, GROUND, OUTPUT) and terminals[n] == 1]
         if dangling:
-            raise CircuitError(f"net {dangling[0]!r} is dangling: only one component "
-                               f"terminal connects to it")
+            raise CircuitError(
+                f"net {dangling[0]!r} is dangling: only one component terminal connects to it"
+            )

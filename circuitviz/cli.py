@@ -4,6 +4,7 @@ Each subcommand's arguments are declared here; its work lives in the module that
 the concept, imported only when that subcommand runs, so ``circuitviz analyze`` never
 pays for torch.  Bad input of any kind exits with status 2 and one line on stderr.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,8 +61,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     opamp = parse_opamp(args.opamp)
     tolerance = _check_tolerance_args(args)
     # LTspice, KiCad and ngspice text (UTF-8, a BOM, or Windows-1252 bytes)
-    imported = import_netlist(read_netlist_file(args.file), input=args.input,
-                              output=args.output)
+    imported = import_netlist(read_netlist_file(args.file), input=args.input, output=args.output)
     circuit = imported.circuit
     result = analyze(circuit, opamp=opamp)
     data = result.to_json()
@@ -73,8 +73,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     if tolerance is not None:
         from .tolerance import monte_carlo
 
-        data["monte_carlo"] = monte_carlo(circuit, tolerance, args.runs, args.seed,
-                                          opamp=opamp).to_json()
+        data["monte_carlo"] = monte_carlo(
+            circuit, tolerance, args.runs, args.seed, opamp=opamp
+        ).to_json()
     if args.spice:
         from .spice import SpiceError, SpiceUnavailable, simulate
 
@@ -95,8 +96,10 @@ def _check_tolerance_args(args: argparse.Namespace) -> dict | None:
 
     if args.tolerance is None:
         if args.runs is not None or args.seed is not None:
-            raise UsageError("--runs and --seed set up a Monte Carlo; give --tolerance too "
-                             "(e.g. --tolerance R=1%,C=5%,L=10%)")
+            raise UsageError(
+                "--runs and --seed set up a Monte Carlo; give --tolerance too "
+                "(e.g. --tolerance R=1%,C=5%,L=10%)"
+            )
         return None
     tolerance = parse_tolerance(args.tolerance)
     args.runs = check_runs(1000 if args.runs is None else args.runs)
@@ -107,18 +110,24 @@ def _check_tolerance_args(args: argparse.Namespace) -> dict | None:
 def _monte_carlo_text(mc: dict) -> list[str]:
     from .units import format_eng
 
-    lines = [f"Monte Carlo ({mc['runs']} runs, seed {mc['seed']}, "
-             + ", ".join(f"{k} ±{100 * v:g}%" for k, v in mc["tolerance"].items()) + "):"]
+    lines = [
+        f"Monte Carlo ({mc['runs']} runs, seed {mc['seed']}, "
+        + ", ".join(f"{k} ±{100 * v:g}%" for k, v in mc["tolerance"].items())
+        + "):"
+    ]
     for key, label in (("cutoff_hz", "cutoff"), ("q", "Q")):
         p = mc.get(key)
         if p:
-            text = [format_eng(p[k], "Hz", 5) if key == "cutoff_hz" else f"{p[k]:.4g}"
-                    for k in ("p5", "p50", "p95")]
+            text = [
+                format_eng(p[k], "Hz", 5) if key == "cutoff_hz" else f"{p[k]:.4g}"
+                for k in ("p5", "p50", "p95")
+            ]
             lines.append(f"  {label}: p5 {text[0]}, p50 {text[1]}, p95 {text[2]}")
     if mc.get("most_sensitive"):
         part = mc["most_sensitive"]
-        lines.append(f"  most sensitive part: {part} "
-                     f"(d ln fc / d ln value = {mc['sensitivity'][part]:+.3g})")
+        lines.append(
+            f"  most sensitive part: {part} (d ln fc / d ln value = {mc['sensitivity'][part]:+.3g})"
+        )
     return lines
 
 
@@ -138,18 +147,29 @@ def read_netlist_file(path: str) -> str:
     if stat.S_ISDIR(mode):
         raise UsageError(f"netlist {path!r} is a directory; give a SPICE netlist file")
     if not stat.S_ISREG(mode):
-        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) \
-            or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a file"
-        raise UsageError(f"netlist {path!r} is {kind}, not a regular file; give a SPICE "
-                         f"netlist file (at most {MAX_NETLIST_BYTES // 1_000_000} MB)")
+        kind = (
+            "a FIFO"
+            if stat.S_ISFIFO(mode)
+            else "a device"
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket"
+            if stat.S_ISSOCK(mode)
+            else "not a file"
+        )
+        raise UsageError(
+            f"netlist {path!r} is {kind}, not a regular file; give a SPICE "
+            f"netlist file (at most {MAX_NETLIST_BYTES // 1_000_000} MB)"
+        )
     try:
         with open(path, "rb") as fh:
             raw = fh.read(MAX_NETLIST_BYTES + 1)
     except OSError as exc:
         raise UsageError(f"cannot read netlist {path!r}: {exc.strerror or exc}") from None
     if len(raw) > MAX_NETLIST_BYTES:
-        raise UsageError(f"netlist {path!r} is larger than {MAX_NETLIST_BYTES // 1_000_000} MB; "
-                         f"circuitviz reads netlists up to that size")
+        raise UsageError(
+            f"netlist {path!r} is larger than {MAX_NETLIST_BYTES // 1_000_000} MB; "
+            f"circuitviz reads netlists up to that size"
+        )
     from .importer import decode
 
     try:  # UTF-8 (a BOM dropped), UTF-16 or Windows-1252, as LTspice writes
@@ -166,33 +186,49 @@ def _analysis_text(data: dict) -> str:
             return "  (none)"
         return "\n".join(f"  {re:+.6g} {im:+.6g}j rad/s" for re, im in items)
 
-    lines = [f"input:  {data['nets']['input']}   output: {data['nets']['output']}"] \
-        if data.get("nets") else []
+    lines = (
+        [f"input:  {data['nets']['input']}   output: {data['nets']['output']}"]
+        if data.get("nets")
+        else []
+    )
     lines += [f"note:   {note}" for note in data.get("notes", ())]
     lines += [f"type:   {data['type']}"]
     if data.get("cutoff_hz"):
         label = "centre" if data["type"] in ("bandpass", "bandstop") else "cutoff"
         lines.append(f"{label}: {format_eng(data['cutoff_hz'], 'Hz', 6)}")
     if data.get("q"):
-        lines.append(f"Q:      {data['q']:.4g}  "
-                     f"(bandwidth {format_eng(data['bandwidth_hz'], 'Hz')})")
-    lines += [f"gain K: {data['gain']:.6g}", f"poles ({len(data['poles'])}):", roots(data["poles"]),
-              f"zeros ({len(data['zeros'])}):", roots(data["zeros"])]
+        lines.append(
+            f"Q:      {data['q']:.4g}  (bandwidth {format_eng(data['bandwidth_hz'], 'Hz')})"
+        )
+    lines += [
+        f"gain K: {data['gain']:.6g}",
+        f"poles ({len(data['poles'])}):",
+        roots(data["poles"]),
+        f"zeros ({len(data['zeros'])}):",
+        roots(data["zeros"]),
+    ]
     if "opamp" in data:
-        lines.append(f"op-amps: one-pole model, GBW {format_eng(data['opamp']['gbw_hz'], 'Hz')}, "
-                     f"A0 {data['opamp']['a0']:g}")
+        lines.append(
+            f"op-amps: one-pole model, GBW {format_eng(data['opamp']['gbw_hz'], 'Hz')}, "
+            f"A0 {data['opamp']['a0']:g}"
+        )
     if "monte_carlo" in data:
         lines += _monte_carlo_text(data["monte_carlo"])
     if "spice" in data:
         s = data["spice"]
-        lines += [f"ngspice poles ({len(s['poles'])}, {s['pz_source']}):", roots(s["poles"]),
-                  f"ngspice zeros ({len(s['zeros'])}):", roots(s["zeros"])]
+        lines += [
+            f"ngspice poles ({len(s['poles'])}, {s['pz_source']}):",
+            roots(s["poles"]),
+            f"ngspice zeros ({len(s['zeros'])}):",
+            roots(s["zeros"]),
+        ]
     return "\n".join(lines)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="circuitviz", description="Analog filter design: analyse, sample, "
-                     "train and evaluate.")
+    parser = _Parser(
+        prog="circuitviz", description="Analog filter design: analyse, sample, train and evaluate."
+    )
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -200,15 +236,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="SPICE netlist: canonical, LTspice .net, KiCad or ngspice deck")
     p.add_argument("--format", choices=("json", "text"), default="text")
     p.add_argument("--spice", action="store_true", help="also run ngspice AC + .pz")
-    p.add_argument("--input", default=None, metavar="NET|SOURCE",
-                   help="the source or net that drives the filter (default: the one AC source)")
-    p.add_argument("--output", default=None, metavar="NET",
-                   help="the net observed (default: the one named out, vout or output)")
-    p.add_argument("--opamp", default=None, metavar="ideal|GBW",
-                   help="op-amp model: ideal (gain 1e6) or a gain-bandwidth product in Hz "
-                        "(1meg, 10MHz) for the one-pole model")
-    p.add_argument("--tolerance", default=None, metavar="R=1%,C=5%,L=10%",
-                   help="Monte Carlo: parts uniform within these tolerances")
+    p.add_argument(
+        "--input",
+        default=None,
+        metavar="NET|SOURCE",
+        help="the source or net that drives the filter (default: the one AC source)",
+    )
+    p.add_argument(
+        "--output",
+        default=None,
+        metavar="NET",
+        help="the net observed (default: the one named out, vout or output)",
+    )
+    p.add_argument(
+        "--opamp",
+        default=None,
+        metavar="ideal|GBW",
+        help="op-amp model: ideal (gain 1e6) or a gain-bandwidth product in Hz "
+        "(1meg, 10MHz) for the one-pole model",
+    )
+    p.add_argument(
+        "--tolerance",
+        default=None,
+        metavar="R=1%,C=5%,L=10%",
+        help="Monte Carlo: parts uniform within these tolerances",
+    )
     p.add_argument("--runs", type=int, default=None, help="Monte Carlo runs (default 1000)")
     p.add_argument("--seed", type=int, default=None, help="Monte Carlo seed (default 0)")
     p.set_defaults(handler=_cmd_analyze)
@@ -220,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _version() -> str:
     from . import __version__
+
     return f"circuitviz {__version__}"
 
 
@@ -231,11 +284,20 @@ _EXTRA: list[Callable[[argparse._SubParsersAction], None]] = []
 def _cmd_dataset_build(args: argparse.Namespace) -> int:
     from .dataset import build_dataset
 
-    m = build_dataset(args.out, args.n, args.seed, workers=args.workers,
-                      scheduler=args.scheduler, progress=not args.quiet, force=args.force)
+    m = build_dataset(
+        args.out,
+        args.n,
+        args.seed,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        progress=not args.quiet,
+        force=args.force,
+    )
     b = m["build"]
-    print(f"wrote {m['n']} circuits to {args.out} in {b['seconds']} s "
-          f"({b['circuits_per_s']} circuits/s, {b['executor']})")
+    print(
+        f"wrote {m['n']} circuits to {args.out} in {b['seconds']} s "
+        f"({b['circuits_per_s']} circuits/s, {b['executor']})"
+    )
     return 0
 
 
@@ -255,8 +317,11 @@ def _add_dataset(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--seed", type=int, default=0, help="seed (>= 0); same seed, same data")
     b.add_argument("--out", required=True, help="output directory (new or empty)")
     b.add_argument("--workers", type=int, default=2, help="local processes (1 = in-process)")
-    b.add_argument("--scheduler", default=None,
-                   help="Dask scheduler address (tcp://host:8786); overrides --workers")
+    b.add_argument(
+        "--scheduler",
+        default=None,
+        help="Dask scheduler address (tcp://host:8786); overrides --workers",
+    )
     b.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
     b.set_defaults(handler=_cmd_dataset_build)
@@ -272,28 +337,47 @@ _EXTRA.append(_add_dataset)
 # -- sample / train / evaluate (circuitviz.design, circuitviz.ml) ---------------------------
 def _cmd_sample(args: argparse.Namespace) -> int:
     if args.steps is not None and args.steps < 1:
-        raise UsageError(f"--steps must be an integer >= 1 (DDIM steps, at most the model's "
-                         f"training timesteps), got {args.steps}")
+        raise UsageError(
+            f"--steps must be an integer >= 1 (DDIM steps, at most the model's "
+            f"training timesteps), got {args.steps}"
+        )
     from .design import format_candidates, sample
 
-    found = sample(args.type, args.cutoff, n=args.n, seed=args.seed, q=args.q,
-                   device=args.device, order=args.order, response=args.response,
-                   ripple_db=args.ripple, stopband_hz=args.stopband,
-                   attenuation_db=args.attenuation, gain_db=args.gain, kind=args.kind,
-                   rank=True if args.rank else None, search=args.search, raw=args.raw,
-                   model=args.model, steps=args.steps, opamp=args.opamp, eseries=args.eseries)
+    found = sample(
+        args.type,
+        args.cutoff,
+        n=args.n,
+        seed=args.seed,
+        q=args.q,
+        device=args.device,
+        order=args.order,
+        response=args.response,
+        ripple_db=args.ripple,
+        stopband_hz=args.stopband,
+        attenuation_db=args.attenuation,
+        gain_db=args.gain,
+        kind=args.kind,
+        rank=True if args.rank else None,
+        search=args.search,
+        raw=args.raw,
+        model=args.model,
+        steps=args.steps,
+        opamp=args.opamp,
+        eseries=args.eseries,
+    )
     emit([c.to_json() for c in found], args.format, lambda _: format_candidates(found))
     return 0
 
 
 def _int_arg(name: str) -> Callable[[str], int]:
     """argparse type: an integer, or a one-line error naming ``name``."""
+
     def parse(text: str) -> int:
         try:
             return int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") \
-                from None
+            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
+
     parse.__name__ = name
     return parse
 
@@ -301,41 +385,81 @@ def _int_arg(name: str) -> Callable[[str], int]:
 def _add_sample(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sample", help="generate filter circuits for a spec with the set decoder")
     p.add_argument("--type", required=True, help="lowpass, highpass, bandpass or bandstop")
-    p.add_argument("--cutoff", required=True,
-                   help="cutoff (centre for band types), 10 Hz to 1 MHz: 5k, 2.2meg, 1000")
+    p.add_argument(
+        "--cutoff",
+        required=True,
+        help="cutoff (centre for band types), 10 Hz to 1 MHz: 5k, 2.2meg, 1000",
+    )
     p.add_argument("--q", default=None, help="Q = centre / -3 dB bandwidth, 0.5 to 30 (band types)")
-    p.add_argument("--order", type=_int_arg("order"), default=None,
-                   help="number of poles, 1 to 8 (band types 2, 4, 6, 8); default with a "
-                        "stopband: the lowest that meets the mask")
-    p.add_argument("--response", default=None,
-                   help="any, butterworth, bessel, chebyshev or elliptic (default any)")
-    p.add_argument("--ripple", default=None, metavar="DB",
-                   help="passband ripple Ap in dB, 0.01 to 3.01 (default 3.01; 0.5 for "
-                        "chebyshev and elliptic)")
-    p.add_argument("--stopband", default=None, metavar="F",
-                   help="stopband edge (LP: above the cutoff; HP: below it)")
-    p.add_argument("--attenuation", default=None, metavar="DB",
-                   help="stopband attenuation As in dB, 10 to 100 (default 40)")
+    p.add_argument(
+        "--order",
+        type=_int_arg("order"),
+        default=None,
+        help="number of poles, 1 to 8 (band types 2, 4, 6, 8); default with a "
+        "stopband: the lowest that meets the mask",
+    )
+    p.add_argument(
+        "--response",
+        default=None,
+        help="any, butterworth, bessel, chebyshev or elliptic (default any)",
+    )
+    p.add_argument(
+        "--ripple",
+        default=None,
+        metavar="DB",
+        help="passband ripple Ap in dB, 0.01 to 3.01 (default 3.01; 0.5 for "
+        "chebyshev and elliptic)",
+    )
+    p.add_argument(
+        "--stopband",
+        default=None,
+        metavar="F",
+        help="stopband edge (LP: above the cutoff; HP: below it)",
+    )
+    p.add_argument(
+        "--attenuation",
+        default=None,
+        metavar="DB",
+        help="stopband attenuation As in dB, 10 to 100 (default 40)",
+    )
     p.add_argument("--gain", default=None, metavar="DB", help="passband gain in dB, -40 to 40")
     p.add_argument("--kind", default=None, help="any, active (op-amps) or passive")
-    p.add_argument("--raw", action="store_true",
-                   help="the model's draws as they are: no frequency scaling, re-design or "
-                        "extra draws (see 'refinement' in the JSON)")
+    p.add_argument(
+        "--raw",
+        action="store_true",
+        help="the model's draws as they are: no frequency scaling, re-design or "
+        "extra draws (see 'refinement' in the JSON)",
+    )
     p.add_argument("-n", type=int, default=8, help="number of candidates, 1 to 4096 (default 8)")
     p.add_argument("--seed", type=int, default=0, help="same seed, same candidates")
     p.add_argument("--format", choices=("json", "text"), default="text")
-    p.add_argument("--rank", action="store_true",
-                   help="with --raw: sort (meets, margin, spec error); refined output is "
-                        "always sorted")
-    p.add_argument("--search", type=int, default=None, metavar="K",
-                   help="draw K*n, verify all by exact analysis, keep the n best (sorted)")
+    p.add_argument(
+        "--rank",
+        action="store_true",
+        help="with --raw: sort (meets, margin, spec error); refined output is always sorted",
+    )
+    p.add_argument(
+        "--search",
+        type=int,
+        default=None,
+        metavar="K",
+        help="draw K*n, verify all by exact analysis, keep the n best (sorted)",
+    )
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
     p.add_argument("--model", default=None, help="checkpoint (default models/set_decoder.pt)")
     p.add_argument("--steps", type=int, default=None, help="DDIM steps (default: the model's)")
-    p.add_argument("--opamp", default=None, metavar="ideal|GBW",
-                   help="verify and rank with op-amps of this gain-bandwidth (1meg, 10MHz)")
-    p.add_argument("--eseries", default=None, metavar="E12|E24|E96",
-                   help="every R, L, C a preferred value, chosen jointly to meet the spec")
+    p.add_argument(
+        "--opamp",
+        default=None,
+        metavar="ideal|GBW",
+        help="verify and rank with op-amps of this gain-bandwidth (1meg, 10MHz)",
+    )
+    p.add_argument(
+        "--eseries",
+        default=None,
+        metavar="E12|E24|E96",
+        help="every R, L, C a preferred value, chosen jointly to meet the spec",
+    )
     p.set_defaults(handler=_cmd_sample)
 
 
@@ -351,15 +475,18 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.no_progress:
         cfg.progress = False
     result = train(cfg, resume=args.resume, log=lambda m: print(m, flush=True))
-    print(f"trained {cfg.kind} to step {result['step']} in {result['wall_s'] / 60:.1f} min on "
-          f"{result['device']}; val loss {result['val_loss']:.4f}; wrote {result['out']}")
+    print(
+        f"trained {cfg.kind} to step {result['step']} in {result['wall_s'] / 60:.1f} min on "
+        f"{result['device']}; val loss {result['val_loss']:.4f}; wrote {result['out']}"
+    )
     return 0
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train the set decoder (or the fixed 2/2 baseline)")
-    p.add_argument("--config", required=True,
-                   help="JSON training config (models/train_config.json)")
+    p.add_argument(
+        "--config", required=True, help="JSON training config (models/train_config.json)"
+    )
     p.add_argument("--resume", action="store_true", help="continue from run_dir/state.pt")
     p.add_argument("--steps", type=int, default=None, help="override the config's steps")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
@@ -376,37 +503,64 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
     bad = [t for t in types if t not in FILTER_TYPES]
     if bad or not types:
-        raise UsageError(f"unknown filter type {bad[0] if bad else args.types!r} in --types; "
-                         f"accepted: {', '.join(FILTER_TYPES)}")
-    for name, value, lo in (("--cutoffs", args.cutoffs, 1), ("--samples", args.samples, 1),
-                            ("--search", args.search, 0), ("--mask-samples", args.mask_samples, 0)):
+        raise UsageError(
+            f"unknown filter type {bad[0] if bad else args.types!r} in --types; "
+            f"accepted: {', '.join(FILTER_TYPES)}"
+        )
+    for name, value, lo in (
+        ("--cutoffs", args.cutoffs, 1),
+        ("--samples", args.samples, 1),
+        ("--search", args.search, 0),
+        ("--mask-samples", args.mask_samples, 0),
+    ):
         if value < lo:
             raise UsageError(f"{name} must be >= {lo}, got {value}")
-    report = run_evaluation(args.model, args.baseline, types, args.cutoffs, args.samples,
-                            args.seed, args.search or None, args.device, not args.no_spice,
-                            args.out, log=lambda m: print(m, file=sys.stderr, flush=True),
-                            mask_samples=args.mask_samples)
+    report = run_evaluation(
+        args.model,
+        args.baseline,
+        types,
+        args.cutoffs,
+        args.samples,
+        args.seed,
+        args.search or None,
+        args.device,
+        not args.no_spice,
+        args.out,
+        log=lambda m: print(m, file=sys.stderr, flush=True),
+        mask_samples=args.mask_samples,
+    )
     emit(report, args.format, format_table)
     return 0
 
 
 def _add_evaluate(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("evaluate",
-                       help="the evaluation protocol: set decoder vs fixed 2/2 baseline")
+    p = sub.add_parser(
+        "evaluate", help="the evaluation protocol: set decoder vs fixed 2/2 baseline"
+    )
     p.add_argument("--model", default=None, help="set decoder (default models/set_decoder.pt)")
-    p.add_argument("--baseline", default=None,
-                   help="fixed 2/2 baseline (default models/baseline_fixed22.pt)")
-    p.add_argument("--types", default="lowpass,highpass,bandpass,bandstop",
-                   help="comma-separated filter types")
+    p.add_argument(
+        "--baseline", default=None, help="fixed 2/2 baseline (default models/baseline_fixed22.pt)"
+    )
+    p.add_argument(
+        "--types", default="lowpass,highpass,bandpass,bandstop", help="comma-separated filter types"
+    )
     p.add_argument("--cutoffs", type=int, default=9, help="cutoffs log-spaced 10 Hz..1 MHz")
     p.add_argument("--samples", type=int, default=32, help="candidates per spec")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--search", type=int, default=4,
-                   help="also report search K (draw K*n, keep n best); 0 = off")
+    p.add_argument(
+        "--search",
+        type=int,
+        default=4,
+        help="also report search K (draw K*n, keep n best); 0 = off",
+    )
     p.add_argument("--no-spice", action="store_true", help="exact analysis only (no ngspice)")
-    p.add_argument("--mask-samples", type=int, default=16,
-                   help="candidates a spec on the mask grid (LP/HP x families x orders x "
-                        "ripples x attenuations; raw and refined); 0 = off")
+    p.add_argument(
+        "--mask-samples",
+        type=int,
+        default=16,
+        help="candidates a spec on the mask grid (LP/HP x families x orders x "
+        "ripples x attenuations; raw and refined); 0 = off",
+    )
     p.add_argument("--device", default=None)
     p.add_argument("--out", default=None, help="write the JSON report here")
     p.add_argument("--format", choices=("json", "text"), default="text")
@@ -417,14 +571,15 @@ _EXTRA.extend([_add_sample, _add_train, _add_evaluate])
 
 
 #: Accepted seeds (torch and numpy generators take 64-bit seeds).
-SEED_MAX = 2 ** 63 - 1
+SEED_MAX = 2**63 - 1
 
 
 def _check_seed(args: argparse.Namespace) -> None:
     seed = getattr(args, "seed", None)
     if seed is not None and not 0 <= seed <= SEED_MAX:
-        raise UsageError(f"--seed must be an integer >= 0 and <= {SEED_MAX} (2**63 - 1), "
-                         f"got {seed}")
+        raise UsageError(
+            f"--seed must be an integer >= 0 and <= {SEED_MAX} (2**63 - 1), got {seed}"
+        )
 
 
 @contextlib.contextmanager

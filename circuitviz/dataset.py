@@ -23,6 +23,7 @@ the one graph of a circuit), so version 2 no longer writes it and the reader ign
 Statistics of a dataset are in :mod:`circuitviz.dataset_stats`, their figure in
 :mod:`circuitviz.viz.dataset`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -44,9 +45,19 @@ from .circuit import Circuit, CircuitError
 from .netlist import parse_netlist, write_netlist
 from .topologies import Topology, by_family, in_practical_range
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "READS_VERSIONS", "Record", "CircuitDataset",
-           "build_dataset", "load_dataset", "make_record", "check_clean", "reverify",
-           "match_error"]
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "READS_VERSIONS",
+    "Record",
+    "CircuitDataset",
+    "build_dataset",
+    "load_dataset",
+    "make_record",
+    "check_clean",
+    "reverify",
+    "match_error",
+]
 
 FORMAT = "circuitviz-dataset"
 #: Version written; version 1 differs only by a ``graphs.npz`` that is not read.
@@ -72,8 +83,9 @@ def pole_q(poles: np.ndarray) -> float:
     return float(max(qs, default=0.5))
 
 
-def check_clean(topology: Topology, circuit: Circuit, analysis: Analysis,
-                requested_hz: float) -> str | None:
+def check_clean(
+    topology: Topology, circuit: Circuit, analysis: Analysis, requested_hz: float
+) -> str | None:
     """Why the circuit is not a clean filter of its topology's type, or None if it is.
 
     Checks: measured type; stable poles; the topology's pole and zero counts; cutoff
@@ -143,25 +155,45 @@ def make_record(seed: int, index: int) -> tuple[dict, Counter]:
         if reason is None:
             return _record(index, topology, circuit, values, analysis, cutoff, q), rejected
         rejected[reason] += 1
-    raise RuntimeError(f"record {index} (seed {seed}): no clean {topology.name} in "
-                       f"{MAX_TRIES} draws; rejections {dict(rejected)}")
+    raise RuntimeError(
+        f"record {index} (seed {seed}): no clean {topology.name} in "
+        f"{MAX_TRIES} draws; rejections {dict(rejected)}"
+    )
 
 
-def _record(index: int, topology: Topology, circuit: Circuit, values: dict, analysis: Analysis,
-            cutoff: float, q: float | None) -> dict:
+def _record(
+    index: int,
+    topology: Topology,
+    circuit: Circuit,
+    values: dict,
+    analysis: Analysis,
+    cutoff: float,
+    q: float | None,
+) -> dict:
     r = analysis.response
     assert r.cutoff_hz is not None, "only circuits check_clean passed become records"
     wc = 2.0 * math.pi * r.cutoff_hz
     excess = len(analysis.poles) - len(analysis.zeros)
-    return {"index": index, "topology": topology.name, "type": r.type,
-            "cutoff_hz": r.cutoff_hz, "q": r.q, "bandwidth_hz": r.bandwidth_hz,
-            "pole_q": pole_q(analysis.poles), "passband_gain": r.passband_gain,
-            "poles": _pairs(analysis.poles), "zeros": _pairs(analysis.zeros),
-            "gain": analysis.gain,
-            "poles_norm": _pairs(analysis.poles / wc), "zeros_norm": _pairs(analysis.zeros / wc),
-            "gain_norm": analysis.gain / wc ** excess,
-            "requested_cutoff_hz": cutoff, "requested_q": q,
-            "values": values, "netlist": write_netlist(circuit)}
+    return {
+        "index": index,
+        "topology": topology.name,
+        "type": r.type,
+        "cutoff_hz": r.cutoff_hz,
+        "q": r.q,
+        "bandwidth_hz": r.bandwidth_hz,
+        "pole_q": pole_q(analysis.poles),
+        "passband_gain": r.passband_gain,
+        "poles": _pairs(analysis.poles),
+        "zeros": _pairs(analysis.zeros),
+        "gain": analysis.gain,
+        "poles_norm": _pairs(analysis.poles / wc),
+        "zeros_norm": _pairs(analysis.zeros / wc),
+        "gain_norm": analysis.gain / wc**excess,
+        "requested_cutoff_hz": cutoff,
+        "requested_q": q,
+        "values": values,
+        "netlist": write_netlist(circuit),
+    }
 
 
 def make_chunk(seed: int, start: int, stop: int) -> dict:
@@ -173,8 +205,9 @@ def make_chunk(seed: int, start: int, stop: int) -> dict:
     for index in range(start, stop):
         record, why = make_record(seed, index)
         lines.append(json.dumps(record, allow_nan=False))
-        summary.append((record["topology"], record["type"], len(record["poles"]),
-                        len(record["zeros"])))
+        summary.append(
+            (record["topology"], record["type"], len(record["poles"]), len(record["zeros"]))
+        )
         rejected.update(why)
     return {"start": start, "lines": lines, "summary": summary, "rejected": dict(rejected)}
 
@@ -190,11 +223,14 @@ def _prepare_output(out: Path, force: bool) -> Path:
     """Check ``out`` and create the directory the build writes into: a new hidden
     sibling of ``out``, renamed onto it only when complete (see :func:`build_dataset`)."""
     if out.exists() and not out.is_dir():
-        raise ValueError(f"output {str(out)!r} exists and is not a directory; give a "
-                         f"new or empty directory path")
+        raise ValueError(
+            f"output {str(out)!r} exists and is not a directory; give a new or empty directory path"
+        )
     if out.is_dir() and any(out.iterdir()) and not force:
-        raise ValueError(f"output directory {str(out)!r} is not empty; give a new path "
-                         f"or pass --force to overwrite")
+        raise ValueError(
+            f"output directory {str(out)!r} is not empty; give a new path "
+            f"or pass --force to overwrite"
+        )
     building = out.parent / f".{out.name}.building-{os.getpid()}"
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -207,8 +243,9 @@ def _prepare_output(out: Path, force: bool) -> Path:
         probe.unlink()
     except OSError as exc:
         shutil.rmtree(building, ignore_errors=True)
-        raise ValueError(f"cannot write to output directory {str(out)!r}: "
-                         f"{exc.strerror or exc}") from None
+        raise ValueError(
+            f"cannot write to output directory {str(out)!r}: {exc.strerror or exc}"
+        ) from None
     return building
 
 
@@ -247,9 +284,17 @@ def source_hash() -> str:
     return digest.hexdigest()[:16]
 
 
-def build_dataset(out: str | os.PathLike, n: int, seed: int = 0, *, workers: int = 2,
-                  scheduler: str | None = None, chunk_size: int | None = None,
-                  progress: bool = True, force: bool = False) -> dict:
+def build_dataset(
+    out: str | os.PathLike,
+    n: int,
+    seed: int = 0,
+    *,
+    workers: int = 2,
+    scheduler: str | None = None,
+    chunk_size: int | None = None,
+    progress: bool = True,
+    force: bool = False,
+) -> dict:
     """Build ``n`` verified circuits into directory ``out``; return the manifest.
 
     Work runs in chunks on local processes (``workers``; 1 = in this process) or on
@@ -268,8 +313,9 @@ def build_dataset(out: str | os.PathLike, n: int, seed: int = 0, *, workers: int
     executor = get_executor(workers, scheduler)  # a bad --scheduler fails before any file
     building = _prepare_output(out, force)
     try:
-        manifest = _build_into(building, executor, n, seed, workers, scheduler, chunk_size,
-                               progress)
+        manifest = _build_into(
+            building, executor, n, seed, workers, scheduler, chunk_size, progress
+        )
         _publish(building, out)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
@@ -277,8 +323,16 @@ def build_dataset(out: str | os.PathLike, n: int, seed: int = 0, *, workers: int
     return manifest
 
 
-def _build_into(out: Path, executor, n: int, seed: int, workers: int, scheduler: str | None,
-                chunk_size: int | None, progress: bool) -> dict:
+def _build_into(
+    out: Path,
+    executor,
+    n: int,
+    seed: int,
+    workers: int,
+    scheduler: str | None,
+    chunk_size: int | None,
+    progress: bool,
+) -> dict:
     from tqdm import tqdm
 
     from . import __version__
@@ -291,9 +345,17 @@ def _build_into(out: Path, executor, n: int, seed: int, workers: int, scheduler:
     summary: list[tuple[str, str, int, int]] = []
     rejected: Counter = Counter()
     records_tmp = out / (RECORDS + ".partial")
-    with open(records_tmp, "w", encoding="utf-8") as fh, \
-            tqdm(total=n, unit="circuit", file=sys.stderr, disable=not progress,
-                 desc="dataset", dynamic_ncols=True) as bar:
+    with (
+        open(records_tmp, "w", encoding="utf-8") as fh,
+        tqdm(
+            total=n,
+            unit="circuit",
+            file=sys.stderr,
+            disable=not progress,
+            desc="dataset",
+            dynamic_ncols=True,
+        ) as bar,
+    ):
         for i, result in executor.run(make_chunk, tasks):
             done[i] = result
             bar.update(len(result["lines"]))
@@ -306,14 +368,24 @@ def _build_into(out: Path, executor, n: int, seed: int, workers: int, scheduler:
     seconds = time.perf_counter() - t0
     os.replace(records_tmp, out / RECORDS)
     manifest = {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "n": n, "seed": seed,
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "n": n,
+        "seed": seed,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "code_version": __version__, "source_hash": source_hash(),
+        "code_version": __version__,
+        "source_hash": source_hash(),
         "files": {"records": RECORDS},
-        "counts": _counts(summary), "rejected": dict(sorted(rejected.items())),
-        "build": {"executor": executor.name, "workers": workers if not scheduler else None,
-                  "scheduler": scheduler, "chunk_size": size, "seconds": round(seconds, 2),
-                  "circuits_per_s": round(n / seconds, 1)},
+        "counts": _counts(summary),
+        "rejected": dict(sorted(rejected.items())),
+        "build": {
+            "executor": executor.name,
+            "workers": workers if not scheduler else None,
+            "scheduler": scheduler,
+            "chunk_size": size,
+            "seconds": round(seconds, 2),
+            "circuits_per_s": round(n / seconds, 1),
+        },
     }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return manifest
@@ -321,9 +393,12 @@ def _build_into(out: Path, executor, n: int, seed: int, workers: int, scheduler:
 
 def _counts(summary: list[tuple[str, str, int, int]]) -> dict:
     by = lambda key: dict(sorted(Counter(key(s) for s in summary).items()))  # noqa: E731
-    return {"type": by(lambda s: s[1]), "topology": by(lambda s: s[0]),
-            "poles": {str(k): v for k, v in by(lambda s: s[2]).items()},
-            "zeros": {str(k): v for k, v in by(lambda s: s[3]).items()}}
+    return {
+        "type": by(lambda s: s[1]),
+        "topology": by(lambda s: s[0]),
+        "poles": {str(k): v for k, v in by(lambda s: s[2]).items()},
+        "zeros": {str(k): v for k, v in by(lambda s: s[3]).items()},
+    }
 
 
 # -- loading ------------------------------------------------------------------------------
@@ -369,6 +444,7 @@ class Record:
     def circuit(self) -> Circuit:
         """The circuit, parsed from the stored netlist."""
         from dataclasses import replace
+
         return replace(parse_netlist(self.netlist), topology=self.topology)
 
 
@@ -410,27 +486,44 @@ def load_dataset(path: str | os.PathLike) -> CircuitDataset:
     try:
         manifest = json.loads(where.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{str(path)!r} is not a circuitviz dataset (no readable "
-                         f"{MANIFEST}: {getattr(exc, 'strerror', None) or exc})") from None
+        raise ValueError(
+            f"{str(path)!r} is not a circuitviz dataset (no readable "
+            f"{MANIFEST}: {getattr(exc, 'strerror', None) or exc})"
+        ) from None
     if not isinstance(manifest, dict):
-        raise ValueError(f"{str(where)!r} is not a circuitviz dataset manifest (a JSON "
-                         f"{type(manifest).__name__}, expected an object)")
+        raise ValueError(
+            f"{str(where)!r} is not a circuitviz dataset manifest (a JSON "
+            f"{type(manifest).__name__}, expected an object)"
+        )
     if manifest.get("format") != FORMAT or manifest.get("format_version") not in READS_VERSIONS:
-        raise ValueError(f"{str(path)!r} holds format {manifest.get('format')!r} version "
-                         f"{manifest.get('format_version')!r}; this circuitviz reads {FORMAT!r} "
-                         f"version {' or '.join(map(str, READS_VERSIONS))}")
+        raise ValueError(
+            f"{str(path)!r} holds format {manifest.get('format')!r} version "
+            f"{manifest.get('format_version')!r}; this circuitviz reads {FORMAT!r} "
+            f"version {' or '.join(map(str, READS_VERSIONS))}"
+        )
     n = manifest.get("n")
     files = manifest.get("files")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1 or not isinstance(files, dict) \
-            or not (isinstance(files.get("records"), str)
-                    and files["records"] == Path(files["records"]).name
-                    and files["records"] not in ("", ".", "..")):
-        raise ValueError(f"{str(where)!r} is damaged: it needs 'n' (an integer >= 1) and "
-                         f"'files' naming the records file in the dataset directory")
+    if (
+        isinstance(n, bool)
+        or not isinstance(n, int)
+        or n < 1
+        or not isinstance(files, dict)
+        or not (
+            isinstance(files.get("records"), str)
+            and files["records"] == Path(files["records"]).name
+            and files["records"] not in ("", ".", "..")
+        )
+    ):
+        raise ValueError(
+            f"{str(where)!r} is damaged: it needs 'n' (an integer >= 1) and "
+            f"'files' naming the records file in the dataset directory"
+        )
     records = _read_records(path / files["records"])
     if len(records) != n:
-        raise ValueError(f"dataset {str(path)!r} is incomplete: manifest says {n} "
-                         f"circuits, {files['records']} holds {len(records)} records")
+        raise ValueError(
+            f"dataset {str(path)!r} is incomplete: manifest says {n} "
+            f"circuits, {files['records']} holds {len(records)} records"
+        )
     return CircuitDataset(path, manifest, records)
 
 
@@ -447,18 +540,25 @@ def _read_records(file: Path) -> list[dict]:
                 try:
                     record = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise ValueError(f"{str(file)!r} line {lineno}: truncated or invalid JSON "
-                                     f"({exc.msg}, column {exc.colno})") from None
+                    raise ValueError(
+                        f"{str(file)!r} line {lineno}: truncated or invalid JSON "
+                        f"({exc.msg}, column {exc.colno})"
+                    ) from None
                 if not isinstance(record, dict) or any(k not in record for k in _RECORD_KEYS):
-                    raise ValueError(f"{str(file)!r} line {lineno}: not a circuit record "
-                                     f"(needs {', '.join(_RECORD_KEYS)})")
+                    raise ValueError(
+                        f"{str(file)!r} line {lineno}: not a circuit record "
+                        f"(needs {', '.join(_RECORD_KEYS)})"
+                    )
                 if record["type"] not in FILTER_TYPES:
-                    raise ValueError(f"{str(file)!r} line {lineno}: unknown filter type "
-                                     f"{record['type']!r}; known: {', '.join(FILTER_TYPES)}")
+                    raise ValueError(
+                        f"{str(file)!r} line {lineno}: unknown filter type "
+                        f"{record['type']!r}; known: {', '.join(FILTER_TYPES)}"
+                    )
                 records.append(record)
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"dataset records {str(file)!r} cannot be read: "
-                         f"{getattr(exc, 'strerror', None) or exc}") from None
+        raise ValueError(
+            f"dataset records {str(file)!r} cannot be read: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
     return records
 
 
@@ -497,9 +597,15 @@ def reverify(ds: CircuitDataset, fraction: float = 0.01, seed: int = 0) -> list[
         else:
             poles, zeros = pz.poles, pz.zeros
         floor = ROOT_FLOOR * 2 * math.pi * r.cutoff_hz  # the one matcher's floor
-        results.append({"index": r.index, "topology": r.topology, "source": source,
-                        "poles": (len(r.poles), len(poles)),
-                        "zeros": (len(r.zeros), len(zeros)),
-                        "pole_error": match_error(r.poles, poles, floor),
-                        "zero_error": match_error(r.zeros, zeros, floor)})
+        results.append(
+            {
+                "index": r.index,
+                "topology": r.topology,
+                "source": source,
+                "poles": (len(r.poles), len(poles)),
+                "zeros": (len(r.zeros), len(zeros)),
+                "pole_error": match_error(r.poles, poles, floor),
+                "zero_error": match_error(r.zeros, zeros, floor),
+            }
+        )
     return results

@@ -5,6 +5,7 @@ and the topologies, as plain dicts (the JSON the command prints); :func:`format_
 lays them out as text tables.  The plotly figure of the same numbers is
 :func:`circuitviz.viz.dataset.stats_figure`.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -46,7 +47,8 @@ def dataset_stats(ds: CircuitDataset) -> dict:
     count: Counter[str] = Counter()
     per_type: dict[str, dict[str, Counter]] = {
         t: {"poles": Counter(), "zeros": Counter(), "cutoff": Counter(), "q": Counter()}
-        for t in FILTER_TYPES}
+        for t in FILTER_TYPES
+    }
     topologies: Counter[str] = Counter()
     for r in ds.records:
         s = per_type[r["type"]]
@@ -63,32 +65,45 @@ def dataset_stats(ds: CircuitDataset) -> dict:
         types[t] = {"n": count[t]}
         for key, keys in order.items():
             types[t][key] = {str(k): s[key][k] for k in keys if s[key][k] or key in ("cutoff", "q")}
-    return {"n": len(ds), "seed": ds.manifest.get("seed"), "types": types,
-            "topologies": {name: topologies[name] for name in CATALOGUE if topologies[name]},
-            "rejected": ds.manifest.get("rejected", {})}
+    return {
+        "n": len(ds),
+        "seed": ds.manifest.get("seed"),
+        "types": types,
+        "topologies": {name: topologies[name] for name in CATALOGUE if topologies[name]},
+        "rejected": ds.manifest.get("rejected", {}),
+    }
 
 
 def format_stats(stats: dict) -> str:
     """The statistics as text tables, one row per filter type, with count bars."""
     lines = [f"circuits: {stats['n']}  (seed {stats['seed']})", ""]
-    for key, title in (("poles", "poles per circuit"), ("zeros", "finite zeros per circuit"),
-                       ("cutoff", "measured cutoff / centre (Hz)"),
-                       ("q", "Q (band types: centre/bandwidth; LP/HP: largest pole Q)")):
-        columns = sorted({c for t in stats["types"].values() for c in t[key]},
-                         key=lambda c: (len(c), c)) if key in ("poles", "zeros") else \
-            list(next(iter(stats["types"].values()))[key])
+    for key, title in (
+        ("poles", "poles per circuit"),
+        ("zeros", "finite zeros per circuit"),
+        ("cutoff", "measured cutoff / centre (Hz)"),
+        ("q", "Q (band types: centre/bandwidth; LP/HP: largest pole Q)"),
+    ):
+        columns = (
+            sorted({c for t in stats["types"].values() for c in t[key]}, key=lambda c: (len(c), c))
+            if key in ("poles", "zeros")
+            else list(next(iter(stats["types"].values()))[key])
+        )
         width = max(6, *(len(c) for c in columns))
         lines.append(f"{title}:")
         lines.append(f"  {'type':<9} {'n':>7} " + " ".join(f"{c:>{width}}" for c in columns))
         for t, s in stats["types"].items():
-            lines.append(f"  {t:<9} {s['n']:>7} "
-                         + " ".join(f"{s[key].get(c, 0):>{width}}" for c in columns))
+            lines.append(
+                f"  {t:<9} {s['n']:>7} " + " ".join(f"{s[key].get(c, 0):>{width}}" for c in columns)
+            )
         lines.append("")
     top = max(stats["topologies"].values(), default=1)
     lines.append("topologies:")
     for name, count in stats["topologies"].items():
         lines.append(f"  {name:<24} {count:>7}  {'#' * max(1, round(30 * count / top))}")
     if stats["rejected"]:
-        lines += ["", "rejected draws (resampled): "
-                  + ", ".join(f"{k} {v}" for k, v in stats["rejected"].items())]
+        lines += [
+            "",
+            "rejected draws (resampled): "
+            + ", ".join(f"{k} {v}" for k, v in stats["rejected"].items()),
+        ]
     return "\n".join(lines)

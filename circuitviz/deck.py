@@ -7,6 +7,7 @@ card turned into circuit elements (``Rser=`` and friends as explicit parts, op-a
 unknown models by their pins) or a source.  Choosing the input and output, and what
 becomes of the other sources, is the importer's part.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,16 @@ from .opamp import A0
 from .params import ParamError, Params, split_assignments
 from .units import parse_value
 
-__all__ = ["Deck", "Source", "read_deck", "decode", "bare_net", "OUTPUT_NAMES", "INPUT_NAMES",
-           "ONE_POLE_A0"]
+__all__ = [
+    "Deck",
+    "Source",
+    "read_deck",
+    "decode",
+    "bare_net",
+    "OUTPUT_NAMES",
+    "INPUT_NAMES",
+    "ONE_POLE_A0",
+]
 
 #: Net names taken as the output when exactly one of them is present.
 OUTPUT_NAMES = ("out", "vout", "output")
@@ -29,17 +38,50 @@ INPUT_NAMES = ("in", "vin", "input")
 OPAMP_MIN_GAIN = 1e3
 #: Open-loop gain of the one-pole op-amp model when only ``GBW=`` is given.
 ONE_POLE_A0 = A0
-MAX_DEPTH = 20          # subcircuit nesting
+MAX_DEPTH = 20  # subcircuit nesting
 MAX_ELEMENTS = 20_000
 
-_IGNORED = {".ac", ".tran", ".dc", ".op", ".pz", ".noise", ".tf", ".sens", ".disto", ".four",
-            ".meas", ".measure", ".backanno", ".save", ".probe", ".print", ".plot", ".option",
-            ".options", ".opt", ".temp", ".width", ".ic", ".nodeset", ".step", ".wave",
-            ".savebias", ".loadbias", ".net", ".global", ".csparam", ".endl", ".func",
-            ".model", ".end"}
+_IGNORED = {
+    ".ac",
+    ".tran",
+    ".dc",
+    ".op",
+    ".pz",
+    ".noise",
+    ".tf",
+    ".sens",
+    ".disto",
+    ".four",
+    ".meas",
+    ".measure",
+    ".backanno",
+    ".save",
+    ".probe",
+    ".print",
+    ".plot",
+    ".option",
+    ".options",
+    ".opt",
+    ".temp",
+    ".width",
+    ".ic",
+    ".nodeset",
+    ".step",
+    ".wave",
+    ".savebias",
+    ".loadbias",
+    ".net",
+    ".global",
+    ".csparam",
+    ".endl",
+    ".func",
+    ".model",
+    ".end",
+}
 _READ_NOT = {".include", ".inc", ".lib"}
-_ACCEPTED = ("accepted elements: R, L, C, E (linear VCVS), V and I sources, X (subcircuits "
-             "and op-amps)")
+_ACCEPTED = (
+    "accepted elements: R, L, C, E (linear VCVS), V and I sources, X (subcircuits and op-amps)"
+)
 _FLAGS = ("noiseless", "noisy")
 _TRANSIENT = ("sin", "sine", "pulse", "pwl", "exp", "sffm", "am", "trnoise", "trrandom")
 
@@ -183,10 +225,10 @@ class Source:
     """An independent V or I source of the deck (the importer picks the input from these)."""
 
     name: str
-    kind: str            # "V" or "I"
+    kind: str  # "V" or "I"
     plus: str
     minus: str
-    ac: float            # AC magnitude (0: none)
+    ac: float  # AC magnitude (0: none)
     transient: bool
     rser: float
     lineno: int
@@ -268,8 +310,11 @@ class _Reader:
                 raise _fail(lineno, ".endc without .control")
             elif word == ".subckt":
                 if open_sub is not None:
-                    raise _fail(lineno, f"nested .subckt inside {open_sub.name!r} (line "
-                                        f"{open_sub.lineno}); close it with .ends first")
+                    raise _fail(
+                        lineno,
+                        f"nested .subckt inside {open_sub.name!r} (line "
+                        f"{open_sub.lineno}); close it with .ends first",
+                    )
                 open_sub = self._subckt_header(lineno, card)
             elif word == ".ends":
                 if open_sub is None:
@@ -279,21 +324,26 @@ class _Reader:
             elif word == ".end":
                 break
             elif word == ".title":
-                self.title = card[len(".title"):].strip() or self.title
+                self.title = card[len(".title") :].strip() or self.title
             elif word == ".param":
                 target = open_sub.defaults if open_sub is not None else None
                 self._param(lineno, card, target)
             elif word in _READ_NOT:
                 what = card.split(None, 1)[1].strip() if len(card.split()) > 1 else ""
-                self.notes.append(f"{word} {what} not read (line {lineno}): circuitviz never "
-                                  f"reads files a netlist names; models it would define are "
-                                  f"assumed")
+                self.notes.append(
+                    f"{word} {what} not read (line {lineno}): circuitviz never "
+                    f"reads files a netlist names; models it would define are "
+                    f"assumed"
+                )
             elif word in _IGNORED:
                 self.ignored.setdefault(word, []).append(lineno)
             elif word.startswith("."):
-                raise _fail(lineno, f"unsupported card {word!r}; accepted: element lines, "
-                                    f".param, .subckt/.ends, .title, .include/.lib (noted, "
-                                    f"not read) and analysis cards (ignored)")
+                raise _fail(
+                    lineno,
+                    f"unsupported card {word!r}; accepted: element lines, "
+                    f".param, .subckt/.ends, .title, .include/.lib (noted, "
+                    f"not read) and analysis cards (ignored)",
+                )
             elif open_sub is not None:
                 open_sub.body.append((lineno, card))
             else:
@@ -313,8 +363,11 @@ class _Reader:
             raise _fail(lineno, "malformed .subckt; use '.subckt NAME port ...'")
         name = parts[1].lower()
         if name in self.subckts:
-            raise _fail(lineno, f".subckt {parts[1]!r} is defined twice (first on line "
-                                f"{self.subckts[name].lineno}); rename one")
+            raise _fail(
+                lineno,
+                f".subckt {parts[1]!r} is defined twice (first on line "
+                f"{self.subckts[name].lineno}); rename one",
+            )
         ports, defaults = [], []
         for tok in parts[2:]:
             if tok.lower() == "params:":
@@ -337,8 +390,11 @@ class _Reader:
             if target is not None:
                 target.append((name, text))
             elif name in self.params.raw:
-                raise _fail(lineno, f"parameter {name!r} is defined twice (first on line "
-                                    f"{self.params.raw[name][1]})")
+                raise _fail(
+                    lineno,
+                    f"parameter {name!r} is defined twice (first on line "
+                    f"{self.params.raw[name][1]})",
+                )
             else:
                 self.params.define(name, text, lineno)
 
@@ -362,8 +418,16 @@ class _Reader:
                 self.order.append(net)
         return net
 
-    def _expand(self, lineno: int, card: str, mapping: dict[str, str], scope: Params,
-                prefix: str, out: list[_Raw], stack: tuple[str, ...]) -> None:
+    def _expand(
+        self,
+        lineno: int,
+        card: str,
+        mapping: dict[str, str],
+        scope: Params,
+        prefix: str,
+        out: list[_Raw],
+        stack: tuple[str, ...],
+    ) -> None:
         tokens = _tokens(card)
         name = tokens[0]
         letter = name[0].upper()
@@ -379,11 +443,19 @@ class _Reader:
             raise _fail(lineno, f"unsupported element {name!r}; {_ACCEPTED}")
         if len(tokens) < count + 1:
             raise _fail(lineno, f"{name} needs {count} nets, got {len(tokens) - 1} fields")
-        nets = [self._net(t, mapping, prefix) for t in tokens[1:count + 1]]
-        out.append(_Raw(f"{prefix}{name}", tokens[count + 1:], nets, lineno, scope, prefix))
+        nets = [self._net(t, mapping, prefix) for t in tokens[1 : count + 1]]
+        out.append(_Raw(f"{prefix}{name}", tokens[count + 1 :], nets, lineno, scope, prefix))
 
-    def _instance(self, lineno: int, tokens: list[str], mapping: dict[str, str], scope: Params,
-                  prefix: str, out: list[_Raw], stack: tuple[str, ...]) -> None:
+    def _instance(
+        self,
+        lineno: int,
+        tokens: list[str],
+        mapping: dict[str, str],
+        scope: Params,
+        prefix: str,
+        out: list[_Raw],
+        stack: tuple[str, ...],
+    ) -> None:
         name = tokens[0]
         positional = [t for t in tokens[1:] if "=" not in t and t.lower() != "params:"]
         keywords = [t for t in tokens[1:] if "=" in t]
@@ -392,25 +464,49 @@ class _Reader:
         model = positional[-1]
         pins = positional[:-1]
         sub = self.subckts.get(model.lower())
-        if sub is not None and len(pins) in (3, 5) and len(pins) == len(sub.ports) \
-                and not self._linear(sub, ()):
+        if (
+            sub is not None
+            and len(pins) in (3, 5)
+            and len(pins) == len(sub.ports)
+            and not self._linear(sub, ())
+        ):
             # a vendor macro-model (diodes, transistors, controlled sources): its ports
             # follow the op-amp convention; the model itself is not analysed
-            out.append(_Raw(f"{prefix}{name}", ["__opamp__", model, f"__macro__={sub.lineno}"]
-                            + keywords, [self._net(t, mapping, prefix) for t in pins], lineno,
-                            scope, prefix))
+            out.append(
+                _Raw(
+                    f"{prefix}{name}",
+                    ["__opamp__", model, f"__macro__={sub.lineno}"] + keywords,
+                    [self._net(t, mapping, prefix) for t in pins],
+                    lineno,
+                    scope,
+                    prefix,
+                )
+            )
             return
         if sub is None:
-            out.append(_Raw(f"{prefix}{name}", ["__opamp__", model] + keywords,
-                            [self._net(t, mapping, prefix) for t in pins], lineno, scope,
-                            prefix))
+            out.append(
+                _Raw(
+                    f"{prefix}{name}",
+                    ["__opamp__", model] + keywords,
+                    [self._net(t, mapping, prefix) for t in pins],
+                    lineno,
+                    scope,
+                    prefix,
+                )
+            )
             return
         if sub.name in stack or len(stack) >= MAX_DEPTH:
-            raise _fail(lineno, f"subcircuit {sub.name!r} instantiates itself (or nests more "
-                                f"than {MAX_DEPTH} deep)")
+            raise _fail(
+                lineno,
+                f"subcircuit {sub.name!r} instantiates itself (or nests more "
+                f"than {MAX_DEPTH} deep)",
+            )
         if len(pins) != len(sub.ports):
-            raise _fail(lineno, f"{name} connects {len(pins)} nets but .subckt {sub.name!r} "
-                                f"(line {sub.lineno}) has {len(sub.ports)} ports")
+            raise _fail(
+                lineno,
+                f"{name} connects {len(pins)} nets but .subckt {sub.name!r} "
+                f"(line {sub.lineno}) has {len(sub.ports)} ports",
+            )
         inner = Params(parent=self.params)
         for key, text in sub.defaults:
             inner.define(key, text, sub.lineno)
@@ -424,12 +520,19 @@ class _Reader:
         single = self._single_opamp(sub, inner)
         if single is not None:  # the canonical op-amp model: one grounded high-gain E
             out_port, plus, minus, gain = single
-            out.append(_Raw(f"{prefix}{name}", ["__e_opamp__", repr(gain)],
-                            [local[plus], local[minus], local[out_port]], lineno, scope, prefix))
+            out.append(
+                _Raw(
+                    f"{prefix}{name}",
+                    ["__e_opamp__", repr(gain)],
+                    [local[plus], local[minus], local[out_port]],
+                    lineno,
+                    scope,
+                    prefix,
+                )
+            )
             return
         for sub_line, card in sub.body:
-            self._expand(sub_line, card, local, inner, f"{prefix}{name}.", out,
-                         stack + (sub.name,))
+            self._expand(sub_line, card, local, inner, f"{prefix}{name}.", out, stack + (sub.name,))
 
     def _linear(self, sub: _Subckt, stack: tuple[str, ...]) -> bool:
         """Whether ``sub`` holds only parts circuitviz analyses (R, L, C, linear E, V, I,
@@ -439,8 +542,11 @@ class _Reader:
         for _lineno, card in sub.body:
             tokens = _tokens(card)
             letter = tokens[0][0].upper()
-            if letter == "E" and (len(tokens) != 6 or "=" in tokens[5]
-                                  or tokens[5].lower() in ("poly", "value", "table")):
+            if letter == "E" and (
+                len(tokens) != 6
+                or "=" in tokens[5]
+                or tokens[5].lower() in ("poly", "value", "table")
+            ):
                 return False
             if letter == "X":
                 positional = [t for t in tokens[1:] if "=" not in t and t.lower() != "params:"]
@@ -460,8 +566,9 @@ class _Reader:
         if tokens[0][0].upper() != "E" or len(tokens) != 6:
             return None
         outp, outm, plus, minus = (t.lower() for t in tokens[1:5])
-        if not _is_ground(outm) or any(n not in ports and not _is_ground(n)
-                                       for n in (outp, plus, minus)):
+        if not _is_ground(outm) or any(
+            n not in ports and not _is_ground(n) for n in (outp, plus, minus)
+        ):
             return None
         if _is_ground(outp):
             return None
@@ -487,8 +594,10 @@ def _value(token: str, scope: Params, lineno: int, name: str) -> float:
             if re.fullmatch(r"[A-Za-z_]\w*", token) and token in scope:
                 return scope.value(token)
             if re.search(r"[-+*/()]", token) and re.fullmatch(r"[\w.+\-*/() ]+", token):
-                raise ValueError(f"value of {name} {token!r} looks like an expression; "
-                                 f"write it in braces: {{{token}}}") from None
+                raise ValueError(
+                    f"value of {name} {token!r} looks like an expression; "
+                    f"write it in braces: {{{token}}}"
+                ) from None
             raise exc
     except ValueError as exc:
         raise _fail(lineno, str(exc)) from None
@@ -521,11 +630,20 @@ class _Builder:
         short = _opamp_name(name)
         return name if short.lower() in self.names else short
 
-    def add(self, kind: str, name: str, nets: Sequence[str], value: float, lineno: int,
-            gbw: float | None = None, a0: float | None = None) -> None:
+    def add(
+        self,
+        kind: str,
+        name: str,
+        nets: Sequence[str],
+        value: float,
+        lineno: int,
+        gbw: float | None = None,
+        a0: float | None = None,
+    ) -> None:
         if name.lower() in self.names:
-            raise _fail(lineno, f"duplicate element name {name!r}; names must be unique "
-                                f"(case-insensitive)")
+            raise _fail(
+                lineno, f"duplicate element name {name!r}; names must be unique (case-insensitive)"
+            )
         self.names.add(name.lower())
         self.elements.append(Element(kind, name, tuple(nets), value, gbw=gbw, a0=a0))
 
@@ -533,8 +651,7 @@ class _Builder:
         for raw in raws:
             letter = raw.name[len(raw.prefix)].upper()  # the card's own first letter
             if raw.tokens[:1] == ["__e_opamp__"]:
-                self.add("OPAMP", self.short(raw.name), raw.nets, float(raw.tokens[1]),
-                         raw.lineno)
+                self.add("OPAMP", self.short(raw.name), raw.nets, float(raw.tokens[1]), raw.lineno)
             elif raw.tokens[:1] == ["__opamp__"]:
                 self.opamp(raw)
             elif letter in "RLC":
@@ -559,8 +676,11 @@ class _Builder:
                 self.ignored_flags.setdefault(tok.lower(), []).append(raw.name)
                 continue
             if "=" not in tok:
-                raise _fail(raw.lineno, f"{raw.name}: unexpected field {tok!r}; after the "
-                                        f"value only name=value options may follow")
+                raise _fail(
+                    raw.lineno,
+                    f"{raw.name}: unexpected field {tok!r}; after the "
+                    f"value only name=value options may follow",
+                )
             key, text = tok.split("=", 1)
             key = key.lower()
             if key in allowed:
@@ -574,9 +694,15 @@ class _Builder:
             raise _fail(raw.lineno, f"{raw.name} needs 'NAME net1 net2 value'")
         start = 1
         value_token = raw.tokens[0]
-        if "=" in value_token and value_token.split("=", 1)[0].lower() in (
-                {"R": ("r", "resistance"), "L": ("l", "inductance"),
-                 "C": ("c", "capacitance")}[letter]):
+        if (
+            "=" in value_token
+            and value_token.split("=", 1)[0].lower()
+            in (
+                {"R": ("r", "resistance"), "L": ("l", "inductance"), "C": ("c", "capacitance")}[
+                    letter
+                ]
+            )
+        ):
             value_token = value_token.split("=", 1)[1]
         elif "=" in value_token:
             raise _fail(raw.lineno, f"{raw.name} needs a value after its two nets")
@@ -604,23 +730,33 @@ class _Builder:
             self.add("C", f"Cpar_{raw.name}", (a, b), extra["cpar"], raw.lineno)
         used = [k for k in ("rser", "lser", "rpar", "cpar") if extra.get(k)]
         if used:
-            self.notes.append(f"{raw.name}: {', '.join(k.capitalize() + '=' for k in used)} "
-                              f"drawn as explicit parts")
+            self.notes.append(
+                f"{raw.name}: {', '.join(k.capitalize() + '=' for k in used)} "
+                f"drawn as explicit parts"
+            )
 
     def vcvs(self, raw: _Raw) -> None:
         token = raw.tokens[0] if len(raw.tokens) == 1 else ""
         if token.lower().startswith("gain="):
             token = token[5:]
-        if not token or token.lower().split("=")[0] in ("poly", "value", "table", "laplace",
-                                                          "vol", "cur"):
+        if not token or token.lower().split("=")[0] in (
+            "poly",
+            "value",
+            "table",
+            "laplace",
+            "vol",
+            "cur",
+        ):
             words = " ".join(raw.tokens)
-            raise _fail(raw.lineno, f"{raw.name}: only a linear VCVS 'E out+ out- in+ in- gain' "
-                                    f"is accepted, not {words[:40]!r}")
+            raise _fail(
+                raw.lineno,
+                f"{raw.name}: only a linear VCVS 'E out+ out- in+ in- gain' "
+                f"is accepted, not {words[:40]!r}",
+            )
         gain = _value(token, raw.scope, raw.lineno, raw.name)
         nets = tuple(raw.nets)
         if nets[1] == GROUND and abs(gain) >= OPAMP_MIN_GAIN:
-            self.add("OPAMP", self.short(raw.name), (nets[2], nets[3], nets[0]), gain,
-                     raw.lineno)
+            self.add("OPAMP", self.short(raw.name), (nets[2], nets[3], nets[0]), gain, raw.lineno)
         else:
             self.add("E", raw.name, nets, gain, raw.lineno)
 
@@ -645,26 +781,40 @@ class _Builder:
             plus, minus, out = pins
             layout = "+in -in out"
         else:
-            raise _fail(raw.lineno, f"{raw.name} uses {model!r}, which is not defined here, "
-                                    f"with {len(pins)} pins; an op-amp has 5 (+in -in V+ V- "
-                                    f"out) or 3 (+in -in out); define other models with "
-                                    f".subckt")
+            raise _fail(
+                raw.lineno,
+                f"{raw.name} uses {model!r}, which is not defined here, "
+                f"with {len(pins)} pins; an op-amp has 5 (+in -in V+ V- "
+                f"out) or 3 (+in -in out); define other models with "
+                f".subckt",
+            )
         gain = spec.get("aol", spec.get("avol", spec.get("a")))
         gbw = spec.get("gbw")
         for label, v in (("open-loop gain", gain), ("GBW", gbw)):
             if v is not None and v <= 0:
                 raise _fail(raw.lineno, f"{raw.name}: {label} {v:g} must be > 0")
         if gbw is not None:
-            how = (f"one-pole model, A0 = {gain if gain is not None else ONE_POLE_A0:g}, "
-                   f"GBW = {gbw:g} Hz")
+            how = (
+                f"one-pole model, A0 = {gain if gain is not None else ONE_POLE_A0:g}, "
+                f"GBW = {gbw:g} Hz"
+            )
         else:
             how = f"gain {gain if gain is not None else OPAMP_GAIN:g}"
-        why = (f".subckt {model!r} (line {macro}) holds parts circuitviz does not analyse"
-               if macro else f"model {model!r} is not defined here")
+        why = (
+            f".subckt {model!r} (line {macro}) holds parts circuitviz does not analyse"
+            if macro
+            else f"model {model!r} is not defined here"
+        )
         self.notes.append(f"{raw.name}: {why}; taken as an op-amp ({layout}), {how}")
-        self.add("OPAMP", self.short(raw.name), (plus, minus, out),
-                 gain if gain is not None else OPAMP_GAIN, raw.lineno, gbw,
-                 gain if gbw is not None else None)
+        self.add(
+            "OPAMP",
+            self.short(raw.name),
+            (plus, minus, out),
+            gain if gain is not None else OPAMP_GAIN,
+            raw.lineno,
+            gbw,
+            gain if gbw is not None else None,
+        )
 
     def source(self, letter: str, raw: _Raw) -> None:
         tokens = raw.tokens
@@ -696,14 +846,18 @@ class _Builder:
             elif low in ("dc",) or _valueish(tok) or low.startswith("distof"):
                 pass
             else:
-                raise _fail(raw.lineno, f"{raw.name}: unexpected field {tok!r}; a source takes "
-                                        f"[DC] value, AC magnitude [phase], a transient "
-                                        f"function and Rser=")
+                raise _fail(
+                    raw.lineno,
+                    f"{raw.name}: unexpected field {tok!r}; a source takes "
+                    f"[DC] value, AC magnitude [phase], a transient "
+                    f"function and Rser=",
+                )
             i += 1
         if rser < 0:
             raise _fail(raw.lineno, f"{raw.name}: Rser={rser:g} must be >= 0")
-        self.sources.append(Source(raw.name, letter, raw.nets[0], raw.nets[1], ac, transient,
-                                    rser, raw.lineno))
+        self.sources.append(
+            Source(raw.name, letter, raw.nets[0], raw.nets[1], ac, transient, rser, raw.lineno)
+        )
 
 
 def _valueish(token: str) -> bool:
@@ -728,8 +882,9 @@ def read_deck(text: str | bytes) -> Deck:
     """Read a netlist up to the choice of input and output (see :class:`Deck`)."""
     text = decode(text)
     if not text.strip():
-        raise CircuitError("the netlist is empty; paste SPICE text with a source, parts and "
-                           "an output net")
+        raise CircuitError(
+            "the netlist is empty; paste SPICE text with a source, parts and an output net"
+        )
     reader = _Reader(text)
     builder = _Builder(reader)
     try:
@@ -738,5 +893,12 @@ def read_deck(text: str | bytes) -> Deck:
         raise CircuitError(str(exc)) from None
     sources = sorted(builder.sources, key=lambda s: not s.ac)
     nets = [n for n in reader.order if n not in builder.internal]
-    return Deck(reader.title or "netlist", builder.elements, sources, nets, builder.notes,
-                reader.spelling, builder.internal)
+    return Deck(
+        reader.title or "netlist",
+        builder.elements,
+        sources,
+        nets,
+        builder.notes,
+        reader.spelling,
+        builder.internal,
+    )

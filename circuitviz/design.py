@@ -25,6 +25,7 @@ Ranking (``rank``, ``search`` and the refined mode): candidates with impractical
 last (the reason is stated), then those that meet the mask first, then by margin, then
 by spec error (cutoff, and Q for band types).
 """
+
 from __future__ import annotations
 
 import math
@@ -43,8 +44,17 @@ from .verification import Verification, spec_error, verify_draw, verify_draws
 if TYPE_CHECKING:
     from .mask import MaskResult
 
-__all__ = ["Candidate", "sample", "sample_with", "spec_error", "candidates", "rank_key", "refine",
-           "SEARCH_MAX", "SEARCH_REFINE"]
+__all__ = [
+    "Candidate",
+    "sample",
+    "sample_with",
+    "spec_error",
+    "candidates",
+    "rank_key",
+    "refine",
+    "SEARCH_MAX",
+    "SEARCH_REFINE",
+]
 
 #: Largest ``search`` multiple (draws = search * n).
 SEARCH_MAX = 64
@@ -162,23 +172,32 @@ class Candidate:
             analysis = self.analysis.to_json()
             m = self.mask
             if m is not None:
-                analysis.update(order=m.order,
-                                passband_attenuation_db=m.passband_attenuation_db,
-                                stopband_attenuation_db=m.stopband_attenuation_db,
-                                gain_db=m.gain_db)
+                analysis.update(
+                    order=m.order,
+                    passband_attenuation_db=m.passband_attenuation_db,
+                    stopband_attenuation_db=m.stopband_attenuation_db,
+                    gain_db=m.gain_db,
+                )
                 if not self.spec.is_band and m.cutoff_hz is not None:
                     analysis["cutoff_hz"] = m.cutoff_hz
             analysis = _finite(analysis)
-        out = {"topology": self.topology, "netlist": self.netlist,
-               "predicted": self.predicted.to_json(), "analysis": analysis,
-               "meets": self.meets,
-               "margin": self.margin if math.isfinite(self.margin) else None,
-               "failed": list(self.mask.failed) if self.mask is not None else ["analysis"],
-               "refinement": self.refinement, "raw_meets": self.raw_meets,
-               "practical": not self.impractical, "impractical": list(self.impractical),
-               "warnings": list(self.warnings),
-               "spec_error": self.spec_error if math.isfinite(self.spec_error) else None,
-               "values": dict(self.values), "min_gbw_hz": self.min_gbw_hz}
+        out = {
+            "topology": self.topology,
+            "netlist": self.netlist,
+            "predicted": self.predicted.to_json(),
+            "analysis": analysis,
+            "meets": self.meets,
+            "margin": self.margin if math.isfinite(self.margin) else None,
+            "failed": list(self.mask.failed) if self.mask is not None else ["analysis"],
+            "refinement": self.refinement,
+            "raw_meets": self.raw_meets,
+            "practical": not self.impractical,
+            "impractical": list(self.impractical),
+            "warnings": list(self.warnings),
+            "spec_error": self.spec_error if math.isfinite(self.spec_error) else None,
+            "values": dict(self.values),
+            "min_gbw_hz": self.min_gbw_hz,
+        }
         if self.eseries:
             out["eseries"] = self.eseries
         if self.error:
@@ -187,8 +206,7 @@ class Candidate:
 
 
 def _finite(d: dict) -> dict:
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-            for k, v in d.items()}
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
 
 
 def spec_meets(spec: Spec, analysis: Analysis | None) -> bool:
@@ -210,8 +228,9 @@ def rank_key(c: Candidate) -> tuple:
     return (bool(c.impractical), not c.meets, -margin, c.spec_error)
 
 
-def candidates(draws, spec: Spec, analyze: bool = True, opamp: float | None = None
-               ) -> list[Candidate]:
+def candidates(
+    draws, spec: Spec, analyze: bool = True, opamp: float | None = None
+) -> list[Candidate]:
     """Build, and (when ``analyze``) exactly analyse and measure, the circuits of raw draws
     (:func:`circuitviz.verification.verify_draws`)."""
     return verify_draws(draws, spec, analyze=analyze, opamp=opamp)
@@ -234,12 +253,18 @@ def with_eseries(c: Candidate, eseries: str) -> Candidate:
         edge = mask.cutoff_hz
     if target and edge and c.analysis.type == c.spec.filter_type:
         target = target * c.spec.cutoff_hz / edge
-    circuit, _ = snap_circuit(c.circuit, eseries, cutoff_hz=target, q=c.spec.q,
-                              opamp=c.opamp_gbw_hz)
+    circuit, _ = snap_circuit(
+        c.circuit, eseries, cutoff_hz=target, q=c.spec.q, opamp=c.opamp_gbw_hz
+    )
     analysis = exact(circuit, opamp=c.opamp_gbw_hz)
     values = {k: circuit.element(k).value for k in c.values}
-    return replace(c, circuit=circuit, values=values, eseries=eseries.upper(),
-                   verification=with_analysis(c.verification, analysis, c.spec))
+    return replace(
+        c,
+        circuit=circuit,
+        values=values,
+        eseries=eseries.upper(),
+        verification=with_analysis(c.verification, analysis, c.spec),
+    )
 
 
 # -- refinement ------------------------------------------------------------------------------
@@ -251,16 +276,27 @@ def _scaled(c: Candidate) -> Candidate | None:
     if not measured or c.analysis is None or c.analysis.type != c.spec.filter_type:
         return None
     k = measured / c.spec.cutoff_hz
-    circuit = replace(c.circuit, elements=tuple(replace(e, value=e.value * k)
-                                                if e.kind in "LC" else e
-                                                for e in c.circuit.elements))
-    values = {name: (v * k if name in _reactive(c.topology) else v)
-              for name, v in c.values.items()}
+    circuit = replace(
+        c.circuit,
+        elements=tuple(
+            replace(e, value=e.value * k) if e.kind in "LC" else e for e in c.circuit.elements
+        ),
+    )
+    values = {name: (v * k if name in _reactive(c.topology) else v) for name, v in c.values.items()}
     pred = c.predicted
-    moved = TransferFunction(pred.poles / k, pred.zeros / k,
-                             pred.gain * k ** (len(pred.poles) - len(pred.zeros)))
-    return verify_draw(c.topology, circuit, values, moved, c.spec, opamp=c.opamp_gbw_hz,
-                  refinement="scaled", raw_meets=c.raw_meets)
+    moved = TransferFunction(
+        pred.poles / k, pred.zeros / k, pred.gain * k ** (len(pred.poles) - len(pred.zeros))
+    )
+    return verify_draw(
+        c.topology,
+        circuit,
+        values,
+        moved,
+        c.spec,
+        opamp=c.opamp_gbw_hz,
+        refinement="scaled",
+        raw_meets=c.raw_meets,
+    )
 
 
 def _reactive(topology: str) -> set[str]:
@@ -282,9 +318,11 @@ def _redesigned(c: Candidate) -> Candidate | None:
     family = spec.response if spec.response != "any" else responses[0]
     if family not in responses:
         return None
-    kwargs: dict[str, Any] = {"response": family,
-                              "ripple_db": None if spec.is_band else spec.ap_db,
-                              "attenuation_db": spec.as_db if family == "elliptic" else None}
+    kwargs: dict[str, Any] = {
+        "response": family,
+        "ripple_db": None if spec.is_band else spec.ap_db,
+        "attenuation_db": spec.as_db if family == "elliptic" else None,
+    }
     if spec.is_band:
         kwargs["q"] = spec.q
     # impedance level drawn per candidate (seeded by its raw values), so re-designs of
@@ -297,8 +335,16 @@ def _redesigned(c: Candidate) -> Candidate | None:
     except (ValueError, TypeError):
         return None
     pred = c.predicted  # the model's claim for its raw draw, kept as such
-    return verify_draw(c.topology, topo.build(values), values, pred, spec, opamp=c.opamp_gbw_hz,
-                  refinement="redesigned", raw_meets=c.raw_meets)
+    return verify_draw(
+        c.topology,
+        topo.build(values),
+        values,
+        pred,
+        spec,
+        opamp=c.opamp_gbw_hz,
+        refinement="redesigned",
+        raw_meets=c.raw_meets,
+    )
 
 
 def _family_order(c: Candidate) -> int:
@@ -321,8 +367,11 @@ def _from_catalogue(c: Candidate) -> Candidate | None:
 
     spec = c.spec
     order = _family_order(c)
-    families = ([spec.response] if spec.response != "any"
-                else ["butterworth", "chebyshev", "elliptic", "bessel"])
+    families = (
+        [spec.response]
+        if spec.response != "any"
+        else ["butterworth", "chebyshev", "elliptic", "bessel"]
+    )
     seed = zlib.crc32(repr(sorted((k, f"{v:.9e}") for k, v in c.values.items())).encode())
     drawn_active = c.circuit.count("OPAMP") > 0
     for family in families:
@@ -334,17 +383,27 @@ def _from_catalogue(c: Candidate) -> Candidate | None:
         if not options:
             continue
         topo = options[seed % len(options)]
-        kwargs: dict[str, Any] = {"response": family,
-                                  "ripple_db": None if spec.is_band else spec.ap_db,
-                                  "attenuation_db": spec.as_db if family == "elliptic" else None}
+        kwargs: dict[str, Any] = {
+            "response": family,
+            "ripple_db": None if spec.is_band else spec.ap_db,
+            "attenuation_db": spec.as_db if family == "elliptic" else None,
+        }
         if spec.is_band:
             kwargs["q"] = spec.q
         try:
             values = topo.design(spec.cutoff_hz, rng=np.random.default_rng(seed), **kwargs)
         except (ValueError, TypeError):
             continue
-        found = verify_draw(topo.name, topo.build(values), values, c.predicted, spec,
-                       opamp=c.opamp_gbw_hz, refinement="catalogue", raw_meets=c.raw_meets)
+        found = verify_draw(
+            topo.name,
+            topo.build(values),
+            values,
+            c.predicted,
+            spec,
+            opamp=c.opamp_gbw_hz,
+            refinement="catalogue",
+            raw_meets=c.raw_meets,
+        )
         if found.meets:
             return found
     return None
@@ -371,19 +430,40 @@ def refine(c: Candidate) -> Candidate:
 def _check_search(search) -> int | None:
     if search is None:
         return None
-    if isinstance(search, bool) or not isinstance(search, (int, np.integer)) \
-            or not 1 <= search <= SEARCH_MAX:
-        raise ValueError(f"search must be an integer from 1 to {SEARCH_MAX} (draws = search * n), "
-                         f"got {search!r}")
+    if (
+        isinstance(search, bool)
+        or not isinstance(search, (int, np.integer))
+        or not 1 <= search <= SEARCH_MAX
+    ):
+        raise ValueError(
+            f"search must be an integer from 1 to {SEARCH_MAX} (draws = search * n), got {search!r}"
+        )
     return int(search)
 
 
-def sample(filter_type: str, cutoff_hz, n: int = 8, seed: int = 0, q=None, device=None, *,
-           order: int | None = None, response: str | None = None, ripple_db=None,
-           stopband_hz=None, attenuation_db=None, gain_db=None, kind: str | None = None,
-           rank: bool | None = None, search: int | None = None, raw: bool = False,
-           model: str | Path | None = None, steps: int | None = None, opamp=None,
-           eseries: str | None = None) -> list[Candidate]:
+def sample(
+    filter_type: str,
+    cutoff_hz,
+    n: int = 8,
+    seed: int = 0,
+    q=None,
+    device=None,
+    *,
+    order: int | None = None,
+    response: str | None = None,
+    ripple_db=None,
+    stopband_hz=None,
+    attenuation_db=None,
+    gain_db=None,
+    kind: str | None = None,
+    rank: bool | None = None,
+    search: int | None = None,
+    raw: bool = False,
+    model: str | Path | None = None,
+    steps: int | None = None,
+    opamp=None,
+    eseries: str | None = None,
+) -> list[Candidate]:
     """Generate ``n`` filter circuits for a spec with the trained set decoder.
 
     Args:
@@ -416,20 +496,30 @@ def sample(filter_type: str, cutoff_hz, n: int = 8, seed: int = 0, q=None, devic
     Raises:
         ValueError: bad spec (message names the accepted range) or bad checkpoint.
     """
-    spec = Spec.checked(filter_type, cutoff_hz, q, order, response=response,
-                        ripple_db=ripple_db, stopband_hz=stopband_hz,
-                        attenuation_db=attenuation_db, gain_db=gain_db, kind=kind)
+    spec = Spec.checked(
+        filter_type,
+        cutoff_hz,
+        q,
+        order,
+        response=response,
+        ripple_db=ripple_db,
+        stopband_hz=stopband_hz,
+        attenuation_db=attenuation_db,
+        gain_db=gain_db,
+        kind=kind,
+    )
     n = check_n(n)
     search = _check_search(search)
-    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, (int, np.integer))
-                              or steps < 1):
+    if steps is not None and (
+        isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1
+    ):
         raise ValueError(f"steps must be an integer >= 1 (DDIM steps), got {steps!r}")
     from .opamp import parse_opamp
 
     gbw = parse_opamp(opamp)
     if eseries is not None and str(eseries).upper() not in ("E12", "E24", "E96"):
         raise ValueError(f"unknown E-series {eseries!r}; accepted: E12, E24, E96")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2 ** 63:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**63:
         raise ValueError(f"seed must be a non-negative integer below 2**63, got {seed!r}")
     from .ml.checkpoint import cached_model
 
@@ -437,8 +527,9 @@ def sample(filter_type: str, cutoff_hz, n: int = 8, seed: int = 0, q=None, devic
     if total > 65536:
         raise ValueError(f"search * n must be at most 65536, got {total}")
     net, _ = cached_model(model, device)
-    found = sample_with(net, spec, n, int(seed), steps=steps, search=search, raw=raw, rank=rank,
-                        opamp=gbw)
+    found = sample_with(
+        net, spec, n, int(seed), steps=steps, search=search, raw=raw, rank=rank, opamp=gbw
+    )
     if eseries:
         found = [with_eseries(c, eseries) for c in found]
         if search or rank or not raw:
@@ -446,9 +537,18 @@ def sample(filter_type: str, cutoff_hz, n: int = 8, seed: int = 0, q=None, devic
     return found
 
 
-def sample_with(net, spec: Spec, n: int, seed: int = 0, *, steps: int | None = None,
-                search: int | None = None, raw: bool = False, rank: bool | None = None,
-                opamp: float | None = None) -> list[Candidate]:
+def sample_with(
+    net,
+    spec: Spec,
+    n: int,
+    seed: int = 0,
+    *,
+    steps: int | None = None,
+    search: int | None = None,
+    raw: bool = False,
+    rank: bool | None = None,
+    opamp: float | None = None,
+) -> list[Candidate]:
     """:func:`sample` for a loaded model and a checked spec (the evaluation's entry)."""
     from .ml.sampler import draw
 
@@ -460,10 +560,10 @@ def sample_with(net, spec: Spec, n: int, seed: int = 0, *, steps: int | None = N
         return found[:n]
     found = [refine(c) for c in found]
     extra = 1
-    while sum(c.meets and not c.impractical for c in found) < n and \
-            (search or 1) + extra <= max(SEARCH_REFINE, search or 1):
-        more = candidates(draw(net, spec, n, int(seed) + 7919 * extra, steps), spec,
-                          opamp=opamp)
+    while sum(c.meets and not c.impractical for c in found) < n and (search or 1) + extra <= max(
+        SEARCH_REFINE, search or 1
+    ):
+        more = candidates(draw(net, spec, n, int(seed) + 7919 * extra, steps), spec, opamp=opamp)
         found += [refine(c) for c in more]
         extra += 1
     if rank is False:
@@ -500,20 +600,28 @@ def format_candidates(found: list[Candidate]) -> str:
                 head += f" at {format_eng(fc, 'Hz', 4)}"
             if a.response.q and c.spec.filter_type in BAND_TYPES:
                 head += f", Q {a.response.q:.3g}"
-            head += (f"; spec error {c.spec_error:.3g}" if math.isfinite(c.spec_error)
-                     else "; does not meet the type")
+            head += (
+                f"; spec error {c.spec_error:.3g}"
+                if math.isfinite(c.spec_error)
+                else "; does not meet the type"
+            )
             if c.mask is not None:
-                head += "; meets the mask" if c.meets else \
-                    f"; misses the mask ({', '.join(c.mask.failed)})"
+                head += (
+                    "; meets the mask"
+                    if c.meets
+                    else f"; misses the mask ({', '.join(c.mask.failed)})"
+                )
             if c.refinement:
                 head += f" [refined: {c.refinement}]"
             if c.impractical:
                 head += f"; impractical: {'; '.join(c.impractical)}"
         pred = c.predicted
-        lines = [head,
-                 f"  predicted: {len(pred.poles)} poles, {len(pred.zeros)} zeros, gain "
-                 f"{pred.gain:.4g}"
-                 + ("" if a is None else f"; circuit: {len(a.poles)} poles, {len(a.zeros)} zeros")]
+        lines = [
+            head,
+            f"  predicted: {len(pred.poles)} poles, {len(pred.zeros)} zeros, gain "
+            f"{pred.gain:.4g}"
+            + ("" if a is None else f"; circuit: {len(a.poles)} poles, {len(a.zeros)} zeros"),
+        ]
         lines += ["  " + line for line in c.netlist.strip().splitlines()]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)

@@ -14,6 +14,7 @@ measuring the exact cutoff and Q of every choice at once
 (:class:`circuitviz.batch.Variants`); then a coordinate descent tries each part's
 neighbouring preferred values.  The winner is re-verified by a full exact analysis.
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,19 +28,147 @@ import numpy as np
 from .circuit import UNIT_SYMBOLS, Circuit
 from .units import format_eng
 
-__all__ = ["E12", "E24", "E96", "SERIES", "snap", "ComponentRow", "ComponentTable",
-           "snap_values", "snap_circuit", "is_preferred"]
+__all__ = [
+    "E12",
+    "E24",
+    "E96",
+    "SERIES",
+    "snap",
+    "ComponentRow",
+    "ComponentTable",
+    "snap_values",
+    "snap_circuit",
+    "is_preferred",
+]
 
 E12 = (1.0, 1.2, 1.5, 1.8, 2.2, 2.7, 3.3, 3.9, 4.7, 5.6, 6.8, 8.2)
-E24 = (1.0, 1.1, 1.2, 1.3, 1.5, 1.6, 1.8, 2.0, 2.2, 2.4, 2.7, 3.0,
-       3.3, 3.6, 3.9, 4.3, 4.7, 5.1, 5.6, 6.2, 6.8, 7.5, 8.2, 9.1)
-E96 = tuple(v / 100 for v in (
-    100, 102, 105, 107, 110, 113, 115, 118, 121, 124, 127, 130, 133, 137, 140, 143,
-    147, 150, 154, 158, 162, 165, 169, 174, 178, 182, 187, 191, 196, 200, 205, 210,
-    215, 221, 226, 232, 237, 243, 249, 255, 261, 267, 274, 280, 287, 294, 301, 309,
-    316, 324, 332, 340, 348, 357, 365, 374, 383, 392, 402, 412, 422, 432, 442, 453,
-    464, 475, 487, 499, 511, 523, 536, 549, 562, 576, 590, 604, 619, 634, 649, 665,
-    681, 698, 715, 732, 750, 768, 787, 806, 825, 845, 866, 887, 909, 931, 953, 976))
+E24 = (
+    1.0,
+    1.1,
+    1.2,
+    1.3,
+    1.5,
+    1.6,
+    1.8,
+    2.0,
+    2.2,
+    2.4,
+    2.7,
+    3.0,
+    3.3,
+    3.6,
+    3.9,
+    4.3,
+    4.7,
+    5.1,
+    5.6,
+    6.2,
+    6.8,
+    7.5,
+    8.2,
+    9.1,
+)
+E96 = tuple(
+    v / 100
+    for v in (
+        100,
+        102,
+        105,
+        107,
+        110,
+        113,
+        115,
+        118,
+        121,
+        124,
+        127,
+        130,
+        133,
+        137,
+        140,
+        143,
+        147,
+        150,
+        154,
+        158,
+        162,
+        165,
+        169,
+        174,
+        178,
+        182,
+        187,
+        191,
+        196,
+        200,
+        205,
+        210,
+        215,
+        221,
+        226,
+        232,
+        237,
+        243,
+        249,
+        255,
+        261,
+        267,
+        274,
+        280,
+        287,
+        294,
+        301,
+        309,
+        316,
+        324,
+        332,
+        340,
+        348,
+        357,
+        365,
+        374,
+        383,
+        392,
+        402,
+        412,
+        422,
+        432,
+        442,
+        453,
+        464,
+        475,
+        487,
+        499,
+        511,
+        523,
+        536,
+        549,
+        562,
+        576,
+        590,
+        604,
+        619,
+        634,
+        649,
+        665,
+        681,
+        698,
+        715,
+        732,
+        750,
+        768,
+        787,
+        806,
+        825,
+        845,
+        866,
+        887,
+        909,
+        931,
+        953,
+        976,
+    )
+)
 SERIES: dict[str, tuple[float, ...]] = {"E12": E12, "E24": E24, "E96": E96}
 
 
@@ -59,7 +188,7 @@ def snap(value: float, series: str = "E24") -> float:
     best, best_dist = value, math.inf
     for d in (decade - 1, decade, decade + 1):
         for mantissa in table:
-            candidate = float(f"{mantissa * 10.0 ** d:.6g}")   # 4.7e-9, not 4.700000000000001e-09
+            candidate = float(f"{mantissa * 10.0**d:.6g}")  # 4.7e-9, not 4.700000000000001e-09
             dist = abs(math.log(candidate / value))
             if dist < best_dist:
                 best, best_dist = candidate, dist
@@ -90,7 +219,7 @@ class ComponentTable:
 
     series: str
     rows: tuple[ComponentRow, ...]
-    circuit: Circuit                 # the snapped circuit
+    circuit: Circuit  # the snapped circuit
     type_before: str
     type_after: str
     cutoff_before_hz: float | None
@@ -122,19 +251,31 @@ class ComponentTable:
 
     def records(self) -> list[list[str]]:
         """Rows as display strings (engineering units)."""
-        return [[r.name, format_eng(r.original, r.unit, 4), format_eng(r.snapped, r.unit, 3),
-                 f"{r.error_pct:+.2f}"] for r in self.rows]
+        return [
+            [
+                r.name,
+                format_eng(r.original, r.unit, 4),
+                format_eng(r.snapped, r.unit, 3),
+                f"{r.error_pct:+.2f}",
+            ]
+            for r in self.rows
+        ]
 
     def summary(self) -> str:
         before = format_eng(self.cutoff_before_hz, "Hz", 4) if self.cutoff_before_hz else "—"
         after = format_eng(self.cutoff_after_hz, "Hz", 4) if self.cutoff_after_hz else "—"
         shift = f"{self.shift_pct:+.2f} %" if self.shift_pct is not None else "n/a"
-        kind = self.type_before if self.type_before == self.type_after else \
-            f"{self.type_before} → {self.type_after}"
+        kind = (
+            self.type_before
+            if self.type_before == self.type_after
+            else f"{self.type_before} → {self.type_after}"
+        )
         text = f"{kind}: measured cutoff {before} → {after} with {self.series} values ({shift})"
         if self.target_hz and self.target_error_pct is not None:  # a joint choice
-            text += (f"; chosen together for {format_eng(self.target_hz, 'Hz', 4)} "
-                     f"({self.target_error_pct:+.2f} %)")
+            text += (
+                f"; chosen together for {format_eng(self.target_hz, 'Hz', 4)} "
+                f"({self.target_error_pct:+.2f} %)"
+            )
             if self.target_q and self.q_after:
                 text += f", Q {self.q_after:.3g} for {self.target_q:.3g}"
         return text
@@ -145,23 +286,42 @@ class ComponentTable:
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["name", "kind", "original", "snapped", "error_pct", "series"])
         for r in self.rows:
-            w.writerow([r.name, r.kind, repr(r.original), repr(r.snapped),
-                        f"{r.error_pct:.4f}", self.series])
+            w.writerow(
+                [
+                    r.name,
+                    r.kind,
+                    repr(r.original),
+                    repr(r.snapped),
+                    f"{r.error_pct:.4f}",
+                    self.series,
+                ]
+            )
         w.writerow([])
-        w.writerow(["type_before", "type_after", "cutoff_before_hz", "cutoff_after_hz",
-                    "shift_pct"])
-        w.writerow([self.type_before, self.type_after, self.cutoff_before_hz or "",
-                    self.cutoff_after_hz or "",
-                    "" if self.shift_pct is None else f"{self.shift_pct:.4f}"])
+        w.writerow(
+            ["type_before", "type_after", "cutoff_before_hz", "cutoff_after_hz", "shift_pct"]
+        )
+        w.writerow(
+            [
+                self.type_before,
+                self.type_after,
+                self.cutoff_before_hz or "",
+                self.cutoff_after_hz or "",
+                "" if self.shift_pct is None else f"{self.shift_pct:.4f}",
+            ]
+        )
         return buf.getvalue()
 
     def to_html(self) -> str:
         """A small HTML table with a caption giving the cutoff shift."""
         head = "".join(f"<th>{html.escape(h)}</th>" for h in self.header())
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
-                       for row in self.records())
-        return (f'<table class="circuitviz-components"><caption>{html.escape(self.summary())}'
-                f"</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+            for row in self.records()
+        )
+        return (
+            f'<table class="circuitviz-components"><caption>{html.escape(self.summary())}'
+            f"</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        )
 
 
 def snap_values(circuit: Circuit, series: str = "E24") -> ComponentTable:
@@ -171,18 +331,21 @@ def snap_values(circuit: Circuit, series: str = "E24") -> ComponentTable:
 
     _series(series)
     circuit = circuit.validate()
-    rows = tuple(ComponentRow(e.name, e.kind, e.value, snap(e.value, series))
-                 for e in circuit.elements if e.kind in UNIT_SYMBOLS)
+    rows = tuple(
+        ComponentRow(e.name, e.kind, e.value, snap(e.value, series))
+        for e in circuit.elements
+        if e.kind in UNIT_SYMBOLS
+    )
     snapped = circuit.with_values({r.name: r.snapped for r in rows})
     before, after = analyze(circuit), analyze(snapped)
-    return ComponentTable(series.upper(), rows, snapped, before.type, after.type,
-                          before.cutoff_hz, after.cutoff_hz)
+    return ComponentTable(
+        series.upper(), rows, snapped, before.type, after.type, before.cutoff_hz, after.cutoff_hz
+    )
 
 
 def is_preferred(value: float, series: str = "E24") -> bool:
     """Whether ``value`` is a preferred value of ``series`` (to 1 part in 1e9)."""
-    return value > 0 and math.isfinite(value) and \
-        abs(snap(value, series) / value - 1.0) <= 1e-9
+    return value > 0 and math.isfinite(value) and abs(snap(value, series) / value - 1.0) <= 1e-9
 
 
 # -- joint choice ------------------------------------------------------------------------
@@ -218,9 +381,15 @@ _FREQ_SIDE = 3
 _ROUNDS = 25
 
 
-def snap_circuit(circuit: Circuit, series: str = "E24", *, cutoff_hz: float | None = None,
-                 q: float | None = None, opamp=None, meets=None
-                 ) -> tuple[Circuit, ComponentTable]:
+def snap_circuit(
+    circuit: Circuit,
+    series: str = "E24",
+    *,
+    cutoff_hz: float | None = None,
+    q: float | None = None,
+    opamp=None,
+    meets=None,
+) -> tuple[Circuit, ComponentTable]:
     """Preferred values for every R, L and C of ``circuit``, chosen together so that the
     snapped circuit's cutoff (and Q for band types) lands nearest the target.
 
@@ -257,13 +426,25 @@ def snap_circuit(circuit: Circuit, series: str = "E24", *, cutoff_hz: float | No
     best = _search(variants, key, target, target_q)
     snapped = circuit.with_values({p: snap(float(v), key) for p, v in zip(parts, best)})
     after = analyze(snapped, opamp=opamp)
-    rows = tuple(ComponentRow(p, circuit.element(p).kind, circuit.element(p).value,
-                              snapped.element(p).value) for p in parts)
+    rows = tuple(
+        ComponentRow(p, circuit.element(p).kind, circuit.element(p).value, snapped.element(p).value)
+        for p in parts
+    )
     verdict = None if meets is None else bool(meets(after))
-    return snapped, ComponentTable(key, rows, snapped, before.type, after.type,
-                                   before.cutoff_hz, after.cutoff_hz, target, target_q,
-                                   before.q if band else None,
-                                   after.response.q if band else None, verdict)
+    return snapped, ComponentTable(
+        key,
+        rows,
+        snapped,
+        before.type,
+        after.type,
+        before.cutoff_hz,
+        after.cutoff_hz,
+        target,
+        target_q,
+        before.q if band else None,
+        after.response.q if band else None,
+        verdict,
+    )
 
 
 def _search(variants, series: str, target: float, target_q: float | None) -> np.ndarray:
@@ -272,12 +453,12 @@ def _search(variants, series: str, target: float, target_q: float | None) -> np.
     logs = _ladder(series)
     kinds = np.array(variants.kinds)
     nominal = variants.nominal
-    step = 1.0 / len(logs)                        # one series step, in decades
+    step = 1.0 / len(logs)  # one series step, in decades
     # windows around the nominal edges wide enough for the frequency levels tried plus a
     # couple of steps; a variant whose edge falls outside is measured again, wider
     span = float(math.log(10) * step * (_FREQ_SIDE + 2)) + 0.02
-    z_exp = np.where(kinds == "C", -1.0, 1.0)     # R, L up and C down with the level
-    f_exp = np.where(kinds == "R", 0.0, 1.0)      # L, C up: frequency down
+    z_exp = np.where(kinds == "C", -1.0, 1.0)  # R, L up and C down with the level
+    f_exp = np.where(kinds == "R", 0.0, 1.0)  # L, C up: frequency down
     m0 = math.log10(variants.analysis.response.cutoff_hz / target)
     levels = np.arange(len(logs) * _LEVELS_PER_STEP) * step / _LEVELS_PER_STEP - 0.5
     shifts = m0 + np.arange(-_FREQ_SIDE, _FREQ_SIDE + 1) * step / 2
@@ -289,14 +470,15 @@ def _search(variants, series: str, target: float, target_q: float | None) -> np.
     order = np.argsort(cost)
     moves = _moves(len(nominal))
     best_idx, best_cost = None, math.inf
-    for rank, start in enumerate(order[:3]):      # polish the three best starts
+    for rank, start in enumerate(order[:3]):  # polish the three best starts
         cur, cur_cost = idx[start].copy(), cost[start]
         for _ in range(_ROUNDS):
             # single steps first, pairs when they stall (pairs for the best start only)
             for tried in moves if rank == 0 else moves[:1]:
                 trial = cur + tried
-                trial_cost = _objective(variants, _index_values(trial, series), target,
-                                        target_q, span)
+                trial_cost = _objective(
+                    variants, _index_values(trial, series), target, target_q, span
+                )
                 k = int(np.argmin(trial_cost))
                 if trial_cost[k] < cur_cost - 1e-12:
                     cur, cur_cost = trial[k], trial_cost[k]
@@ -321,8 +503,9 @@ def _moves(p: int) -> list[np.ndarray]:
     return [single, np.concatenate([a * eye[i] + b * eye[j] for a in (1, -1) for b in (1, -1)])]
 
 
-def _objective(variants, values: np.ndarray, target: float, target_q: float | None,
-               span: float) -> np.ndarray:
+def _objective(
+    variants, values: np.ndarray, target: float, target_q: float | None, span: float
+) -> np.ndarray:
     """``|ln(fc / target)| / 2 %`` (+ ``|ln(Q / target_q)| / 5 %``: each error in units
     of what the spec allows) + a small passband-shape term (RMS of ``ln |H|`` against
     the nominal response moved to the target) + 100 for each part outside the

@@ -4,6 +4,7 @@ Every executor has one method, ``run(fn, tasks)``, yielding ``(task_index, resul
 as tasks finish, in any order; the caller restores order.  ``fn`` must be a
 module-level function (it is pickled by reference) and its results picklable.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,7 @@ _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 class Executor(Protocol):
     name: str
 
-    def run(self, fn: Callable[..., Any], tasks: Sequence[tuple]) -> Iterator[tuple[int, Any]]:
-        ...
+    def run(self, fn: Callable[..., Any], tasks: Sequence[tuple]) -> Iterator[tuple[int, Any]]: ...
 
 
 class SerialExecutor:
@@ -85,8 +85,12 @@ class ProcessExecutor:
 
         context = multiprocessing.get_context("spawn")
         with _single_threaded_children():
-            pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
-                                       initializer=die_with_parent, initargs=(os.getpid(),))
+            pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=context,
+                initializer=die_with_parent,
+                initargs=(os.getpid(),),
+            )
         with pool:
             futures = {pool.submit(fn, *args): i for i, args in enumerate(tasks)}
             try:
@@ -108,23 +112,28 @@ class DaskExecutor:
         import re
 
         if not isinstance(address, str) or not re.fullmatch(
-                r"(tcp|tls|inproc|ucx|ws|wss)://[\w.\-\[\]:/]+|[\w.\-]+:\d{1,5}", address):
-            raise ValueError(f"--scheduler {address!r} is not a Dask scheduler address; "
-                             f"write it as tcp://HOST:PORT (e.g. tcp://127.0.0.1:8786)")
+            r"(tcp|tls|inproc|ucx|ws|wss)://[\w.\-\[\]:/]+|[\w.\-]+:\d{1,5}", address
+        ):
+            raise ValueError(
+                f"--scheduler {address!r} is not a Dask scheduler address; "
+                f"write it as tcp://HOST:PORT (e.g. tcp://127.0.0.1:8786)"
+            )
         self.address = address
 
     def run(self, fn: Callable[..., Any], tasks: Sequence[tuple]) -> Iterator[tuple[int, Any]]:
         try:
             from distributed import Client, as_completed
         except ImportError as exc:  # pragma: no cover - distributed is a dev dependency
-            raise ValueError("--scheduler needs the 'distributed' package "
-                             "(pip install distributed)") from exc
+            raise ValueError(
+                "--scheduler needs the 'distributed' package (pip install distributed)"
+            ) from exc
         try:
             client = Client(self.address, timeout="10s", set_as_default=False)
         except Exception as exc:  # noqa: BLE001 - distributed raises OSError, TimeoutError, ValueError...
             reason = " ".join(str(exc).split()) or type(exc).__name__
-            raise ValueError(f"cannot reach the Dask scheduler at {self.address!r}: "
-                             f"{reason}") from None
+            raise ValueError(
+                f"cannot reach the Dask scheduler at {self.address!r}: {reason}"
+            ) from None
         with client:
             futures = [client.submit(fn, *args, pure=False) for args in tasks]
             order = {f.key: i for i, f in enumerate(futures)}

@@ -27,6 +27,7 @@ no file it names is read.  See ``docs/netlists.md`` for the full rules; in short
   .probe .options .control … .endc`` …) are ignored; ``.include``/``.lib`` are
   noted, never read; anything else is refused with the line number.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -52,8 +53,9 @@ def _names(deck: Deck, nets: Iterable[str]) -> str:
     return ", ".join(deck.spelling.get(n, n) for n in nets) or "(none)"
 
 
-def import_netlist(text: str | bytes, *, input: str | None = None,
-                   output: str | None = None) -> Imported:
+def import_netlist(
+    text: str | bytes, *, input: str | None = None, output: str | None = None
+) -> Imported:
     """Read LTspice/KiCad/ngspice netlist text (or bytes) into an analysable circuit.
 
     ``input`` names the source or net that drives the filter (default: the one AC
@@ -90,27 +92,37 @@ def import_netlist(text: str | bytes, *, input: str | None = None,
                 parent[b] = a
         shorted.append(s.name + (" (AC set to 0)" if s.ac else ""))
     if shorted:
-        notes.append(f"{', '.join(shorted)}: voltage source{'s' if len(shorted) > 1 else ''} "
-                     f"taken as AC ground")
+        notes.append(
+            f"{', '.join(shorted)}: voltage source{'s' if len(shorted) > 1 else ''} "
+            f"taken as AC ground"
+        )
     if opened:
-        notes.append(f"{', '.join(opened)}: current source{'s' if len(opened) > 1 else ''} "
-                     f"taken as open circuits")
+        notes.append(
+            f"{', '.join(opened)}: current source{'s' if len(opened) > 1 else ''} "
+            f"taken as open circuits"
+        )
 
     input_root = find(input_net) if input_net is not None else None
     if chosen is not None and input_root == GROUND:  # 'V1 0 n AC 1': driven from its - end
         input_net = chosen.minus
         input_root = find(chosen.minus)
     if input_root == GROUND:
-        raise CircuitError(f"the input net {deck.spelling.get(input_net, input_net)!r} is tied to "
-                           f"ground by a voltage source; choose another input")
+        raise CircuitError(
+            f"the input net {deck.spelling.get(input_net, input_net)!r} is tied to "
+            f"ground by a voltage source; choose another input"
+        )
     out_net = _choose_output(deck, output, find)
     out_root = find(out_net)
     if out_root == GROUND:
-        raise CircuitError(f"the output net {deck.spelling.get(out_net, out_net)!r} is tied to "
-                           f"ground by a voltage source; choose another output")
+        raise CircuitError(
+            f"the output net {deck.spelling.get(out_net, out_net)!r} is tied to "
+            f"ground by a voltage source; choose another output"
+        )
     if input_root is not None and out_root == input_root:
-        raise CircuitError(f"the output net {deck.spelling.get(out_net, out_net)!r} is the input "
-                           f"net; choose another output")
+        raise CircuitError(
+            f"the output net {deck.spelling.get(out_net, out_net)!r} is the input "
+            f"net; choose another output"
+        )
 
     # the input source: an ideal source at net 'in', its Rser inside it
     elements = [*deck.elements, *extra]
@@ -124,16 +136,21 @@ def import_netlist(text: str | bytes, *, input: str | None = None,
         if chosen.rser > 0:
             drive = _fresh(f"{chosen.name}_ideal", deck, internal)
             elements.append(Element("R", f"Rser_{chosen.name}", (drive, plus_root), chosen.rser))
-            notes.append(f"{chosen.name}: Rser={chosen.rser:g} ohm kept inside the source; "
-                         f"H = V(output) / the source's AC amplitude")
+            notes.append(
+                f"{chosen.name}: Rser={chosen.rser:g} ohm kept inside the source; "
+                f"H = V(output) / the source's AC amplitude"
+            )
         if minus_root != GROUND:
             ideal = _fresh(f"{chosen.name}_drive", deck, internal)
-            elements.append(Element("E", f"E_{chosen.name}", (drive, minus_root, ideal, GROUND),
-                                    1.0))
+            elements.append(
+                Element("E", f"E_{chosen.name}", (drive, minus_root, ideal, GROUND), 1.0)
+            )
             drive = ideal
-            notes.append(f"{chosen.name} has its - terminal on "
-                         f"{deck.spelling.get(chosen.minus, chosen.minus)!r}, not ground; "
-                         f"taken as a unit-gain VCVS between its two nets")
+            notes.append(
+                f"{chosen.name} has its - terminal on "
+                f"{deck.spelling.get(chosen.minus, chosen.minus)!r}, not ground; "
+                f"taken as a unit-gain VCVS between its two nets"
+            )
     else:
         drive = input_root
 
@@ -157,20 +174,20 @@ def import_netlist(text: str | bytes, *, input: str | None = None,
         taken.add(name)
         return name
 
-    circuit_elements = tuple(
-        replace(e, nets=tuple(final(n) for n in e.nets)) for e in elements)
+    circuit_elements = tuple(replace(e, nets=tuple(final(n) for n in e.nets)) for e in elements)
     # an element both of whose ends were merged by a shorted source would short itself
     dropped = [e.name for e in circuit_elements if e.kind in "RLC" and e.nets[0] == e.nets[1]]
     if dropped:
         circuit_elements = tuple(e for e in circuit_elements if e.name not in dropped)
-        notes.append(f"{', '.join(dropped)}: both ends on one AC node (through a source); "
-                     f"left out")
+        notes.append(f"{', '.join(dropped)}: both ends on one AC node (through a source); left out")
     if renamed:
         notes.append(f"nets renamed to keep 'in'/'out' free: {', '.join(renamed)}")
     circuit = Circuit(circuit_elements, title=deck.title)
     circuit.validate()
-    nets = {"input": deck.spelling.get(input_net, input_net) if input_net else INPUT,
-            "output": deck.spelling.get(out_net, out_net)}
+    nets = {
+        "input": deck.spelling.get(input_net, input_net) if input_net else INPUT,
+        "output": deck.spelling.get(out_net, out_net),
+    }
     return Imported(circuit, nets, tuple(notes), deck)
 
 
@@ -183,8 +200,7 @@ def _fresh(base: str, deck: Deck, internal: set[str]) -> str:
     return net
 
 
-def _choose_input(deck: Deck, wanted: str | None, notes: list[str]
-                  ) -> tuple[Source | None, str]:
+def _choose_input(deck: Deck, wanted: str | None, notes: list[str]) -> tuple[Source | None, str]:
     """``(source or None, its + net)``: the input's source and the net it drives."""
     voltage = [s for s in deck.sources if s.kind == "V"]
     if wanted is not None:
@@ -193,34 +209,44 @@ def _choose_input(deck: Deck, wanted: str | None, notes: list[str]
         if by_name:
             s = by_name[0]
             if s.kind == "I":
-                raise CircuitError(f"--input {wanted}: {s.name} is a current source; circuitviz "
-                                   f"drives a filter from a voltage source")
+                raise CircuitError(
+                    f"--input {wanted}: {s.name} is a current source; circuitviz "
+                    f"drives a filter from a voltage source"
+                )
             return s, s.plus
         nets = [n for n in deck.nets if n == key or bare_net(n) == key.lstrip("/")]
         if not nets:
-            raise CircuitError(f"--input {wanted!r} is neither a source nor a net here; "
-                               f"sources: {', '.join(s.name for s in voltage) or '(none)'}; "
-                               f"nets: {_names(deck, deck.nets)}")
+            raise CircuitError(
+                f"--input {wanted!r} is neither a source nor a net here; "
+                f"sources: {', '.join(s.name for s in voltage) or '(none)'}; "
+                f"nets: {_names(deck, deck.nets)}"
+            )
         net = nets[0]
         driving = [s for s in voltage if s.plus == net and s.minus == GROUND]
         if driving:
             return driving[0], net
-        notes.append(f"input {deck.spelling.get(net, net)!r} driven by an ideal source "
-                     f"(no source drives it in the netlist)")
+        notes.append(
+            f"input {deck.spelling.get(net, net)!r} driven by an ideal source "
+            f"(no source drives it in the netlist)"
+        )
         return None, net
     ac = [s for s in voltage if s.ac]
     ac_current = [s for s in deck.sources if s.kind == "I" and s.ac]
     if len(ac) == 1:
         return ac[0], ac[0].plus
     if len(ac) > 1:
-        listed = ", ".join(f"{s.name} (line {s.lineno}, + at "
-                           f"{deck.spelling.get(s.plus, s.plus)})" for s in ac)
-        raise CircuitError(f"{len(ac)} AC sources: {listed}; choose the input with --input "
-                           f"SOURCE or --input NET")
+        listed = ", ".join(
+            f"{s.name} (line {s.lineno}, + at {deck.spelling.get(s.plus, s.plus)})" for s in ac
+        )
+        raise CircuitError(
+            f"{len(ac)} AC sources: {listed}; choose the input with --input SOURCE or --input NET"
+        )
     if ac_current:
-        raise CircuitError(f"{ac_current[0].name} is an AC current source (line "
-                           f"{ac_current[0].lineno}); circuitviz drives a filter from a voltage "
-                           f"source: use 'V... AC 1' or give --input NET")
+        raise CircuitError(
+            f"{ac_current[0].name} is an AC current source (line "
+            f"{ac_current[0].lineno}); circuitviz drives a filter from a voltage "
+            f"source: use 'V... AC 1' or give --input NET"
+        )
     signal = [s for s in voltage if s.transient]
     if len(signal) == 1:
         notes.append(f"no AC source: {signal[0].name} (a transient source) taken as the input")
@@ -228,11 +254,15 @@ def _choose_input(deck: Deck, wanted: str | None, notes: list[str]
     named = [n for n in deck.nets if bare_net(n) in INPUT_NAMES]
     if not deck.sources and len(named) == 1:  # the canonical convention: Vin implied at 'in'
         if bare_net(named[0]) != INPUT:
-            notes.append(f"no source: net {deck.spelling.get(named[0], named[0])!r} driven by "
-                         f"an ideal source")
+            notes.append(
+                f"no source: net {deck.spelling.get(named[0], named[0])!r} driven by "
+                f"an ideal source"
+            )
         return None, named[0]
-    raise CircuitError(f"no AC source; add 'AC 1' to the input source (e.g. 'V1 in 0 AC 1') "
-                       f"or choose the input with --input NET; nets: {_names(deck, deck.nets)}")
+    raise CircuitError(
+        f"no AC source; add 'AC 1' to the input source (e.g. 'V1 in 0 AC 1') "
+        f"or choose the input with --input NET; nets: {_names(deck, deck.nets)}"
+    )
 
 
 def _choose_output(deck: Deck, wanted: str | None, find: Callable[[str], str]) -> str:
@@ -240,15 +270,20 @@ def _choose_output(deck: Deck, wanted: str | None, find: Callable[[str], str]) -
         key = wanted.strip().lower()
         nets = [n for n in deck.nets if n == key or bare_net(n) == key.lstrip("/")]
         if not nets:
-            raise CircuitError(f"--output {wanted!r} is not a net here; nets: "
-                               f"{_names(deck, deck.nets)}")
+            raise CircuitError(
+                f"--output {wanted!r} is not a net here; nets: {_names(deck, deck.nets)}"
+            )
         return nets[0]
     named = deck.output_candidates
     if len(named) == 1:
         return named[0]
     if len(named) > 1:
-        raise CircuitError(f"{len(named)} nets could be the output ({_names(deck, named)}); "
-                           f"choose one with --output NET")
+        raise CircuitError(
+            f"{len(named)} nets could be the output ({_names(deck, named)}); "
+            f"choose one with --output NET"
+        )
     listed = [n for n in deck.nets if find(n) != GROUND]
-    raise CircuitError(f"no output net 'out' (nor 'vout' or 'output'); choose the output with "
-                       f"--output NET; nets: {_names(deck, listed)}")
+    raise CircuitError(
+        f"no output net 'out' (nor 'vout' or 'output'); choose the output with "
+        f"--output NET; nets: {_names(deck, listed)}"
+    )

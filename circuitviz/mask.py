@@ -23,6 +23,7 @@ transfer function follows, by its poles (and zeros) — used to label training d
 what a circuit does.  :func:`batch_labels` measures what a training record offers as a
 condition, vectorised over many records.
 """
+
 from __future__ import annotations
 
 import math
@@ -33,10 +34,22 @@ import numpy as np
 from .analysis import TransferFunction, analysis_band
 from .spec import BAND_TYPES, Spec
 
-__all__ = ["MaskResult", "measure_mask", "passband_edge", "stopband_attenuation",
-           "passband_attenuation", "response_max", "identify_response", "prototype_error",
-           "CUTOFF_TOL", "Q_TOL", "GAIN_TOL_DB", "RESPONSE_TOL", "family_error",
-           "EDGE_SLACK_DB"]
+__all__ = [
+    "MaskResult",
+    "measure_mask",
+    "passband_edge",
+    "stopband_attenuation",
+    "passband_attenuation",
+    "response_max",
+    "identify_response",
+    "prototype_error",
+    "CUTOFF_TOL",
+    "Q_TOL",
+    "GAIN_TOL_DB",
+    "RESPONSE_TOL",
+    "family_error",
+    "EDGE_SLACK_DB",
+]
 
 #: ``meets`` tolerances: cutoff (relative), Q (relative), gain (dB).
 CUTOFF_TOL = 0.02
@@ -47,7 +60,7 @@ GAIN_TOL_DB = 0.5
 RESPONSE_TOL = 0.03
 #: Slack over Ap inside the passband (equiripple minima touch Ap).
 EDGE_SLACK_DB = 0.05
-_PPD = 400        # grid points a decade (base grid)
+_PPD = 400  # grid points a decade (base grid)
 _DB_ROUNDING = 1e-6
 _FINE_PPD = 8000  # near the edges
 
@@ -56,8 +69,9 @@ def _mag(tf: TransferFunction, f: np.ndarray) -> np.ndarray:
     return np.maximum(tf.magnitude(f), 1e-300)
 
 
-def _grid(tf: TransferFunction, lo: float | None = None, hi: float | None = None,
-          ppd: int = _PPD) -> np.ndarray:
+def _grid(
+    tf: TransferFunction, lo: float | None = None, hi: float | None = None, ppd: int = _PPD
+) -> np.ndarray:
     f_lo, f_hi = analysis_band(tf, 4.0)
     lo = f_lo if lo is None else min(lo, f_lo)
     hi = f_hi if hi is None else max(hi, f_hi)
@@ -73,7 +87,7 @@ def _polish(tf: TransferFunction, f: np.ndarray, i: int, sign: float) -> tuple[f
     so the located frequency is within ~1e-6 of a grid step and |H| within ~1e-12
     relative)."""
     a, b = math.log(f[max(i - 1, 0)]), math.log(f[min(i + 1, len(f) - 1)])
-    best_x, best_v = math.log(f[i]), float(_mag(tf, f[i:i + 1])[0])
+    best_x, best_v = math.log(f[i]), float(_mag(tf, f[i : i + 1])[0])
     for _ in range(3):
         x = np.linspace(a, b, 33)
         v = _mag(tf, np.exp(x))
@@ -101,8 +115,9 @@ def _local_max(tf: TransferFunction, f: np.ndarray, mag: np.ndarray) -> list[tup
     return [_polish(tf, f, int(i), 1.0) for i in _extrema(mag, 1.0)]
 
 
-def response_max(tf: TransferFunction, f: np.ndarray | None = None,
-                 mag: np.ndarray | None = None) -> float:
+def response_max(
+    tf: TransferFunction, f: np.ndarray | None = None, mag: np.ndarray | None = None
+) -> float:
     """max |H(jw)| over all frequencies (DC and infinity included), polished."""
     if f is None:
         f = _grid(tf)
@@ -117,8 +132,9 @@ def _att_db(peak: float, mag) -> np.ndarray:
     return 20.0 * np.log10(peak / np.maximum(mag, 1e-300))
 
 
-def passband_edge(tf: TransferFunction, filter_type: str, ap_db: float,
-                  peak: float | None = None) -> float | None:
+def passband_edge(
+    tf: TransferFunction, filter_type: str, ap_db: float, peak: float | None = None
+) -> float | None:
     """The passband edge (Hz) at ``ap_db`` (module docstring), or None when the passband
     end (DC for a low-pass, infinity for a high-pass) is already more than Ap + slack
     under the maximum."""
@@ -135,8 +151,9 @@ def passband_edge(tf: TransferFunction, filter_type: str, ap_db: float,
     edge = math.nan  # always set by the coarse pass before the fine pass reads it
     for fine in (False, True):
         if fine:  # refine near the coarse edge: narrow ripples of high orders
-            f = np.union1d(f, np.logspace(math.log10(edge) - 0.3, math.log10(edge) + 0.3,
-                                          int(0.6 * _FINE_PPD)))
+            f = np.union1d(
+                f, np.logspace(math.log10(edge) - 0.3, math.log10(edge) + 0.3, int(0.6 * _FINE_PPD))
+            )
             mag = _mag(tf, f)
         att = _att_db(peak, mag)
         order = np.arange(len(f)) if filter_type == "lowpass" else np.arange(len(f))[::-1]
@@ -159,8 +176,9 @@ def passband_edge(tf: TransferFunction, filter_type: str, ap_db: float,
     return edge
 
 
-def passband_attenuation(tf: TransferFunction, filter_type: str, edge_hz: float,
-                         peak: float) -> float:
+def passband_attenuation(
+    tf: TransferFunction, filter_type: str, edge_hz: float, peak: float
+) -> float:
     """Worst attenuation (dB re the maximum) from DC (low-pass) or infinity (high-pass)
     to ``edge_hz``; band types: over the band between the edges (``edge_hz`` a pair)."""
     if filter_type == "lowpass":
@@ -180,22 +198,29 @@ def passband_attenuation(tf: TransferFunction, filter_type: str, edge_hz: float,
     return float(_att_db(peak, min(low)))
 
 
-def stopband_attenuation(tf: TransferFunction, filter_type: str, stopband_hz: float,
-                         peak: float) -> float:
+def stopband_attenuation(
+    tf: TransferFunction, filter_type: str, stopband_hz: float, peak: float
+) -> float:
     """Least attenuation (dB re the maximum) from ``stopband_hz`` on (low-pass: up to
     infinity; high-pass: down to DC): the edge value, every polished local maximum of
     |H| in between (lobes between notches) and the limit at the far end."""
     if filter_type == "lowpass":
         f = _grid(tf, lo=stopband_hz)
-        f = np.union1d(f[f >= stopband_hz],
-                       np.logspace(math.log10(stopband_hz), math.log10(stopband_hz) + 0.5,
-                                   int(0.5 * _FINE_PPD)))
+        f = np.union1d(
+            f[f >= stopband_hz],
+            np.logspace(
+                math.log10(stopband_hz), math.log10(stopband_hz) + 0.5, int(0.5 * _FINE_PPD)
+            ),
+        )
         far = tf.hf_gain
     else:
         f = _grid(tf, hi=stopband_hz)
-        f = np.union1d(f[f <= stopband_hz],
-                       np.logspace(math.log10(stopband_hz) - 0.5, math.log10(stopband_hz),
-                                   int(0.5 * _FINE_PPD)))
+        f = np.union1d(
+            f[f <= stopband_hz],
+            np.logspace(
+                math.log10(stopband_hz) - 0.5, math.log10(stopband_hz), int(0.5 * _FINE_PPD)
+            ),
+        )
         far = tf.dc_gain
     mag = _mag(tf, f)
     highs = [float(mag.max())] + [m for _, m in _local_max(tf, f, mag)]
@@ -230,11 +255,18 @@ class MaskResult:
 
     def to_json(self) -> dict:
         fin = lambda v: None if v is None or not math.isfinite(v) else float(v)  # noqa: E731
-        return {"type": self.type, "cutoff_hz": fin(self.cutoff_hz), "q": fin(self.q),
-                "order": self.order, "gain_db": fin(self.gain_db),
-                "passband_attenuation_db": fin(self.passband_attenuation_db),
-                "stopband_attenuation_db": fin(self.stopband_attenuation_db),
-                "meets": self.meets, "margin": fin(self.margin), "failed": list(self.failed)}
+        return {
+            "type": self.type,
+            "cutoff_hz": fin(self.cutoff_hz),
+            "q": fin(self.q),
+            "order": self.order,
+            "gain_db": fin(self.gain_db),
+            "passband_attenuation_db": fin(self.passband_attenuation_db),
+            "stopband_attenuation_db": fin(self.stopband_attenuation_db),
+            "meets": self.meets,
+            "margin": fin(self.margin),
+            "failed": list(self.failed),
+        }
 
 
 def measure_mask(analysis, spec: Spec) -> MaskResult:
@@ -279,8 +311,9 @@ def measure_mask(analysis, spec: Spec) -> MaskResult:
     if "type" in checks:
         margin = -math.inf
     failed = tuple(k for k, v in checks.items() if v < 0)
-    return MaskResult(resp.type, cutoff, q, order, gain_db, pb, sb, not failed, margin,
-                      checks, failed)
+    return MaskResult(
+        resp.type, cutoff, q, order, gain_db, pb, sb, not failed, margin, checks, failed
+    )
 
 
 def _band_passband(tf, filter_type, edges, peak) -> float:
@@ -288,8 +321,10 @@ def _band_passband(tf, filter_type, edges, peak) -> float:
     if filter_type == "bandpass":
         f = np.logspace(math.log10(lo), math.log10(hi), 400)
         return float(_att_db(peak, _mag(tf, f).min()))
-    return max(passband_attenuation(tf, "lowpass", lo, peak),
-               passband_attenuation(tf, "highpass", hi, peak))
+    return max(
+        passband_attenuation(tf, "lowpass", lo, peak),
+        passband_attenuation(tf, "highpass", hi, peak),
+    )
 
 
 def analysis_mask_fields(analysis) -> dict:
@@ -297,17 +332,21 @@ def analysis_mask_fields(analysis) -> dict:
     re the maximum; band types: over the passband) and ``stopband_attenuation_db`` (None:
     no stopband was asked) of an analysis without a spec."""
     tf, resp = analysis.tf, analysis.response
-    out: dict[str, float | None] = {"order": int(len(tf.poles)),
-                                    "passband_attenuation_db": None,
-                                    "stopband_attenuation_db": None}
+    out: dict[str, float | None] = {
+        "order": int(len(tf.poles)),
+        "passband_attenuation_db": None,
+        "stopband_attenuation_db": None,
+    }
     try:
         if resp.type in ("lowpass", "highpass") and resp.cutoff_hz:
             peak = response_max(tf)
-            out["passband_attenuation_db"] = passband_attenuation(tf, resp.type, resp.cutoff_hz,
-                                                                  peak)
+            out["passband_attenuation_db"] = passband_attenuation(
+                tf, resp.type, resp.cutoff_hz, peak
+            )
         elif resp.type in BAND_TYPES and len(resp.edges_hz) == 2:
-            out["passband_attenuation_db"] = _band_passband(tf, resp.type, resp.edges_hz,
-                                                            response_max(tf))
+            out["passband_attenuation_db"] = _band_passband(
+                tf, resp.type, resp.edges_hz, response_max(tf)
+            )
     except (ValueError, FloatingPointError, ZeroDivisionError):
         pass
     return out
@@ -315,8 +354,7 @@ def analysis_mask_fields(analysis) -> dict:
 
 # -- practical parts ---------------------------------------------------------------------
 # -- which family? -----------------------------------------------------------------------
-def _lp_equivalent(tf: TransferFunction, filter_type: str
-                   ) -> tuple[np.ndarray, np.ndarray] | None:
+def _lp_equivalent(tf: TransferFunction, filter_type: str) -> tuple[np.ndarray, np.ndarray] | None:
     """Poles and finite zeros of the normalised low-pass prototype behind ``tf``
     (high-pass: s -> 1/s; band types: the inverse band transform around the geometric
     centre with the -3 dB bandwidth), scale unknown; None when that fails."""
@@ -396,8 +434,9 @@ def _cheby_fit(p: np.ndarray) -> tuple[float, float] | None:
     return 10 * math.log10(1 + eps * eps), resid
 
 
-def identify_response(tf: TransferFunction, filter_type: str, tol: float = 0.02
-                      ) -> tuple[str | None, float | None]:
+def identify_response(
+    tf: TransferFunction, filter_type: str, tol: float = 0.02
+) -> tuple[str | None, float | None]:
     """(family, ripple dB) that ``tf`` follows within ``tol`` (relative pole distance,
     frequency-scaled), or (None, None).  Ripple is the Chebyshev/elliptic passband ripple
     (3.01 dB for Butterworth and Bessel).  A first-order section is all families at

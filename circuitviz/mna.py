@@ -15,6 +15,7 @@ from the resistors, ``w0`` from the RC and RL time constants), so values spannin
 :data:`CANCEL_TOL`, relative) are cancelled, which also removes modes that the output
 cannot see.
 """
+
 from __future__ import annotations
 
 import cmath
@@ -30,8 +31,7 @@ from scipy.linalg.lapack import zgetrs as _ZGETRS
 
 from .circuit import GROUND, INPUT, OUTPUT, Circuit, CircuitError
 
-__all__ = ["Pencil", "build_pencil", "poles_zeros_gain", "CANCEL_TOL", "tidy_roots",
-           "cancel_pairs"]
+__all__ = ["Pencil", "build_pencil", "poles_zeros_gain", "CANCEL_TOL", "tidy_roots", "cancel_pairs"]
 
 #: Relative distance under which a pole and a zero are taken as one and cancelled.
 CANCEL_TOL = 1e-6
@@ -96,8 +96,9 @@ def build_pencil(circuit: Circuit) -> Pencil:
     # a conductance: 1e-11 ohm between two 1k resistors would otherwise add 1e11 to 1e-3
     # and lose the 1e-3 (H 0.506 instead of 0.5)
     tiny = {e.name for e in circuit.elements if e.kind == "R" and e.value < _TINY_R * r0}
-    branches = ["Vin"] + [e.name for e in circuit.elements
-                          if e.kind in ("L", "E", "OPAMP") or e.name in tiny]
+    branches = ["Vin"] + [
+        e.name for e in circuit.elements if e.kind in ("L", "E", "OPAMP") or e.name in tiny
+    ]
     for k, name in enumerate(branches):
         index["#" + name] = len(nets) + k
     size = len(nets) + len(branches)
@@ -139,8 +140,9 @@ def build_pencil(circuit: Circuit) -> Pencil:
             branch(row, e.nets[0], e.nets[1])
             C[row, row] -= e.value * w0 / r0
         else:
-            out_p, out_m, ctrl_p, ctrl_m = (e.nets if e.kind == "E"
-                                            else (e.nets[2], GROUND, e.nets[0], e.nets[1]))
+            out_p, out_m, ctrl_p, ctrl_m = (
+                e.nets if e.kind == "E" else (e.nets[2], GROUND, e.nets[0], e.nets[1])
+            )
             row = index["#" + e.name]
             # the constraint row divided by the gain: (Vo+ - Vo-)/A - (Vc+ - Vc-) = 0
             branch(row, out_p, out_m, 1.0 / e.value)
@@ -169,8 +171,9 @@ def _finite_eigvals(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     if large.size:
         left, right = _reround_factors(A.shape[0])  # same pencil, scaled rows and columns
         check = _eigvals_above_beta(left[:, None] * A * right, left[:, None] * B * right)
-        spurious = [k for k in large
-                    if not np.any(np.abs(check - roots[k]) <= 1e-4 * abs(roots[k]))]
+        spurious = [
+            k for k in large if not np.any(np.abs(check - roots[k]) <= 1e-4 * abs(roots[k]))
+        ]
         roots = np.delete(roots, spurious)
     return roots
 
@@ -346,8 +349,7 @@ def _refine(A: np.ndarray, lu: np.ndarray, piv: np.ndarray, b: np.ndarray) -> np
     return x
 
 
-def _response_probe(pencil: Pencil, out: int, s0: complex, h: complex
-                    ) -> tuple[complex, complex]:
+def _response_probe(pencil: Pencil, out: int, s0: complex, h: complex) -> tuple[complex, complex]:
     """A point ``s`` (scaled units) and ``H(s)`` where the output clearly responds.
 
     ``H`` near ``w0`` can be tiny in a long ladder's stopband, so when it is, the probe
@@ -358,7 +360,7 @@ def _response_probe(pencil: Pencil, out: int, s0: complex, h: complex
         return s0, h
     best = (s0, h)
     for k in range(-6, 7):
-        s = s0 * 10.0 ** k
+        s = s0 * 10.0**k
         hk = pencil.solve(s)[out]
         if abs(hk) > abs(best[1]):
             best = (s, hk)
@@ -367,10 +369,12 @@ def _response_probe(pencil: Pencil, out: int, s0: complex, h: complex
     return best
 
 
-_ZERO_OUTPUT = ("the output 'out' does not respond to the input 'in': it is zero at every "
-                "frequency (H(s) = 0 identically, or below what double precision can tell "
-                "from 0), so the circuit is not a filter; check how 'out' connects to 'in' (a "
-                "balanced bridge, or an op-amp that holds its own input at 0, does this)")
+_ZERO_OUTPUT = (
+    "the output 'out' does not respond to the input 'in': it is zero at every "
+    "frequency (H(s) = 0 identically, or below what double precision can tell "
+    "from 0), so the circuit is not a filter; check how 'out' connects to 'in' (a "
+    "balanced bridge, or an op-amp that holds its own input at 0, does this)"
+)
 
 
 def _reproducible(pencil: Pencil, out: int, s: complex, h: complex) -> bool:
@@ -400,14 +404,17 @@ def _probe_solution(pencil: Pencil) -> tuple[complex, np.ndarray]:
         # a finite condition number comes with a solution; only singular A gives None
         if x is not None and (cond <= 1e13 or _determined(pencil, s0, x)):
             return s0, x
-    raise CircuitError("the circuit's equations are singular: some net's voltage or a "
-                       "loop current is not determined (check for op-amps without "
-                       "feedback, loops of sources, or isolated parts), or its element "
-                       "values are too many decades apart to solve in double precision")
+    raise CircuitError(
+        "the circuit's equations are singular: some net's voltage or a "
+        "loop current is not determined (check for op-amps without "
+        "feedback, loops of sources, or isolated parts), or its element "
+        "values are too many decades apart to solve in double precision"
+    )
 
 
-def poles_zeros_gain(circuit: Circuit, *, cancel_tol: float = CANCEL_TOL
-                     ) -> tuple[np.ndarray, np.ndarray, float]:
+def poles_zeros_gain(
+    circuit: Circuit, *, cancel_tol: float = CANCEL_TOL
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Poles and finite zeros (rad/s) and gain K of V(out)/V(in) for a validated circuit.
 
     Raises :class:`CircuitError` when the MNA is singular (a net whose voltage is not
@@ -426,19 +433,22 @@ def poles_zeros_gain(circuit: Circuit, *, cancel_tol: float = CANCEL_TOL
     if len(kept_poles) < len(poles):  # re-pair and re-sort only what cancelling changed
         poles, zeros = _tidy(kept_poles, 1.0), _tidy(kept_zeros, 1.0)
     # K = H(s0) prod(s0 - p) / prod(s0 - z), in logs so high orders cannot overflow
-    log_ratio = sum(cmath.log(s0 - p) for p in poles.tolist()) \
-        - sum(cmath.log(s0 - z) for z in zeros.tolist())
+    log_ratio = sum(cmath.log(s0 - p) for p in poles.tolist()) - sum(
+        cmath.log(s0 - z) for z in zeros.tolist()
+    )
     _check_model(pencil, out, poles, zeros, s0, h_probe, log_ratio)
     # K = k_scaled * w0 ** (poles - zeros), in logs: 100 poles at 1e4 rad/s make 1e400
-    log_k = cmath.log(complex(h_probe)) + log_ratio \
-        + (len(poles) - len(zeros)) * math.log(pencil.w0)
+    log_k = (
+        cmath.log(complex(h_probe)) + log_ratio + (len(poles) - len(zeros)) * math.log(pencil.w0)
+    )
     if log_k.real > _LOG_MAX_GAIN:
         raise CircuitError(
             f"the gain K of this circuit's transfer function is about "
             f"1e{log_k.real / math.log(10):.0f}, "
             f"beyond the floating-point range (1e308): {len(poles)} poles at these frequencies "
             f"are too many to describe as K prod(s - z) / prod(s - p); use fewer sections or "
-            f"lower frequencies")
+            f"lower frequencies"
+        )
     gain = math.exp(log_k.real) * math.cos(log_k.imag) if log_k.real > -745 else 0.0
     return poles * pencil.w0, zeros * pencil.w0, gain
 
@@ -447,8 +457,15 @@ def poles_zeros_gain(circuit: Circuit, *, cancel_tol: float = CANCEL_TOL
 _LOG_MAX_GAIN = math.log(1e307)
 
 
-def _check_model(pencil: Pencil, out: int, poles: np.ndarray, zeros: np.ndarray, s0: complex,
-                 h0: complex, log_ratio: complex) -> None:
+def _check_model(
+    pencil: Pencil,
+    out: int,
+    poles: np.ndarray,
+    zeros: np.ndarray,
+    s0: complex,
+    h0: complex,
+    log_ratio: complex,
+) -> None:
     """Refuse, rather than report, poles and zeros that do not reproduce the circuit: the
     model ``K prod(s - z)/prod(s - p)`` fitted at ``s0`` must give ``H`` at two other
     points (a decade either side, off the axis) within 1e-4 at one of them at least."""
@@ -457,8 +474,12 @@ def _check_model(pencil: Pencil, out: int, poles: np.ndarray, zeros: np.ndarray,
         cond, x = _equilibrated_solve(pencil.matrix(s), pencil.b)
         if x is None or not np.isfinite(x[out]) or x[out] == 0:
             continue
-        log_model = cmath.log(h0) + log_ratio + sum(cmath.log(s - z) for z in zeros.tolist()) \
+        log_model = (
+            cmath.log(h0)
+            + log_ratio
+            + sum(cmath.log(s - z) for z in zeros.tolist())
             - sum(cmath.log(s - p) for p in poles.tolist())
+        )
         try:
             worst.append(abs(cmath.exp(log_model - cmath.log(complex(x[out]))) - 1.0))
         except OverflowError:
@@ -467,7 +488,8 @@ def _check_model(pencil: Pencil, out: int, poles: np.ndarray, zeros: np.ndarray,
         raise CircuitError(
             "the exact analysis could not resolve this circuit's poles and zeros (its "
             "element values are too far apart for double precision); bring the values "
-            "closer to a practical range (R 10 ohm-10 Mohm, C 1 pF-100 uF, L 1 nH-1 H)")
+            "closer to a practical range (R 10 ohm-10 Mohm, C 1 pF-100 uF, L 1 nH-1 H)"
+        )
 
 
 #: Public names for the tidying and cancellation that ngspice's roots reuse (circuitviz.spice).

@@ -21,6 +21,7 @@ changes nothing.  ``R1 in out 1k`` on line 1 is an element; ``RC low-pass`` a ti
 :func:`write_netlist` writes the canonical form; ``write -> parse -> write`` is exact.
 :func:`export_netlist` rounds to 6 significant digits and adds an ``.ac`` card.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,16 +30,46 @@ from decimal import Decimal
 from .circuit import GROUND, INPUT, Circuit, CircuitError, Element
 from .units import parse_value
 
-__all__ = ["parse_netlist", "write_netlist", "export_netlist", "ac_band", "format_value",
-           "begins_like_card", "OPAMP_MIN_GAIN"]
+__all__ = [
+    "parse_netlist",
+    "write_netlist",
+    "export_netlist",
+    "ac_band",
+    "format_value",
+    "begins_like_card",
+    "OPAMP_MIN_GAIN",
+]
 
 #: A grounded VCVS with at least this gain is read as an op-amp.
 OPAMP_MIN_GAIN = 1e3
-_IGNORED_CARDS = {".ac", ".pz", ".op", ".tran", ".dc", ".noise", ".print", ".plot", ".probe",
-                  ".save", ".option", ".options", ".temp", ".width", ".meas", ".measure",
-                  ".four", ".disto", ".sens", ".tf", ".ic", ".nodeset"}
-_ACCEPTED = ("accepted: R, L, C, E, V (input source), X (op-amp subcircuit), .subckt/.ends, "
-             "comments, analysis cards")
+_IGNORED_CARDS = {
+    ".ac",
+    ".pz",
+    ".op",
+    ".tran",
+    ".dc",
+    ".noise",
+    ".print",
+    ".plot",
+    ".probe",
+    ".save",
+    ".option",
+    ".options",
+    ".temp",
+    ".width",
+    ".meas",
+    ".measure",
+    ".four",
+    ".disto",
+    ".sens",
+    ".tf",
+    ".ic",
+    ".nodeset",
+}
+_ACCEPTED = (
+    "accepted: R, L, C, E, V (input source), X (op-amp subcircuit), .subckt/.ends, "
+    "comments, analysis cards"
+)
 
 
 def _fail(lineno: int, message: str) -> CircuitError:
@@ -100,8 +131,10 @@ def parse_netlist(text: str, *, validate: bool = True) -> Circuit:
     """Parse SPICE ``text`` into a :class:`Circuit`; raise :class:`CircuitError` on anything
     outside the accepted subset or on an invalid circuit (when ``validate``)."""
     if not isinstance(text, str) or not text.strip():
-        raise CircuitError("the netlist is empty; give SPICE text with elements between "
-                           "'in', 'out' and '0' (e.g. 'R1 in out 1k' and 'C1 out 0 1u')")
+        raise CircuitError(
+            "the netlist is empty; give SPICE text with elements between "
+            "'in', 'out' and '0' (e.g. 'R1 in out 1k' and 'C1 out 0 1u')"
+        )
     cards = _logical_lines(text)
     title = "circuitviz filter"
     if cards and cards[0][0] == 1 and cards[0][1].startswith("*"):
@@ -134,7 +167,7 @@ def parse_netlist(text: str, *, validate: bool = True) -> Circuit:
         elif word == ".end":
             break
         elif word in (".title",):
-            title = card[len(".title"):].strip() or title
+            title = card[len(".title") :].strip() or title
         elif word in _IGNORED_CARDS:
             continue
         elif word.startswith("."):
@@ -156,16 +189,20 @@ def parse_netlist(text: str, *, validate: bool = True) -> Circuit:
         if letter in "RLC":
             if len(parts) != 4:
                 raise _fail(lineno, f"{name} needs 'NAME net1 net2 value', got {len(parts)} fields")
-            elements.append(Element(letter, name, (_net(parts[1]), _net(parts[2])),
-                                    _value(parts[3], lineno, name)))
+            elements.append(
+                Element(
+                    letter, name, (_net(parts[1]), _net(parts[2])), _value(parts[3], lineno, name)
+                )
+            )
         elif letter == "E":
             if len(parts) != 6:
                 raise _fail(lineno, f"{name} needs 'NAME out+ out- ctrl+ ctrl- gain'")
             nets = tuple(_net(p) for p in parts[1:5])
             gain = _value(parts[5], lineno, name)
             if nets[1] == GROUND and abs(gain) >= OPAMP_MIN_GAIN:
-                elements.append(Element("OPAMP", _opamp_name(name), (nets[2], nets[3], nets[0]),
-                                        gain))
+                elements.append(
+                    Element("OPAMP", _opamp_name(name), (nets[2], nets[3], nets[0]), gain)
+                )
             else:
                 elements.append(Element("E", name, nets, gain))
         elif letter == "V":
@@ -176,8 +213,10 @@ def parse_netlist(text: str, *, validate: bool = True) -> Circuit:
         else:
             raise _fail(lineno, f"unsupported element {name!r}; {_ACCEPTED}")
     if sources > 1:
-        raise CircuitError(f"netlist has {sources} voltage sources; circuitviz drives a filter "
-                           f"from one source 'Vin in 0 AC 1'")
+        raise CircuitError(
+            f"netlist has {sources} voltage sources; circuitviz drives a filter "
+            f"from one source 'Vin in 0 AC 1'"
+        )
     circuit = Circuit(tuple(elements), title=title)
     return circuit.validate() if validate else circuit
 
@@ -205,15 +244,25 @@ def begins_like_card(line: str, text: str = "") -> bool:
         return False
     nets = {"R": 2, "L": 2, "C": 2, "E": 4, "V": 2, "I": 2}.get(letter)
     if letter == "X":
-        return len(parts) >= 3 and re.search(
-            rf"(?im)^\s*\.subckt\s+{re.escape(parts[-1])}\s", text) is not None
+        return (
+            len(parts) >= 3
+            and re.search(rf"(?im)^\s*\.subckt\s+{re.escape(parts[-1])}\s", text) is not None
+        )
     if nets is None or len(parts) < nets + 2:
         return False
     value = parts[nets + 1]
     if value[:1] in "{'" or "=" in value:
         return True
     if letter in "VI" and value.lower().split("(")[0] in (
-            "ac", "dc", "sin", "sine", "pulse", "pwl", "exp", "sffm"):
+        "ac",
+        "dc",
+        "sin",
+        "sine",
+        "pulse",
+        "pwl",
+        "exp",
+        "sffm",
+    ):
         return True
     return re.match(r"[+-]?(\d|\.\d)", value) is not None  # begins like a number
 
@@ -221,8 +270,11 @@ def begins_like_card(line: str, text: str = "") -> bool:
 def _check_source(parts: list[str], lineno: int) -> None:
     name = parts[0]
     if len(parts) < 3 or (_net(parts[1]), _net(parts[2])) != (INPUT, GROUND):
-        raise _fail(lineno, f"source {name} must run from 'in' to '0' (write 'Vin in 0 AC 1'); "
-                            f"circuitviz has one input source")
+        raise _fail(
+            lineno,
+            f"source {name} must run from 'in' to '0' (write 'Vin in 0 AC 1'); "
+            f"circuitviz has one input source",
+        )
     words = [p.lower() for p in parts[3:]]
     if "ac" not in words or words.index("ac") + 1 >= len(words):
         raise _fail(lineno, f"source {name} needs an AC magnitude (write 'Vin in 0 AC 1')")
@@ -237,34 +289,58 @@ def _opamp_instance(parts: list[str], subckts: dict, lineno: int) -> Element:
         raise _fail(lineno, f"{name} needs 'NAME net ... SUBCKT'")
     sub = parts[-1].lower()
     if sub not in subckts:
-        raise _fail(lineno, f"{name} uses subcircuit {parts[-1]!r}, which is not defined here "
-                            f"(.include is not accepted; define it with .subckt)")
+        raise _fail(
+            lineno,
+            f"{name} uses subcircuit {parts[-1]!r}, which is not defined here "
+            f"(.include is not accepted; define it with .subckt)",
+        )
     ports, sub_body = subckts[sub]
     nets = [_net(p) for p in parts[1:-1]]
     if len(nets) != len(ports):
         raise _fail(lineno, f"{name} connects {len(nets)} nets but {sub!r} has {len(ports)} ports")
     cards = [c for _, c in sub_body]
     if len(cards) != 1 or cards[0][0].upper() != "E" or len(cards[0].split()) != 6:
-        raise _fail(lineno, f"subcircuit {sub!r} is not an op-amp model; only subcircuits "
-                            f"holding one E element (E out 0 in+ in- gain) are accepted")
+        raise _fail(
+            lineno,
+            f"subcircuit {sub!r} is not an op-amp model; only subcircuits "
+            f"holding one E element (E out 0 in+ in- gain) are accepted",
+        )
     e = cards[0].split()
     local = [_net(p) for p in e[1:5]]
     mapping = dict(zip(ports, nets)) | {GROUND: GROUND}
     if local[1] != GROUND or any(p not in mapping for p in (local[0], local[2], local[3])):
-        raise _fail(lineno, f"subcircuit {sub!r}: its E element must drive a port against "
-                            f"ground '0' from two ports")
+        raise _fail(
+            lineno,
+            f"subcircuit {sub!r}: its E element must drive a port against "
+            f"ground '0' from two ports",
+        )
     gain = _value(e[5], lineno, f"{sub}.{e[0]}")
     if abs(gain) < OPAMP_MIN_GAIN:
         # a low-gain model is the VCVS it is, named as write_netlist will write it back,
         # so that write -> parse -> write (and parse -> write -> parse) is exact
-        return Element("E", "E" + _opamp_name(name),
-                       (mapping[local[0]], GROUND, mapping[local[2]], mapping[local[3]]), gain)
-    return Element("OPAMP", _opamp_name(name),
-                   (mapping[local[2]], mapping[local[3]], mapping[local[0]]), gain)
+        return Element(
+            "E",
+            "E" + _opamp_name(name),
+            (mapping[local[0]], GROUND, mapping[local[2]], mapping[local[3]]),
+            gain,
+        )
+    return Element(
+        "OPAMP", _opamp_name(name), (mapping[local[2]], mapping[local[3]], mapping[local[0]]), gain
+    )
 
 
-_SUFFIX_OF = {-15: "f", -12: "p", -9: "n", -6: "u", -3: "m", 0: "", 3: "k", 6: "meg", 9: "g",
-              12: "t"}
+_SUFFIX_OF = {
+    -15: "f",
+    -12: "p",
+    -9: "n",
+    -6: "u",
+    -3: "m",
+    0: "",
+    3: "k",
+    6: "meg",
+    9: "g",
+    12: "t",
+}
 
 
 def format_value(value: float) -> str:
@@ -280,8 +356,13 @@ def format_value(value: float) -> str:
     return text + _SUFFIX_OF[exponent]
 
 
-def write_netlist(circuit: Circuit, *, title: str | None = None, digits: int | None = None,
-                  ac: bool | tuple[float, float] = False) -> str:
+def write_netlist(
+    circuit: Circuit,
+    *,
+    title: str | None = None,
+    digits: int | None = None,
+    ac: bool | tuple[float, float] = False,
+) -> str:
     """Flat SPICE text for ``circuit``: title comment, ``Vin in 0 AC 1``, elements, ``.end``.
 
     Op-amps become grounded high-gain ``E`` elements so that any SPICE reads the text
@@ -301,8 +382,7 @@ def write_netlist(circuit: Circuit, *, title: str | None = None, digits: int | N
     for e in circuit.elements:
         nets = (e.nets[2], GROUND, e.nets[0], e.nets[1]) if e.kind == "OPAMP" else e.nets
         value = float(f"{e.value:.{digits}g}") if digits else e.value
-        lines.append(f"{_spice_name(e)} {' '.join(_net(n) for n in nets)} "
-                     f"{format_value(value)}")
+        lines.append(f"{_spice_name(e)} {' '.join(_net(n) for n in nets)} {format_value(value)}")
     if ac:
         f_start, f_stop = ac if isinstance(ac, tuple) else ac_band(circuit)
         lines.append(f".ac dec 100 {format_value(f_start)} {format_value(f_stop)}")

@@ -19,6 +19,7 @@ pipes.  This module is that worker's side:
 Messages go through the pipes, never stdout: ngspice's own prints reach file
 descriptor 1 and 2, which the parent points at ``/dev/null``.
 """
+
 from __future__ import annotations
 
 import ctypes.util
@@ -34,17 +35,28 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["create_engine", "run_commands", "serve", "EngineUnavailable", "EngineRefused",
-           "INSTALL_HINT", "DropVersionWarning"]
+__all__ = [
+    "create_engine",
+    "run_commands",
+    "serve",
+    "EngineUnavailable",
+    "EngineRefused",
+    "INSTALL_HINT",
+    "DropVersionWarning",
+]
 
-INSTALL_HINT = ("install the Debian packages libngspice0 libngspice0-dev "
-                "(apt-get install libngspice0 libngspice0-dev), or set NGSPICE_LIBRARY_PATH "
-                "to the full path of libngspice.so")
+INSTALL_HINT = (
+    "install the Debian packages libngspice0 libngspice0-dev "
+    "(apt-get install libngspice0 libngspice0-dev), or set NGSPICE_LIBRARY_PATH "
+    "to the full path of libngspice.so"
+)
 _VERSION_WARNING = re.compile(r"Unsupported Ngspice version \d+$")
 #: ngspice messages that every run prints and that say nothing about this circuit.
-ROUTINE = re.compile(r"^(stdout |stderr )?\s*(Note: No compatibility mode selected!|Circuit: |"
-                     r"Doing analysis at TEMP|No\. of Data Rows|Note: vin: has no value|"
-                     r"Reference value\s*:)")
+ROUTINE = re.compile(
+    r"^(stdout |stderr )?\s*(Note: No compatibility mode selected!|Circuit: |"
+    r"Doing analysis at TEMP|No\. of Data Rows|Note: vin: has no value|"
+    r"Reference value\s*:)"
+)
 
 
 class EngineUnavailable(RuntimeError):
@@ -83,8 +95,9 @@ def create_engine() -> SpiceEngine:
     try:
         from PySpice.Spice.NgSpice.Shared import NgSpiceShared, ffi, ffi_string_utf8
     except ImportError as exc:
-        raise EngineUnavailable(f"PySpice is not installed ({exc}); pip install PySpice==1.5, "
-                                f"and {INSTALL_HINT}") from None
+        raise EngineUnavailable(
+            f"PySpice is not installed ({exc}); pip install PySpice==1.5, and {INSTALL_HINT}"
+        ) from None
     tried = []
     for path in _library_candidates(NgSpiceShared.LIBRARY_PATH.format("")):
         try:
@@ -94,10 +107,14 @@ def create_engine() -> SpiceEngine:
             continue
         break
     else:
-        where = ("NGSPICE_LIBRARY_PATH names a library that cannot be loaded"
-                 if os.environ.get("NGSPICE_LIBRARY_PATH") else "cannot load the ngspice library")
-        raise EngineUnavailable(f"ngspice is unavailable: {where} (tried {'; '.join(tried)}); "
-                                f"{INSTALL_HINT}")
+        where = (
+            "NGSPICE_LIBRARY_PATH names a library that cannot be loaded"
+            if os.environ.get("NGSPICE_LIBRARY_PATH")
+            else "cannot load the ngspice library"
+        )
+        raise EngineUnavailable(
+            f"ngspice is unavailable: {where} (tried {'; '.join(tried)}); {INSTALL_HINT}"
+        )
 
     class _Shared(NgSpiceShared):
         """PySpice's binding with ngspice's messages sent to the running call's log."""
@@ -116,18 +133,19 @@ def create_engine() -> SpiceEngine:
                 self.run_log.append(message.rstrip())
             return 0
 
-    logging.getLogger("PySpice.Spice.NgSpice.Shared.NgSpiceShared").addFilter(
-        DropVersionWarning())
+    logging.getLogger("PySpice.Spice.NgSpice.Shared.NgSpiceShared").addFilter(DropVersionWarning())
     try:
         shared = _Shared.new_instance()
     except Exception as exc:  # cffi/ngspice start-up failures have no common base class
-        raise EngineUnavailable(f"ngspice failed to start from {path}: {exc}; "
-                                f"{INSTALL_HINT}") from None
+        raise EngineUnavailable(
+            f"ngspice failed to start from {path}: {exc}; {INSTALL_HINT}"
+        ) from None
     return shared, ffi, ffi_string_utf8
 
 
-def _read_plot(shared: Any, ffi: Any, to_str: Callable[[Any], str], plot: str
-               ) -> dict[str, np.ndarray]:
+def _read_plot(
+    shared: Any, ffi: Any, to_str: Callable[[Any], str], plot: str
+) -> dict[str, np.ndarray]:
     """Every vector of ``plot`` as a numpy array (copied out of ngspice's memory)."""
     lib = shared._ngspice_shared
     names = lib.ngSpice_AllVecs(plot.encode())
@@ -156,9 +174,12 @@ def problems(log: Iterable[str]) -> str:
     return " | ".join(line for line in lines if line) or "no message from ngspice"
 
 
-def run_commands(engine: SpiceEngine, netlist: str, commands: dict[str, str],
-                 on_begin: Callable[[str], object] | None = None
-                 ) -> Iterator[tuple[str, dict[str, np.ndarray], tuple[str, ...]]]:
+def run_commands(
+    engine: SpiceEngine,
+    netlist: str,
+    commands: dict[str, str],
+    on_begin: Callable[[str], object] | None = None,
+) -> Iterator[tuple[str, dict[str, np.ndarray], tuple[str, ...]]]:
     """Load ``netlist``, run each command and yield ``(key, vectors, log)`` as each ends;
     afterwards remove every plot, the circuit and the command history, so that memory
     stays flat run after run (``.pz`` itself still leaks about 0.5 kB inside ngspice).
@@ -210,6 +231,7 @@ def serve(read_fd: int, write_fd: int, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     try:  # an abort inside ngspice must not leave a core file in the user's directory
         import resource
+
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     except (ImportError, ValueError, OSError):
         pass

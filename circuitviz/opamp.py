@@ -11,6 +11,7 @@ unity-gain VCVS buffer driving the op-amp's output.  The expanded circuit is wha
 both the exact analysis and ngspice see, so they agree by construction and the SPICE
 netlist stays flat (no ``.subckt``).
 """
+
 from __future__ import annotations
 
 import math
@@ -21,8 +22,16 @@ from typing import Any
 
 from .circuit import GROUND, Circuit, Element
 
-__all__ = ["A0", "GBW_RANGE_HZ", "POLE_R", "parse_opamp", "expand_opamps", "model_parts",
-           "min_gbw_hz", "is_active"]
+__all__ = [
+    "A0",
+    "GBW_RANGE_HZ",
+    "POLE_R",
+    "parse_opamp",
+    "expand_opamps",
+    "model_parts",
+    "min_gbw_hz",
+    "is_active",
+]
 
 #: DC open-loop gain of the one-pole model (op-amps without their own ``a0``).
 A0 = 1e5
@@ -31,8 +40,9 @@ GBW_RANGE_HZ = (1e3, 1e10)
 #: Resistance of the model's internal R-C pole (its capacitor follows from GBW).
 POLE_R = 1e3
 _ACCEPTED = "ideal or a gain-bandwidth product in Hz from 1k to 10g (e.g. 1meg, 10MHz, 1e6)"
-_PERSON_HZ = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)\s*([kmg])hz\s*$",
-                        re.IGNORECASE)
+_PERSON_HZ = re.compile(
+    r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)\s*([kmg])hz\s*$", re.IGNORECASE
+)
 
 
 def _hertz(text: str) -> float:
@@ -64,8 +74,9 @@ def parse_opamp(value: str | float | None) -> float | None:
         try:
             gbw = _hertz(value)
         except ValueError:
-            raise ValueError(f"op-amp {value.strip()!r} is not understood; use "
-                             f"{_ACCEPTED}") from None
+            raise ValueError(
+                f"op-amp {value.strip()!r} is not understood; use {_ACCEPTED}"
+            ) from None
     else:
         gbw = float(value)
     lo, hi = GBW_RANGE_HZ
@@ -73,8 +84,7 @@ def parse_opamp(value: str | float | None) -> float | None:
         hint = ""
         if isinstance(value, str) and re.search(r"\dm\s*$", value.strip(), re.IGNORECASE):
             hint = f"; did you mean {value.strip()[:-1]}meg?"
-        raise ValueError(f"op-amp GBW {gbw:g} Hz is outside 1 kHz to 10 GHz{hint}; "
-                         f"use {_ACCEPTED}")
+        raise ValueError(f"op-amp GBW {gbw:g} Hz is outside 1 kHz to 10 GHz{hint}; use {_ACCEPTED}")
     return gbw
 
 
@@ -99,8 +109,11 @@ def expand_opamps(circuit: Circuit, default: str | float | None = None) -> Circu
     the circuit already uses a name.  A circuit without such op-amps comes back as it is.
     """
     gbw_default = parse_opamp(default)
-    todo = [e for e in circuit.elements
-            if e.kind == "OPAMP" and (e.gbw is not None or gbw_default is not None)]
+    todo = [
+        e
+        for e in circuit.elements
+        if e.kind == "OPAMP" and (e.gbw is not None or gbw_default is not None)
+    ]
     if not todo:
         return circuit
     names = {e.name.lower() for e in circuit.elements}
@@ -119,8 +132,12 @@ def expand_opamps(circuit: Circuit, default: str | float | None = None) -> Circu
             Element("E", _unique(names, f"E{e.name}_gain"), (stage, GROUND, plus, minus), a0),
             Element("R", _unique(names, f"R{e.name}_pole"), (stage, pole), POLE_R),
             # 6 significant digits, as netlists are written: text and analysis agree
-            Element("C", _unique(names, f"C{e.name}_pole"), (pole, GROUND),
-                    float(f"{a0 / (2 * math.pi * gbw) / POLE_R:.6g}")),
+            Element(
+                "C",
+                _unique(names, f"C{e.name}_pole"),
+                (pole, GROUND),
+                float(f"{a0 / (2 * math.pi * gbw) / POLE_R:.6g}"),
+            ),
             Element("E", _unique(names, f"E{e.name}_buf"), (out, GROUND, pole, GROUND), 1.0),
         ]
     return replace(circuit, elements=tuple(elements))
@@ -136,9 +153,14 @@ def is_active(circuit: Circuit) -> bool:
     return circuit.count("OPAMP") > 0
 
 
-def min_gbw_hz(circuit: Circuit, meets: Callable[[Any], bool], *,
-               lo: float = GBW_RANGE_HZ[0], hi: float = GBW_RANGE_HZ[1],
-               rel: float = 0.1) -> float | None:
+def min_gbw_hz(
+    circuit: Circuit,
+    meets: Callable[[Any], bool],
+    *,
+    lo: float = GBW_RANGE_HZ[0],
+    hi: float = GBW_RANGE_HZ[1],
+    rel: float = 0.1,
+) -> float | None:
     """The smallest GBW (Hz, within ``rel``) at which ``circuit`` still meets its spec.
 
     ``meets(analysis) -> bool`` judges an exact :class:`~circuitviz.analysis.Analysis`.
@@ -151,8 +173,10 @@ def min_gbw_hz(circuit: Circuit, meets: Callable[[Any], bool], *,
 
     if not is_active(circuit):
         return None
-    base = replace(circuit, elements=tuple(
-        replace(e, gbw=None) if e.kind == "OPAMP" else e for e in circuit.elements))
+    base = replace(
+        circuit,
+        elements=tuple(replace(e, gbw=None) if e.kind == "OPAMP" else e for e in circuit.elements),
+    )
 
     def ok(gbw: float | None) -> bool:
         try:

@@ -14,6 +14,7 @@ Anything else — strings, attributes, indexing, unknown names or functions — 
 refused with a :class:`ParamError` (a ``ValueError``) naming the expression, as is a
 division by zero or a result that is not a finite number.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,7 +27,7 @@ __all__ = ["ParamError", "Params", "evaluate", "FUNCTIONS", "split_assignments"]
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
-MAX_CHAIN = 100   # parameters defined through other parameters, this many deep at most
+MAX_CHAIN = 100  # parameters defined through other parameters, this many deep at most
 
 
 class ParamError(ValueError):
@@ -39,26 +40,48 @@ def _sgn(x: float) -> float:
 
 #: Functions an expression may call: name -> (function, allowed argument counts).
 FUNCTIONS: dict[str, tuple[Callable[..., float], tuple[int, ...]]] = {
-    "sqrt": (math.sqrt, (1,)), "exp": (math.exp, (1,)), "log": (math.log, (1,)),
-    "ln": (math.log, (1,)), "log10": (math.log10, (1,)), "abs": (abs, (1,)),
-    "min": (min, (2, 3, 4, 5, 6, 7, 8)), "max": (max, (2, 3, 4, 5, 6, 7, 8)),
-    "pow": (math.pow, (2,)), "pwr": (lambda x, y: math.copysign(abs(x) ** y, x), (2,)),
-    "sin": (math.sin, (1,)), "cos": (math.cos, (1,)), "tan": (math.tan, (1,)),
-    "asin": (math.asin, (1,)), "acos": (math.acos, (1,)), "atan": (math.atan, (1,)),
-    "atan2": (math.atan2, (2,)), "sinh": (math.sinh, (1,)), "cosh": (math.cosh, (1,)),
-    "tanh": (math.tanh, (1,)), "hypot": (math.hypot, (2,)), "floor": (math.floor, (1,)),
-    "ceil": (math.ceil, (1,)), "int": (math.trunc, (1,)), "round": (round, (1,)),
-    "sgn": (_sgn, (1,)), "sign": (_sgn, (1,)),
+    "sqrt": (math.sqrt, (1,)),
+    "exp": (math.exp, (1,)),
+    "log": (math.log, (1,)),
+    "ln": (math.log, (1,)),
+    "log10": (math.log10, (1,)),
+    "abs": (abs, (1,)),
+    "min": (min, (2, 3, 4, 5, 6, 7, 8)),
+    "max": (max, (2, 3, 4, 5, 6, 7, 8)),
+    "pow": (math.pow, (2,)),
+    "pwr": (lambda x, y: math.copysign(abs(x) ** y, x), (2,)),
+    "sin": (math.sin, (1,)),
+    "cos": (math.cos, (1,)),
+    "tan": (math.tan, (1,)),
+    "asin": (math.asin, (1,)),
+    "acos": (math.acos, (1,)),
+    "atan": (math.atan, (1,)),
+    "atan2": (math.atan2, (2,)),
+    "sinh": (math.sinh, (1,)),
+    "cosh": (math.cosh, (1,)),
+    "tanh": (math.tanh, (1,)),
+    "hypot": (math.hypot, (2,)),
+    "floor": (math.floor, (1,)),
+    "ceil": (math.ceil, (1,)),
+    "int": (math.trunc, (1,)),
+    "round": (round, (1,)),
+    "sgn": (_sgn, (1,)),
+    "sign": (_sgn, (1,)),
 }
 _CONSTANTS = {"pi": math.pi}
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     (?P<space>\s+)
   | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[a-zA-Z\u00b5\u03bc]*)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>\*\*|[-+*/^(),])
-""", re.VERBOSE)
-_ACCEPTED = ("accepted: numbers (1k, 2.2meg), parameter names, + - * / ** ^, parentheses, pi, "
-             "and sqrt exp log ln log10 abs min max pow sin cos tan atan floor ceil ...")
+""",
+    re.VERBOSE,
+)
+_ACCEPTED = (
+    "accepted: numbers (1k, 2.2meg), parameter names, + - * / ** ^, parentheses, pi, "
+    "and sqrt exp log ln log10 abs min max pow sin cos tan atan floor ceil ..."
+)
 
 
 def _show(text: str) -> str:
@@ -72,8 +95,10 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if match is None:
-            raise ParamError(f"expression {_show(text)}: unexpected {text[pos]!r} (only "
-                             f"arithmetic is accepted); {_ACCEPTED}")
+            raise ParamError(
+                f"expression {_show(text)}: unexpected {text[pos]!r} (only "
+                f"arithmetic is accepted); {_ACCEPTED}"
+            )
         pos = match.end()
         kind = match.lastgroup or ""
         if kind != "space":
@@ -200,8 +225,9 @@ class _Parser:
         except ZeroDivisionError:
             raise self.fail("division by zero") from None
         except (ValueError, OverflowError, TypeError):
-            raise self.fail(f"{name}({', '.join(f'{a:g}' for a in args)}) is not a finite "
-                            f"real number") from None
+            raise self.fail(
+                f"{name}({', '.join(f'{a:g}' for a in args)}) is not a finite real number"
+            ) from None
 
 
 def _strip(text: str) -> str:
@@ -222,8 +248,10 @@ def evaluate(text: str, lookup: Callable[[str], float] | None = None) -> float:
         raise ParamError(f"expression is {len(text)} characters long; at most {MAX_LENGTH}")
 
     def unknown(name: str) -> float:
-        raise ParamError(f"expression {_show(text)}: unknown parameter {name!r}; define it "
-                         f"with .param {name}=...")
+        raise ParamError(
+            f"expression {_show(text)}: unknown parameter {name!r}; define it "
+            f"with .param {name}=..."
+        )
 
     value = _Parser(text, lookup or unknown).parse()
     if not math.isfinite(value):
@@ -245,20 +273,22 @@ def split_assignments(text: str) -> list[tuple[str, str]]:
             depth += 1
         elif ch in "})":
             depth -= 1
-        elif depth == 0 and (i == 0 or text[i - 1].isspace() or text[i - 1] in ",") :
+        elif depth == 0 and (i == 0 or text[i - 1].isspace() or text[i - 1] in ","):
             match = _ASSIGN.match(text, i)
             if match:
                 if match.group(2):
-                    raise ParamError(f".param {match.group(1)}{match.group(2)}: function "
-                                     f"definitions are not supported; define a number")
+                    raise ParamError(
+                        f".param {match.group(1)}{match.group(2)}: function "
+                        f"definitions are not supported; define a number"
+                    )
                 marks.append((match.start(), match.end(), match.group(1).lower()))
                 i = match.end()
                 continue
         i += 1
     if not marks:
         raise ParamError(f"'{text.strip()}' has no 'name=value'")
-    if text[:marks[0][0]].strip(" ,"):
-        raise ParamError(f"'{text[:marks[0][0]].strip()}' is not 'name=value'")
+    if text[: marks[0][0]].strip(" ,"):
+        raise ParamError(f"'{text[: marks[0][0]].strip()}' is not 'name=value'")
     out = []
     for k, (_start, end, name) in enumerate(marks):
         stop = marks[k + 1][0] if k + 1 < len(marks) else len(text)
@@ -289,8 +319,11 @@ class Params:
 
     def __contains__(self, name: str) -> bool:
         key = name.lower()
-        return key in self.raw or key in self.values or (self.parent is not None and
-                                                         key in self.parent)
+        return (
+            key in self.raw
+            or key in self.values
+            or (self.parent is not None and key in self.parent)
+        )
 
     def value(self, name: str) -> float:
         key = name.lower()
@@ -301,10 +334,11 @@ class Params:
                 return self.parent.value(key)
             raise ParamError(f"unknown parameter {name!r}; define it with .param {name}=...")
         if key in self._visiting:
-            cycle = self._visiting[self._visiting.index(key):] + [key]
+            cycle = self._visiting[self._visiting.index(key) :] + [key]
             line = self.raw[key][1]
-            raise ParamError(f"parameter loop {' -> '.join(cycle)}"
-                             + (f" (line {line})" if line else ""))
+            raise ParamError(
+                f"parameter loop {' -> '.join(cycle)}" + (f" (line {line})" if line else "")
+            )
         if len(self._visiting) >= MAX_CHAIN:
             raise ParamError(f"parameter {name!r}: definitions nest more than {MAX_CHAIN} deep")
         self._visiting.append(key)

@@ -5,6 +5,7 @@ practical ranges (R 10 Ω–10 MΩ, C 1 pF–100 µF, L 1 nH–1 H) and which in
 above 100 mH (large, lossy and costly at audio frequencies).  Ranking puts circuits
 with any such reason last.  :func:`bom_csv` writes the parts list for a download.
 """
+
 from __future__ import annotations
 
 import csv
@@ -15,13 +16,23 @@ from .circuit import UNIT_SYMBOLS as _UNITS  # the one table of unit symbols
 from .circuit import Circuit
 from .units import format_eng
 
-__all__ = ["PRACTICAL", "INDUCTOR_WARNING_H", "impractical_parts", "part_problems",
-           "practical_share",
-           "preferred_series", "bom_rows", "bom_csv"]
+__all__ = [
+    "PRACTICAL",
+    "INDUCTOR_WARNING_H",
+    "impractical_parts",
+    "part_problems",
+    "practical_share",
+    "preferred_series",
+    "bom_rows",
+    "bom_csv",
+]
 
 #: Practical part values (inclusive): kind -> (lowest, highest).
-PRACTICAL: dict[str, tuple[float, float]] = {"R": (10.0, 10e6), "C": (1e-12, 100e-6),
-                                             "L": (1e-9, 1.0)}
+PRACTICAL: dict[str, tuple[float, float]] = {
+    "R": (10.0, 10e6),
+    "C": (1e-12, 100e-6),
+    "L": (1e-9, 1.0),
+}
 #: Inductors above this (henries) are flagged even inside the practical range.
 INDUCTOR_WARNING_H = 0.1
 
@@ -71,14 +82,14 @@ def preferred_series(value: float) -> str | None:
         return None
     mantissa = value / 10.0 ** math.floor(math.log10(value) + 1e-12)
     for name, table in SERIES.items():
-        if any(abs(mantissa / m - 1) <= 1e-6 or abs(mantissa / (10 * m) - 1) <= 1e-6
-               for m in table):
+        if any(
+            abs(mantissa / m - 1) <= 1e-6 or abs(mantissa / (10 * m) - 1) <= 1e-6 for m in table
+        ):
             return name
     return None
 
 
-def bom_rows(circuit: Circuit, tolerance: dict[str, float] | None = None
-             ) -> list[dict[str, str]]:
+def bom_rows(circuit: Circuit, tolerance: dict[str, float] | None = None) -> list[dict[str, str]]:
     """Parts list: ``reference``, ``value`` (with unit), ``series`` (the E-series the
     value belongs to, or blank) and ``tolerance`` (from ``{"R": 0.01, ...}``, or blank);
     op-amps are listed with their GBW when they carry one."""
@@ -86,9 +97,14 @@ def bom_rows(circuit: Circuit, tolerance: dict[str, float] | None = None
     for e in circuit.elements:
         if e.kind in _UNITS:
             t = (tolerance or {}).get(e.kind)
-            rows.append({"reference": e.name, "value": format_eng(e.value, _UNITS[e.kind], 4),
-                         "series": preferred_series(e.value) or "",
-                         "tolerance": "" if t is None else f"{100 * t:g}%"})
+            rows.append(
+                {
+                    "reference": e.name,
+                    "value": format_eng(e.value, _UNITS[e.kind], 4),
+                    "series": preferred_series(e.value) or "",
+                    "tolerance": "" if t is None else f"{100 * t:g}%",
+                }
+            )
         elif e.kind == "OPAMP":
             value = "op-amp" + (f", GBW {format_eng(e.gbw, 'Hz')}" if e.gbw else "")
             rows.append({"reference": e.name, "value": value, "series": "", "tolerance": ""})
@@ -98,8 +114,7 @@ def bom_rows(circuit: Circuit, tolerance: dict[str, float] | None = None
 def bom_csv(circuit: Circuit, tolerance: dict[str, float] | None = None) -> str:
     """:func:`bom_rows` as CSV with the header ``reference,value,series,tolerance``."""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, ["reference", "value", "series", "tolerance"],
-                            lineterminator="\n")
+    writer = csv.DictWriter(buf, ["reference", "value", "series", "tolerance"], lineterminator="\n")
     writer.writeheader()
     writer.writerows(bom_rows(circuit, tolerance))
     return buf.getvalue()

@@ -20,6 +20,7 @@ pole/zero set into the first- and second-order sections of a cascade.
 >>> required_order("butterworth", 3.0103, 2.0, 40.0)
 7
 """
+
 from __future__ import annotations
 
 import math
@@ -30,11 +31,24 @@ import scipy.signal as signal
 from numpy.typing import ArrayLike
 from scipy.optimize import brentq
 
-__all__ = ["RESPONSES", "HALF_POWER_DB", "DEFAULT_ATTENUATION_DB", "MAX_SEARCH_ORDER",
-           "Section", "default_ripple", "prototype", "required_order",
-           "attenuation_at", "peak_gain", "edge_frequency", "highpass", "bandpass", "bandstop",
-           "stage_sections",
-           "check_response"]
+__all__ = [
+    "RESPONSES",
+    "HALF_POWER_DB",
+    "DEFAULT_ATTENUATION_DB",
+    "MAX_SEARCH_ORDER",
+    "Section",
+    "default_ripple",
+    "prototype",
+    "required_order",
+    "attenuation_at",
+    "peak_gain",
+    "edge_frequency",
+    "highpass",
+    "bandpass",
+    "bandstop",
+    "stage_sections",
+    "check_response",
+]
 
 #: The classical families, as ``--response`` names them.
 RESPONSES = ("butterworth", "bessel", "chebyshev", "elliptic")
@@ -66,8 +80,11 @@ def check_response(response: str) -> str:
 
 def default_ripple(response: str) -> float:
     """The passband ripple Ap (dB) a family is designed to when none is given."""
-    return HALF_POWER_DB if check_response(response) in ("butterworth", "bessel") \
+    return (
+        HALF_POWER_DB
+        if check_response(response) in ("butterworth", "bessel")
         else _EQUIRIPPLE_DEFAULT_DB
+    )
 
 
 def _positive(name: str, value: float) -> float:
@@ -103,24 +120,36 @@ def peak_gain(zeros: np.ndarray, poles: np.ndarray, gain: float) -> float:
     from scipy.optimize import minimize_scalar
 
     lo, hi = math.log(w[max(i - 1, 0)]), math.log(w[min(i + 1, len(w) - 1)])
-    res = minimize_scalar(lambda x: -_mag(zeros, poles, gain, math.exp(x)),
-                          bounds=(lo, hi), method="bounded", options={"xatol": 1e-12})
+    res = minimize_scalar(
+        lambda x: -_mag(zeros, poles, gain, math.exp(x)),
+        bounds=(lo, hi),
+        method="bounded",
+        options={"xatol": 1e-12},
+    )
     ends = [_mag(zeros, poles, gain, 0.0)] if not np.any(zeros == 0) else []
     if len(zeros) == len(poles):
         ends.append(abs(gain))
     return max(float(h[i]), -float(res.fun), *ends)
 
 
-def attenuation_at(zeros: ArrayLike, poles: ArrayLike, gain: float, w: float,
-                   ref: float | None = None) -> float:
+def attenuation_at(
+    zeros: ArrayLike, poles: ArrayLike, gain: float, w: float, ref: float | None = None
+) -> float:
     """Attenuation (dB) at ``w`` rad/s relative to ``ref`` (default: the maximum |H|)."""
     zeros, poles = np.atleast_1d(zeros).astype(complex), np.atleast_1d(poles).astype(complex)
     ref = peak_gain(zeros, poles, gain) if ref is None else ref
     return -20.0 * math.log10(_mag(zeros, poles, gain, w) / ref)
 
 
-def edge_frequency(zeros: ArrayLike, poles: ArrayLike, gain: float, level_db: float, *,
-                   highpass: bool = False, ref: float | None = None) -> float:
+def edge_frequency(
+    zeros: ArrayLike,
+    poles: ArrayLike,
+    gain: float,
+    level_db: float,
+    *,
+    highpass: bool = False,
+    ref: float | None = None,
+) -> float:
     """The low-pass (or high-pass) edge: the highest (lowest) frequency where the
     attenuation relative to ``ref`` (default the maximum) is ``level_db``.
 
@@ -144,22 +173,27 @@ def edge_frequency(zeros: ArrayLike, poles: ArrayLike, gain: float, level_db: fl
     return math.exp(brentq(g, a, b, xtol=1e-15, rtol=1e-15))
 
 
-def _rescale(zeros: np.ndarray, poles: np.ndarray, gain: float, a: float
-             ) -> tuple[np.ndarray, np.ndarray, float]:
+def _rescale(
+    zeros: np.ndarray, poles: np.ndarray, gain: float, a: float
+) -> tuple[np.ndarray, np.ndarray, float]:
     """The same response moved up in frequency by ``a`` (s -> s / a), levels kept."""
     return zeros * a, poles * a, float(gain * a ** (len(poles) - len(zeros)))
 
 
 # -- prototypes ------------------------------------------------------------------------------
-def prototype(response: str, order: int, ripple_db: float | None = None,
-              attenuation_db: float | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+def prototype(
+    response: str, order: int, ripple_db: float | None = None, attenuation_db: float | None = None
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Low-pass ``(zeros, poles, gain)`` of ``response`` and ``order`` with attenuation
     exactly Ap at 1 rad/s and a maximum gain of 1 (see the module docstring)."""
     response, order = check_response(response), _check_order(order)
     ap = default_ripple(response) if ripple_db is None else _positive("ripple", ripple_db)
     if response == "elliptic":
-        rs = DEFAULT_ATTENUATION_DB if attenuation_db is None \
+        rs = (
+            DEFAULT_ATTENUATION_DB
+            if attenuation_db is None
             else _positive("attenuation", attenuation_db)
+        )
         if rs <= ap:
             raise ValueError(f"attenuation ({rs:g} dB) must exceed the ripple ({ap:g} dB)")
         z, p, k = signal.ellipap(order, ap, rs)
@@ -180,8 +214,9 @@ def prototype(response: str, order: int, ripple_db: float | None = None,
     return z, p, k  # scipy already puts the ripple edge at 1 rad/s, maximum 0 dB
 
 
-def required_order(response: str, ripple_db: float | None, stopband_ratio: float,
-                   attenuation_db: float) -> int:
+def required_order(
+    response: str, ripple_db: float | None, stopband_ratio: float, attenuation_db: float
+) -> int:
     """The lowest order of ``response`` whose prototype (at ``ripple_db``) attenuates
     at least ``attenuation_db`` from ``stopband_ratio`` (stopband edge over passband
     edge, > 1) on.  Butterworth, Chebyshev and elliptic follow scipy's ``buttord``,
@@ -191,10 +226,15 @@ def required_order(response: str, ripple_db: float | None, stopband_ratio: float
     response = check_response(response)
     ap = default_ripple(response) if ripple_db is None else _positive("ripple", ripple_db)
     rs = _positive("attenuation", attenuation_db)
-    if not (isinstance(stopband_ratio, (int, float)) and stopband_ratio > 1
-            and math.isfinite(stopband_ratio)):
-        raise ValueError(f"the stopband edge must lie beyond the passband edge "
-                         f"(ratio > 1), not {stopband_ratio!r}")
+    if not (
+        isinstance(stopband_ratio, (int, float))
+        and stopband_ratio > 1
+        and math.isfinite(stopband_ratio)
+    ):
+        raise ValueError(
+            f"the stopband edge must lie beyond the passband edge "
+            f"(ratio > 1), not {stopband_ratio!r}"
+        )
     if rs <= ap:
         raise ValueError(f"attenuation ({rs:g} dB) must exceed the ripple ({ap:g} dB)")
     if response == "butterworth":
@@ -207,26 +247,31 @@ def required_order(response: str, ripple_db: float | None, stopband_ratio: float
         z, p, k = prototype("bessel", n, ap)
         if attenuation_at(z, p, k, stopband_ratio, ref=1.0) >= rs:
             return n
-    raise ValueError(f"no Bessel filter up to order {MAX_SEARCH_ORDER} attenuates "
-                     f"{rs:g} dB at {stopband_ratio:g} times its passband edge")
+    raise ValueError(
+        f"no Bessel filter up to order {MAX_SEARCH_ORDER} attenuates "
+        f"{rs:g} dB at {stopband_ratio:g} times its passband edge"
+    )
 
 
 # -- transforms ------------------------------------------------------------------------------
-def highpass(zeros: ArrayLike, poles: ArrayLike, gain: float
-             ) -> tuple[np.ndarray, np.ndarray, float]:
+def highpass(
+    zeros: ArrayLike, poles: ArrayLike, gain: float
+) -> tuple[np.ndarray, np.ndarray, float]:
     """The high-pass twin (s -> 1/s): the passband edge stays at 1 rad/s."""
     return _zpk(signal.lp2hp_zpk(zeros, poles, gain, wo=1.0))
 
 
-def bandpass(zeros: ArrayLike, poles: ArrayLike, gain: float, bandwidth: float
-             ) -> tuple[np.ndarray, np.ndarray, float]:
+def bandpass(
+    zeros: ArrayLike, poles: ArrayLike, gain: float, bandwidth: float
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Band-pass around 1 rad/s: s -> (s^2 + 1) / (bandwidth s).  The prototype's edge
     at 1 rad/s lands on two frequencies with product 1 and difference ``bandwidth``."""
     return _zpk(signal.lp2bp_zpk(zeros, poles, gain, wo=1.0, bw=bandwidth))
 
 
-def bandstop(zeros: ArrayLike, poles: ArrayLike, gain: float, bandwidth: float
-             ) -> tuple[np.ndarray, np.ndarray, float]:
+def bandstop(
+    zeros: ArrayLike, poles: ArrayLike, gain: float, bandwidth: float
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Band-stop around 1 rad/s: s -> bandwidth s / (s^2 + 1); the prototype's edge
     lands on two frequencies with product 1 and difference ``bandwidth``."""
     return _zpk(signal.lp2bs_zpk(zeros, poles, gain, wo=1.0, bw=bandwidth))
@@ -260,8 +305,9 @@ def stage_sections(zeros: ArrayLike, poles: ArrayLike, tol: float = 1e-9) -> lis
         a, b = reals.pop(), reals.pop()
         w0 = math.sqrt(a * b)
         pairs.append((w0, w0 / -(a + b)))
-    wz = sorted(float(abs(z)) for z in zeros
-                if abs(z) > 0 and abs(z.real) <= tol * abs(z) and z.imag > 0)
+    wz = sorted(
+        float(abs(z)) for z in zeros if abs(z) > 0 and abs(z.real) <= tol * abs(z) and z.imag > 0
+    )
     pairs.sort(key=lambda x: x[1])
     assigned: dict[int, float] = {}
     for i in sorted(range(len(pairs)), key=lambda i: -pairs[i][1]):

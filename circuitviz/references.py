@@ -12,6 +12,7 @@ MNA and SPICE use, while the closed forms assume an ideal op-amp, so active circ
 match them to about ``noise gain / A`` (:attr:`Reference.rtol`); with the op-amp
 gain raised (:func:`ideal`) they match to rounding.
 """
+
 from __future__ import annotations
 
 import math
@@ -23,9 +24,20 @@ import numpy as np
 
 from .circuit import OPAMP_GAIN, Circuit, Element
 
-__all__ = ["circuit_from_parts", "Reference", "reference_circuits", "reference", "ideal",
-           "lc_ladder", "ladder_g_butterworth", "ladder_g_chebyshev", "second_order_lp_cutoff",
-           "match_roots", "root_mismatch", "rc_ladder"]
+__all__ = [
+    "circuit_from_parts",
+    "Reference",
+    "reference_circuits",
+    "reference",
+    "ideal",
+    "lc_ladder",
+    "ladder_g_butterworth",
+    "ladder_g_chebyshev",
+    "second_order_lp_cutoff",
+    "match_roots",
+    "root_mismatch",
+    "rc_ladder",
+]
 
 TWO_PI = 2 * math.pi
 
@@ -96,13 +108,16 @@ def root_mismatch(got: np.ndarray, want: np.ndarray, floor: float = 0.0) -> tupl
 
     got, want = np.asarray(got, complex), np.asarray(want, complex)
     if len(got) != len(want):
-        return math.inf, (f"count differs: got {len(got)} {_fmt(got)}, "
-                          f"want {len(want)} {_fmt(want)}")
+        return math.inf, (
+            f"count differs: got {len(got)} {_fmt(got)}, want {len(want)} {_fmt(want)}"
+        )
     if not len(got):
         return 0.0, "both empty"
     m = match(got, want, floor)
-    rows = [f"  {g.real:+.9e}{g.imag:+.9e}j  vs  {w.real:+.9e}{w.imag:+.9e}j  rel {e:.1e}"
-            for g, w, e in zip(m.claimed, m.reference, m.errors)]
+    rows = [
+        f"  {g.real:+.9e}{g.imag:+.9e}j  vs  {w.real:+.9e}{w.imag:+.9e}j  rel {e:.1e}"
+        for g, w, e in zip(m.claimed, m.reference, m.errors)
+    ]
     header = "  got (rad/s)" + " " * 26 + "want (rad/s)"
     return m.error, "\n".join([header] + rows)
 
@@ -113,6 +128,7 @@ def _fmt(roots: np.ndarray) -> str:
 
 # -- building blocks ------------------------------------------------------------
 
+
 def rc_ladder(sections: int, r: float = 1e3, c: float = 1e-6) -> Circuit:
     """``sections`` identical RC sections ``R_k n_{k-1} n_k``, ``C_k n_k 0`` from ``in`` to
     ``out``: a plain circuit whose size is a parameter (limits, ngspice's ``.pz`` on long
@@ -120,8 +136,10 @@ def rc_ladder(sections: int, r: float = 1e3, c: float = 1e-6) -> Circuit:
     elements, previous = [], "in"
     for k in range(sections):
         net = "out" if k == sections - 1 else f"n{k}"
-        elements += [Element("R", f"R{k}", (previous, net), r),
-                     Element("C", f"C{k}", (net, "0"), c)]
+        elements += [
+            Element("R", f"R{k}", (previous, net), r),
+            Element("C", f"C{k}", (net, "0"), c),
+        ]
         previous = net
     return Circuit(tuple(elements), title=f"{sections}-section RC ladder")
 
@@ -154,7 +172,7 @@ def second_order_lp_cutoff(w0: float, q: float) -> float:
     Solves ``(1 - u)^2 + u / q^2 = 2`` for ``u = (w / w0)^2``; a high-pass mirrors it
     (``w0 / sqrt(u)``).
     """
-    b = 2 - 1 / q ** 2
+    b = 2 - 1 / q**2
     u = (b + math.sqrt(b * b + 4)) / 2
     return w0 * math.sqrt(u)
 
@@ -181,7 +199,7 @@ def lc_ladder(name: str, g: list[float], r: float, wc: float) -> Circuit:
         here = f"n{node}"
         if k % 2:  # shunt capacitor
             parts.append((f"C{k}", here, "0", gk / (r * wc)))
-        else:      # series inductor to the next node
+        else:  # series inductor to the next node
             node += 1
             parts.append((f"L{k}", here, f"n{node}", gk * r / wc))
     last = f"n{node}"
@@ -205,51 +223,89 @@ def _zpk(proto) -> tuple[np.ndarray, np.ndarray, float]:
 
 # -- the reference set ----------------------------------------------------------
 
+
 def _rc_lp1() -> Reference:
     r, c = 1e3, 159.15e-9
     tau = r * c
-    return Reference("rc_lp1",
-                     circuit_from_parts("rc_lp1", ("R1", "in", "out", r), ("C1", "out", "0", c)),
-                     [-1 / tau], [], 1 / tau, "lowpass", "H = 1/(1 + sRC)",
-                     cutoff_hz=1 / (TWO_PI * tau), passband_gain=1.0)
+    return Reference(
+        "rc_lp1",
+        circuit_from_parts("rc_lp1", ("R1", "in", "out", r), ("C1", "out", "0", c)),
+        [-1 / tau],
+        [],
+        1 / tau,
+        "lowpass",
+        "H = 1/(1 + sRC)",
+        cutoff_hz=1 / (TWO_PI * tau),
+        passband_gain=1.0,
+    )
 
 
 def _rl_hp1() -> Reference:
     r, l = 50.0, 0.8e-3
-    return Reference("rl_hp1",
-                     circuit_from_parts("rl_hp1", ("R1", "in", "out", r), ("L1", "out", "0", l)),
-                     [-r / l], [0.0], 1.0, "highpass", "H = s/(s + R/L)",
-                     cutoff_hz=r / (TWO_PI * l), passband_gain=1.0)
+    return Reference(
+        "rl_hp1",
+        circuit_from_parts("rl_hp1", ("R1", "in", "out", r), ("L1", "out", "0", l)),
+        [-r / l],
+        [0.0],
+        1.0,
+        "highpass",
+        "H = s/(s + R/L)",
+        cutoff_hz=r / (TWO_PI * l),
+        passband_gain=1.0,
+    )
 
 
 def _cr_hp1() -> Reference:
     r, c = 22e3, 4.7e-9
-    return Reference("cr_hp1",
-                     circuit_from_parts("cr_hp1", ("C1", "in", "out", c), ("R1", "out", "0", r)),
-                     [-1 / (r * c)], [0.0], 1.0, "highpass", "H = sRC/(1 + sRC)",
-                     cutoff_hz=1 / (TWO_PI * r * c), passband_gain=1.0)
+    return Reference(
+        "cr_hp1",
+        circuit_from_parts("cr_hp1", ("C1", "in", "out", c), ("R1", "out", "0", r)),
+        [-1 / (r * c)],
+        [0.0],
+        1.0,
+        "highpass",
+        "H = sRC/(1 + sRC)",
+        cutoff_hz=1 / (TWO_PI * r * c),
+        passband_gain=1.0,
+    )
 
 
 def _series_rlc_bp2() -> Reference:
     r, l, c = 100.0, 10e-3, 100e-9
     w0 = 1 / math.sqrt(l * c)
-    return Reference("series_rlc_bp2",
-                     circuit_from_parts("series_rlc_bp2", ("L1", "in", "a", l),
-                                        ("C1", "a", "out", c), ("R1", "out", "0", r)),
-                     _quadratic(r / l, 1 / (l * c)), [0.0], r / l, "bandpass",
-                     "H = (R/L) s / (s^2 + (R/L) s + 1/LC)",
-                     cutoff_hz=w0 / TWO_PI, q=w0 * l / r, passband_gain=1.0)
+    return Reference(
+        "series_rlc_bp2",
+        circuit_from_parts(
+            "series_rlc_bp2", ("L1", "in", "a", l), ("C1", "a", "out", c), ("R1", "out", "0", r)
+        ),
+        _quadratic(r / l, 1 / (l * c)),
+        [0.0],
+        r / l,
+        "bandpass",
+        "H = (R/L) s / (s^2 + (R/L) s + 1/LC)",
+        cutoff_hz=w0 / TWO_PI,
+        q=w0 * l / r,
+        passband_gain=1.0,
+    )
 
 
 def _lc_notch_bs2() -> Reference:
     r, l, c = 330.0, 47e-3, 220e-9
     w0 = 1 / math.sqrt(l * c)
-    return Reference("lc_notch_bs2",
-                     circuit_from_parts("lc_notch_bs2", ("R1", "in", "out", r),
-                                        ("L1", "out", "a", l), ("C1", "a", "0", c)),
-                     _quadratic(r / l, w0 * w0), [1j * w0, -1j * w0], 1.0, "bandstop",
-                     "H = (s^2 + 1/LC) / (s^2 + (R/L) s + 1/LC)",
-                     cutoff_hz=w0 / TWO_PI, q=w0 * l / r, passband_gain=1.0)
+    return Reference(
+        "lc_notch_bs2",
+        circuit_from_parts(
+            "lc_notch_bs2", ("R1", "in", "out", r), ("L1", "out", "a", l), ("C1", "a", "0", c)
+        ),
+        _quadratic(r / l, w0 * w0),
+        [1j * w0, -1j * w0],
+        1.0,
+        "bandstop",
+        "H = (s^2 + 1/LC) / (s^2 + (R/L) s + 1/LC)",
+        cutoff_hz=w0 / TWO_PI,
+        q=w0 * l / r,
+        passband_gain=1.0,
+    )
 
 
 def _butterworth_ladder(n: int, r: float, fc: float) -> Reference:
@@ -258,9 +314,17 @@ def _butterworth_ladder(n: int, r: float, fc: float) -> Reference:
     wc = TWO_PI * fc
     name = f"butterworth_ladder_lp{n}"
     z, p, k = _scaled_prototype(*_zpk(scipy.signal.buttap(n)), wc, dc=0.5)
-    return Reference(name, lc_ladder(name, ladder_g_butterworth(n), r, wc), p, z, k,
-                     "lowpass", f"scipy.signal.buttap({n}) at {fc:g} Hz, H(0) = 1/2",
-                     cutoff_hz=fc, passband_gain=0.5)
+    return Reference(
+        name,
+        lc_ladder(name, ladder_g_butterworth(n), r, wc),
+        p,
+        z,
+        k,
+        "lowpass",
+        f"scipy.signal.buttap({n}) at {fc:g} Hz, H(0) = 1/2",
+        cutoff_hz=fc,
+        passband_gain=0.5,
+    )
 
 
 def _chebyshev_ladder(n: int, ripple_db: float, r: float, fc: float) -> Reference:
@@ -271,9 +335,17 @@ def _chebyshev_ladder(n: int, ripple_db: float, r: float, fc: float) -> Referenc
     z, p, k = _scaled_prototype(*_zpk(scipy.signal.cheb1ap(n, ripple_db)), wc, dc=0.5)
     eps = math.sqrt(10 ** (ripple_db / 10) - 1)
     f3db = fc * math.cosh(math.acosh(1 / eps) / n)  # odd n: DC is the passband maximum
-    return Reference(name, lc_ladder(name, ladder_g_chebyshev(n, ripple_db), r, wc), p, z, k,
-                     "lowpass", f"scipy.signal.cheb1ap({n}, {ripple_db}) at {fc:g} Hz, H(0) = 1/2",
-                     cutoff_hz=f3db, passband_gain=0.5)
+    return Reference(
+        name,
+        lc_ladder(name, ladder_g_chebyshev(n, ripple_db), r, wc),
+        p,
+        z,
+        k,
+        "lowpass",
+        f"scipy.signal.cheb1ap({n}, {ripple_db}) at {fc:g} Hz, H(0) = 1/2",
+        cutoff_hz=f3db,
+        passband_gain=0.5,
+    )
 
 
 def _elliptic_ladder_lp3() -> Reference:
@@ -290,15 +362,28 @@ def _elliptic_ladder_lp3() -> Reference:
     nt = np.array([l2 * c2, 0.0, 1.0])
     yo = np.array([c3, gl])
     num = gs * nt
-    den = np.polyadd(np.polymul(nt, np.polyadd([c1, gs], yo)),
-                     np.polymul(np.polymul([l2, 0.0], yo), [c1, gs]))
-    circuit = circuit_from_parts("elliptic_ladder_lp3", ("Rs", "in", "n1", r),
-                                 ("C1", "n1", "0", c1), ("L2", "n1", "out", l2),
-                                 ("C2", "n1", "out", c2), ("C3", "out", "0", c3),
-                                 ("RL", "out", "0", r))
-    return Reference("elliptic_ladder_lp3", circuit, np.roots(den), np.roots(num),
-                     num[0] / den[0], "lowpass", "hand nodal analysis of the ladder",
-                     passband_gain=0.5)
+    den = np.polyadd(
+        np.polymul(nt, np.polyadd([c1, gs], yo)), np.polymul(np.polymul([l2, 0.0], yo), [c1, gs])
+    )
+    circuit = circuit_from_parts(
+        "elliptic_ladder_lp3",
+        ("Rs", "in", "n1", r),
+        ("C1", "n1", "0", c1),
+        ("L2", "n1", "out", l2),
+        ("C2", "n1", "out", c2),
+        ("C3", "out", "0", c3),
+        ("RL", "out", "0", r),
+    )
+    return Reference(
+        "elliptic_ladder_lp3",
+        circuit,
+        np.roots(den),
+        np.roots(num),
+        num[0] / den[0],
+        "lowpass",
+        "hand nodal analysis of the ladder",
+        passband_gain=0.5,
+    )
 
 
 def _sallen_key_lp_values(w0: float, q: float, r: float) -> tuple[float, float]:
@@ -306,11 +391,26 @@ def _sallen_key_lp_values(w0: float, q: float, r: float) -> tuple[float, float]:
     return 2 * q / (r * w0), 1 / (2 * q * r * w0)
 
 
-def _sallen_key_lp(name: str, x: str, y: str, out: str, r1: float, r2: float, c1: float,
-                   c2: float, src: str = "in", suffix: str = "") -> list[tuple]:
+def _sallen_key_lp(
+    name: str,
+    x: str,
+    y: str,
+    out: str,
+    r1: float,
+    r2: float,
+    c1: float,
+    c2: float,
+    src: str = "in",
+    suffix: str = "",
+) -> list[tuple]:
     """R1 src-x, R2 x-y, C1 x-out (feedback), C2 y-0, unity buffer y -> out."""
-    return [(f"R1{suffix}", src, x, r1), (f"R2{suffix}", x, y, r2), (f"C1{suffix}", x, out, c1),
-            (f"C2{suffix}", y, "0", c2), (f"U1{suffix}", y, out, out)]
+    return [
+        (f"R1{suffix}", src, x, r1),
+        (f"R2{suffix}", x, y, r2),
+        (f"C1{suffix}", x, out, c1),
+        (f"C2{suffix}", y, "0", c2),
+        (f"U1{suffix}", y, out, out),
+    ]
 
 
 def _sallen_key_lp2() -> Reference:
@@ -322,11 +422,20 @@ def _sallen_key_lp2() -> Reference:
     w0 = 1 / math.sqrt(r1 * r2 * c1 * c2)
     q = math.sqrt(r1 * r2 * c1 * c2) / (c2 * (r1 + r2))
     den = r1 * r2 * c1 * c2
-    circuit = circuit_from_parts("sallen_key_lp2",
-                                 *_sallen_key_lp("", "x", "y", "out", r1, r2, c1, c2))
-    return Reference("sallen_key_lp2", circuit, _quadratic(c2 * (r1 + r2) / den, 1 / den), [],
-                     1 / den, "lowpass", "H = 1/(s^2 R1R2C1C2 + s C2(R1+R2) + 1), Q = 5",
-                     cutoff_hz=second_order_lp_cutoff(w0, q) / TWO_PI, passband_gain=1.0)
+    circuit = circuit_from_parts(
+        "sallen_key_lp2", *_sallen_key_lp("", "x", "y", "out", r1, r2, c1, c2)
+    )
+    return Reference(
+        "sallen_key_lp2",
+        circuit,
+        _quadratic(c2 * (r1 + r2) / den, 1 / den),
+        [],
+        1 / den,
+        "lowpass",
+        "H = 1/(s^2 R1R2C1C2 + s C2(R1+R2) + 1), Q = 5",
+        cutoff_hz=second_order_lp_cutoff(w0, q) / TWO_PI,
+        passband_gain=1.0,
+    )
 
 
 def _sallen_key_hp2() -> Reference:
@@ -338,12 +447,25 @@ def _sallen_key_hp2() -> Reference:
     r1, r2 = 5.6e3, 22e3
     w0 = 1 / math.sqrt(r1 * r2 * c1 * c2)
     q = w0 * c1 * c2 * r2 / (c1 + c2)
-    circuit = circuit_from_parts("sallen_key_hp2", ("C1", "in", "x", c1), ("C2", "x", "y", c2),
-                       ("R1", "x", "out", r1), ("R2", "y", "0", r2), ("U1", "y", "out", "out"))
-    return Reference("sallen_key_hp2", circuit,
-                     _quadratic((c1 + c2) / (c1 * c2 * r2), 1 / (r1 * r2 * c1 * c2)), [0.0, 0.0],
-                     1.0, "highpass", "H = s^2/(s^2 + s(C1+C2)/(C1C2R2) + 1/(R1R2C1C2))",
-                     cutoff_hz=w0 / second_order_lp_cutoff(1.0, q) / TWO_PI, passband_gain=1.0)
+    circuit = circuit_from_parts(
+        "sallen_key_hp2",
+        ("C1", "in", "x", c1),
+        ("C2", "x", "y", c2),
+        ("R1", "x", "out", r1),
+        ("R2", "y", "0", r2),
+        ("U1", "y", "out", "out"),
+    )
+    return Reference(
+        "sallen_key_hp2",
+        circuit,
+        _quadratic((c1 + c2) / (c1 * c2 * r2), 1 / (r1 * r2 * c1 * c2)),
+        [0.0, 0.0],
+        1.0,
+        "highpass",
+        "H = s^2/(s^2 + s(C1+C2)/(C1C2R2) + 1/(R1R2C1C2))",
+        cutoff_hz=w0 / second_order_lp_cutoff(1.0, q) / TWO_PI,
+        passband_gain=1.0,
+    )
 
 
 def _bessel_lp3() -> Reference:
@@ -357,11 +479,23 @@ def _bessel_lp3() -> Reference:
     real = p[np.argmin(np.abs(p.imag))].real
     w0, q = abs(pair), abs(pair) / (-2 * pair.real)
     c1, c2 = _sallen_key_lp_values(w0, q, r)
-    circuit = circuit_from_parts("bessel_lp3", *_sallen_key_lp("", "x", "y", "b", r, r, c1, c2),
-                       ("R3", "b", "out", r), ("C3", "out", "0", 1 / (-real * r)))
-    return Reference("bessel_lp3", circuit, p, z, k, "lowpass",
-                     f"scipy.signal.besselap(3, norm='mag') at {fc:g} Hz",
-                     cutoff_hz=fc, passband_gain=1.0)
+    circuit = circuit_from_parts(
+        "bessel_lp3",
+        *_sallen_key_lp("", "x", "y", "b", r, r, c1, c2),
+        ("R3", "b", "out", r),
+        ("C3", "out", "0", 1 / (-real * r)),
+    )
+    return Reference(
+        "bessel_lp3",
+        circuit,
+        p,
+        z,
+        k,
+        "lowpass",
+        f"scipy.signal.besselap(3, norm='mag') at {fc:g} Hz",
+        cutoff_hz=fc,
+        passband_gain=1.0,
+    )
 
 
 def _sallen_key_lp4() -> Reference:
@@ -375,12 +509,30 @@ def _sallen_key_lp4() -> Reference:
     for i, pole in enumerate(sorted(p[p.imag > 0], key=lambda x: -x.real), start=1):
         w0, q = abs(pole), abs(pole) / (-2 * pole.real)
         out = "out" if i == 2 else f"m{i}"
-        parts += _sallen_key_lp("", f"x{i}", f"y{i}", out, r, r,
-                                *_sallen_key_lp_values(w0, q, r), src=src, suffix=f"_{i}")
+        parts += _sallen_key_lp(
+            "",
+            f"x{i}",
+            f"y{i}",
+            out,
+            r,
+            r,
+            *_sallen_key_lp_values(w0, q, r),
+            src=src,
+            suffix=f"_{i}",
+        )
         src = out
     circuit = circuit_from_parts("sallen_key_lp4", *parts)
-    return Reference("sallen_key_lp4", circuit, p, z, k, "lowpass",
-                     f"scipy.signal.buttap(4) at {fc:g} Hz", cutoff_hz=fc, passband_gain=1.0)
+    return Reference(
+        "sallen_key_lp4",
+        circuit,
+        p,
+        z,
+        k,
+        "lowpass",
+        f"scipy.signal.buttap(4) at {fc:g} Hz",
+        cutoff_hz=fc,
+        passband_gain=1.0,
+    )
 
 
 def _mfb_bp2() -> Reference:
@@ -393,14 +545,29 @@ def _mfb_bp2() -> Reference:
     r3 = 2 * q / (w0 * c)
     r1 = r3 / 2  # peak gain R3 C2 / (R1 (C1 + C2)) = 1
     r2 = 1 / (w0 * w0 * c * c * r3 - 1 / r1)
-    circuit = circuit_from_parts("mfb_bp2", ("R1", "in", "x", r1), ("R2", "x", "0", r2),
-                       ("C1", "x", "out", c), ("C2", "x", "n", c), ("R3", "n", "out", r3),
-                       ("U1", "0", "n", "out"))
+    circuit = circuit_from_parts(
+        "mfb_bp2",
+        ("R1", "in", "x", r1),
+        ("R2", "x", "0", r2),
+        ("C1", "x", "out", c),
+        ("C2", "x", "n", c),
+        ("R3", "n", "out", r3),
+        ("U1", "0", "n", "out"),
+    )
     b1 = 2 * c / (c * c * r3)
     b0 = (1 / r1 + 1 / r2) / (c * c * r3)
-    return Reference("mfb_bp2", circuit, _quadratic(b1, b0), [0.0], -1 / (r1 * c), "bandpass",
-                     "H = -(s/R1C1)/(s^2 + s(C1+C2)/(C1C2R3) + (G1+G2)/(C1C2R3))",
-                     cutoff_hz=f0, q=q, passband_gain=1.0)
+    return Reference(
+        "mfb_bp2",
+        circuit,
+        _quadratic(b1, b0),
+        [0.0],
+        -1 / (r1 * c),
+        "bandpass",
+        "H = -(s/R1C1)/(s^2 + s(C1+C2)/(C1C2R3) + (G1+G2)/(C1C2R3))",
+        cutoff_hz=f0,
+        q=q,
+        passband_gain=1.0,
+    )
 
 
 def _twin_t_notch() -> Reference:
@@ -408,12 +575,28 @@ def _twin_t_notch() -> Reference:
     pole/zero pair at -1/RC cancelling exactly: H = (s^2 + w0^2)/(s^2 + 4 w0 s + w0^2)."""
     r, c = 10e3, 10e-9
     w0 = 1 / (r * c)
-    circuit = circuit_from_parts("twin_t_notch", ("R1", "in", "a", r), ("R2", "a", "out", r),
-                       ("C3", "a", "0", 2 * c), ("C1", "in", "b", c), ("C2", "b", "out", c),
-                       ("R3", "b", "0", r / 2))
-    return Reference("twin_t_notch", circuit, _pair(w0, 0.25), [1j * w0, -1j * w0], 1.0,
-                     "bandstop", "H = (s^2 + w0^2)/(s^2 + 4 w0 s + w0^2), w0 = 1/RC",
-                     cutoff_hz=w0 / TWO_PI, q=0.25, passband_gain=1.0, cancelled=1)
+    circuit = circuit_from_parts(
+        "twin_t_notch",
+        ("R1", "in", "a", r),
+        ("R2", "a", "out", r),
+        ("C3", "a", "0", 2 * c),
+        ("C1", "in", "b", c),
+        ("C2", "b", "out", c),
+        ("R3", "b", "0", r / 2),
+    )
+    return Reference(
+        "twin_t_notch",
+        circuit,
+        _pair(w0, 0.25),
+        [1j * w0, -1j * w0],
+        1.0,
+        "bandstop",
+        "H = (s^2 + w0^2)/(s^2 + 4 w0 s + w0^2), w0 = 1/RC",
+        cutoff_hz=w0 / TWO_PI,
+        q=0.25,
+        passband_gain=1.0,
+        cancelled=1,
+    )
 
 
 def _tow_thomas_bp2() -> Reference:
@@ -426,14 +609,32 @@ def _tow_thomas_bp2() -> Reference:
     r = 1 / (w0 * c)
     r2 = q * r
     r1 = r2  # peak gain R2/R1 = 1
-    circuit = circuit_from_parts("tow_thomas_bp2", ("R1", "in", "n1", r1), ("R2", "n1", "out", r2),
-                       ("C1", "n1", "out", c), ("U1", "0", "n1", "out"),
-                       ("R3", "out", "n2", r), ("C2", "n2", "v2", c), ("U2", "0", "n2", "v2"),
-                       ("R5", "v2", "n3", 10e3), ("R6", "n3", "v3", 10e3),
-                       ("U3", "0", "n3", "v3"), ("R4", "v3", "n1", r))
-    return Reference("tow_thomas_bp2", circuit, _pair(w0, q), [0.0], -1 / (r1 * c), "bandpass",
-                     "H = -(s/R1C1)/(s^2 + s/(R2C1) + 1/(R3R4C1C2))",
-                     cutoff_hz=f0, q=q, passband_gain=1.0)
+    circuit = circuit_from_parts(
+        "tow_thomas_bp2",
+        ("R1", "in", "n1", r1),
+        ("R2", "n1", "out", r2),
+        ("C1", "n1", "out", c),
+        ("U1", "0", "n1", "out"),
+        ("R3", "out", "n2", r),
+        ("C2", "n2", "v2", c),
+        ("U2", "0", "n2", "v2"),
+        ("R5", "v2", "n3", 10e3),
+        ("R6", "n3", "v3", 10e3),
+        ("U3", "0", "n3", "v3"),
+        ("R4", "v3", "n1", r),
+    )
+    return Reference(
+        "tow_thomas_bp2",
+        circuit,
+        _pair(w0, q),
+        [0.0],
+        -1 / (r1 * c),
+        "bandpass",
+        "H = -(s/R1C1)/(s^2 + s/(R2C1) + 1/(R3R4C1C2))",
+        cutoff_hz=f0,
+        q=q,
+        passband_gain=1.0,
+    )
 
 
 def _compensated_attenuator() -> Reference:
@@ -442,36 +643,71 @@ def _compensated_attenuator() -> Reference:
     H = 0.1 / (1 + s R3 C3)."""
     r1, c1, r2, c2 = 9e3, 1e-9, 1e3, 9e-9
     r3, c3 = 3.3e3, 4.7e-9
-    circuit = circuit_from_parts("compensated_attenuator", ("R1", "in", "a", r1),
-                                 ("C1", "in", "a", c1), ("R2", "a", "0", r2),
-                                 ("C2", "a", "0", c2), ("U1", "a", "b", "b"),
-                                 ("R3", "b", "out", r3), ("C3", "out", "0", c3))
+    circuit = circuit_from_parts(
+        "compensated_attenuator",
+        ("R1", "in", "a", r1),
+        ("C1", "in", "a", c1),
+        ("R2", "a", "0", r2),
+        ("C2", "a", "0", c2),
+        ("U1", "a", "b", "b"),
+        ("R3", "b", "out", r3),
+        ("C3", "out", "0", c3),
+    )
     tau = r3 * c3
-    return Reference("compensated_attenuator", circuit, [-1 / tau], [], 0.1 / tau, "lowpass",
-                     "H = R2/(R1+R2) / (1 + s R3 C3); pole and zero at -1/(R1 C1) cancel",
-                     cutoff_hz=1 / (TWO_PI * tau), passband_gain=0.1, cancelled=1)
+    return Reference(
+        "compensated_attenuator",
+        circuit,
+        [-1 / tau],
+        [],
+        0.1 / tau,
+        "lowpass",
+        "H = R2/(R1+R2) / (1 + s R3 C3); pole and zero at -1/(R1 C1) cancel",
+        cutoff_hz=1 / (TWO_PI * tau),
+        passband_gain=0.1,
+        cancelled=1,
+    )
 
 
 def _allpass1() -> Reference:
     """First-order op-amp all-pass: H = (1 - sRC)/(1 + sRC), a right-half-plane zero;
     flat magnitude, so the measured type is ``other``."""
     r, c = 10e3, 10e-9
-    circuit = circuit_from_parts("allpass1", ("R1", "in", "n", r), ("R2", "n", "out", r),
-                       ("R3", "in", "p", r), ("C1", "p", "0", c), ("U1", "p", "n", "out"))
-    return Reference("allpass1", circuit, [-1 / (r * c)], [1 / (r * c)], -1.0, "other",
-                     "H = (1 - sRC)/(1 + sRC)")
+    circuit = circuit_from_parts(
+        "allpass1",
+        ("R1", "in", "n", r),
+        ("R2", "n", "out", r),
+        ("R3", "in", "p", r),
+        ("C1", "p", "0", c),
+        ("U1", "p", "n", "out"),
+    )
+    return Reference(
+        "allpass1", circuit, [-1 / (r * c)], [1 / (r * c)], -1.0, "other", "H = (1 - sRC)/(1 + sRC)"
+    )
 
 
 @cache
 def reference_circuits() -> tuple[Reference, ...]:
     """The reference set (built once)."""
     return (
-        _rc_lp1(), _rl_hp1(), _cr_hp1(), _series_rlc_bp2(), _lc_notch_bs2(),
-        _butterworth_ladder(3, 50.0, 10e3), _butterworth_ladder(5, 600.0, 1e3),
-        _chebyshev_ladder(3, 0.5, 75.0, 100e3), _chebyshev_ladder(5, 1.0, 1e3, 3e3),
-        _elliptic_ladder_lp3(), _bessel_lp3(), _sallen_key_lp2(), _sallen_key_hp2(),
-        _sallen_key_lp4(), _mfb_bp2(), _twin_t_notch(), _tow_thomas_bp2(),
-        _compensated_attenuator(), _allpass1(),
+        _rc_lp1(),
+        _rl_hp1(),
+        _cr_hp1(),
+        _series_rlc_bp2(),
+        _lc_notch_bs2(),
+        _butterworth_ladder(3, 50.0, 10e3),
+        _butterworth_ladder(5, 600.0, 1e3),
+        _chebyshev_ladder(3, 0.5, 75.0, 100e3),
+        _chebyshev_ladder(5, 1.0, 1e3, 3e3),
+        _elliptic_ladder_lp3(),
+        _bessel_lp3(),
+        _sallen_key_lp2(),
+        _sallen_key_hp2(),
+        _sallen_key_lp4(),
+        _mfb_bp2(),
+        _twin_t_notch(),
+        _tow_thomas_bp2(),
+        _compensated_attenuator(),
+        _allpass1(),
     )
 
 
@@ -480,6 +716,6 @@ def reference(name: str) -> Reference:
     for ref in reference_circuits():
         if ref.name == name:
             return ref
-    raise KeyError(f"no reference circuit {name!r}; known: "
-                   f"{', '.join(r.name for r in reference_circuits())}")
-
+    raise KeyError(
+        f"no reference circuit {name!r}; known: {', '.join(r.name for r in reference_circuits())}"
+    )

@@ -23,6 +23,7 @@ tuned for this app:
   memory at ~500 MB each, see :mod:`circuitviz.app.slots`); past that a page still
   shows its controls and the netlist tab, and ``Generate`` says the server is full.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,8 +46,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import asyncio
 
-__all__ = ["voila_argv", "notebook_path", "main", "running_server", "free_port", "DEFAULT_PORT",
-           "TEMPLATE_ROOT", "ready_pool_factory", "FILL_DELAY_S"]
+__all__ = [
+    "voila_argv",
+    "notebook_path",
+    "main",
+    "running_server",
+    "free_port",
+    "DEFAULT_PORT",
+    "TEMPLATE_ROOT",
+    "ready_pool_factory",
+    "FILL_DELAY_S",
+]
 
 DEFAULT_PORT = 8866
 #: Seconds between handing out a preheated kernel and starting its replacement: long
@@ -72,15 +82,24 @@ def notebook_path() -> Path:
     nb = nbformat.v4.new_notebook()
     nb.cells.append(nbformat.v4.new_code_cell(DESIGNER_SOURCE))
     nb.metadata["title"] = "circuitviz"  # the page title
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, path)
     return path
 
 
-def voila_argv(notebook: Path, port: int, ip: str = "127.0.0.1", cull_idle: int = 600,
-               preheat: bool = True, fill_delay: float = FILL_DELAY_S,
-               pool_size: int = 2) -> list[str]:
+def voila_argv(
+    notebook: Path,
+    port: int,
+    ip: str = "127.0.0.1",
+    cull_idle: int = 600,
+    preheat: bool = True,
+    fill_delay: float = FILL_DELAY_S,
+    pool_size: int = 2,
+) -> list[str]:
     """Voila's command line for serving ``notebook`` (see the module docstring)."""
     argv = [
         str(notebook),
@@ -102,8 +121,11 @@ def voila_argv(notebook: Path, port: int, ip: str = "127.0.0.1", cull_idle: int 
         "--VoilaExecutor.iopub_timeout=60",
     ]
     if preheat and pool_size > 0:
-        argv += ["--preheat_kernel=True", f"--pool_size={pool_size}",
-                 f"--VoilaKernelManager.fill_delay={fill_delay}"]
+        argv += [
+            "--preheat_kernel=True",
+            f"--pool_size={pool_size}",
+            f"--VoilaKernelManager.fill_delay={fill_delay}",
+        ]
     return argv
 
 
@@ -138,11 +160,17 @@ def ready_pool_factory(factory: Callable[..., type]) -> Callable[..., type]:
     and replaced, and a kernel handed out counts as active from that moment (else the
     idle culler could take a kernel that waited in the pool from under its new page).
     """
-    def make(base_class: type, preheat_kernel: bool, default_pool_size: int,
-             page_config_hook: Callable | None = None) -> type:
+
+    def make(
+        base_class: type,
+        preheat_kernel: bool,
+        default_pool_size: int,
+        page_config_hook: Callable | None = None,
+    ) -> type:
         # voila builds the class at run time: Any lets it be a base class here
-        cls: Any = factory(base_class, preheat_kernel, default_pool_size,
-                           page_config_hook=page_config_hook)
+        cls: Any = factory(
+            base_class, preheat_kernel, default_pool_size, page_config_hook=page_config_hook
+        )
         if not preheat_kernel:
             return cls
 
@@ -156,16 +184,20 @@ def ready_pool_factory(factory: Callable[..., type]) -> Callable[..., type]:
                     self.fill_if_needed(delay=0, notebook_name=notebook_name)
                 return sum(map(_ready, pool))
 
-            async def get_rendered_notebook(self, notebook_name: str,
-                                            extra_kernel_env_variables: dict | None = None,
-                                            **kwargs: Any) -> Any:
+            async def get_rendered_notebook(
+                self,
+                notebook_name: str,
+                extra_kernel_env_variables: dict | None = None,
+                **kwargs: Any,
+            ) -> Any:
                 pool = self._pools.get(notebook_name, [])
                 ready = next((t for t in pool if _ready(t)), None)
                 if ready is not None:  # voila takes the first; make it a ready one
                     pool.remove(ready)
                     pool.insert(0, ready)
                 found = await super().get_rendered_notebook(
-                    notebook_name, extra_kernel_env_variables or {}, **kwargs)
+                    notebook_name, extra_kernel_env_variables or {}, **kwargs
+                )
                 # It sat idle in the pool (never culled there); once handed out it is
                 # not connected until the page's websocket opens, so the culler would
                 # take a kernel that waited longer than --cull-idle from under the page.
@@ -179,28 +211,58 @@ def ready_pool_factory(factory: Callable[..., type]) -> Callable[..., type]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m circuitviz.serve",
-                                     description="Serve the circuitviz designer with voila.")
-    parser.add_argument("--port", type=int, default=None,
-                        help=f"port (default: $PORT, else {DEFAULT_PORT})")
+    parser = argparse.ArgumentParser(
+        prog="python -m circuitviz.serve", description="Serve the circuitviz designer with voila."
+    )
+    parser.add_argument(
+        "--port", type=int, default=None, help=f"port (default: $PORT, else {DEFAULT_PORT})"
+    )
     parser.add_argument("--ip", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--notebook", type=Path, default=None,
-                        help="notebook to serve (default: notebooks/designer.ipynb)")
-    parser.add_argument("--cull-idle", type=int, default=600, metavar="SECONDS",
-                        help="shut down kernels idle this long (default 600)")
-    parser.add_argument("--model", type=Path, default=None,
-                        help="model checkpoint (default: models/set_decoder.pt)")
-    parser.add_argument("--no-preheat", action="store_true",
-                        help="start each page's kernel on request instead of keeping some ready")
-    parser.add_argument("--pool-size", type=int, default=None, metavar="N",
-                        help="preheated kernels kept ready (default 1, 2 or 3 as memory "
-                             "allows fewer than 4, fewer than 10 or more pages with the "
-                             "model)")
-    parser.add_argument("--fill-delay", type=float, default=FILL_DELAY_S, metavar="SECONDS",
-                        help=f"wait before refilling the pool (default {FILL_DELAY_S:g})")
-    parser.add_argument("--max-visitors", type=int, default=None, metavar="N",
-                        help="pages that may hold the model at once (default: what fits in "
-                             "60%% of the memory at ~500 MB each)")
+    parser.add_argument(
+        "--notebook",
+        type=Path,
+        default=None,
+        help="notebook to serve (default: notebooks/designer.ipynb)",
+    )
+    parser.add_argument(
+        "--cull-idle",
+        type=int,
+        default=600,
+        metavar="SECONDS",
+        help="shut down kernels idle this long (default 600)",
+    )
+    parser.add_argument(
+        "--model", type=Path, default=None, help="model checkpoint (default: models/set_decoder.pt)"
+    )
+    parser.add_argument(
+        "--no-preheat",
+        action="store_true",
+        help="start each page's kernel on request instead of keeping some ready",
+    )
+    parser.add_argument(
+        "--pool-size",
+        type=int,
+        default=None,
+        metavar="N",
+        help="preheated kernels kept ready (default 1, 2 or 3 as memory "
+        "allows fewer than 4, fewer than 10 or more pages with the "
+        "model)",
+    )
+    parser.add_argument(
+        "--fill-delay",
+        type=float,
+        default=FILL_DELAY_S,
+        metavar="SECONDS",
+        help=f"wait before refilling the pool (default {FILL_DELAY_S:g})",
+    )
+    parser.add_argument(
+        "--max-visitors",
+        type=int,
+        default=None,
+        metavar="N",
+        help="pages that may hold the model at once (default: what fits in "
+        "60%% of the memory at ~500 MB each)",
+    )
     args = parser.parse_args(argv)
     port = args.port if args.port is not None else _env_port()
     if not 0 < port < 65536:
@@ -226,25 +288,39 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"model checkpoint {args.model} does not exist")
         os.environ["CIRCUITVIZ_MODEL"] = str(args.model.resolve())  # kernels inherit it
     # voila finds templates under every Jupyter data directory; put ours first
-    paths = [str(TEMPLATE_ROOT)] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep)
-                                    if p]
+    paths = [str(TEMPLATE_ROOT)] + [
+        p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p
+    ]
     os.environ["JUPYTER_PATH"] = os.pathsep.join(paths)
     try:
         import voila.app as voila_app
     except ImportError:
-        parser.error("voila is not installed; install the app extras: "
-                     "pip install 'circuitviz[app]'")
+        parser.error(
+            "voila is not installed; install the app extras: pip install 'circuitviz[app]'"
+        )
     voila_app.voila_kernel_manager_factory = ready_pool_factory(
-        voila_app.voila_kernel_manager_factory)
+        voila_app.voila_kernel_manager_factory
+    )
     slots = tempfile.mkdtemp(prefix="circuitviz-slots-")
-    os.environ[ENV_DIR] = slots          # kernels inherit both
+    os.environ[ENV_DIR] = slots  # kernels inherit both
     os.environ[ENV_MAX] = str(max_visitors)
-    print(f"circuitviz: {pool_size} preheated kernel(s), at most {max_visitors} pages with the "
-          f"model at once, idle kernels culled after {args.cull_idle} s", flush=True)
+    print(
+        f"circuitviz: {pool_size} preheated kernel(s), at most {max_visitors} pages with the "
+        f"model at once, idle kernels culled after {args.cull_idle} s",
+        flush=True,
+    )
     try:
-        voila_app.Voila.launch_instance(argv=voila_argv(
-            notebook.resolve(), port, args.ip, args.cull_idle, not args.no_preheat,
-            args.fill_delay, pool_size))
+        voila_app.Voila.launch_instance(
+            argv=voila_argv(
+                notebook.resolve(),
+                port,
+                args.ip,
+                args.cull_idle,
+                not args.no_preheat,
+                args.fill_delay,
+                pool_size,
+            )
+        )
     finally:
         shutil.rmtree(slots, ignore_errors=True)
     return 0
@@ -268,9 +344,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(port: int | None = None, *, model: str | os.PathLike | None = None,
-                   log_path: str | os.PathLike | None = None, timeout: float = 90.0,
-                   extra: Sequence[str] = ()) -> Iterator[str]:
+def running_server(
+    port: int | None = None,
+    *,
+    model: str | os.PathLike | None = None,
+    log_path: str | os.PathLike | None = None,
+    timeout: float = 90.0,
+    extra: Sequence[str] = (),
+) -> Iterator[str]:
     """Run ``python -m circuitviz.serve`` in a subprocess for tests and benchmarks; yield
     its URL once the page answers, and stop it (kernels included) on exit."""
     port = port or free_port()
@@ -278,15 +359,21 @@ def running_server(port: int | None = None, *, model: str | os.PathLike | None =
     if model is not None:
         argv += ["--model", str(model)]
     log = open(log_path, "w") if log_path else None  # noqa: SIM115
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL if log is None else log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        argv,
+        stdout=subprocess.DEVNULL if log is None else log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"the voila server exited with status {proc.returncode}"
-                                   + (f"; see {log_path}" if log_path else ""))
+                raise RuntimeError(
+                    f"the voila server exited with status {proc.returncode}"
+                    + (f"; see {log_path}" if log_path else "")
+                )
             try:  # any HTTP answer means it is up; "/" itself would take the preheated kernel
                 with urllib.request.urlopen(url + "voila/static/voila.js", timeout=2):
                     break
@@ -295,7 +382,8 @@ def running_server(port: int | None = None, *, model: str | os.PathLike | None =
             except OSError:
                 if time.monotonic() > deadline:
                     raise TimeoutError(
-                        f"voila did not answer at {url} within {timeout:.0f} s") from None
+                        f"voila did not answer at {url} within {timeout:.0f} s"
+                    ) from None
                 time.sleep(0.25)
         yield url
     finally:

@@ -22,6 +22,7 @@ frequencies; see :mod:`circuitviz.mask` for the measurement):
 Band-pass and band-stop specs keep centre frequency + Q (centre / -3 dB bandwidth) and
 take an even order (2, 4, 6, 8 poles) and the LP prototype family of the band transform.
 """
+
 from __future__ import annotations
 
 import math
@@ -29,10 +30,28 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-__all__ = ["Spec", "FILTER_TYPES", "BAND_TYPES", "RESPONSES", "KINDS", "Q_RANGE", "ORDER_RANGE",
-           "RIPPLE_RANGE", "ATTENUATION_RANGE", "GAIN_RANGE_DB", "STOPBAND_RATIO_RANGE",
-           "N_MAX", "DEFAULT_RIPPLE_DB", "EQUIRIPPLE_RIPPLE_DB", "DEFAULT_ATTENUATION_DB",
-           "cutoff_range", "format_range", "check_n", "default_ripple", "parse_frequency"]
+__all__ = [
+    "Spec",
+    "FILTER_TYPES",
+    "BAND_TYPES",
+    "RESPONSES",
+    "KINDS",
+    "Q_RANGE",
+    "ORDER_RANGE",
+    "RIPPLE_RANGE",
+    "ATTENUATION_RANGE",
+    "GAIN_RANGE_DB",
+    "STOPBAND_RATIO_RANGE",
+    "N_MAX",
+    "DEFAULT_RIPPLE_DB",
+    "EQUIRIPPLE_RIPPLE_DB",
+    "DEFAULT_ATTENUATION_DB",
+    "cutoff_range",
+    "format_range",
+    "check_n",
+    "default_ripple",
+    "parse_frequency",
+]
 
 FILTER_TYPES = ("lowpass", "highpass", "bandpass", "bandstop")
 BAND_TYPES = ("bandpass", "bandstop")
@@ -166,27 +185,44 @@ class Spec:
         return r if self.filter_type == "lowpass" else 1.0 / r
 
     def to_json(self) -> dict:
-        return {"type": self.filter_type, "cutoff_hz": self.cutoff_hz, "q": self.q,
-                "order": self.order, "response": self.response,
-                "ripple_db": None if self.is_band else self.ap_db,
-                "stopband_hz": self.stopband_hz, "attenuation_db": self.as_db,
-                "gain_db": self.gain_db, "kind": self.kind}
+        return {
+            "type": self.filter_type,
+            "cutoff_hz": self.cutoff_hz,
+            "q": self.q,
+            "order": self.order,
+            "response": self.response,
+            "ripple_db": None if self.is_band else self.ap_db,
+            "stopband_hz": self.stopband_hz,
+            "attenuation_db": self.as_db,
+            "gain_db": self.gain_db,
+            "kind": self.kind,
+        }
 
     # -- checking --------------------------------------------------------------------
     @classmethod
-    def checked(cls, filter_type: str, cutoff_hz: str | float, q: str | float | None = None,
-                order: int | None = None, *, response: str | None = None,
-                ripple_db: str | float | None = None, stopband_hz: str | float | None = None,
-                attenuation_db: str | float | None = None, gain_db: str | float | None = None,
-                kind: str | None = None) -> Spec:
+    def checked(
+        cls,
+        filter_type: str,
+        cutoff_hz: str | float,
+        q: str | float | None = None,
+        order: int | None = None,
+        *,
+        response: str | None = None,
+        ripple_db: str | float | None = None,
+        stopband_hz: str | float | None = None,
+        attenuation_db: str | float | None = None,
+        gain_db: str | float | None = None,
+        kind: str | None = None,
+    ) -> Spec:
         """A validated spec; ``ValueError`` naming the accepted range otherwise.
 
         Frequencies accept numbers or text (``5k``, ``2.2meg``, ``10 kHz``); dB values
         and ``q`` numbers or SPICE-style text.
         """
         if not isinstance(filter_type, str) or filter_type.strip().lower() not in FILTER_TYPES:
-            raise ValueError(f"unknown filter type {filter_type!r}; accepted: "
-                             f"{', '.join(FILTER_TYPES)}")
+            raise ValueError(
+                f"unknown filter type {filter_type!r}; accepted: {', '.join(FILTER_TYPES)}"
+            )
         ft = filter_type.strip().lower()
         band = ft in BAND_TYPES
         lo, hi = cutoff_range()
@@ -199,42 +235,55 @@ class Spec:
             from .units import mega_hint
 
             hint = mega_hint(cutoff_hz, fc, (lo, hi)) if math.isfinite(fc) else ""
-            raise ValueError(f"{what} {fc:g} Hz is outside the trained range "
-                             f"{format_range(lo, hi)}"
-                             f"{hint}")
+            raise ValueError(
+                f"{what} {fc:g} Hz is outside the trained range {format_range(lo, hi)}{hint}"
+            )
         response = _choice(response, "response", RESPONSES)
         kind = _choice(kind, "kind", KINDS)
         if q is not None:
             if not band:
-                raise ValueError(f"q applies to bandpass and bandstop only (centre / bandwidth); "
-                                 f"leave it out for a {ft}")
+                raise ValueError(
+                    f"q applies to bandpass and bandstop only (centre / bandwidth); "
+                    f"leave it out for a {ft}"
+                )
             q = _number(q, "q", *Q_RANGE)
         if order is not None:
-            if isinstance(order, bool) or not isinstance(order, (int, np.integer)) \
-                    or not ORDER_RANGE[0] <= order <= ORDER_RANGE[1]:
-                raise ValueError(f"order must be an integer from {ORDER_RANGE[0]} to "
-                                 f"{ORDER_RANGE[1]}, got {order!r}")
+            if (
+                isinstance(order, bool)
+                or not isinstance(order, (int, np.integer))
+                or not ORDER_RANGE[0] <= order <= ORDER_RANGE[1]
+            ):
+                raise ValueError(
+                    f"order must be an integer from {ORDER_RANGE[0]} to "
+                    f"{ORDER_RANGE[1]}, got {order!r}"
+                )
             order = int(order)
             if band and order % 2:
                 raise ValueError(f"a {ft} has an even order (poles): 2, 4, 6 or 8, got {order}")
         if ripple_db is not None:
             if band and response not in ("chebyshev", "elliptic"):
-                raise ValueError(f"ripple applies to low-pass and high-pass masks (and to a "
-                                 f"chebyshev or elliptic {ft}'s prototype); leave it out here")
+                raise ValueError(
+                    f"ripple applies to low-pass and high-pass masks (and to a "
+                    f"chebyshev or elliptic {ft}'s prototype); leave it out here"
+                )
             ripple_db = _number(ripple_db, "ripple", *RIPPLE_RANGE, " dB")
         if attenuation_db is not None:
             if stopband_hz is None and response != "elliptic":
-                raise ValueError("attenuation needs a stopband edge (--stopband F) or an "
-                                 "elliptic response")
+                raise ValueError(
+                    "attenuation needs a stopband edge (--stopband F) or an elliptic response"
+                )
             attenuation_db = _number(attenuation_db, "attenuation", *ATTENUATION_RANGE, " dB")
             ap = ripple_db if ripple_db is not None else default_ripple(response)
             if attenuation_db <= ap:
-                raise ValueError(f"attenuation {attenuation_db:g} dB must exceed the passband "
-                                 f"ripple {ap:g} dB")
+                raise ValueError(
+                    f"attenuation {attenuation_db:g} dB must exceed the passband ripple {ap:g} dB"
+                )
         if stopband_hz is not None:
             if band:
-                raise ValueError(f"a stopband edge applies to low-pass and high-pass masks; a "
-                                 f"{ft} takes its centre and q")
+                raise ValueError(
+                    f"a stopband edge applies to low-pass and high-pass masks; a "
+                    f"{ft} takes its centre and q"
+                )
             try:
                 fs = parse_frequency(stopband_hz, "stopband")
             except (TypeError, ValueError) as exc:
@@ -247,17 +296,22 @@ class Spec:
                 ok_lo, ok_hi = fc / rhi, fc / rlo
                 side = "below"
             if not (math.isfinite(fs) and ok_lo * (1 - _REL) <= fs <= ok_hi * (1 + _REL)):
-                raise ValueError(f"stopband {fs:g} Hz must lie {side} the {ft} cutoff "
-                                 f"{fc:g} Hz, within {format_range(ok_lo, ok_hi)} "
-                                 f"(ratio {rlo:g} to {rhi:g})")
+                raise ValueError(
+                    f"stopband {fs:g} Hz must lie {side} the {ft} cutoff "
+                    f"{fc:g} Hz, within {format_range(ok_lo, ok_hi)} "
+                    f"(ratio {rlo:g} to {rhi:g})"
+                )
             stopband_hz = float(fs)
         if gain_db is not None:
             gain_db = _number(gain_db, "gain", *GAIN_RANGE_DB, " dB")
             if kind == "passive" and gain_db > 0:
-                raise ValueError(f"a passive circuit cannot have gain above 0 dB, got "
-                                 f"{gain_db:g} dB; ask for kind active or a gain <= 0 dB")
-        spec = cls(ft, float(fc), q, order, response, ripple_db, stopband_hz, attenuation_db,
-                   gain_db, kind)
+                raise ValueError(
+                    f"a passive circuit cannot have gain above 0 dB, got "
+                    f"{gain_db:g} dB; ask for kind active or a gain <= 0 dB"
+                )
+        spec = cls(
+            ft, float(fc), q, order, response, ripple_db, stopband_hz, attenuation_db, gain_db, kind
+        )
         return spec._with_mask_order()
 
     def required_order(self) -> int | None:
@@ -276,34 +330,44 @@ class Spec:
             try:
                 orders.append(int(required_order(f, ap, ratio, as_)))
             except ValueError:  # e.g. no Bessel up to its search limit: far beyond 8
-                orders.append(10 ** 6)
+                orders.append(10**6)
         need = min(orders)
-        return need if need < 10 ** 6 else ORDER_RANGE[1] * 4
+        return need if need < 10**6 else ORDER_RANGE[1] * 4
 
     def _with_mask_order(self) -> Spec:
         need = self.required_order()
         if need is None:
             return self
         family = "any family" if self.response == "any" else f"a {self.response} response"
-        mask = (f"Ap {self.ap_db:g} dB to {self.cutoff_hz:g} Hz, As {self.as_db:g} dB from "
-                f"{self.stopband_hz:g} Hz")
+        mask = (
+            f"Ap {self.ap_db:g} dB to {self.cutoff_hz:g} Hz, As {self.as_db:g} dB from "
+            f"{self.stopband_hz:g} Hz"
+        )
         if need > ORDER_RANGE[1]:
-            what = f"order {need}" if need < ORDER_RANGE[1] * 4 else \
-                f"an order far above {ORDER_RANGE[1]}"
-            raise ValueError(f"no catalogue design meets this mask ({mask}): {family} needs "
-                             f"{what}, the catalogue goes to {ORDER_RANGE[1]}; widen the "
-                             f"transition band, or lower the attenuation or raise the ripple")
+            what = (
+                f"order {need}"
+                if need < ORDER_RANGE[1] * 4
+                else f"an order far above {ORDER_RANGE[1]}"
+            )
+            raise ValueError(
+                f"no catalogue design meets this mask ({mask}): {family} needs "
+                f"{what}, the catalogue goes to {ORDER_RANGE[1]}; widen the "
+                f"transition band, or lower the attenuation or raise the ripple"
+            )
         if self.order is None:
             return replace(self, order=need, order_from_mask=True)
         if self.order < need:
-            raise ValueError(f"order {self.order} cannot meet this mask ({mask}): {family} "
-                             f"needs order {need} or more")
+            raise ValueError(
+                f"order {self.order} cannot meet this mask ({mask}): {family} "
+                f"needs order {need} or more"
+            )
         return self
 
 
 def check_n(n: int) -> int:
     """Number of candidates: an integer 1..N_MAX, else ``ValueError``."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= N_MAX:
-        raise ValueError(f"n (number of candidates) must be an integer from 1 to {N_MAX}, "
-                         f"got {n!r}")
+        raise ValueError(
+            f"n (number of candidates) must be an integer from 1 to {N_MAX}, got {n!r}"
+        )
     return int(n)

@@ -33,6 +33,7 @@ The numerical side of those checks — reading ``.pz`` vectors, the gain and the
 mismatch from AC data, the rational fit — needs no ngspice and lives in
 :mod:`circuitviz.acfit` (its names are re-exported here); this module is the plumbing.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -54,10 +55,26 @@ from .mna import CANCEL_TOL, cancel_pairs, poles_zeros_gain, tidy_roots
 from .ngspice_worker import ROUTINE as _ROUTINE
 from .ngspice_worker import DropVersionWarning
 
-__all__ = ["ac_sweep", "pole_zero", "simulate", "fit_rational", "gain_from_ac",
-           "model_mismatch", "auto_density", "PoleZero", "SpiceResult", "SpiceUnavailable",
-           "SpiceError", "SpiceCrash", "PZ_COMMAND", "DEFAULT_TIMEOUT_S", "MODEL_TOL",
-           "spice_netlist", "worker_pid", "time_limit"]
+__all__ = [
+    "ac_sweep",
+    "pole_zero",
+    "simulate",
+    "fit_rational",
+    "gain_from_ac",
+    "model_mismatch",
+    "auto_density",
+    "PoleZero",
+    "SpiceResult",
+    "SpiceUnavailable",
+    "SpiceError",
+    "SpiceCrash",
+    "PZ_COMMAND",
+    "DEFAULT_TIMEOUT_S",
+    "MODEL_TOL",
+    "spice_netlist",
+    "worker_pid",
+    "time_limit",
+]
 
 #: The pole-zero analysis of V(out)/V(in); results in rad/s.
 PZ_COMMAND = "pz in 0 out 0 vol pz"
@@ -123,9 +140,15 @@ class SpiceResult:
     def to_json(self) -> dict:
         """Poles/zeros as [re, im] rad/s, gain, pz_source, measured type and cutoff."""
         out = self.tf.to_json()
-        out.update({"pz_source": self.pz_source, "complete": self.complete,
-                    "message": self.message, "type": self.response.type,
-                    "cutoff_hz": self.response.cutoff_hz})
+        out.update(
+            {
+                "pz_source": self.pz_source,
+                "complete": self.complete,
+                "message": self.message,
+                "type": self.response.type,
+                "cutoff_hz": self.response.cutoff_hz,
+            }
+        )
         if not math.isfinite(out["gain"]):
             out["gain"] = None
         return out
@@ -165,11 +188,13 @@ def time_limit(timeout_s: float | None = None) -> float:
         try:
             timeout_s = float(raw) if raw else DEFAULT_TIMEOUT_S
         except ValueError:
-            raise ValueError(f"CIRCUITVIZ_SPICE_TIMEOUT must be a number of seconds, "
-                             f"got {raw!r}") from None
+            raise ValueError(
+                f"CIRCUITVIZ_SPICE_TIMEOUT must be a number of seconds, got {raw!r}"
+            ) from None
     if not (isinstance(timeout_s, (int, float)) and 0 < timeout_s <= 3600):
-        raise ValueError(f"the ngspice time limit must be above 0 and at most 3600 s, "
-                         f"got {timeout_s!r}")
+        raise ValueError(
+            f"the ngspice time limit must be above 0 and at most 3600 s, got {timeout_s!r}"
+        )
     return float(timeout_s)
 
 
@@ -185,14 +210,25 @@ class _Worker:
         package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
-            [package_root] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+            [package_root] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
+        )
         env.setdefault("OMP_NUM_THREADS", "1")
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "circuitviz.ngspice_worker", str(to_child_r),
-                 str(from_child_w), str(os.getpid())],
-                pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                [
+                    sys.executable,
+                    "-m",
+                    "circuitviz.ngspice_worker",
+                    str(to_child_r),
+                    str(from_child_w),
+                    str(os.getpid()),
+                ],
+                pass_fds=(to_child_r, from_child_w),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=env,
+            )
         except OSError as exc:
             for fd in (to_child_r, to_child_w, from_child_r, from_child_w):
                 os.close(fd)
@@ -209,8 +245,9 @@ class _Worker:
             self.stop()
             if reply is not None and reply[0] == "unavailable":
                 raise SpiceUnavailable(reply[1])
-            raise SpiceUnavailable(f"the ngspice worker process did not start within "
-                                   f"{START_TIMEOUT_S:g} s")
+            raise SpiceUnavailable(
+                f"the ngspice worker process did not start within {START_TIMEOUT_S:g} s"
+            )
         self.pid = reply[1]
         logging.getLogger("PySpice.Spice.NgSpice.Shared.NgSpiceShared").addFilter(_VERSION_FILTER)
 
@@ -224,8 +261,9 @@ class _Worker:
     def alive(self) -> bool:
         return self.owner == os.getpid() and self.process.poll() is None
 
-    def request(self, netlist: str, commands: dict[str, str], timeout: float,
-                names: dict[str, str]) -> dict[str, _Output]:
+    def request(
+        self, netlist: str, commands: dict[str, str], timeout: float, names: dict[str, str]
+    ) -> dict[str, _Output]:
         """Run ``commands`` on ``netlist``; raise :class:`SpiceCrash` when the worker dies
         or overruns ``timeout`` (it is stopped then) and :class:`SpiceError` on refusal."""
         deadline = time.monotonic() + timeout
@@ -238,9 +276,13 @@ class _Worker:
                 reply = self._receive(deadline - time.monotonic(), stage)
                 if reply is None:
                     self.stop()
-                    raise SpiceCrash(f"ngspice did not finish {_doing(stage)} of this circuit "
-                                     f"within {timeout:g} s; it was stopped (the limit is set "
-                                     f"by CIRCUITVIZ_SPICE_TIMEOUT)", stage, outputs)
+                    raise SpiceCrash(
+                        f"ngspice did not finish {_doing(stage)} of this circuit "
+                        f"within {timeout:g} s; it was stopped (the limit is set "
+                        f"by CIRCUITVIZ_SPICE_TIMEOUT)",
+                        stage,
+                        outputs,
+                    )
                 if reply[0] == "error":
                     raise SpiceError(_unmap(reply[1], names))
                 outputs[reply[1]] = _Output(reply[2], reply[3])
@@ -249,8 +291,10 @@ class _Worker:
                 stage = keys[len(outputs)]
         except (EOFError, OSError, BrokenPipeError):
             code = self.stop()
-            message = (f"ngspice {_death(code)} during {_doing(stage)} of this circuit; a fresh "
-                       f"ngspice worker serves the next call")
+            message = (
+                f"ngspice {_death(code)} during {_doing(stage)} of this circuit; a fresh "
+                f"ngspice worker serves the next call"
+            )
             raise SpiceCrash(message, stage, outputs) from None
 
     def stop(self) -> int | None:
@@ -274,8 +318,9 @@ class _Worker:
 
 
 def _doing(stage: str) -> str:
-    return {"load": "loading", "ac": "the AC analysis",
-            "pz": "the pole-zero analysis"}.get(stage, stage)
+    return {"load": "loading", "ac": "the AC analysis", "pz": "the pole-zero analysis"}.get(
+        stage, stage
+    )
 
 
 def _death(code: int | None) -> str:
@@ -287,8 +332,7 @@ def _death(code: int | None) -> str:
             name = signal.Signals(-code).name
         except ValueError:
             name = f"signal {-code}"
-        verb = "aborted" if name == "SIGABRT" else "was killed" if name == "SIGKILL" \
-            else "crashed"
+        verb = "aborted" if name == "SIGABRT" else "was killed" if name == "SIGKILL" else "crashed"
         return f"{verb} ({name})"
     return f"exited unexpectedly (status {code})"
 
@@ -339,8 +383,9 @@ def worker_pid() -> int | None:
         return _WORKER[0].pid if _WORKER and _WORKER[0].alive else None
 
 
-def _run(circuit: Circuit, commands: dict[str, str],
-         timeout_s: float | None = None) -> dict[str, _Output]:
+def _run(
+    circuit: Circuit, commands: dict[str, str], timeout_s: float | None = None
+) -> dict[str, _Output]:
     """Run ``commands`` on ``circuit`` in the ngspice worker (written with safe names)."""
     limit = time_limit(timeout_s)
     netlist, names = spice_netlist(circuit)
@@ -389,8 +434,7 @@ def spice_netlist(circuit: Circuit) -> tuple[str, dict[str, str]]:
 
 def _unmap(message: str, names: dict[str, str]) -> str:
     """``message`` with ngspice's generated names replaced by the circuit's own."""
-    return re.sub(r"\b[A-Za-z]+\d+\b",
-                  lambda m: names.get(m.group(0).lower(), m.group(0)), message)
+    return re.sub(r"\b[A-Za-z]+\d+\b", lambda m: names.get(m.group(0).lower(), m.group(0)), message)
 
 
 # -- analyses -------------------------------------------------------------------------
@@ -404,17 +448,20 @@ def _as_circuit(circuit_or_text) -> Circuit:
         return expand_opamps(parse_netlist(circuit_or_text))
     if isinstance(circuit_or_text, Circuit):
         return expand_opamps(circuit_or_text.validate())
-    raise CircuitError(f"ngspice takes a Circuit or SPICE netlist text, not "
-                       f"{type(circuit_or_text).__name__}")
+    raise CircuitError(
+        f"ngspice takes a Circuit or SPICE netlist text, not {type(circuit_or_text).__name__}"
+    )
 
 
 def _ac_command(f_start: float, f_stop: float, points_per_decade: int) -> str:
     if not (isinstance(points_per_decade, (int, np.integer)) and 1 <= points_per_decade <= 10000):
-        raise ValueError(f"points_per_decade must be an integer from 1 to 10000, "
-                         f"got {points_per_decade!r}")
+        raise ValueError(
+            f"points_per_decade must be an integer from 1 to 10000, got {points_per_decade!r}"
+        )
     if not (math.isfinite(f_start) and math.isfinite(f_stop) and 0 < f_start < f_stop):
-        raise ValueError(f"the AC band must satisfy 0 < f_start < f_stop (Hz), got "
-                         f"{f_start!r} .. {f_stop!r}")
+        raise ValueError(
+            f"the AC band must satisfy 0 < f_start < f_stop (Hz), got {f_start!r} .. {f_stop!r}"
+        )
     return f"ac dec {int(points_per_decade)} {f_start:.15g} {f_stop:.15g}"
 
 
@@ -436,9 +483,14 @@ def _ac_data(output: _Output) -> tuple[np.ndarray, np.ndarray]:
     return f, np.asarray(v["out"], complex) / vin
 
 
-def ac_sweep(circuit, f_start_hz: float | None = None, f_stop_hz: float | None = None,
-             points_per_decade: int = 100, *, timeout_s: float | None = None
-             ) -> tuple[np.ndarray, np.ndarray]:
+def ac_sweep(
+    circuit,
+    f_start_hz: float | None = None,
+    f_stop_hz: float | None = None,
+    points_per_decade: int = 100,
+    *,
+    timeout_s: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """ngspice AC sweep of ``H = V(out)/V(in)``: frequencies (Hz) and complex ``H``.
 
     The default band reaches 3 decades beyond every exact pole and zero
@@ -465,13 +517,23 @@ def _pole_zero_from(output: _Output, expected: tuple[int, int]) -> PoleZero:
     if problems != "no message from ngspice":
         notes.append(f"ngspice: {problems}")
     poles, zeros = cancel_pairs(tidy_roots(poles), tidy_roots(zeros), CANCEL_TOL)
-    return PoleZero(tidy_roots(poles), tidy_roots(zeros), complete,
-                    "; ".join(notes) or None, found, expected, output.log)
+    return PoleZero(
+        tidy_roots(poles),
+        tidy_roots(zeros),
+        complete,
+        "; ".join(notes) or None,
+        found,
+        expected,
+        output.log,
+    )
 
 
 def _shortfall(found: tuple[int, int], expected: tuple[int, int]) -> str:
-    parts = [f"{f} of {e} {kind}" if f < e else f"{f} {kind} (the circuit has {e})"
-             for f, e, kind in zip(found, expected, ("poles", "zeros")) if f != e]
+    parts = [
+        f"{f} of {e} {kind}" if f < e else f"{f} {kind} (the circuit has {e})"
+        for f, e, kind in zip(found, expected, ("poles", "zeros"))
+        if f != e
+    ]
     return "ngspice .pz returned " + " and ".join(parts)
 
 
@@ -492,8 +554,13 @@ def auto_density(poles: np.ndarray, base: int = 100, cap: int = 2000) -> int:
     return ac_density(poles, base=base, cap=cap)
 
 
-def simulate(circuit, points_per_decade: int | None = None, *,
-             force_fit: bool = False, timeout_s: float | None = None) -> SpiceResult:
+def simulate(
+    circuit,
+    points_per_decade: int | None = None,
+    *,
+    force_fit: bool = False,
+    timeout_s: float | None = None,
+) -> SpiceResult:
     """AC sweep and ``.pz`` of one circuit in one ngspice load, checked against each other.
 
     The sweep has ``points_per_decade`` points a decade, by default :func:`auto_density`
@@ -542,5 +609,16 @@ def simulate(circuit, points_per_decade: int | None = None, *,
             mismatch = model_mismatch(f, h, poles, zeros, gain)
             source = f"AC fit ({reason})"
     log = outputs["ac"].log + outputs["pz"].log
-    return SpiceResult(f, h, poles, zeros, gain, source, pz.complete, pz.message,
-                       measure_samples(f, h), mismatch, log)
+    return SpiceResult(
+        f,
+        h,
+        poles,
+        zeros,
+        gain,
+        source,
+        pz.complete,
+        pz.message,
+        measure_samples(f, h),
+        mismatch,
+        log,
+    )

@@ -6,6 +6,7 @@ measured together by :class:`circuitviz.batch.Variants`, so 1,000 runs of a
 fifth-order filter take a fraction of a second.  Sensitivities are
 ``d ln(cutoff) / d ln(value)``: +1 means a part 1 % high moves the cutoff 1 % up.
 """
+
 from __future__ import annotations
 
 import math
@@ -23,8 +24,16 @@ if TYPE_CHECKING:
 
     from .batch import Variants
 
-__all__ = ["parse_tolerance", "check_runs", "check_seed", "monte_carlo", "MonteCarlo",
-           "envelope", "RUNS_MAX", "TOLERANCE_MAX"]
+__all__ = [
+    "parse_tolerance",
+    "check_runs",
+    "check_seed",
+    "monte_carlo",
+    "MonteCarlo",
+    "envelope",
+    "RUNS_MAX",
+    "TOLERANCE_MAX",
+]
 
 #: Most Monte Carlo runs one call may ask for.
 RUNS_MAX = 100_000
@@ -42,11 +51,16 @@ def parse_tolerance(text: str | Mapping[str, float]) -> dict[str, float]:
         items = list(text.items())
         out: dict[str, float] = {}
         for kind, value in items:
-            if str(kind).upper() not in ("R", "L", "C") or isinstance(value, bool) \
-                    or not isinstance(value, (int, float)) \
-                    or not 0 <= value <= TOLERANCE_MAX:
-                raise ValueError(f"tolerance {kind!r}: {value!r} is not accepted; a mapping "
-                                 f"takes kinds R, C, L to fractions 0 to {TOLERANCE_MAX:g}")
+            if (
+                str(kind).upper() not in ("R", "L", "C")
+                or isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not 0 <= value <= TOLERANCE_MAX
+            ):
+                raise ValueError(
+                    f"tolerance {kind!r}: {value!r} is not accepted; a mapping "
+                    f"takes kinds R, C, L to fractions 0 to {TOLERANCE_MAX:g}"
+                )
             out[str(kind).upper()] = float(value)
         return out
     if not isinstance(text, str) or not text.strip():
@@ -61,8 +75,11 @@ def parse_tolerance(text: str | Mapping[str, float]) -> dict[str, float]:
         if kind in out:
             raise ValueError(f"tolerance for {kind} given twice; {_FORM}")
         if percent > 100 * TOLERANCE_MAX:
-            hint = "" if match.group(3) else f" (a bare number is a fraction: did you mean " \
-                                              f"{kind}={number:g}%?)"
+            hint = (
+                ""
+                if match.group(3)
+                else f" (a bare number is a fraction: did you mean {kind}={number:g}%?)"
+            )
             raise ValueError(f"tolerance {kind}={percent:g}% is above 50%{hint}; {_FORM}")
         out[kind] = percent / 100
     return out
@@ -70,8 +87,11 @@ def parse_tolerance(text: str | Mapping[str, float]) -> dict[str, float]:
 
 def check_runs(runs: int) -> int:
     """Number of Monte Carlo runs: an integer 1..RUNS_MAX, else ``ValueError``."""
-    if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) \
-            or not 1 <= runs <= RUNS_MAX:
+    if (
+        isinstance(runs, bool)
+        or not isinstance(runs, (int, np.integer))
+        or not 1 <= runs <= RUNS_MAX
+    ):
         raise ValueError(f"runs must be an integer from 1 to {RUNS_MAX}, got {runs!r}")
     return int(runs)
 
@@ -109,8 +129,14 @@ class MonteCarlo:
     q_sensitivity: dict[str, float] | None
     target: tuple[float, float | None] | None = None
 
-    def yield_fraction(self, cutoff_hz: float, q: float | None = None, *,
-                       cutoff_tol: float = 0.02, q_tol: float = 0.05) -> float:
+    def yield_fraction(
+        self,
+        cutoff_hz: float,
+        q: float | None = None,
+        *,
+        cutoff_tol: float = 0.02,
+        q_tol: float = 0.05,
+    ) -> float:
         """Share of runs whose cutoff is within ``cutoff_tol`` of ``cutoff_hz`` (and Q
         within ``q_tol`` of ``q`` when given)."""
         with np.errstate(invalid="ignore"):
@@ -129,16 +155,23 @@ class MonteCarlo:
         """``runs``, ``seed``, ``tolerance``, percentiles ``cutoff_hz`` and ``q`` (null
         unless a band type), ``measured`` runs, ``sensitivity`` (and ``yield`` when a
         target was given)."""
-        def clean(d: Mapping[str, float] | None) -> dict[str, float | None] | None:
-            return None if d is None else {k: (v if math.isfinite(v) else None)
-                                           for k, v in d.items()}
 
-        out = {"runs": self.runs, "seed": self.seed, "tolerance": dict(self.tolerance),
-               "measured": int(np.isfinite(self.cutoff_hz).sum()),
-               "cutoff_hz": _percentiles(self.cutoff_hz), "q": _percentiles(self.q),
-               "sensitivity": clean(self.sensitivity),
-               "q_sensitivity": clean(self.q_sensitivity),
-               "most_sensitive": self.most_sensitive}
+        def clean(d: Mapping[str, float] | None) -> dict[str, float | None] | None:
+            return (
+                None if d is None else {k: (v if math.isfinite(v) else None) for k, v in d.items()}
+            )
+
+        out = {
+            "runs": self.runs,
+            "seed": self.seed,
+            "tolerance": dict(self.tolerance),
+            "measured": int(np.isfinite(self.cutoff_hz).sum()),
+            "cutoff_hz": _percentiles(self.cutoff_hz),
+            "q": _percentiles(self.q),
+            "sensitivity": clean(self.sensitivity),
+            "q_sensitivity": clean(self.q_sensitivity),
+            "most_sensitive": self.most_sensitive,
+        }
         if self.target is not None:
             out["yield"] = self.yield_fraction(*self.target)
         return out
@@ -159,9 +192,16 @@ def _draw(variants: Variants, tolerance: dict[str, float], runs: int, seed: int)
     return variants.nominal * (1.0 + t * u)
 
 
-def monte_carlo(circuit: Circuit, tolerance: str | Mapping[str, float], runs: int = 1000,
-                seed: int = 0, *, opamp: str | float | None = None,
-                cutoff_hz: float | None = None, q: float | None = None) -> MonteCarlo:
+def monte_carlo(
+    circuit: Circuit,
+    tolerance: str | Mapping[str, float],
+    runs: int = 1000,
+    seed: int = 0,
+    *,
+    opamp: str | float | None = None,
+    cutoff_hz: float | None = None,
+    q: float | None = None,
+) -> MonteCarlo:
     """Monte Carlo of ``circuit``'s cutoff and Q with parts uniform within ``tolerance``.
 
     Args:
@@ -179,16 +219,31 @@ def monte_carlo(circuit: Circuit, tolerance: str | Mapping[str, float], runs: in
     s_fc, s_q = variants.sensitivity()
     response = variants.analysis.response
     band = response.type in ("bandpass", "bandstop")
-    return MonteCarlo(runs, seed, tolerance, variants.parts, values, measured.cutoff_hz,
-                      measured.q, response.cutoff_hz, response.q if band else None,
-                      dict(zip(variants.parts, map(float, s_fc))),
-                      dict(zip(variants.parts, map(float, s_q))) if band else None,
-                      None if cutoff_hz is None else (float(cutoff_hz), q))
+    return MonteCarlo(
+        runs,
+        seed,
+        tolerance,
+        variants.parts,
+        values,
+        measured.cutoff_hz,
+        measured.q,
+        response.cutoff_hz,
+        response.q if band else None,
+        dict(zip(variants.parts, map(float, s_fc))),
+        dict(zip(variants.parts, map(float, s_q))) if band else None,
+        None if cutoff_hz is None else (float(cutoff_hz), q),
+    )
 
 
-def envelope(circuit: Circuit, tolerance: str | Mapping[str, float], f_hz: ArrayLike,
-             runs: int = 200, seed: int = 0, *, opamp: str | float | None = None
-             ) -> dict[str, np.ndarray]:
+def envelope(
+    circuit: Circuit,
+    tolerance: str | Mapping[str, float],
+    f_hz: ArrayLike,
+    runs: int = 200,
+    seed: int = 0,
+    *,
+    opamp: str | float | None = None,
+) -> dict[str, np.ndarray]:
     """Percentiles ``p5``, ``p50``, ``p95`` of ``|H|`` (dB) at each of ``f_hz`` over
     ``runs`` Monte Carlo runs: the band a Bode plot shades."""
     tolerance = parse_tolerance(tolerance)

@@ -11,6 +11,7 @@ case) the prefix reads the way people write it, so ``1MHz`` is a megahertz, whil
 bare ``1M`` stays SPICE milli; a frequency that lands out of range because of that says
 "did you mean 1meg?".
 """
+
 from __future__ import annotations
 
 import math
@@ -22,8 +23,17 @@ __all__ = ["parse_value", "parse_frequency", "mega_hint", "format_eng", "SUFFIXE
 #: SPICE scale suffixes as powers of ten, longest first so that ``meg`` and ``mil`` win
 #: over ``m``.  ``mil`` is not a power of ten and is handled on its own.
 SUFFIXES: dict[str, int] = {
-    "meg": 6, "t": 12, "g": 9, "k": 3, "m": -3,
-    "u": -6, "µ": -6, "μ": -6, "n": -9, "p": -12, "f": -15,
+    "meg": 6,
+    "t": 12,
+    "g": 9,
+    "k": 3,
+    "m": -3,
+    "u": -6,
+    "µ": -6,
+    "μ": -6,
+    "n": -9,
+    "p": -12,
+    "f": -15,
 }
 _MIL = Decimal("25.4e-6")
 _NUMBER = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)(.*)$", re.IGNORECASE)
@@ -66,18 +76,20 @@ def parse_value(text: str | float | int, *, what: str = "value") -> float:
         try:
             rest = match.group(2)
             if re.match(r"^e[+-]?$|^e[+-]?\D", rest, re.IGNORECASE):
-                raise ValueError(f"{what} {raw!r} has an incomplete exponent; write "
-                                 f"e.g. 1e3 or 1k")
+                raise ValueError(f"{what} {raw!r} has an incomplete exponent; write e.g. 1e3 or 1k")
             if rest and not rest.replace("µ", "u").replace("μ", "u").isalpha():
-                raise ValueError(f"{what} {raw!r} has an unreadable suffix {rest!r}; "
-                                 f"use f p n u m k meg g t")
+                raise ValueError(
+                    f"{what} {raw!r} has an unreadable suffix {rest!r}; use f p n u m k meg g t"
+                )
             number = _scale(Decimal(match.group(1)), rest)
             value = float(number)
         except (DecimalException, ArithmeticError):
             value = math.inf
     if not math.isfinite(value):
-        raise ValueError(f"{what} {str(text).strip()[:40]!r} is out of range; it must be a "
-                         f"finite number (e.g. 1k, 2.2meg, 10n)")
+        raise ValueError(
+            f"{what} {str(text).strip()[:40]!r} is out of range; it must be a "
+            f"finite number (e.g. 1k, 2.2meg, 10n)"
+        )
     return value
 
 
@@ -86,8 +98,9 @@ _SI_EXP = {"": 0, "k": 3, "K": 3, "M": 6, "meg": 6, "G": 9, "g": 9, "T": 12, "t"
 _FREQ = re.compile(r"^(?P<number>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?P<rest>.*)$")
 
 
-def parse_frequency(text: str | float | int, what: str = "frequency", *,
-                    range_hz: tuple[float, float] | None = None) -> float:
+def parse_frequency(
+    text: str | float | int, what: str = "frequency", *, range_hz: tuple[float, float] | None = None
+) -> float:
     """A frequency in Hz from ``1k``, ``2.2 kHz``, ``1 MHz``, ``1meg``, ``1e3`` or ``1000``.
 
     With a trailing ``Hz`` (any case of the ``hz``) the prefix reads the way people
@@ -105,29 +118,36 @@ def parse_frequency(text: str | float | int, what: str = "frequency", *,
         compact = raw.replace(" ", "")
         match = _FREQ.match(compact)
         if not raw or match is None:
-            raise ValueError(f"{what} {raw!r} is not a frequency (not a number with an "
-                             f"optional suffix); type e.g. 1k, 2.2 kHz, 50 kHz, 1meg, 1 MHz")
+            raise ValueError(
+                f"{what} {raw!r} is not a frequency (not a number with an "
+                f"optional suffix); type e.g. 1k, 2.2 kHz, 50 kHz, 1meg, 1 MHz"
+            )
         number, rest = match.group("number"), match.group("rest")
         si = _SI_HZ.match(rest)
         if si:
             prefix = si.group(1)
-            exponent = _SI_EXP.get(prefix, _SI_EXP.get(prefix.lower(), 0)) \
-                if prefix not in ("m",) else -3
+            exponent = (
+                _SI_EXP.get(prefix, _SI_EXP.get(prefix.lower(), 0)) if prefix not in ("m",) else -3
+            )
             value = parse_value(number, what=what)
-            value = value * 10.0 ** exponent
+            value = value * 10.0**exponent
             if not math.isfinite(value):
                 raise ValueError(f"{what} {raw!r} is out of range; it must be a finite number")
         elif re.fullmatch(r"(meg|mil|[tgkmunpfµμ])?", rest, re.IGNORECASE):
             value = parse_value(number + rest, what=what)
         else:
-            raise ValueError(f"{what} {raw!r} has an unknown unit {rest!r}; use Hz, kHz, MHz "
-                             f"or a SPICE suffix (k, meg)")
+            raise ValueError(
+                f"{what} {raw!r} has an unknown unit {rest!r}; use Hz, kHz, MHz "
+                f"or a SPICE suffix (k, meg)"
+            )
     if range_hz is not None:
         lo, hi = range_hz
         if not lo * (1 - 1e-9) <= value <= hi * (1 + 1e-9):
-            raise ValueError(f"{what} {raw!r} is {format_eng(value, 'Hz')}, outside the "
-                             f"accepted range {format_eng(lo, 'Hz')} to "
-                             f"{format_eng(hi, 'Hz')}{mega_hint(raw, value, range_hz)}")
+            raise ValueError(
+                f"{what} {raw!r} is {format_eng(value, 'Hz')}, outside the "
+                f"accepted range {format_eng(lo, 'Hz')} to "
+                f"{format_eng(hi, 'Hz')}{mega_hint(raw, value, range_hz)}"
+            )
     return value
 
 
@@ -136,15 +156,26 @@ def mega_hint(text: object, value: float, range_hz: tuple[float, float]) -> str:
     same number in mega would lie in ``range_hz``; else ``""``."""
     lo, hi = range_hz
     compact = str(text).replace(" ", "")
-    if re.fullmatch(r"[+-]?[\d.eE+-]*\d\.?[mM](hz)?", compact, re.IGNORECASE) and \
-            lo * (1 - 1e-9) <= value * 1e9 <= hi * (1 + 1e-9):
+    if re.fullmatch(r"[+-]?[\d.eE+-]*\d\.?[mM](hz)?", compact, re.IGNORECASE) and lo * (
+        1 - 1e-9
+    ) <= value * 1e9 <= hi * (1 + 1e-9):
         stem = re.split(r"[mM]", compact)[0]
-        return (f"; did you mean {stem}meg (or {stem} MHz)? A bare m or M is SPICE milli")
+        return f"; did you mean {stem}meg (or {stem} MHz)? A bare m or M is SPICE milli"
     return ""
 
 
-_PREFIXES = [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""),
-             (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"), (1e-12, "p"), (1e-15, "f")]
+_PREFIXES = [
+    (1e12, "T"),
+    (1e9, "G"),
+    (1e6, "M"),
+    (1e3, "k"),
+    (1.0, ""),
+    (1e-3, "m"),
+    (1e-6, "µ"),
+    (1e-9, "n"),
+    (1e-12, "p"),
+    (1e-15, "f"),
+]
 
 
 def format_eng(value: float, unit: str = "", digits: int = 3) -> str:

@@ -30,6 +30,7 @@ the exact half of the record (MNA analysis, mask measurement, spec error, the pr
 matched against the circuit) that every candidate gets when it is drawn;
 :func:`verify_spice` adds ngspice (AC sweep and ``.pz``) to such a record.
 """
+
 from __future__ import annotations
 
 import math
@@ -48,10 +49,25 @@ if TYPE_CHECKING:
     from .spec import Spec
     from .spice import SpiceResult
 
-__all__ = ["RootMatch", "match_roots", "bode_gap_db", "ac_density", "Verification",
-           "verify_draws", "verify_draw", "verify_exact", "verify_spice", "with_analysis",
-           "run_ngspice", "root_floor",
-           "spec_error", "ROOT_FLOOR", "GAP_FLOOR_DB", "AC_BASE_PER_DECADE", "AC_MAX_PER_DECADE"]
+__all__ = [
+    "RootMatch",
+    "match_roots",
+    "bode_gap_db",
+    "ac_density",
+    "Verification",
+    "verify_draws",
+    "verify_draw",
+    "verify_exact",
+    "verify_spice",
+    "with_analysis",
+    "run_ngspice",
+    "root_floor",
+    "spec_error",
+    "ROOT_FLOOR",
+    "GAP_FLOOR_DB",
+    "AC_BASE_PER_DECADE",
+    "AC_MAX_PER_DECADE",
+]
 
 #: Root errors are relative to ``max(|a|, |b|, ROOT_FLOOR * asked cutoff in rad/s)``.
 ROOT_FLOOR = 1e-3
@@ -140,8 +156,9 @@ def bode_gap_db(reference_h, claimed_h, floor_db: float = GAP_FLOOR_DB) -> float
 
 
 # -- the one AC-density rule -------------------------------------------------------------------
-def ac_density(poles=(), q: float | None = None, base: int = AC_BASE_PER_DECADE,
-               cap: int = AC_MAX_PER_DECADE) -> int:
+def ac_density(
+    poles=(), q: float | None = None, base: int = AC_BASE_PER_DECADE, cap: int = AC_MAX_PER_DECADE
+) -> int:
     """AC points a decade that resolve the sharpest feature: ``base``, or :data:`AC_PER_Q`
     per unit of the highest Q among the circuit's damped poles and ``q`` (a Q asked for),
     at most ``cap``."""
@@ -214,8 +231,11 @@ class Verification:
     def spice_root_error(self) -> float | None:
         """Worst matched relative distance of predicted to ngspice roots (poles and zeros
         together); None when nothing was matched."""
-        worst = [m.worst for m in (self.spice_poles, self.spice_zeros)
-                 if m is not None and m.worst is not None]
+        worst = [
+            m.worst
+            for m in (self.spice_poles, self.spice_zeros)
+            if m is not None and m.worst is not None
+        ]
         return max(worst) if worst else None
 
 
@@ -240,8 +260,14 @@ def root_floor(spec: Spec) -> float:
     return ROOT_FLOOR * 2 * math.pi * spec.cutoff_hz
 
 
-def verify_exact(circuit: Circuit, predicted: TransferFunction, spec: Spec, *,
-                 opamp: float | None = None, analyze: bool = True) -> Verification:
+def verify_exact(
+    circuit: Circuit,
+    predicted: TransferFunction,
+    spec: Spec,
+    *,
+    opamp: float | None = None,
+    analyze: bool = True,
+) -> Verification:
     """The exact half: MNA analysis (with the one-pole op-amp of GBW ``opamp`` Hz when
     given), mask measurement, spec error, and the prediction matched against the circuit.
     A circuit that cannot be analysed is recorded (``error``), not raised."""
@@ -255,36 +281,62 @@ def verify_exact(circuit: Circuit, predicted: TransferFunction, spec: Spec, *,
         analysis = exact(circuit, opamp=opamp)
         mask = measure_mask(analysis, spec)
     except (CircuitError, ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
-        return Verification(predicted, floor, error=" ".join(str(exc).split()),
-                            spec_error=math.inf)
-    return Verification(predicted, floor, analysis, None, mask,
-                        spec_error(spec, analysis, mask),
-                        match_roots(predicted.poles, analysis.poles, floor),
-                        match_roots(predicted.zeros, analysis.zeros, floor))
+        return Verification(predicted, floor, error=" ".join(str(exc).split()), spec_error=math.inf)
+    return Verification(
+        predicted,
+        floor,
+        analysis,
+        None,
+        mask,
+        spec_error(spec, analysis, mask),
+        match_roots(predicted.poles, analysis.poles, floor),
+        match_roots(predicted.zeros, analysis.zeros, floor),
+    )
 
 
-def verify_draw(topology: str, circuit: Circuit, values: dict[str, float],
-                predicted: TransferFunction, spec: Spec, analyze: bool = True,
-                opamp: float | None = None, **extra) -> Candidate:
+def verify_draw(
+    topology: str,
+    circuit: Circuit,
+    values: dict[str, float],
+    predicted: TransferFunction,
+    spec: Spec,
+    analyze: bool = True,
+    opamp: float | None = None,
+    **extra,
+) -> Candidate:
     """One draw (or a refinement of one) as a candidate: values to the 6 significant digits
     the netlist carries (the text is the circuit), :func:`verify_exact`, and the
     practical-parts check; ``extra`` goes to :class:`~circuitviz.design.Candidate`."""
     from .design import Candidate
     from .practical import part_problems
 
-    circuit = replace(circuit, elements=tuple(
-        replace(e, value=float(f"{e.value:.6g}")) if e.kind in ("R", "L", "C") else e
-        for e in circuit.elements))
+    circuit = replace(
+        circuit,
+        elements=tuple(
+            replace(e, value=float(f"{e.value:.6g}")) if e.kind in ("R", "L", "C") else e
+            for e in circuit.elements
+        ),
+    )
     values = {k: float(f"{v:.6g}") for k, v in values.items()}
     record = verify_exact(circuit, predicted, spec, opamp=opamp, analyze=analyze)
     bad, warn = part_problems(circuit)
-    return Candidate(topology, circuit, values, predicted, spec, record,
-                     impractical=tuple(bad), warnings=tuple(warn), opamp_gbw_hz=opamp,
-                     **extra)
+    return Candidate(
+        topology,
+        circuit,
+        values,
+        predicted,
+        spec,
+        record,
+        impractical=tuple(bad),
+        warnings=tuple(warn),
+        opamp_gbw_hz=opamp,
+        **extra,
+    )
 
 
-def verify_draws(draws, spec: Spec, *, analyze: bool = True, opamp: float | None = None
-                 ) -> list[Candidate]:
+def verify_draws(
+    draws, spec: Spec, *, analyze: bool = True, opamp: float | None = None
+) -> list[Candidate]:
     """The model's draws (anything with ``topology``, ``values``, ``poles``, ``zeros`` and
     ``gain``, as :class:`circuitviz.ml.sampler.Draw`) as candidates: each topology's
     circuit built from its values and verified (:func:`verify_draw`); ``raw_meets`` says
@@ -294,13 +346,17 @@ def verify_draws(draws, spec: Spec, *, analyze: bool = True, opamp: float | None
     out = []
     for d in draws:
         if d.topology not in CATALOGUE:
-            raise ValueError(f"the model draws topology {d.topology!r}, which is not in this "
-                             f"version's catalogue; retrain it with 'circuitviz train'")
+            raise ValueError(
+                f"the model draws topology {d.topology!r}, which is not in this "
+                f"version's catalogue; retrain it with 'circuitviz train'"
+            )
         values = {k: float(f"{v:.6g}") for k, v in d.values.items()}
-        predicted = TransferFunction(np.asarray(d.poles, complex), np.asarray(d.zeros, complex),
-                                     d.gain)
-        c = verify_draw(d.topology, CATALOGUE[d.topology].build(values), values, predicted,
-                        spec, analyze, opamp)
+        predicted = TransferFunction(
+            np.asarray(d.poles, complex), np.asarray(d.zeros, complex), d.gain
+        )
+        c = verify_draw(
+            d.topology, CATALOGUE[d.topology].build(values), values, predicted, spec, analyze, opamp
+        )
         out.append(replace(c, raw_meets=c.meets) if analyze else c)
     return out
 
@@ -314,15 +370,27 @@ def with_analysis(v: Verification, analysis: Analysis, spec: Spec) -> Verificati
         mask: MaskResult | None = measure_mask(analysis, spec)
     except (ValueError, FloatingPointError):
         mask = None
-    return Verification(v.predicted, v.floor, analysis, None, mask,
-                        spec_error(spec, analysis),
-                        match_roots(v.predicted.poles, analysis.poles, v.floor),
-                        match_roots(v.predicted.zeros, analysis.zeros, v.floor))
+    return Verification(
+        v.predicted,
+        v.floor,
+        analysis,
+        None,
+        mask,
+        spec_error(spec, analysis),
+        match_roots(v.predicted.poles, analysis.poles, v.floor),
+        match_roots(v.predicted.zeros, analysis.zeros, v.floor),
+    )
 
 
-def verify_spice(v: Verification, circuit: Circuit, *, q: float | None = None,
-                 opamp: float | None = None, timeout_s: float | None = None,
-                 explain: Callable[[BaseException], str] | None = None) -> Verification:
+def verify_spice(
+    v: Verification,
+    circuit: Circuit,
+    *,
+    q: float | None = None,
+    opamp: float | None = None,
+    timeout_s: float | None = None,
+    explain: Callable[[BaseException], str] | None = None,
+) -> Verification:
     """``v`` with its ngspice half: an AC sweep (:func:`ac_density` of the exact poles and
     the asked ``q``) and ``.pz`` of ``circuit`` (op-amps with a GBW ``opamp`` expanded as in
     the exact analysis).  A failure is recorded in ``spice_error`` (in the words of
@@ -331,17 +399,33 @@ def verify_spice(v: Verification, circuit: Circuit, *, q: float | None = None,
     try:
         sim = run_ngspice(circuit, q=q, poles=poles, opamp=opamp, timeout_s=timeout_s)
     except Exception as exc:  # noqa: BLE001 - one bad circuit must not sink the others
-        return replace(v, spice=None, spice_error=(explain or _plain)(exc), spice_poles=None,
-                       spice_zeros=None, bode_gap_db=None)
+        return replace(
+            v,
+            spice=None,
+            spice_error=(explain or _plain)(exc),
+            spice_poles=None,
+            spice_zeros=None,
+            bode_gap_db=None,
+        )
     gap = bode_gap_db(sim.h, v.predicted.freqresp(np.asarray(sim.freqs_hz)))
-    return replace(v, spice=sim, spice_error=None,
-                   spice_poles=match_roots(v.predicted.poles, sim.poles, v.floor),
-                   spice_zeros=match_roots(v.predicted.zeros, sim.zeros, v.floor),
-                   bode_gap_db=gap)
+    return replace(
+        v,
+        spice=sim,
+        spice_error=None,
+        spice_poles=match_roots(v.predicted.poles, sim.poles, v.floor),
+        spice_zeros=match_roots(v.predicted.zeros, sim.zeros, v.floor),
+        bode_gap_db=gap,
+    )
 
 
-def run_ngspice(circuit: Circuit, *, q: float | None = None, poles=None,
-                opamp: float | None = None, timeout_s: float | None = None) -> SpiceResult:
+def run_ngspice(
+    circuit: Circuit,
+    *,
+    q: float | None = None,
+    poles=None,
+    opamp: float | None = None,
+    timeout_s: float | None = None,
+) -> SpiceResult:
     """ngspice's AC sweep and ``.pz`` of ``circuit`` (op-amps with a GBW ``opamp`` Hz
     expanded as in the exact analysis) at :func:`ac_density` of its exact ``poles``
     (computed when not given) and the asked ``q``."""

@@ -1,4 +1,5 @@
 """Shared fixtures: small netlists every module's tests can use."""
+
 from __future__ import annotations
 
 import os
@@ -49,6 +50,7 @@ def pytest_collection_modifyitems(config, items):
         return
     try:
         import torch
+
         has_cuda = torch.cuda.is_available()
     except ImportError:  # pragma: no cover
         has_cuda = False

@@ -1,5 +1,6 @@
 """The arithmetic on ngspice's output, without ngspice: .pz vectors, gain and mismatch read
 off AC data, and the rational fit of a sweep, all checked on exact responses."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,8 +14,15 @@ from circuitviz.mna import poles_zeros_gain
 from circuitviz.topologies import get_topology
 
 #: passive and active, low/high/band-pass and notch, 1st to 5th order, j-axis zeros
-NAMES = ["rc_lp1", "rc_hp1", "sallen_key_lp2", "mfb_bp2", "twin_t_notch", "lc_ladder_butter_lp5",
-         "elliptic_lp5"]
+NAMES = [
+    "rc_lp1",
+    "rc_hp1",
+    "sallen_key_lp2",
+    "mfb_bp2",
+    "twin_t_notch",
+    "lc_ladder_butter_lp5",
+    "elliptic_lp5",
+]
 
 
 def exact_sweep(name: str, per_decade: int = 100):
@@ -38,9 +46,15 @@ def assert_roots_close(got, want, rtol: float, what: str) -> None:
 
 
 def test_pz_vectors_are_read_by_index_not_by_order():
-    vectors = {"zero(2)": np.array([-5 + 0j]), "pole(10)": np.array([-10 + 0j]),
-               "frequency": np.array([1.0]), "pole(2)": np.array([-2 + 0j]),
-               "zero(1)": np.array([0j]), "pole(1)": np.array([-1 + 0j]), "all": np.array([9j])}
+    vectors = {
+        "zero(2)": np.array([-5 + 0j]),
+        "pole(10)": np.array([-10 + 0j]),
+        "frequency": np.array([1.0]),
+        "pole(2)": np.array([-2 + 0j]),
+        "zero(1)": np.array([0j]),
+        "pole(1)": np.array([-1 + 0j]),
+        "all": np.array([9j]),
+    }
     poles, zeros = pz_roots(vectors)
     assert list(poles) == [-1, -2, -10] and list(zeros) == [0, -5]
 
@@ -68,8 +82,10 @@ def test_gain_and_mismatch_of_the_exact_model(name):
     assert gain_from_ac(f, h, tf.poles, tf.zeros) == pytest.approx(tf.gain, rel=1e-9)
     assert model_mismatch(f, h, tf.poles, tf.zeros, tf.gain) < 1e-9
     shifted = tf.poles * (1 + 2e-3)
-    assert model_mismatch(f, h, shifted, tf.zeros, gain_from_ac(f, h, shifted, tf.zeros)) \
+    assert (
+        model_mismatch(f, h, shifted, tf.zeros, gain_from_ac(f, h, shifted, tf.zeros))
         > spice.MODEL_TOL
+    )
 
 
 def test_fit_refuses_too_few_samples():
@@ -87,8 +103,10 @@ def test_import_needs_no_ngspice():
     import subprocess
     import sys
 
-    code = ("import sys, circuitviz.acfit; "
-            "print(any(m.startswith(('PySpice', 'circuitviz.spice', 'circuitviz.ngspice')) "
-            "for m in sys.modules))")
+    code = (
+        "import sys, circuitviz.acfit; "
+        "print(any(m.startswith(('PySpice', 'circuitviz.spice', 'circuitviz.ngspice')) "
+        "for m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -1,4 +1,5 @@
 """Transfer functions and the measured response, against closed forms."""
+
 from __future__ import annotations
 
 import json
@@ -39,9 +40,13 @@ def biquad(f0: float, q: float, numerator: str, gain: float = 1.0) -> TransferFu
     s^2 + w0^2 (notch) or s^2 - s w0/q + w0^2 (all-pass)."""
     w0 = TWO_PI * f0
     poles = np.roots([1, w0 / q, w0 * w0])
-    zeros, k = {"lp": ([], w0 * w0), "hp": ([0, 0], 1.0), "bp": ([0], w0 / q),
-                "notch": ([1j * w0, -1j * w0], 1.0),
-                "allpass": (np.roots([1, -w0 / q, w0 * w0]), 1.0)}[numerator]
+    zeros, k = {
+        "lp": ([], w0 * w0),
+        "hp": ([0, 0], 1.0),
+        "bp": ([0], w0 / q),
+        "notch": ([1j * w0, -1j * w0], 1.0),
+        "allpass": (np.roots([1, -w0 / q, w0 * w0]), 1.0),
+    }[numerator]
     return TransferFunction(poles, zeros, gain * k)
 
 
@@ -52,6 +57,7 @@ def sampled(tf: TransferFunction, points_per_decade: int = 200):
 
 
 # -- measured type, cutoff, Q ---------------------------------------------------
+
 
 @pytest.mark.parametrize("n", range(1, 9))
 def test_butterworth_lowpass_cutoff_is_exact(n):
@@ -79,7 +85,7 @@ def test_second_order_bandpass_centre_and_q_are_exact(q):
     assert r.bandwidth_hz == pytest.approx(4.7e3 / q, rel=1e-9)
     assert r.passband_gain == pytest.approx(3.0, rel=1e-9)
     lo, hi = r.edges_hz
-    assert lo * hi == pytest.approx(4.7e3 ** 2, rel=1e-9)
+    assert lo * hi == pytest.approx(4.7e3**2, rel=1e-9)
 
 
 @pytest.mark.parametrize("q", [0.25, 1.0, 20.0])
@@ -97,8 +103,7 @@ def test_peaking_second_order_lowpass_is_still_lowpass(q):
     where |H| falls 3 dB under its DC gain."""
     r = measure_response(biquad(1e3, q, "lp"))
     assert r.type == "lowpass"
-    assert r.cutoff_hz == pytest.approx(second_order_lp_cutoff(TWO_PI * 1e3, q) / TWO_PI,
-                                        rel=1e-9)
+    assert r.cutoff_hz == pytest.approx(second_order_lp_cutoff(TWO_PI * 1e3, q) / TWO_PI, rel=1e-9)
     assert r.passband_gain == pytest.approx(1.0)
 
 
@@ -109,14 +114,18 @@ def test_peaking_second_order_highpass_mirrors_the_lowpass(q):
     assert r.cutoff_hz == pytest.approx(1e3 / (second_order_lp_cutoff(1.0, q)), rel=1e-9)
 
 
-@pytest.mark.parametrize("tf", [
-    biquad(1e3, 0.7, "allpass"),
-    TransferFunction([-1e3], [1e3], -1.0),          # first-order all-pass
-    TransferFunction([], [], 2.0),                  # a plain gain
-    TransferFunction([0.0], [], 1e3),               # an integrator: no finite DC level
-    TransferFunction([-1e3], [], 0.0),              # nothing at all
-    TransferFunction([-1e3], [-3e3], 1.0),          # a shelf: 10 dB step, no stopband
-], ids=["allpass2", "allpass1", "gain", "integrator", "zero", "shelf"])
+@pytest.mark.parametrize(
+    "tf",
+    [
+        biquad(1e3, 0.7, "allpass"),
+        TransferFunction([-1e3], [1e3], -1.0),  # first-order all-pass
+        TransferFunction([], [], 2.0),  # a plain gain
+        TransferFunction([0.0], [], 1e3),  # an integrator: no finite DC level
+        TransferFunction([-1e3], [], 0.0),  # nothing at all
+        TransferFunction([-1e3], [-3e3], 1.0),  # a shelf: 10 dB step, no stopband
+    ],
+    ids=["allpass2", "allpass1", "gain", "integrator", "zero", "shelf"],
+)
 def test_responses_that_are_no_filter_type_are_other(tf):
     r = measure_response(tf)
     assert r.type == "other"
@@ -138,8 +147,14 @@ def test_finite_gain_leak_does_not_turn_a_bandpass_into_other():
 
 
 def test_sampled_and_exact_measurements_agree():
-    cases = [butterworth(4, 1e3), butterworth(3, 50.0, "highpass"), biquad(2e3, 5.0, "bp"),
-             biquad(1e4, 2.0, "notch"), biquad(1e3, 5.0, "lp"), biquad(1e3, 0.7, "allpass")]
+    cases = [
+        butterworth(4, 1e3),
+        butterworth(3, 50.0, "highpass"),
+        biquad(2e3, 5.0, "bp"),
+        biquad(1e4, 2.0, "notch"),
+        biquad(1e3, 5.0, "lp"),
+        biquad(1e3, 0.7, "allpass"),
+    ]
     for tf in cases:
         exact, samples = measure_response(tf), sampled(tf)
         assert samples.type == exact.type
@@ -157,6 +172,7 @@ def test_sampled_lowpass_needs_a_flat_low_end():
 
 
 # -- transfer functions ---------------------------------------------------------
+
 
 def test_transfer_function_evaluates_the_factored_form():
     tf = TransferFunction([-1 + 2j, -1 - 2j, -3], [0.5], -4.0)
@@ -195,6 +211,7 @@ def test_to_json_pairs_real_and_imaginary_parts():
 
 
 # -- analyze --------------------------------------------------------------------
+
 
 def test_analyze_text_and_circuit_agree_and_serialise():
     text = "* RC\nR1 in out 1k\nC1 out 0 159.155n\n.end\n"

@@ -1,4 +1,5 @@
 """The app's pieces without a browser: control parsing, the netlist mode, views, serving."""
+
 from __future__ import annotations
 
 import base64
@@ -23,24 +24,38 @@ from circuitviz.app.views import PLOTLY_MIME, download_link, figure_output, mess
 
 
 # -- cutoff, Q and the whole spec -------------------------------------------------------
-@pytest.mark.parametrize("text, hz", [
-    ("1k", 1e3), ("2.2 kHz", 2200.0), ("2.2kHz", 2200.0), ("1000", 1e3), ("1e3", 1e3),
-    ("50 Hz", 50.0), ("1 MHz", 1e6), ("1meg", 1e6), ("10K", 1e4), (" 4.7k ", 4700.0),
-    ("100 khz", 1e5),
-])
+@pytest.mark.parametrize(
+    "text, hz",
+    [
+        ("1k", 1e3),
+        ("2.2 kHz", 2200.0),
+        ("2.2kHz", 2200.0),
+        ("1000", 1e3),
+        ("1e3", 1e3),
+        ("50 Hz", 50.0),
+        ("1 MHz", 1e6),
+        ("1meg", 1e6),
+        ("10K", 1e4),
+        (" 4.7k ", 4700.0),
+        ("100 khz", 1e5),
+    ],
+)
 def test_cutoff_accepts_spice_and_si_notation(text, hz):
     assert parse_cutoff(text) == pytest.approx(hz, rel=1e-12)
 
 
-@pytest.mark.parametrize("text, says", [
-    ("", "type a cutoff"),
-    ("abc", "not a frequency"),
-    ("1x", "unknown unit 'x'"),
-    ("5 Hz", "outside the range"),
-    ("10 mHz", "outside the range"),   # SPICE 'm' is milli: 0.01 Hz, not 10 MHz
-    ("2 GHz", "outside the range"),
-    ("-1k", "outside the range"),
-])
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ("", "type a cutoff"),
+        ("abc", "not a frequency"),
+        ("1x", "unknown unit 'x'"),
+        ("5 Hz", "outside the range"),
+        ("10 mHz", "outside the range"),  # SPICE 'm' is milli: 0.01 Hz, not 10 MHz
+        ("2 GHz", "outside the range"),
+        ("-1k", "outside the range"),
+    ],
+)
 def test_bad_cutoff_is_refused_in_plain_words(text, says):
     with pytest.raises(ValueError, match=re.escape(says)) as info:
         parse_cutoff(text)
@@ -63,10 +78,14 @@ def test_q_box_takes_a_q_or_a_bandwidth():
 
 def test_read_spec_checks_everything_and_ignores_q_for_lowpass():
     req = read_spec("bandpass", "5k", "2", order=2, n=4, seed=7)
-    assert (req.spec.filter_type, req.spec.cutoff_hz, req.spec.q, req.spec.order) == \
-        ("bandpass", 5e3, 2.0, 2)
+    assert (req.spec.filter_type, req.spec.cutoff_hz, req.spec.q, req.spec.order) == (
+        "bandpass",
+        5e3,
+        2.0,
+        2,
+    )
     assert (req.n, req.seed) == (4, 7)
-    assert read_spec("lowpass", "1k", "2").spec.q is None   # the hidden Q box does not count
+    assert read_spec("lowpass", "1k", "2").spec.q is None  # the hidden Q box does not count
     with pytest.raises(ValueError, match="choose a filter type"):
         read_spec("notch", "1k")
     with pytest.raises(ValueError, match="number of candidates"):
@@ -75,9 +94,18 @@ def test_read_spec_checks_everything_and_ignores_q_for_lowpass():
 
 def test_controls_carry_the_contract_labels():
     c = SpecControls()
-    labels = {"filter_type": "Filter type", "cutoff": "Cutoff", "button": "Generate",
-              "response": "Response", "ripple": "Ripple", "stopband": "Stopband",
-              "attenuation": "Attenuation", "gain": "Gain", "opamp": "Op-amp", "kind": "Kind"}
+    labels = {
+        "filter_type": "Filter type",
+        "cutoff": "Cutoff",
+        "button": "Generate",
+        "response": "Response",
+        "ripple": "Ripple",
+        "stopband": "Stopband",
+        "attenuation": "Attenuation",
+        "gain": "Gain",
+        "opamp": "Op-amp",
+        "kind": "Kind",
+    }
     for attr, label in labels.items():
         assert getattr(c, attr).description == label
     # a label is found by substring: no other control may contain one of them
@@ -94,8 +122,9 @@ def test_no_unlabelled_sliders():
     """Every input carries a label (sliders had none)."""
     c = SpecControls()
     for child in _walk(c.widget):
-        if isinstance(child, (ipywidgets.IntSlider, ipywidgets.FloatSlider,
-                              ipywidgets.FloatLogSlider)):
+        if isinstance(
+            child, (ipywidgets.IntSlider, ipywidgets.FloatSlider, ipywidgets.FloatLogSlider)
+        ):
             assert child.description, child
 
 
@@ -124,10 +153,13 @@ def test_figure_output_is_plotly_mime_json_with_offline_config():
     out = figure_output(go.Figure(go.Scatter(x=np.arange(3), y=np.arange(3.0))))
     spec = out["data"][PLOTLY_MIME]
     assert out["output_type"] == "display_data"
-    json.dumps(out)                                         # plain JSON, sendable to the page
-    x = spec["data"][0]["x"]                                # plotly.js reads typed arrays
-    assert x == [0, 1, 2] or np.frombuffer(base64.b64decode(x["bdata"]), x["dtype"]).tolist() \
-        == [0, 1, 2]
+    json.dumps(out)  # plain JSON, sendable to the page
+    x = spec["data"][0]["x"]  # plotly.js reads typed arrays
+    assert x == [0, 1, 2] or np.frombuffer(base64.b64decode(x["bdata"]), x["dtype"]).tolist() == [
+        0,
+        1,
+        2,
+    ]
     assert spec["config"]["displaylogo"] is False
 
 
@@ -176,7 +208,7 @@ def test_e_series_toggle_snaps_everything_shown(netlist_mode):
         from circuitviz.eseries import E12
         from circuitviz.netlist import parse_netlist
 
-        for e in parse_netlist(netlist).elements:      # what is downloaded is snapped
+        for e in parse_netlist(netlist).elements:  # what is downloaded is snapped
             if e.kind in ("R", "C"):
                 mantissa = e.value / 10 ** math.floor(math.log10(e.value) + 1e-9)
                 assert min(abs(mantissa - v) for v in E12) < 1e-6, (e.name, e.value)
@@ -186,8 +218,9 @@ def test_e_series_toggle_snaps_everything_shown(netlist_mode):
 
 
 def _download(links: str, suffix: str) -> str:
-    found = re.search(rf'download="[^"]*{re.escape(suffix)}" href="data:[^;]+;base64,([^"]+)"',
-                      links)
+    found = re.search(
+        rf'download="[^"]*{re.escape(suffix)}" href="data:[^;]+;base64,([^"]+)"', links
+    )
     assert found, links
     return base64.b64decode(found.group(1)).decode()
 
@@ -211,9 +244,15 @@ def test_upload_fills_the_box_and_refuses_oversized_files():
     with pytest.raises(ValueError, match="must be under"):
         read_upload(({"name": "big.cir", "content": b"*" * (MAX_UPLOAD_BYTES + 1)},))
     mode = NetlistMode(text="")
-    mode.upload.value = ({"name": "rc.cir", "content": memoryview(b"R1 in out 1k\nC1 out 0 1u\n"),
-                          "size": 24, "type": "",
-                          "last_modified": datetime.datetime(2024, 1, 1)},)
+    mode.upload.value = (
+        {
+            "name": "rc.cir",
+            "content": memoryview(b"R1 in out 1k\nC1 out 0 1u\n"),
+            "size": 24,
+            "type": "",
+            "last_modified": datetime.datetime(2024, 1, 1),
+        },
+    )
     assert mode.text.value.startswith("R1 in out 1k")
     assert "lowpass" in mode.detail.heading.value
 
@@ -229,7 +268,7 @@ def test_voila_command_serves_offline_preheated_and_culls():
     assert "--preheat_kernel=True" in argv and "--pool_size=2" in argv
     assert any(a.startswith("--MappingKernelManager.cull_idle_timeout=") for a in argv)
     template = TEMPLATE_ROOT / "voila" / "templates" / "circuitviz" / "index.html.j2"
-    assert "fontawesome" in template.read_text()        # the CDN links it removes
+    assert "fontawesome" in template.read_text()  # the CDN links it removes
 
 
 def test_template_removes_exactly_the_cdn_links_of_the_lab_template():
@@ -239,8 +278,11 @@ def test_template_removes_exactly_the_cdn_links_of_the_lab_template():
 
     from circuitviz.serve import TEMPLATE_ROOT
 
-    lab_dir = [p for p in collect_template_paths(["voila"], "lab", prune=True)
-               if p.endswith(os.path.join("voila", "templates", "lab"))][0]
+    lab_dir = [
+        p
+        for p in collect_template_paths(["voila"], "lab", prune=True)
+        if p.endswith(os.path.join("voila", "templates", "lab"))
+    ][0]
     lab = Path(lab_dir, "index.html.j2").read_text()
     ours = (TEMPLATE_ROOT / "voila" / "templates" / "circuitviz" / "index.html.j2").read_text()
     removed = re.findall(r"replace\('([^']+)', ''\)", ours)
@@ -267,8 +309,12 @@ def test_port_comes_from_env_and_a_taken_port_is_an_error(monkeypatch):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run([sys.executable, "-m", "circuitviz.serve", "--port", str(port)],
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "circuitviz.serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert done.returncode != 0
     assert "could not be started" in done.stdout + done.stderr
 
@@ -279,9 +325,12 @@ def test_importing_the_app_is_light():
     import subprocess
     import sys
 
-    code = ("import sys, circuitviz.app, circuitviz.serve; "
-            "print(sorted(m for m in ('torch', 'PySpice', 'plotly', 'schemdraw') "
-            "if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    code = (
+        "import sys, circuitviz.app, circuitviz.serve; "
+        "print(sorted(m for m in ('torch', 'PySpice', 'plotly', 'schemdraw') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"

@@ -1,4 +1,5 @@
 """The designer app with the shipped model, without a browser: Generate, select, errors."""
+
 from __future__ import annotations
 
 import pytest
@@ -52,7 +53,7 @@ def test_generate_keeps_the_designers_order_and_shows_the_first(app):
         assert "predicted" in names and "SPICE" in names, names
     assert app.error.value == "" and "Run " in app.status.value
     assert "Read as: low-pass, cutoff 1 kHz" in app.reading.value
-    assert app._preload.outputs == ()                        # only the real plots remain
+    assert app._preload.outputs == ()  # only the real plots remain
     assert not app.controls.button.disabled
     assert set(app.last_seconds) == {"sample_verify", "table", "views"}
     assert 'download="lowpass_1kHz_1_' in app.detail.downloads.value
@@ -60,12 +61,14 @@ def test_generate_keeps_the_designers_order_and_shows_the_first(app):
     import re
 
     links = app.detail.downloads.value
-    cir = base64.b64decode(re.search(r'\.cir" href="data:[^;]+;base64,([^"]+)"',
-                                     links).group(1)).decode()
-    assert re.search(r"^\.ac dec ", cir, re.MULTILINE), cir       # ngspice runs it as is
+    cir = base64.b64decode(
+        re.search(r'\.cir" href="data:[^;]+;base64,([^"]+)"', links).group(1)
+    ).decode()
+    assert re.search(r"^\.ac dec ", cir, re.MULTILINE), cir  # ngspice runs it as is
     values = re.findall(r"^[RLC]\S*\s+\S+\s+\S+\s+(\S+)", cir, re.MULTILINE)
-    assert values and all(len(re.sub(r"[^0-9]", "", v.split("e")[0]).lstrip("0")) <= 6
-                          for v in values), values             # 6 significant digits
+    assert values and all(
+        len(re.sub(r"[^0-9]", "", v.split("e")[0]).lstrip("0")) <= 6 for v in values
+    ), values  # 6 significant digits
     for name in ("_components.csv", "_bom.csv", ".svg", ".asc"):
         assert name in links, name
 
@@ -111,7 +114,7 @@ def test_selecting_another_candidate_updates_the_views_and_keeps_e_series(app):
     try:
         app.table.select(3)
         assert "Candidate #3: " in app.detail.heading.value
-        assert "E24 values" in app.detail.heading.value          # the choice is visible
+        assert "E24 values" in app.detail.heading.value  # the choice is visible
         assert "E24 values:" in app.detail.shift.value
         assert "E24 values" in " ".join(_trace_names(app.detail.bode))
     finally:
@@ -133,7 +136,7 @@ def test_bad_cutoff_shows_an_error_and_keeps_the_results(app):
 def test_band_spec_passes_q_and_order_to_the_model(app):
     app.controls.filter_type.value = "bandpass"
     app.controls.cutoff.value = "5k"
-    app.controls.q.value = "1 kHz"        # bandwidth: Q = 5
+    app.controls.q.value = "1 kHz"  # bandwidth: Q = 5
     app.controls.order.value = 2
     app.controls.n.value = 4
     try:
@@ -175,8 +178,9 @@ def test_mask_controls_reach_sample_as_keywords(app, monkeypatch):
 
     def spy(filter_type, cutoff_hz, n=8, seed=0, q=None, device=None, **kwargs):
         seen.append(kwargs)
-        known = {k: v for k, v in kwargs.items() if k in ("order", "rank", "model", "search",
-                                                          "steps")}
+        known = {
+            k: v for k, v in kwargs.items() if k in ("order", "rank", "model", "search", "steps")
+        }
         return real(filter_type, cutoff_hz, n=n, seed=seed, q=q, device=device, **known)
 
     monkeypatch.setattr(design, "sample", spy)
@@ -188,9 +192,15 @@ def test_mask_controls_reach_sample_as_keywords(app, monkeypatch):
     try:
         assert app.generate(), app.error.value
         asked = {k: v for k, v in seen[-1].items() if k not in ("rank", "model", "device")}
-        assert asked == {"response": "chebyshev", "ripple_db": 0.5, "stopband_hz": 3000.0,
-                         "attenuation_db": 40.0, "gain_db": 0.0, "kind": "active",
-                         "opamp": 1e7}
+        assert asked == {
+            "response": "chebyshev",
+            "ripple_db": 0.5,
+            "stopband_hz": 3000.0,
+            "attenuation_db": 40.0,
+            "gain_db": 0.0,
+            "kind": "active",
+            "opamp": 1e7,
+        }
         assert "stopband from 3 kHz" in app.reading.value
         # the Bode plot shades the mask's forbidden regions
         (record,) = app.detail.bode.outputs
@@ -213,14 +223,12 @@ def test_a_mask_spec_runs_end_to_end(app):
         assert len(app.rows) == 4
         assert all(r.candidate.meets for r in app.rows)
         assert "meet the spec" in app.status.value
-        assert all(("meets spec" in r.error) or ("misses spec" in r.error)
-                   for r in app.table.rows)
+        assert all(("meets spec" in r.error) or ("misses spec" in r.error) for r in app.table.rows)
         (record,) = app.detail.bode.outputs
         shapes = record["data"][PLOTLY_MIME]["layout"]["shapes"]
         assert sum(s.get("type") == "rect" for s in shapes) == 2
     finally:
-        c.response.value, c.ripple.value, c.stopband.value, c.attenuation.value = \
-            "any", "", "", ""
+        c.response.value, c.ripple.value, c.stopband.value, c.attenuation.value = "any", "", "", ""
         c.n.value = 8
 
 
@@ -264,14 +272,16 @@ def test_an_op_amp_gbw_is_used_for_spice_and_the_netlist(app):
         assert all(r.candidate.circuit.count("OPAMP") for r in app.rows)
         app.table.select(1)
         links = app.detail.downloads.value
-        netlist = base64.b64decode(re.search(r'\.cir" href="data:[^;]+;base64,([^"]+)"',
-                                             links).group(1)).decode()
-        bom = base64.b64decode(re.search(r'_bom\.csv" href="data:[^;]+;base64,([^"]+)"',
-                                         links).group(1)).decode()
+        netlist = base64.b64decode(
+            re.search(r'\.cir" href="data:[^;]+;base64,([^"]+)"', links).group(1)
+        ).decode()
+        bom = base64.b64decode(
+            re.search(r'_bom\.csv" href="data:[^;]+;base64,([^"]+)"', links).group(1)
+        ).decode()
         row = app.rows[0]
         assert row.spice is not None
         n_opamps = row.candidate.circuit.count("OPAMP")
-        assert netlist.upper().count("\nE") >= 2 * n_opamps          # E stage + buffer each
+        assert netlist.upper().count("\nE") >= 2 * n_opamps  # E stage + buffer each
         assert "op-amp" in bom
         names = [t.get("name") for t in _bode_traces(app)]
         assert "ideal op-amps (exact)" in names
@@ -280,8 +290,10 @@ def test_an_op_amp_gbw_is_used_for_spice_and_the_netlist(app):
         text = app.detail.mc_result.value
         assert "Monte Carlo, 1000 runs" in text and "yield" in text, text
         assert "moves most with" in text
-        assert any((n or "").startswith("Monte Carlo p5-p95") for n in
-                   (t.get("name") for t in _bode_traces(app)))
+        assert any(
+            (n or "").startswith("Monte Carlo p5-p95")
+            for n in (t.get("name") for t in _bode_traces(app))
+        )
         app.detail.tolerance.value = "R=banana"
         app.detail.monte_carlo.click()
         assert "Monte Carlo failed" in app.detail.mc_result.value

@@ -1,5 +1,6 @@
 """The app's netlist tab with netlists from other tools: input/output choices filled from
 the nets found, notes shown, errors in plain words, downloads named after the circuit."""
+
 from __future__ import annotations
 
 import html
@@ -44,9 +45,15 @@ def test_output_choice_overrides_the_automatic_one():
     assert len(mode.imported.circuit.elements) == 3
 
 
-@pytest.mark.parametrize("title, stem", [(r"C:\Users\me\rc_lowpass.asc", "rc_lowpass"),
-                                         ("KiCad schematic", "kicad_schematic"),
-                                         ("Notch; 50 Hz", "notch_50_hz"), ("", "circuit"),
-                                         ("***", "circuit")])
+@pytest.mark.parametrize(
+    "title, stem",
+    [
+        (r"C:\Users\me\rc_lowpass.asc", "rc_lowpass"),
+        ("KiCad schematic", "kicad_schematic"),
+        ("Notch; 50 Hz", "notch_50_hz"),
+        ("", "circuit"),
+        ("***", "circuit"),
+    ],
+)
 def test_file_stem(title, stem):
     assert file_stem(title) == stem

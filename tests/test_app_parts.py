@@ -1,6 +1,7 @@
 """The app's new pieces without a browser: spec options -> sample() keywords, input
 hints, model slots, the ready-only kernel pool, the agreement verdict, plain notes,
 mask shading, plot ranges, schematic scale and the download files."""
+
 from __future__ import annotations
 
 import asyncio
@@ -18,15 +19,33 @@ from circuitviz.app.controls import SpecControls, orders_for, parse_cutoff, read
 # -- controls -> circuitviz.sample keywords -----------------------------------------------
 def test_only_what_the_user_set_becomes_a_keyword():
     assert read_spec("lowpass", "1k").sample_kwargs() == {}
-    req = read_spec("lowpass", "1k", order=3, response="elliptic", ripple="0.5 dB",
-                    stopband="2k", attenuation="40", gain="-6", kind="passive", opamp="10meg")
-    assert req.sample_kwargs() == {"order": 3, "response": "elliptic", "ripple_db": 0.5,
-                                   "stopband_hz": 2000.0, "attenuation_db": 40.0,
-                                   "gain_db": -6.0, "kind": "passive", "opamp": 1e7}
+    req = read_spec(
+        "lowpass",
+        "1k",
+        order=3,
+        response="elliptic",
+        ripple="0.5 dB",
+        stopband="2k",
+        attenuation="40",
+        gain="-6",
+        kind="passive",
+        opamp="10meg",
+    )
+    assert req.sample_kwargs() == {
+        "order": 3,
+        "response": "elliptic",
+        "ripple_db": 0.5,
+        "stopband_hz": 2000.0,
+        "attenuation_db": 40.0,
+        "gain_db": -6.0,
+        "kind": "passive",
+        "opamp": 1e7,
+    }
     band = read_spec("bandpass", "10k", "1k", response="chebyshev")
     assert band.sample_kwargs() == {"q": pytest.approx(10.0), "response": "chebyshev"}
-    assert read_spec("highpass", "1k", opamp="ideal", kind="any",
-                     response="any").sample_kwargs() == {}
+    assert (
+        read_spec("highpass", "1k", opamp="ideal", kind="any", response="any").sample_kwargs() == {}
+    )
     assert read_spec("highpass", "1k", opamp="10 MHz").sample_kwargs() == {"opamp": 1e7}
 
 
@@ -39,20 +58,29 @@ def test_the_controls_read_into_the_same_keywords():
     c.gain.value = "0"
     c.kind.value = "active"
     c.opamp.value = "1meg"
-    assert c.request().sample_kwargs() == {"response": "chebyshev", "ripple_db": 1.0,
-                                           "stopband_hz": 3000.0, "attenuation_db": 30.0,
-                                           "gain_db": 0.0, "kind": "active", "opamp": 1e6}
+    assert c.request().sample_kwargs() == {
+        "response": "chebyshev",
+        "ripple_db": 1.0,
+        "stopband_hz": 3000.0,
+        "attenuation_db": 30.0,
+        "gain_db": 0.0,
+        "kind": "active",
+        "opamp": 1e6,
+    }
 
 
-@pytest.mark.parametrize("kwargs, says", [
-    (dict(stopband="500"), "stopband of a low-pass starts above its cutoff"),
-    (dict(stopband="2k"), "give the Attenuation"),
-    (dict(ripple="-1"), "ripple -1 dB is outside"),
-    (dict(ripple="lots"), "ripple 'lots' is not a number"),
-    (dict(gain="99"), "gain 99 dB is outside"),
-    (dict(opamp="1M"), "did you mean 1meg"),
-    (dict(response="cauer"), "choose a response"),
-])
+@pytest.mark.parametrize(
+    "kwargs, says",
+    [
+        (dict(stopband="500"), "stopband of a low-pass starts above its cutoff"),
+        (dict(stopband="2k"), "give the Attenuation"),
+        (dict(ripple="-1"), "ripple -1 dB is outside"),
+        (dict(ripple="lots"), "ripple 'lots' is not a number"),
+        (dict(gain="99"), "gain 99 dB is outside"),
+        (dict(opamp="1M"), "did you mean 1meg"),
+        (dict(response="cauer"), "choose a response"),
+    ],
+)
 def test_bad_options_are_refused_in_plain_words(kwargs, says):
     with pytest.raises(ValueError, match=re.escape(says)):
         read_spec("lowpass", "1k", **kwargs)
@@ -86,7 +114,7 @@ def test_order_offers_what_the_type_has():
     from circuitviz.topologies import CATALOGUE
 
     c = SpecControls()
-    c.refresh_orders()                  # the app does this once the model has loaded
+    c.refresh_orders()  # the app does this once the model has loaded
     for filter_type in ("lowpass", "bandpass", "bandstop"):
         c.filter_type.value = filter_type
         offered = [v for _label, v in c.order.options if v]
@@ -94,7 +122,7 @@ def test_order_offers_what_the_type_has():
         assert offered == have == list(orders_for(filter_type))
     c.filter_type.value = "lowpass"
     c.order.value = 1
-    c.filter_type.value = "bandpass"                    # no 1st-order band-pass
+    c.filter_type.value = "bandpass"  # no 1st-order band-pass
     assert c.order.value == 0
 
 
@@ -112,8 +140,10 @@ def test_unsupported_keywords_are_named_before_sampling():
     def old_sample(filter_type, cutoff_hz, n=8, seed=0, q=None, device=None, *, order=None):
         return []
 
-    assert unsupported_options({"order": 2, "ripple_db": 1.0, "kind": "active"}, old_sample) \
-        == ["ripple_db", "kind"]
+    assert unsupported_options({"order": 2, "ripple_db": 1.0, "kind": "active"}, old_sample) == [
+        "ripple_db",
+        "kind",
+    ]
     assert unsupported_options({"order": 2}, old_sample) == []
 
 
@@ -124,25 +154,24 @@ def test_slots_bound_the_pages_with_the_model(tmp_path):
 
     from circuitviz.app.slots import auto_max_visitors, claim_slot, live_slots
 
-    assert claim_slot(tmp_path, 2, pid=1) == (True, 2)          # pid 1 always runs
+    assert claim_slot(tmp_path, 2, pid=1) == (True, 2)  # pid 1 always runs
     me = __import__("os").getpid()
     assert claim_slot(tmp_path, 2, pid=me) == (True, 2)
-    assert claim_slot(tmp_path, 2, pid=me) == (True, 2)          # the same page again
+    assert claim_slot(tmp_path, 2, pid=me) == (True, 2)  # the same page again
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
-    (tmp_path / f"{gone.pid}.pid").write_text("x")               # a page that ended
+    (tmp_path / f"{gone.pid}.pid").write_text("x")  # a page that ended
     assert live_slots(tmp_path) == sorted([1, me])
     assert claim_slot(tmp_path, 2, pid=gone.pid + 10**6)[0] is False
-    assert claim_slot(None, None) == (True, None)                # outside the server
-    assert auto_max_visitors(2 * 2**30) == 2                     # Binder-sized
+    assert claim_slot(None, None) == (True, None)  # outside the server
+    assert auto_max_visitors(2 * 2**30) == 2  # Binder-sized
     assert auto_max_visitors(24 * 2**30) == 29
     from circuitviz.serve import default_pool_size
 
     assert [default_pool_size(m) for m in (2, 5, 29)] == [1, 2, 3]
 
 
-def test_a_page_past_the_limit_keeps_controls_and_says_the_server_is_full(monkeypatch,
-                                                                          tmp_path):
+def test_a_page_past_the_limit_keeps_controls_and_says_the_server_is_full(monkeypatch, tmp_path):
     from circuitviz.app import build_app
     from circuitviz.app.slots import ENV_DIR, ENV_MAX
 
@@ -150,7 +179,7 @@ def test_a_page_past_the_limit_keeps_controls_and_says_the_server_is_full(monkey
     monkeypatch.setenv(ENV_DIR, str(tmp_path))
     monkeypatch.setenv(ENV_MAX, "1")
     app = build_app()
-    assert app.full_limit == 1 and app.engine._thread is None     # no model loading
+    assert app.full_limit == 1 and app.engine._thread is None  # no model loading
     assert "limit of 1 designers" in app.status.value
     assert app.controls.cutoff.description == "Cutoff"
     assert not app.generate()
@@ -187,8 +216,7 @@ def test_a_page_never_waits_for_a_pool_refill():
         def get_pool_size(self, name):
             return len(self._pools.get(name, []))
 
-        async def get_rendered_notebook(self, notebook_name, extra_kernel_env_variables,
-                                        **kw):
+        async def get_rendered_notebook(self, notebook_name, extra_kernel_env_variables, **kw):
             seen["took"] = self._pools[notebook_name].pop(0)
             return "render task", [], "kernel-1"
 
@@ -207,11 +235,11 @@ def test_a_page_never_waits_for_a_pool_refill():
     km._pools["nb"] = [pending, failed, ready]
     long_ago = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
     km.kernels = {"kernel-1": types.SimpleNamespace(last_activity=long_ago)}
-    assert km.get_pool_size("nb") == 1                 # the failed refill is dropped...
-    assert km.filled == 1                              # ...and replaced
+    assert km.get_pool_size("nb") == 1  # the failed refill is dropped...
+    assert km.filled == 1  # ...and replaced
     assert asyncio.run(km.get_rendered_notebook("nb"))[2] == "kernel-1"
     assert seen["took"] is ready
-    assert km.get_pool_size("nb") == 0                 # voila then starts a fresh kernel
+    assert km.get_pool_size("nb") == 0  # voila then starts a fresh kernel
     # the kernel handed out is active now: the idle culler leaves it to its page
     age = datetime.datetime.now(datetime.UTC) - km.kernels["kernel-1"].last_activity
     assert age.total_seconds() < 5
@@ -230,7 +258,7 @@ def test_agreement_counts_roots_and_a_floored_bode_gap():
 
     w0 = 2 * math.pi * 1e3
     pair = w0 * np.exp(1j * np.array([0.75, -0.75]) * math.pi)
-    tf = TransferFunction(pair, np.zeros(0), w0 ** 2)
+    tf = TransferFunction(pair, np.zeros(0), w0**2)
     f = np.logspace(1, 5, 400)
     same = agreement(tf, _Spice(tf, f))
     assert same.verdict == "agrees" and same.text().startswith("agrees: roots within")
@@ -249,14 +277,18 @@ def test_table_flags_impractical_parts_and_shows_passband_gain():
     from circuitviz.app.candidates import part_issues, readable_name
     from circuitviz.circuit import Circuit, Element
 
-    big = Circuit((Element("R", "R1", ("in", "out"), 1e3),
-                   Element("L", "L1", ("out", "0"), 1.91),
-                   Element("C", "C1", ("out", "0"), 4.6e-13)))
+    big = Circuit(
+        (
+            Element("R", "R1", ("in", "out"), 1e3),
+            Element("L", "L1", ("out", "0"), 1.91),
+            Element("C", "C1", ("out", "0"), 4.6e-13),
+        )
+    )
 
     class C:
         circuit = big
 
-    issues = part_issues(C())                        # the designer's check, run on it
+    issues = part_issues(C())  # the designer's check, run on it
     assert any("L1 = 1.91 H is above the practical 1 H" in i for i in issues)
     assert any(i.startswith("C1 = 460 fF is below the practical 1 pF") for i in issues)
 
@@ -271,7 +303,7 @@ def test_table_flags_impractical_parts_and_shows_passband_gain():
         circuit = big
         impractical = ()
 
-    assert part_issues(Fine()) == []                 # the designer's word stands
+    assert part_issues(Fine()) == []  # the designer's word stands
     assert "Sallen-Key" in readable_name("sallen_key_lp2")
 
 
@@ -305,14 +337,15 @@ def test_bode_starts_around_what_the_filter_does_with_a_way_to_see_all():
 
     w0 = 2 * math.pi * 1e3
     poles = w0 * np.exp(1j * math.pi * np.array([0.6, 0.8, 1.0, 1.2, 1.4]))
-    tf = TransferFunction(poles, np.zeros(0), w0 ** 5)
-    fig = bode_overlay(exact=tf, requested_cutoff_hz=1e3,
-                       mask=Mask("lowpass", 1e3, 3.01, 3e3, 40.0))
+    tf = TransferFunction(poles, np.zeros(0), w0**5)
+    fig = bode_overlay(
+        exact=tf, requested_cutoff_hz=1e3, mask=Mask("lowpass", 1e3, 3.01, 3e3, 40.0)
+    )
     lo, hi = fig.layout.yaxis.range
-    assert -70 <= lo <= -55 and 0 < hi < 10                       # not −250 dB
+    assert -70 <= lo <= -55 and 0 < hi < 10  # not −250 dB
     assert fig.layout.height >= 600
     mag = fig.layout.yaxis.domain
-    assert mag[1] - mag[0] >= 0.6                                 # magnitude gets the room
+    assert mag[1] - mag[0] >= 0.6  # magnitude gets the room
     labels = [b.label for b in fig.layout.updatemenus[0].buttons]
     assert labels == ["focus", "all"]
     full = fig.layout.updatemenus[0].buttons[1].args[0]["yaxis.range"]
@@ -330,13 +363,14 @@ def test_elliptic_pole_zero_map_is_not_a_strip():
     w0 = 2 * math.pi * 1e3
     zeros = 1j * w0 * np.array([1.5, -1.5, 2.5, -2.5])
     poles = w0 * np.array([-0.05 + 1j, -0.05 - 1j, -0.3 + 0.7j, -0.3 - 0.7j, -0.5])
-    fig = pole_zero_figure([pole_zero_data(poles=poles, zeros=zeros)], cutoff_hz=1e3,
-                           log_polar=False)
+    fig = pole_zero_figure(
+        [pole_zero_data(poles=poles, zeros=zeros)], cutoff_hz=1e3, log_polar=False
+    )
     (x0, x1), (y0, y1) = fig.layout.xaxis.range, fig.layout.yaxis.range
     assert (x1 - x0) / (y1 - y0) > 0.55
     empty = pole_zero_figure([pole_zero_data(poles=[], zeros=[])])
     note = [a for a in empty.layout.annotations if a.text == "no finite poles or zeros"][0]
-    assert note.y > 0.9 and note.bgcolor == "white"               # clear of the axes
+    assert note.y > 0.9 and note.bgcolor == "white"  # clear of the axes
 
 
 # -- schematic and downloads --------------------------------------------------------------
@@ -358,24 +392,40 @@ def test_downloads_are_separate_tables_named_after_the_spec():
     from circuitviz.app.detail import bom_csv, components_csv, file_stem
     from circuitviz.circuit import Circuit, Element
 
-    c = Circuit((Element("R", "R1", ("in", "a"), 10e3), Element("R", "R2", ("a", "b"), 10e3),
-                 Element("C", "C1", ("b", "out"), 1.23456789e-8)))
+    c = Circuit(
+        (
+            Element("R", "R1", ("in", "a"), 10e3),
+            Element("R", "R2", ("a", "b"), 10e3),
+            Element("C", "C1", ("b", "out"), 1.23456789e-8),
+        )
+    )
     comp = components_csv(c).splitlines()
     assert comp[0] == "name,kind,value,unit,nets" and comp[3].startswith("C1,capacitor,1.23457e-08")
     bom = bom_csv(c, "E24").splitlines()
     assert bom[0].startswith("quantity,part,value")
     assert any(line.startswith("2,resistor,") and "R1 R2" in line for line in bom)
-    assert "" not in bom                                            # one table per file
-    assert file_stem("lowpass", "1 kHz", None, 2, "sallen_key_lp2") == \
-        "lowpass_1kHz_2_sallen_key_lp2"
+    assert "" not in bom  # one table per file
+    assert (
+        file_stem("lowpass", "1 kHz", None, 2, "sallen_key_lp2") == "lowpass_1kHz_2_sallen_key_lp2"
+    )
     assert file_stem("bandpass", "4.7 µHz") == "bandpass_4.7uHz"
 
 
 def test_hiding_q_hides_nothing_else():
     c = SpecControls()
     assert c.q.layout.display == "none"
-    shown = [c.filter_type, c.cutoff, c.response, c.order, c.ripple, c.stopband,
-             c.attenuation, c.gain, c.kind, c.opamp]
+    shown = [
+        c.filter_type,
+        c.cutoff,
+        c.response,
+        c.order,
+        c.ripple,
+        c.stopband,
+        c.attenuation,
+        c.gain,
+        c.kind,
+        c.opamp,
+    ]
     assert all(x.layout.display != "none" for x in shown)
     assert len({id(x.layout) for x in shown + [c.q]}) == len(shown) + 1
 
@@ -419,7 +469,7 @@ def test_warm_ups_take_turns(tmp_path):
     for t in threads:
         t.join()
     assert most[0] == 1
-    with warm_up_turn(None):          # outside the server: no waiting
+    with warm_up_turn(None):  # outside the server: no waiting
         pass
 
 
@@ -428,9 +478,12 @@ def test_the_controls_do_not_load_the_catalogue():
     import subprocess
     import sys
 
-    code = ("import sys; from circuitviz.app.controls import SpecControls; c = SpecControls(); "
-            "print('circuitviz.topologies' in sys.modules, [v for _l, v in c.order.options])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.split(" ", 1)
+    code = (
+        "import sys; from circuitviz.app.controls import SpecControls; c = SpecControls(); "
+        "print('circuitviz.topologies' in sys.modules, [v for _l, v in c.order.options])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split(" ", 1)
     assert out[0] == "False"
     assert out[1].strip() == "[0, 1, 2, 3, 4, 5, 6, 7, 8]"

@@ -1,5 +1,6 @@
 """LTspice schematic export: parse the .asc back (wires, symbols, flags) and check that
 every component is there, on the right nets, with nothing shorted or left open."""
+
 from __future__ import annotations
 
 import re
@@ -14,11 +15,20 @@ from circuitviz.units import parse_value
 from circuitviz.viz.asc import asc_schematic
 
 # LTspice's symbol pins (R0, y down), written out here independently of the exporter
-PINS = {"res": [(16, 16), (16, 96)], "cap": [(16, 0), (16, 64)], "ind": [(16, 16), (16, 96)],
-        "voltage": [(0, 16), (0, 96)], "e": [(0, 16), (0, 96), (-48, 32), (-48, 80)],
-        r"Opamps\\opamp": [(-32, 80), (-32, 48), (32, 64)]}
-ROTATE = {"R0": lambda x, y: (x, y), "R90": lambda x, y: (-y, x),
-          "R180": lambda x, y: (-x, -y), "R270": lambda x, y: (y, -x)}
+PINS = {
+    "res": [(16, 16), (16, 96)],
+    "cap": [(16, 0), (16, 64)],
+    "ind": [(16, 16), (16, 96)],
+    "voltage": [(0, 16), (0, 96)],
+    "e": [(0, 16), (0, 96), (-48, 32), (-48, 80)],
+    r"Opamps\\opamp": [(-32, 80), (-32, 48), (32, 64)],
+}
+ROTATE = {
+    "R0": lambda x, y: (x, y),
+    "R90": lambda x, y: (-y, x),
+    "R180": lambda x, y: (-x, -y),
+    "R270": lambda x, y: (y, -x),
+}
 
 
 def read_asc(text: str):
@@ -58,20 +68,23 @@ def read_asc(text: str):
     ends = {p for w in wires for p in w}
     for p in ends:  # a wire end on another wire's inside: LTspice joins them (a T)
         for a, b in wires:
-            if (a[0] == b[0] == p[0] and min(a[1], b[1]) < p[1] < max(a[1], b[1])) or \
-                    (a[1] == b[1] == p[1] and min(a[0], b[0]) < p[0] < max(a[0], b[0])):
+            if (a[0] == b[0] == p[0] and min(a[1], b[1]) < p[1] < max(a[1], b[1])) or (
+                a[1] == b[1] == p[1] and min(a[0], b[0]) < p[0] < max(a[0], b[0])
+            ):
                 union(p, a)
     for p, name in flags:
         union(p, ("net", name))
     pins = {}
     for inst, sym in symbols.items():
         ox, oy = sym["at"]
-        points = [(ox + dx, oy + dy) for dx, dy in
-                  (ROTATE[sym["rot"]](*q) for q in PINS[sym["symbol"]])]
+        points = [
+            (ox + dx, oy + dy) for dx, dy in (ROTATE[sym["rot"]](*q) for q in PINS[sym["symbol"]])
+        ]
         for p in points:
             for a, b in wires:  # a pin must meet a wire at its end, never inside it
-                inside = (a[0] == b[0] == p[0] and min(a[1], b[1]) < p[1] < max(a[1], b[1])) \
-                    or (a[1] == b[1] == p[1] and min(a[0], b[0]) < p[0] < max(a[0], b[0]))
+                inside = (a[0] == b[0] == p[0] and min(a[1], b[1]) < p[1] < max(a[1], b[1])) or (
+                    a[1] == b[1] == p[1] and min(a[0], b[0]) < p[0] < max(a[0], b[0])
+                )
                 assert not inside, f"{inst} pin {p} sits inside wire {a}-{b}"
         pins[inst] = points
     return symbols, pins, find
@@ -90,13 +103,15 @@ def check_connectivity(circuit: Circuit, text: str) -> None:
     for inst, (symbol, nets) in expected.items():
         assert symbols[inst]["symbol"] == symbol
         points = pins[inst]
-        if symbol in ("res", "cap", "ind") and (to_net.get(find(points[0])) == nets[1]
-                                                or to_net.get(find(points[1])) == nets[0]):
+        if symbol in ("res", "cap", "ind") and (
+            to_net.get(find(points[0])) == nets[1] or to_net.get(find(points[1])) == nets[0]
+        ):
             points = points[::-1]  # a resistor, capacitor or inductor may face either way
         for point, net in zip(points, nets):
             cls = find(point)
-            assert to_net.setdefault(cls, net) == net, \
+            assert to_net.setdefault(cls, net) == net, (
                 f"{inst}: pin on net {net!r} joins {to_net[cls]!r}"
+            )
     nets = {n for _, ns in expected.values() for n in ns}
     assert len(set(to_net.values())) == len(nets) == len(set(to_net)), "nets merged or split"
     assert find(("net", "0")) in to_net and to_net[find(("net", "0"))] == "0"
@@ -124,8 +139,13 @@ def test_asc_of_reference_circuits(ref):
 
 
 def test_asc_opamp_with_gbw_carries_it_and_the_lib_directive():
-    circuit = Circuit((Element("R", "R1", ("in", "n"), 1e3), Element("R", "R2", ("n", "out"), 1e4),
-                       Element("OPAMP", "U1", ("0", "n", "out"), 1e5, gbw=1e6, a0=2e5)))
+    circuit = Circuit(
+        (
+            Element("R", "R1", ("in", "n"), 1e3),
+            Element("R", "R2", ("n", "out"), 1e4),
+            Element("OPAMP", "U1", ("0", "n", "out"), 1e5, gbw=1e6, a0=2e5),
+        )
+    )
     text = asc_schematic(circuit)
     assert "Aol=200k GBW=1meg" in text and "!.lib opamp.sub" in text
     check_connectivity(circuit.with_values({"U1": 2e5}), text)

@@ -1,4 +1,5 @@
 """Batched exact analysis of part-value variants against the one-circuit analysis."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -11,11 +12,19 @@ from circuitviz.opamp import expand_opamps
 from circuitviz.topologies import CATALOGUE
 
 
-@pytest.mark.parametrize("name, gbw", [
-    ("sallen_key_lp2", None), ("sallen_key_hp2", "1meg"), ("mfb_bp2", None),
-    ("lc_ladder_cheby_lp5", None), ("twin_t_notch", None), ("tow_thomas_bp2", "10meg"),
-    ("rlc_parallel_notch", None), ("sk_cascade_hp4", None),
-])
+@pytest.mark.parametrize(
+    "name, gbw",
+    [
+        ("sallen_key_lp2", None),
+        ("sallen_key_hp2", "1meg"),
+        ("mfb_bp2", None),
+        ("lc_ladder_cheby_lp5", None),
+        ("twin_t_notch", None),
+        ("tow_thomas_bp2", "10meg"),
+        ("rlc_parallel_notch", None),
+        ("sk_cascade_hp4", None),
+    ],
+)
 def test_variants_measure_what_the_full_analysis_measures(name, gbw):
     t = CATALOGUE[name]
     circuit = t.build(t.nominal(2e3))

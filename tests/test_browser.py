@@ -8,6 +8,7 @@ tests reload, open a second tab and bring several visitors at once, each of whom
 see the controls within seconds.  Requests leaving 127.0.0.1 are blocked and must not
 happen (the app works offline).  Screenshots land in ``test-artifacts/``.
 """
+
 from __future__ import annotations
 
 import re
@@ -90,8 +91,17 @@ def test_designer_end_to_end(server, browser):
     assert page.title() == "circuitviz"
     expect(page.locator(".cv-intro")).to_contain_text("Seed")
     expect(page.locator(".cv-intro")).to_contain_text("centre")
-    for label in ("Filter type", "Cutoff", "Response", "Ripple", "Stopband", "Attenuation",
-                  "Gain", "Op-amp", "Kind"):
+    for label in (
+        "Filter type",
+        "Cutoff",
+        "Response",
+        "Ripple",
+        "Stopband",
+        "Attenuation",
+        "Gain",
+        "Op-amp",
+        "Kind",
+    ):
         expect(page.get_by_label(label, exact=True)).to_be_visible()
     # no unlabelled sliders anywhere
     for slider in page.get_by_role("slider").all():
@@ -183,8 +193,9 @@ def test_designer_end_to_end(server, browser):
     page.get_by_label("Netlist").fill("* RC low-pass\nR1 in out 1k\nC1 out 0 1u\n")
     page.get_by_role("button", name="Analyze netlist").click()
     netlist_tab = page.locator(".cv-netlist")
-    expect(netlist_tab.get_by_role("heading", name=re.compile("Your circuit: lowpass"))) \
-        .to_be_visible()
+    expect(
+        netlist_tab.get_by_role("heading", name=re.compile("Your circuit: lowpass"))
+    ).to_be_visible()
     expect(netlist_tab.locator(".js-plotly-plot")).to_have_count(2)
     expect(netlist_tab.locator(".cv-schematic svg")).to_have_count(1)
 
@@ -201,7 +212,7 @@ def test_reloads_and_a_second_tab_show_the_controls_within_seconds(server, brows
     page.goto(url)
     single = _controls_shown(page, start)
     waits = []
-    for _ in range(3):                      # more reloads than preheated kernels
+    for _ in range(3):  # more reloads than preheated kernels
         start = time.perf_counter()
         page.reload()
         waits.append(_controls_shown(page, start))
@@ -209,8 +220,10 @@ def test_reloads_and_a_second_tab_show_the_controls_within_seconds(server, brows
     start = time.perf_counter()
     second.goto(url)
     waits.append(_controls_shown(second, start))
-    print(f"\nfirst {single:.1f} s; reloads and a second tab: "
-          f"{', '.join(f'{s:.1f}' for s in waits)} s")
+    print(
+        f"\nfirst {single:.1f} s; reloads and a second tab: "
+        f"{', '.join(f'{s:.1f}' for s in waits)} s"
+    )
     assert max(waits) < _bound(single), (single, waits)
     # the second tab works, not just shows
     second.get_by_label("Cutoff").fill("5k")
@@ -231,11 +244,13 @@ def test_several_visitors_at_once_each_see_the_controls(server, browser):
     contexts = [_context(browser) for _ in range(visitors)]
     pages = [_page(c) for c in contexts]
     start = time.perf_counter()
-    for page in pages:                       # all requests out before any page is drawn
+    for page in pages:  # all requests out before any page is drawn
         page.goto(url, wait_until="commit")
     waits = [_controls_shown(page, start) for page in pages]
-    print(f"\none page {single:.1f} s; {visitors} visitors at once: "
-          f"{', '.join(f'{s:.1f}' for s in waits)} s")
+    print(
+        f"\none page {single:.1f} s; {visitors} visitors at once: "
+        f"{', '.join(f'{s:.1f}' for s in waits)} s"
+    )
     assert max(waits) < _bound(single, visitors), (single, waits)
     assert all(c.outside == [] for c in contexts)
     assert all(p.errors == [] for p in pages)

@@ -1,4 +1,5 @@
 """Validation of the circuit model: each bad-input class has its own clear message."""
+
 import math
 
 import pytest
@@ -24,26 +25,34 @@ def test_valid_circuit_passes_and_lists_nets():
     assert circuit.count("R", "C") == 2
 
 
-@pytest.mark.parametrize("circuit, fragment", [
-    (Circuit(()), "no elements"),
-    (rc(Element("Q", "Q1", ("out", "0"), 1.0)), "unknown kind"),
-    (rc(Element("R", "R2", ("out",), 1.0)), "needs 2 nets"),
-    (rc(R("R2", "out", "0", -5.0)), "must be > 0"),
-    (rc(R("R2", "out", "0", 0.0)), "must be > 0"),
-    (rc(R("R2", "out", "0", math.nan)), "non-finite"),
-    (rc(R("R2", "out", "0", math.inf)), "non-finite"),
-    (rc(R("r1", "out", "0")), "duplicate element name"),
-    (Circuit((R("R1", "in", "a"), C("C1", "a", "0"))), "output net 'out'"),
-    (Circuit((R("R1", "x", "out"), C("C1", "out", "0"))), "input net 'in'"),
-    (Circuit((R("R1", "in", "out"), C("C1", "out", "x"), R("R2", "x", "in"))), "ground net '0'"),
-    (rc(R("R2", "p", "q"), R("R3", "q", "p")), "floating"),
-    (rc(C("C2", "out", "m"), C("C3", "m", "0")), "no DC path"),
-    (rc(R("R2", "out", "dangle")), "dangling"),
-    (rc(Element("OPAMP", "U1", ("sense", "out", "o2"), 1e6), R("R9", "o2", "0")),
-     "only to op-amp or VCVS inputs"),
-    (rc(R("R2", "out", "out")), "to itself"),
-    (rc(Element("E", "E1", ("o", "0", "out", "0"), 0.0), R("R3", "o", "0")), "gain 0"),
-])
+@pytest.mark.parametrize(
+    "circuit, fragment",
+    [
+        (Circuit(()), "no elements"),
+        (rc(Element("Q", "Q1", ("out", "0"), 1.0)), "unknown kind"),
+        (rc(Element("R", "R2", ("out",), 1.0)), "needs 2 nets"),
+        (rc(R("R2", "out", "0", -5.0)), "must be > 0"),
+        (rc(R("R2", "out", "0", 0.0)), "must be > 0"),
+        (rc(R("R2", "out", "0", math.nan)), "non-finite"),
+        (rc(R("R2", "out", "0", math.inf)), "non-finite"),
+        (rc(R("r1", "out", "0")), "duplicate element name"),
+        (Circuit((R("R1", "in", "a"), C("C1", "a", "0"))), "output net 'out'"),
+        (Circuit((R("R1", "x", "out"), C("C1", "out", "0"))), "input net 'in'"),
+        (
+            Circuit((R("R1", "in", "out"), C("C1", "out", "x"), R("R2", "x", "in"))),
+            "ground net '0'",
+        ),
+        (rc(R("R2", "p", "q"), R("R3", "q", "p")), "floating"),
+        (rc(C("C2", "out", "m"), C("C3", "m", "0")), "no DC path"),
+        (rc(R("R2", "out", "dangle")), "dangling"),
+        (
+            rc(Element("OPAMP", "U1", ("sense", "out", "o2"), 1e6), R("R9", "o2", "0")),
+            "only to op-amp or VCVS inputs",
+        ),
+        (rc(R("R2", "out", "out")), "to itself"),
+        (rc(Element("E", "E1", ("o", "0", "out", "0"), 0.0), R("R3", "o", "0")), "gain 0"),
+    ],
+)
 def test_invalid_circuits_name_the_problem(circuit, fragment):
     with pytest.raises(CircuitError) as err:
         circuit.validate()
@@ -63,6 +72,7 @@ def test_with_values_replaces_and_rejects_unknown():
 
 
 def test_net_names_are_case_insensitive():
-    circuit = Circuit((R("R1", "IN", "Mid"), C("C1", "mid", "0"), R("R2", "MID", "OUT"),
-                       C("C2", "out", "0"))).validate()
+    circuit = Circuit(
+        (R("R1", "IN", "Mid"), C("C1", "mid", "0"), R("R2", "MID", "OUT"), C("C2", "out", "0"))
+    ).validate()
     assert circuit.nets == ["0", "in", "out", "mid"]

@@ -1,4 +1,5 @@
 """The `analyze` command: docs/architecture.md §6 JSON, text output, exit 2 with one stderr line."""
+
 import json
 import subprocess
 import sys
@@ -9,8 +10,9 @@ from circuitviz.cli import main
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "circuitviz.cli", *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "circuitviz.cli", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_analyze_json_contract(tmp_path, rc_text):
@@ -34,13 +36,16 @@ def test_analyze_text(tmp_path, sallen_key_text, capsys):
     assert "type:   lowpass" in out and "poles (2)" in out and "zeros (0)" in out
 
 
-@pytest.mark.parametrize("content, fragment", [
-    ("R1 in out -1k\nC1 out 0 1u\n", "must be > 0"),
-    ("R1 in a 1k\nC1 a 0 1u\n", "output net 'out'"),
-    ("t\nR1 in out 1k\nC1 out 0 1u\n.connect out in\n", "unsupported card"),
-    ("", "empty"),
-    ("R1 in out 1k\nR2 out 0 1k\nR3 p q 1k\nR4 q p 1k\n", "floating"),
-])
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        ("R1 in out -1k\nC1 out 0 1u\n", "must be > 0"),
+        ("R1 in a 1k\nC1 a 0 1u\n", "output net 'out'"),
+        ("t\nR1 in out 1k\nC1 out 0 1u\n.connect out in\n", "unsupported card"),
+        ("", "empty"),
+        ("R1 in out 1k\nR2 out 0 1k\nR3 p q 1k\nR4 q p 1k\n", "floating"),
+    ],
+)
 def test_analyze_bad_netlist_exits_2_with_one_line(tmp_path, content, fragment):
     path = tmp_path / "bad.cir"
     path.write_text(content)
@@ -51,12 +56,15 @@ def test_analyze_bad_netlist_exits_2_with_one_line(tmp_path, content, fragment):
     assert len(lines) == 1 and fragment in lines[0], proc.stderr
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["analyze", "/no/such/file.cir"], "cannot read netlist"),
-    (["analyze", "x.cir", "--format", "yaml"], "invalid choice"),
-    (["analyze"], "required"),
-    (["frobnicate"], "invalid choice"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["analyze", "/no/such/file.cir"], "cannot read netlist"),
+        (["analyze", "x.cir", "--format", "yaml"], "invalid choice"),
+        (["analyze"], "required"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
 def test_bad_arguments_exit_2_with_one_line(args, fragment):
     proc = run_cli(*args)
     assert proc.returncode == 2

@@ -1,4 +1,5 @@
 """CLI: analyze --opamp / --tolerance / --runs / --seed; sample --opamp / --eseries."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,18 @@ def test_analyze_opamp_moves_the_cutoff_and_spice_agrees(capsys, sk_file):
 
 
 def test_analyze_tolerance_reports_monte_carlo_percentiles(capsys, sk_file):
-    argv = ["analyze", sk_file, "--format", "json", "--tolerance", "R=1%,C=5%",
-            "--runs", "300", "--seed", "4"]
+    argv = [
+        "analyze",
+        sk_file,
+        "--format",
+        "json",
+        "--tolerance",
+        "R=1%,C=5%",
+        "--runs",
+        "300",
+        "--seed",
+        "4",
+    ]
     data = _json(capsys, argv)
     mc = data["monte_carlo"]
     assert mc["runs"] == 300 and mc["q"] is None
@@ -46,16 +57,19 @@ def test_analyze_tolerance_reports_monte_carlo_percentiles(capsys, sk_file):
     assert "cutoff: p5" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--opamp", "1M"], "did you mean 1meg"),
-    (["--opamp", "fast"], "ideal or a gain-bandwidth"),
-    (["--tolerance", "R=1"], "did you mean R=1%"),
-    (["--tolerance", "R1=1%"], "R=1%,C=5%,L=10%"),
-    (["--tolerance", "R=70%"], "above 50%"),
-    (["--runs", "10"], "give --tolerance"),
-    (["--tolerance", "R=1%", "--runs", "0"], "runs must be an integer from 1"),
-    (["--tolerance", "R=1%", "--seed", "-2"], "seed must be"),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--opamp", "1M"], "did you mean 1meg"),
+        (["--opamp", "fast"], "ideal or a gain-bandwidth"),
+        (["--tolerance", "R=1"], "did you mean R=1%"),
+        (["--tolerance", "R1=1%"], "R=1%,C=5%,L=10%"),
+        (["--tolerance", "R=70%"], "above 50%"),
+        (["--runs", "10"], "give --tolerance"),
+        (["--tolerance", "R=1%", "--runs", "0"], "runs must be an integer from 1"),
+        (["--tolerance", "R=1%", "--seed", "-2"], "seed must be"),
+    ],
+)
 def test_bad_buildable_options_exit_2_with_one_line(capsys, sk_file, extra, message):
     assert main(["analyze", sk_file, *extra]) == 2
     err = capsys.readouterr().err

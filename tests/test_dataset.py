@@ -1,4 +1,5 @@
 """The dataset build: verified records, determinism, storage, stats, CLI, Dask."""
+
 from __future__ import annotations
 
 import json
@@ -64,10 +65,12 @@ def test_dask_local_cluster_builds_the_same_records(tmp_path):
 
     n = 40
     build_dataset(tmp_path / "serial", n, SEED, workers=1, progress=False)
-    with LocalCluster(processes=False, n_workers=1, threads_per_worker=2,
-                      dashboard_address=None) as cluster:
-        manifest = build_dataset(tmp_path / "dask", n, SEED,
-                                 scheduler=cluster.scheduler_address, progress=False)
+    with LocalCluster(
+        processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None
+    ) as cluster:
+        manifest = build_dataset(
+            tmp_path / "dask", n, SEED, scheduler=cluster.scheduler_address, progress=False
+        )
     assert manifest["build"]["executor"] == "dask"
     _same_files(tmp_path / "serial", tmp_path / "dask")
 
@@ -89,8 +92,9 @@ def test_records_are_what_their_circuits_measure(ds):
     re-analysed from the stored netlist gives the stored poles, zeros, gain and cutoff."""
     for r in ds.records:
         assert r["type"] == CATALOGUE[r["topology"]].family
-        assert all(in_practical_range(s.kind, r["values"][s.name])
-                   for s in CATALOGUE[r["topology"]].slots)
+        assert all(
+            in_practical_range(s.kind, r["values"][s.name]) for s in CATALOGUE[r["topology"]].slots
+        )
     for i in range(0, N, 25):
         r = ds[i]
         circuit = r.circuit()
@@ -161,18 +165,37 @@ def test_cli_stats_text_and_json(built, capsys):
 # -- CLI and bad input ------------------------------------------------------------------------
 def test_cli_build_writes_a_loadable_dataset(tmp_path, capsys):
     out = tmp_path / "cli"
-    assert main(["dataset", "build", "--n", "12", "--seed", "2", "--out", str(out),
-                 "--workers", "1", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "dataset",
+                "build",
+                "--n",
+                "12",
+                "--seed",
+                "2",
+                "--out",
+                str(out),
+                "--workers",
+                "1",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     assert "wrote 12 circuits" in capsys.readouterr().out
     assert len(load_dataset(out)) == 12
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--n", "0"], "n must be an integer >= 1"),
-    (["--n", "-3"], "n must be an integer >= 1"),
-    (["--n", "5", "--seed", "-1"], "seed must be an integer >= 0"),
-    (["--n", "5", "--workers", "0"], "workers must be an integer >= 1"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--n", "0"], "n must be an integer >= 1"),
+        (["--n", "-3"], "n must be an integer >= 1"),
+        (["--n", "5", "--seed", "-1"], "seed must be an integer >= 0"),
+        (["--n", "5", "--workers", "0"], "workers must be an integer >= 1"),
+    ],
+)
 def test_cli_build_rejects_bad_numbers(tmp_path, capsys, args, message):
     code = main(["dataset", "build", "--out", str(tmp_path / "x"), "--quiet", *args])
     err = capsys.readouterr().err
@@ -191,8 +214,11 @@ def test_cli_build_rejects_unwritable_and_occupied_outputs(tmp_path, capsys, bui
 
 
 def test_cli_non_integer_n_exits_2():
-    proc = subprocess.run([sys.executable, "-m", "circuitviz.cli", "dataset", "build",
-                           "--n", "many", "--out", "x"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "circuitviz.cli", "dataset", "build", "--n", "many", "--out", "x"],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2 and "invalid int value" in proc.stderr
 
 

@@ -1,5 +1,6 @@
 """Dataset builds and reads under failure (issue 10, item 10): atomic rebuilds, workers
 that die with their parent, one-line errors for damaged datasets and a bad --scheduler."""
+
 from __future__ import annotations
 
 import json
@@ -26,6 +27,7 @@ def small(tmp_path_factory) -> Path:
 
 def copy(src: Path, dst: Path) -> Path:
     import shutil
+
     shutil.copytree(src, dst)
     return dst
 
@@ -85,10 +87,27 @@ def test_force_rebuild_replaces_the_dataset_in_one_step(small, tmp_path):
 def test_build_workers_and_resource_tracker_die_with_the_parent(small, tmp_path, how):
     out = copy(small, tmp_path / "ds")
     before = (out / "records.jsonl").read_text()
-    proc = subprocess.Popen([sys.executable, "-m", "circuitviz.cli", "dataset", "build",
-                             "--n", "5000", "--seed", "3", "--workers", "2", "--out", str(out),
-                             "--force", "--quiet"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "circuitviz.cli",
+            "dataset",
+            "build",
+            "--n",
+            "5000",
+            "--seed",
+            "3",
+            "--workers",
+            "2",
+            "--out",
+            str(out),
+            "--force",
+            "--quiet",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 90
     kids: set[int] = set()
     while time.monotonic() < deadline and len(kids) < 3:  # 2 workers + resource tracker
@@ -121,15 +140,19 @@ def one_line(capsys, code: int, *fragments: str) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("damage, fragments", [
-    ("no-records", ["records.jsonl' cannot be read", "No such file"]),
-    ("list-manifest", ["manifest.json' is not a circuitviz dataset manifest", "list"]),
-    ("unknown-type", ["records.jsonl' line 2: unknown filter type 'allpass'"]),
-    ("truncated-line", ["records.jsonl' line 6: truncated or invalid JSON"]),
-    ("bad-files", ["manifest.json' is damaged"]),
-])
-def test_dataset_stats_one_line_errors_for_damaged_datasets(small, tmp_path, capsys, damage,
-                                                            fragments):
+@pytest.mark.parametrize(
+    "damage, fragments",
+    [
+        ("no-records", ["records.jsonl' cannot be read", "No such file"]),
+        ("list-manifest", ["manifest.json' is not a circuitviz dataset manifest", "list"]),
+        ("unknown-type", ["records.jsonl' line 2: unknown filter type 'allpass'"]),
+        ("truncated-line", ["records.jsonl' line 6: truncated or invalid JSON"]),
+        ("bad-files", ["manifest.json' is damaged"]),
+    ],
+)
+def test_dataset_stats_one_line_errors_for_damaged_datasets(
+    small, tmp_path, capsys, damage, fragments
+):
     out = copy(small, tmp_path / "ds")
     records = out / "records.jsonl"
     if damage == "no-records":
@@ -154,6 +177,12 @@ def test_dataset_stats_one_line_errors_for_damaged_datasets(small, tmp_path, cap
 
 def test_scheduler_bogus_is_one_line_and_leaves_nothing(tmp_path, capsys):
     out = tmp_path / "never"
-    one_line(capsys, main(["dataset", "build", "--n", "3", "--out", str(out), "--quiet",
-                           "--scheduler", "bogus"]), "--scheduler 'bogus'", "tcp://HOST:PORT")
+    one_line(
+        capsys,
+        main(
+            ["dataset", "build", "--n", "3", "--out", str(out), "--quiet", "--scheduler", "bogus"]
+        ),
+        "--scheduler 'bogus'",
+        "tcp://HOST:PORT",
+    )
     assert list(tmp_path.iterdir()) == []

@@ -1,5 +1,6 @@
 """circuitviz.sample and `circuitviz sample` with the shipped model
 (docs/architecture.md §6 contract)."""
+
 import json
 import math
 import subprocess
@@ -16,8 +17,9 @@ from circuitviz.netlist import parse_netlist
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "circuitviz.cli", *args], capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "circuitviz.cli", *args], capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +32,9 @@ def test_sample_returns_verified_candidates(bandpass):
     for c in bandpass:
         assert c.analysis is not None
         again = analyze(c.netlist)  # the netlist is the circuit, flat and parseable
-        np.testing.assert_allclose(np.sort_complex(again.poles), np.sort_complex(c.analysis.poles),
-                                   rtol=1e-6)
+        np.testing.assert_allclose(
+            np.sort_complex(again.poles), np.sort_complex(c.analysis.poles), rtol=1e-6
+        )
         assert c.spec_error == spec_error(c.spec, c.analysis, c.mask)
     assert sum(c.analysis.type == "bandpass" for c in bandpass) >= 6
 
@@ -63,9 +66,13 @@ def test_counts_are_sampled_not_fixed():
 
 
 def test_different_types_give_different_pole_zero_structure():
-    counts = {t: {(len(c.predicted.poles), len(c.predicted.zeros))
-                  for c in circuitviz.sample(t, 2e3, n=16, seed=1, device="cpu")}
-              for t in ("lowpass", "highpass", "bandstop")}
+    counts = {
+        t: {
+            (len(c.predicted.poles), len(c.predicted.zeros))
+            for c in circuitviz.sample(t, 2e3, n=16, seed=1, device="cpu")
+        }
+        for t in ("lowpass", "highpass", "bandstop")
+    }
     assert any(nz == 0 for _, nz in counts["lowpass"])
     assert all(nz >= 1 for _, nz in counts["highpass"])
     assert len(counts["lowpass"] | counts["highpass"]) >= 4  # several distinct shapes
@@ -84,24 +91,37 @@ def test_raw_rank_and_search_sort_by_meets_margin_and_spec_error():
     assert [c.netlist for c in searched] == [c.netlist for c in ranked[:4]]  # same 16 draws
 
 
-@pytest.mark.parametrize("kwargs, fragment", [
-    ({"filter_type": "allpass", "cutoff_hz": 1e3},
-     "unknown filter type 'allpass'; accepted: lowpass"),
-    ({"filter_type": "lowpass", "cutoff_hz": 0}, "outside the trained range 10 Hz to 1 MHz"),
-    ({"filter_type": "lowpass", "cutoff_hz": -5}, "outside the trained range 10 Hz to 1 MHz"),
-    ({"filter_type": "lowpass", "cutoff_hz": float("nan")}, "10 Hz to 1 MHz"),
-    ({"filter_type": "lowpass", "cutoff_hz": 5e6}, "outside the trained range 10 Hz to 1 MHz"),
-    ({"filter_type": "lowpass", "cutoff_hz": "abc"}, "not a number"),
-    ({"filter_type": "lowpass", "cutoff_hz": 1e3, "n": 0}, "from 1 to 4096"),
-    ({"filter_type": "lowpass", "cutoff_hz": 1e3, "n": 10 ** 9}, "from 1 to 4096"),
-    ({"filter_type": "bandpass", "cutoff_hz": 1e3, "q": 100},
-     "outside the trained range 0.5 to 30"),
-    ({"filter_type": "lowpass", "cutoff_hz": 1e3, "q": 2}, "bandpass and bandstop only"),
-    ({"filter_type": "lowpass", "cutoff_hz": 1e3, "order": 0}, "order must be an integer from 1"),
-    ({"filter_type": "bandpass", "cutoff_hz": 1e3, "order": 1}, "even order (poles): 2, 4, 6 or 8"),
-    ({"filter_type": "lowpass", "cutoff_hz": 1e3, "search": 0}, "search must be an integer"),
-    ({"filter_type": "lowpass", "cutoff_hz": 1e3, "seed": -1}, "seed must be a non-negative"),
-])
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        (
+            {"filter_type": "allpass", "cutoff_hz": 1e3},
+            "unknown filter type 'allpass'; accepted: lowpass",
+        ),
+        ({"filter_type": "lowpass", "cutoff_hz": 0}, "outside the trained range 10 Hz to 1 MHz"),
+        ({"filter_type": "lowpass", "cutoff_hz": -5}, "outside the trained range 10 Hz to 1 MHz"),
+        ({"filter_type": "lowpass", "cutoff_hz": float("nan")}, "10 Hz to 1 MHz"),
+        ({"filter_type": "lowpass", "cutoff_hz": 5e6}, "outside the trained range 10 Hz to 1 MHz"),
+        ({"filter_type": "lowpass", "cutoff_hz": "abc"}, "not a number"),
+        ({"filter_type": "lowpass", "cutoff_hz": 1e3, "n": 0}, "from 1 to 4096"),
+        ({"filter_type": "lowpass", "cutoff_hz": 1e3, "n": 10**9}, "from 1 to 4096"),
+        (
+            {"filter_type": "bandpass", "cutoff_hz": 1e3, "q": 100},
+            "outside the trained range 0.5 to 30",
+        ),
+        ({"filter_type": "lowpass", "cutoff_hz": 1e3, "q": 2}, "bandpass and bandstop only"),
+        (
+            {"filter_type": "lowpass", "cutoff_hz": 1e3, "order": 0},
+            "order must be an integer from 1",
+        ),
+        (
+            {"filter_type": "bandpass", "cutoff_hz": 1e3, "order": 1},
+            "even order (poles): 2, 4, 6 or 8",
+        ),
+        ({"filter_type": "lowpass", "cutoff_hz": 1e3, "search": 0}, "search must be an integer"),
+        ({"filter_type": "lowpass", "cutoff_hz": 1e3, "seed": -1}, "seed must be a non-negative"),
+    ],
+)
 def test_bad_input_is_a_value_error_naming_the_accepted_range(kwargs, fragment):
     with pytest.raises(ValueError, match=None) as info:
         circuitviz.sample(**kwargs, device="cpu")
@@ -117,8 +137,21 @@ def test_spec_error_is_infinite_for_the_wrong_type(bandpass):
 
 
 def test_cli_json_contract():
-    proc = run_cli("sample", "--type", "bandpass", "--cutoff", "5k", "--q", "2", "-n", "8",
-                   "--seed", "0", "--format", "json")
+    proc = run_cli(
+        "sample",
+        "--type",
+        "bandpass",
+        "--cutoff",
+        "5k",
+        "--q",
+        "2",
+        "-n",
+        "8",
+        "--seed",
+        "0",
+        "--format",
+        "json",
+    )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert len(data) == 8
@@ -141,15 +174,18 @@ def test_cli_text_format():
     assert "predicted:" in proc.stdout
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["--type", "foo", "--cutoff", "1k"], "unknown filter type"),
-    (["--type", "lowpass", "--cutoff", "0"], "10 Hz to 1 MHz"),
-    (["--type", "lowpass", "--cutoff", "nan"], "10 Hz to 1 MHz"),
-    (["--type", "lowpass", "--cutoff", "1k", "-n", "0"], "from 1 to 4096"),
-    (["--type", "lowpass", "--cutoff", "1k", "-n", "999999999"], "from 1 to 4096"),
-    (["--type", "lowpass", "--cutoff", "1k", "--model", "/no/such.pt"], "does not exist"),
-    (["--type", "lowpass"], "required"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--type", "foo", "--cutoff", "1k"], "unknown filter type"),
+        (["--type", "lowpass", "--cutoff", "0"], "10 Hz to 1 MHz"),
+        (["--type", "lowpass", "--cutoff", "nan"], "10 Hz to 1 MHz"),
+        (["--type", "lowpass", "--cutoff", "1k", "-n", "0"], "from 1 to 4096"),
+        (["--type", "lowpass", "--cutoff", "1k", "-n", "999999999"], "from 1 to 4096"),
+        (["--type", "lowpass", "--cutoff", "1k", "--model", "/no/such.pt"], "does not exist"),
+        (["--type", "lowpass"], "required"),
+    ],
+)
 def test_cli_bad_input_exits_2_with_one_line(args, fragment):
     proc = run_cli("sample", *args)
     assert proc.returncode == 2 and proc.stdout == ""

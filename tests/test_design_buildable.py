@@ -1,4 +1,5 @@
 """sample(opamp=..., eseries=...): verified with the op-amp model, preferred values, min_gbw_hz."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,8 +23,9 @@ def test_opamp_candidates_are_analysed_with_the_model_their_netlist_carries(real
     assert active, "the grid should hold active circuits"
     for c in real_opamps:
         exact = analyze(c.circuit, opamp="1meg")
-        np.testing.assert_allclose(np.sort_complex(c.analysis.poles), np.sort_complex(exact.poles),
-                                   rtol=1e-9)
+        np.testing.assert_allclose(
+            np.sort_complex(c.analysis.poles), np.sort_complex(exact.poles), rtol=1e-9
+        )
         again = analyze(c.netlist)  # the flat netlist holds the one-pole model itself
         assert len(again.poles) == len(c.analysis.poles)
         assert again.cutoff_hz == pytest.approx(c.analysis.cutoff_hz, rel=1e-5)
@@ -43,7 +45,7 @@ def test_min_gbw_is_where_the_spec_stops_being_met(real_opamps):
             continue
         assert c.min_gbw_hz <= c.opamp_gbw_hz
         assert spec_meets(c.spec, analyze(c.circuit, opamp=c.min_gbw_hz))
-        assert not spec_meets(c.spec, analyze(c.circuit, opamp=c.min_gbw_hz / 1.1 ** 2))
+        assert not spec_meets(c.spec, analyze(c.circuit, opamp=c.min_gbw_hz / 1.1**2))
     assert any(c.min_gbw_hz for c in real_opamps)
 
 
@@ -61,9 +63,13 @@ def test_eseries_candidates_use_preferred_values_and_meet_the_cutoff():
     assert len(hits) >= 6 and np.mean(hits) >= 0.8
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--eseries", "E6"], "E12, E24, E96"), (["--opamp", "10M"], "did you mean 10meg"),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--eseries", "E6"], "E12, E24, E96"),
+        (["--opamp", "10M"], "did you mean 10meg"),
+    ],
+)
 def test_sample_refuses_bad_buildable_options_in_one_line(capsys, extra, message):
     assert main(["sample", "--type", "lowpass", "--cutoff", "1k", *extra]) == 2
     err = capsys.readouterr().err

@@ -1,4 +1,5 @@
 """E-series tables, log-space snapping, and the measured cutoff shift of snapped circuits."""
+
 from __future__ import annotations
 
 import math
@@ -14,16 +15,25 @@ def test_tables_are_the_standard_geometric_series():
     assert (len(E12), len(E24), len(E96)) == (12, 24, 96)
     for table, n in ((E12, 12), (E24, 24), (E96, 96)):
         assert list(table) == sorted(table) and table[0] == 1.0
-        for k, v in enumerate(table):      # within the rounding the IEC tables allow
+        for k, v in enumerate(table):  # within the rounding the IEC tables allow
             assert abs(math.log10(v) - k / n) < 0.02, (n, v)
     assert set(E12) <= set(E24)
 
 
-@pytest.mark.parametrize("value, series, want", [
-    (1000, "E12", 1000), (1.1e3, "E12", 1.2e3), (4.6e-9, "E24", 4.7e-9), (9.8e3, "E12", 10e3),
-    (9.5, "E24", 9.1), (2.5e-6, "E24", 2.4e-6), (1.234e5, "e96", 1.24e5), (9.85, "E96", 9.76),
-    (9.9, "E96", 10.0),
-])
+@pytest.mark.parametrize(
+    "value, series, want",
+    [
+        (1000, "E12", 1000),
+        (1.1e3, "E12", 1.2e3),
+        (4.6e-9, "E24", 4.7e-9),
+        (9.8e3, "E12", 10e3),
+        (9.5, "E24", 9.1),
+        (2.5e-6, "E24", 2.4e-6),
+        (1.234e5, "e96", 1.24e5),
+        (9.85, "E96", 9.76),
+        (9.9, "E96", 10.0),
+    ],
+)
 def test_snap_nearest_by_ratio(value, series, want):
     assert snap(value, series) == pytest.approx(want, rel=1e-12)
 
@@ -54,8 +64,9 @@ def test_snap_values_measures_the_cutoff_shift_of_the_snapped_circuit():
     fc = lambda r, c: 1 / (2 * math.pi * r * c)  # noqa: E731
     assert table.cutoff_before_hz == pytest.approx(fc(1234, 98e-9), rel=1e-6)
     assert table.cutoff_after_hz == pytest.approx(fc(1200, 100e-9), rel=1e-6)
-    assert table.shift_pct == pytest.approx(100 * (fc(1200, 100e-9) / fc(1234, 98e-9) - 1),
-                                            rel=1e-5)
+    assert table.shift_pct == pytest.approx(
+        100 * (fc(1200, 100e-9) / fc(1234, 98e-9) - 1), rel=1e-5
+    )
     assert analyze(table.circuit).cutoff_hz == pytest.approx(table.cutoff_after_hz)
     csv = table.to_csv()
     assert csv.splitlines()[0] == "name,kind,original,snapped,error_pct,series"
@@ -65,8 +76,9 @@ def test_snap_values_measures_the_cutoff_shift_of_the_snapped_circuit():
 
 
 def test_opamps_are_not_snapped():
-    circuit = parse_netlist("R1 in a 10.3k\nR2 a b 9.7k\nC1 a out 21n\nC2 b 0 5.1n\n"
-                            "EU1 out 0 b out 1meg")
+    circuit = parse_netlist(
+        "R1 in a 10.3k\nR2 a b 9.7k\nC1 a out 21n\nC2 b 0 5.1n\nEU1 out 0 b out 1meg"
+    )
     table = snap_values(circuit, "E96")
     assert {r.name for r in table.rows} == {"R1", "R2", "C1", "C2"}
     assert table.type_before == table.type_after == "lowpass"
@@ -80,10 +92,17 @@ from circuitviz.eseries import is_preferred, snap_circuit  # noqa: E402
 from circuitviz.topologies import CATALOGUE  # noqa: E402
 
 
-@pytest.mark.parametrize("name, cutoff", [
-    ("sallen_key_lp2", 1234.0), ("mfb_bp2", 3.3e3), ("lc_ladder_cheby_lp5", 47e3),
-    ("twin_t_notch", 60.0), ("sk_cascade_hp4", 2e3), ("rlc_series_bp2", 777.0),
-])
+@pytest.mark.parametrize(
+    "name, cutoff",
+    [
+        ("sallen_key_lp2", 1234.0),
+        ("mfb_bp2", 3.3e3),
+        ("lc_ladder_cheby_lp5", 47e3),
+        ("twin_t_notch", 60.0),
+        ("sk_cascade_hp4", 2e3),
+        ("rlc_series_bp2", 777.0),
+    ],
+)
 def test_joint_choice_is_all_preferred_and_lands_on_the_target(name, cutoff):
     topology = CATALOGUE[name]
     circuit = topology.build(topology.sample(np.random.default_rng(5), cutoff))
@@ -108,8 +127,9 @@ def test_joint_choice_meets_verdict_and_finer_series_do_better():
     fc = analyze(circuit).cutoff_hz
     errors = {}
     for series in ("E12", "E24", "E96"):
-        snapped, table = snap_circuit(circuit, series, cutoff_hz=fc,
-                                      meets=lambda a: abs(a.cutoff_hz / fc - 1) <= 0.02)
+        snapped, table = snap_circuit(
+            circuit, series, cutoff_hz=fc, meets=lambda a: abs(a.cutoff_hz / fc - 1) <= 0.02
+        )
         assert all(is_preferred(e.value, series) for e in snapped.elements if e.kind in "RLC")
         assert table.meets is True and table.series == series
         assert "chosen together for" in table.summary() and series in table.to_html()

@@ -14,6 +14,7 @@ stderr captured), so thousands fit in minutes; the child reports each case befor
 runs it, so an abort or a hang names the input.  A few cases also run as real
 ``python -m circuitviz.cli`` processes, where stdout and the exit status are the real ones.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,12 +33,74 @@ SEED = int(os.environ.get("CIRCUITVIZ_FUZZ_SEED", "10"))
 #: Seconds one case may take in the child before it counts as a hang.
 CASE_LIMIT_S = 60
 
-VALUES = ["1k", "10k", "2.2meg", "100n", "1u", "4.7p", "1m", "33", "1e3", "0.5", "1meg",
-          "1e-300", "1e300", "50e300", "1e-310", "0", "-1k", "nan", "inf", "1e999999",
-          "1e9999999999999999999", "1e", "1mil", "1µ", "1\u03bc", "1e-11", "1e9", "1e18",
-          "1e-18", "1e19", "1x", "", "k", "+1", ".5n", "1..2", "--1", "1e-15", "1e15"]
-NETS = ["in", "out", "0", "gnd", "a", "b", "c", "n1", "mid", "a=b", "(out)", "$x", "{x}",
-        "it's", "EX1", "OUT", "vout", "x" * 300, "ü", "n 1", "\t", "+", "*", ";", ".end"]
+VALUES = [
+    "1k",
+    "10k",
+    "2.2meg",
+    "100n",
+    "1u",
+    "4.7p",
+    "1m",
+    "33",
+    "1e3",
+    "0.5",
+    "1meg",
+    "1e-300",
+    "1e300",
+    "50e300",
+    "1e-310",
+    "0",
+    "-1k",
+    "nan",
+    "inf",
+    "1e999999",
+    "1e9999999999999999999",
+    "1e",
+    "1mil",
+    "1µ",
+    "1\u03bc",
+    "1e-11",
+    "1e9",
+    "1e18",
+    "1e-18",
+    "1e19",
+    "1x",
+    "",
+    "k",
+    "+1",
+    ".5n",
+    "1..2",
+    "--1",
+    "1e-15",
+    "1e15",
+]
+NETS = [
+    "in",
+    "out",
+    "0",
+    "gnd",
+    "a",
+    "b",
+    "c",
+    "n1",
+    "mid",
+    "a=b",
+    "(out)",
+    "$x",
+    "{x}",
+    "it's",
+    "EX1",
+    "OUT",
+    "vout",
+    "x" * 300,
+    "ü",
+    "n 1",
+    "\t",
+    "+",
+    "*",
+    ";",
+    ".end",
+]
 SEEDS = [
     "* rc\nR1 in out 1k\nC1 out 0 1u\n",
     "* sallen-key\nR1 in a 10k\nR2 a b 10k\nC1 a out 20n\nC2 b 0 5n\nEU1 out 0 b out 1meg\n",
@@ -60,16 +123,31 @@ def random_netlist(rng: random.Random) -> str:
         if kind in "RLC":
             lines.append(f"{kind}{k} {n[0]} {n[1]} {value}")
         elif kind == "E":
-            lines.append(f"E{rng.choice(['', 'U', 'X'])}{k} {n[0]} {rng.choice(['0', n[1]])} "
-                         f"{n[2]} {n[3]} {rng.choice(['1meg', '2', '-1', value])}")
+            lines.append(
+                f"E{rng.choice(['', 'U', 'X'])}{k} {n[0]} {rng.choice(['0', n[1]])} "
+                f"{n[2]} {n[3]} {rng.choice(['1meg', '2', '-1', value])}"
+            )
         elif kind == "V":
             lines.append(f"V{k} {rng.choice(['in', n[0]])} 0 {rng.choice(['AC 1', 'DC 1', ''])}")
         elif kind == "X":
             lines.append(f"X{k} {n[0]} {n[1]} {n[2]} {rng.choice(['oa', 'lt1001', ''])}")
         elif kind == ".":
-            lines.append(rng.choice([".include /etc/passwd", ".param r=1k", ".ac dec 1 1 2",
-                                     ".control", ".endc", ".subckt", ".ends", ".end",
-                                     ".model d d", ".lib x"]))
+            lines.append(
+                rng.choice(
+                    [
+                        ".include /etc/passwd",
+                        ".param r=1k",
+                        ".ac dec 1 1 2",
+                        ".control",
+                        ".endc",
+                        ".subckt",
+                        ".ends",
+                        ".end",
+                        ".model d d",
+                        ".lib x",
+                    ]
+                )
+            )
         else:
             lines.append(kind + " " + " ".join(n))
     return "\n".join(lines) + rng.choice(["\n", "", "\r\n"])
@@ -105,8 +183,10 @@ def random_circuit(rng: random.Random) -> str:
     if internal and rng.random() < 0.4:  # an op-amp stage
         count += 1
         plus, minus = rng.choice(internal), rng.choice(path[1:])
-        lines.append(f"EU{count} {rng.choice(path[1:])} 0 {plus} {minus} "
-                     f"{rng.choice(['1meg', '1e5', '100', '1e12'])}")
+        lines.append(
+            f"EU{count} {rng.choice(path[1:])} 0 {plus} {minus} "
+            f"{rng.choice(['1meg', '1e5', '100', '1e12'])}"
+        )
     if rng.random() < 0.2:
         lines.append(rng.choice(["Vin in 0 AC 1", ".ac dec 10 1 1meg", ".end"]))
     return "\n".join(lines) + "\n"
@@ -135,33 +215,79 @@ def mutate(text: str, rng: random.Random) -> str:
                 lines[i] = " ".join(parts)
         elif op == 4 and text:  # random characters
             at = rng.randrange(len(text))
-            text = text[:at] + "".join(chr(rng.choice([0, 9, 10, 13, 36, 43, 59, 61, 123, 0xfeff,
-                                                        0x3bc, rng.randrange(32, 0x2fff)]))
-                                       for _ in range(rng.randint(1, 5))) + text[at:]
+            text = (
+                text[:at]
+                + "".join(
+                    chr(
+                        rng.choice(
+                            [
+                                0,
+                                9,
+                                10,
+                                13,
+                                36,
+                                43,
+                                59,
+                                61,
+                                123,
+                                0xFEFF,
+                                0x3BC,
+                                rng.randrange(32, 0x2FFF),
+                            ]
+                        )
+                    )
+                    for _ in range(rng.randint(1, 5))
+                )
+                + text[at:]
+            )
             continue
         elif op == 5:  # truncate
-            text = text[:rng.randrange(len(text) + 1)]
+            text = text[: rng.randrange(len(text) + 1)]
             continue
         else:  # many more sections of a ladder
-            lines += [f"R{900 + j} out o{j} 1k\nC{900 + j} o{j} 0 1u"
-                      for j in range(rng.choice([1, 30, 120]))]
+            lines += [
+                f"R{900 + j} out o{j} 1k\nC{900 + j} o{j} 0 1u"
+                for j in range(rng.choice([1, 30, 120]))
+            ]
         text = "\n".join(lines) + "\n"
     return text
 
 
 def sample_args(rng: random.Random) -> list[str]:
-    args = ["sample", "--type", rng.choice(["lowpass", "highpass", "bandpass", "bandstop",
-                                            "LOWPASS", "notch", ""]),
-            "--cutoff", rng.choice(["1k", "5k", "10", "1meg", "2MHz", "1e999999k", "0", "-5",
-                                    "nan", "1M", "abc", "1e-3", "9.99", "1.0001meg"])]
-    for option, choices in (("--q", ["2", "0.5", "30", "31", "0", "1e999999", "x", "-1"]),
-                            ("-n", ["1", "2", "0", "-1", "4097", "x"]),
-                            ("--seed", ["0", "7", "-1", str(2 ** 63), str(2 ** 64), "1.5"]),
-                            ("--steps", ["1", "3", "0", "-2", "100000"]),
-                            ("--order", ["1", "2", "3", "4", "0", "99"]),
-                            ("--search", ["1", "2", "0", "65"]),
-                            ("--device", ["cpu", "meta", "mps", "bogus", "cuda:7"]),
-                            ("--format", ["json", "text"])):
+    args = [
+        "sample",
+        "--type",
+        rng.choice(["lowpass", "highpass", "bandpass", "bandstop", "LOWPASS", "notch", ""]),
+        "--cutoff",
+        rng.choice(
+            [
+                "1k",
+                "5k",
+                "10",
+                "1meg",
+                "2MHz",
+                "1e999999k",
+                "0",
+                "-5",
+                "nan",
+                "1M",
+                "abc",
+                "1e-3",
+                "9.99",
+                "1.0001meg",
+            ]
+        ),
+    ]
+    for option, choices in (
+        ("--q", ["2", "0.5", "30", "31", "0", "1e999999", "x", "-1"]),
+        ("-n", ["1", "2", "0", "-1", "4097", "x"]),
+        ("--seed", ["0", "7", "-1", str(2**63), str(2**64), "1.5"]),
+        ("--steps", ["1", "3", "0", "-2", "100000"]),
+        ("--order", ["1", "2", "3", "4", "0", "99"]),
+        ("--search", ["1", "2", "0", "65"]),
+        ("--device", ["cpu", "meta", "mps", "bogus", "cuda:7"]),
+        ("--format", ["json", "text"]),
+    ):
         if rng.random() < 0.35:
             args += [option, rng.choice(choices)]
     if "-n" not in args:
@@ -223,8 +349,11 @@ def run_cases(cases: list[list[str]], tmp_path: Path, limit_s: float) -> None:
     case_file, report = tmp_path / "cases.json", tmp_path / "report.jsonl"
     case_file.write_text(json.dumps(cases))
     try:
-        subprocess.run([sys.executable, "-c", RUNNER, str(case_file), str(report),
-                        str(CASE_LIMIT_S)], timeout=limit_s, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-c", RUNNER, str(case_file), str(report), str(CASE_LIMIT_S)],
+            timeout=limit_s,
+            capture_output=True,
+        )
     except subprocess.TimeoutExpired:
         pass
     rows = [json.loads(line) for line in report.read_text().splitlines()]
@@ -239,17 +368,24 @@ def run_cases(cases: list[list[str]], tmp_path: Path, limit_s: float) -> None:
         why = check(case, row["rc"], row["out"], row["err"])
         if why:
             failures.append(f"{why}: {case}\n{row['err'][-1500:]}")
-    assert not failures, f"{len(failures)} of {len(cases)} broke the contract:\n" + \
-        "\n".join(failures[:5])
+    assert not failures, f"{len(failures)} of {len(cases)} broke the contract:\n" + "\n".join(
+        failures[:5]
+    )
 
 
 def netlist_cases(tmp_path: Path, rng: random.Random, count: int) -> list[list[str]]:
     cases = []
     for k in range(count):
         family = k % 4
-        text = random_netlist(rng) if family == 0 else mutate(rng.choice(SEEDS), rng) \
-            if family == 1 else random_circuit(rng) if family == 2 \
+        text = (
+            random_netlist(rng)
+            if family == 0
+            else mutate(rng.choice(SEEDS), rng)
+            if family == 1
+            else random_circuit(rng)
+            if family == 2
             else mutate(random_circuit(rng), rng)
+        )
         path = tmp_path / f"n{k}.cir"
         path.write_bytes(text.encode("utf-8", "surrogatepass"))
         args = ["analyze", str(path), "--format", rng.choice(["json", "text"])]
@@ -259,11 +395,52 @@ def netlist_cases(tmp_path: Path, rng: random.Random, count: int) -> list[list[s
     return cases
 
 
-WORDS = ["analyze", "sample", "dataset", "stats", "build", "train", "evaluate", "--format",
-         "json", "text", "xml", "--spice", "--n", "-n", "0", "-1", "2", "--seed", str(2 ** 64),
-         "--out", "--force", "--workers", "--scheduler", "bogus", "--type", "--cutoff", "1k",
-         "--device", "meta", "--steps", "--model", "/dev/null", "/dev/zero", "/", "--", "-",
-         "--types", "allpass", "--cutoffs", "--samples", "--search", "\x00", "é", ""]
+WORDS = [
+    "analyze",
+    "sample",
+    "dataset",
+    "stats",
+    "build",
+    "train",
+    "evaluate",
+    "--format",
+    "json",
+    "text",
+    "xml",
+    "--spice",
+    "--n",
+    "-n",
+    "0",
+    "-1",
+    "2",
+    "--seed",
+    str(2**64),
+    "--out",
+    "--force",
+    "--workers",
+    "--scheduler",
+    "bogus",
+    "--type",
+    "--cutoff",
+    "1k",
+    "--device",
+    "meta",
+    "--steps",
+    "--model",
+    "/dev/null",
+    "/dev/zero",
+    "/",
+    "--",
+    "-",
+    "--types",
+    "allpass",
+    "--cutoffs",
+    "--samples",
+    "--search",
+    "\x00",
+    "é",
+    "",
+]
 
 
 def argv_cases(tmp_path: Path, rng: random.Random, count: int) -> list[list[str]]:
@@ -287,8 +464,11 @@ def test_fuzz_netlists_through_analyze(tmp_path):
 
 def test_fuzz_command_lines(tmp_path):
     rng = random.Random(SEED + 3)
-    cases = [c for c in argv_cases(tmp_path, rng, max(20, CASES // 4))
-             if "sample" not in c or rng.random() < 0.2]
+    cases = [
+        c
+        for c in argv_cases(tmp_path, rng, max(20, CASES // 4))
+        if "sample" not in c or rng.random() < 0.2
+    ]
     run_cases(cases, tmp_path, limit_s=max(120, len(cases) * 3))
 
 
@@ -305,23 +485,38 @@ def test_fuzz_sample_arguments_and_checkpoints(tmp_path):
         damaged = bytearray(data)
         how = rng.randrange(4)
         if how == 0:
-            damaged = damaged[:rng.randrange(len(damaged))]
+            damaged = damaged[: rng.randrange(len(damaged))]
         elif how in (1, 2):
             for _ in range(rng.randint(1, 3)):
                 damaged[rng.randrange(len(damaged))] ^= 1 << rng.randrange(8)
         else:
             blob = torch.load(DEFAULT_BASELINE, weights_only=True)
             field = rng.choice(["hidden", "latent", "head_hidden"])
-            blob["model_config"][field] = rng.choice([0, -1, 2 ** 40, 1.5, "x", None])
+            blob["model_config"][field] = rng.choice([0, -1, 2**40, 1.5, "x", None])
             path = tmp_path / f"cfg{k}.pt"
             torch.save(blob, path)
             damaged = bytearray(path.read_bytes())
         path = tmp_path / f"ckpt{k}.pt"
         path.write_bytes(bytes(damaged))
-        cases.append(["sample", "--type", "lowpass", "--cutoff", "1k", "-n", "1", "--model",
-                      str(path), "--format", "json"])
-    cases += [["sample", "--type", "lowpass", "--cutoff", "1k", "-n", "1", "--model", p]
-              for p in ("/dev/null", str(tmp_path), str(tmp_path / "missing.pt"))]
+        cases.append(
+            [
+                "sample",
+                "--type",
+                "lowpass",
+                "--cutoff",
+                "1k",
+                "-n",
+                "1",
+                "--model",
+                str(path),
+                "--format",
+                "json",
+            ]
+        )
+    cases += [
+        ["sample", "--type", "lowpass", "--cutoff", "1k", "-n", "1", "--model", p]
+        for p in ("/dev/null", str(tmp_path), str(tmp_path / "missing.pt"))
+    ]
     run_cases(cases, tmp_path, limit_s=max(150, len(cases) * 6))
 
 
@@ -340,7 +535,7 @@ def test_fuzz_damaged_datasets_through_stats(tmp_path):
             if rng.random() < 0.4:
                 what = rng.randrange(3)
                 if what == 0:
-                    data = data[:rng.randrange(len(data) + 1)]
+                    data = data[: rng.randrange(len(data) + 1)]
                 elif what == 1 and data:
                     data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
                 else:
@@ -358,8 +553,9 @@ def test_fuzz_real_cli_processes(tmp_path, k):
     path = tmp_path / "case.cir"
     path.write_bytes(text.encode("utf-8", "surrogatepass"))
     case = ["analyze", str(path), "--format", "json", "--spice"]
-    proc = subprocess.run([sys.executable, "-m", "circuitviz.cli", *case], capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "circuitviz.cli", *case], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode in (0, 2), proc.stderr
     why = check(case, proc.returncode, proc.stdout, proc.stderr)
     assert why is None, f"{why}: {text!r}\n{proc.stderr}"

@@ -1,6 +1,7 @@
 """Netlists from LTspice, KiCad and ngspice: a corpus of dialect files (tests/netlists/),
 each analysed and compared with its hand-canonicalised equivalent, exactly and (for a
 few) through ngspice; the bad-input classes; the reading rules one by one."""
+
 from __future__ import annotations
 
 import json
@@ -53,8 +54,9 @@ def test_corpus_file_matches_its_hand_canonical_form(item):
         assert fragment.lower() in notes, f"note {fragment!r} missing from {got.notes}"
 
 
-@pytest.mark.parametrize("item", [c for c in CORPUS if c["spice"]],
-                         ids=[c["file"] for c in CORPUS if c["spice"]])
+@pytest.mark.parametrize(
+    "item", [c for c in CORPUS if c["spice"]], ids=[c["file"] for c in CORPUS if c["spice"]]
+)
 def test_corpus_file_agrees_with_ngspice(item):
     from circuitviz import spice
 
@@ -69,9 +71,20 @@ def test_corpus_file_agrees_with_ngspice(item):
 
 def test_cli_reads_each_dialect_file_and_reports_nets_and_notes():
     item = next(c for c in CORPUS if c["file"] == "kicad_sallen_key.cir")
-    out = subprocess.run([sys.executable, "-m", "circuitviz.cli", "analyze",
-                          str(CORPUS_DIR / item["file"]), "--format", "json"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "circuitviz.cli",
+            "analyze",
+            str(CORPUS_DIR / item["file"]),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     data = json.loads(out.stdout)
     assert data["nets"] == {"input": "/in", "output": "/vout"}
     assert any(".include" in n for n in data["notes"]) and data["type"] == "lowpass"
@@ -79,37 +92,68 @@ def test_cli_reads_each_dialect_file_and_reports_nets_and_notes():
 
 # -- bad input: exit 2 and one line naming the problem ---------------------------------
 BAD = {
-    "two AC sources": ("* t\nV1 a 0 AC 1\nV2 b 0 AC 1\nR1 a out 1k\nR2 b out 1k\nC1 out 0 1u\n",
-                       ["2 AC sources", "V1", "V2", "--input"]),
-    "parameter loop": ("* t\n.param a={b*2} b={a+1}\nV1 in 0 AC 1\nR1 in out {a}\nC1 out 0 1u\n",
-                       ["parameter loop", "line 2"]),
-    "not arithmetic": ("* t\n.param r={__import__('os').system('echo hacked')}\nV1 in 0 AC 1\n"
-                       "R1 in out {r}\nC1 out 0 1u\n", ["expression", "line 2"]),
-    "attribute access": ("* t\nV1 in 0 AC 1\nR1 in out {pi.real}\nC1 out 0 1u\n",
-                         ["line 3", "unexpected"]),
-    "division by zero": ("* t\n.param r=0\nV1 in 0 AC 1\nR1 in out {1k/r}\nC1 out 0 1u\n",
-                         ["division by zero", "line 4"]),
-    "unknown element": ("* t\nV1 in 0 AC 1\nR1 in out 1k\nQ1 out in 0 npn\nC1 out 0 1u\n",
-                        ["unsupported element 'Q1'", "line 4", "accepted"]),
-    "unknown parameter": ("* t\nV1 in 0 AC 1\nR1 in out {rx}\nC1 out 0 1u\n",
-                          ["unknown parameter 'rx'", "line 3"]),
-    "unterminated control": ("* t\nV1 in 0 AC 1\nR1 in out 1k\nC1 out 0 1u\n.control\nrun\n",
-                             [".control has no .endc", "line 5"]),
-    "duplicate subckt": ("* t\n.subckt a p q\nR1 p q 1\n.ends\n.subckt A p q\nR1 p q 2\n.ends\n"
-                         "V1 in 0 AC 1\nX1 in out a\nC1 out 0 1u\n",
-                         ["defined twice", "line 5", "line 2"]),
-    "no output": ("* t\nV1 n1 0 AC 1\nR1 n1 n2 1k\nC1 n2 0 1u\n",
-                  ["no output net 'out'", "--output", "n1", "n2"]),
-    "two outputs": ("* t\nV1 in 0 AC 1\nR1 in out 1k\nR2 out vout 1k\nC1 vout 0 1u\n",
-                    ["could be the output", "out", "vout"]),
-    "op-amp with 4 pins": ("* t\nV1 in 0 AC 1\nR1 in a 1k\nXU1 a 0 out vcc lm741\nR2 out a 1k\n",
-                           ["4 pins", "line 4", "5 (+in -in V+ V- out)"]),
-    "nonlinear source": ("* t\nV1 in 0 AC 1\nR1 in out 1k\nC1 out 0 1u\nE1 x 0 value={V(out)}\n",
-                         ["line 5"]),
-    "incomplete exponent": ("* t\nV1 in 0 AC 1\nR1 in out 1e\nC1 out 0 1u\n",
-                            ["incomplete exponent", "line 3"]),
-    "huge exponent": ("* t\nV1 in 0 AC 1\nR1 in out 1e9999999999999999999\nC1 out 0 1u\n",
-                      ["line 3", "finite"]),
+    "two AC sources": (
+        "* t\nV1 a 0 AC 1\nV2 b 0 AC 1\nR1 a out 1k\nR2 b out 1k\nC1 out 0 1u\n",
+        ["2 AC sources", "V1", "V2", "--input"],
+    ),
+    "parameter loop": (
+        "* t\n.param a={b*2} b={a+1}\nV1 in 0 AC 1\nR1 in out {a}\nC1 out 0 1u\n",
+        ["parameter loop", "line 2"],
+    ),
+    "not arithmetic": (
+        "* t\n.param r={__import__('os').system('echo hacked')}\nV1 in 0 AC 1\n"
+        "R1 in out {r}\nC1 out 0 1u\n",
+        ["expression", "line 2"],
+    ),
+    "attribute access": (
+        "* t\nV1 in 0 AC 1\nR1 in out {pi.real}\nC1 out 0 1u\n",
+        ["line 3", "unexpected"],
+    ),
+    "division by zero": (
+        "* t\n.param r=0\nV1 in 0 AC 1\nR1 in out {1k/r}\nC1 out 0 1u\n",
+        ["division by zero", "line 4"],
+    ),
+    "unknown element": (
+        "* t\nV1 in 0 AC 1\nR1 in out 1k\nQ1 out in 0 npn\nC1 out 0 1u\n",
+        ["unsupported element 'Q1'", "line 4", "accepted"],
+    ),
+    "unknown parameter": (
+        "* t\nV1 in 0 AC 1\nR1 in out {rx}\nC1 out 0 1u\n",
+        ["unknown parameter 'rx'", "line 3"],
+    ),
+    "unterminated control": (
+        "* t\nV1 in 0 AC 1\nR1 in out 1k\nC1 out 0 1u\n.control\nrun\n",
+        [".control has no .endc", "line 5"],
+    ),
+    "duplicate subckt": (
+        "* t\n.subckt a p q\nR1 p q 1\n.ends\n.subckt A p q\nR1 p q 2\n.ends\n"
+        "V1 in 0 AC 1\nX1 in out a\nC1 out 0 1u\n",
+        ["defined twice", "line 5", "line 2"],
+    ),
+    "no output": (
+        "* t\nV1 n1 0 AC 1\nR1 n1 n2 1k\nC1 n2 0 1u\n",
+        ["no output net 'out'", "--output", "n1", "n2"],
+    ),
+    "two outputs": (
+        "* t\nV1 in 0 AC 1\nR1 in out 1k\nR2 out vout 1k\nC1 vout 0 1u\n",
+        ["could be the output", "out", "vout"],
+    ),
+    "op-amp with 4 pins": (
+        "* t\nV1 in 0 AC 1\nR1 in a 1k\nXU1 a 0 out vcc lm741\nR2 out a 1k\n",
+        ["4 pins", "line 4", "5 (+in -in V+ V- out)"],
+    ),
+    "nonlinear source": (
+        "* t\nV1 in 0 AC 1\nR1 in out 1k\nC1 out 0 1u\nE1 x 0 value={V(out)}\n",
+        ["line 5"],
+    ),
+    "incomplete exponent": (
+        "* t\nV1 in 0 AC 1\nR1 in out 1e\nC1 out 0 1u\n",
+        ["incomplete exponent", "line 3"],
+    ),
+    "huge exponent": (
+        "* t\nV1 in 0 AC 1\nR1 in out 1e9999999999999999999\nC1 out 0 1u\n",
+        ["line 3", "finite"],
+    ),
 }
 
 
@@ -122,8 +166,11 @@ def test_bad_input_is_one_line_naming_the_problem(name, tmp_path):
         assert fragment in str(err.value), f"{fragment!r} not in {err.value}"
     path = tmp_path / "bad.net"
     path.write_text(text)
-    out = subprocess.run([sys.executable, "-m", "circuitviz.cli", "analyze", str(path)],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "circuitviz.cli", "analyze", str(path)],
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 2 and out.stdout == ""
     lines = out.stderr.splitlines()
     assert len(lines) == 1 and "Traceback" not in out.stderr, out.stderr
@@ -132,6 +179,7 @@ def test_bad_input_is_one_line_naming_the_problem(name, tmp_path):
 
 def test_expressions_never_execute_anything(tmp_path, monkeypatch):
     import builtins
+
     calls = []
     monkeypatch.setattr(builtins, "eval", lambda *a, **k: calls.append(a))
     monkeypatch.setattr(builtins, "exec", lambda *a, **k: calls.append(a))
@@ -145,7 +193,7 @@ def test_expressions_never_execute_anything(tmp_path, monkeypatch):
 def test_include_and_lib_are_noted_never_read(tmp_path):
     lib = tmp_path / "models.lib"
     lib.write_text(".subckt amp a b c\nR1 a b 1\n.ends\n")
-    text = (f"* t\n.include \"{lib}\"\n.lib {lib}\nV1 in 0 AC 1\nR1 in out 1k\nC1 out 0 1u\n")
+    text = f'* t\n.include "{lib}"\n.lib {lib}\nV1 in 0 AC 1\nR1 in out 1k\nC1 out 0 1u\n'
     result = analyze(text)
     assert sum(str(lib) in note and "not read" in note for note in result.notes) == 2
     assert result.type == "lowpass"
@@ -165,11 +213,11 @@ def test_bom_changes_nothing():
 
 
 def test_first_line_rule_title_unless_it_begins_like_a_card():
-    assert analyze(RC).notes == ()                       # line 1 is an element
+    assert analyze(RC).notes == ()  # line 1 is an element
     titled = analyze("Low-pass test\n" + RC)
     assert any("line 1 taken as the title" in n and "Low-pass test" in n for n in titled.notes)
     assert analyze("* a comment title\n" + RC).notes == ()
-    with pytest.raises(CircuitError, match="line 1"):   # malformed card: refused as anywhere
+    with pytest.raises(CircuitError, match="line 1"):  # malformed card: refused as anywhere
         analyze("R1 in out 1k ohm\nC1 out 0 1u\n")
     with pytest.raises(CircuitError, match="line 1"):
         parse_netlist("R1 in out 1k ohm\nC1 out 0 1u\n")
@@ -230,8 +278,10 @@ def test_opamp_gbw_and_aol_feed_the_one_pole_model():
 
 
 def test_subckt_op_amp_and_one_e_model_read_as_the_canonical_parser_does():
-    text = ("* t\nV1 in 0 AC 1\nR1 in a 10k\nR2 a b 10k\nC1 a out 20n\nC2 b 0 5n\n"
-            "XU1 b out out amp\n.subckt amp p n o\nE1 o 0 p n 1meg\n.ends\n")
+    text = (
+        "* t\nV1 in 0 AC 1\nR1 in a 10k\nR2 a b 10k\nC1 a out 20n\nC2 b 0 5n\n"
+        "XU1 b out out amp\n.subckt amp p n o\nE1 o 0 p n 1meg\n.ends\n"
+    )
     assert import_netlist(text).circuit == parse_netlist(text)
 
 
@@ -243,8 +293,10 @@ def test_deck_lists_sources_and_nets_for_choosing():
 
 
 def test_parameters_in_any_order_with_functions_and_suffixes():
-    text = ("* t\n.param c={1/(2*pi*fc*r)} r=sqrt(1meg) fc=1k\n.param unused = max(1, 2)\n"
-            "V1 in 0 AC 1\nR1 in out {r}\nC1 out 0 {c}\n")
+    text = (
+        "* t\n.param c={1/(2*pi*fc*r)} r=sqrt(1meg) fc=1k\n.param unused = max(1, 2)\n"
+        "V1 in 0 AC 1\nR1 in out {r}\nC1 out 0 {c}\n"
+    )
     assert analyze(text).cutoff_hz == pytest.approx(1e3, rel=1e-9)
 
 
@@ -255,8 +307,10 @@ def test_source_with_plus_on_ground_drives_inverted():
 
 
 def test_an_x_and_an_e_op_amp_of_the_same_short_name_both_stay():
-    text = ("* t\nV1 in 0 AC 1\nR1 in a 1k\nXU1 0 a b opamp\nR2 a b 10k\nR3 b c 1k\n"
-            "EU1 out 0 0 c 1e6\nR4 c out 10k\n")
+    text = (
+        "* t\nV1 in 0 AC 1\nR1 in a 1k\nXU1 0 a b opamp\nR2 a b 10k\nR3 b c 1k\n"
+        "EU1 out 0 0 c 1e6\nR4 c out 10k\n"
+    )
     circuit = import_netlist(text).circuit
     assert {e.name for e in circuit.elements if e.kind == "OPAMP"} == {"U1", "EU1"}
     assert analyze(text).gain == pytest.approx(100.0, rel=1e-4)
@@ -278,6 +332,8 @@ def test_nul_bytes_are_not_text():
 
 
 def test_element_names_with_dots_keep_their_kind():
-    text = ("* t\nV1 in 0 AC 1\nR.1 in out 1k\nC.1 out 0 1u\n.subckt s a b\nR.x a b 1k\n.ends\n"
-            "X.1 out 0 s\n")
+    text = (
+        "* t\nV1 in 0 AC 1\nR.1 in out 1k\nC.1 out 0 1u\n.subckt s a b\nR.x a b 1k\n.ends\n"
+        "X.1 out 0 s\n"
+    )
     assert analyze(text).poles[0].real == pytest.approx(-2000.0, rel=1e-12)

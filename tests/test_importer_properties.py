@@ -1,6 +1,7 @@
 """Property: any canonical netlist survives what other tools do to it — renamed nets
 (LTspice N001, KiCad /vout), analysis and annotation cards, CRLF line ends, a BOM and
 values moved into .param expressions — without any change to its analysis."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -11,9 +12,17 @@ from test_properties import circuits
 from circuitviz.analysis import analyze
 from circuitviz.netlist import format_value, write_netlist
 
-CARDS = [".backanno", ".ac dec 10 1 1meg", ".tran 0 1m", ".meas AC f3 WHEN mag(V(out))=0.7",
-         ".save all", ".probe v(out)", ".options plotwinsize=0", ".op",
-         ".control\nac dec 10 1 1k\nplot vdb(out)\n.endc"]
+CARDS = [
+    ".backanno",
+    ".ac dec 10 1 1meg",
+    ".tran 0 1m",
+    ".meas AC f3 WHEN mag(V(out))=0.7",
+    ".save all",
+    ".probe v(out)",
+    ".options plotwinsize=0",
+    ".op",
+    ".control\nac dec 10 1 1k\nplot vdb(out)\n.endc",
+]
 OUTPUT_NAMES = ["out", "vout", "OUT", "/vout", "Output", "/OUT"]
 
 
@@ -61,10 +70,12 @@ def dressed(draw):
 def test_dressed_canonical_netlist_analyses_the_same(case):
     circuit, text = case
     want, got = analyze(circuit), analyze(text)
-    np.testing.assert_allclose(np.sort_complex(got.poles), np.sort_complex(want.poles),
-                               rtol=1e-9, atol=0)
-    np.testing.assert_allclose(np.sort_complex(got.zeros), np.sort_complex(want.zeros),
-                               rtol=1e-9, atol=0)
+    np.testing.assert_allclose(
+        np.sort_complex(got.poles), np.sort_complex(want.poles), rtol=1e-9, atol=0
+    )
+    np.testing.assert_allclose(
+        np.sort_complex(got.zeros), np.sort_complex(want.zeros), rtol=1e-9, atol=0
+    )
     assert got.gain == want.gain or abs(got.gain / want.gain - 1) < 1e-9
     assert got.type == want.type
     assert got.nets["output"].lstrip("/").lower() in ("out", "vout", "output")
@@ -72,5 +83,6 @@ def test_dressed_canonical_netlist_analyses_the_same(case):
 
 def test_format_value_text_is_what_params_read_back():
     from circuitviz.params import evaluate
+
     for value in (1e-15, 4.7e-9, 2200.0, 1.2345678901234567e-7, 9.99e12):
         assert evaluate("{" + format_value(value) + "}") == value

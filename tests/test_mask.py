@@ -1,5 +1,6 @@
 """Mask measurement against closed forms, meets semantics, the checked spec, and the mask
 contract of `sample` (JSON keys, ranking, refinement reported apart, one-line errors)."""
+
 import json
 import math
 import subprocess
@@ -42,8 +43,12 @@ def _analysis(tf):
 
 def _random_cases(n):
     for _ in range(n):
-        yield (int(RNG.integers(1, 9)), float(10 ** RNG.uniform(1, 6)),
-               bool(RNG.integers(2)), float(10 ** RNG.uniform(-1, math.log10(3.01))))
+        yield (
+            int(RNG.integers(1, 9)),
+            float(10 ** RNG.uniform(1, 6)),
+            bool(RNG.integers(2)),
+            float(10 ** RNG.uniform(-1, math.log10(3.01))),
+        )
 
 
 @pytest.mark.parametrize("order, fc, hp, ap", list(_random_cases(12)))
@@ -56,9 +61,11 @@ def test_butterworth_edge_matches_the_closed_form(order, fc, hp, ap):
     assert got == pytest.approx(expected, rel=1e-7)
 
 
-@pytest.mark.parametrize("order, fc, hp, rp", [(n, f, h, r) for n, f, h, r in _random_cases(10)
-                                               if n >= 2] + [(8, 1e6, False, 0.1),
-                                                              (7, 10.0, True, 3.0)])
+@pytest.mark.parametrize(
+    "order, fc, hp, rp",
+    [(n, f, h, r) for n, f, h, r in _random_cases(10) if n >= 2]
+    + [(8, 1e6, False, 0.1), (7, 10.0, True, 3.0)],
+)
 def test_chebyshev_ripple_and_edge(order, fc, hp, rp):
     z, p, k = signal.cheb1ap(order, rp)  # ripple edge at 1 rad/s
     tf = _tf(z, p, k, fc, hp)
@@ -71,9 +78,17 @@ def test_chebyshev_ripple_and_edge(order, fc, hp, rp):
     assert identify_response(tf, ftype)[1] == pytest.approx(rp, rel=1e-3)
 
 
-@pytest.mark.parametrize("order, rp, rs, hp", [(3, 0.5, 40, False), (4, 0.1, 60, True),
-                                               (5, 1.0, 50, False), (6, 0.5, 40, True),
-                                               (7, 0.2, 70, False), (8, 1.0, 80, False)])
+@pytest.mark.parametrize(
+    "order, rp, rs, hp",
+    [
+        (3, 0.5, 40, False),
+        (4, 0.1, 60, True),
+        (5, 1.0, 50, False),
+        (6, 0.5, 40, True),
+        (7, 0.2, 70, False),
+        (8, 1.0, 80, False),
+    ],
+)
 def test_elliptic_stopband_counts_the_lobes_between_notches(order, rp, rs, hp):
     z, p, k = signal.ellipap(order, rp, rs)
     fc = float(10 ** RNG.uniform(1.5, 5.5))
@@ -126,14 +141,20 @@ def test_meets_tolerances_cutoff_gain_and_order():
     assert not m.meets and m.failed == ("type",) and m.margin == -math.inf
 
 
-@pytest.mark.parametrize("family, ap, ratio, att", [("butterworth", 3.01, 2.0, 30),
-                                                    ("chebyshev", 0.5, 1.5, 40),
-                                                    ("elliptic", 1.0, 1.2, 50),
-                                                    ("bessel", 3.01, 4.0, 30)])
+@pytest.mark.parametrize(
+    "family, ap, ratio, att",
+    [
+        ("butterworth", 3.01, 2.0, 30),
+        ("chebyshev", 0.5, 1.5, 40),
+        ("elliptic", 1.0, 1.2, 50),
+        ("bessel", 3.01, 4.0, 30),
+    ],
+)
 def test_the_mask_order_meets_the_stopband_and_one_less_does_not(family, ap, ratio, att):
     fc = 2e3
-    spec = Spec.checked("lowpass", fc, response=family, ripple_db=ap, stopband_hz=fc * ratio,
-                        attenuation_db=att)
+    spec = Spec.checked(
+        "lowpass", fc, response=family, ripple_db=ap, stopband_hz=fc * ratio, attenuation_db=att
+    )
     assert spec.order_from_mask and 1 <= spec.order <= 8
     z, p, k = prototype(family, spec.order, ap, att)
     m = measure_mask(_analysis(_tf(z, p, k, fc)), spec)
@@ -153,21 +174,24 @@ def test_band_type_q_within_five_percent():
 
 
 # -- the checked spec ---------------------------------------------------------------------
-@pytest.mark.parametrize("kwargs, fragment", [
-    ({"ripple_db": 0}, "ripple 0 dB is outside the trained range 0.01 to 3.01 dB"),
-    ({"ripple_db": "abc"}, "0.01 to 3.01"),
-    ({"ripple_db": 5}, "0.01 to 3.01"),
-    ({"stopband_hz": 500}, "must lie above the lowpass cutoff"),
-    ({"attenuation_db": 40}, "attenuation needs a stopband edge"),
-    ({"stopband_hz": 2e3, "attenuation_db": 5}, "10 to 100 dB"),
-    ({"order": 9}, "order must be an integer from 1 to 8"),
-    ({"response": "gauss"}, "unknown response 'gauss'; accepted: any, butterworth"),
-    ({"kind": "tube"}, "unknown kind 'tube'; accepted: any, active, passive"),
-    ({"gain_db": 50}, "-40 to 40 dB"),
-    ({"gain_db": 6, "kind": "passive"}, "passive circuit cannot have gain above 0 dB"),
-    ({"stopband_hz": 1.05e3, "attenuation_db": 90}, "needs order"),
-    ({"stopband_hz": 1.5e3, "attenuation_db": 60, "order": 3}, "order 3 cannot meet this mask"),
-])
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"ripple_db": 0}, "ripple 0 dB is outside the trained range 0.01 to 3.01 dB"),
+        ({"ripple_db": "abc"}, "0.01 to 3.01"),
+        ({"ripple_db": 5}, "0.01 to 3.01"),
+        ({"stopband_hz": 500}, "must lie above the lowpass cutoff"),
+        ({"attenuation_db": 40}, "attenuation needs a stopband edge"),
+        ({"stopband_hz": 2e3, "attenuation_db": 5}, "10 to 100 dB"),
+        ({"order": 9}, "order must be an integer from 1 to 8"),
+        ({"response": "gauss"}, "unknown response 'gauss'; accepted: any, butterworth"),
+        ({"kind": "tube"}, "unknown kind 'tube'; accepted: any, active, passive"),
+        ({"gain_db": 50}, "-40 to 40 dB"),
+        ({"gain_db": 6, "kind": "passive"}, "passive circuit cannot have gain above 0 dB"),
+        ({"stopband_hz": 1.05e3, "attenuation_db": 90}, "needs order"),
+        ({"stopband_hz": 1.5e3, "attenuation_db": 60, "order": 3}, "order 3 cannot meet this mask"),
+    ],
+)
 def test_spec_refuses_bad_values_naming_the_range(kwargs, fragment):
     with pytest.raises(ValueError) as info:
         Spec.checked("lowpass", 1e3, **kwargs)
@@ -187,9 +211,10 @@ def test_spec_defaults_and_band_rules():
         Spec.checked("highpass", 1e3, stopband_hz=2e3)
     s = Spec.checked("lowpass", 1e3, stopband_hz=3e3, attenuation_db=40)
     assert s.order == 3 and s.order_from_mask  # any: the lowest of all families (elliptic)
-    assert s.order == min(Spec.checked("lowpass", 1e3, response=f, stopband_hz=3e3,
-                                       attenuation_db=40).order
-                          for f in ("butterworth", "chebyshev", "elliptic"))
+    assert s.order == min(
+        Spec.checked("lowpass", 1e3, response=f, stopband_hz=3e3, attenuation_db=40).order
+        for f in ("butterworth", "chebyshev", "elliptic")
+    )
     with pytest.raises(ValueError, match="bessel response needs an order far above 8"):
         Spec.checked("lowpass", 1e3, response="bessel", stopband_hz=3e3, attenuation_db=40)
 
@@ -203,8 +228,14 @@ def test_random_masks_give_a_checked_spec_or_a_message_with_the_order():
         att = float(rng.uniform(10.5, 90))
         ap = float(rng.uniform(0.05, 3.0))
         try:
-            s = Spec.checked("lowpass", fc, response=fam, ripple_db=ap, stopband_hz=fc * ratio,
-                             attenuation_db=att)
+            s = Spec.checked(
+                "lowpass",
+                fc,
+                response=fam,
+                ripple_db=ap,
+                stopband_hz=fc * ratio,
+                attenuation_db=att,
+            )
         except ValueError as exc:
             assert "needs" in str(exc) and "order" in str(exc)
         else:
@@ -213,23 +244,27 @@ def test_random_masks_give_a_checked_spec_or_a_message_with_the_order():
 
 # -- sample: JSON keys, ranking, refinement reported apart --------------------------------------
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "circuitviz.cli", *args], capture_output=True,
-                          text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "circuitviz.cli", *args], capture_output=True, text=True, timeout=600
+    )
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["--ripple", "0"], "0.01 to 3.01 dB"),
-    (["--ripple", "x"], "0.01 to 3.01"),
-    (["--stopband", "100"], "must lie above the lowpass cutoff"),
-    (["--attenuation", "40"], "needs a stopband"),
-    (["--stopband", "2k", "--attenuation", "200"], "10 to 100 dB"),
-    (["--response", "gauss"], "accepted: any, butterworth, bessel, chebyshev, elliptic"),
-    (["--kind", "tube"], "accepted: any, active, passive"),
-    (["--order", "9"], "from 1 to 8"),
-    (["--order", "x"], "order must be an integer"),
-    (["--gain", "99"], "-40 to 40 dB"),
-    (["--stopband", "1.02k", "--attenuation", "90"], "needs order"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--ripple", "0"], "0.01 to 3.01 dB"),
+        (["--ripple", "x"], "0.01 to 3.01"),
+        (["--stopband", "100"], "must lie above the lowpass cutoff"),
+        (["--attenuation", "40"], "needs a stopband"),
+        (["--stopband", "2k", "--attenuation", "200"], "10 to 100 dB"),
+        (["--response", "gauss"], "accepted: any, butterworth, bessel, chebyshev, elliptic"),
+        (["--kind", "tube"], "accepted: any, active, passive"),
+        (["--order", "9"], "from 1 to 8"),
+        (["--order", "x"], "order must be an integer"),
+        (["--gain", "99"], "-40 to 40 dB"),
+        (["--stopband", "1.02k", "--attenuation", "90"], "needs order"),
+    ],
+)
 def test_cli_mask_errors_are_one_line_exit_2(args, fragment):
     proc = run_cli("sample", "--type", "lowpass", "--cutoff", "1k", *args)
     assert proc.returncode == 2 and proc.stdout == ""
@@ -238,9 +273,25 @@ def test_cli_mask_errors_are_one_line_exit_2(args, fragment):
 
 
 def test_sample_json_has_the_mask_keys():
-    proc = run_cli("sample", "--type", "lowpass", "--cutoff", "2k", "--response", "chebyshev",
-                   "--ripple", "1", "--stopband", "6k", "--attenuation", "40", "-n", "4",
-                   "--format", "json")
+    proc = run_cli(
+        "sample",
+        "--type",
+        "lowpass",
+        "--cutoff",
+        "2k",
+        "--response",
+        "chebyshev",
+        "--ripple",
+        "1",
+        "--stopband",
+        "6k",
+        "--attenuation",
+        "40",
+        "-n",
+        "4",
+        "--format",
+        "json",
+    )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert len(data) == 4
@@ -252,8 +303,10 @@ def test_sample_json_has_the_mask_keys():
         if item["meets"]:
             assert abs(a["cutoff_hz"] / 2e3 - 1) <= 0.02
             assert a["stopband_attenuation_db"] >= 40
-            assert a["passband_attenuation_db"] <= 1.0 + 0.05 + 1e-6 or \
-                abs(a["cutoff_hz"] / 2e3 - 1) > 1e-6
+            assert (
+                a["passband_attenuation_db"] <= 1.0 + 0.05 + 1e-6
+                or abs(a["cutoff_hz"] / 2e3 - 1) > 1e-6
+            )
 
 
 def test_analyze_json_has_order_and_attenuations(tmp_path):
@@ -267,8 +320,9 @@ def test_analyze_json_has_order_and_attenuations(tmp_path):
 
 @pytest.fixture(scope="module")
 def drawn():
-    return {t: circuitviz.sample(t, 1e3, n=24, seed=5, device="cpu")
-            for t in ("lowpass", "highpass")}
+    return {
+        t: circuitviz.sample(t, 1e3, n=24, seed=5, device="cpu") for t in ("lowpass", "highpass")
+    }
 
 
 def test_default_requests_do_not_peak_above_the_ripple(drawn):
@@ -276,8 +330,9 @@ def test_default_requests_do_not_peak_above_the_ripple(drawn):
         for c in found:
             assert c.mask is not None and "passband" not in c.mask.failed, c.topology
             peak = response_max(c.analysis.tf)
-            end = c.analysis.tf.dc_gain if c.spec.filter_type == "lowpass" \
-                else c.analysis.tf.hf_gain
+            end = (
+                c.analysis.tf.dc_gain if c.spec.filter_type == "lowpass" else c.analysis.tf.hf_gain
+            )
             assert 20 * math.log10(peak / end) <= 3.01 + 0.05 + 1e-9
 
 
@@ -316,8 +371,7 @@ def test_kind_restricts_the_topologies():
     from circuitviz.topologies import CATALOGUE
 
     for kind, active in (("active", True), ("passive", False)):
-        found = circuitviz.sample("highpass", 5e3, n=8, seed=2, kind=kind, raw=True,
-                                  device="cpu")
+        found = circuitviz.sample("highpass", 5e3, n=8, seed=2, kind=kind, raw=True, device="cpu")
         assert {CATALOGUE[c.topology].active for c in found} == {active}
 
 
@@ -328,13 +382,22 @@ def test_the_cutoff_range_is_the_catalogues():
     assert cutoff_range() == tuple(CUTOFF_RANGE)
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(filter_type="highpass", cutoff_hz="10k", response="elliptic", order=5),
-    dict(filter_type="lowpass", cutoff_hz="2k", response="elliptic", order=4, ripple_db=0.5,
-         attenuation_db=50),
-    dict(filter_type="lowpass", cutoff_hz="1k", response="butterworth", order=4),
-    dict(filter_type="lowpass", cutoff_hz="3.3k", response="bessel", order=7),
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(filter_type="highpass", cutoff_hz="10k", response="elliptic", order=5),
+        dict(
+            filter_type="lowpass",
+            cutoff_hz="2k",
+            response="elliptic",
+            order=4,
+            ripple_db=0.5,
+            attenuation_db=50,
+        ),
+        dict(filter_type="lowpass", cutoff_hz="1k", response="butterworth", order=4),
+        dict(filter_type="lowpass", cutoff_hz="3.3k", response="bessel", order=7),
+    ],
+)
 def test_an_asked_family_is_met_by_poles_and_zeros_of_its_prototype(kwargs):
     from circuitviz.mask import RESPONSE_TOL, family_error
 

@@ -1,4 +1,5 @@
 """Checkpoints: self-describing, weights_only loadable, clear errors when corrupt or mismatched."""
+
 import re
 import zipfile
 from pathlib import Path
@@ -23,12 +24,21 @@ from circuitviz.ml.model import ModelConfig, SetDecoder
 def small(tmp_path_factory):
     records = synth_records(30, seed=4, topologies=["rc_lp1", "rlc_series_bp2"])
     layout = make_layout(records)
-    model = SetDecoder(ModelConfig(d_model=16, n_layers=1, n_heads=2, gnn_dim=8, gnn_layers=1,
-                                   head_hidden=8), layout,
-                       topology_structures(list(layout.topologies)))
+    model = SetDecoder(
+        ModelConfig(d_model=16, n_layers=1, n_heads=2, gnn_dim=8, gnn_layers=1, head_hidden=8),
+        layout,
+        topology_structures(list(layout.topologies)),
+    )
     path = tmp_path_factory.mktemp("ckpt") / "small.pt"
-    save_checkpoint(path, kind="set", model=model, train_config={"steps": 1}, step=7,
-                    val_loss=0.5, metrics={"type_acc": 1.0})
+    save_checkpoint(
+        path,
+        kind="set",
+        model=model,
+        train_config={"steps": 1},
+        step=7,
+        val_loss=0.5,
+        metrics={"type_acc": 1.0},
+    )
     return path, model
 
 
@@ -105,12 +115,13 @@ def _card_topology_count() -> int:
 
 
 # the baseline was trained on the 42 entries the catalogue had on 2026-11-25
-@pytest.mark.parametrize("path, count", [(DEFAULT_MODEL, _card_topology_count()),
-                                         (DEFAULT_BASELINE, 42)])
+@pytest.mark.parametrize(
+    "path, count", [(DEFAULT_MODEL, _card_topology_count()), (DEFAULT_BASELINE, 42)]
+)
 def test_shipped_checkpoints_are_small_and_self_describing(path, count):
     from circuitviz.topologies import CATALOGUE
 
-    assert path.stat().st_size <= 20 * 2 ** 20
+    assert path.stat().st_size <= 20 * 2**20
     blob = read_checkpoint(path)
     assert blob["step"] > 0 and blob["metrics"] and blob["train_config"]["data"]
     names = blob["layout"]["topologies"]
@@ -172,10 +183,16 @@ def test_checkpoint_with_nan_weights_is_refused(small, tmp_path):
         load_checkpoint(bad)
 
 
-@pytest.mark.parametrize("field, value, accepted", [
-    ("d_model", 2 ** 20, "1 to 512"), ("num_train_timesteps", 10 ** 9, "2 to 100000"),
-    ("n_layers", 0, "1 to 16"), ("d_model", 16.5, "1 to 512"), ("step_power", float("inf"), "0.1"),
-])
+@pytest.mark.parametrize(
+    "field, value, accepted",
+    [
+        ("d_model", 2**20, "1 to 512"),
+        ("num_train_timesteps", 10**9, "2 to 100000"),
+        ("n_layers", 0, "1 to 16"),
+        ("d_model", 16.5, "1 to 512"),
+        ("step_power", float("inf"), "0.1"),
+    ],
+)
 def test_checkpoint_config_bounded_before_allocating(small, tmp_path, field, value, accepted):
     path, _ = small
     blob = torch.load(path, weights_only=True)

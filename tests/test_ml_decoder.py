@@ -1,4 +1,5 @@
 """What the two decoders share: one topology head, one config base, one way to make either."""
+
 import pytest
 import torch
 
@@ -20,8 +21,12 @@ def parts():
 def test_both_kinds_share_the_head_and_config(parts):
     layout, structures = parts
     small = {"head_hidden": 16, "cond_features": 9}
-    set_model = make_decoder("set", {**small, "d_model": 16, "n_layers": 1, "n_heads": 2,
-                                     "gnn_dim": 8, "gnn_layers": 1}, layout, structures)
+    set_model = make_decoder(
+        "set",
+        {**small, "d_model": 16, "n_layers": 1, "n_heads": 2, "gnn_dim": 8, "gnn_layers": 1},
+        layout,
+        structures,
+    )
     base = make_decoder("fixed22", {**small, "hidden": 16}, layout, structures)
     assert isinstance(set_model, SetDecoder) and isinstance(base, Fixed22Decoder)
     for model in (set_model, base):

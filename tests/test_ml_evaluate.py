@@ -1,5 +1,6 @@
 """Evaluation protocol: post-processing maths, the reduction, and the CLI on a tiny grid
 (root matching is tested with the one matcher, tests/test_verification.py)."""
+
 import json
 import math
 import subprocess
@@ -32,8 +33,9 @@ def test_grid_spans_the_range_and_asks_q_for_band_types_only():
     assert all(0.5 <= q <= 30 for q in qs) and len(set(qs)) == 9
 
 
-@pytest.mark.parametrize("name", ["sallen_key_lp2", "mfb_bp2", "lc_ladder_cheby_lp5",
-                                  "twin_t_notch"])
+@pytest.mark.parametrize(
+    "name", ["sallen_key_lp2", "mfb_bp2", "lc_ladder_cheby_lp5", "twin_t_notch"]
+)
 def test_frequency_scaling_is_exact(name):
     topo = CATALOGUE[name]
     circuit = topo.build(topo.nominal(1e3))
@@ -53,23 +55,42 @@ def test_e24_snapping_picks_the_nearest_preferred_value():
 
 def test_near_doublets_merge_in_visible_counts():
     poles = np.array([-1.0, -2.0, -3.0])
-    assert _visible(poles, np.array([-2.00001, -10.0])) == (2, 1)   # 5e-6 apart: a doublet
-    assert _visible(poles, np.array([-2.01, -10.0])) == (3, 2)      # 0.5 % apart: two roots
+    assert _visible(poles, np.array([-2.00001, -10.0])) == (2, 1)  # 5e-6 apart: a doublet
+    assert _visible(poles, np.array([-2.01, -10.0])) == (3, 2)  # 0.5 % apart: two roots
 
 
 def _row(**kw):
-    row = {"topology": "t", "n_pred_poles": 2, "n_pred_zeros": 0, "analysable": True,
-           "pred_type": "lowpass", "practical": 1.0, "n_poles": 2, "n_zeros": 0,
-           "n_poles_visible": 2, "n_zeros_visible": 0, "pole_err": 0.01, "zero_err": math.nan,
-           "valid": True, "type_ok": True, "cutoff_err": 0.02, "q_err": math.nan,
-           "requested": "lowpass", "bode_db": 0.1}
+    row = {
+        "topology": "t",
+        "n_pred_poles": 2,
+        "n_pred_zeros": 0,
+        "analysable": True,
+        "pred_type": "lowpass",
+        "practical": 1.0,
+        "n_poles": 2,
+        "n_zeros": 0,
+        "n_poles_visible": 2,
+        "n_zeros_visible": 0,
+        "pole_err": 0.01,
+        "zero_err": math.nan,
+        "valid": True,
+        "type_ok": True,
+        "cutoff_err": 0.02,
+        "q_err": math.nan,
+        "requested": "lowpass",
+        "bode_db": 0.1,
+    }
     row.update(kw)
     return row
 
 
 def test_summarise_counts_before_distances():
-    rows = [_row(), _row(n_pred_poles=1, pole_err=0.5), _row(type_ok=False, cutoff_err=math.nan),
-            _row(topology="u", cutoff_err=0.2)]
+    rows = [
+        _row(),
+        _row(n_pred_poles=1, pole_err=0.5),
+        _row(type_ok=False, cutoff_err=math.nan),
+        _row(topology="u", cutoff_err=0.2),
+    ]
     s = summarise(rows, [[0, 1, 2, 3]])
     assert s["pole_count_acc"] == 0.75 and s["type_acc"] == 0.75
     assert s["cutoff_err_median"] == pytest.approx(0.02)
@@ -82,27 +103,61 @@ def test_summarise_counts_before_distances():
 
 def test_evaluate_cli_on_a_tiny_grid(tmp_path):
     out = tmp_path / "eval.json"
-    proc = subprocess.run([sys.executable, "-m", "circuitviz.cli", "evaluate", "--types",
-                           "lowpass,bandpass", "--cutoffs", "2", "--samples", "4", "--search", "2",
-                           "--mask-samples", "0",
-                           "--out", str(out)], capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "circuitviz.cli",
+            "evaluate",
+            "--types",
+            "lowpass,bandpass",
+            "--cutoffs",
+            "2",
+            "--samples",
+            "4",
+            "--search",
+            "2",
+            "--mask-samples",
+            "0",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     report = json.loads(out.read_text())
     assert set(report["models"]) == {"set_decoder", "set_decoder_search2", "baseline_fixed22"}
     raw, base = report["models"]["set_decoder"], report["models"]["baseline_fixed22"]
     assert raw["n"] == base["n"] == 16
-    for key in ("validity", "type_acc", "pole_count_acc", "zero_count_acc", "pred_type_acc",
-                "cutoff_err_median", "pole_err_median", "bode_db_median", "diversity_min",
-                "post_scaled", "post_scaled_e24"):
+    for key in (
+        "validity",
+        "type_acc",
+        "pole_count_acc",
+        "zero_count_acc",
+        "pred_type_acc",
+        "cutoff_err_median",
+        "pole_err_median",
+        "bode_db_median",
+        "diversity_min",
+        "post_scaled",
+        "post_scaled_e24",
+    ):
         assert key in raw, key
     assert raw["pole_count_acc"] > base["pole_count_acc"]  # what the set decoder fixes
-    assert ("| metric | target | set_decoder | set_decoder_search2 | baseline_fixed22 |"
-            in proc.stdout)
+    assert (
+        "| metric | target | set_decoder | set_decoder_search2 | baseline_fixed22 |" in proc.stdout
+    )
 
 
 def test_evaluate_cli_refuses_bad_types():
-    proc = subprocess.run([sys.executable, "-m", "circuitviz.cli", "evaluate", "--types", "notch"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "circuitviz.cli", "evaluate", "--types", "notch"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2 and "unknown filter type 'notch'" in proc.stderr
 
 
@@ -126,9 +181,12 @@ def test_mask_evaluation_smoke_raw_and_refined():
     from circuitviz.spec import Spec
 
     model, _ = load_checkpoint(DEFAULT_MODEL_PATH, "cpu")
-    specs = [Spec.checked("lowpass", 2e3, order=3, response="butterworth"),
-             Spec.checked("highpass", 5e4, response="chebyshev", ripple_db=1, stopband_hz=2e4,
-                          attenuation_db=30)]
+    specs = [
+        Spec.checked("lowpass", 2e3, order=3, response="butterworth"),
+        Spec.checked(
+            "highpass", 5e4, response="chebyshev", ripple_db=1, stopband_hz=2e4, attenuation_db=30
+        ),
+    ]
     report = evaluate_mask(model, specs, samples=3, seed=1)
     assert set(report) == {"raw", "refined"}
     for mode in ("raw", "refined"):

@@ -3,6 +3,7 @@
 It is what the set decoder's graph encoder reads and what every checkpoint stores per
 topology; the dataset keeps no second graph form (its former graphs.npz was never read).
 """
+
 import pytest
 
 from circuitviz.ml.graph import EDGE_KINDS, NODE_ROLES, structure, to_batch
@@ -11,8 +12,7 @@ from circuitviz.topologies import CATALOGUE, get_topology
 
 def _graph(name: str):
     topo = get_topology(name)
-    circuit = topo.build(topo.nominal(1e3) if topo.prototype else
-                         {s.name: 1.0 for s in topo.slots})
+    circuit = topo.build(topo.nominal(1e3) if topo.prototype else {s.name: 1.0 for s in topo.slots})
     return topo, circuit, structure(circuit, [s.name for s in topo.slots])
 
 

@@ -1,4 +1,5 @@
 """The denoiser: permutation equivariance over pole/zero tokens, masks, graph encoding."""
+
 import numpy as np
 import pytest
 import torch
@@ -18,9 +19,19 @@ def model():
     torch.manual_seed(0)
     records = synth_records(60, seed=3, topologies=NAMES)
     layout = make_layout(records)
-    m = SetDecoder(ModelConfig(d_model=32, n_layers=2, n_heads=4, gnn_dim=16, gnn_layers=2,
-                               head_hidden=32, cond_features=N_FEATURES),
-                   layout, topology_structures(list(layout.topologies)))
+    m = SetDecoder(
+        ModelConfig(
+            d_model=32,
+            n_layers=2,
+            n_heads=4,
+            gnn_dim=16,
+            gnn_layers=2,
+            head_hidden=32,
+            cond_features=N_FEATURES,
+        ),
+        layout,
+        topology_structures(list(layout.topologies)),
+    )
     # the adaLN-Zero init makes the output 0; give every weight a value so the test bites
     with torch.no_grad():
         for p in m.parameters():
@@ -65,14 +76,17 @@ def test_padding_tokens_do_not_influence_real_tokens(model):
     x, t, cond, topo = _inputs(model, "rc_lp1")
     x2 = x.clone()
     n = len(model.layout.slots[int(topo[0])])
-    x2[:, n:model.layout.max_slots] = 100.0
+    x2[:, n : model.layout.max_slots] = 100.0
     torch.testing.assert_close(model(x2, t, cond, topo), model(x, t, cond, topo))
 
 
 def test_topology_head_gives_a_distribution():
     lay = make_layout(synth_records(20, seed=1, topologies=NAMES[:2]))
-    m = SetDecoder(ModelConfig(d_model=32, n_layers=1, n_heads=4, gnn_dim=16, gnn_layers=1,
-                               head_hidden=16), lay, topology_structures(list(lay.topologies)))
+    m = SetDecoder(
+        ModelConfig(d_model=32, n_layers=1, n_heads=4, gnn_dim=16, gnn_layers=1, head_hidden=16),
+        lay,
+        topology_structures(list(lay.topologies)),
+    )
     logits = m.topology_logits(torch.zeros(4, m.config.cond_features))
     assert logits.shape == (4, 2)
 

@@ -1,4 +1,5 @@
 """Noise schedule maths: add_noise / target / predict_x0 / DDIM step agree with each other."""
+
 import pytest
 import torch
 
@@ -37,7 +38,7 @@ def test_ddim_with_an_oracle_lands_exactly_on_the_clean_sample(schedule):
     for i, t in enumerate(steps):
         tt = torch.full((4,), t)
         a = schedule.alphas_cumprod[t].float()
-        eps = (x - a.sqrt() * x0) / (1 - a).sqrt()   # the noise this x_t implies for x0
+        eps = (x - a.sqrt() * x0) / (1 - a).sqrt()  # the noise this x_t implies for x0
         out = schedule.target(x0, eps, tt)
         x, x0_hat = schedule.step(out, t, steps[i + 1] if i + 1 < len(steps) else None, x)
     torch.testing.assert_close(x, x0, atol=1e-4, rtol=1e-4)

@@ -1,4 +1,5 @@
 """Tokens: pole/zero/gain/value encodings round-trip exactly and keep conjugate symmetry."""
+
 import math
 
 import numpy as np
@@ -123,12 +124,18 @@ def test_impedance_scaling_moves_only_the_level():
 
 
 def _layout():
-    return TokenLayout(topologies=("rc", "bp"),
-                       slots=((("R1", "R"), ("C1", "C")), (("R1", "R"), ("L1", "L"), ("C1", "C"))),
-                       value_mean=((0.1, -0.1), (0.0, 0.5, -0.5)),
-                       value_std=((0.05, 0.05), (1.0, 0.4, 0.4)),
-                       n_pole_tokens=2, n_zero_tokens=2, level_mean=(1.0, -0.5),
-                       level_std=(3.0, 2.0), orders=(1, 2), families=("lowpass", "bandpass"))
+    return TokenLayout(
+        topologies=("rc", "bp"),
+        slots=((("R1", "R"), ("C1", "C")), (("R1", "R"), ("L1", "L"), ("C1", "C"))),
+        value_mean=((0.1, -0.1), (0.0, 0.5, -0.5)),
+        value_std=((0.05, 0.05), (1.0, 0.4, 0.4)),
+        n_pole_tokens=2,
+        n_zero_tokens=2,
+        level_mean=(1.0, -0.5),
+        level_std=(3.0, 2.0),
+        orders=(1, 2),
+        families=("lowpass", "bandpass"),
+    )
 
 
 def test_layout_encode_decode_is_exact():
@@ -148,8 +155,17 @@ def test_layout_encode_decode_is_exact():
 
 def test_layout_kinds_and_plain_dict_round_trip():
     lay = _layout()
-    assert list(lay.kinds(0)) == [KIND_COMPONENT, KIND_COMPONENT, KIND_PAD, KIND_LEVEL,
-                                  KIND_POLE, KIND_POLE, KIND_ZERO, KIND_ZERO, KIND_GAIN]
+    assert list(lay.kinds(0)) == [
+        KIND_COMPONENT,
+        KIND_COMPONENT,
+        KIND_PAD,
+        KIND_LEVEL,
+        KIND_POLE,
+        KIND_POLE,
+        KIND_ZERO,
+        KIND_ZERO,
+        KIND_GAIN,
+    ]
     assert TokenLayout.from_dict(lay.to_dict()) == lay
     with pytest.raises(ValueError, match="known: rc, bp"):
         lay.index("nope")

@@ -1,4 +1,5 @@
 """Training smoke test: dataset -> train a tiny model -> checkpoint -> resume -> sample."""
+
 import json
 
 import pytest
@@ -8,8 +9,15 @@ from circuitviz.ml.sampler import draw
 from circuitviz.ml.spec import Spec
 from circuitviz.ml.train import TrainConfig, train
 
-TINY_MODEL = {"d_model": 32, "n_layers": 1, "n_heads": 4, "gnn_dim": 16, "gnn_layers": 1,
-              "head_hidden": 32, "sample_steps": 4}
+TINY_MODEL = {
+    "d_model": 32,
+    "n_layers": 1,
+    "n_heads": 4,
+    "gnn_dim": 16,
+    "gnn_layers": 1,
+    "head_hidden": 32,
+    "sample_steps": 4,
+}
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +30,19 @@ def dataset(tmp_path_factory):
 
 
 def _config(tmp_path, dataset, **kw) -> TrainConfig:
-    raw = {"data": str(dataset), "out": str(tmp_path / "set.pt"), "run_dir": str(tmp_path / "run"),
-           "steps": 24, "batch_size": 32, "eval_every": 12, "eval_specs": 8, "warmup": 4,
-           "progress": False, "threads": 2, "model": TINY_MODEL}
+    raw = {
+        "data": str(dataset),
+        "out": str(tmp_path / "set.pt"),
+        "run_dir": str(tmp_path / "run"),
+        "steps": 24,
+        "batch_size": 32,
+        "eval_every": 12,
+        "eval_specs": 8,
+        "warmup": 4,
+        "progress": False,
+        "threads": 2,
+        "model": TINY_MODEL,
+    }
     raw.update(kw)
     path = tmp_path / "cfg.json"
     path.write_text(json.dumps(raw))
@@ -51,9 +69,17 @@ def test_train_checkpoint_resume_sample(tmp_path, dataset):
 
 
 def test_baseline_trains_too(tmp_path, dataset):
-    result = train(_config(tmp_path, dataset, kind="fixed22", steps=10, eval_every=10,
-                           model={"hidden": 32, "latent": 4, "head_hidden": 16}),
-                   log=lambda m: None)
+    result = train(
+        _config(
+            tmp_path,
+            dataset,
+            kind="fixed22",
+            steps=10,
+            eval_every=10,
+            model={"hidden": 32, "latent": 4, "head_hidden": 16},
+        ),
+        log=lambda m: None,
+    )
     model, blob = load_checkpoint(tmp_path / "set.pt", "cpu", kind="fixed22")
     draws = draw(model, Spec.checked("lowpass", 1e3), 5, seed=0)
     assert all(len(d.poles) == 2 and len(d.zeros) == 2 for d in draws)  # fixed shape, by design

@@ -1,4 +1,5 @@
 """Exact MNA: closed forms at extreme values, high Q, many nets, cancellation, errors."""
+
 from __future__ import annotations
 
 import math
@@ -47,6 +48,7 @@ def assert_roots(got, want, rtol, what="poles", floor=0.0):
 
 # -- the pencil -----------------------------------------------------------------
 
+
 def test_pencil_is_scaled_to_unit_impedance_and_frequency():
     pencil = build_pencil(circuit(("R1", "in", "out", 2.2e3), ("C1", "out", "0", 47e-9)))
     assert pencil.r0 == pytest.approx(2.2e3) and pencil.w0 == pytest.approx(1 / (2.2e3 * 47e-9))
@@ -68,26 +70,35 @@ def test_inductor_and_opamp_get_branch_currents():
 
 # -- closed forms ---------------------------------------------------------------
 
+
 def test_zeros_at_origin_kept_exactly_and_zeros_at_infinity_dropped():
-    poles, zeros, gain = poles_zeros_gain(circuit(("C1", "in", "out", 1e-9),
-                                                  ("R1", "out", "0", 1e3)))
+    poles, zeros, gain = poles_zeros_gain(
+        circuit(("C1", "in", "out", 1e-9), ("R1", "out", "0", 1e3))
+    )
     assert zeros.tolist() == [0j] and gain == pytest.approx(1.0)
-    poles, zeros, gain = poles_zeros_gain(circuit(("R1", "in", "out", 1e3),
-                                                  ("C1", "out", "0", 1e-9)))
+    poles, zeros, gain = poles_zeros_gain(
+        circuit(("R1", "in", "out", 1e3), ("C1", "out", "0", 1e-9))
+    )
     assert zeros.size == 0 and poles == pytest.approx([-1e6]) and gain == pytest.approx(1e6)
 
 
 def test_finite_gain_buffer_is_exactly_a_over_one_plus_a():
-    poles, zeros, gain = poles_zeros_gain(circuit(("R1", "in", "a", 1e3), ("R2", "a", "0", 1e3),
-                                                  ("U1", "a", "out", "out")))
+    poles, zeros, gain = poles_zeros_gain(
+        circuit(("R1", "in", "a", 1e3), ("R2", "a", "0", 1e3), ("U1", "a", "out", "out"))
+    )
     assert poles.size == 0 and zeros.size == 0
     assert gain == pytest.approx(0.5 * OPAMP_GAIN / (1 + OPAMP_GAIN), rel=1e-13)
 
 
 def test_vcvs_gain_multiplies_the_transfer_function():
-    poles, zeros, gain = poles_zeros_gain(circuit(("R1", "in", "a", 1e3), ("C1", "a", "0", 1e-6),
-                                                  ("E1", "out", "0", "a", "0", -3.0),
-                                                  ("R2", "out", "0", 1e3)))
+    poles, zeros, gain = poles_zeros_gain(
+        circuit(
+            ("R1", "in", "a", 1e3),
+            ("C1", "a", "0", 1e-6),
+            ("E1", "out", "0", "a", "0", -3.0),
+            ("R2", "out", "0", 1e3),
+        )
+    )
     assert poles == pytest.approx([-1e3]) and zeros.size == 0
     assert gain == pytest.approx(-3e3, rel=1e-13)
 
@@ -137,23 +148,41 @@ def test_values_spanning_many_decades_in_one_circuit(r2, c2):
     """A 1 Gohm / 1 fF stage buffered into a slow one: poles 8 or 12 decades apart.
     The unscaled matrix has condition ~1e18 (this used to raise 'singular'), and the
     slow pole sits 1e-12 under the fast one (it used to be snapped to the origin)."""
-    cascade = circuit(("R1", "in", "a", 1e9), ("C1", "a", "0", 1e-15), ("U1", "a", "b", "b"),
-                      ("R2", "b", "out", r2), ("C2", "out", "0", c2))
+    cascade = circuit(
+        ("R1", "in", "a", 1e9),
+        ("C1", "a", "0", 1e-15),
+        ("U1", "a", "b", "b"),
+        ("R2", "b", "out", r2),
+        ("C2", "out", "0", c2),
+    )
     poles, zeros, gain = poles_zeros_gain(cascade)
     assert_roots(poles, [-1e6, -1 / (r2 * c2)], 1e-9)
     buffer = OPAMP_GAIN / (1 + OPAMP_GAIN)
     assert gain == pytest.approx(1e6 / (r2 * c2) * buffer, rel=1e-9)
 
 
-@pytest.mark.parametrize("l1, c1, l2, r", [(0.0182, 21.9, 0.337, 0.201), (5.62, 2.21, 0.0289, 4.75),
-                                           (22.6, 0.0452, 1.19, 68.0), (0.311, 1.59, 6.73, 3.74),
-                                           (28.1, 0.479, 34.4, 19.9)])
+@pytest.mark.parametrize(
+    "l1, c1, l2, r",
+    [
+        (0.0182, 21.9, 0.337, 0.201),
+        (5.62, 2.21, 0.0289, 4.75),
+        (22.6, 0.0452, 1.19, 68.0),
+        (0.311, 1.59, 6.73, 3.74),
+        (28.1, 0.479, 34.4, 19.9),
+    ],
+)
 def test_series_l_c_l_has_no_spurious_poles(l1, c1, l2, r):
     """L1 - C1 - L2 in series into R is second order.  Its MNA pencil has a Jordan block
     at infinity that rounding split, for these values, into an extra pole pair near
     1e7..1e8 rad/s (4 poles instead of 2, about 1 draw in 130)."""
-    poles, zeros, gain = poles_zeros_gain(circuit(("L1", "in", "a", l1), ("C1", "a", "b", c1),
-                                                  ("L2", "b", "out", l2), ("R1", "out", "0", r)))
+    poles, zeros, gain = poles_zeros_gain(
+        circuit(
+            ("L1", "in", "a", l1),
+            ("C1", "a", "b", c1),
+            ("L2", "b", "out", l2),
+            ("R1", "out", "0", r),
+        )
+    )
     big_l = l1 + l2
     assert_roots(poles, np.roots([big_l * c1, r * c1, 1.0]), 1e-9)
     assert zeros.tolist() == [0j] and gain == pytest.approx(r / big_l, rel=1e-9)
@@ -163,8 +192,9 @@ def test_series_l_c_l_has_no_spurious_poles(l1, c1, l2, r):
 def test_high_q_resonator(q):
     l, c = 1e-3, 1e-9
     r = math.sqrt(l / c) / q
-    poles, zeros, gain = poles_zeros_gain(circuit(("L1", "in", "a", l), ("C1", "a", "out", c),
-                                                  ("R1", "out", "0", r)))
+    poles, zeros, gain = poles_zeros_gain(
+        circuit(("L1", "in", "a", l), ("C1", "a", "out", c), ("R1", "out", "0", r))
+    )
     assert_roots(poles, np.roots([1, r / l, 1 / (l * c)]), 1e-12)
     assert_roots(-poles.real, [r / (2 * l)] * 2, 1e-6, "damping")  # tiny real parts survive
     assert zeros.tolist() == [0j] and gain == pytest.approx(r / l, rel=1e-12)
@@ -179,10 +209,15 @@ def test_conjugate_pairs_are_exact():
 
 # -- cancellation ---------------------------------------------------------------
 
+
 def attenuator(detune: float) -> Circuit:
     """R1 || C1 over R2 || C2 with R2 C2 = (1 + detune) R1 C1."""
-    return circuit(("R1", "in", "out", 9e3), ("C1", "in", "out", 1e-9),
-                   ("R2", "out", "0", 1e3), ("C2", "out", "0", 9e-9 * (1 + detune)))
+    return circuit(
+        ("R1", "in", "out", 9e3),
+        ("C1", "in", "out", 1e-9),
+        ("R2", "out", "0", 1e3),
+        ("C2", "out", "0", 9e-9 * (1 + detune)),
+    )
 
 
 @pytest.mark.parametrize("detune", [1e-2, 1e-4, 3 * CANCEL_TOL])
@@ -209,17 +244,28 @@ def test_cancel_tol_can_be_switched_off():
 
 # -- errors ---------------------------------------------------------------------
 
+
 def test_two_opamps_fighting_over_one_net_are_singular():
-    clash = circuit(("R1", "in", "a", 1e3), ("R2", "a", "0", 1e3), ("U1", "a", "0", "out"),
-                    ("U2", "0", "a", "out"), ("R3", "out", "0", 1e3))
+    clash = circuit(
+        ("R1", "in", "a", 1e3),
+        ("R2", "a", "0", 1e3),
+        ("U1", "a", "0", "out"),
+        ("U2", "0", "a", "out"),
+        ("R3", "out", "0", 1e3),
+    )
     with pytest.raises(CircuitError, match="singular"):
         poles_zeros_gain(clash)
 
 
 def test_balanced_bridge_output_does_not_respond():
-    bridge = circuit(("R1", "in", "a", 1e3), ("R2", "a", "0", 2e3), ("R4", "in", "b", 1e3),
-                     ("R5", "b", "0", 2e3), ("E1", "out", "0", "a", "b", 1.0),
-                     ("R3", "out", "0", 1e3))
+    bridge = circuit(
+        ("R1", "in", "a", 1e3),
+        ("R2", "a", "0", 2e3),
+        ("R4", "in", "b", 1e3),
+        ("R5", "b", "0", 2e3),
+        ("E1", "out", "0", "a", "b", 1.0),
+        ("R3", "out", "0", 1e3),
+    )
     with pytest.raises(CircuitError, match="does not respond"):
         poles_zeros_gain(bridge)
     unbalanced = bridge.with_values({"R5": 2.2e3})

@@ -1,4 +1,5 @@
 """Every notebook runs top to bottom (nbclient, a real kernel) and is committed without outputs."""
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,9 @@ def test_every_notebook_is_here_and_committed_without_outputs():
         nbformat.validate(nb)
         for cell in nb.cells:
             if cell.cell_type == "code":
-                assert cell.outputs == [] and cell.execution_count is None, \
+                assert cell.outputs == [] and cell.execution_count is None, (
                     f"{name}.ipynb has outputs committed; clear them"
+                )
 
 
 def test_designer_notebook_is_a_few_lines():
@@ -39,8 +41,9 @@ def _execute(name: str, tmp_path: Path):
     from nbclient import NotebookClient
 
     nb = _read(name)
-    NotebookClient(nb, timeout=180, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     return nb
 
 
@@ -52,8 +55,9 @@ def _outputs(nb, kind: str | None = None):
 
 
 def _text(nb) -> str:
-    return "".join(out.get("text", "") for out in _outputs(nb) if out["output_type"] == "stream") \
-        + "".join(out.get("data", {}).get("text/plain", "") for out in _outputs(nb))
+    return "".join(
+        out.get("text", "") for out in _outputs(nb) if out["output_type"] == "stream"
+    ) + "".join(out.get("data", {}).get("text/plain", "") for out in _outputs(nb))
 
 
 @pytest.mark.slow
@@ -71,10 +75,13 @@ def test_tour_compares_mna_with_ngspice_on_every_textbook_filter(tmp_path):
     text = _text(nb)
     for ref in reference_circuits():
         assert ref.name in text
-    table = [line for line in text.splitlines() if line.split()[:1] and
-             line.split()[0] in {r.name for r in reference_circuits()}]
+    table = [
+        line
+        for line in text.splitlines()
+        if line.split()[:1] and line.split()[0] in {r.name for r in reference_circuits()}
+    ]
     spice_vs_mna = [float(line.split()[5]) for line in table]
-    assert max(spice_vs_mna) < 1e-6, table       # ngspice agrees with the exact analysis
+    assert max(spice_vs_mna) < 1e-6, table  # ngspice agrees with the exact analysis
     assert len(list(_outputs(nb, PLOTLY))) >= 3
     assert any("image/svg+xml" in out.get("data", {}) for out in _outputs(nb))
 
@@ -85,7 +92,7 @@ def test_why_fixed_decoders_fail_shows_both_models_with_plots(tmp_path):
     text = _text(nb)
     assert "fixed 2/2 baseline" in text and "set decoder" in text
     baseline_rows = text.split("fixed 2/2 baseline:")[1].split("\n\n")[0]
-    assert baseline_rows.count("predicted 2 / 2") == 8   # the baseline's one shape
+    assert baseline_rows.count("predicted 2 / 2") == 8  # the baseline's one shape
     figures = list(_outputs(nb, PLOTLY))
     assert len(figures) >= 4
     titles = [json.dumps(f["data"][PLOTLY]["layout"].get("title", "")) for f in figures]
@@ -96,6 +103,6 @@ def test_why_fixed_decoders_fail_shows_both_models_with_plots(tmp_path):
 def test_train_your_own_trains_saves_and_samples(tmp_path):
     nb = _execute("03_train_your_own", tmp_path)
     text = _text(nb)
-    assert "it/s" in text or "train set" in text            # the progress bar ran
+    assert "it/s" in text or "train set" in text  # the progress bar ran
     assert "'step': " in text and "'kind': 'set'" in text
-    assert "predicted" in text and "poles" in text          # sampled from its own checkpoint
+    assert "predicted" in text and "poles" in text  # sampled from its own checkpoint

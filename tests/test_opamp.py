@@ -1,4 +1,5 @@
 """The one-pole op-amp model: parsing, the flat expansion, exact analysis against ngspice."""
+
 from __future__ import annotations
 
 import math
@@ -46,26 +47,48 @@ EU3 v3 0 0 n3 1meg
 """
 
 
-@pytest.mark.parametrize("text, want", [
-    (None, None), ("ideal", None), (" Ideal ", None), (1e6, 1e6), ("1meg", 1e6),
-    ("10MHz", 1e7), ("10mhz", 1e7), ("2.5kHz", 2.5e3), ("1e6", 1e6), ("1GHz", 1e9), (5000, 5e3),
-])
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        (None, None),
+        ("ideal", None),
+        (" Ideal ", None),
+        (1e6, 1e6),
+        ("1meg", 1e6),
+        ("10MHz", 1e7),
+        ("10mhz", 1e7),
+        ("2.5kHz", 2.5e3),
+        ("1e6", 1e6),
+        ("1GHz", 1e9),
+        (5000, 5e3),
+    ],
+)
 def test_parse_opamp_reads_ideal_and_gbw(text, want):
     assert parse_opamp(text) == want
 
 
-@pytest.mark.parametrize("text, message", [
-    ("1M", "did you mean 1meg"), ("fast", "ideal or a gain-bandwidth"), (100, "1 kHz to 10 GHz"),
-    (1e11, "1 kHz to 10 GHz"), (-1e6, "outside"), (float("nan"), "outside"), (True, "ideal or"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("1M", "did you mean 1meg"),
+        ("fast", "ideal or a gain-bandwidth"),
+        (100, "1 kHz to 10 GHz"),
+        (1e11, "1 kHz to 10 GHz"),
+        (-1e6, "outside"),
+        (float("nan"), "outside"),
+        (True, "ideal or"),
+    ],
+)
 def test_parse_opamp_refuses_with_the_accepted_form(text, message):
     with pytest.raises(ValueError, match=message):
         parse_opamp(text)
 
 
 def test_expansion_is_flat_named_after_the_opamp_and_avoids_user_names():
-    circuit = parse_netlist("R1 in u1_a 10k\nR2 u1_a out 10k\nC1 out 0 1n\nRU1_pole u1_a 0 1meg\n"
-                            "C2 out x 1n\nR3 x 0 1k\nEU1 x2 0 out x2 1meg\nR9 x2 0 1k")
+    circuit = parse_netlist(
+        "R1 in u1_a 10k\nR2 u1_a out 10k\nC1 out 0 1n\nRU1_pole u1_a 0 1meg\n"
+        "C2 out x 1n\nR3 x 0 1k\nEU1 x2 0 out x2 1meg\nR9 x2 0 1k"
+    )
     expanded = expand_opamps(circuit, "1meg")
     added = model_parts(circuit, expanded)
     assert sorted(added) == ["CU1_pole", "EU1_buf", "EU1_gain", "RU1_pole2"]
@@ -81,9 +104,12 @@ def test_expansion_is_flat_named_after_the_opamp_and_avoids_user_names():
 
 def test_own_gbw_wins_over_the_default_and_ideal_keeps_it():
     sk = parse_netlist(SALLEN_KEY)
-    own = Circuit(tuple(e if e.kind != "OPAMP" else Element("OPAMP", e.name, e.nets, e.value,
-                                                            gbw=1e4, a0=2e5)
-                        for e in sk.elements)).validate()
+    own = Circuit(
+        tuple(
+            e if e.kind != "OPAMP" else Element("OPAMP", e.name, e.nets, e.value, gbw=1e4, a0=2e5)
+            for e in sk.elements
+        )
+    ).validate()
     slow = analyze(own)
     assert slow.cutoff_hz == pytest.approx(analyze(sk, opamp=1e4).cutoff_hz, rel=1e-3)
     assert analyze(own, opamp="1g").cutoff_hz == slow.cutoff_hz
@@ -99,8 +125,9 @@ def _worst_relative(a: np.ndarray, b: np.ndarray) -> float:
     return float(d[rows, cols].max())
 
 
-@pytest.mark.parametrize("text", [SALLEN_KEY, MFB_BANDPASS, TOW_THOMAS],
-                         ids=["sallen-key", "mfb", "tow-thomas"])
+@pytest.mark.parametrize(
+    "text", [SALLEN_KEY, MFB_BANDPASS, TOW_THOMAS], ids=["sallen-key", "mfb", "tow-thomas"]
+)
 @pytest.mark.parametrize("gbw", [1e4, 1e6, 1e8])
 def test_exact_analysis_with_gbw_equals_ngspice_on_the_same_flat_netlist(text, gbw):
     expanded = expand_opamps(parse_netlist(text), gbw)

@@ -1,4 +1,5 @@
 """Practical part ranges with reasons, and the bill of materials CSV."""
+
 from __future__ import annotations
 
 import csv
@@ -10,8 +11,10 @@ from circuitviz.practical import bom_csv, impractical_parts, practical_share, pr
 
 
 def test_parts_outside_the_practical_ranges_are_named_with_a_reason():
-    circuit = parse_netlist("R1 in a 4.7\nC1 a 0 0.5p\nL1 a b 2\nR2 b out 22meg\nC2 out 0 1n\n"
-                            "L2 out x 220m\nR3 x 0 1k\nL3 x 0 10m")
+    circuit = parse_netlist(
+        "R1 in a 4.7\nC1 a 0 0.5p\nL1 a b 2\nR2 b out 22meg\nC2 out 0 1n\n"
+        "L2 out x 220m\nR3 x 0 1k\nL3 x 0 10m"
+    )
     reasons = impractical_parts(circuit)
     assert len(reasons) == 5
     assert reasons[0].startswith("R1 = 4.7 Ω is below the practical 10 Ω")
@@ -26,11 +29,15 @@ def test_parts_outside_the_practical_ranges_are_named_with_a_reason():
 
 
 def test_bom_lists_every_part_with_its_series_and_tolerance():
-    circuit = Circuit((Element("R", "R1", ("in", "a"), 4.7e3),
-                       Element("R", "R2", ("a", "b"), 1.02e3),
-                       Element("C", "C1", ("a", "out"), 1.3e-9),
-                       Element("C", "C2", ("b", "0"), 1.234e-9),
-                       Element("OPAMP", "U1", ("b", "out", "out"), 1e6, gbw=1e7))).validate()
+    circuit = Circuit(
+        (
+            Element("R", "R1", ("in", "a"), 4.7e3),
+            Element("R", "R2", ("a", "b"), 1.02e3),
+            Element("C", "C1", ("a", "out"), 1.3e-9),
+            Element("C", "C2", ("b", "0"), 1.234e-9),
+            Element("OPAMP", "U1", ("b", "out", "out"), 1e6, gbw=1e7),
+        )
+    ).validate()
     rows = list(csv.DictReader(io.StringIO(bom_csv(circuit, {"R": 0.01, "C": 0.05}))))
     assert [r["reference"] for r in rows] == ["R1", "R2", "C1", "C2", "U1"]
     assert rows[0] == {"reference": "R1", "value": "4.7 kΩ", "series": "E12", "tolerance": "1%"}

@@ -1,4 +1,5 @@
 """Property tests: netlist round trip and MNA invariants over generated circuits."""
+
 from __future__ import annotations
 
 import math
@@ -13,14 +14,15 @@ from circuitviz.netlist import OPAMP_MIN_GAIN, parse_netlist, write_netlist
 from circuitviz.references import reference_circuits, root_mismatch
 
 REFS = reference_circuits()
-SETTINGS = settings(max_examples=150, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 VALUES = st.floats(min_value=1e-15, max_value=1e9, allow_nan=False, allow_infinity=False)
 NET_NAMES = st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,5}", fullmatch=True).filter(
-    lambda n: n.lower() not in ("in", "out", "gnd"))
-TITLES = st.lists(st.from_regex(r"[A-Za-z0-9_.,()+=;$-]{1,8}", fullmatch=True),
-                  min_size=1, max_size=5).map(" ".join)
+    lambda n: n.lower() not in ("in", "out", "gnd")
+)
+TITLES = st.lists(
+    st.from_regex(r"[A-Za-z0-9_.,()+=;$-]{1,8}", fullmatch=True), min_size=1, max_size=5
+).map(" ".join)
 
 
 @st.composite
@@ -30,9 +32,12 @@ def spread_values(draw, decades: float = 1.5):
     of its kind's natural size (r0, r0/w0, 1/(r0 w0)), as in real filters."""
     r0 = 10.0 ** draw(st.floats(0, 6))
     w0 = 10.0 ** draw(st.floats(-1, 8))
-    jitter = st.floats(-decades, decades).map(lambda x: 10.0 ** x)
-    return {"R": jitter.map(lambda j: r0 * j), "L": jitter.map(lambda j: r0 / w0 * j),
-            "C": jitter.map(lambda j: 1 / (r0 * w0) * j)}
+    jitter = st.floats(-decades, decades).map(lambda x: 10.0**x)
+    return {
+        "R": jitter.map(lambda j: r0 * j),
+        "L": jitter.map(lambda j: r0 / w0 * j),
+        "C": jitter.map(lambda j: 1 / (r0 * w0) * j),
+    }
 
 
 @st.composite
@@ -46,8 +51,9 @@ def circuits(draw, max_nets: int = 20, active: bool = True, spread: bool = False
     """
     kinds = draw(spread_values()) if spread else dict.fromkeys("RLC", VALUES)
     n_internal = draw(st.integers(0, max_nets - 3))
-    internal = draw(st.lists(NET_NAMES, min_size=n_internal, max_size=n_internal,
-                             unique_by=str.lower))  # SPICE nets ignore case
+    internal = draw(
+        st.lists(NET_NAMES, min_size=n_internal, max_size=n_internal, unique_by=str.lower)
+    )  # SPICE nets ignore case
     nets = ["in", *internal, "out"]
     elements: list[Element] = []
 
@@ -60,23 +66,46 @@ def circuits(draw, max_nets: int = 20, active: bool = True, spread: bool = False
         add(kind, (draw(st.sampled_from(nets[:i])), net), draw(kinds[kind]))
     add("R", ("out", "0"), draw(kinds["R"]))
     pool = nets + ["0"]
-    for kind, a, b in draw(st.lists(st.tuples(st.sampled_from("RLC"), st.sampled_from(pool),
-                                              st.sampled_from(pool)), max_size=8)):
+    for kind, a, b in draw(
+        st.lists(
+            st.tuples(st.sampled_from("RLC"), st.sampled_from(pool), st.sampled_from(pool)),
+            max_size=8,
+        )
+    ):
         if a != b:
             add(kind, (a, b), draw(kinds[kind]))
     if active:
-        for k, (plus, minus, gain) in enumerate(draw(st.lists(
-                st.tuples(st.sampled_from(nets), st.sampled_from(pool),
-                          st.sampled_from([OPAMP_GAIN, 1e5, 2e3])), max_size=2))):
+        for k, (plus, minus, gain) in enumerate(
+            draw(
+                st.lists(
+                    st.tuples(
+                        st.sampled_from(nets),
+                        st.sampled_from(pool),
+                        st.sampled_from([OPAMP_GAIN, 1e5, 2e3]),
+                    ),
+                    max_size=2,
+                )
+            )
+        ):
             driven = f"u{k}"
             add("OPAMP", (plus, minus, driven), gain)
             # an internal net may share the name (any case): never tie a net to itself
             load = draw(st.sampled_from([n for n in nets if n.lower() != driven]))
             add("R", (driven, load), draw(kinds["R"]))
-        for k, (plus, minus, gain) in enumerate(draw(st.lists(
-                st.tuples(st.sampled_from(nets), st.sampled_from(pool),
-                          st.floats(-OPAMP_MIN_GAIN / 2, OPAMP_MIN_GAIN / 2)
-                          .filter(lambda g: abs(g) > 1e-6)), max_size=2))):
+        for k, (plus, minus, gain) in enumerate(
+            draw(
+                st.lists(
+                    st.tuples(
+                        st.sampled_from(nets),
+                        st.sampled_from(pool),
+                        st.floats(-OPAMP_MIN_GAIN / 2, OPAMP_MIN_GAIN / 2).filter(
+                            lambda g: abs(g) > 1e-6
+                        ),
+                    ),
+                    max_size=2,
+                )
+            )
+        ):
             driven = f"e{k}"
             add("E", (driven, draw(st.sampled_from(pool)), plus, minus), gain)
             load = draw(st.sampled_from([n for n in nets if n.lower() != driven]))
@@ -93,6 +122,7 @@ def circuits(draw, max_nets: int = 20, active: bool = True, spread: bool = False
 
 # -- netlist round trip ---------------------------------------------------------
 
+
 @SETTINGS
 @given(circuits())
 def test_write_parse_write_is_exact(circuit):
@@ -100,10 +130,12 @@ def test_write_parse_write_is_exact(circuit):
     parsed = parse_netlist(text)
     assert write_netlist(parsed) == text
     # values bit for bit, names, nets (SPICE nets are case-insensitive: written lower-case)
-    assert [(e.kind, e.name, e.value) for e in parsed.elements] == \
-        [(e.kind, e.name, e.value) for e in circuit.elements]
-    assert [tuple(n.lower() for n in e.nets) for e in circuit.elements] == \
-        [e.nets for e in parsed.elements]
+    assert [(e.kind, e.name, e.value) for e in parsed.elements] == [
+        (e.kind, e.name, e.value) for e in circuit.elements
+    ]
+    assert [tuple(n.lower() for n in e.nets) for e in circuit.elements] == [
+        e.nets for e in parsed.elements
+    ]
     assert parsed.title == circuit.title
 
 
@@ -122,11 +154,13 @@ def test_round_trip_exact_with_high_gain_vcvs(circuit, which, gain):
 
 # -- MNA invariants -------------------------------------------------------------
 
+
 def _scaled(circuit: Circuit, impedance: float = 1.0, frequency: float = 1.0) -> Circuit:
     """R, L times ``impedance``, C over it; L and C over ``frequency``."""
     factor = {"R": impedance, "L": impedance / frequency, "C": 1 / (impedance * frequency)}
-    return circuit.with_values({e.name: e.value * factor[e.kind]
-                                for e in circuit.elements if e.kind in factor})
+    return circuit.with_values(
+        {e.name: e.value * factor[e.kind] for e in circuit.elements if e.kind in factor}
+    )
 
 
 def _tf_or_none(circuit: Circuit):
@@ -147,21 +181,26 @@ def _assert_same(got, want, k: float, rtol: float) -> None:
     assert math.isclose(got[2], want_gain, rel_tol=rtol), (got[2], want_gain)
 
 
-SCALE = st.floats(-3, 3).map(lambda x: 10.0 ** x)
+SCALE = st.floats(-3, 3).map(lambda x: 10.0**x)
 
 
 @SETTINGS
 @given(st.sampled_from(REFS), SCALE)
 def test_impedance_scaling_leaves_h_unchanged(ref, a):
-    _assert_same(poles_zeros_gain(_scaled(ref.circuit, impedance=a)),
-                 poles_zeros_gain(ref.circuit), 1.0, 1e-9)
+    _assert_same(
+        poles_zeros_gain(_scaled(ref.circuit, impedance=a)),
+        poles_zeros_gain(ref.circuit),
+        1.0,
+        1e-9,
+    )
 
 
 @SETTINGS
 @given(st.sampled_from(REFS), SCALE)
 def test_frequency_scaling_scales_poles_and_zeros(ref, k):
-    _assert_same(poles_zeros_gain(_scaled(ref.circuit, frequency=k)),
-                 poles_zeros_gain(ref.circuit), k, 1e-9)
+    _assert_same(
+        poles_zeros_gain(_scaled(ref.circuit, frequency=k)), poles_zeros_gain(ref.circuit), k, 1e-9
+    )
 
 
 @SETTINGS
@@ -193,10 +232,10 @@ def _h(tf, s: complex) -> complex:
 def test_references_stay_exact_anywhere_in_the_value_range(ref, log_a, log_k):
     """Impedance- and frequency-scale a reference so its values land anywhere in
     1e-15..1e9; the MNA still matches the (scaled) closed form."""
-    circuit = _scaled(ref.circuit, 10.0 ** log_a, 10.0 ** log_k)
+    circuit = _scaled(ref.circuit, 10.0**log_a, 10.0**log_k)
     values = [e.value for e in circuit.elements if e.kind in "RLC"]
     assume(1e-15 <= min(values) and max(values) <= 1e9)
-    k = 10.0 ** log_k
+    k = 10.0**log_k
     want = (ref.poles, ref.zeros, ref.gain)
     _assert_same(poles_zeros_gain(circuit), want, k, max(ref.rtol, 1e-9))
 
@@ -204,11 +243,20 @@ def test_references_stay_exact_anywhere_in_the_value_range(ref, log_a, log_k):
 def _open_loop_pair() -> Circuit:
     """Two op-amps without feedback (node voltages near 1e11 beside the 1 V input) and a
     1:1 divider to ``out``: found by a random run; H = 0.5 needs refined solves."""
-    r = [("R1", "in", "a"), ("R2", "in", "b"), ("R3", "in", "out"), ("R4", "out", "0"),
-         ("R5", "in", "b"), ("R7", "u0", "in"), ("R9", "u1", "a")]
+    r = [
+        ("R1", "in", "a"),
+        ("R2", "in", "b"),
+        ("R3", "in", "out"),
+        ("R4", "out", "0"),
+        ("R5", "in", "b"),
+        ("R7", "u0", "in"),
+        ("R9", "u1", "a"),
+    ]
     elements = [Element("R", name, (a, b), 1.0) for name, a, b in r]
-    elements += [Element("OPAMP", "U6", ("in", "a", "u0"), 1e6),
-                 Element("OPAMP", "U8", ("in", "0", "u1"), 1e6)]
+    elements += [
+        Element("OPAMP", "U6", ("in", "a", "u0"), 1e6),
+        Element("OPAMP", "U8", ("in", "0", "u1"), 1e6),
+    ]
     return Circuit(tuple(elements), title="open loop").validate()
 
 
@@ -228,7 +276,7 @@ def test_factored_h_matches_a_direct_solve(circuit, log_w, angle):
     assume(result is not None)
     poles, zeros, gain = result
     pencil = build_pencil(circuit)
-    s = pencil.w0 * 10.0 ** log_w * np.exp(1j * angle)
+    s = pencil.w0 * 10.0**log_w * np.exp(1j * angle)
     direct = pencil.solve(s / pencil.w0)[pencil.index["out"]]
     assume(abs(direct) > 1e-4)  # a tiny V(out) beside O(1) node voltages solves inexactly
     with np.errstate(all="ignore"):

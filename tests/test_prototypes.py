@@ -1,4 +1,5 @@
 """Classical prototypes against scipy: edge at Ap on 1 rad/s, shapes, orders, sections."""
+
 from __future__ import annotations
 
 import math
@@ -24,8 +25,12 @@ from circuitviz.prototypes import (
 )
 
 ORDERS = range(1, 9)
-CASES = [(r, n, ap) for r in RESPONSES for n in ORDERS
-         for ap in ((None, 1.0) if r in ("butterworth", "bessel") else (None, 0.1, 1.0, 3.0))]
+CASES = [
+    (r, n, ap)
+    for r in RESPONSES
+    for n in ORDERS
+    for ap in ((None, 1.0) if r in ("butterworth", "bessel") else (None, 0.1, 1.0, 3.0))
+]
 
 
 def sort_roots(r):
@@ -83,23 +88,30 @@ def test_elliptic_takes_the_attenuation():
 
 
 @pytest.mark.parametrize("response", RESPONSES)
-@pytest.mark.parametrize("ratio,ap,rs", [(1.5, 0.5, 30.0), (2.0, 1.0, 40.0), (3.0, 0.1, 60.0),
-                                         (5.0, 3.0, 20.0), (1.2, 0.5, 50.0)])
+@pytest.mark.parametrize(
+    "ratio,ap,rs",
+    [(1.5, 0.5, 30.0), (2.0, 1.0, 40.0), (3.0, 0.1, 60.0), (5.0, 3.0, 20.0), (1.2, 0.5, 50.0)],
+)
 def test_required_order_is_the_lowest_that_meets_the_mask(response, ratio, ap, rs):
     try:
         n = required_order(response, ap, ratio, rs)
     except ValueError:
         assert response == "bessel"  # Bessel cannot meet the steepest masks
         return
+
     def meets(order):
         z, p, k = prototype(response, order, ap, rs if response == "elliptic" else None)
         w = np.logspace(math.log10(ratio), math.log10(ratio) + 3, 300)
         return min(attenuation_at(z, p, k, x, ref=1.0) for x in w) >= rs - 1e-6
+
     assert meets(n)
     if n > 1:
         assert not meets(n - 1)
-    ref = {"butterworth": signal.buttord, "chebyshev": signal.cheb1ord,
-           "elliptic": signal.ellipord}.get(response)
+    ref = {
+        "butterworth": signal.buttord,
+        "chebyshev": signal.cheb1ord,
+        "elliptic": signal.ellipord,
+    }.get(response)
     if ref is not None:
         assert n == ref(1.0, ratio, ap, rs, analog=True)[0]
 
@@ -141,7 +153,7 @@ def test_band_transforms_put_the_ap_edges_around_one(response, n, bw):
 def _poly(sections: list[Section]) -> np.ndarray:
     out = np.array([1.0])
     for s in sections:
-        out = np.polymul(out, [1.0, s.w0] if s.q is None else [1.0, s.w0 / s.q, s.w0 ** 2])
+        out = np.polymul(out, [1.0, s.w0] if s.q is None else [1.0, s.w0 / s.q, s.w0**2])
     return out
 
 

@@ -1,4 +1,5 @@
 """Reference circuits checked three ways: exact MNA, closed form, and ngspice."""
+
 from __future__ import annotations
 
 import math
@@ -38,11 +39,13 @@ def _check_tf(poles, zeros, gain, ref, rtol: float, what: str) -> None:
     assert err_p <= rtol, f"{ref.name}: {what} poles off by {err_p:.2e} (> {rtol:g})\n{table_p}"
     err_z, table_z = root_mismatch(zeros, ref.zeros, floor)
     assert err_z <= rtol, f"{ref.name}: {what} zeros off by {err_z:.2e} (> {rtol:g})\n{table_z}"
-    assert gain == pytest.approx(ref.gain, rel=rtol), \
+    assert gain == pytest.approx(ref.gain, rel=rtol), (
         f"{ref.name}: {what} gain {gain!r}, closed form {ref.gain!r}"
+    )
 
 
 # -- the set itself -------------------------------------------------------------
+
 
 def test_the_set_spans_types_orders_and_special_cases():
     assert len(REFS) >= 12
@@ -66,11 +69,11 @@ def test_reference_lookup_names_the_known_circuits():
 
 def test_ladder_g_values_match_published_tables():
     """Matthaei, Young & Jones tables 4.05-1 and 4.05-2(a), four decimals."""
-    assert ladder_g_butterworth(5) == pytest.approx([0.6180, 1.6180, 2.0, 1.6180, 0.6180],
-                                                    abs=1e-4)
+    assert ladder_g_butterworth(5) == pytest.approx([0.6180, 1.6180, 2.0, 1.6180, 0.6180], abs=1e-4)
     assert ladder_g_chebyshev(3, 0.5) == pytest.approx([1.5963, 1.0967, 1.5963], abs=1e-4)
-    assert ladder_g_chebyshev(5, 1.0) == pytest.approx([2.1349, 1.0911, 3.0009, 1.0911, 2.1349],
-                                                       abs=1e-4)
+    assert ladder_g_chebyshev(5, 1.0) == pytest.approx(
+        [2.1349, 1.0911, 3.0009, 1.0911, 2.1349], abs=1e-4
+    )
     with pytest.raises(ValueError, match="odd"):
         ladder_g_chebyshev(4, 0.5)
 
@@ -83,6 +86,7 @@ def test_closed_forms_are_real_rational_functions():
 
 
 # -- MNA against the closed form ------------------------------------------------
+
 
 @pytest.mark.parametrize("ref", REFS, ids=lambda r: r.name)
 def test_mna_matches_closed_form(ref):
@@ -109,6 +113,7 @@ def test_cancelling_pairs_are_removed_by_mna():
 
 # -- measured response against the closed form ----------------------------------
 
+
 @pytest.mark.parametrize("ref", REFS, ids=lambda r: r.name)
 def test_measured_response_matches_closed_form(ref):
     response = analyze(ref.circuit).response
@@ -118,8 +123,9 @@ def test_measured_response_matches_closed_form(ref):
         want = getattr(ref, field)
         if want is not None:
             got = getattr(response, field)
-            assert got == pytest.approx(want, rel=rtol), \
+            assert got == pytest.approx(want, rel=rtol), (
                 f"{ref.name}: measured {field} {got!r}, closed form {want!r}"
+            )
     if ref.type in ("bandpass", "bandstop"):
         assert response.bandwidth_hz == pytest.approx(ref.cutoff_hz / ref.q, rel=rtol)
     if ref.type == "other":
@@ -156,6 +162,7 @@ def _max_db_difference(h: np.ndarray, want: np.ndarray, floor_db: float) -> floa
 
 # -- ngspice against MNA and the closed form --------------------------------------
 
+
 @pytest.mark.parametrize("ref", REFS, ids=lambda r: r.name)
 def test_ngspice_pz_matches_mna_and_closed_form(ref):
     from circuitviz.spice import pole_zero
@@ -164,8 +171,10 @@ def test_ngspice_pz_matches_mna_and_closed_form(ref):
     assert pz.complete, f"{ref.name}: {pz.message}"
     poles, zeros, _ = poles_zeros_gain(ref.circuit)
     floor = _floor(ref)
-    for got, mna, want, what in ((pz.poles, poles, ref.poles, "poles"),
-                                 (pz.zeros, zeros, ref.zeros, "zeros")):
+    for got, mna, want, what in (
+        (pz.poles, poles, ref.poles, "poles"),
+        (pz.zeros, zeros, ref.zeros, "zeros"),
+    ):
         err, table = root_mismatch(got, mna, floor)
         assert err <= 1e-6, f"{ref.name}: ngspice {what} vs MNA off by {err:.2e}\n{table}"
         err, table = root_mismatch(got, want, floor)

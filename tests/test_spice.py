@@ -1,5 +1,6 @@
 """ngspice (the real shared library) against exact MNA: AC sweeps, .pz, the AC-fit fallback,
 memory, threads, a missing library, and the CLI's --spice output."""
+
 from __future__ import annotations
 
 import json
@@ -26,16 +27,24 @@ from circuitviz.netlist import parse_netlist
 
 RC = "* RC low-pass\nR1 in out 1k\nC1 out 0 1u\n"
 CR = "* CR high-pass\nC1 in out 4.7n\nR1 out 0 22k\n"
-SALLEN_KEY = "* Sallen-Key LP, op-amp\nR1 in a 10k\nR2 a b 10k\nC1 a out 20n\nC2 b 0 5n\n" \
-             "EU1 out 0 b out 1meg\n"
-MFB_BANDPASS = "* MFB band-pass\nR1 in a 10k\nR2 a 0 1k\nC1 a out 10n\nC2 a m 10n\n" \
-               "R3 m out 100k\nEU1 out 0 0 m 1meg\n"
+SALLEN_KEY = (
+    "* Sallen-Key LP, op-amp\nR1 in a 10k\nR2 a b 10k\nC1 a out 20n\nC2 b 0 5n\n"
+    "EU1 out 0 b out 1meg\n"
+)
+MFB_BANDPASS = (
+    "* MFB band-pass\nR1 in a 10k\nR2 a 0 1k\nC1 a out 10n\nC2 a m 10n\n"
+    "R3 m out 100k\nEU1 out 0 0 m 1meg\n"
+)
 # zeros at +-j 1e4 rad/s; its pole and zero at -1e4 rad/s cancel
-TWIN_T = "* twin-T notch\nR1 in a 10k\nR2 a out 10k\nC3 a 0 20n\nC1 in b 10n\nC2 b out 10n\n" \
-         "R3 b 0 5k\nRL out 0 1meg\n"
+TWIN_T = (
+    "* twin-T notch\nR1 in a 10k\nR2 a out 10k\nC3 a 0 20n\nC1 in b 10n\nC2 b out 10n\n"
+    "R3 b 0 5k\nRL out 0 1meg\n"
+)
 # two equal arms: their difference mode (pole = zero = -2000 rad/s) never reaches 'out'
-BALANCED_BRIDGE = "* balanced bridge\nR1 in a 1k\nC1 a 0 1u\nR2 in b 1k\nC2 b 0 1u\n" \
-                  "R3 a out 1k\nR4 b out 1k\nC3 out 0 1n\n"
+BALANCED_BRIDGE = (
+    "* balanced bridge\nR1 in a 1k\nC1 a 0 1u\nR2 in b 1k\nC2 b 0 1u\n"
+    "R3 a out 1k\nR4 b out 1k\nC3 out 0 1n\n"
+)
 
 
 def butterworth_ladder(n: int, fc: float, r: float = 1e3, highpass: bool = False) -> Circuit:
@@ -47,15 +56,23 @@ def butterworth_ladder(n: int, fc: float, r: float = 1e3, highpass: bool = False
     for k, gk in enumerate(g, start=1):
         here = f"n{node}"
         if k % 2:  # shunt element
-            elements.append(Element("L", f"L{k}", (here, "0"), r / (gk * wc)) if highpass
-                            else Element("C", f"C{k}", (here, "0"), gk / (r * wc)))
-        else:      # series element to the next node
+            elements.append(
+                Element("L", f"L{k}", (here, "0"), r / (gk * wc))
+                if highpass
+                else Element("C", f"C{k}", (here, "0"), gk / (r * wc))
+            )
+        else:  # series element to the next node
             node += 1
-            elements.append(Element("C", f"C{k}", (here, f"n{node}"), 1 / (gk * r * wc))
-                            if highpass else Element("L", f"L{k}", (here, f"n{node}"), gk * r / wc))
+            elements.append(
+                Element("C", f"C{k}", (here, f"n{node}"), 1 / (gk * r * wc))
+                if highpass
+                else Element("L", f"L{k}", (here, f"n{node}"), gk * r / wc)
+            )
     last = f"n{node}"
-    elements = [Element(e.kind, e.name, tuple("out" if net == last else net for net in e.nets),
-                        e.value) for e in elements]
+    elements = [
+        Element(e.kind, e.name, tuple("out" if net == last else net for net in e.nets), e.value)
+        for e in elements
+    ]
     elements.append(Element("R", "RL", ("out", "0"), r))
     return Circuit(tuple(elements), title=f"butterworth {n}").validate()
 
@@ -119,11 +136,14 @@ def test_default_band_reaches_three_decades_past_the_roots():
     assert abs(h[0]) == pytest.approx(1.0, abs=1e-5) and abs(h[-1]) < 2e-3
 
 
-@pytest.mark.parametrize("kwargs, fragment", [
-    ({"f_start_hz": 10.0, "f_stop_hz": 1.0}, "0 < f_start < f_stop"),
-    ({"f_start_hz": 0.0, "f_stop_hz": 1.0}, "0 < f_start < f_stop"),
-    ({"f_start_hz": 1.0, "f_stop_hz": 10.0, "points_per_decade": 0}, "points_per_decade"),
-])
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"f_start_hz": 10.0, "f_stop_hz": 1.0}, "0 < f_start < f_stop"),
+        ({"f_start_hz": 0.0, "f_stop_hz": 1.0}, "0 < f_start < f_stop"),
+        ({"f_start_hz": 1.0, "f_stop_hz": 10.0, "points_per_decade": 0}, "points_per_decade"),
+    ],
+)
 def test_ac_sweep_rejects_a_bad_band(kwargs, fragment):
     with pytest.raises(ValueError, match=fragment):
         spice.ac_sweep(parse_netlist(RC), **kwargs)
@@ -164,10 +184,20 @@ def test_pz_cancels_the_pairs_ngspice_reports():
 
 
 # -- fallback: rational fit of ngspice's AC sweep ------------------------------------------
-@pytest.mark.parametrize("item", [
-    RC, CR, SALLEN_KEY, MFB_BANDPASS, TWIN_T, BALANCED_BRIDGE,
-    butterworth_ladder(5, 1e3), butterworth_ladder(5, 2e4, r=50, highpass=True),
-], ids=["rc", "cr", "sallen_key", "mfb_bandpass", "twin_t", "bridge", "lp5", "hp5"])
+@pytest.mark.parametrize(
+    "item",
+    [
+        RC,
+        CR,
+        SALLEN_KEY,
+        MFB_BANDPASS,
+        TWIN_T,
+        BALANCED_BRIDGE,
+        butterworth_ladder(5, 1e3),
+        butterworth_ladder(5, 2e4, r=50, highpass=True),
+    ],
+    ids=["rc", "cr", "sallen_key", "mfb_bandpass", "twin_t", "bridge", "lp5", "hp5"],
+)
 def test_forced_fit_matches_exact_mna(item):
     circuit = circuit_of(item)
     poles, zeros, gain = poles_zeros_gain(circuit)
@@ -210,8 +240,10 @@ def test_a_pz_result_that_disagrees_with_the_sweep_is_measured_as_such():
     k = spice.gain_from_ac(f, h, poles, zeros)
     assert spice.model_mismatch(f, h, poles, zeros, k) < 1e-9
     shifted = poles * (1 + 2e-3)
-    assert spice.model_mismatch(f, h, shifted, zeros, spice.gain_from_ac(f, h, shifted, zeros)) \
+    assert (
+        spice.model_mismatch(f, h, shifted, zeros, spice.gain_from_ac(f, h, shifted, zeros))
         > spice.MODEL_TOL
+    )
 
 
 # -- results, output and the engine ------------------------------------------------------
@@ -238,8 +270,10 @@ def test_only_pyspices_version_warning_is_silenced(caplog):
         logger.warning("Unsupported Ngspice version 39")
         logger.warning("Unsupported Ngspice version None")  # version detection broke: keep
         logger.warning("spinit was not found")
-    assert [r.getMessage() for r in caplog.records] == ["Unsupported Ngspice version None",
-                                                        "spinit was not found"]
+    assert [r.getMessage() for r in caplog.records] == [
+        "Unsupported Ngspice version None",
+        "spinit was not found",
+    ]
 
 
 def test_one_ngspice_worker_serves_every_call():
@@ -274,7 +308,7 @@ def test_memory_stays_flat_over_300_simulations():
         spice.simulate(circuit)
     assert spice.worker_pid() == pid
     growth = resident_bytes(pid) - before
-    assert growth < 2 * 2 ** 20, f"RSS grew by {growth / 1024:.0f} kB over 300 simulations"
+    assert growth < 2 * 2**20, f"RSS grew by {growth / 1024:.0f} kB over 300 simulations"
 
 
 def test_two_threads_simulating_at_once_get_their_own_answers():
@@ -287,9 +321,11 @@ def test_two_threads_simulating_at_once_get_their_own_answers():
         barrier.wait()
         for _ in range(25):
             got = spice.simulate(circuits[index])
-            if not (np.array_equal(got.h, expected[index].h)
-                    and np.array_equal(got.poles, expected[index].poles)
-                    and np.array_equal(got.zeros, expected[index].zeros)):
+            if not (
+                np.array_equal(got.h, expected[index].h)
+                and np.array_equal(got.poles, expected[index].poles)
+                and np.array_equal(got.zeros, expected[index].zeros)
+            ):
                 failures.append(f"thread {index}: {got.poles} != {expected[index].poles}")
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
@@ -315,8 +351,9 @@ MISSING = textwrap.dedent("""
 
 def test_missing_library_names_the_debian_packages(tmp_path):
     env = {**os.environ, "NGSPICE_LIBRARY_PATH": str(tmp_path / "nowhere" / "libngspice.so")}
-    proc = subprocess.run([sys.executable, "-c", MISSING], capture_output=True, text=True,
-                          env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", MISSING], capture_output=True, text=True, env=env, timeout=120
+    )
     lines = proc.stdout.splitlines()
     assert proc.returncode == 0 and len(lines) == 2, proc.stdout + proc.stderr
     for line in lines:
@@ -325,9 +362,22 @@ def test_missing_library_names_the_debian_packages(tmp_path):
 
     netlist = tmp_path / "rc.cir"
     netlist.write_text(RC)
-    proc = subprocess.run([sys.executable, "-m", "circuitviz.cli", "analyze", str(netlist),
-                           "--format", "json", "--spice"], capture_output=True, text=True,
-                          env=env, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "circuitviz.cli",
+            "analyze",
+            str(netlist),
+            "--format",
+            "json",
+            "--spice",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 1 and proc.stdout == ""
     assert len(proc.stderr.splitlines()) == 1 and "libngspice0-dev" in proc.stderr
 
@@ -336,9 +386,21 @@ def test_missing_library_names_the_debian_packages(tmp_path):
 def test_cli_spice_json_is_the_only_thing_on_stdout(tmp_path):
     netlist = tmp_path / "sk.cir"
     netlist.write_text(SALLEN_KEY)
-    proc = subprocess.run([sys.executable, "-m", "circuitviz.cli", "analyze", str(netlist),
-                           "--format", "json", "--spice"], capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "circuitviz.cli",
+            "analyze",
+            str(netlist),
+            "--format",
+            "json",
+            "--spice",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""  # no "Unsupported Ngspice version", no ngspice chatter
     data = json.loads(proc.stdout)

@@ -1,4 +1,5 @@
 """Monte Carlo of part tolerances against closed forms; parsing; sensitivities; envelope."""
+
 from __future__ import annotations
 
 import math
@@ -19,9 +20,11 @@ FC0 = 1 / (2 * math.pi * 1e3 * 100e-9)
 def _product_quantile(p: float, a: float, b: float) -> float:
     """Quantile of X = (1 + a U1)(1 + b U2), U1, U2 uniform on [-1, 1] (closed-form CDF
     of the first factor, integrated over the second)."""
+
     def cdf(x: float) -> float:
         inner = lambda u2: min(max((x / (1 + b * u2) - 1) / a, -1.0), 1.0) * 0.5 + 0.5  # noqa: E731
         return quad(inner, -1, 1, limit=200)[0] / 2
+
     return brentq(lambda x: cdf(x) - p, (1 - a) * (1 - b), (1 + a) * (1 + b), xtol=1e-12)
 
 
@@ -92,10 +95,17 @@ def test_envelope_brackets_the_nominal_response():
     assert env["p95"][-1] - env["p5"][-1] > 1.0  # 10 % capacitors spread the stopband
 
 
-@pytest.mark.parametrize("text, message", [
-    ("R=1", "did you mean R=1%"), ("X=1%", "KIND=PERCENT"), ("R=60%", "above 50%"),
-    ("R=1%,R=2%", "twice"), ("", "empty"), ("R=-1%", "KIND=PERCENT"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("R=1", "did you mean R=1%"),
+        ("X=1%", "KIND=PERCENT"),
+        ("R=60%", "above 50%"),
+        ("R=1%,R=2%", "twice"),
+        ("", "empty"),
+        ("R=-1%", "KIND=PERCENT"),
+    ],
+)
 def test_bad_tolerances_name_the_accepted_form(text, message):
     with pytest.raises(ValueError, match=message):
         parse_tolerance(text)

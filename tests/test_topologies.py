@@ -1,4 +1,5 @@
 """The topology catalogue: every entry, built and measured by exact analysis, is what it says."""
+
 from __future__ import annotations
 
 import math
@@ -44,8 +45,9 @@ def pole_q(poles: np.ndarray) -> float:
     return max((abs(p) / (-2 * p.real) for p in poles if p.imag > 0), default=0.5)
 
 
-def check_instance(topo: Topology, values: dict, cutoff: float, edge_db: float | None = None
-                   ) -> None:
+def check_instance(
+    topo: Topology, values: dict, cutoff: float, edge_db: float | None = None
+) -> None:
     """Build ``values`` and assert type, counts, cutoff and practical parts, showing both sides.
 
     The cutoff is the measured -3 dB one, or with ``edge_db`` the low-/high-pass edge at
@@ -56,15 +58,17 @@ def check_instance(topo: Topology, values: dict, cutoff: float, edge_db: float |
     assert not bad, f"{topo.name} at {cutoff:g} Hz: impractical parts {bad}"
     a = analyze(circuit)
     assert a.type == topo.family, f"{topo.name} at {cutoff:g} Hz measured {a.type}"
-    assert (len(a.poles), len(a.zeros)) == (topo.order, topo.n_zeros), \
-        (f"{topo.name}: poles/zeros {len(a.poles)}/{len(a.zeros)}, "
-         f"declared {topo.order}/{topo.n_zeros}")
+    assert (len(a.poles), len(a.zeros)) == (topo.order, topo.n_zeros), (
+        f"{topo.name}: poles/zeros {len(a.poles)}/{len(a.zeros)}, "
+        f"declared {topo.order}/{topo.n_zeros}"
+    )
     measured = a.cutoff_hz
     if edge_db is not None and topo.family in ("lowpass", "highpass"):
         w = 2 * math.pi * cutoff
         k = a.gain / w ** (len(a.poles) - len(a.zeros))
-        measured = cutoff * edge_frequency(a.zeros / w, a.poles / w, k, edge_db,
-                                           highpass=topo.family == "highpass")
+        measured = cutoff * edge_frequency(
+            a.zeros / w, a.poles / w, k, edge_db, highpass=topo.family == "highpass"
+        )
     assert measured == pytest.approx(cutoff, rel=TOL), f"{topo.name}: {measured} vs {cutoff}"
 
 
@@ -84,19 +88,41 @@ def test_readme_counts_the_catalogue():
     """The README's module table gives the catalogue's size and how many entries
     realise classical families by ``design()``; both are exact."""
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    found = re.search(r"the catalogue: (\d+) named topologies .*?; (\d+) of them realise "
-                      r"classical families", readme)
+    found = re.search(
+        r"the catalogue: (\d+) named topologies .*?; (\d+) of them realise "
+        r"classical families",
+        readme,
+    )
     assert found, "the README no longer counts the catalogue"
     family_aware = sum(bool(t.responses) for t in CATALOGUE.values())
     assert (int(found[1]), int(found[2])) == (len(CATALOGUE), family_aware) == (119, 104)
 
 
 def test_catalogue_has_the_families_the_issue_names():
-    wanted = ["rc_lp1", "rl_lp1", "rc_hp1", "rl_hp1", "rlc_series_bp2", "rlc_parallel_bp2",
-              "lc_ladder_butter_lp3", "lc_ladder_cheby_lp3", "lc_ladder_bessel_lp4",
-              "elliptic_lp3", "sallen_key_lp2", "sallen_key_gain_lp2", "sallen_key_hp2",
-              "sallen_key_gain_hp2", "mfb_lp2", "mfb_bp2", "mfb_hp2", "twin_t_notch",
-              "bridged_t_notch", "tow_thomas_bp2", "sk_cascade_lp3", "sk_cascade_lp5"]
+    wanted = [
+        "rc_lp1",
+        "rl_lp1",
+        "rc_hp1",
+        "rl_hp1",
+        "rlc_series_bp2",
+        "rlc_parallel_bp2",
+        "lc_ladder_butter_lp3",
+        "lc_ladder_cheby_lp3",
+        "lc_ladder_bessel_lp4",
+        "elliptic_lp3",
+        "sallen_key_lp2",
+        "sallen_key_gain_lp2",
+        "sallen_key_hp2",
+        "sallen_key_gain_hp2",
+        "mfb_lp2",
+        "mfb_bp2",
+        "mfb_hp2",
+        "twin_t_notch",
+        "bridged_t_notch",
+        "tow_thomas_bp2",
+        "sk_cascade_lp3",
+        "sk_cascade_lp5",
+    ]
     assert not set(wanted) - set(CATALOGUE)
 
 
@@ -180,6 +206,7 @@ def test_elliptic_ladders_put_zeros_on_the_j_axis_above_cutoff():
 def _ladder_poles(g: list[float]) -> np.ndarray:
     n = len(g)
     from circuitviz.topologies._make import make
+
     topo = make("probe", "lowpass", n, 0, _ladder_parts(n), None, "probe")
     return analyze(topo.build(_lowpass_values(g))).poles
 
@@ -240,6 +267,7 @@ def test_build_names_missing_and_unknown_slots():
 def test_a_q_designed_prototype_needs_a_q_range():
     """Prototypes designed by Q (``by_q``) get the resolved Q; an entry declared without a
     ``q_range`` would hand them None, which is refused by name rather than failing inside."""
+
     @by_q
     def series(q: float, rng: np.random.Generator | None) -> dict[str, float]:
         return {"R1": 1.0 / q, "L1": 1.0, "C1": 1.0}

@@ -6,6 +6,7 @@ prototypes), moved by the transform the entry's type needs, independently of
 finite gain of 1e6 moves roots by ~1e-6 x noise gain); the shipped circuits are checked
 for type, counts and a cutoff within 1e-4.
 """
+
 from __future__ import annotations
 
 import math
@@ -66,8 +67,11 @@ def draws(name: str, response: str):
         else:
             ripple = float(np.exp(rng.uniform(math.log(0.05), math.log(3.0))))
         attenuation = float(rng.uniform(30, 70)) if response == "elliptic" else None
-        q = float(np.exp(rng.uniform(math.log(0.5), math.log(30)))) \
-            if CATALOGUE[name].q_range else None
+        q = (
+            float(np.exp(rng.uniform(math.log(0.5), math.log(30))))
+            if CATALOGUE[name].q_range
+            else None
+        )
         out.append((cutoff, ripple, attenuation, q))
     return out
 
@@ -114,8 +118,9 @@ def test_family_aware_entries_cover_the_catalogue_band():
 def test_design_realises_the_family_exactly(name, response):
     topo = CATALOGUE[name]
     for cutoff, ripple, attenuation, q in draws(name, response):
-        values = topo.design(cutoff, response=response, ripple_db=ripple,
-                             attenuation_db=attenuation, q=q)
+        values = topo.design(
+            cutoff, response=response, ripple_db=ripple, attenuation_db=attenuation, q=q
+        )
         circuit = topo.build(values)
         bad = {e.name: e.value for e in circuit.elements if not in_practical_range(e.kind, e.value)}
         assert not bad, f"{name} {response} at {cutoff:g} Hz: impractical {bad}"
@@ -132,8 +137,9 @@ def test_design_realises_the_family_exactly(name, response):
         if topo.family in ("lowpass", "highpass"):
             ap = default_ripple(response) if ripple is None else ripple
             k = a.gain / w ** (len(a.poles) - len(a.zeros))
-            edge = edge_frequency(a.zeros / w, a.poles / w, k, ap,
-                                  highpass=topo.family == "highpass")
+            edge = edge_frequency(
+                a.zeros / w, a.poles / w, k, ap, highpass=topo.family == "highpass"
+            )
             assert edge == pytest.approx(1.0, rel=EXACT), (name, response, cutoff, ripple)
         else:
             assert a.cutoff_hz == pytest.approx(cutoff, rel=EXACT)
@@ -184,12 +190,14 @@ def test_elliptic_cascades_meet_their_stopband(family):
     tag = "lp" if family == "lowpass" else "hp"
     for n in (3, 6):
         topo = get_topology(f"elliptic_cascade_{tag}{n}")
-        a = analyze(topo.build(topo.design(1e4, response="elliptic", ripple_db=0.5,
-                                           attenuation_db=50.0)))
+        a = analyze(
+            topo.build(topo.design(1e4, response="elliptic", ripple_db=0.5, attenuation_db=50.0))
+        )
         f = np.logspace(2, 6, 2000)
         mag = np.abs(a.tf.freqresp(f))
         ref = mag.max()
         from circuitviz.prototypes import required_order  # noqa: F401 (documented pairing)
+
         z, p, k = prototype("elliptic", n, 0.5, 50.0)
         ws = min(abs(z)) if len(z) else math.inf  # the lowest zero bounds the stopband
         stop = (f >= 1e4 * ws * 0.999) if family == "lowpass" else (f <= 1e4 / ws / 0.999)
@@ -197,18 +205,25 @@ def test_elliptic_cascades_meet_their_stopband(family):
             assert 20 * np.log10(mag[stop].max() / ref) < -50 + 0.05
         band = (f <= 1e4) if family == "lowpass" else (f >= 1e4)
         assert 20 * np.log10(mag[band].min() / ref) > -0.5 - 1e-3
-        assert np.allclose(finite_zeros(a.zeros, 2 * math.pi * 1e4).real, 0,
-                           atol=1e-4 * 2 * math.pi * 1e4)
+        assert np.allclose(
+            finite_zeros(a.zeros, 2 * math.pi * 1e4).real, 0, atol=1e-4 * 2 * math.pi * 1e4
+        )
 
 
 # -- ngspice ---------------------------------------------------------------------------------
 SPICE_SAMPLE = [
-    ("sk_cascade_lp6", "chebyshev", 2e3), ("mfb_cascade_hp5", "bessel", 5e4),
-    ("elliptic_cascade_lp5", "elliptic", 1e4), ("elliptic_cascade_hp4", "elliptic", 300.0),
-    ("elliptic_cascade_hp7", "elliptic", 2e5), ("mfb_cascade_bp6", "chebyshev", 1e4),
-    ("notch_cascade_bs4", "butterworth", 5e3), ("lc_ladder_butter_hp6", "butterworth", 1e5),
-    ("lc_ladder_cheby_lp7", "chebyshev", 2e4), ("lc_ladder_elliptic_lp5", "elliptic", 3e3),
-    ("lc_ladder_bessel_hp5", "bessel", 1e4)]
+    ("sk_cascade_lp6", "chebyshev", 2e3),
+    ("mfb_cascade_hp5", "bessel", 5e4),
+    ("elliptic_cascade_lp5", "elliptic", 1e4),
+    ("elliptic_cascade_hp4", "elliptic", 300.0),
+    ("elliptic_cascade_hp7", "elliptic", 2e5),
+    ("mfb_cascade_bp6", "chebyshev", 1e4),
+    ("notch_cascade_bs4", "butterworth", 5e3),
+    ("lc_ladder_butter_hp6", "butterworth", 1e5),
+    ("lc_ladder_cheby_lp7", "chebyshev", 2e4),
+    ("lc_ladder_elliptic_lp5", "elliptic", 3e3),
+    ("lc_ladder_bessel_hp5", "bessel", 1e4),
+]
 
 
 @pytest.mark.parametrize("name,response,cutoff", SPICE_SAMPLE)

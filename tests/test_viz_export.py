@@ -1,4 +1,5 @@
 """Exports: netlist round trip, SVG, offline standalone HTML, component tables, timing."""
+
 from __future__ import annotations
 
 import re
@@ -18,20 +19,37 @@ SK = "R1 in a 10k\nR2 a b 10k\nC1 a out 20n\nC2 b 0 5n\nEU1 out 0 b out 1meg"
 def test_export_candidate_writes_every_file(tmp_path):
     circuit = parse_netlist(SK)
     exact = analyze(circuit)
-    predicted = {"poles": [[p.real * 1.05, p.imag] for p in exact.poles], "zeros": [],
-                 "gain": exact.gain}
-    paths = export_candidate(circuit, tmp_path, stem="sk", predicted=predicted,
-                             requested_cutoff_hz=1000, series="E12", png=True)
-    assert set(paths) == {"netlist", "schematic", "png", "pz", "bode", "components",
-                          "components_html"}
-    assert parse_netlist(paths["netlist"].read_text()) == circuit       # .cir round trip
+    predicted = {
+        "poles": [[p.real * 1.05, p.imag] for p in exact.poles],
+        "zeros": [],
+        "gain": exact.gain,
+    }
+    paths = export_candidate(
+        circuit,
+        tmp_path,
+        stem="sk",
+        predicted=predicted,
+        requested_cutoff_hz=1000,
+        series="E12",
+        png=True,
+    )
+    assert set(paths) == {
+        "netlist",
+        "schematic",
+        "png",
+        "pz",
+        "bode",
+        "components",
+        "components_html",
+    }
+    assert parse_netlist(paths["netlist"].read_text()) == circuit  # .cir round trip
     assert paths["netlist"].read_text() == write_netlist(circuit)
-    ET.fromstring(paths["schematic"].read_text())                        # SVG parses
+    ET.fromstring(paths["schematic"].read_text())  # SVG parses
     assert paths["png"].read_bytes()[:4] == b"\x89PNG"
     for kind in ("pz", "bode"):
         html = paths[kind].read_text()
         assert "<html>" in html and "Plotly.newPlot" in html
-        assert not re.search(r"<script[^>]+src=[\"']https?:", html)      # nothing from a CDN
+        assert not re.search(r"<script[^>]+src=[\"']https?:", html)  # nothing from a CDN
         assert not re.search(r"<link[^>]+href=[\"']https?:", html)
         assert "mathjax" not in html.split("<body>")[0].lower()
     assert re.search(r"max \|(Δ|\\u0394)dB\|", paths["bode"].read_text())
@@ -53,8 +71,9 @@ def test_candidate_views_with_spice_result_and_bare_sweep():
 
     circuit = parse_netlist(SK)
     result = simulate(circuit)
-    views = candidate_views(circuit, predicted=analyze(circuit).tf, spice=result,
-                            requested_cutoff_hz=1000)
+    views = candidate_views(
+        circuit, predicted=analyze(circuit).tf, spice=result, requested_cutoff_hz=1000
+    )
     names = [t.name for t in views.pz.data]
     assert any(n.startswith("SPICE poles") for n in names)
     assert any(n.startswith("predicted poles") for n in names)
@@ -69,12 +88,17 @@ def test_one_candidate_draws_within_budget():
     circuit = parse_netlist(SK)
     exact = analyze(circuit).tf
     f = np.logspace(1, 6, 601)
-    spice = {"freqs_hz": f, "h": exact.freqresp(f), "poles": exact.poles, "zeros": exact.zeros,
-             "gain": exact.gain}
-    candidate_views(circuit, predicted=exact, spice=spice, requested_cutoff_hz=1000)   # warm
+    spice = {
+        "freqs_hz": f,
+        "h": exact.freqresp(f),
+        "poles": exact.poles,
+        "zeros": exact.zeros,
+        "gain": exact.gain,
+    }
+    candidate_views(circuit, predicted=exact, spice=spice, requested_cutoff_hz=1000)  # warm
     times = []
     for _ in range(5):
         t0 = time.perf_counter()
         candidate_views(circuit, predicted=exact, spice=spice, requested_cutoff_hz=1000)
         times.append(time.perf_counter() - t0)
-    assert float(np.median(times)) < 0.25     # generous for a shared CI core; goal 0.1
+    assert float(np.median(times)) < 0.25  # generous for a shared CI core; goal 0.1

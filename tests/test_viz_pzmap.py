@@ -1,4 +1,5 @@
 """Pole/zero map: grouping, multiplicity, hover values, styles, axes, bad input."""
+
 from __future__ import annotations
 
 import math
@@ -38,18 +39,23 @@ def test_hover_gives_rad_per_s_hz_and_w0_q_for_pairs():
 
 def test_predicted_and_spice_styles_are_distinct_and_in_legend():
     a = analyze("R1 in a 10k\nR2 a b 10k\nC1 a out 20n\nC2 b 0 5n\nEU1 out 0 b out 1meg")
-    fig = pole_zero_figure([pole_zero_data(a, style="spice"),
-                            pole_zero_data((a.poles * 1.1, a.zeros), style="predicted")],
-                           cutoff_hz=1000)
+    fig = pole_zero_figure(
+        [
+            pole_zero_data(a, style="spice"),
+            pole_zero_data((a.poles * 1.1, a.zeros), style="predicted"),
+        ],
+        cutoff_hz=1000,
+    )
     names = [t.name for t in fig.data]
     assert "SPICE poles (2)" in names and "predicted poles (2)" in names
     assert "SPICE zeros (none)" in names and "predicted zeros (none)" in names
     spice = next(t for t in fig.data if t.name == "SPICE poles (2)")
     pred = next(t for t in fig.data if t.name == "predicted poles (2)")
     assert spice.marker.color != pred.marker.color and spice.marker.symbol != pred.marker.symbol
-    assert spice.marker.color in ("#0072B2",) and pred.marker.color == "#D55E00"   # Okabe-Ito
-    np.testing.assert_allclose(sorted(_roots(pred), key=lambda z: z.imag),
-                               sorted(a.poles * 1.1, key=lambda z: z.imag))
+    assert spice.marker.color in ("#0072B2",) and pred.marker.color == "#D55E00"  # Okabe-Ito
+    np.testing.assert_allclose(
+        sorted(_roots(pred), key=lambda z: z.imag), sorted(a.poles * 1.1, key=lambda z: z.imag)
+    )
     assert all(s["pole"].startswith("x") and "circle" in s["zero"] for s in STYLES.values())
 
 
@@ -66,13 +72,13 @@ def test_axes_equal_origin_visible_and_cutoff_circle():
 
 def test_log_polar_when_roots_span_decades():
     data = pole_zero_data(poles=[-1e2, -1e6], zeros=[0.0])
-    fig = pole_zero_figure(data)                      # auto: 4 decades -> log-polar
+    fig = pole_zero_figure(data)  # auto: 4 decades -> log-polar
     assert "log-polar" in fig.layout.xaxis.title.text
     poles = next(t for t in fig.data if t.name and "poles" in t.name)
     radii = sorted(abs(complex(x, y)) for x, y in zip(poles.x, poles.y))
-    assert radii == pytest.approx([1.0, 5.0])         # 1 + decades above 100 rad/s
+    assert radii == pytest.approx([1.0, 5.0])  # 1 + decades above 100 rad/s
     zeros = next(t for t in fig.data if t.name and "zeros" in t.name)
-    assert (zeros.x[0], zeros.y[0]) == (0.0, 0.0)     # the origin stays at the centre
+    assert (zeros.x[0], zeros.y[0]) == (0.0, 0.0)  # the origin stays at the centre
     linear = pole_zero_figure(data, log_polar=False)
     assert "log-polar" not in linear.layout.xaxis.title.text
 

@@ -19,6 +19,7 @@ used when present.  Under ``python -m circuitviz.serve`` a page claims a model s
 first (:mod:`.slots`); past the server's limit it keeps the controls and the netlist
 tab, and ``Generate`` says the server is full.
 """
+
 from __future__ import annotations
 
 import html
@@ -41,11 +42,13 @@ __all__ = ["build_app", "DesignerApp", "INTRO", "AFTER_RENDER_FALLBACK_S"]
 #: Start the model warm-up this long after building when the page never says it is drawn.
 AFTER_RENDER_FALLBACK_S = 6.0
 
-INTRO = ("circuitviz proposes several analog filter circuits for your spec with a trained "
-         "model, then checks each one by exact analysis and by ngspice and shows where the "
-         "model's claim and the real circuit differ. <b>Cutoff</b> is the −3 dB edge of a "
-         "low- or high-pass and the <b>centre</b> of a band-pass or band-stop (there Q = "
-         "centre / bandwidth); <b>Seed</b> picks another set of proposals for the same spec.")
+INTRO = (
+    "circuitviz proposes several analog filter circuits for your spec with a trained "
+    "model, then checks each one by exact analysis and by ngspice and shows where the "
+    "model's claim and the real circuit differ. <b>Cutoff</b> is the −3 dB edge of a "
+    "low- or high-pass and the <b>centre</b> of a band-pass or band-stop (there Q = "
+    "centre / bandwidth); <b>Seed</b> picks another set of proposals for the same spec."
+)
 
 
 class DesignerApp:
@@ -73,21 +76,28 @@ class DesignerApp:
         self.controls.button.on_click(lambda _b: self.generate())
         self.controls.on_submit = self.generate
         self.table.on_select = self.select
-        results = w.VBox([self.error, self.status, self.reading, self.table.widget,
-                          self.detail.widget])
+        results = w.VBox(
+            [self.error, self.status, self.reading, self.table.widget, self.detail.widget]
+        )
         results.add_class("cv-results")
-        design = w.HBox([self.controls.widget, results],
-                        layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
+        design = w.HBox(
+            [self.controls.widget, results],
+            layout=w.Layout(flex_flow="row wrap", align_items="flex-start"),
+        )
         design.add_class("cv-design")
         self.netlist.widget.add_class("cv-netlist")
         self.tabs = w.Tab(children=[design, self.netlist.widget])
         self.tabs.titles = ("Design", "Analyze a netlist")
-        self.widget = w.VBox([
-            w.HTML(STYLE + "<h1>circuitviz — analog filter designer</h1>"
-                   f"<p class='cv-intro'>{INTRO}</p>"),
-            self.tabs,
-            self._preload,
-        ])
+        self.widget = w.VBox(
+            [
+                w.HTML(
+                    STYLE + "<h1>circuitviz — analog filter designer</h1>"
+                    f"<p class='cv-intro'>{INTRO}</p>"
+                ),
+                self.tabs,
+                self._preload,
+            ]
+        )
         self.widget.add_class("cv-app")
         self._status_idle()
 
@@ -130,8 +140,9 @@ class DesignerApp:
         self.reading.value = f"<p class='cv-reading'>Read as: {html.escape(request.reading)}.</p>"
         start = time.perf_counter()
         self._preload.outputs = ()
-        self.controls.busy("sampling and simulating…" if self.engine.ready
-                           else "loading the model (first run)…")
+        self.controls.busy(
+            "sampling and simulating…" if self.engine.ready else "loading the model (first run)…"
+        )
         try:
             rows = self.engine.generate(request)
             if not rows:
@@ -144,18 +155,26 @@ class DesignerApp:
             self.controls.busy("drawing…")
             self.detail.show_candidate(rows[0], 1, request.options)
             done = time.perf_counter()
-            self.last_seconds = {"sample_verify": sampled - start, "table": listed - start,
-                                 "views": done - start}
+            self.last_seconds = {
+                "sample_verify": sampled - start,
+                "table": listed - start,
+                "views": done - start,
+            }
             self.error.value = ""
             self.runs += 1
             good = sum(_type_ok(r) for r in rows)
             met = [getattr(r.candidate, "meets", None) for r in rows]
-            meets = (f", {sum(bool(m) for m in met)} meet the spec" if
-                     all(m is not None for m in met) else "")
+            meets = (
+                f", {sum(bool(m) for m in met)} meet the spec"
+                if all(m is not None for m in met)
+                else ""
+            )
             self.status.value = message_html(
                 f"Run {self.runs}: {len(rows)} candidates in {done - start:.2f} s on "
                 f"{self.engine.device_name}, {good} of the requested type{meets}. Click a row "
-                f"(or use the arrow keys) to see a candidate.", "note")
+                f"(or use the arrow keys) to see a candidate.",
+                "note",
+            )
             return True
         except Exception as exc:  # noqa: BLE001 - the kernel must survive any failure
             self._fail(f"Generate failed: {plain_error(exc)}")
@@ -192,21 +211,26 @@ class DesignerApp:
         self.error.value = message_html(text.rstrip(".") + "." + kept)
 
     def _full_text(self) -> str:
-        return (f"this server is already serving its limit of {self.full_limit} designers "
-                f"at once, so this page cannot load the model (to keep memory bounded). The "
-                f"netlist tab works; reload in a few minutes to design")
+        return (
+            f"this server is already serving its limit of {self.full_limit} designers "
+            f"at once, so this page cannot load the model (to keep memory bounded). The "
+            f"netlist tab works; reload in a few minutes to design"
+        )
 
     def _status_idle(self) -> None:
         if self.full_limit is not None:
-            self.status.value = message_html(self._full_text()[0].upper()
-                                             + self._full_text()[1:] + ".", "note")
+            self.status.value = message_html(
+                self._full_text()[0].upper() + self._full_text()[1:] + ".", "note"
+            )
             return
         if self.engine.ready:
             self._engine_ready(self.engine)
             return
         self.status.value = message_html(
             "Choose a filter type and cutoff, then click Generate. The model is loading in "
-            "the background; the first run waits for it.", "note")
+            "the background; the first run waits for it.",
+            "note",
+        )
 
     def _engine_ready(self, engine: Engine) -> None:
         """Called from the warm-up thread: the catalogue's own orders for the Order
@@ -218,13 +242,16 @@ class DesignerApp:
         if self.runs:
             return
         if engine.error:
-            self.error.value = message_html(engine.error.rstrip(".") + ". The netlist tab "
-                                            "still works.")
+            self.error.value = message_html(
+                engine.error.rstrip(".") + ". The netlist tab still works."
+            )
             return
         seconds = f" in {engine.warm_seconds:.1f} s" if engine.warm_seconds else ""
         self.status.value = message_html(
             f"Model ready on {engine.device_name} (loaded{seconds}). Choose a filter type and "
-            f"cutoff, then click Generate.", "note")
+            f"cutoff, then click Generate.",
+            "note",
+        )
 
 
 def _type_ok(row) -> bool:
@@ -233,8 +260,9 @@ def _type_ok(row) -> bool:
     return a is not None and a.type == row.candidate.spec.filter_type
 
 
-def build_app(device: str | None = None, *, warm: bool = True, model: str | None = None
-              ) -> DesignerApp:
+def build_app(
+    device: str | None = None, *, warm: bool = True, model: str | None = None
+) -> DesignerApp:
     """The designer app, with the model loading in the background (``warm``).
 
     ``device``: ``"cpu"``/``"cuda"``; default CUDA when present.  ``model``: a checkpoint

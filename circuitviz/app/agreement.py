@@ -20,6 +20,7 @@ The verdict: *agrees* when the counts match, every root is within :data:`ROOT_TO
 and the Bode gap within :data:`GAP_DB`; *close* when the counts match but a root or
 the curve is off; *differs* when the counts do not match.
 """
+
 from __future__ import annotations
 
 import math
@@ -46,10 +47,10 @@ ROOT_TOL = 0.05
 class Agreement:
     """The model-vs-SPICE verdict of one candidate (see the module docstring)."""
 
-    verdict: str                      # "agrees", "close", "differs" or "no SPICE result"
-    predicted: tuple[int, int]        # (poles, zeros)
+    verdict: str  # "agrees", "close", "differs" or "no SPICE result"
+    predicted: tuple[int, int]  # (poles, zeros)
     spice: tuple[int, int] | None
-    root_error: float | None          # worst matched relative distance (0.03 = 3 %)
+    root_error: float | None  # worst matched relative distance (0.03 = 3 %)
     gap_db: float | None
 
     @property
@@ -65,11 +66,17 @@ class Agreement:
         if self.predicted != self.spice:
             parts.append(f"predicted {_pz(self.predicted)}; SPICE {_pz(self.spice)}")
         if self.root_error is not None:
-            parts.append(f"roots within {_pct(self.root_error)}" if self.predicted == self.spice
-                         else f"matched roots within {_pct(self.root_error)}")
+            parts.append(
+                f"roots within {_pct(self.root_error)}"
+                if self.predicted == self.spice
+                else f"matched roots within {_pct(self.root_error)}"
+            )
         if self.gap_db is not None:
-            parts.append(f"Bode within {self.gap_db:.2g} dB" if self.gap_db < 10
-                         else f"Bode off by {self.gap_db:.0f} dB")
+            parts.append(
+                f"Bode within {self.gap_db:.2g} dB"
+                if self.gap_db < 10
+                else f"Bode off by {self.gap_db:.0f} dB"
+            )
         return f"{self.verdict}: " + ", ".join(parts) if parts else self.verdict
 
 
@@ -83,12 +90,17 @@ def _pct(x: float) -> str:
     return f"{pct:.2g} %" if pct < 10 else f"{pct:.0f} %"
 
 
-def _verdict(pred_counts: tuple[int, int], spice_counts: tuple[int, int],
-             root_error: float | None, gap: float | None) -> Agreement:
+def _verdict(
+    pred_counts: tuple[int, int],
+    spice_counts: tuple[int, int],
+    root_error: float | None,
+    gap: float | None,
+) -> Agreement:
     if pred_counts != spice_counts:
         verdict = "differs"
-    elif (root_error is None or root_error <= ROOT_TOL) and \
-            (gap is None or (math.isfinite(gap) and gap <= GAP_DB)):
+    elif (root_error is None or root_error <= ROOT_TOL) and (
+        gap is None or (math.isfinite(gap) and gap <= GAP_DB)
+    ):
         verdict = "agrees"
     else:
         verdict = "close"
@@ -111,12 +123,18 @@ def agreement(predicted: TransferFunction, spice, floor: float = 0.0) -> Agreeme
     pred_counts = (len(predicted.poles), len(predicted.zeros))
     if spice is None:
         return Agreement("no SPICE result", pred_counts, None, None, None)
-    worst = [m.worst for m in (match_roots(predicted.poles, spice.poles, floor),
-                               match_roots(predicted.zeros, spice.zeros, floor))
-             if m.worst is not None]
+    worst = [
+        m.worst
+        for m in (
+            match_roots(predicted.poles, spice.poles, floor),
+            match_roots(predicted.zeros, spice.zeros, floor),
+        )
+        if m.worst is not None
+    ]
     gap = None
     f = np.asarray(getattr(spice, "freqs_hz", ()), float)
     if f.size:
         gap = bode_gap_db(np.asarray(spice.h), predicted.freqresp(f))
-    return _verdict(pred_counts, (len(spice.poles), len(spice.zeros)),
-                    max(worst) if worst else None, gap)
+    return _verdict(
+        pred_counts, (len(spice.poles), len(spice.zeros)), max(worst) if worst else None, gap
+    )

@@ -9,6 +9,7 @@ ranges, or a warning), and the model-vs-SPICE verdict (:mod:`.agreement`).
 :class:`RankingTable` draws them in the page (an anywidget: click a row, or use the
 arrow keys, Home/End, Enter or Space) and syncs the selected rank back to Python.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,16 +26,25 @@ from ..units import format_eng
 if TYPE_CHECKING:
     from .engine import Verified
 
-__all__ = ["Row", "table_rows", "CandidateTable", "RankingTable", "HEADERS", "part_issues",
-           "readable_name", "CAPTION"]
+__all__ = [
+    "Row",
+    "table_rows",
+    "CandidateTable",
+    "RankingTable",
+    "HEADERS",
+    "part_issues",
+    "readable_name",
+    "CAPTION",
+]
 
-HEADERS = ("#", "circuit", "measured", "Δ vs request", "passband gain", "parts",
-           "model vs SPICE")
-CAPTION = ("Measured: type and cutoff (centre and Q for band types) of each circuit by exact "
-           "analysis. Model vs SPICE: does the model's own prediction (poles, zeros, Bode "
-           "curve) match what ngspice finds for the circuit it drew — pole/zero counts, root "
-           "positions after one-to-one matching, and the Bode gap where the response is within "
-           "60 dB of its peak. Click a row or use the arrow keys to see a candidate.")
+HEADERS = ("#", "circuit", "measured", "Δ vs request", "passband gain", "parts", "model vs SPICE")
+CAPTION = (
+    "Measured: type and cutoff (centre and Q for band types) of each circuit by exact "
+    "analysis. Model vs SPICE: does the model's own prediction (poles, zeros, Bode "
+    "curve) match what ngspice finds for the circuit it drew — pole/zero counts, root "
+    "positions after one-to-one matching, and the Bode gap where the response is within "
+    "60 dB of its peak. Click a row or use the arrow keys to see a candidate."
+)
 
 
 @dataclass(frozen=True)
@@ -55,13 +65,26 @@ class Row:
     meets: bool | None = None
 
     def cells(self) -> tuple[str, ...]:
-        return (str(self.rank), f"{self.name} ({self.topology})", self.measured, self.error,
-                self.gain, self.parts, self.agreement)
+        return (
+            str(self.rank),
+            f"{self.name} ({self.topology})",
+            self.measured,
+            self.error,
+            self.gain,
+            self.parts,
+            self.agreement,
+        )
 
     def classes(self) -> tuple[str, ...]:
-        return ("", "", "", "" if self.type_ok and self.meets is not False else "cv-bad",
-                "", "" if self.parts_ok else "cv-warn",
-                "cv-ok" if self.agrees else "cv-bad")
+        return (
+            "",
+            "",
+            "",
+            "" if self.type_ok and self.meets is not False else "cv-bad",
+            "",
+            "" if self.parts_ok else "cv-warn",
+            "cv-ok" if self.agrees else "cv-bad",
+        )
 
 
 def readable_name(topology: str) -> str:
@@ -85,8 +108,9 @@ def part_issues(candidate) -> list[str]:
 
         outside, warn = part_problems(candidate.circuit)
         return [*outside, *warn]
-    return [str(g) for g in (*candidate.impractical, *(getattr(candidate, "warnings", ()) or ()))
-            if g]
+    return [
+        str(g) for g in (*candidate.impractical, *(getattr(candidate, "warnings", ()) or ())) if g
+    ]
 
 
 def _gain_text(analysis) -> str:
@@ -136,9 +160,22 @@ def table_rows(verified: list[Verified], requested_hz: float) -> list[Row]:
         else:
             found = v.agreement
             agreement_text, agrees = found.text(), found.ok
-        rows.append(Row(rank, c.topology, readable_name(c.topology), measured, error,
-                        _gain_text(a), parts, agreement_text, agrees, type_ok,
-                        not issues, meets))
+        rows.append(
+            Row(
+                rank,
+                c.topology,
+                readable_name(c.topology),
+                measured,
+                error,
+                _gain_text(a),
+                parts,
+                agreement_text,
+                agrees,
+                type_ok,
+                not issues,
+                meets,
+            )
+        )
     return rows
 
 
@@ -250,13 +287,17 @@ class CandidateTable:
         """Replace the table with ``rows`` and select the first."""
         self.rows = rows
         self.widget.layout.display = None
-        self.heading.value = (f"<h3>Candidates ({len(rows)}, in the designer's order: spec "
-                              f"met, then closest to the request; impractical parts last)"
-                              f"</h3>" + (f"<p class='cv-caption'>{note}</p>" if note else ""))
+        self.heading.value = (
+            f"<h3>Candidates ({len(rows)}, in the designer's order: spec "
+            f"met, then closest to the request; impractical parts last)"
+            f"</h3>" + (f"<p class='cv-caption'>{note}</p>" if note else "")
+        )
         self.grid.unobserve(self._changed, "selected")
         try:
-            self.grid.rows = [{"rank": r.rank, "cells": list(r.cells()),
-                               "classes": list(r.classes())} for r in rows]
+            self.grid.rows = [
+                {"rank": r.rank, "cells": list(r.cells()), "classes": list(r.classes())}
+                for r in rows
+            ]
             self.grid.selected = rows[0].rank if rows else 0
         finally:
             self.grid.observe(self._changed, "selected")

@@ -12,6 +12,7 @@ ipywidgets renders each ``description`` as a ``<label>`` tied to its input, whic
 what assistive technology and Playwright's ``get_by_label`` find.  No other control's
 label contains those words.
 """
+
 from __future__ import annotations
 
 import math
@@ -22,12 +23,28 @@ from dataclasses import dataclass, field
 import ipywidgets as w
 
 from ..analysis import FILTER_TYPES
-from ..ml.spec import BAND_TYPES, FC_RANGE_HZ, ORDER_RANGE, Q_RANGE, Spec
+from ..spec import BAND_TYPES, ORDER_RANGE, Q_RANGE, Spec
+from ..spec import CUTOFF_RANGE_HZ as FC_RANGE_HZ
 from ..units import format_eng, parse_value
 
-__all__ = ["Request", "parse_cutoff", "parse_frequency", "parse_q_or_bandwidth", "read_q",
-           "read_spec", "SpecControls", "N_CHOICES", "FC_RANGE_HZ", "Q_RANGE", "RESPONSES",
-           "KINDS", "OPAMP_CHOICES", "orders_for", "TYPE_NAMES", "DEFAULT_ORDERS"]
+__all__ = [
+    "Request",
+    "parse_cutoff",
+    "parse_frequency",
+    "parse_q_or_bandwidth",
+    "read_q",
+    "read_spec",
+    "SpecControls",
+    "N_CHOICES",
+    "FC_RANGE_HZ",
+    "Q_RANGE",
+    "RESPONSES",
+    "KINDS",
+    "OPAMP_CHOICES",
+    "orders_for",
+    "TYPE_NAMES",
+    "DEFAULT_ORDERS",
+]
 
 #: How many candidates the app offers to generate in one click.
 N_CHOICES = (1, 16)
@@ -36,8 +53,12 @@ RESPONSES = ("any", "butterworth", "bessel", "chebyshev", "elliptic")
 KINDS = ("any", "active", "passive")
 #: Op-amp choices offered (free entry too): ideal, or a gain-bandwidth product.
 OPAMP_CHOICES = ("ideal", "1meg", "10meg", "100meg")
-TYPE_NAMES = {"lowpass": "low-pass", "highpass": "high-pass", "bandpass": "band-pass",
-              "bandstop": "band-stop (notch)"}
+TYPE_NAMES = {
+    "lowpass": "low-pass",
+    "highpass": "high-pass",
+    "bandpass": "band-pass",
+    "bandstop": "band-stop (notch)",
+}
 RIPPLE_RANGE = (0.01, 10.0)
 ATTENUATION_RANGE = (3.0, 150.0)
 GAIN_RANGE = (-40.0, 40.0)
@@ -78,7 +99,7 @@ def parse_frequency(text: str, what: str) -> float:
 
 
 def _milli_hint(raw: str, value: float, range_hz: tuple[float, float]) -> str:
-    """"; did you mean 1meg …?" when a bare ``M``/``m`` (SPICE milli) put a frequency
+    """ "; did you mean 1meg …?" when a bare ``M``/``m`` (SPICE milli) put a frequency
     out of ``range_hz`` (the package-wide rule, :func:`circuitviz.units.mega_hint`)."""
     from ..units import mega_hint
 
@@ -88,13 +109,13 @@ def _milli_hint(raw: str, value: float, range_hz: tuple[float, float]) -> str:
 def parse_cutoff(text: str) -> float:
     """The cutoff in Hz, inside the trained range; ``ValueError`` in plain words otherwise."""
     if not str(text).strip():
-        raise ValueError("type a cutoff frequency, e.g. 1k or 2.2 kHz "
-                         f"({_range_text()})")
+        raise ValueError(f"type a cutoff frequency, e.g. 1k or 2.2 kHz ({_range_text()})")
     fc = parse_frequency(text, "cutoff")
     lo, hi = FC_RANGE_HZ
     if not (math.isfinite(fc) and lo * (1 - 1e-9) <= fc <= hi * (1 + 1e-9)):
-        message = (f"cutoff {format_eng(fc, 'Hz')} is outside the range the model knows: "
-                   f"{_range_text()}")
+        message = (
+            f"cutoff {format_eng(fc, 'Hz')} is outside the range the model knows: {_range_text()}"
+        )
         raise ValueError(message + _milli_hint(text, fc, FC_RANGE_HZ))
     return fc
 
@@ -116,8 +137,9 @@ def read_q(text: str, cutoff_hz: float) -> tuple[float | None, str]:
         return None, "Q: the model chooses"
     match = _FREQ.match(raw)
     if match is None:
-        raise ValueError(f"Q {raw!r} is not a number; type a Q such as 2, or a bandwidth "
-                         f"such as 500 Hz or 1k")
+        raise ValueError(
+            f"Q {raw!r} is not a number; type a Q such as 2, or a bandwidth such as 500 Hz or 1k"
+        )
     if match.group("rest"):
         bandwidth = parse_frequency(raw, "bandwidth")
         if bandwidth <= 0:
@@ -131,9 +153,11 @@ def read_q(text: str, cutoff_hz: float) -> tuple[float | None, str]:
         what = f"Q = {q:g}"
     lo, hi = Q_RANGE
     if not lo <= q <= hi:
-        raise ValueError(f"{what} is outside the range the model knows: Q from {lo:g} to "
-                         f"{hi:g} (centre / bandwidth; type a bandwidth with a unit, e.g. "
-                         f"500 Hz)")
+        raise ValueError(
+            f"{what} is outside the range the model knows: Q from {lo:g} to "
+            f"{hi:g} (centre / bandwidth; type a bandwidth with a unit, e.g. "
+            f"500 Hz)"
+        )
     return q, how
 
 
@@ -150,8 +174,10 @@ def _number(text: str, what: str, unit: str, bounds: tuple[float, float]) -> flo
     try:
         value = float(stripped)
     except ValueError:
-        raise ValueError(f"{what} {raw!r} is not a number; type it in {unit}, e.g. "
-                         f"{bounds[0] if bounds[0] > 0 else 0:g}") from None
+        raise ValueError(
+            f"{what} {raw!r} is not a number; type it in {unit}, e.g. "
+            f"{bounds[0] if bounds[0] > 0 else 0:g}"
+        ) from None
     lo, hi = bounds
     if not (math.isfinite(value) and lo <= value <= hi):
         raise ValueError(f"{what} {value:g} {unit} is outside {lo:g} to {hi:g} {unit}")
@@ -161,8 +187,12 @@ def _number(text: str, what: str, unit: str, bounds: tuple[float, float]) -> flo
 #: Orders per type before the catalogue is loaded (loading it imports scipy.signal, too
 #: slow for a page that waits for its controls); :meth:`SpecControls.refresh_orders`
 #: replaces them with the catalogue's own once the model has loaded.
-DEFAULT_ORDERS = {"lowpass": tuple(range(1, 9)), "highpass": tuple(range(1, 9)),
-                  "bandpass": (2, 4, 6, 8), "bandstop": (2, 4, 6, 8)}
+DEFAULT_ORDERS = {
+    "lowpass": tuple(range(1, 9)),
+    "highpass": tuple(range(1, 9)),
+    "bandpass": (2, 4, 6, 8),
+    "bandstop": (2, 4, 6, 8),
+}
 
 
 def orders_for(filter_type: str, *, load: bool = True) -> tuple[int, ...]:
@@ -178,10 +208,22 @@ def orders_for(filter_type: str, *, load: bool = True) -> tuple[int, ...]:
     return tuple(found) or tuple(range(ORDER_RANGE[0], ORDER_RANGE[1] + 1))
 
 
-def read_spec(filter_type: str, cutoff: str, q_text: str = "", order: int | None = None,
-              n: int = 8, seed: int = 0, *, response: str = "any", ripple: str = "",
-              stopband: str = "", attenuation: str = "", gain: str = "", kind: str = "any",
-              opamp: str = "ideal") -> Request:
+def read_spec(
+    filter_type: str,
+    cutoff: str,
+    q_text: str = "",
+    order: int | None = None,
+    n: int = 8,
+    seed: int = 0,
+    *,
+    response: str = "any",
+    ripple: str = "",
+    stopband: str = "",
+    attenuation: str = "",
+    gain: str = "",
+    kind: str = "any",
+    opamp: str = "ideal",
+) -> Request:
     """Turn the controls' values into a :class:`Request`; ``ValueError`` in plain words.
 
     Mask and circuit options become ``response``, ``ripple_db``, ``stopband_hz``,
@@ -192,15 +234,17 @@ def read_spec(filter_type: str, cutoff: str, q_text: str = "", order: int | None
         raise ValueError(f"choose a filter type: {', '.join(FILTER_TYPES)}")
     fc = parse_cutoff(cutoff)
     band = filter_type in BAND_TYPES
-    reading = [f"{TYPE_NAMES[filter_type]}, {'centre' if band else 'cutoff'} "
-               f"{format_eng(fc, 'Hz', 4)}"]
+    reading = [
+        f"{TYPE_NAMES[filter_type]}, {'centre' if band else 'cutoff'} {format_eng(fc, 'Hz', 4)}"
+    ]
     q = None
     if band:
         q, how = read_q(q_text, fc)
         reading.append(how)
     if not (isinstance(n, int) and N_CHOICES[0] <= n <= N_CHOICES[1]):
-        raise ValueError(f"number of candidates must be {N_CHOICES[0]} to {N_CHOICES[1]}, "
-                         f"got {n!r}")
+        raise ValueError(
+            f"number of candidates must be {N_CHOICES[0]} to {N_CHOICES[1]}, got {n!r}"
+        )
     if not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a whole number 0 or above, got {seed!r}")
     options: dict = {}
@@ -214,15 +258,21 @@ def read_spec(filter_type: str, cutoff: str, q_text: str = "", order: int | None
     attenuation_db = _number(attenuation, "attenuation", "dB", ATTENUATION_RANGE)
     if str(stopband).strip():
         if band:
-            raise ValueError("a stopband edge applies to low- and high-pass filters; leave "
-                             "Stopband empty for a band-pass or band-stop")
+            raise ValueError(
+                "a stopband edge applies to low- and high-pass filters; leave "
+                "Stopband empty for a band-pass or band-stop"
+            )
         fs = parse_frequency(stopband, "stopband")
         if filter_type == "lowpass" and not fs > fc:
-            raise ValueError(f"the stopband of a low-pass starts above its cutoff: "
-                             f"{format_eng(fs, 'Hz')} is not above {format_eng(fc, 'Hz')}")
+            raise ValueError(
+                f"the stopband of a low-pass starts above its cutoff: "
+                f"{format_eng(fs, 'Hz')} is not above {format_eng(fc, 'Hz')}"
+            )
         if filter_type == "highpass" and not 0 < fs < fc:
-            raise ValueError(f"the stopband of a high-pass ends below its cutoff: "
-                             f"{format_eng(fs, 'Hz')} is not below {format_eng(fc, 'Hz')}")
+            raise ValueError(
+                f"the stopband of a high-pass ends below its cutoff: "
+                f"{format_eng(fs, 'Hz')} is not below {format_eng(fc, 'Hz')}"
+            )
         if attenuation_db is None:
             raise ValueError("give the Attenuation (dB) the stopband must reach, e.g. 40")
         options["stopband_hz"] = fs
@@ -240,9 +290,11 @@ def read_spec(filter_type: str, cutoff: str, q_text: str = "", order: int | None
     if opamp_text and opamp_text.lower() != "ideal":
         gbw = parse_frequency(opamp_text, "op-amp gain-bandwidth")
         if not (math.isfinite(gbw) and 1e3 <= gbw <= 10e9):
-            raise ValueError(f"op-amp gain-bandwidth {format_eng(gbw, 'Hz')} is outside 1 kHz "
-                             f"to 10 GHz{_milli_hint(opamp_text, gbw, (1e3, 10e9))}; type "
-                             f"e.g. 1meg or 10 MHz, or ideal")
+            raise ValueError(
+                f"op-amp gain-bandwidth {format_eng(gbw, 'Hz')} is outside 1 kHz "
+                f"to 10 GHz{_milli_hint(opamp_text, gbw, (1e3, 10e9))}; type "
+                f"e.g. 1meg or 10 MHz, or ideal"
+            )
         options["opamp"] = gbw
         reading.append(f"op-amp GBW {format_eng(gbw, 'Hz')}")
     spec = Spec.checked(filter_type, fc, q, order)
@@ -253,77 +305,152 @@ class SpecControls:
     """The control panel; :attr:`widget` is what to display, :meth:`request` reads it.
     :attr:`on_submit` (no arguments) runs when Enter is pressed in the Cutoff box."""
 
-    def __init__(self, filter_type: str = "lowpass", cutoff: str = "1k", n: int = 8,
-                 seed: int = 0) -> None:
+    def __init__(
+        self, filter_type: str = "lowpass", cutoff: str = "1k", n: int = 8, seed: int = 0
+    ) -> None:
         style = {"description_width": "6.5em"}
+
         def wide() -> w.Layout:  # one Layout each: hiding Q must not hide the others
             return w.Layout(width="17.5em")
 
         self.on_submit: Callable[[], object] | None = None
         # options are the type names themselves (scripts select "highpass" by them)
-        self.filter_type = w.Dropdown(options=list(FILTER_TYPES),
-                                      value=filter_type, description="Filter type",
-                                      style=style, layout=wide())
+        self.filter_type = w.Dropdown(
+            options=list(FILTER_TYPES),
+            value=filter_type,
+            description="Filter type",
+            style=style,
+            layout=wide(),
+        )
         # continuous: the value is current when Enter's "submit" arrives (sent first)
-        self.cutoff = w.Text(value=cutoff, description="Cutoff", placeholder="e.g. 1k, 2.2 kHz",
-                             continuous_update=True, style=style, layout=wide(),
-                             tooltip="cutoff (low/high-pass) or centre (band types); "
-                                     "Enter generates")
+        self.cutoff = w.Text(
+            value=cutoff,
+            description="Cutoff",
+            placeholder="e.g. 1k, 2.2 kHz",
+            continuous_update=True,
+            style=style,
+            layout=wide(),
+            tooltip="cutoff (low/high-pass) or centre (band types); Enter generates",
+        )
         self.cutoff.on_msg(self._cutoff_msg)
-        self.q = w.Text(value="", description="Q / bandwidth", placeholder="auto, 2, or 500 Hz",
-                        style=style, layout=wide())
-        self.response = w.Dropdown(options=list(RESPONSES), value="any", description="Response",
-                                   style=style, layout=wide())
+        self.q = w.Text(
+            value="",
+            description="Q / bandwidth",
+            placeholder="auto, 2, or 500 Hz",
+            style=style,
+            layout=wide(),
+        )
+        self.response = w.Dropdown(
+            options=list(RESPONSES), value="any", description="Response", style=style, layout=wide()
+        )
         # 0 stands for "any order" (a None value would show as an empty box)
-        self.order = w.Dropdown(options=[("any", 0)], value=0, description="Order", style=style,
-                                layout=wide())
-        self.ripple = w.Text(value="", description="Ripple", placeholder="dB, default 3.01",
-                             style=style, layout=wide())
-        self.stopband = w.Text(value="", description="Stopband", placeholder="Hz, optional",
-                               style=style, layout=wide())
-        self.attenuation = w.Text(value="", description="Attenuation",
-                                  placeholder="dB, e.g. 40", style=style, layout=wide())
-        self.gain = w.Text(value="", description="Gain", placeholder="dB, optional",
-                           style=style, layout=wide())
-        self.kind = w.Dropdown(options=list(KINDS), value="any", description="Kind",
-                               style=style, layout=wide())
-        self.opamp = w.Combobox(value="ideal", options=list(OPAMP_CHOICES), description="Op-amp",
-                                placeholder="ideal or GBW, e.g. 10meg", ensure_option=False,
-                                style=style, layout=wide())
-        self.n = w.Dropdown(options=list(N_OPTIONS), value=n if n in N_OPTIONS else 8,
-                            description="How many", style=style, layout=w.Layout(width="11em"))
-        self.seed = w.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="Seed",
-                                     style={"description_width": "3em"},
-                                     layout=w.Layout(width="6.5em"))
-        self.button = w.Button(description="Generate", button_style="primary",
-                               tooltip="sample candidate circuits for this spec (Enter in "
-                                       "Cutoff does the same)")
+        self.order = w.Dropdown(
+            options=[("any", 0)], value=0, description="Order", style=style, layout=wide()
+        )
+        self.ripple = w.Text(
+            value="",
+            description="Ripple",
+            placeholder="dB, default 3.01",
+            style=style,
+            layout=wide(),
+        )
+        self.stopband = w.Text(
+            value="", description="Stopband", placeholder="Hz, optional", style=style, layout=wide()
+        )
+        self.attenuation = w.Text(
+            value="",
+            description="Attenuation",
+            placeholder="dB, e.g. 40",
+            style=style,
+            layout=wide(),
+        )
+        self.gain = w.Text(
+            value="", description="Gain", placeholder="dB, optional", style=style, layout=wide()
+        )
+        self.kind = w.Dropdown(
+            options=list(KINDS), value="any", description="Kind", style=style, layout=wide()
+        )
+        self.opamp = w.Combobox(
+            value="ideal",
+            options=list(OPAMP_CHOICES),
+            description="Op-amp",
+            placeholder="ideal or GBW, e.g. 10meg",
+            ensure_option=False,
+            style=style,
+            layout=wide(),
+        )
+        self.n = w.Dropdown(
+            options=list(N_OPTIONS),
+            value=n if n in N_OPTIONS else 8,
+            description="How many",
+            style=style,
+            layout=w.Layout(width="11em"),
+        )
+        self.seed = w.BoundedIntText(
+            value=seed,
+            min=0,
+            max=2**31 - 1,
+            description="Seed",
+            style={"description_width": "3em"},
+            layout=w.Layout(width="6.5em"),
+        )
+        self.button = w.Button(
+            description="Generate",
+            button_style="primary",
+            tooltip="sample candidate circuits for this spec (Enter in Cutoff does the same)",
+        )
         self.progress = w.HTML(value="", layout=w.Layout(min_width="10em"))
         self._load_orders = False
         self.filter_type.observe(self._type_changed, "value")
         self._type_changed()
-        self.widget = w.VBox([
-            self.filter_type, self.cutoff, self.q, self.response, self.order,
-            self.ripple, self.stopband, self.attenuation, self.gain, self.kind, self.opamp,
-            w.HBox([self.n, self.seed]),
-            w.HBox([self.button, self.progress]),
-        ])
+        self.widget = w.VBox(
+            [
+                self.filter_type,
+                self.cutoff,
+                self.q,
+                self.response,
+                self.order,
+                self.ripple,
+                self.stopband,
+                self.attenuation,
+                self.gain,
+                self.kind,
+                self.opamp,
+                w.HBox([self.n, self.seed]),
+                w.HBox([self.button, self.progress]),
+            ]
+        )
         self.widget.add_class("cv-controls")
 
     def request(self) -> Request:
         """The checked request the controls describe; ``ValueError`` in plain words."""
-        return read_spec(self.filter_type.value, self.cutoff.value, self.q.value,
-                         self.order.value or None, int(self.n.value), int(self.seed.value),
-                         response=self.response.value, ripple=self.ripple.value,
-                         stopband=self.stopband.value, attenuation=self.attenuation.value,
-                         gain=self.gain.value, kind=self.kind.value, opamp=self.opamp.value)
+        return read_spec(
+            self.filter_type.value,
+            self.cutoff.value,
+            self.q.value,
+            self.order.value or None,
+            int(self.n.value),
+            int(self.seed.value),
+            response=self.response.value,
+            ripple=self.ripple.value,
+            stopband=self.stopband.value,
+            attenuation=self.attenuation.value,
+            gain=self.gain.value,
+            kind=self.kind.value,
+            opamp=self.opamp.value,
+        )
 
     def busy(self, message: str | None) -> None:
         """Disable ``Generate`` and show a spinner with ``message``; ``None`` restores."""
         self.button.disabled = message is not None
-        self.progress.value = "" if message is None else (
-            f'<span class="cv-spinner" role="progressbar" aria-label="working"></span> '
-            f'<span class="cv-progress">{message}</span>')
+        self.progress.value = (
+            ""
+            if message is None
+            else (
+                f'<span class="cv-spinner" role="progressbar" aria-label="working"></span> '
+                f'<span class="cv-progress">{message}</span>'
+            )
+        )
 
     def _cutoff_msg(self, _widget, content, _buffers) -> None:
         if content.get("event") == "submit" and self.on_submit is not None:

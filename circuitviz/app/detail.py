@@ -8,6 +8,7 @@ the snapped circuit, the Bode plot adds the snapped circuit's response over the 
 one, and a line states the cutoff (and, for band types, Q) shift.  The choice stays
 when another candidate is selected, and the heading says which values are shown.
 """
+
 from __future__ import annotations
 
 import csv
@@ -28,8 +29,18 @@ from .views import download_link, message_html, show_figure
 if TYPE_CHECKING:
     from .engine import NetlistResult, Verified
 
-__all__ = ["DetailPanel", "component_html", "SERIES_CHOICES", "schematic_html", "snapped_version",
-           "Snapped", "components_csv", "bom_csv", "file_stem", "MIN_SCHEMATIC_SCALE"]
+__all__ = [
+    "DetailPanel",
+    "component_html",
+    "SERIES_CHOICES",
+    "schematic_html",
+    "snapped_version",
+    "Snapped",
+    "components_csv",
+    "bom_csv",
+    "file_stem",
+    "MIN_SCHEMATIC_SCALE",
+]
 
 SERIES_CHOICES = ("exact", "E12", "E24", "E96")
 #: Schematics never shrink below this fraction of their natural size (12 pt labels stay
@@ -48,7 +59,7 @@ class Snapped:
     exact_analysis: Any
 
     def summary(self, band: bool) -> str:
-        """"E24 values: cutoff 1.00 kHz → 1.02 kHz (+2.0 %), Q 5.0 → 5.2 (+4 %)"."""
+        """ "E24 values: cutoff 1.00 kHz → 1.02 kHz (+2.0 %), Q 5.0 → 5.2 (+4 %)"."""
         a, b = self.exact_analysis, self.analysis
         if a is None or b is None:
             return f"{self.series} values: the snapped circuit could not be analysed"
@@ -57,18 +68,26 @@ class Snapped:
         if b.type != a.type:
             parts.append(f"measures as {b.type} instead of {a.type}")
         if a.cutoff_hz and b.cutoff_hz:
-            parts.append(f"{what} {format_eng(a.cutoff_hz, 'Hz', 4)} → "
-                         f"{format_eng(b.cutoff_hz, 'Hz', 4)} "
-                         f"({100 * (b.cutoff_hz / a.cutoff_hz - 1):+.2f} %)")
+            parts.append(
+                f"{what} {format_eng(a.cutoff_hz, 'Hz', 4)} → "
+                f"{format_eng(b.cutoff_hz, 'Hz', 4)} "
+                f"({100 * (b.cutoff_hz / a.cutoff_hz - 1):+.2f} %)"
+            )
         qa, qb = a.response.q, b.response.q
         if band and qa and qb and math.isfinite(qa) and math.isfinite(qb):
             parts.append(f"Q {qa:.3g} → {qb:.3g} ({100 * (qb / qa - 1):+.1f} %)")
         return f"{self.series} values: " + (", ".join(parts) or "no measurable change")
 
 
-def snapped_version(circuit, series: str, exact_analysis=None, *,
-                    cutoff_hz: float | None = None, q: float | None = None,
-                    opamp: float | None = None) -> Snapped:
+def snapped_version(
+    circuit,
+    series: str,
+    exact_analysis=None,
+    *,
+    cutoff_hz: float | None = None,
+    q: float | None = None,
+    opamp: float | None = None,
+) -> Snapped:
     """``circuit`` with preferred ``series`` values, analysed exactly.
 
     Uses the joint choice of :func:`circuitviz.eseries.snap_circuit` (all parts chosen
@@ -96,16 +115,23 @@ def component_html(circuit, snapped: Snapped | None = None) -> str:
         rows = "".join(
             f"<tr><td>{html.escape(e.name)}</td><td>{_kind(e.kind)}</td>"
             f"<td>{html.escape(_value(e))}</td><td>{html.escape(' – '.join(e.nets))}</td></tr>"
-            for e in circuit.elements)
-        return ('<table class="cv-table"><thead><tr><th>component</th><th>kind</th>'
-                f'<th>value</th><th>nets</th></tr></thead><tbody>{rows}</tbody></table>')
+            for e in circuit.elements
+        )
+        return (
+            '<table class="cv-table"><thead><tr><th>component</th><th>kind</th>'
+            f"<th>value</th><th>nets</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
     body = "".join(
         f"<tr><td>{html.escape(name)}</td><td>{_kind(kind)}</td>"
         f"<td>{html.escape(format_eng(old, UNIT_SYMBOLS[kind], 4))}</td>"
         f"<td><b>{html.escape(format_eng(new, UNIT_SYMBOLS[kind], 3))}</b></td>"
-        f"<td>{100 * (new / old - 1):+.2f} %</td></tr>" for name, kind, old, new in snapped.rows)
-    return ('<table class="cv-table"><thead><tr><th>component</th><th>kind</th><th>exact</th>'
-            f'<th>{snapped.series}</th><th>change</th></tr></thead><tbody>{body}</tbody></table>')
+        f"<td>{100 * (new / old - 1):+.2f} %</td></tr>"
+        for name, kind, old, new in snapped.rows
+    )
+    return (
+        '<table class="cv-table"><thead><tr><th>component</th><th>kind</th><th>exact</th>'
+        f"<th>{snapped.series}</th><th>change</th></tr></thead><tbody>{body}</tbody></table>"
+    )
 
 
 def components_csv(circuit) -> str:
@@ -130,8 +156,9 @@ def bom_csv(circuit, series: str = "exact") -> str:
     for (kind, value), names in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1])):
         unit = UNIT_SYMBOLS.get(kind, "")
         shown = format_eng(value, unit, 6) if unit else f"gain {value:g}"
-        out.writerow([len(names), _kind(kind), shown, unit, " ".join(names),
-                      series if unit else ""])
+        out.writerow(
+            [len(names), _kind(kind), shown, unit, " ".join(names), series if unit else ""]
+        )
     return buf.getvalue()
 
 
@@ -151,14 +178,17 @@ def schematic_html(svg: str, min_scale: float = MIN_SCHEMATIC_SCALE) -> str:
         return svg
     width = float(match.group(1))
     unit = match.group(2) or "px"
-    style = (f'style="width:100%;min-width:{min_scale * width:.0f}{unit};'
-             f'max-width:{width:.0f}{unit};height:auto"')
+    style = (
+        f'style="width:100%;min-width:{min_scale * width:.0f}{unit};'
+        f'max-width:{width:.0f}{unit};height:auto"'
+    )
     return re.sub(r"<svg\b", f"<svg {style}", svg, count=1)
 
 
 def _kind(kind: str) -> str:
-    return {"R": "resistor", "L": "inductor", "C": "capacitor", "E": "VCVS",
-            "OPAMP": "op-amp"}.get(kind, kind)
+    return {"R": "resistor", "L": "inductor", "C": "capacitor", "E": "VCVS", "OPAMP": "op-amp"}.get(
+        kind, kind
+    )
 
 
 def _value(element) -> str:
@@ -177,22 +207,35 @@ class DetailPanel:
         self.pz = w.Output(layout=w.Layout(min_width="22em", flex="1 1 26em"))
         self.bode = w.Output(layout=w.Layout(min_width="26em", flex="2 1 34em"))
         self.bode.add_class("cv-bode")
-        self.series = w.ToggleButtons(options=list(SERIES_CHOICES), value="exact",
-                                      description="Values", style={"button_width": "4.2em"},
-                                      tooltips=["values as designed", "E12 preferred values",
-                                                "E24 preferred values", "E96 preferred values"])
+        self.series = w.ToggleButtons(
+            options=list(SERIES_CHOICES),
+            value="exact",
+            description="Values",
+            style={"button_width": "4.2em"},
+            tooltips=[
+                "values as designed",
+                "E12 preferred values",
+                "E24 preferred values",
+                "E96 preferred values",
+            ],
+        )
         self.shift = w.HTML()
         self.components = w.HTML()
         self.downloads = w.HTML()
         self.downloads.add_class("cv-downloads")
         self.notes = w.HTML()
         # Monte Carlo: parts uniform within the tolerances, as LTspice's mc()
-        self.tolerance = w.Text(value="R=1%,C=5%,L=10%", description="Tolerance",
-                                placeholder="R=1%,C=5%,L=10%",
-                                layout=w.Layout(width="22em"))
-        self.monte_carlo = w.Button(description="Monte Carlo", icon="random",
-                                    tooltip="1,000 runs: cutoff spread, yield and the "
-                                            "part that moves the cutoff most")
+        self.tolerance = w.Text(
+            value="R=1%,C=5%,L=10%",
+            description="Tolerance",
+            placeholder="R=1%,C=5%,L=10%",
+            layout=w.Layout(width="22em"),
+        )
+        self.monte_carlo = w.Button(
+            description="Monte Carlo",
+            icon="random",
+            tooltip="1,000 runs: cutoff spread, yield and the part that moves the cutoff most",
+        )
         self.monte_carlo.on_click(self._run_monte_carlo)
         self.mc_result = w.HTML()
         self._mc_tolerance: str | None = None
@@ -201,16 +244,23 @@ class DetailPanel:
         self._stem = "circuit"
         self.series.observe(self._series_changed, "value")
         # the schematic gets the whole width (wide ones scroll), the plots share a row
-        self.widget = w.VBox([
-            self.heading,
-            self.schematic,
-            w.HBox([self.bode, self.pz],
-                   layout=w.Layout(flex_flow="row wrap", align_items="flex-start")),
-            self.series, self.shift, self.components,
-            w.HBox([self.tolerance, self.monte_carlo]), self.mc_result,
-            self.notes,
-            self.downloads,
-        ])
+        self.widget = w.VBox(
+            [
+                self.heading,
+                self.schematic,
+                w.HBox(
+                    [self.bode, self.pz],
+                    layout=w.Layout(flex_flow="row wrap", align_items="flex-start"),
+                ),
+                self.series,
+                self.shift,
+                self.components,
+                w.HBox([self.tolerance, self.monte_carlo]),
+                self.mc_result,
+                self.notes,
+                self.downloads,
+            ]
+        )
         self.widget.add_class("cv-detail")
         self.widget.layout.display = "none"
 
@@ -220,8 +270,7 @@ class DetailPanel:
         return self._circuit is not None
 
     # -- filling -------------------------------------------------------------------
-    def show_candidate(self, row: Verified, rank: int = 1, options: dict | None = None
-                       ) -> None:
+    def show_candidate(self, row: Verified, rank: int = 1, options: dict | None = None) -> None:
         """Views of a verified candidate (:class:`~circuitviz.app.engine.Verified`):
         the model's prediction against ngspice (the exact analysis stands in for
         ngspice if it failed).  ``options``: the mask options asked (for the shading)."""
@@ -231,16 +280,28 @@ class DetailPanel:
         c = row.candidate
         spec = c.spec
         exact = c.analysis.tf if c.analysis is not None and row.spice is None else None
-        stem = file_stem(spec.filter_type, format_eng(spec.cutoff_hz, "Hz", 4),
-                         f"Q{spec.q:.3g}" if spec.q else None, f"{rank}", c.topology)
-        self._context = dict(title=f"Candidate #{rank}: {readable_name(c.topology)} "
-                                   f"({c.topology})",
-                             predicted=c.predicted, spice=row.spice, exact=exact,
-                             requested_hz=spec.cutoff_hz, spice_error=row.spice_error,
-                             versus="predicted vs SPICE", analysis=c.analysis,
-                             band=spec.filter_type in ("bandpass", "bandstop"),
-                             mask=_mask(spec, options or {}), target_hz=spec.cutoff_hz,
-                             target_q=spec.q, opamp=opamp_of(c))
+        stem = file_stem(
+            spec.filter_type,
+            format_eng(spec.cutoff_hz, "Hz", 4),
+            f"Q{spec.q:.3g}" if spec.q else None,
+            f"{rank}",
+            c.topology,
+        )
+        self._context = dict(
+            title=f"Candidate #{rank}: {readable_name(c.topology)} ({c.topology})",
+            predicted=c.predicted,
+            spice=row.spice,
+            exact=exact,
+            requested_hz=spec.cutoff_hz,
+            spice_error=row.spice_error,
+            versus="predicted vs SPICE",
+            analysis=c.analysis,
+            band=spec.filter_type in ("bandpass", "bandstop"),
+            mask=_mask(spec, options or {}),
+            target_hz=spec.cutoff_hz,
+            target_q=spec.q,
+            opamp=opamp_of(c),
+        )
         self._show(c.circuit, stem)
 
     def show_netlist(self, result: NetlistResult) -> None:
@@ -248,16 +309,25 @@ class DetailPanel:
         exact nodal analysis against ngspice."""
         a = result.analysis
         kind = a.type if a.cutoff_hz is None else f"{a.type}, {format_eng(a.cutoff_hz, 'Hz')}"
-        self._context = dict(title=f"Your circuit: {kind}", predicted=None, spice=result.spice,
-                             exact=a.tf, requested_hz=None, spice_error=result.spice_error,
-                             versus="exact (MNA) vs SPICE", analysis=a,
-                             band=a.type in ("bandpass", "bandstop"), mask=None)
+        self._context = dict(
+            title=f"Your circuit: {kind}",
+            predicted=None,
+            spice=result.spice,
+            exact=a.tf,
+            requested_hz=None,
+            spice_error=result.spice_error,
+            versus="exact (MNA) vs SPICE",
+            analysis=a,
+            band=a.type in ("bandpass", "bandstop"),
+            mask=None,
+        )
         from .netlist_mode import file_stem as title_stem
 
         # named after the netlist's title (an LTspice path gives its file name), else
         # after what it measures
-        measured = file_stem("netlist", a.type,
-                             format_eng(a.cutoff_hz, "Hz", 4) if a.cutoff_hz else None)
+        measured = file_stem(
+            "netlist", a.type, format_eng(a.cutoff_hz, "Hz", 4) if a.cutoff_hz else None
+        )
         stem = title_stem(result.circuit.title, default=measured)
         self._show(result.circuit, stem)
 
@@ -273,35 +343,60 @@ class DetailPanel:
         from ..viz import bode_overlay, pole_zero_data, pole_zero_figure, schematic_svg
 
         ctx, circuit = self._context, self._circuit
-        if circuit is None:   # nothing shown yet
+        if circuit is None:  # nothing shown yet
             return
         series = self.series.value
-        snapped = None if series == "exact" else snapped_version(
-            circuit, series, ctx["analysis"], cutoff_hz=ctx.get("target_hz"),
-            q=ctx.get("target_q"), opamp=ctx.get("opamp"))
+        snapped = (
+            None
+            if series == "exact"
+            else snapped_version(
+                circuit,
+                series,
+                ctx["analysis"],
+                cutoff_hz=ctx.get("target_hz"),
+                q=ctx.get("target_q"),
+                opamp=ctx.get("opamp"),
+            )
+        )
         shown = circuit if snapped is None else snapped.circuit
         snapped_tf = snapped.analysis.tf if snapped is not None and snapped.analysis else None
         predicted, spice, exact = ctx["predicted"], ctx["spice"], ctx["exact"]
-        sets = [pole_zero_data(source, style=style) for source, style in
-                ((exact, "exact"), (spice, "spice"), (predicted, "predicted"),
-                 (snapped_tf, "snapped")) if source is not None]
+        sets = [
+            pole_zero_data(source, style=style)
+            for source, style in (
+                (exact, "exact"),
+                (spice, "spice"),
+                (predicted, "predicted"),
+                (snapped_tf, "snapped"),
+            )
+            if source is not None
+        ]
         versus = ctx["versus"] + (f", {series} values" if snapped is not None else "")
-        pz = pole_zero_figure(sets, cutoff_hz=ctx["requested_hz"],
-                              title=f"Poles and zeros: {versus}")
-        bode = bode_overlay(predicted, spice, exact, requested_cutoff_hz=ctx["requested_hz"],
-                            title=f"Bode: {versus}", snapped=snapped_tf,
-                            snapped_label=f"{series} values (exact analysis)",
-                            mask=ctx["mask"])
+        pz = pole_zero_figure(
+            sets, cutoff_hz=ctx["requested_hz"], title=f"Poles and zeros: {versus}"
+        )
+        bode = bode_overlay(
+            predicted,
+            spice,
+            exact,
+            requested_cutoff_hz=ctx["requested_hz"],
+            title=f"Bode: {versus}",
+            snapped=snapped_tf,
+            snapped_label=f"{series} values (exact analysis)",
+            mask=ctx["mask"],
+        )
         self._add_real_opamp_view(bode, shown, ctx)
         svg = schematic_svg(shown)
         values = "exact values" if snapped is None else f"{series} values"
-        self.heading.value = (f"<h3>{html.escape(ctx['title'])} "
-                              f"<span class='cv-values'>· {values}</span></h3>")
+        self.heading.value = (
+            f"<h3>{html.escape(ctx['title'])} <span class='cv-values'>· {values}</span></h3>"
+        )
         self.schematic.value = schematic_html(svg)
         show_figure(self.pz, pz)
         show_figure(self.bode, bode)
-        self.shift.value = "" if snapped is None else message_html(
-            snapped.summary(ctx["band"]), "note")
+        self.shift.value = (
+            "" if snapped is None else message_html(snapped.summary(ctx["band"]), "note")
+        )
         self.notes.value = message_html(self._notes_text(), "note")
         self.components.value = component_html(circuit, snapped)
         from .engine import spice_circuit
@@ -326,15 +421,27 @@ class DetailPanel:
         if opamp is not None and shown.count("OPAMP"):
             from ..analysis import analyze
 
-            add_magnitude_curve(fig, analyze(shown).tf, self._band_grid(shown, opamp),
-                                name="ideal op-amps (exact)")
+            add_magnitude_curve(
+                fig, analyze(shown).tf, self._band_grid(shown, opamp), name="ideal op-amps (exact)"
+            )
         if self._mc_tolerance:
             from ..tolerance import envelope
 
-            band = envelope(shown, self._mc_tolerance, self._band_grid(shown, opamp),
-                            runs=200, seed=0, opamp=opamp)
-            add_magnitude_band(fig, band["f_hz"], band["p5"], band["p95"],
-                               name=f"Monte Carlo p5-p95 ({self._mc_tolerance})")
+            band = envelope(
+                shown,
+                self._mc_tolerance,
+                self._band_grid(shown, opamp),
+                runs=200,
+                seed=0,
+                opamp=opamp,
+            )
+            add_magnitude_band(
+                fig,
+                band["f_hz"],
+                band["p5"],
+                band["p95"],
+                name=f"Monte Carlo p5-p95 ({self._mc_tolerance})",
+            )
 
     def _run_monte_carlo(self, _event=None) -> None:
         """Monte Carlo of the circuit shown: cutoff (and Q) spread, yield against the
@@ -348,8 +455,15 @@ class DetailPanel:
         try:
             parse_tolerance(self.tolerance.value)
             shown = self._shown_circuit()
-            mc = monte_carlo(shown, self.tolerance.value, 1000, 0, opamp=ctx.get("opamp"),
-                             cutoff_hz=ctx.get("target_hz"), q=ctx.get("target_q"))
+            mc = monte_carlo(
+                shown,
+                self.tolerance.value,
+                1000,
+                0,
+                opamp=ctx.get("opamp"),
+                cutoff_hz=ctx.get("target_hz"),
+                q=ctx.get("target_q"),
+            )
             self._mc_tolerance = self.tolerance.value
             self.mc_result.value = message_html(monte_carlo_summary(mc, ctx), "note")
             self._draw()
@@ -362,9 +476,14 @@ class DetailPanel:
         if series == "exact":
             return self._circuit
         ctx = self._context
-        snapped = snapped_version(self._circuit, series, ctx["analysis"],
-                                  cutoff_hz=ctx.get("target_hz"), q=ctx.get("target_q"),
-                                  opamp=ctx.get("opamp"))
+        snapped = snapped_version(
+            self._circuit,
+            series,
+            ctx["analysis"],
+            cutoff_hz=ctx.get("target_hz"),
+            q=ctx.get("target_q"),
+            opamp=ctx.get("opamp"),
+        )
         return snapped.circuit
 
     def _notes_text(self) -> str:
@@ -372,13 +491,17 @@ class DetailPanel:
 
         spice, error = self._context["spice"], self._context["spice_error"]
         if spice is None:
-            return (f"ngspice gave no result ({plain_note(error or 'unknown reason')}); the "
-                    f"exact analysis is shown instead.")
+            return (
+                f"ngspice gave no result ({plain_note(error or 'unknown reason')}); the "
+                f"exact analysis is shown instead."
+            )
         source = spice.pz_source
-        notes = ("SPICE poles and zeros: from ngspice's pole/zero analysis."
-                 if source == "ngspice .pz" else
-                 f"SPICE poles and zeros: fitted to ngspice's AC sweep "
-                 f"({plain_note(source.split('(', 1)[-1].rstrip(')'))}).")
+        notes = (
+            "SPICE poles and zeros: from ngspice's pole/zero analysis."
+            if source == "ngspice .pz"
+            else f"SPICE poles and zeros: fitted to ngspice's AC sweep "
+            f"({plain_note(source.split('(', 1)[-1].rstrip(')'))})."
+        )
         found = {plain_note(part) for part in (spice.message or "").split("; ") if part}
         said = sorted(s for s in found if s and s.lower() not in notes.lower())
         if said:
@@ -394,8 +517,9 @@ class DetailPanel:
         except Exception as exc:  # noqa: BLE001 - keep the panel; say what went wrong
             from .messages import plain_error
 
-            self.shift.value = message_html(f"{self.series.value} values failed: "
-                                            f"{plain_error(exc)}")
+            self.shift.value = message_html(
+                f"{self.series.value} values failed: {plain_error(exc)}"
+            )
 
     def _downloads(self, shown, svg: str, series: str, simulated=None) -> None:
         """Links for what is shown; the netlist is ``simulated`` (op-amps with a GBW
@@ -404,15 +528,28 @@ class DetailPanel:
 
         stem = self._stem if series == "exact" else f"{self._stem}_{series}"
         what = "" if series == "exact" else f" ({series})"
-        links = [download_link(f"netlist{what} .cir", f"{stem}.cir",
-                               write_netlist(simulated if simulated is not None else shown,
-                                             digits=6, ac=True), "text/plain"),
-                 download_link(f"schematic{what} .svg", f"{stem}.svg", svg, "image/svg+xml"),
-                 _asc_link(shown, stem),
-                 download_link(f"components{what} .csv", f"{stem}_components.csv",
-                               components_csv(shown), "text/csv"),
-                 download_link(f"bill of materials{what} .csv", f"{stem}_bom.csv",
-                               bom_csv(shown, series), "text/csv")]
+        links = [
+            download_link(
+                f"netlist{what} .cir",
+                f"{stem}.cir",
+                write_netlist(simulated if simulated is not None else shown, digits=6, ac=True),
+                "text/plain",
+            ),
+            download_link(f"schematic{what} .svg", f"{stem}.svg", svg, "image/svg+xml"),
+            _asc_link(shown, stem),
+            download_link(
+                f"components{what} .csv",
+                f"{stem}_components.csv",
+                components_csv(shown),
+                "text/csv",
+            ),
+            download_link(
+                f"bill of materials{what} .csv",
+                f"{stem}_bom.csv",
+                bom_csv(shown, series),
+                "text/csv",
+            ),
+        ]
         self.downloads.value = "Download: " + " ".join(links)
 
 
@@ -422,8 +559,10 @@ def monte_carlo_summary(mc, ctx: dict) -> str:
     tol = ", ".join(f"{k} ±{100 * v:g} %" for k, v in mc.tolerance.items())
     text = f"Monte Carlo, {mc.runs} runs ({tol}): "
     if cut.get("p50"):
-        text += (f"cutoff {format_eng(cut['p5'], 'Hz', 4)} to {format_eng(cut['p95'], 'Hz', 4)}"
-                 f" (5th-95th percentile, median {format_eng(cut['p50'], 'Hz', 4)})")
+        text += (
+            f"cutoff {format_eng(cut['p5'], 'Hz', 4)} to {format_eng(cut['p95'], 'Hz', 4)}"
+            f" (5th-95th percentile, median {format_eng(cut['p50'], 'Hz', 4)})"
+        )
     q = mc.to_json()["q"]
     if q and q.get("p50"):
         text += f"; Q {q['p5']:.3g} to {q['p95']:.3g}"
@@ -435,8 +574,10 @@ def monte_carlo_summary(mc, ctx: dict) -> str:
             text += " and 5 % of the asked Q"
     part = mc.most_sensitive
     if part:
-        text += (f"; the cutoff moves most with {part} "
-                 f"(d ln fc / d ln {part} = {mc.sensitivity[part]:+.2f})")
+        text += (
+            f"; the cutoff moves most with {part} "
+            f"(d ln fc / d ln {part} = {mc.sensitivity[part]:+.2f})"
+        )
     return text + "."
 
 
@@ -449,13 +590,19 @@ def _mask(spec, options: dict):
     ripple = options.get("ripple_db")
     if ripple is None:
         ripple = 0.5 if options.get("response") in ("chebyshev", "elliptic") else -MINUS_3DB
-    return Mask(spec.filter_type, spec.cutoff_hz, ripple, options.get("stopband_hz"),
-                options.get("attenuation_db"))
+    return Mask(
+        spec.filter_type,
+        spec.cutoff_hz,
+        ripple,
+        options.get("stopband_hz"),
+        options.get("attenuation_db"),
+    )
 
 
 def _asc_link(circuit, stem: str) -> str:
     """Download link for the LTspice schematic (``.asc``) of ``circuit``."""
     from ..viz.asc import asc_schematic
 
-    return download_link("LTspice schematic (.asc)", f"{stem}.asc", asc_schematic(circuit),
-                         "text/plain")
+    return download_link(
+        "LTspice schematic (.asc)", f"{stem}.asc", asc_schematic(circuit), "text/plain"
+    )

@@ -7,6 +7,7 @@ first ``Generate`` only samples.  Each candidate is then verified by ngspice
 them (spec met first, then by spec error; impractical parts last).  The device
 is chosen once: CUDA when present, else CPU (``device=None`` everywhere below).
 """
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,18 @@ if TYPE_CHECKING:
     from ..verification import Verification
     from .agreement import Agreement
 
-__all__ = ["Verified", "Engine", "AppError", "verify", "plain_error", "EXAMPLE",
-           "NetlistResult", "analyze_netlist", "plain_note", "unsupported_options"]
+__all__ = [
+    "Verified",
+    "Engine",
+    "AppError",
+    "verify",
+    "plain_error",
+    "EXAMPLE",
+    "NetlistResult",
+    "analyze_netlist",
+    "plain_note",
+    "unsupported_options",
+]
 
 #: The netlist the netlist tab starts with, and the warm-up's circuit.
 EXAMPLE = """* Sallen-Key unity-gain low-pass: f0 = 1.59 kHz, Q = 1 (-3 dB at 2.02 kHz)
@@ -98,9 +109,16 @@ def verify(candidate: Candidate) -> Verified:
     :func:`circuitviz.verification.verify_spice`); a failure is recorded, not raised."""
     from ..verification import verify_spice
 
-    return Verified(candidate, verify_spice(candidate.verification, candidate.circuit,
-                                            q=candidate.spec.q, opamp=opamp_of(candidate),
-                                            explain=plain_error))
+    return Verified(
+        candidate,
+        verify_spice(
+            candidate.verification,
+            candidate.circuit,
+            q=candidate.spec.q,
+            opamp=opamp_of(candidate),
+            explain=plain_error,
+        ),
+    )
 
 
 def unsupported_options(kwargs: dict, function=None) -> list[str]:
@@ -115,9 +133,16 @@ def unsupported_options(kwargs: dict, function=None) -> list[str]:
     return [k for k in kwargs if k not in params]
 
 
-_OPTION_LABELS = {"response": "Response", "ripple_db": "Ripple", "stopband_hz": "Stopband",
-                  "attenuation_db": "Attenuation", "gain_db": "Gain", "kind": "Kind",
-                  "opamp": "Op-amp", "eseries": "E-series"}
+_OPTION_LABELS = {
+    "response": "Response",
+    "ripple_db": "Ripple",
+    "stopband_hz": "Stopband",
+    "attenuation_db": "Attenuation",
+    "gain_db": "Gain",
+    "kind": "Kind",
+    "opamp": "Op-amp",
+    "eseries": "E-series",
+}
 
 
 class Engine:
@@ -129,8 +154,14 @@ class Engine:
     both.
     """
 
-    def __init__(self, device: str | None = None, warm: bool = True,
-                 model: str | None = None, on_ready=None, threads: int | None = 1) -> None:
+    def __init__(
+        self,
+        device: str | None = None,
+        warm: bool = True,
+        model: str | None = None,
+        on_ready=None,
+        threads: int | None = 1,
+    ) -> None:
         self.device_name: str | None = device
         self.threads = threads
         self.prewarm: Callable[[], object] | None = None
@@ -148,8 +179,9 @@ class Engine:
         """Start the background warm-up (once; nothing to do with ``warm=False``)."""
         with self._start_lock:  # the page's "drawn" message and a timer may race
             if self._thread is None and not self._ready.is_set():
-                self._thread = threading.Thread(target=self._warm, name="circuitviz-warmup",
-                                                daemon=True)
+                self._thread = threading.Thread(
+                    target=self._warm, name="circuitviz-warmup", daemon=True
+                )
                 self._thread.start()
         return self
 
@@ -176,9 +208,9 @@ class Engine:
             with warm_up_turn():  # one kernel of the server at a time warms up
                 try:
                     if self.prewarm is not None:
-                        self.prewarm()   # the app's: ngspice and the views
+                        self.prewarm()  # the app's: ngspice and the views
                     else:
-                        analyze_netlist(EXAMPLE)   # the compute side alone
+                        analyze_netlist(EXAMPLE)  # the compute side alone
                 except Exception as exc:  # noqa: BLE001 - the model may still work
                     plain_error(exc)
                 self._generate_now("lowpass", 1e3, 2, 0)
@@ -211,12 +243,22 @@ class Engine:
         missing = unsupported_options(kwargs, sample)
         if missing:
             names = ", ".join(_OPTION_LABELS.get(k, k) for k in missing)
-            raise AppError(f"this version of the designer cannot take {names} yet; clear "
-                           f"{'that box' if len(missing) == 1 else 'those boxes'} and try "
-                           f"again")
-        found = sample(filter_type, cutoff_hz, n=n, seed=seed, device=self.device_name,
-                       rank=True, model=self.model, **kwargs)
-        return [verify(c) for c in found]   # the designer's order
+            raise AppError(
+                f"this version of the designer cannot take {names} yet; clear "
+                f"{'that box' if len(missing) == 1 else 'those boxes'} and try "
+                f"again"
+            )
+        found = sample(
+            filter_type,
+            cutoff_hz,
+            n=n,
+            seed=seed,
+            device=self.device_name,
+            rank=True,
+            model=self.model,
+            **kwargs,
+        )
+        return [verify(c) for c in found]  # the designer's order
 
     def generate(self, request) -> list[Verified]:
         """Sample ``request.n`` candidates for ``request.spec``, verify, rank best first.
@@ -229,8 +271,9 @@ class Engine:
         if self.error:
             raise AppError(self.error)
         spec = request.spec
-        return self._generate_now(spec.filter_type, spec.cutoff_hz, request.n, request.seed,
-                                  **request.sample_kwargs())
+        return self._generate_now(
+            spec.filter_type, spec.cutoff_hz, request.n, request.seed, **request.sample_kwargs()
+        )
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ Uses the system's Chromium (Debian ``chromium``), never a downloaded browser, wi
 every background network feature off, and blocks any request that leaves 127.0.0.1,
 recording it: the app must work with no network at all, so an outside request is a bug.
 """
+
 from __future__ import annotations
 
 import os
@@ -12,20 +13,34 @@ from urllib.parse import urlparse
 
 __all__ = ["CHROMIUM_ARGS", "chromium_path", "launch", "block_outside"]
 
-CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage")
+CHROMIUM_ARGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+)
 _LOCAL = {"127.0.0.1", "localhost"}
 
 
 def chromium_path() -> str:
     """``$CHROMIUM``, else ``/usr/bin/chromium``, else ``chromium`` on the PATH."""
-    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                      shutil.which("chromium-browser")):
+    for candidate in (
+        os.environ.get("CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
         if candidate and os.path.exists(candidate):
             return candidate
-    raise FileNotFoundError("no Chromium found: install Debian's 'chromium' (apt-get install "
-                            "chromium) or set CHROMIUM to its path")
+    raise FileNotFoundError(
+        "no Chromium found: install Debian's 'chromium' (apt-get install "
+        "chromium) or set CHROMIUM to its path"
+    )
 
 
 def launch(playwright):

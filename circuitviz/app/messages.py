@@ -3,6 +3,7 @@
 Both the compute side (:mod:`.engine`) and the views (:mod:`.detail`,
 :mod:`.netlist_mode`, :mod:`.candidates`) use these, so they live below both.
 """
+
 from __future__ import annotations
 
 import sys
@@ -23,8 +24,10 @@ def plain_error(exc: BaseException) -> str:
     from ..spice import SpiceError, SpiceUnavailable
 
     message = " ".join(str(exc).split())
-    if isinstance(exc, (CircuitError, ValueError, AppError, SpiceError, SpiceUnavailable)) \
-            and message:
+    if (
+        isinstance(exc, (CircuitError, ValueError, AppError, SpiceError, SpiceUnavailable))
+        and message
+    ):
         return message
     traceback.print_exception(exc, file=sys.__stderr__)
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
@@ -32,12 +35,18 @@ def plain_error(exc: BaseException) -> str:
 
 #: ngspice's own words -> what they mean for the user's circuit.
 _NOTES = (
-    ("iteration limit", "ngspice's pole/zero search stopped early, so its poles and zeros "
-                        "were fitted to its AC sweep instead"),
+    (
+        "iteration limit",
+        "ngspice's pole/zero search stopped early, so its poles and zeros "
+        "were fitted to its AC sweep instead",
+    ),
     ("no vectors currently active", "ngspice returned no pole/zero result"),
     ("no simulations run", "ngspice ran no analysis"),
-    ("singular matrix", "ngspice found the circuit's equations singular (a floating node or "
-                        "a loop of ideal sources)"),
+    (
+        "singular matrix",
+        "ngspice found the circuit's equations singular (a floating node or "
+        "a loop of ideal sources)",
+    ),
     ("timestep too small", "ngspice could not converge"),
     ("pz analysis", "ngspice's pole/zero analysis failed"),
 )

@@ -9,6 +9,7 @@ plain words; the views of the last good circuit stay on screen.  The ``Input`` a
 by default: the one AC source, the one net called out/vout/output), and what was
 assumed or ignored is listed under the message.
 """
+
 from __future__ import annotations
 
 import html
@@ -21,8 +22,7 @@ from .engine import EXAMPLE, NetlistResult
 from .messages import plain_error
 from .views import message_html
 
-__all__ = ["NetlistMode", "EXAMPLE", "MAX_UPLOAD_BYTES", "read_upload", "file_stem",
-           "analyze_text"]
+__all__ = ["NetlistMode", "EXAMPLE", "MAX_UPLOAD_BYTES", "read_upload", "file_stem", "analyze_text"]
 
 #: Uploads larger than this are refused (a filter netlist is a few hundred bytes).
 MAX_UPLOAD_BYTES = 200_000
@@ -54,8 +54,10 @@ def read_upload(value) -> tuple[str, str]:
     name = str(item.get("name", "netlist"))
     content = bytes(item.get("content", b""))
     if len(content) > MAX_UPLOAD_BYTES:
-        raise ValueError(f"{name} is {len(content) / 1e3:.0f} kB; a netlist file must be under "
-                         f"{MAX_UPLOAD_BYTES // 1000} kB")
+        raise ValueError(
+            f"{name} is {len(content) / 1e3:.0f} kB; a netlist file must be under "
+            f"{MAX_UPLOAD_BYTES // 1000} kB"
+        )
     try:
         return name, decode(content)
     except ValueError:
@@ -72,13 +74,15 @@ def analyze_text(text: str, input: str | None = None, output: str | None = None)
     from ..opamp import expand_opamps
 
     imported = import_netlist(text, input=input, output=output)
-    analysis = replace(analyze(imported.circuit), nets=dict(imported.nets),
-                       notes=tuple(imported.notes))
+    analysis = replace(
+        analyze(imported.circuit), nets=dict(imported.nets), notes=tuple(imported.notes)
+    )
     try:
         from ..spice import simulate
 
-        result = NetlistResult(imported.circuit, analysis,
-                               simulate(expand_opamps(imported.circuit)))
+        result = NetlistResult(
+            imported.circuit, analysis, simulate(expand_opamps(imported.circuit))
+        )
     except Exception as exc:  # noqa: BLE001 - the exact analysis still stands
         result = NetlistResult(imported.circuit, analysis, None, plain_error(exc))
     return result, imported
@@ -89,17 +93,30 @@ class NetlistMode:
     message and notes areas, and the views."""
 
     def __init__(self, text: str = EXAMPLE) -> None:
-        self.text = w.Textarea(value=text, description="Netlist", rows=10,
-                               layout=w.Layout(width="100%", max_width="52em"),
-                               style={"description_width": "7.5em"})
-        self.upload = w.FileUpload(accept=".cir,.sp,.spi,.net,.txt,.ckt", multiple=False,
-                                   description="Upload netlist")
-        self.input = w.Dropdown(options=[(AUTO, None)], value=None, description="Input",
-                                style={"description_width": "7.5em"},
-                                layout=w.Layout(width="22em"))
-        self.output = w.Dropdown(options=[(AUTO, None)], value=None, description="Output",
-                                 style={"description_width": "4em"},
-                                 layout=w.Layout(width="18em"))
+        self.text = w.Textarea(
+            value=text,
+            description="Netlist",
+            rows=10,
+            layout=w.Layout(width="100%", max_width="52em"),
+            style={"description_width": "7.5em"},
+        )
+        self.upload = w.FileUpload(
+            accept=".cir,.sp,.spi,.net,.txt,.ckt", multiple=False, description="Upload netlist"
+        )
+        self.input = w.Dropdown(
+            options=[(AUTO, None)],
+            value=None,
+            description="Input",
+            style={"description_width": "7.5em"},
+            layout=w.Layout(width="22em"),
+        )
+        self.output = w.Dropdown(
+            options=[(AUTO, None)],
+            value=None,
+            description="Output",
+            style={"description_width": "4em"},
+            layout=w.Layout(width="18em"),
+        )
         self.button = w.Button(description="Analyze netlist", button_style="primary")
         self.progress = w.HTML()
         self.message = w.HTML()
@@ -108,19 +125,23 @@ class NetlistMode:
         self.imported = None
         self.button.on_click(lambda _b: self.run())
         self.upload.observe(self._uploaded, "value")
-        self.widget = w.VBox([
-            w.HTML("<p>Paste a netlist — circuitviz's own, an LTspice <code>.net</code>, a "
-                   "KiCad export or an ngspice deck — or upload a file; circuitviz analyses "
-                   "it exactly and overlays ngspice's answer.  The input is the AC source "
-                   "and the output the net called <code>out</code>, <code>vout</code> or "
-                   "<code>output</code>, unless you choose others below.</p>"),
-            self.text,
-            w.HBox([self.input, self.output]),
-            w.HBox([self.button, self.upload, self.progress]),
-            self.message,
-            self.notes,
-            self.detail.widget,
-        ])
+        self.widget = w.VBox(
+            [
+                w.HTML(
+                    "<p>Paste a netlist — circuitviz's own, an LTspice <code>.net</code>, a "
+                    "KiCad export or an ngspice deck — or upload a file; circuitviz analyses "
+                    "it exactly and overlays ngspice's answer.  The input is the AC source "
+                    "and the output the net called <code>out</code>, <code>vout</code> or "
+                    "<code>output</code>, unless you choose others below.</p>"
+                ),
+                self.text,
+                w.HBox([self.input, self.output]),
+                w.HBox([self.button, self.upload, self.progress]),
+                self.message,
+                self.notes,
+                self.detail.widget,
+            ]
+        )
 
     def _fill_choices(self, text: str) -> None:
         """Offer the sources and nets found in ``text`` (keeping a choice still offered)."""
@@ -142,12 +163,12 @@ class NetlistMode:
         """Analyse the text box; True on success.  Errors go to the message area in plain
         words and the previous views stay."""
         self.button.disabled = True
-        self.progress.value = ('<span class="cv-spinner" role="progressbar" '
-                               'aria-label="analysing"></span> analysing…')
+        self.progress.value = (
+            '<span class="cv-spinner" role="progressbar" aria-label="analysing"></span> analysing…'
+        )
         try:
             self._fill_choices(self.text.value)
-            result, imported = analyze_text(self.text.value, self.input.value,
-                                            self.output.value)
+            result, imported = analyze_text(self.text.value, self.input.value, self.output.value)
             self.detail.show_netlist(result)
             self.imported = imported
             self.message.value = ""
@@ -159,8 +180,9 @@ class NetlistMode:
             if "--input" in str(exc) or "--output" in str(exc):
                 hint = " Choose it with Input or Output above."
             message = plain_error(exc).replace("--input", "Input").replace("--output", "Output")
-            self.message.value = message_html(f"Cannot analyse this netlist: "
-                                              f"{message.rstrip('.')}.{hint}{kept}")
+            self.message.value = message_html(
+                f"Cannot analyse this netlist: {message.rstrip('.')}.{hint}{kept}"
+            )
             return False
         finally:
             self.button.disabled = False
@@ -182,6 +204,9 @@ class NetlistMode:
 def _notes_html(imported) -> str:
     nets = imported.nets
     items = "".join(f"<li>{html.escape(note)}</li>" for note in imported.notes)
-    return (f'<div class="cv-note">Input <code>{html.escape(nets["input"])}</code>, output '
-            f'<code>{html.escape(nets["output"])}</code>.'
-            + (f" Read from your netlist:<ul>{items}</ul>" if items else "") + "</div>")
+    return (
+        f'<div class="cv-note">Input <code>{html.escape(nets["input"])}</code>, output '
+        f"<code>{html.escape(nets['output'])}</code>."
+        + (f" Read from your netlist:<ul>{items}</ul>" if items else "")
+        + "</div>"
+    )

@@ -12,6 +12,7 @@ tab, idle cull, crash): slots of processes that no longer run are pruned on ever
 
 Outside the server (a notebook, the tests) nothing is set and every claim succeeds.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -19,8 +20,16 @@ import fcntl
 import os
 from pathlib import Path
 
-__all__ = ["claim_slot", "live_slots", "auto_max_visitors", "memory_limit_bytes",
-           "warm_up_turn", "KERNEL_MB", "ENV_DIR", "ENV_MAX"]
+__all__ = [
+    "claim_slot",
+    "live_slots",
+    "auto_max_visitors",
+    "memory_limit_bytes",
+    "warm_up_turn",
+    "KERNEL_MB",
+    "ENV_DIR",
+    "ENV_MAX",
+]
 
 ENV_DIR = "CIRCUITVIZ_SLOTS"
 ENV_MAX = "CIRCUITVIZ_MAX_VISITORS"
@@ -70,8 +79,9 @@ def _prune(folder: Path) -> list[int]:
     return sorted(live)
 
 
-def claim_slot(folder: str | os.PathLike | None = None, limit: int | None = None,
-               pid: int | None = None) -> tuple[bool, int | None]:
+def claim_slot(
+    folder: str | os.PathLike | None = None, limit: int | None = None, pid: int | None = None
+) -> tuple[bool, int | None]:
     """Claim a model slot for process ``pid`` (default: this one).
 
     ``folder``/``limit`` default to ``$CIRCUITVIZ_SLOTS``/``$CIRCUITVIZ_MAX_VISITORS``;

@@ -5,6 +5,7 @@ Figures go into ``Output`` widgets as plotly's own MIME bundle
 ships with plotly and that JupyterLab and voila serve locally — no CDN, no FigureWidget
 (which would need anywidget), and the same bundle works without a kernel in tests.
 """
+
 from __future__ import annotations
 
 import base64
@@ -13,12 +14,14 @@ import json
 
 import ipywidgets as w
 
-__all__ = ["figure_output", "show_figure", "message_html", "download_link", "STYLE",
-           "PLOTLY_MIME"]
+__all__ = ["figure_output", "show_figure", "message_html", "download_link", "STYLE", "PLOTLY_MIME"]
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
-_CONFIG = {"displaylogo": False, "responsive": True,
-           "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+}
 
 #: CSS for the app, shipped inside the widget tree so JupyterLab and voila both get it.
 STYLE = """<style>
@@ -72,8 +75,11 @@ def figure_output(fig, config: dict | None = None) -> dict:
     spec = json.loads(pio.to_json(fig, validate=False))
     spec["config"] = {**_CONFIG, **(config or {})}
     title = ((spec.get("layout") or {}).get("title") or {}).get("text") or "figure"
-    return {"output_type": "display_data", "metadata": {},
-            "data": {PLOTLY_MIME: spec, "text/plain": f"<plotly figure: {title}>"}}
+    return {
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {PLOTLY_MIME: spec, "text/plain": f"<plotly figure: {title}>"},
+    }
 
 
 def show_figure(out: w.Output, fig) -> None:
@@ -93,5 +99,7 @@ def download_link(label: str, filename: str, content: str | bytes, mime: str) ->
     """An ``<a download>`` link carrying ``content`` as a data URL (works offline, no server)."""
     data = content.encode() if isinstance(content, str) else content
     href = f"data:{mime};base64,{base64.b64encode(data).decode()}"
-    return (f'<a download="{html.escape(filename)}" href="{href}" '
-            f'title="download {html.escape(filename)}">{html.escape(label)}</a>')
+    return (
+        f'<a download="{html.escape(filename)}" href="{href}" '
+        f'title="download {html.escape(filename)}">{html.escape(label)}</a>'
+    )

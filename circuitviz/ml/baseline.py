@@ -8,6 +8,7 @@ decoder, so the table shows what a fixed output shape costs (docs/architecture.m
 Unlike the old system, its Chamfer term has weight 1 (not 0.01) and its topology is
 sampled, not teacher-forced, so it is judged at its best.
 """
+
 from __future__ import annotations
 
 import math
@@ -78,9 +79,9 @@ class Fixed22Decoder(Decoder):
         S = self.layout.max_slots + 1  # shapes + impedance level
         out = self.decoder(torch.cat([z, cond, self.topo_emb(topo)], dim=-1))
         values = out[:, :S]
-        poles = out[:, S:S + 4].view(-1, 2, 2)   # the old system's view(B, 2, 2)
-        zeros = out[:, S + 4:S + 8].view(-1, 2, 2)
-        return values, poles, zeros, out[:, S + 8:]
+        poles = out[:, S : S + 4].view(-1, 2, 2)  # the old system's view(B, 2, 2)
+        zeros = out[:, S + 4 : S + 8].view(-1, 2, 2)
+        return values, poles, zeros, out[:, S + 8 :]
 
     def losses(self, batch: dict) -> dict[str, torch.Tensor]:
         """Training losses for a batch from :class:`circuitviz.ml.data.TensorData`."""
@@ -91,19 +92,27 @@ class Fixed22Decoder(Decoder):
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
         v_hat, p_hat, z_hat, g_hat = self.decode(z, cond, topo)
         rec = (((v_hat - values) ** 2) * vmask).sum(1) / vmask.sum(1).clamp(min=1)
-        kl = -0.5 * (1 + logvar - mu ** 2 - logvar.exp()).sum(1)
-        ch = chamfer(p_hat, batch["poles"], batch["pole_mask"]) \
-            + chamfer(z_hat, batch["zeros"], batch["zero_mask"])
+        kl = -0.5 * (1 + logvar - mu**2 - logvar.exp()).sum(1)
+        ch = chamfer(p_hat, batch["poles"], batch["pole_mask"]) + chamfer(
+            z_hat, batch["zeros"], batch["zero_mask"]
+        )
         gain = F.mse_loss(g_hat, batch["gain"], reduction="none").sum(1)
         topo_loss = F.cross_entropy(self.topology_logits(cond), topo, reduction="none")
         c = self.config
         total = rec + c.kl_weight * kl + c.chamfer_weight * ch + gain + topo_loss
-        return {"loss": total.mean(), "values": rec.mean(), "kl": kl.mean(),
-                "chamfer": ch.mean(), "gain": gain.mean(), "topology": topo_loss.mean()}
+        return {
+            "loss": total.mean(),
+            "values": rec.mean(),
+            "kl": kl.mean(),
+            "chamfer": ch.mean(),
+            "gain": gain.mean(),
+            "topology": topo_loss.mean(),
+        }
 
     @torch.no_grad()
-    def generate(self, cond: torch.Tensor, topo: torch.Tensor, gen: torch.Generator,
-                 cutoffs_hz: list[float]) -> list[Draw]:
+    def generate(
+        self, cond: torch.Tensor, topo: torch.Tensor, gen: torch.Generator, cutoffs_hz: list[float]
+    ) -> list[Draw]:
         """Raw draws (see :func:`circuitviz.ml.sampler.draw`): z from the prior."""
         from .sampler import Draw
 
@@ -114,11 +123,13 @@ class Fixed22Decoder(Decoder):
         for i, k in enumerate(topo.tolist()):
             cutoff_hz = cutoffs_hz[i]
             wc = 2 * math.pi * cutoff_hz
-            vals = lay.decode_values(k, values[i, :len(lay.slots[k])], values[i, lay.max_slots],
-                                     cutoff_hz)
+            vals = lay.decode_values(
+                k, values[i, : len(lay.slots[k])], values[i, lay.max_slots], cutoff_hz
+            )
             p = (poles[i, :, 0] + 1j * poles[i, :, 1]) * wc
             zz = (zeros[i, :, 0] + 1j * zeros[i, :, 1]) * wc
-            k_gain = math.copysign(10.0 ** float(np.clip(gain[i, 0], -30, 30)),
-                                   1.0 if gain[i, 1] >= 0 else -1.0)
+            k_gain = math.copysign(
+                10.0 ** float(np.clip(gain[i, 0], -30, 30)), 1.0 if gain[i, 1] >= 0 else -1.0
+            )
             out.append(Draw(lay.topologies[k], vals, p, zz, k_gain))
         return out

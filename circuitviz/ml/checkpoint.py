@@ -14,6 +14,7 @@ match (damaged or altered), non-finite weights, architecture numbers out of boun
 ``python -m circuitviz.ml.checkpoint seal FILE`` adds the hash to a checkpoint written
 before it existed (nothing else changes); ``verify FILE`` checks one.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -25,13 +26,37 @@ import torch
 
 from .decoder import KINDS
 
-__all__ = ["FORMAT", "KINDS", "save_checkpoint", "load_checkpoint", "read_checkpoint",
-           "cached_model", "default_device", "integrity", "seal_checkpoint", "DEFAULT_MODEL",
-           "DEFAULT_BASELINE", "models_dir", "default_model_path", "MODEL_ENV", "model_from_blob"]
+__all__ = [
+    "FORMAT",
+    "KINDS",
+    "save_checkpoint",
+    "load_checkpoint",
+    "read_checkpoint",
+    "cached_model",
+    "default_device",
+    "integrity",
+    "seal_checkpoint",
+    "DEFAULT_MODEL",
+    "DEFAULT_BASELINE",
+    "models_dir",
+    "default_model_path",
+    "MODEL_ENV",
+    "model_from_blob",
+]
 
 FORMAT = "circuitviz-set-decoder/1"
-_REQUIRED = ("format", "kind", "model_config", "train_config", "layout", "structures", "step",
-             "val_loss", "metrics", "state_dict")
+_REQUIRED = (
+    "format",
+    "kind",
+    "model_config",
+    "train_config",
+    "layout",
+    "structures",
+    "step",
+    "val_loss",
+    "metrics",
+    "state_dict",
+)
 
 
 def models_dir() -> Path:
@@ -86,13 +111,24 @@ def default_device(device: str | torch.device | None = None) -> torch.device:
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device {device!r} asked for but no CUDA GPU is available; use 'cpu'")
     if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
-        raise ValueError(f"device {device!r} does not exist: this machine has "
-                         f"{torch.cuda.device_count()} CUDA device(s), cuda:0 ..")
+        raise ValueError(
+            f"device {device!r} does not exist: this machine has "
+            f"{torch.cuda.device_count()} CUDA device(s), cuda:0 .."
+        )
     return dev
 
 
-def save_checkpoint(path: str | os.PathLike, *, kind: str, model, train_config: dict,
-                    step: int, val_loss: float, metrics: dict, extra: dict | None = None) -> Path:
+def save_checkpoint(
+    path: str | os.PathLike,
+    *,
+    kind: str,
+    model,
+    train_config: dict,
+    step: int,
+    val_loss: float,
+    metrics: dict,
+    extra: dict | None = None,
+) -> Path:
     """Write ``model`` (a SetDecoder or Fixed22Decoder) with its descriptions to ``path``.
 
     Written to a temporary file first and renamed, so a crash never leaves half a file.
@@ -102,13 +138,21 @@ def save_checkpoint(path: str | os.PathLike, *, kind: str, model, train_config: 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().to("cpu").clone() for k, v in model.state_dict().items()}
-    blob = {"format": FORMAT, "kind": kind, "model_config": model.config.to_dict(),
-            "train_config": dict(train_config), "layout": model.layout.to_dict(),
-            "structures": [dict(s) for s in model.structures], "step": int(step),
-            "val_loss": float(val_loss), "metrics": _plain(metrics),
-            "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-            "torch_version": str(torch.__version__), "n_params": int(model.n_params()),
-            "state_dict": state}
+    blob = {
+        "format": FORMAT,
+        "kind": kind,
+        "model_config": model.config.to_dict(),
+        "train_config": dict(train_config),
+        "layout": model.layout.to_dict(),
+        "structures": [dict(s) for s in model.structures],
+        "step": int(step),
+        "val_loss": float(val_loss),
+        "metrics": _plain(metrics),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "torch_version": str(torch.__version__),
+        "n_params": int(model.n_params()),
+        "state_dict": state,
+    }
     if extra:
         blob.update(_plain(extra))
     _check_finite(blob["state_dict"], path)
@@ -177,10 +221,15 @@ def seal_checkpoint(path: str | os.PathLike) -> str:
 
 def _check_finite(state: dict, path) -> None:
     for key, value in state.items():
-        if isinstance(value, torch.Tensor) and value.is_floating_point() \
-                and not bool(torch.isfinite(value).all()):
-            raise ValueError(f"model checkpoint {str(path)!r} holds non-finite weights (NaN or "
-                             f"inf) in {key!r}; it cannot be used (retrain it)")
+        if (
+            isinstance(value, torch.Tensor)
+            and value.is_floating_point()
+            and not bool(torch.isfinite(value).all())
+        ):
+            raise ValueError(
+                f"model checkpoint {str(path)!r} holds non-finite weights (NaN or "
+                f"inf) in {key!r}; it cannot be used (retrain it)"
+            )
 
 
 def _plain(obj):
@@ -205,16 +254,22 @@ def read_checkpoint(path: str | os.PathLike, *, verify: bool = True) -> dict:
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
-        raise ValueError(f"model checkpoint {name} does not exist; train one with "
-                         f"'circuitviz train --config models/train_config.json'") from None
+        raise ValueError(
+            f"model checkpoint {name} does not exist; train one with "
+            f"'circuitviz train --config models/train_config.json'"
+        ) from None
     except OSError as exc:
         raise ValueError(f"model checkpoint {name} cannot be read: {exc.strerror or exc}") from None
     if stat.S_ISDIR(mode):
-        raise ValueError(f"model checkpoint {name} is a directory, not a checkpoint file "
-                         f"(give the .pt file, e.g. models/set_decoder.pt)")
+        raise ValueError(
+            f"model checkpoint {name} is a directory, not a checkpoint file "
+            f"(give the .pt file, e.g. models/set_decoder.pt)"
+        )
     if not stat.S_ISREG(mode):
-        raise ValueError(f"model checkpoint {name} is not a regular file (a device, FIFO or "
-                         f"socket); give a .pt checkpoint file")
+        raise ValueError(
+            f"model checkpoint {name} is not a regular file (a device, FIFO or "
+            f"socket); give a .pt checkpoint file"
+        )
     if mode & 0o444 == 0 or not os.access(path, os.R_OK):
         raise ValueError(f"model checkpoint {name} cannot be read: permission denied")
     try:
@@ -225,25 +280,33 @@ def read_checkpoint(path: str | os.PathLike, *, verify: bool = True) -> dict:
     if path.stat().st_size == 0:
         raise ValueError(f"model checkpoint {name} is empty (0 bytes); it is not a checkpoint")
     if not zipfile.is_zipfile(path):
-        raise ValueError(f"model checkpoint {name} is corrupt or not a circuitviz "
-                         f"checkpoint (not a complete torch zip archive: truncated, or "
-                         f"another kind of file)")
+        raise ValueError(
+            f"model checkpoint {name} is corrupt or not a circuitviz "
+            f"checkpoint (not a complete torch zip archive: truncated, or "
+            f"another kind of file)"
+        )
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a damaged zip/pickle
         reason = _reason(exc)
-        raise ValueError(f"model checkpoint {name} is corrupt or not a circuitviz "
-                         f"checkpoint ({type(exc).__name__}: {reason})") from None
+        raise ValueError(
+            f"model checkpoint {name} is corrupt or not a circuitviz "
+            f"checkpoint ({type(exc).__name__}: {reason})"
+        ) from None
     if not isinstance(blob, dict) or blob.get("format") != FORMAT:
         found = blob.get("format") if isinstance(blob, dict) else type(blob).__name__
-        raise ValueError(f"model checkpoint {name} is not a circuitviz checkpoint: format "
-                         f"{found!r}, expected {FORMAT!r}")
+        raise ValueError(
+            f"model checkpoint {name} is not a circuitviz checkpoint: format "
+            f"{found!r}, expected {FORMAT!r}"
+        )
     missing = [k for k in _REQUIRED if k not in blob]
     if missing:
         raise ValueError(f"model checkpoint {name} lacks {', '.join(missing)}")
     if blob["kind"] not in KINDS:
-        raise ValueError(f"model checkpoint {name} has unknown kind {blob['kind']!r}; "
-                         f"known kinds: {', '.join(KINDS)}")
+        raise ValueError(
+            f"model checkpoint {name} has unknown kind {blob['kind']!r}; "
+            f"known kinds: {', '.join(KINDS)}"
+        )
     if not isinstance(blob["state_dict"], dict):
         raise ValueError(f"model checkpoint {name} has no weight dictionary")
     if verify:
@@ -253,23 +316,38 @@ def read_checkpoint(path: str | os.PathLike, *, verify: bool = True) -> dict:
 
 def _verify(blob: dict, name: str) -> None:
     saved = blob.get("integrity")
-    if not isinstance(saved, dict) or saved.get("algorithm") != "sha256" \
-            or not isinstance(saved.get("digest"), str):
-        raise ValueError(f"model checkpoint {name} has no integrity hash (written by an older "
-                         f"circuitviz?); check it, then seal it with 'python -m "
-                         f"circuitviz.ml.checkpoint seal {name[1:-1]}'")
+    if (
+        not isinstance(saved, dict)
+        or saved.get("algorithm") != "sha256"
+        or not isinstance(saved.get("digest"), str)
+    ):
+        raise ValueError(
+            f"model checkpoint {name} has no integrity hash (written by an older "
+            f"circuitviz?); check it, then seal it with 'python -m "
+            f"circuitviz.ml.checkpoint seal {name[1:-1]}'"
+        )
     if integrity(blob)["digest"] != saved["digest"]:
-        raise ValueError(f"model checkpoint {name} failed its integrity check: the sha256 of its "
-                         f"weights and configuration differs from the one saved with it (the "
-                         f"file is damaged or was altered); restore or retrain it")
+        raise ValueError(
+            f"model checkpoint {name} failed its integrity check: the sha256 of its "
+            f"weights and configuration differs from the one saved with it (the "
+            f"file is damaged or was altered); restore or retrain it"
+        )
 
 
 #: Bounds of each architecture field, checked before any tensor is allocated.
 _CONFIG_BOUNDS: dict[str, dict[str, tuple[float, float]]] = {
-    "set": {"d_model": (1, 512), "n_layers": (1, 16), "n_heads": (1, 64), "mlp_ratio": (1, 8),
-            "gnn_dim": (1, 512), "gnn_layers": (1, 16), "head_hidden": (1, 2048),
-            "num_train_timesteps": (2, 100_000), "sample_steps": (1, 100_000),
-            "step_power": (0.1, 10.0)},
+    "set": {
+        "d_model": (1, 512),
+        "n_layers": (1, 16),
+        "n_heads": (1, 64),
+        "mlp_ratio": (1, 8),
+        "gnn_dim": (1, 512),
+        "gnn_layers": (1, 16),
+        "head_hidden": (1, 2048),
+        "num_train_timesteps": (2, 100_000),
+        "sample_steps": (1, 100_000),
+        "step_power": (0.1, 10.0),
+    },
     "fixed22": {"hidden": (1, 2048), "latent": (1, 1024), "head_hidden": (1, 2048)},
 }
 
@@ -284,23 +362,36 @@ def _check_config(blob: dict, name: str) -> None:
         if key not in cfg:
             continue
         value = cfg[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or (isinstance(lo, int) and not isinstance(value, int)) or not lo <= value <= hi:
-            raise ValueError(f"model checkpoint {name} declares {key} = {value!r}, outside the "
-                             f"accepted {lo} to {hi}")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (isinstance(lo, int) and not isinstance(value, int))
+            or not lo <= value <= hi
+        ):
+            raise ValueError(
+                f"model checkpoint {name} declares {key} = {value!r}, outside the "
+                f"accepted {lo} to {hi}"
+            )
     if blob["kind"] == "set":
         d, heads = cfg.get("d_model", 128), cfg.get("n_heads", 4)
         if d % heads:
-            raise ValueError(f"model checkpoint {name} declares d_model = {d} with n_heads = "
-                             f"{heads}; d_model must be a multiple of n_heads")
+            raise ValueError(
+                f"model checkpoint {name} declares d_model = {d} with n_heads = "
+                f"{heads}; d_model must be a multiple of n_heads"
+            )
         if cfg.get("sample_steps", 1) > cfg.get("num_train_timesteps", 1000):
-            raise ValueError(f"model checkpoint {name} declares more sample_steps than "
-                             f"num_train_timesteps")
+            raise ValueError(
+                f"model checkpoint {name} declares more sample_steps than num_train_timesteps"
+            )
     layout = blob["layout"]
-    if not isinstance(layout, dict) or not isinstance(layout.get("topologies"), list) \
-            or not 1 <= len(layout["topologies"]) <= 1000:
-        raise ValueError(f"model checkpoint {name} has an unusable token layout (1 to 1000 "
-                         f"topologies expected)")
+    if (
+        not isinstance(layout, dict)
+        or not isinstance(layout.get("topologies"), list)
+        or not 1 <= len(layout["topologies"]) <= 1000
+    ):
+        raise ValueError(
+            f"model checkpoint {name} has an unusable token layout (1 to 1000 topologies expected)"
+        )
 
 
 def _reason(exc: BaseException) -> str:
@@ -312,12 +403,12 @@ def _reason(exc: BaseException) -> str:
     key = "WeightsUnpickler error:"
     at = text.find(key)
     if at >= 0:
-        rest = [ln.strip() for ln in text[at + len(key):].splitlines() if ln.strip()]
+        rest = [ln.strip() for ln in text[at + len(key) :].splitlines() if ln.strip()]
         picked = rest[0] if rest else key
     else:
         picked = lines[0] if lines else ""
     picked = picked.split(". Please use")[0]
-    return (picked[:200] or type(exc).__name__)
+    return picked[:200] or type(exc).__name__
 
 
 def model_from_blob(blob: dict):
@@ -325,12 +416,17 @@ def model_from_blob(blob: dict):
     from .decoder import make_decoder
     from .tokens import TokenLayout
 
-    return make_decoder(blob["kind"], blob["model_config"], TokenLayout.from_dict(blob["layout"]),
-                        blob["structures"])
+    return make_decoder(
+        blob["kind"],
+        blob["model_config"],
+        TokenLayout.from_dict(blob["layout"]),
+        blob["structures"],
+    )
 
 
-def load_checkpoint(path: str | os.PathLike, device: str | torch.device | None = None,
-                    kind: str | None = None):
+def load_checkpoint(
+    path: str | os.PathLike, device: str | torch.device | None = None, kind: str | None = None
+):
     """``(model, blob)``: the model rebuilt from ``path``, in eval mode on ``device``.
 
     Raises ``ValueError`` naming the file when it is missing, corrupt, of another kind
@@ -338,8 +434,9 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device | None =
     """
     blob = read_checkpoint(path)
     if kind is not None and blob["kind"] != kind:
-        raise ValueError(f"model checkpoint {str(path)!r} holds a {blob['kind']!r} model, "
-                         f"expected {kind!r}")
+        raise ValueError(
+            f"model checkpoint {str(path)!r} holds a {blob['kind']!r} model, expected {kind!r}"
+        )
     name = repr(str(path))
     _check_config(blob, name)
     _check_finite(blob["state_dict"], path)
@@ -347,10 +444,21 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device | None =
     try:  # the bounded config keeps this allocation small (at most a few hundred MB)
         model = model_from_blob(blob)
         _check_shapes(model.state_dict(), blob["state_dict"], name)
-    except (TypeError, KeyError, ValueError, IndexError, StopIteration, AttributeError,
-            RuntimeError) as exc:
-        message = str(exc) if str(exc).startswith("model checkpoint") else \
-            f"model checkpoint {name} has an unusable description ({type(exc).__name__}: {exc})"
+    except (
+        TypeError,
+        KeyError,
+        ValueError,
+        IndexError,
+        StopIteration,
+        AttributeError,
+        RuntimeError,
+    ) as exc:
+        message = (
+            str(exc)
+            if str(exc).startswith("model checkpoint")
+            else f"model checkpoint {name} has an unusable description "
+            f"({type(exc).__name__}: {exc})"
+        )
         raise ValueError(message) from None
     model.load_state_dict(blob["state_dict"])
     model.eval()
@@ -361,8 +469,11 @@ def _check_shapes(expected: dict, state: dict, name: str) -> None:
     """Raise when the file's weights do not fit the architecture it describes."""
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
-    wrong = sorted(k for k in set(expected) & set(state)
-                   if not isinstance(state[k], torch.Tensor) or state[k].shape != expected[k].shape)
+    wrong = sorted(
+        k
+        for k in set(expected) & set(state)
+        if not isinstance(state[k], torch.Tensor) or state[k].shape != expected[k].shape
+    )
     if missing or unexpected or wrong:
         parts = []
         if missing:
@@ -373,8 +484,10 @@ def _check_shapes(expected: dict, state: dict, name: str) -> None:
             k = wrong[0]
             got = tuple(state[k].shape) if isinstance(state[k], torch.Tensor) else type(state[k])
             parts.append(f"shape mismatch for {k}: file {got}, model {tuple(expected[k].shape)}")
-        raise ValueError(f"model checkpoint {name} does not match the architecture it "
-                         f"describes: {'; '.join(parts)}")
+        raise ValueError(
+            f"model checkpoint {name} does not match the architecture it "
+            f"describes: {'; '.join(parts)}"
+        )
 
 
 @lru_cache(maxsize=8)

@@ -9,6 +9,7 @@ cutoff (centre) and Q.  The model is conditioned on what was measured, never on 
 template's name, so its labels cannot lie.  :func:`tensorise` turns examples into the
 tensors the trainers index.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,8 +25,17 @@ from .tokens import TokenLayout, dimensionless, representative_roots, split_leve
 if TYPE_CHECKING:  # annotations only: torch stays a lazy import
     import torch
 
-__all__ = ["Example", "TensorData", "make_layout", "tensorise", "records_from_dataset",
-           "synth_records", "topology_structures", "drop_conditions", "MAX_ROOTS"]
+__all__ = [
+    "Example",
+    "TensorData",
+    "make_layout",
+    "tensorise",
+    "records_from_dataset",
+    "synth_records",
+    "topology_structures",
+    "drop_conditions",
+    "MAX_ROOTS",
+]
 
 #: Most roots (poles or zeros) the baseline's padded root arrays hold.
 MAX_ROOTS = 10
@@ -56,9 +66,18 @@ class Example:
         """The record's conditions as model features (all given)."""
         if n_features != N_FEATURES:
             return features_v1(self.filter_type, self.cutoff_hz, self.q, self.order)
-        return features(self.filter_type, self.cutoff_hz, self.q, self.order, self.response,
-                        self.ripple_db, self.stopband_ratio, self.attenuation_db, self.gain_db,
-                        self.active)
+        return features(
+            self.filter_type,
+            self.cutoff_hz,
+            self.q,
+            self.order,
+            self.response,
+            self.ripple_db,
+            self.stopband_ratio,
+            self.attenuation_db,
+            self.gain_db,
+            self.active,
+        )
 
 
 def records_from_rows(rows: list[dict], seed: int = 0) -> list[Example]:
@@ -75,12 +94,25 @@ def records_from_rows(rows: list[dict], seed: int = 0) -> list[Example]:
         if lab is None:
             continue
         q = r.get("q")
-        out.append(Example(r["topology"], {k: float(v) for k, v in r["values"].items()},
-                          _roots(r["poles"]), _roots(r["zeros"]), float(r["gain"]), r["type"],
-                          float(lab.cutoff_hz),
-                          float(q) if q is not None and r["type"] in BAND_TYPES else None,
-                          len(r["poles"]), lab.ripple_db, lab.response, lab.stopband_ratio,
-                          lab.attenuation_db, lab.gain_db, lab.active))
+        out.append(
+            Example(
+                r["topology"],
+                {k: float(v) for k, v in r["values"].items()},
+                _roots(r["poles"]),
+                _roots(r["zeros"]),
+                float(r["gain"]),
+                r["type"],
+                float(lab.cutoff_hz),
+                float(q) if q is not None and r["type"] in BAND_TYPES else None,
+                len(r["poles"]),
+                lab.ripple_db,
+                lab.response,
+                lab.stopband_ratio,
+                lab.attenuation_db,
+                lab.gain_db,
+                lab.active,
+            )
+        )
     return out
 
 
@@ -123,9 +155,18 @@ def synth_records(n: int, seed: int = 0, topologies: list[str] | None = None) ->
         if a.type not in FILTER_TYPES:
             continue
         pairs = lambda rs: [[float(x.real), float(x.imag)] for x in rs]  # noqa: E731
-        rows.append({"topology": topo.name, "values": values, "poles": pairs(a.poles),
-                     "zeros": pairs(a.zeros), "gain": a.gain, "type": a.type,
-                     "cutoff_hz": a.cutoff_hz, "q": a.response.q})
+        rows.append(
+            {
+                "topology": topo.name,
+                "values": values,
+                "poles": pairs(a.poles),
+                "zeros": pairs(a.zeros),
+                "gain": a.gain,
+                "type": a.type,
+                "cutoff_hz": a.cutoff_hz,
+                "q": a.response.q,
+            }
+        )
     return records_from_rows(rows, seed)
 
 
@@ -137,8 +178,9 @@ def topology_structures(names: list[str]) -> list[dict]:
     out = []
     for name in names:
         topo = CATALOGUE[name]
-        circuit = topo.build(topo.nominal(1e3) if topo.prototype else
-                             {s.name: 1.0 for s in topo.slots})
+        circuit = topo.build(
+            topo.nominal(1e3) if topo.prototype else {s.name: 1.0 for s in topo.slots}
+        )
         out.append(structure(circuit, [s.name for s in topo.slots]))
     return out
 
@@ -155,9 +197,10 @@ def make_layout(records: list[Example]) -> TokenLayout:
     n_pole, n_zero = 1, 1
     for r in records:
         slots_ = CATALOGUE[r.topology].slots
-        shapes, level = split_level([s.kind for s in slots_],
-                                    [dimensionless(s.kind, r.values[s.name], r.cutoff_hz)
-                                     for s in slots_])
+        shapes, level = split_level(
+            [s.kind for s in slots_],
+            [dimensionless(s.kind, r.values[s.name], r.cutoff_hz) for s in slots_],
+        )
         logs[r.topology].append(shapes + [level])
         n_pole = max(n_pole, len(representative_roots(r.poles)))
         n_zero = max(n_zero, len(representative_roots(r.zeros)))
@@ -166,28 +209,35 @@ def make_layout(records: list[Example]) -> TokenLayout:
         a = np.asarray(logs[n])
         means.append(tuple(float(v) for v in a.mean(0)))
         stds.append(tuple(float(max(v, _STD_FLOOR)) for v in a.std(0)))
-    return TokenLayout(tuple(names), tuple(slots), tuple(m[:-1] for m in means),
-                       tuple(s[:-1] for s in stds), n_pole, n_zero,
-                       tuple(m[-1] for m in means), tuple(s[-1] for s in stds),
-                       tuple(CATALOGUE[n].order for n in names),
-                       tuple(CATALOGUE[n].family for n in names))
+    return TokenLayout(
+        tuple(names),
+        tuple(slots),
+        tuple(m[:-1] for m in means),
+        tuple(s[:-1] for s in stds),
+        n_pole,
+        n_zero,
+        tuple(m[-1] for m in means),
+        tuple(s[-1] for s in stds),
+        tuple(CATALOGUE[n].order for n in names),
+        tuple(CATALOGUE[n].family for n in names),
+    )
 
 
 @dataclass
 class TensorData:
     """Records as aligned tensors (first dimension = record)."""
 
-    cond: torch.Tensor        # (B, N_FEATURES), Q and order present where known
-    topo: torch.Tensor        # (B,)
-    tokens: torch.Tensor      # (B, N, C)
-    values: torch.Tensor      # (B, S + 1) standardised shapes, then the level
+    cond: torch.Tensor  # (B, N_FEATURES), Q and order present where known
+    topo: torch.Tensor  # (B,)
+    tokens: torch.Tensor  # (B, N, C)
+    values: torch.Tensor  # (B, S + 1) standardised shapes, then the level
     value_mask: torch.Tensor  # (B, S + 1)
-    poles: torch.Tensor       # (B, MAX_ROOTS, 2) (re, im) / wc
+    poles: torch.Tensor  # (B, MAX_ROOTS, 2) (re, im) / wc
     pole_mask: torch.Tensor
     zeros: torch.Tensor
     zero_mask: torch.Tensor
-    gain: torch.Tensor        # (B, 2)
-    has_q: torch.Tensor       # (B,) bool: Q may be given for this record
+    gain: torch.Tensor  # (B, 2)
+    has_q: torch.Tensor  # (B,) bool: Q may be given for this record
 
     def __len__(self) -> int:
         return int(self.topo.shape[0])
@@ -200,13 +250,14 @@ def _padded_roots(roots: np.ndarray, wc: float) -> tuple[np.ndarray, np.ndarray]
     out = np.zeros((MAX_ROOTS, 2), np.float32)
     mask = np.zeros(MAX_ROOTS, bool)
     r = np.asarray(roots, complex)[:MAX_ROOTS] / wc
-    out[:len(r), 0], out[:len(r), 1] = r.real, r.imag
-    mask[:len(r)] = True
+    out[: len(r), 0], out[: len(r), 1] = r.real, r.imag
+    mask[: len(r)] = True
     return out, mask
 
 
-def tensorise(records: list[Example], layout: TokenLayout, n_features: int = N_FEATURES
-              ) -> TensorData:
+def tensorise(
+    records: list[Example], layout: TokenLayout, n_features: int = N_FEATURES
+) -> TensorData:
     """Aligned tensors of ``records`` under ``layout`` (records of unknown topologies fail)."""
     import torch
 
@@ -236,14 +287,30 @@ def tensorise(records: list[Example], layout: TokenLayout, n_features: int = N_F
         gains.append(x[-1, :2])
         has_q.append(r.q is not None)
     t = lambda a, dt=torch.float32: torch.as_tensor(np.asarray(a), dtype=dt)  # noqa: E731
-    return TensorData(t(cond), t(topo, torch.long), t(toks), t(vals), t(vmask), t(poles),
-                      t(pmask, torch.bool), t(zeros), t(zmask, torch.bool), t(gains),
-                      t(has_q, torch.bool))
+    return TensorData(
+        t(cond),
+        t(topo, torch.long),
+        t(toks),
+        t(vals),
+        t(vmask),
+        t(poles),
+        t(pmask, torch.bool),
+        t(zeros),
+        t(zmask, torch.bool),
+        t(gains),
+        t(has_q, torch.bool),
+    )
 
 
 #: (flag column, value columns) of each droppable condition in the mask-era features.
-DROPPABLE = {"q": (5, (6,)), "order": (7, (8,)), "response": (9, (10, 11, 12, 13)),
-             "stopband": (15, (16, 17)), "gain": (18, (19,)), "kind": (20, (21,))}
+DROPPABLE = {
+    "q": (5, (6,)),
+    "order": (7, (8,)),
+    "response": (9, (10, 11, 12, 13)),
+    "stopband": (15, (16, 17)),
+    "gain": (18, (19,)),
+    "kind": (20, (21,)),
+}
 
 
 def drop_conditions(cond, has_q, gen, p_q: float, p_order: float, p_other: float = 0.5):
@@ -266,4 +333,3 @@ def drop_conditions(cond, has_q, gen, p_q: float, p_order: float, p_other: float
         for c in cols:
             cond[drop, c] = 0.0
     return cond
-

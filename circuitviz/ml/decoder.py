@@ -12,6 +12,7 @@ either kind from its config, for a fresh training run and for a checkpoint alike
 that decodes a whole candidate in one shot (the baseline) has ``generate``; the set
 decoder is run through the DDIM sampler instead.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -50,9 +51,13 @@ class TopologyHead(nn.Module):
 
     def __init__(self, n_topologies: int, hidden: int = 256, n_features: int = N_FEATURES_V1):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(n_features, hidden), nn.SiLU(),
-                                 nn.Linear(hidden, hidden), nn.SiLU(),
-                                 nn.Linear(hidden, n_topologies))
+        self.net = nn.Sequential(
+            nn.Linear(n_features, hidden),
+            nn.SiLU(),
+            nn.Linear(hidden, hidden),
+            nn.SiLU(),
+            nn.Linear(hidden, n_topologies),
+        )
 
     def forward(self, cond: torch.Tensor) -> torch.Tensor:
         return self.net(cond)
@@ -72,8 +77,9 @@ class Decoder(nn.Module):
     def __init__(self, config: DecoderConfig, layout: TokenLayout, structures: list[dict]):
         super().__init__()
         self.config, self.layout, self.structures = config, layout, structures
-        self.topology_head = TopologyHead(len(layout.topologies), config.head_hidden,
-                                          config.cond_features)
+        self.topology_head = TopologyHead(
+            len(layout.topologies), config.head_hidden, config.cond_features
+        )
 
     def topology_logits(self, cond: torch.Tensor) -> torch.Tensor:
         """Logits (B, n_topologies) of the topology draw for spec features ``cond``."""
@@ -87,12 +93,14 @@ class Decoder(nn.Module):
 class DirectDecoder(Protocol):
     """A decoder that draws whole candidates in one shot (no denoising loop)."""
 
-    def generate(self, cond: torch.Tensor, topo: torch.Tensor, gen: torch.Generator,
-                 cutoffs_hz: list[float]) -> list[Draw]: ...
+    def generate(
+        self, cond: torch.Tensor, topo: torch.Tensor, gen: torch.Generator, cutoffs_hz: list[float]
+    ) -> list[Draw]: ...
 
 
-def make_decoder(kind: str, config: dict[str, Any], layout: TokenLayout,
-                 structures: list[dict]) -> Decoder:
+def make_decoder(
+    kind: str, config: dict[str, Any], layout: TokenLayout, structures: list[dict]
+) -> Decoder:
     """An untrained decoder of ``kind`` (``"set"`` or ``"fixed22"``) with ``config``'s shape."""
     if kind == "set":
         from .model import ModelConfig, SetDecoder

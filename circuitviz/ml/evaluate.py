@@ -13,6 +13,7 @@ reported apart from post-processing (exact frequency scaling, then E24 snapping)
 from ``search`` (draw K x n, keep the n best by exact analysis), so no step hides
 another.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,19 @@ from ..spec import BAND_TYPES, Spec
 from ..verification import run_ngspice, verify_spice
 from .spec import FC_RANGE_HZ
 
-__all__ = ["grid", "assess", "summarise", "evaluate_model", "quick_metrics", "run_evaluation",
-           "format_table", "scale_to_cutoff", "snap_e_series", "PRACTICAL", "DOUBLET_TOL"]
+__all__ = [
+    "grid",
+    "assess",
+    "summarise",
+    "evaluate_model",
+    "quick_metrics",
+    "run_evaluation",
+    "format_table",
+    "scale_to_cutoff",
+    "snap_e_series",
+    "PRACTICAL",
+    "DOUBLET_TOL",
+]
 
 #: Q values the band-type specs of the grid cycle through (0.5..30).
 GRID_Q = (0.5, 0.8, 1.3, 2.0, 3.5, 6.0, 10.0, 18.0, 30.0)
@@ -58,16 +70,25 @@ def scale_to_cutoff(circuit, measured_hz: float, asked_hz: float):
     """Exact frequency scaling: every L and C times ``measured / asked`` moves every pole
     and zero by ``asked / measured`` (exact for R, L, C and frequency-flat op-amps)."""
     k = measured_hz / asked_hz
-    return replace(circuit, elements=tuple(replace(e, value=e.value * k) if e.kind in "LC" else e
-                                           for e in circuit.elements))
+    return replace(
+        circuit,
+        elements=tuple(
+            replace(e, value=e.value * k) if e.kind in "LC" else e for e in circuit.elements
+        ),
+    )
 
 
 def snap_e_series(circuit, series: str = "E24"):
     """Every R, L and C rounded (in log) to the nearest E-series value."""
     from ..eseries import snap
 
-    return replace(circuit, elements=tuple(replace(e, value=snap(e.value, series))
-                                           if e.kind in "RLC" else e for e in circuit.elements))
+    return replace(
+        circuit,
+        elements=tuple(
+            replace(e, value=snap(e.value, series)) if e.kind in "RLC" else e
+            for e in circuit.elements
+        ),
+    )
 
 
 # -- one candidate ------------------------------------------------------------------------
@@ -98,8 +119,12 @@ def assess(candidate, spice: bool = True, post: bool = True) -> dict:
     off its :class:`~circuitviz.verification.Verification` (ngspice added when ``spice``)."""
     spec = candidate.spec
     pred = candidate.predicted
-    row = {"topology": candidate.topology, "n_pred_poles": len(pred.poles),
-           "n_pred_zeros": len(pred.zeros), "analysable": candidate.analysis is not None}
+    row = {
+        "topology": candidate.topology,
+        "n_pred_poles": len(pred.poles),
+        "n_pred_zeros": len(pred.zeros),
+        "analysable": candidate.analysis is not None,
+    }
     try:
         row["pred_type"] = measure_response(pred).type
     except (ValueError, FloatingPointError, ZeroDivisionError):
@@ -115,8 +140,9 @@ def assess(candidate, spice: bool = True, post: bool = True) -> dict:
         row["exact"] = _response_errors(spec, a.response)
     sim = None
     if spice and a is not None:
-        v = verify_spice(v, candidate.circuit, q=spec.q, opamp=candidate.opamp_gbw_hz,
-                         explain=_failure)
+        v = verify_spice(
+            v, candidate.circuit, q=spec.q, opamp=candidate.opamp_gbw_hz, explain=_failure
+        )
         sim = v.spice
         row["spice_error"] = v.spice_error
     if sim is not None:
@@ -174,15 +200,21 @@ def _share(flags) -> float:
 def _errors_block(rows: list[dict], key: str | None = None) -> dict:
     """Type accuracy and cutoff/Q error statistics over ``rows`` (or their ``key`` part);
     a row whose type is wrong (or that was never post-processed) counts as a miss."""
-    parts = [(r.get(key) if key else r) or {"type_ok": False, "cutoff_err": math.nan,
-                                            "q_err": math.nan} for r in rows]
+    parts = [
+        (r.get(key) if key else r) or {"type_ok": False, "cutoff_err": math.nan, "q_err": math.nan}
+        for r in rows
+    ]
     cut = [p["cutoff_err"] for p in parts if p["type_ok"]]
     q = [p["q_err"] for p in parts if p["type_ok"] and not math.isnan(p["q_err"])]
-    return {"type_acc": _share(p["type_ok"] for p in parts),
-            "cutoff_err_median": _median(cut), "cutoff_err_p90": _p90(cut),
-            "cutoff_within_5pct": _share(p["type_ok"] and p["cutoff_err"] <= 0.05 for p in parts),
-            "cutoff_within_10pct": _share(p["type_ok"] and p["cutoff_err"] <= 0.10 for p in parts),
-            "q_err_median": _median(q), "q_within_10pct": _share(e <= 0.10 for e in q)}
+    return {
+        "type_acc": _share(p["type_ok"] for p in parts),
+        "cutoff_err_median": _median(cut),
+        "cutoff_err_p90": _p90(cut),
+        "cutoff_within_5pct": _share(p["type_ok"] and p["cutoff_err"] <= 0.05 for p in parts),
+        "cutoff_within_10pct": _share(p["type_ok"] and p["cutoff_err"] <= 0.10 for p in parts),
+        "q_err_median": _median(q),
+        "q_within_10pct": _share(e <= 0.10 for e in q),
+    }
 
 
 def summarise(rows: list[dict], groups: list[list[int]] | None = None) -> dict:
@@ -193,18 +225,23 @@ def summarise(rows: list[dict], groups: list[list[int]] | None = None) -> dict:
     out.update(_errors_block(rows))
     out["pole_count_acc"] = _share(r.get("n_poles") == r["n_pred_poles"] for r in rows)
     out["zero_count_acc"] = _share(r.get("n_zeros") == r["n_pred_zeros"] for r in rows)
-    out["pole_count_acc_visible"] = _share(r.get("n_poles_visible") == r["n_pred_poles"]
-                                           for r in rows)
-    out["zero_count_acc_visible"] = _share(r.get("n_zeros_visible") == r["n_pred_zeros"]
-                                           for r in rows)
+    out["pole_count_acc_visible"] = _share(
+        r.get("n_poles_visible") == r["n_pred_poles"] for r in rows
+    )
+    out["zero_count_acc_visible"] = _share(
+        r.get("n_zeros_visible") == r["n_pred_zeros"] for r in rows
+    )
     spice_rows = [r for r in rows if "n_spice_poles" in r]
-    out["spice_count_acc"] = _share(r["n_spice_poles"] == r["n_pred_poles"] and
-                                    r["n_spice_zeros"] == r["n_pred_zeros"] for r in spice_rows)
+    out["spice_count_acc"] = _share(
+        r["n_spice_poles"] == r["n_pred_poles"] and r["n_spice_zeros"] == r["n_pred_zeros"]
+        for r in spice_rows
+    )
     out["pz_from_ngspice_pz"] = _share(r["pz_source"] == "ngspice .pz" for r in spice_rows)
     out["pred_type_acc"] = _share(r["pred_type"] == r["requested"] for r in rows)
     out["pole_err_median"] = _median(r.get("pole_err") for r in analysable)
-    out["pole_err_median_counts_ok"] = _median(r.get("pole_err") for r in analysable
-                                               if r["n_poles"] == r["n_pred_poles"])
+    out["pole_err_median_counts_ok"] = _median(
+        r.get("pole_err") for r in analysable if r["n_poles"] == r["n_pred_poles"]
+    )
     out["zero_err_median"] = _median(r.get("zero_err") for r in analysable)
     out["bode_db_median"] = _median(r.get("bode_db") for r in rows)
     out["practical_values"] = _share(r["practical"] == 1.0 for r in rows)
@@ -220,8 +257,15 @@ def summarise(rows: list[dict], groups: list[list[int]] | None = None) -> dict:
 
 
 # -- running ------------------------------------------------------------------------------------
-def evaluate_model(model, specs: list[Spec], samples: int, seed: int = 0, spice: bool = True,
-                   search: int | None = None, post: bool = True) -> dict:
+def evaluate_model(
+    model,
+    specs: list[Spec],
+    samples: int,
+    seed: int = 0,
+    spice: bool = True,
+    search: int | None = None,
+    post: bool = True,
+) -> dict:
     """Rows and summary for ``model`` over ``specs`` (``samples`` candidates each)."""
     from ..design import candidates
     from .sampler import draw
@@ -239,8 +283,10 @@ def evaluate_model(model, specs: list[Spec], samples: int, seed: int = 0, spice:
             rows.append(row)
         groups.append(list(range(start, len(rows))))
     summary = summarise(rows, groups)
-    summary["per_type"] = {t: summarise([r for r in rows if r["requested"] == t])
-                           for t in dict.fromkeys(s.filter_type for s in specs)}
+    summary["per_type"] = {
+        t: summarise([r for r in rows if r["requested"] == t])
+        for t in dict.fromkeys(s.filter_type for s in specs)
+    }
     return {"summary": summary, "rows": rows}
 
 
@@ -252,9 +298,16 @@ def quick_metrics(model, records, seed: int = 0) -> dict:
 
     was_training = model.training
     model.eval()
-    specs = [Spec(r.filter_type, r.cutoff_hz, r.q, None,
-                  ripple_db=None if r.filter_type in BAND_TYPES else r.ripple_db)
-             for r in records]
+    specs = [
+        Spec(
+            r.filter_type,
+            r.cutoff_hz,
+            r.q,
+            None,
+            ripple_db=None if r.filter_type in BAND_TYPES else r.ripple_db,
+        )
+        for r in records
+    ]
     draws = draw_specs(model, specs, seed)
     rows = []
     for d, spec in zip(draws, specs):
@@ -264,53 +317,85 @@ def quick_metrics(model, records, seed: int = 0) -> dict:
         rows.append(row)
     model.train(was_training)
     s = summarise(rows)
-    keys = ("type_acc", "cutoff_err_median", "cutoff_within_10pct", "q_err_median",
-            "pole_count_acc", "zero_count_acc", "pred_type_acc", "pole_err_median")
+    keys = (
+        "type_acc",
+        "cutoff_err_median",
+        "cutoff_within_10pct",
+        "q_err_median",
+        "pole_count_acc",
+        "zero_count_acc",
+        "pred_type_acc",
+        "pole_err_median",
+    )
     return {k: s[k] for k in keys}
 
 
-def run_evaluation(model_path=None, baseline_path=None, types=FILTER_TYPES, n_cutoffs: int = 9,
-                   samples: int = 32, seed: int = 0, search: int | None = 4,
-                   device=None, spice: bool = True, out: str | None = None,
-                   log=print, mask_samples: int = 16) -> dict:
+def run_evaluation(
+    model_path=None,
+    baseline_path=None,
+    types=FILTER_TYPES,
+    n_cutoffs: int = 9,
+    samples: int = 32,
+    seed: int = 0,
+    search: int | None = 4,
+    device=None,
+    spice: bool = True,
+    out: str | None = None,
+    log=print,
+    mask_samples: int = 16,
+) -> dict:
     """The full protocol for the set decoder (raw, post-processed, search) and the fixed
     2/2 baseline, side by side, plus the set decoder on the mask grid (raw and refined,
     ``mask_samples`` candidates a spec; 0 = off); written as JSON to ``out`` when given."""
     from .checkpoint import DEFAULT_BASELINE, DEFAULT_MODEL, load_checkpoint
 
     specs = grid(types, n_cutoffs)
-    report = {"protocol": {"types": list(types), "n_cutoffs": n_cutoffs, "samples": samples,
-                           "seed": seed, "search": search, "spice": spice,
-                           "specs": [{"type": s.filter_type, "cutoff_hz": s.cutoff_hz, "q": s.q}
-                                     for s in specs]},
-              "models": {}}
+    report = {
+        "protocol": {
+            "types": list(types),
+            "n_cutoffs": n_cutoffs,
+            "samples": samples,
+            "seed": seed,
+            "search": search,
+            "spice": spice,
+            "specs": [{"type": s.filter_type, "cutoff_hz": s.cutoff_hz, "q": s.q} for s in specs],
+        },
+        "models": {},
+    }
     runs: list[tuple[str, Any, int | None]] = [
         ("set_decoder", model_path or DEFAULT_MODEL, None),
-            ("baseline_fixed22", baseline_path or DEFAULT_BASELINE, None)]
+        ("baseline_fixed22", baseline_path or DEFAULT_BASELINE, None),
+    ]
     if search:
         runs.insert(1, (f"set_decoder_search{search}", model_path or DEFAULT_MODEL, search))
     for name, path, k in runs:
         t0 = time.perf_counter()
         model, blob = load_checkpoint(path, device)
-        result = evaluate_model(model, specs, samples, seed, spice=spice, search=k,
-                                post=(k is None))
+        result = evaluate_model(
+            model, specs, samples, seed, spice=spice, search=k, post=(k is None)
+        )
         result["summary"]["seconds"] = time.perf_counter() - t0
-        result["summary"]["checkpoint"] = {"path": _shown(path), "kind": blob["kind"],
-                                           "step": blob["step"]}
+        result["summary"]["checkpoint"] = {
+            "path": _shown(path),
+            "kind": blob["kind"],
+            "step": blob["step"],
+        }
         report["models"][name] = result["summary"]
-        log(f"{name}: {len(result['rows'])} candidates in "
-            f"{result['summary']['seconds']:.1f} s")
+        log(f"{name}: {len(result['rows'])} candidates in {result['summary']['seconds']:.1f} s")
     if mask_samples:
         t0 = time.perf_counter()
         model, blob = load_checkpoint(model_path or DEFAULT_MODEL, device)
         mspecs = mask_grid()
         report["mask"] = evaluate_mask(model, mspecs, mask_samples, seed, log=log)
-        report["mask"]["protocol"] = {"specs": len(mspecs), "samples": mask_samples,
-                                      "seconds": time.perf_counter() - t0,
-                                      "families": list(MASK_FAMILIES),
-                                      "ripples": {k: list(v) for k, v in MASK_RIPPLES.items()},
-                                      "attenuations": list(MASK_ATTENUATIONS),
-                                      "stopband_ratios": list(MASK_STOPBAND_RATIOS)}
+        report["mask"]["protocol"] = {
+            "specs": len(mspecs),
+            "samples": mask_samples,
+            "seconds": time.perf_counter() - t0,
+            "families": list(MASK_FAMILIES),
+            "ripples": {k: list(v) for k, v in MASK_RIPPLES.items()},
+            "attenuations": list(MASK_ATTENUATIONS),
+            "stopband_ratios": list(MASK_STOPBAND_RATIOS),
+        }
     if out:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(json.dumps(_jsonable(report), indent=1, allow_nan=False) + "\n")
@@ -339,32 +424,39 @@ def _jsonable(obj):
 
 
 # -- the table ---------------------------------------------------------------------------
-_ROWS = [("validity", "validity (ngspice, real filter)", "pct", "≥ 99 %"),
-         ("type_acc", "measured type = requested", "pct", "≥ 98 %"),
-         ("pole_count_acc", "pole count = circuit's", "pct", "≥ 98 %"),
-         ("zero_count_acc", "zero count = circuit's", "pct", "≥ 98 %"),
-         ("pole_count_acc_visible", "pole count = circuit's (doublets < 1e-4 merged)", "pct", ""),
-         ("zero_count_acc_visible", "zero count = circuit's (doublets < 1e-4 merged)", "pct", ""),
-         ("pred_type_acc", "type from predicted poles/zeros", "pct", "≥ 98 %"),
-         ("cutoff_err_median", "cutoff error, median", "pct", "≤ 5 %"),
-         ("cutoff_err_p90", "cutoff error, p90", "pct", ""),
-         ("cutoff_within_5pct", "cutoff within 5 %", "pct", ""),
-         ("cutoff_within_10pct", "cutoff within 10 %", "pct", "≥ 80 %"),
-         ("q_err_median", "Q error, median (band types)", "pct", "≤ 10 %"),
-         ("pole_err_median", "pole position error, median", "pct", "≤ 5 %"),
-         ("zero_err_median", "zero position error, median", "pct", ""),
-         ("bode_db_median", "Bode gap predicted vs ngspice, median", "db", ""),
-         ("spice_count_acc", "counts = ngspice's", "pct", ""),
-         ("practical_values", "all values practical", "pct", ""),
-         ("diversity_min", "distinct topologies / 16 (min over specs)", "int", "≥ 3"),
-         ("diversity_mean", "distinct topologies / 16 (mean)", "num", "")]
+_ROWS = [
+    ("validity", "validity (ngspice, real filter)", "pct", "≥ 99 %"),
+    ("type_acc", "measured type = requested", "pct", "≥ 98 %"),
+    ("pole_count_acc", "pole count = circuit's", "pct", "≥ 98 %"),
+    ("zero_count_acc", "zero count = circuit's", "pct", "≥ 98 %"),
+    ("pole_count_acc_visible", "pole count = circuit's (doublets < 1e-4 merged)", "pct", ""),
+    ("zero_count_acc_visible", "zero count = circuit's (doublets < 1e-4 merged)", "pct", ""),
+    ("pred_type_acc", "type from predicted poles/zeros", "pct", "≥ 98 %"),
+    ("cutoff_err_median", "cutoff error, median", "pct", "≤ 5 %"),
+    ("cutoff_err_p90", "cutoff error, p90", "pct", ""),
+    ("cutoff_within_5pct", "cutoff within 5 %", "pct", ""),
+    ("cutoff_within_10pct", "cutoff within 10 %", "pct", "≥ 80 %"),
+    ("q_err_median", "Q error, median (band types)", "pct", "≤ 10 %"),
+    ("pole_err_median", "pole position error, median", "pct", "≤ 5 %"),
+    ("zero_err_median", "zero position error, median", "pct", ""),
+    ("bode_db_median", "Bode gap predicted vs ngspice, median", "db", ""),
+    ("spice_count_acc", "counts = ngspice's", "pct", ""),
+    ("practical_values", "all values practical", "pct", ""),
+    ("diversity_min", "distinct topologies / 16 (min over specs)", "int", "≥ 3"),
+    ("diversity_mean", "distinct topologies / 16 (mean)", "num", ""),
+]
 
 
 def _fmt(v, how: str) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
-    return {"pct": f"{100 * v:.1f} %", "db": f"{v:.2f} dB", "int": f"{int(v)}",
-            "num": f"{v:.1f}", "num2": f"{v:.2f}"}[how]
+    return {
+        "pct": f"{100 * v:.1f} %",
+        "db": f"{v:.2f} dB",
+        "int": f"{int(v)}",
+        "num": f"{v:.1f}",
+        "num2": f"{v:.2f}",
+    }[how]
 
 
 def format_table(report: dict) -> str:
@@ -379,17 +471,23 @@ def format_table(report: dict) -> str:
 def _format_models(report: dict) -> str:
     models = report["models"]
     names = list(models)
-    lines = ["| metric | target | " + " | ".join(names) + " |",
-             "|---|---|" + "---|" * len(names)]
+    lines = ["| metric | target | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
     for key, label, how, target in _ROWS:
-        lines.append(f"| {label} | {target} | " + " | ".join(_fmt(models[n].get(key), how)
-                                                         for n in names) + " |")
-    for post, title in (("post_scaled", "after exact frequency scaling"),
-                        ("post_scaled_e24", "after scaling + E24 snapping")):
-        for key, label in (("type_acc", "measured type = requested"),
-                           ("cutoff_err_median", "cutoff error, median"),
-                           ("cutoff_within_10pct", "cutoff within 10 %"),
-                           ("q_err_median", "Q error, median")):
+        lines.append(
+            f"| {label} | {target} | "
+            + " | ".join(_fmt(models[n].get(key), how) for n in names)
+            + " |"
+        )
+    for post, title in (
+        ("post_scaled", "after exact frequency scaling"),
+        ("post_scaled_e24", "after scaling + E24 snapping"),
+    ):
+        for key, label in (
+            ("type_acc", "measured type = requested"),
+            ("cutoff_err_median", "cutoff error, median"),
+            ("cutoff_within_10pct", "cutoff within 10 %"),
+            ("q_err_median", "Q error, median"),
+        ):
             cells = [_fmt(models[n].get(post, {}).get(key), "pct") for n in names]
             lines.append(f"| {label} ({title}) | | " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -398,14 +496,18 @@ def _format_models(report: dict) -> str:
 # -- the mask grid ---------------------------------------------------------------------------
 #: Families of the mask grid ("any" included) and the ripples each is asked with.
 MASK_FAMILIES = ("any", "butterworth", "bessel", "chebyshev", "elliptic")
-MASK_RIPPLES = {"any": (3.01, 1.0), "butterworth": (3.01, 1.0), "bessel": (3.01,),
-                "chebyshev": (0.1, 0.5, 1.0, 3.0), "elliptic": (0.1, 0.5, 1.0)}
+MASK_RIPPLES = {
+    "any": (3.01, 1.0),
+    "butterworth": (3.01, 1.0),
+    "bessel": (3.01,),
+    "chebyshev": (0.1, 0.5, 1.0, 3.0),
+    "elliptic": (0.1, 0.5, 1.0),
+}
 MASK_ATTENUATIONS = (30.0, 40.0, 60.0)
 MASK_STOPBAND_RATIOS = (1.5, 2.0, 4.0)
 
 
-def mask_grid(types=("lowpass", "highpass"), orders=range(1, 9), n_cutoffs: int = 9
-              ) -> list[Spec]:
+def mask_grid(types=("lowpass", "highpass"), orders=range(1, 9), n_cutoffs: int = 9) -> list[Spec]:
     """Mask specs: each type x family x order (ripples and, for elliptic, attenuations
     cycling), cutoffs cycling over 10 Hz..1 MHz; plus, per type and family, stopband masks
     (ratio x attenuation) with the order left to the mask."""
@@ -419,8 +521,16 @@ def mask_grid(types=("lowpass", "highpass"), orders=range(1, 9), n_cutoffs: int 
                 ripples = MASK_RIPPLES[fam]
                 ripple = ripples[k % len(ripples)]
                 att = MASK_ATTENUATIONS[k % len(MASK_ATTENUATIONS)] if fam == "elliptic" else None
-                out.append(Spec.checked(t, float(fcs[k % n_cutoffs]), order=int(order),
-                                        response=fam, ripple_db=ripple, attenuation_db=att))
+                out.append(
+                    Spec.checked(
+                        t,
+                        float(fcs[k % n_cutoffs]),
+                        order=int(order),
+                        response=fam,
+                        ripple_db=ripple,
+                        attenuation_db=att,
+                    )
+                )
                 k += 1
             for ratio in MASK_STOPBAND_RATIOS:
                 for att in MASK_ATTENUATIONS:
@@ -429,9 +539,16 @@ def mask_grid(types=("lowpass", "highpass"), orders=range(1, 9), n_cutoffs: int 
                     fs = fc * ratio if t == "lowpass" else fc / ratio
                     ripples = MASK_RIPPLES[fam]
                     try:
-                        out.append(Spec.checked(t, fc, response=fam, stopband_hz=fs,
-                                                attenuation_db=att,
-                                                ripple_db=ripples[k % len(ripples)]))
+                        out.append(
+                            Spec.checked(
+                                t,
+                                fc,
+                                response=fam,
+                                stopband_hz=fs,
+                                attenuation_db=att,
+                                ripple_db=ripples[k % len(ripples)],
+                            )
+                        )
                     except ValueError:
                         pass  # needs more than 8 poles in this family: refused by design
                     k += 1
@@ -459,13 +576,20 @@ def mask_row(c) -> dict:
 
     spec = c.spec
     a = c.analysis
-    row = {"meets": bool(c.meets), "topology": c.topology, "practical": not c.impractical,
-           "refinement": c.refinement, "type_ok": a is not None and a.type == spec.filter_type,
-           "peaks": _peaks_above_ripple(c)}
+    row = {
+        "meets": bool(c.meets),
+        "topology": c.topology,
+        "practical": not c.impractical,
+        "refinement": c.refinement,
+        "type_ok": a is not None and a.type == spec.filter_type,
+        "peaks": _peaks_above_ripple(c),
+    }
     if a is not None:
         row["n_poles"] = len(a.poles)
-        row["counts_ok"] = (len(c.predicted.poles), len(c.predicted.zeros)) == \
-            (len(a.poles), len(a.zeros))
+        row["counts_ok"] = (len(c.predicted.poles), len(c.predicted.zeros)) == (
+            len(a.poles),
+            len(a.zeros),
+        )
         row["proto_err"] = prototype_error(a.tf, spec)
         need = _min_order_any(spec)
         row["order_excess"] = None if need is None else len(a.poles) - need
@@ -480,21 +604,26 @@ def _mask_summary(rows: list[dict], groups: list[list[int]]) -> dict:
     proto = [r["proto_err"] for r in rows if r.get("proto_err") is not None]
     excess = [r["order_excess"] for r in rows if r.get("order_excess") is not None]
     distinct = [len({rows[i]["topology"] for i in g[:16]}) for g in groups]
-    return {"n": len(rows), "meets": share("meets"), "type_acc": share("type_ok"),
-            "peaking_above_ripple": share("peaks"),
-            "counts_ok": share("counts_ok"), "practical_values": share("practical"),
-            "proto_err_median": _median(proto),
-            "proto_within_2pct": float(np.mean([e <= 0.02 for e in proto])) if proto else math.nan,
-            "order_excess_mean": float(np.mean(excess)) if excess else math.nan,
-            "order_at_minimum": float(np.mean([e <= 0 for e in excess])) if excess else math.nan,
-            "refined_share": share("refinement", lambda r: True) if any(
-                r.get("refinement") for r in rows) else 0.0,
-            "diversity_min": int(min(distinct)) if distinct else 0,
-            "diversity_mean": float(np.mean(distinct)) if distinct else math.nan}
+    return {
+        "n": len(rows),
+        "meets": share("meets"),
+        "type_acc": share("type_ok"),
+        "peaking_above_ripple": share("peaks"),
+        "counts_ok": share("counts_ok"),
+        "practical_values": share("practical"),
+        "proto_err_median": _median(proto),
+        "proto_within_2pct": float(np.mean([e <= 0.02 for e in proto])) if proto else math.nan,
+        "order_excess_mean": float(np.mean(excess)) if excess else math.nan,
+        "order_at_minimum": float(np.mean([e <= 0 for e in excess])) if excess else math.nan,
+        "refined_share": share("refinement", lambda r: True)
+        if any(r.get("refinement") for r in rows)
+        else 0.0,
+        "diversity_min": int(min(distinct)) if distinct else 0,
+        "diversity_mean": float(np.mean(distinct)) if distinct else math.nan,
+    }
 
 
-def evaluate_mask(model, specs: list[Spec], samples: int = 16, seed: int = 0,
-                  log=None) -> dict:
+def evaluate_mask(model, specs: list[Spec], samples: int = 16, seed: int = 0, log=None) -> dict:
     """Raw and refined summaries over the mask grid (same draws: refinement starts from
     the raw candidates; extra draws are the refinement's own)."""
     from ..design import candidates, refine, sample_with
@@ -514,8 +643,11 @@ def evaluate_mask(model, specs: list[Spec], samples: int = 16, seed: int = 0,
             start = len(rows)
             for c in found:
                 r = mask_row(c)
-                r.update(family=spec.response, type=spec.filter_type,
-                         stopband=spec.stopband_hz is not None)
+                r.update(
+                    family=spec.response,
+                    type=spec.filter_type,
+                    stopband=spec.stopband_hz is not None,
+                )
                 rows.append(r)
             groups.append(list(range(start, len(rows))))
         summary = _mask_summary(rows, groups)
@@ -531,17 +663,19 @@ def evaluate_mask(model, specs: list[Spec], samples: int = 16, seed: int = 0,
     return out
 
 
-_MASK_ROWS = [("meets", "meets its mask", "pct"),
-              ("type_acc", "measured type = requested", "pct"),
-              ("peaking_above_ripple", "peaks more than Ap above its passband end", "pct"),
-              ("proto_err_median", "pole error vs the asked family's prototype, median", "pct"),
-              ("proto_within_2pct", "pole error vs prototype within 2 %", "pct"),
-              ("order_at_minimum", "order = lowest any family needs (stopband masks)", "pct"),
-              ("order_excess_mean", "order over that minimum, mean", "num"),
-              ("counts_ok", "predicted pole/zero counts = circuit's", "pct"),
-              ("practical_values", "all values practical", "pct"),
-              ("diversity_min", "distinct topologies / spec (min)", "int"),
-              ("diversity_mean", "distinct topologies / spec (mean)", "num")]
+_MASK_ROWS = [
+    ("meets", "meets its mask", "pct"),
+    ("type_acc", "measured type = requested", "pct"),
+    ("peaking_above_ripple", "peaks more than Ap above its passband end", "pct"),
+    ("proto_err_median", "pole error vs the asked family's prototype, median", "pct"),
+    ("proto_within_2pct", "pole error vs prototype within 2 %", "pct"),
+    ("order_at_minimum", "order = lowest any family needs (stopband masks)", "pct"),
+    ("order_excess_mean", "order over that minimum, mean", "num"),
+    ("counts_ok", "predicted pole/zero counts = circuit's", "pct"),
+    ("practical_values", "all values practical", "pct"),
+    ("diversity_min", "distinct topologies / spec (min)", "int"),
+    ("diversity_mean", "distinct topologies / spec (mean)", "num"),
+]
 
 
 def format_mask_table(mask: dict) -> str:
@@ -549,14 +683,26 @@ def format_mask_table(mask: dict) -> str:
     modes = [m for m in ("raw", "refined") if m in mask]
     lines = ["| mask grid metric | " + " | ".join(modes) + " |", "|---|" + "---|" * len(modes)]
     for key, label, how in _MASK_ROWS:
-        lines.append(f"| {label} | " + " | ".join(
-            _fmt(mask[m].get(key), how if how != "num" else "num2") for m in modes) + " |")
+        lines.append(
+            f"| {label} | "
+            + " | ".join(_fmt(mask[m].get(key), how if how != "num" else "num2") for m in modes)
+            + " |"
+        )
     fams = list(mask[modes[0]]["per_family"])
-    lines += ["", "| meets its mask, by family | " + " | ".join(modes) + " |",
-              "|---|" + "---|" * len(modes)]
+    lines += [
+        "",
+        "| meets its mask, by family | " + " | ".join(modes) + " |",
+        "|---|" + "---|" * len(modes),
+    ]
     for fam in fams:
-        lines.append(f"| {fam} | " + " | ".join(
-            _fmt(mask[m]["per_family"][fam].get("meets"), "pct") for m in modes) + " |")
-    lines.append("| stopband masks (order from the mask) | " + " | ".join(
-        _fmt(mask[m]["stopband_specs"].get("meets"), "pct") for m in modes) + " |")
+        lines.append(
+            f"| {fam} | "
+            + " | ".join(_fmt(mask[m]["per_family"][fam].get("meets"), "pct") for m in modes)
+            + " |"
+        )
+    lines.append(
+        "| stopband masks (order from the mask) | "
+        + " | ".join(_fmt(mask[m]["stopband_specs"].get("meets"), "pct") for m in modes)
+        + " |"
+    )
     return "\n".join(lines)

@@ -5,6 +5,7 @@ L, C, or an op-amp / VCVS terminal pair).  Values are left out on purpose: the g
 describes the *template* whose values the decoder generates.  The plain form travels
 in the checkpoint, so a model rebuilds its encoder input without the catalogue.
 """
+
 from __future__ import annotations
 
 from ..circuit import GROUND, INPUT, OUTPUT, Circuit
@@ -23,8 +24,10 @@ def structure(circuit: Circuit, slot_names: list[str]) -> dict:
     """
     nets = circuit.nets
     index = {net: i for i, net in enumerate(nets)}
-    roles = [NODE_ROLES.index({GROUND: "ground", INPUT: "in", OUTPUT: "out"}.get(n, "internal"))
-             for n in nets]
+    roles = [
+        NODE_ROLES.index({GROUND: "ground", INPUT: "in", OUTPUT: "out"}.get(n, "internal"))
+        for n in nets
+    ]
     lower = [s.lower() for s in slot_names]
     edges: list[list[int]] = []
     for e in circuit.elements:
@@ -44,8 +47,10 @@ def structure(circuit: Circuit, slot_names: list[str]) -> dict:
     found = {edge[3] for edge in edges}
     missing = [s for i, s in enumerate(slot_names) if i not in found]
     if missing:
-        raise ValueError(f"slots {missing} have no R, L or C element of that name in the "
-                         f"circuit of topology {circuit.topology!r}")
+        raise ValueError(
+            f"slots {missing} have no R, L or C element of that name in the "
+            f"circuit of topology {circuit.topology!r}"
+        )
     return {"roles": roles, "edges": edges}
 
 
@@ -66,9 +71,13 @@ def to_batch(structures: list[dict]):
             dst += [b, a]
             kind += [k, k]
             slot += [sl, sl]
-        graphs.append(Data(x=torch.tensor(s["roles"], dtype=torch.long),
-                           edge_index=torch.tensor([src, dst], dtype=torch.long),
-                           edge_kind=torch.tensor(kind, dtype=torch.long),
-                           edge_slot=torch.tensor(slot, dtype=torch.long),
-                           num_nodes=len(s["roles"])))
+        graphs.append(
+            Data(
+                x=torch.tensor(s["roles"], dtype=torch.long),
+                edge_index=torch.tensor([src, dst], dtype=torch.long),
+                edge_kind=torch.tensor(kind, dtype=torch.long),
+                edge_slot=torch.tensor(slot, dtype=torch.long),
+                num_nodes=len(s["roles"]),
+            )
+        )
     return Batch.from_data_list(graphs)

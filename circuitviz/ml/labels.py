@@ -20,6 +20,7 @@ the edge), vectorised over records with the same root counts; the grid's edges a
 levels are accurate to ~1e-4 (plenty for a condition; candidates are measured exactly by
 :mod:`circuitviz.mask`).
 """
+
 from __future__ import annotations
 
 import math
@@ -30,8 +31,11 @@ import numpy as np
 __all__ = ["Labels", "label_records", "family_of", "X_GRID"]
 
 #: Frequencies relative to the record's cutoff (low-pass view; high-pass is mirrored).
-X_GRID = np.unique(np.concatenate([np.logspace(-2.5, -0.5, 200), np.logspace(-0.5, 0.6, 1100),
-                                   np.logspace(0.6, 3.5, 400)]))
+X_GRID = np.unique(
+    np.concatenate(
+        [np.logspace(-2.5, -0.5, 200), np.logspace(-0.5, 0.6, 1100), np.logspace(0.6, 3.5, 400)]
+    )
+)
 _SLACK = 0.05
 _HALF_POWER = 10 * math.log10(2)
 AP_RANDOM = (0.1, 3.01)
@@ -93,8 +97,9 @@ def _stop_edge(x: np.ndarray, att: np.ndarray, att_far: float, as_db: float) -> 
     return float(math.exp(math.log(x[j - 1]) + t * (math.log(x[j]) - math.log(x[j - 1]))))
 
 
-def family_of(p: np.ndarray, z: np.ndarray, x: np.ndarray, att: np.ndarray,
-              tol: float = 0.02) -> tuple[str | None, float | None]:
+def family_of(
+    p: np.ndarray, z: np.ndarray, x: np.ndarray, att: np.ndarray, tol: float = 0.02
+) -> tuple[str | None, float | None]:
     """(family, ripple dB) of a low-pass with poles ``p`` and finite zeros ``z``
     (normalised to its cutoff), ``att`` its attenuation over ``x`` re its maximum."""
     from scipy import signal
@@ -127,7 +132,7 @@ def family_of(p: np.ndarray, z: np.ndarray, x: np.ndarray, att: np.ndarray,
     if not peaks.size:
         return None, None
     last = int(peaks[-1])
-    rp = float(max(a[:last + 1].max(), 0.0))
+    rp = float(max(a[: last + 1].max(), 0.0))
     runmin = np.minimum.accumulate(att[::-1])[::-1]
     rs = float(runmin[np.searchsorted(x, wz)]) if np.searchsorted(x, wz) < len(x) else None
     if rs is None or not (1e-3 < rp < 10 and rs > rp + 1):
@@ -155,8 +160,7 @@ def _bessel(n: int) -> np.ndarray:
     return _BESSEL[n]
 
 
-def label_records(rows: list[dict], active: list[bool], seed: int = 0
-                  ) -> list[Labels | None]:
+def label_records(rows: list[dict], active: list[bool], seed: int = 0) -> list[Labels | None]:
     """Labels for dataset rows (dicts with type, cutoff_hz, poles, zeros, gain as the
     dataset stores them); None for a low-/high-pass that meets no mask.  Deterministic in
     ``seed`` and each row's position."""
@@ -175,18 +179,32 @@ def label_records(rows: list[dict], active: list[bool], seed: int = 0
     x = X_GRID
     for (n_p, n_z), idx in groups.items():
         for start in range(0, len(idx), 2048):
-            chunk = idx[start:start + 2048]
+            chunk = idx[start : start + 2048]
             P = np.stack([lp_roots[i][0] for i in chunk]) if n_p else np.zeros((len(chunk), 0))
             Z = np.stack([lp_roots[i][1] for i in chunk]) if n_z else np.zeros((len(chunk), 0))
             db = _eval_db(P, Z, x)
             for k, i in enumerate(chunk):
-                out[i] = _label_one(rows[i], active[i], P[k], Z[k], db[k], x,
-                                    np.random.default_rng([seed, i, _STREAM]))
+                out[i] = _label_one(
+                    rows[i],
+                    active[i],
+                    P[k],
+                    Z[k],
+                    db[k],
+                    x,
+                    np.random.default_rng([seed, i, _STREAM]),
+                )
     return out
 
 
-def _label_one(row: dict, active: bool, p: np.ndarray, z: np.ndarray, db: np.ndarray,
-               x: np.ndarray, rng: np.random.Generator) -> Labels | None:
+def _label_one(
+    row: dict,
+    active: bool,
+    p: np.ndarray,
+    z: np.ndarray,
+    db: np.ndarray,
+    x: np.ndarray,
+    rng: np.random.Generator,
+) -> Labels | None:
     ftype = row["type"]
     fc = float(row["cutoff_hz"])
     n_p, n_z = len(p), len(z)
@@ -202,9 +220,11 @@ def _label_one(row: dict, active: bool, p: np.ndarray, z: np.ndarray, db: np.nda
     f_ref = fc * x[ref] if ftype != "highpass" else fc / x[ref]
     from ..analysis import TransferFunction
 
-    raw = TransferFunction(np.array([complex(a, b) for a, b in row["poles"]], complex),
-                           np.array([complex(a, b) for a, b in row["zeros"]], complex),
-                           float(row["gain"]))
+    raw = TransferFunction(
+        np.array([complex(a, b) for a, b in row["poles"]], complex),
+        np.array([complex(a, b) for a, b in row["zeros"]], complex),
+        float(row["gain"]),
+    )
     h_ref = float(abs(raw.freqresp(np.array([f_ref]))[0]))
     gain_db = 20 * math.log10(max(h_ref, 1e-300)) + (top - float(db[ref]))
     if ftype not in ("lowpass", "highpass"):
@@ -213,13 +233,20 @@ def _label_one(row: dict, active: bool, p: np.ndarray, z: np.ndarray, db: np.nda
         return None  # the passband end sits more than Ap under a resonance: no mask holds
     family, rp = family_of(p, z, x, att)
     response: str | None
-    if family in ("chebyshev", "elliptic") and rp is not None and 0.01 <= rp <= 3.01 \
-            and rng.random() < 0.7:
+    if (
+        family in ("chebyshev", "elliptic")
+        and rp is not None
+        and 0.01 <= rp <= 3.01
+        and rng.random() < 0.7
+    ):
         ap, response = rp, family
     else:
         lo = max(AP_RANDOM[0], rp) if family in ("chebyshev", "elliptic") and rp else AP_RANDOM[0]
-        ap = _HALF_POWER if rng.random() < 0.5 or lo >= AP_RANDOM[1] else \
-            float(math.exp(rng.uniform(math.log(lo), math.log(AP_RANDOM[1]))))
+        ap = (
+            _HALF_POWER
+            if rng.random() < 0.5 or lo >= AP_RANDOM[1]
+            else float(math.exp(rng.uniform(math.log(lo), math.log(AP_RANDOM[1]))))
+        )
         response = family if family in ("butterworth", "bessel") else None
     edge = _edge(x, att, ap)
     if edge is None:
@@ -231,6 +258,12 @@ def _label_one(row: dict, active: bool, p: np.ndarray, z: np.ndarray, db: np.nda
         as_db = float(rng.uniform(10.0, far - 1.0))
         fs = _stop_edge(x, att, far, as_db)
     ratio = None if fs is None else max(fs / edge, 1.0) * float(math.exp(rng.uniform(0, 0.1)))
-    return Labels(fc * edge if ftype == "lowpass" else fc / edge, float(ap), response,
-                  None if ratio is None or ratio <= 1.0 else float(ratio),
-                  None if ratio is None else as_db, float(gain_db), bool(active))
+    return Labels(
+        fc * edge if ftype == "lowpass" else fc / edge,
+        float(ap),
+        response,
+        None if ratio is None or ratio <= 1.0 else float(ratio),
+        None if ratio is None else as_db,
+        float(gain_db),
+        bool(active),
+    )

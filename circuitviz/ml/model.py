@@ -15,6 +15,7 @@
 
 The DDPM/DDIM maths is in :mod:`circuitviz.ml.schedule`; this module holds weights only.
 """
+
 from __future__ import annotations
 
 import math
@@ -76,8 +77,13 @@ class TopologyEncoder(nn.Module):
         self.role = nn.Embedding(len(NODE_ROLES), dim)
         self.kind = nn.Embedding(len(EDGE_KINDS), dim)
         self.convs = nn.ModuleList(
-            GINEConv(nn.Sequential(nn.Linear(dim, dim), nn.SiLU(), nn.Linear(dim, dim)),
-                     train_eps=True, edge_dim=dim) for _ in range(layers))
+            GINEConv(
+                nn.Sequential(nn.Linear(dim, dim), nn.SiLU(), nn.Linear(dim, dim)),
+                train_eps=True,
+                edge_dim=dim,
+            )
+            for _ in range(layers)
+        )
         self.norms = nn.ModuleList(nn.LayerNorm(dim) for _ in range(layers))
         self.edge_out = nn.Sequential(nn.Linear(2 * dim, dim), nn.SiLU(), nn.Linear(dim, dim))
 
@@ -103,8 +109,9 @@ class _Block(nn.Module):
         self.qkv = nn.Linear(d, 3 * d)
         self.proj = nn.Linear(d, d)
         self.norm2 = nn.LayerNorm(d, elementwise_affine=False)
-        self.mlp = nn.Sequential(nn.Linear(d, mlp_ratio * d), nn.GELU(),
-                                 nn.Linear(mlp_ratio * d, d))
+        self.mlp = nn.Sequential(
+            nn.Linear(d, mlp_ratio * d), nn.GELU(), nn.Linear(mlp_ratio * d, d)
+        )
         self.ada = nn.Linear(d, 6 * d)
         nn.init.zeros_(self.ada.weight)
         nn.init.zeros_(self.ada.bias)
@@ -157,11 +164,13 @@ class SetDecoder(Decoder):
         self.slot_emb = nn.Embedding(max(offsets[-1], 1), d)
         self.kind_emb = nn.Embedding(KIND_PAD + 1, d)
         self.in_proj = nn.Linear(N_CHANNELS, d)
-        self.cond_mlp = nn.Sequential(nn.Linear(config.cond_features, d), nn.SiLU(),
-                                      nn.Linear(d, d))
+        self.cond_mlp = nn.Sequential(
+            nn.Linear(config.cond_features, d), nn.SiLU(), nn.Linear(d, d)
+        )
         self.time_mlp = nn.Sequential(nn.Linear(d, d), nn.SiLU(), nn.Linear(d, d))
-        self.blocks = nn.ModuleList(_Block(d, config.n_heads, config.mlp_ratio)
-                                    for _ in range(config.n_layers))
+        self.blocks = nn.ModuleList(
+            _Block(d, config.n_heads, config.mlp_ratio) for _ in range(config.n_layers)
+        )
         self.final_norm = nn.LayerNorm(d, elementwise_affine=False)
         self.final_ada = nn.Linear(d, 2 * d)
         self.out = nn.Linear(d, N_CHANNELS)
@@ -186,7 +195,7 @@ class SetDecoder(Decoder):
         self.register_buffer("slot_ids", slot_ids, persistent=False)
         self.register_buffer("slot_edge", slot_edge, persistent=False)
         self._graph_batch = to_batch(structures)
-        self._graph_on: tuple | None = None   # (device, the batch moved there)
+        self._graph_on: tuple | None = None  # (device, the batch moved there)
         self._cache: tuple | None = None
         assert N == kinds.shape[1]
 
@@ -195,8 +204,11 @@ class SetDecoder(Decoder):
         """Slot embeddings (T, max_slots, d) and topology embeddings (T, d).
 
         Cached while the model is in eval mode (the graphs never change)."""
-        if not self.training and self._cache is not None and \
-                self._cache[0].device == self.slot_ids.device:
+        if (
+            not self.training
+            and self._cache is not None
+            and self._cache[0].device == self.slot_ids.device
+        ):
             return self._cache
         device = self.slot_ids.device
         if self._graph_on is None or self._graph_on[0] != device:
@@ -221,8 +233,14 @@ class SetDecoder(Decoder):
         return self.channel_mask[topo], self.kinds[topo] != KIND_PAD
 
     # -- forward ----------------------------------------------------------------
-    def forward(self, x_t: torch.Tensor, t: torch.Tensor, cond: torch.Tensor,
-                topo: torch.Tensor, cols: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self,
+        x_t: torch.Tensor,
+        t: torch.Tensor,
+        cond: torch.Tensor,
+        topo: torch.Tensor,
+        cols: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """Denoiser output; ``cols`` (optional) keeps only those token positions, e.g. to
         leave out padding slots that no row of the batch uses (x_t then has len(cols))."""
         slots, graphs = self.graph_embeddings()

@@ -4,6 +4,7 @@
 2-pole/2-zero baseline).  It is deterministic for a given seed: the topology draw and
 the initial noise come from a CPU generator seeded with ``seed``, whatever the device.
 """
+
 from __future__ import annotations
 
 import math
@@ -52,9 +53,14 @@ def _kind_mask(model, kind: str | None, device) -> torch.Tensor | None:
     return torch.tensor([a == (kind == "active") for a in active], device=device)
 
 
-def topology_probs(model, cond: torch.Tensor, orders: list[int | None] | None = None,
-                   filter_type: str | None = None, kind: str | None = None,
-                   at_least: bool = False) -> torch.Tensor:
+def topology_probs(
+    model,
+    cond: torch.Tensor,
+    orders: list[int | None] | None = None,
+    filter_type: str | None = None,
+    kind: str | None = None,
+    at_least: bool = False,
+) -> torch.Tensor:
     """Softmax of the topology head (B, T), each row restricted to topologies of the
     order its spec asks for (``orders``, None = any) and of ``kind`` (active/passive).
     With ``at_least`` (an order derived from a mask, not asked) the lowest available
@@ -67,30 +73,50 @@ def topology_probs(model, cond: torch.Tensor, orders: list[int | None] | None = 
     lay = model.layout
     allowed_kind = _kind_mask(model, kind, logits.device)
     if allowed_kind is not None:
-        fam_ok = torch.tensor([filter_type is None or not lay.families or f == filter_type
-                               for f in (lay.families or lay.topologies)], device=logits.device)
+        fam_ok = torch.tensor(
+            [
+                filter_type is None or not lay.families or f == filter_type
+                for f in (lay.families or lay.topologies)
+            ],
+            device=logits.device,
+        )
         if not bool((allowed_kind & fam_ok).any()):
-            raise ValueError(f"no {kind} {filter_type or ''} topology in this model".replace(
-                "  ", " "))
+            raise ValueError(
+                f"no {kind} {filter_type or ''} topology in this model".replace("  ", " ")
+            )
         logits = logits.masked_fill(~allowed_kind[None, :], float("-inf"))
     if orders is None or all(o is None for o in orders):
         return torch.softmax(logits, dim=-1)
     if at_least and filter_type is not None and lay.families:
-        ok = [oo for f, oo, k in zip(lay.families, lay.orders,
-                                     allowed_kind.tolist() if allowed_kind is not None
-                                     else [True] * len(lay.orders)) if f == filter_type and k]
-        orders = [None if o is None else min((oo for oo in ok if oo >= o), default=max(ok))
-                  for o in orders]
+        ok = [
+            oo
+            for f, oo, k in zip(
+                lay.families,
+                lay.orders,
+                allowed_kind.tolist() if allowed_kind is not None else [True] * len(lay.orders),
+            )
+            if f == filter_type and k
+        ]
+        orders = [
+            None if o is None else min((oo for oo in ok if oo >= o), default=max(ok))
+            for o in orders
+        ]
     table = torch.tensor(lay.orders, device=logits.device)
     for o in {o for o in orders if o is not None}:
-        if filter_type is not None and lay.families and not any(
-                f == filter_type and oo == o for f, oo in zip(lay.families, lay.orders)):
+        if (
+            filter_type is not None
+            and lay.families
+            and not any(f == filter_type and oo == o for f, oo in zip(lay.families, lay.orders))
+        ):
             avail = sorted({oo for f, oo in zip(lay.families, lay.orders) if f == filter_type})
-            raise ValueError(f"no {filter_type} topology of order {o} in this model; available "
-                             f"orders: {', '.join(map(str, avail))}")
+            raise ValueError(
+                f"no {filter_type} topology of order {o} in this model; available "
+                f"orders: {', '.join(map(str, avail))}"
+            )
         if not bool((table == o).any()):
-            raise ValueError(f"no topology of order {o} in this model; trained orders: "
-                             f"{sorted(set(lay.orders))}")
+            raise ValueError(
+                f"no topology of order {o} in this model; trained orders: {sorted(set(lay.orders))}"
+            )
     want = torch.tensor([-1 if o is None else o for o in orders], device=logits.device)
     allowed = (want[:, None] < 0) | (table[None, :] == want[:, None])
     return torch.softmax(logits.masked_fill(~allowed, float("-inf")), dim=-1)
@@ -140,8 +166,9 @@ def _groups(model, topo: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]
 
 
 @torch.inference_mode()
-def denoise(model, cond: torch.Tensor, topo: torch.Tensor, noise: torch.Tensor,
-            steps: int | None = None) -> torch.Tensor:
+def denoise(
+    model, cond: torch.Tensor, topo: torch.Tensor, noise: torch.Tensor, steps: int | None = None
+) -> torch.Tensor:
     """Run the DDIM sampler from ``noise`` (B, N, C) to clean tokens (B, N, C)."""
     cfg = model.config
     schedule = CosineSchedule(cfg.num_train_timesteps, cfg.prediction)
@@ -182,11 +209,14 @@ def draw_specs(model, specs: list[Spec], seed: int = 0, steps: int | None = None
     cond = torch.as_tensor(cond_np, device=device)
     types = {s.filter_type for s in specs}
     kinds = {getattr(s, "kind", "any") for s in specs}
-    probs = topology_probs(model, cond, [s.order for s in specs],
-                           next(iter(types)) if len(types) == 1 else None,
-                           next(iter(kinds)) if len(kinds) == 1 else None,
-                           at_least=all(getattr(s, "order_from_mask", False) for s in specs)
-                           ).cpu()
+    probs = topology_probs(
+        model,
+        cond,
+        [s.order for s in specs],
+        next(iter(types)) if len(types) == 1 else None,
+        next(iter(kinds)) if len(kinds) == 1 else None,
+        at_least=all(getattr(s, "order_from_mask", False) for s in specs),
+    ).cpu()
     topo = torch.multinomial(probs, 1, replacement=True, generator=gen)[:, 0]
     layout = model.layout
     fcs = [s.cutoff_hz for s in specs]

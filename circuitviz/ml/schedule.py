@@ -9,6 +9,7 @@ Notation: ``x_t = sqrt(a_t) x_0 + sqrt(1 - a_t) eps`` with ``a_t`` the cumulativ
 alpha (``alphas_cumprod``) of the cosine schedule (Nichol & Dhariwal 2021).  The network
 predicts ``v = sqrt(a_t) eps - sqrt(1 - a_t) x_0`` (Salimans & Ho 2022) or ``eps``.
 """
+
 from __future__ import annotations
 
 import math
@@ -67,8 +68,9 @@ class CosineSchedule:
         sa, sb = self._coef(t, x0)
         return sa * noise - sb * x0
 
-    def predict_x0(self, model_output: torch.Tensor, t: torch.Tensor, x_t: torch.Tensor
-                   ) -> tuple[torch.Tensor, torch.Tensor]:
+    def predict_x0(
+        self, model_output: torch.Tensor, t: torch.Tensor, x_t: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Clean sample and noise implied by the network output at ``x_t``."""
         sa, sb = self._coef(t, x_t)
         if self.prediction == "eps":
@@ -97,8 +99,14 @@ class CosineSchedule:
             steps = torch.tensor(sorted(set(steps.tolist()) | set(missing), reverse=True))
         return steps
 
-    def step(self, model_output: torch.Tensor, t: int, t_prev: int | None, x_t: torch.Tensor,
-             clip: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def step(
+        self,
+        model_output: torch.Tensor,
+        t: int,
+        t_prev: int | None,
+        x_t: torch.Tensor,
+        clip: float | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """One DDIM step (eta = 0) from ``t`` to ``t_prev`` (``None``: to the clean sample).
 
         Returns ``(x_prev, x0_pred)``; ``clip`` bounds the predicted clean sample.

@@ -12,6 +12,7 @@ Two feature layouts exist, told apart by their length (``ModelConfig.cond_featur
 
 Pure numpy, so that bad input is refused before torch is ever imported.
 """
+
 from __future__ import annotations
 
 import math
@@ -29,9 +30,21 @@ from ..spec import (
     cutoff_range,
 )
 
-__all__ = ["Spec", "FC_RANGE_HZ", "Q_RANGE", "ORDER_RANGE", "N_MAX", "N_FEATURES",
-           "N_FEATURES_V1", "features", "features_v1", "spec_features", "BAND_TYPES", "check_n",
-           "FAMILIES"]
+__all__ = [
+    "Spec",
+    "FC_RANGE_HZ",
+    "Q_RANGE",
+    "ORDER_RANGE",
+    "N_MAX",
+    "N_FEATURES",
+    "N_FEATURES_V1",
+    "features",
+    "features_v1",
+    "spec_features",
+    "BAND_TYPES",
+    "check_n",
+    "FAMILIES",
+]
 
 #: Cutoff (LP/HP) or centre (BP/BS) frequencies, in Hz (the catalogue's range).
 FC_RANGE_HZ = cutoff_range()
@@ -41,8 +54,9 @@ N_FEATURES = 22
 FAMILIES = ("butterworth", "bessel", "chebyshev", "elliptic")
 
 
-def features_v1(filter_type: str, cutoff_hz: float, q: float | None = None,
-                order: int | None = None) -> np.ndarray:
+def features_v1(
+    filter_type: str, cutoff_hz: float, q: float | None = None, order: int | None = None
+) -> np.ndarray:
     """``(9,)`` conditioning vector of the first models: type one-hot, log cutoff, (has Q,
     log Q), (has order, order), each scaled to roughly [-2, 2]; absent ones are 0 with
     flag -1."""
@@ -60,10 +74,18 @@ def features_v1(filter_type: str, cutoff_hz: float, q: float | None = None,
     return out
 
 
-def features(filter_type: str, cutoff_hz: float, q: float | None = None,
-             order: int | None = None, response: str | None = None, ripple_db: float = 3.01,
-             stopband_ratio: float | None = None, attenuation_db: float | None = None,
-             gain_db: float | None = None, active: bool | None = None) -> np.ndarray:
+def features(
+    filter_type: str,
+    cutoff_hz: float,
+    q: float | None = None,
+    order: int | None = None,
+    response: str | None = None,
+    ripple_db: float = 3.01,
+    stopband_ratio: float | None = None,
+    attenuation_db: float | None = None,
+    gain_db: float | None = None,
+    active: bool | None = None,
+) -> np.ndarray:
     """``(N_FEATURES,)`` conditioning vector (see the module docstring).  ``response``
     None or ``any`` means not given; ``ripple_db`` is the Ap the cutoff is measured at."""
     out = np.zeros(N_FEATURES, np.float32)
@@ -98,11 +120,20 @@ def spec_features(spec: Spec, n_features: int = N_FEATURES) -> np.ndarray:
     if n_features == N_FEATURES_V1:
         return features_v1(spec.filter_type, spec.cutoff_hz, spec.q, spec.order)
     if n_features != N_FEATURES:
-        raise ValueError(f"model expects {n_features} spec features; this version knows "
-                         f"{N_FEATURES_V1} and {N_FEATURES}")
+        raise ValueError(
+            f"model expects {n_features} spec features; this version knows "
+            f"{N_FEATURES_V1} and {N_FEATURES}"
+        )
     band = spec.is_band
-    return features(spec.filter_type, spec.cutoff_hz, spec.q, spec.order,
-                    spec.response if spec.response != "any" else None,
-                    3.01 if band else spec.ap_db, spec.stopband_ratio,
-                    spec.as_db if spec.stopband_hz is not None else None, spec.gain_db,
-                    None if spec.kind == "any" else spec.kind == "active")
+    return features(
+        spec.filter_type,
+        spec.cutoff_hz,
+        spec.q,
+        spec.order,
+        spec.response if spec.response != "any" else None,
+        3.01 if band else spec.ap_db,
+        spec.stopband_ratio,
+        spec.as_db if spec.stopband_hz is not None else None,
+        spec.gain_db,
+        None if spec.kind == "any" else spec.kind == "active",
+    )

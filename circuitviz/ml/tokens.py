@@ -25,6 +25,7 @@ depends on its kind (:data:`CHANNEL_MASK`).
 ``[components..., (padding...), level, poles..., zeros..., gain]``
 and holds the normalisation constants; it travels in the checkpoint as plain data.
 """
+
 from __future__ import annotations
 
 import math
@@ -32,26 +33,50 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["N_CHANNELS", "KIND_COMPONENT", "KIND_POLE", "KIND_ZERO", "KIND_GAIN", "KIND_LEVEL",
-           "KIND_PAD", "Z_REF", "CHANNEL_MASK", "IMPEDANCE_SIGN", "dimensionless", "dimensional",
-           "split_level", "join_level", "representative_roots", "roots_to_tokens",
-           "tokens_to_roots", "root_count", "gain_to_token", "token_to_gain", "TokenLayout"]
+__all__ = [
+    "N_CHANNELS",
+    "KIND_COMPONENT",
+    "KIND_POLE",
+    "KIND_ZERO",
+    "KIND_GAIN",
+    "KIND_LEVEL",
+    "KIND_PAD",
+    "Z_REF",
+    "CHANNEL_MASK",
+    "IMPEDANCE_SIGN",
+    "dimensionless",
+    "dimensional",
+    "split_level",
+    "join_level",
+    "representative_roots",
+    "roots_to_tokens",
+    "tokens_to_roots",
+    "root_count",
+    "gain_to_token",
+    "token_to_gain",
+    "TokenLayout",
+]
 
 N_CHANNELS = 6
 KIND_COMPONENT, KIND_POLE, KIND_ZERO, KIND_GAIN, KIND_LEVEL, KIND_PAD = 0, 1, 2, 3, 4, 5
 #: Impedance scale that makes component values dimensionless.
 Z_REF = 1e3
 #: Channels each token kind uses (rows indexed by kind; padding uses none).
-CHANNEL_MASK = np.array([[1, 0, 0, 0, 0, 0],
-                         [1, 1, 1, 1, 0, 0],
-                         [1, 1, 1, 1, 1, 1],
-                         [1, 1, 0, 0, 0, 0],
-                         [1, 0, 0, 0, 0, 0],
-                         [0, 0, 0, 0, 0, 0]], dtype=np.float32)
+CHANNEL_MASK = np.array(
+    [
+        [1, 0, 0, 0, 0, 0],
+        [1, 1, 1, 1, 0, 0],
+        [1, 1, 1, 1, 1, 1],
+        [1, 1, 0, 0, 0, 0],
+        [1, 0, 0, 0, 0, 0],
+        [0, 0, 0, 0, 0, 0],
+    ],
+    dtype=np.float32,
+)
 #: How a kind's dimensionless log value moves with the impedance level (R, L up; C down).
 IMPEDANCE_SIGN = {"R": 1.0, "L": 1.0, "C": -1.0}
-_PAIR_TOL = 1e-9     # |Im r| / |r| above this is a complex pair
-_ORIGIN_TOL = 1e-9   # |r| / wc below this is s = 0
+_PAIR_TOL = 1e-9  # |Im r| / |r| above this is a complex pair
+_ORIGIN_TOL = 1e-9  # |r| / wc below this is s = 0
 
 
 def dimensionless(kind: str, value: float, fc_hz: float) -> float:
@@ -88,22 +113,26 @@ def representative_roots(roots: np.ndarray) -> list[complex]:
     upper = roots[complex_ & (roots.imag > 0)]
     lower = roots[complex_ & (roots.imag < 0)]
     if len(upper) != len(lower):
-        raise ValueError(f"roots are not conjugate-symmetric: {len(upper)} in the upper and "
-                         f"{len(lower)} in the lower half plane")
+        raise ValueError(
+            f"roots are not conjugate-symmetric: {len(upper)} in the upper and "
+            f"{len(lower)} in the lower half plane"
+        )
     reps = [complex(r.real, 0.0) for r in roots[~complex_]] + [complex(r) for r in upper]
     return sorted(reps, key=lambda r: (abs(r), r.real, r.imag))
 
 
-def roots_to_tokens(roots: np.ndarray, wc: float, n_tokens: int, *, zeros: bool = False
-                    ) -> np.ndarray:
+def roots_to_tokens(
+    roots: np.ndarray, wc: float, n_tokens: int, *, zeros: bool = False
+) -> np.ndarray:
     """``(n_tokens, N_CHANNELS)`` tokens for poles or zeros (rad/s) relative to ``wc`` (rad/s).
 
     Raises ``ValueError`` when the roots need more than ``n_tokens`` tokens.
     """
     reps = representative_roots(roots)
     if len(reps) > n_tokens:
-        raise ValueError(f"{len(reps)} {'zero' if zeros else 'pole'} tokens needed, layout has "
-                         f"{n_tokens}")
+        raise ValueError(
+            f"{len(reps)} {'zero' if zeros else 'pole'} tokens needed, layout has {n_tokens}"
+        )
     out = np.zeros((n_tokens, N_CHANNELS), np.float64)
     out[:, 0] = -1.0
     out[:, 3] = 0.0
@@ -168,7 +197,7 @@ def gain_to_token(gain: float, wc: float, n_poles: int, n_zeros: int) -> np.ndar
 def token_to_gain(token: np.ndarray, wc: float, n_poles: int, n_zeros: int) -> float:
     """Inverse of :func:`gain_to_token`."""
     exponent = float(np.clip(token[0], -30, 30)) + (n_poles - n_zeros) * math.log10(wc)
-    return math.copysign(10.0 ** exponent, 1.0 if token[1] >= 0 else -1.0)
+    return math.copysign(10.0**exponent, 1.0 if token[1] >= 0 else -1.0)
 
 
 @dataclass(frozen=True)
@@ -222,80 +251,111 @@ class TokenLayout:
         try:
             return self.topologies.index(topology)
         except ValueError:
-            raise ValueError(f"topology {topology!r} is not one this model was trained on; "
-                             f"known: {', '.join(self.topologies)}") from None
+            raise ValueError(
+                f"topology {topology!r} is not one this model was trained on; "
+                f"known: {', '.join(self.topologies)}"
+            ) from None
 
     def kinds(self, topo: int) -> np.ndarray:
         """Token kinds (``KIND_*``) for topology index ``topo``; unused slots are padding."""
         n = len(self.slots[topo])
-        return np.array([KIND_COMPONENT] * n + [KIND_PAD] * (self.max_slots - n) + [KIND_LEVEL]
-                        + [KIND_POLE] * self.n_pole_tokens + [KIND_ZERO] * self.n_zero_tokens
-                        + [KIND_GAIN], dtype=np.int64)
+        return np.array(
+            [KIND_COMPONENT] * n
+            + [KIND_PAD] * (self.max_slots - n)
+            + [KIND_LEVEL]
+            + [KIND_POLE] * self.n_pole_tokens
+            + [KIND_ZERO] * self.n_zero_tokens
+            + [KIND_GAIN],
+            dtype=np.int64,
+        )
 
-    def encode(self, topology: str, values: dict[str, float], poles: np.ndarray,
-               zeros: np.ndarray, gain: float, fc_hz: float) -> np.ndarray:
+    def encode(
+        self,
+        topology: str,
+        values: dict[str, float],
+        poles: np.ndarray,
+        zeros: np.ndarray,
+        gain: float,
+        fc_hz: float,
+    ) -> np.ndarray:
         """``(n_tokens, N_CHANNELS)`` clean tokens of one circuit at cutoff ``fc_hz``."""
         t = self.index(topology)
         wc = 2 * math.pi * fc_hz
         x = np.zeros((self.n_tokens, N_CHANNELS))
         shapes, level = self.encode_values(t, values, fc_hz)
-        x[:len(shapes), 0] = shapes
+        x[: len(shapes), 0] = shapes
         x[self.level_index, 0] = level
         x[self.pole_slice] = roots_to_tokens(poles, wc, self.n_pole_tokens)
         x[self.zero_slice] = roots_to_tokens(zeros, wc, self.n_zero_tokens, zeros=True)
         x[-1] = gain_to_token(gain, wc, len(poles), len(zeros))
         return x
 
-    def decode(self, topo: int, x: np.ndarray, fc_hz: float
-               ) -> tuple[dict[str, float], np.ndarray, np.ndarray, float]:
+    def decode(
+        self, topo: int, x: np.ndarray, fc_hz: float
+    ) -> tuple[dict[str, float], np.ndarray, np.ndarray, float]:
         """Component values (SI units), poles, zeros (rad/s) and gain from tokens ``x``."""
         wc = 2 * math.pi * fc_hz
         x = np.asarray(x, float)
-        values = self.decode_values(topo, x[:len(self.slots[topo]), 0], x[self.level_index, 0],
-                                    fc_hz)
+        values = self.decode_values(
+            topo, x[: len(self.slots[topo]), 0], x[self.level_index, 0], fc_hz
+        )
         poles = tokens_to_roots(x[self.pole_slice], wc)
         zeros = tokens_to_roots(x[self.zero_slice], wc, zeros=True)
         gain = token_to_gain(x[-1], wc, len(poles), len(zeros))
         return values, poles, zeros, gain
 
-    def encode_values(self, topo: int, values: dict[str, float], fc_hz: float
-                      ) -> tuple[list[float], float]:
+    def encode_values(
+        self, topo: int, values: dict[str, float], fc_hz: float
+    ) -> tuple[list[float], float]:
         """Standardised shapes (one per slot) and impedance level of slot ``values``."""
         kinds = [k for _, k in self.slots[topo]]
         logs = [dimensionless(k, values[name], fc_hz) for name, k in self.slots[topo]]
         shapes, level = split_level(kinds, logs)
-        shapes = [(v - m) / sd for v, m, sd in zip(shapes, self.value_mean[topo],
-                                                     self.value_std[topo])]
+        shapes = [
+            (v - m) / sd for v, m, sd in zip(shapes, self.value_mean[topo], self.value_std[topo])
+        ]
         return shapes, (level - self.level_mean[topo]) / self.level_std[topo]
 
     def decode_values(self, topo: int, shapes, level: float, fc_hz: float) -> dict[str, float]:
         """Slot values (ohms, henries, farads) from standardised shapes and level."""
         kinds = [k for _, k in self.slots[topo]]
-        raw = [float(v) * sd + m for v, m, sd in zip(shapes, self.value_mean[topo],
-                                                      self.value_std[topo])]
+        raw = [
+            float(v) * sd + m
+            for v, m, sd in zip(shapes, self.value_mean[topo], self.value_std[topo])
+        ]
         lam = float(level) * self.level_std[topo] + self.level_mean[topo]
         logs = join_level(kinds, raw, lam)
-        return {name: dimensional(k, float(np.clip(v, -60, 60)), fc_hz)
-                for (name, k), v in zip(self.slots[topo], logs)}
+        return {
+            name: dimensional(k, float(np.clip(v, -60, 60)), fc_hz)
+            for (name, k), v in zip(self.slots[topo], logs)
+        }
 
     def to_dict(self) -> dict:
         """Plain types only, so a checkpoint loads with ``weights_only=True``."""
-        return {"topologies": list(self.topologies),
-                "slots": [[list(s) for s in slots] for slots in self.slots],
-                "value_mean": [list(m) for m in self.value_mean],
-                "value_std": [list(s) for s in self.value_std],
-                "n_pole_tokens": self.n_pole_tokens, "n_zero_tokens": self.n_zero_tokens,
-                "level_mean": list(self.level_mean), "level_std": list(self.level_std),
-                "orders": list(self.orders), "families": list(self.families)}
+        return {
+            "topologies": list(self.topologies),
+            "slots": [[list(s) for s in slots] for slots in self.slots],
+            "value_mean": [list(m) for m in self.value_mean],
+            "value_std": [list(s) for s in self.value_std],
+            "n_pole_tokens": self.n_pole_tokens,
+            "n_zero_tokens": self.n_zero_tokens,
+            "level_mean": list(self.level_mean),
+            "level_std": list(self.level_std),
+            "orders": list(self.orders),
+            "families": list(self.families),
+        }
 
     @classmethod
     def from_dict(cls, d: dict) -> TokenLayout:
-        return cls(topologies=tuple(d["topologies"]),
-                   slots=tuple(tuple((str(a), str(b)) for a, b in s) for s in d["slots"]),
-                   value_mean=tuple(tuple(float(v) for v in m) for m in d["value_mean"]),
-                   value_std=tuple(tuple(float(v) for v in s) for s in d["value_std"]),
-                   n_pole_tokens=int(d["n_pole_tokens"]), n_zero_tokens=int(d["n_zero_tokens"]),
-                   level_mean=tuple(float(v) for v in d["level_mean"]),
-                   level_std=tuple(float(v) for v in d["level_std"]),
-                   orders=tuple(int(o) for o in d.get("orders", ())),
-                   families=tuple(str(f) for f in d.get("families", ())))
+        return cls(
+            topologies=tuple(d["topologies"]),
+            slots=tuple(tuple((str(a), str(b)) for a, b in s) for s in d["slots"]),
+            value_mean=tuple(tuple(float(v) for v in m) for m in d["value_mean"]),
+            value_std=tuple(tuple(float(v) for v in s) for s in d["value_std"]),
+            n_pole_tokens=int(d["n_pole_tokens"]),
+            n_zero_tokens=int(d["n_zero_tokens"]),
+            level_mean=tuple(float(v) for v in d["level_mean"]),
+            level_std=tuple(float(v) for v in d["level_std"]),
+            orders=tuple(int(o) for o in d.get("orders", ())),
+            families=tuple(str(f) for f in d.get("families", ())),
+        )

@@ -6,6 +6,7 @@ sample-and-analyse check, a resumable training state in ``run_dir`` (weights, EM
 optimiser, RNG states) and the exported checkpoint at ``out`` (EMA weights only,
 self-describing, a few MB).  ``--resume`` continues from ``run_dir/state.pt``.
 """
+
 from __future__ import annotations
 
 import copy
@@ -97,8 +98,9 @@ class TrainConfig:
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(raw) - names)
         if unknown:
-            raise ValueError(f"unknown training config keys {unknown}; accepted: "
-                             f"{', '.join(sorted(names))}")
+            raise ValueError(
+                f"unknown training config keys {unknown}; accepted: {', '.join(sorted(names))}"
+            )
         cfg = cls(**raw)
         if cfg.kind not in KINDS:
             raise ValueError(f"kind must be 'set' or 'fixed22', got {cfg.kind!r}")
@@ -112,8 +114,10 @@ def load_records(source: str, seed: int = 0) -> list[Example]:
     if source.startswith("synth:"):
         return synth_records(int(source.split(":", 1)[1]), seed)
     if not Path(source).exists():
-        raise ValueError(f"training data {source!r} does not exist; build it with "
-                         f"'circuitviz dataset build --n 100000 --seed 0 --out {source}'")
+        raise ValueError(
+            f"training data {source!r} does not exist; build it with "
+            f"'circuitviz dataset build --n 100000 --seed 0 --out {source}'"
+        )
     return records_from_dataset(source, seed)
 
 
@@ -122,8 +126,7 @@ def new_model(cfg: TrainConfig, layout, structures):
     from .decoder import make_decoder
     from .spec import N_FEATURES
 
-    return make_decoder(cfg.kind, {"cond_features": N_FEATURES, **cfg.model}, layout,
-                        structures)
+    return make_decoder(cfg.kind, {"cond_features": N_FEATURES, **cfg.model}, layout, structures)
 
 
 def warm_start(model, path: str, log=print) -> int:
@@ -139,8 +142,11 @@ def warm_start(model, path: str, log=print) -> int:
     old = blob["state_dict"]
     old_layout = TokenLayout.from_dict(blob["layout"])
     new_layout = model.layout
-    topo_map = [(new_layout.index(t), i) for i, t in enumerate(old_layout.topologies)
-                if t in new_layout.topologies]
+    topo_map = [
+        (new_layout.index(t), i)
+        for i, t in enumerate(old_layout.topologies)
+        if t in new_layout.topologies
+    ]
 
     def offsets(lay):
         out, k = [], 0
@@ -163,31 +169,41 @@ def warm_start(model, path: str, log=print) -> int:
             if name not in old:
                 continue
             v = old[name]
-            if v.shape == w.shape and not name.startswith(("topology_head.net.4", "topo_emb",
-                                                           "slot_emb")):
+            if v.shape == w.shape and not name.startswith(
+                ("topology_head.net.4", "topo_emb", "slot_emb")
+            ):
                 w.copy_(v)
-            elif name in ("topology_head.net.4.weight", "topology_head.net.4.bias",
-                          "topo_emb.weight"):
+            elif name in (
+                "topology_head.net.4.weight",
+                "topology_head.net.4.bias",
+                "topo_emb.weight",
+            ):
                 for ni, oi in topo_map:
                     w[ni] = v[oi]
             elif name == "slot_emb.weight":
                 for nj, oj in slot_map:
                     w[nj] = v[oj]
-            elif name in ("topology_head.net.0.weight", "cond_mlp.0.weight") \
-                    and v.shape[0] == w.shape[0] and v.shape[1] < w.shape[1]:
+            elif (
+                name in ("topology_head.net.0.weight", "cond_mlp.0.weight")
+                and v.shape[0] == w.shape[0]
+                and v.shape[1] < w.shape[1]
+            ):
                 w.zero_()
-                w[:, :v.shape[1]] = v
+                w[:, : v.shape[1]] = v
             else:
                 continue
             copied += 1
     model.load_state_dict(state)
-    log(f"warm start from {path}: {copied} of {len(state)} tensors, {len(topo_map)} of "
-        f"{len(new_layout.topologies)} topologies known")
+    log(
+        f"warm start from {path}: {copied} of {len(state)} tensors, {len(topo_map)} of "
+        f"{len(new_layout.topologies)} topologies known"
+    )
     return copied
 
 
-def set_losses(model, schedule: CosineSchedule, batch: dict, component_weight: float = 1.0
-               ) -> dict[str, torch.Tensor]:
+def set_losses(
+    model, schedule: CosineSchedule, batch: dict, component_weight: float = 1.0
+) -> dict[str, torch.Tensor]:
     """DDPM loss (per-token MSE, each noised token tied to its clean token) + topology CE.
 
     ``batch["cols"]`` (optional) keeps only those token positions: slot padding that no
@@ -279,9 +295,14 @@ def val_loss(cfg, model, schedule, data, device, seed: int = 1234) -> float:
     for start in range(0, len(data), 1024):
         idx = torch.arange(start, min(start + 1024, len(data)))
         batch = data.batch(idx, device)
-        batch["cond"] = drop_conditions(batch["cond"], batch["has_q"],
-                                        torch.Generator().manual_seed(seed), cfg.p_drop_q,
-                                        cfg.p_drop_order, cfg.p_drop_other)
+        batch["cond"] = drop_conditions(
+            batch["cond"],
+            batch["has_q"],
+            torch.Generator().manual_seed(seed),
+            cfg.p_drop_q,
+            cfg.p_drop_order,
+            cfg.p_drop_other,
+        )
         total += float(_losses(cfg, model, schedule, batch)["loss"]) * len(idx)
         count += len(idx)
     torch.set_rng_state(state)
@@ -290,9 +311,16 @@ def val_loss(cfg, model, schedule, data, device, seed: int = 1234) -> float:
 
 def _save_state(path: Path, model, ema, opt, step: int, cfg: TrainConfig, log: list) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    blob = {"step": step, "model": model.state_dict(), "ema": ema.state_dict(),
-            "opt": opt.state_dict(), "torch_rng": torch.get_rng_state(),
-            "config": asdict(cfg), "layout": model.layout.to_dict(), "log": log}
+    blob = {
+        "step": step,
+        "model": model.state_dict(),
+        "ema": ema.state_dict(),
+        "opt": opt.state_dict(),
+        "torch_rng": torch.get_rng_state(),
+        "config": asdict(cfg),
+        "layout": model.layout.to_dict(),
+        "log": log,
+    }
     tmp = path.with_suffix(".tmp")
     torch.save(blob, tmp)
     os.replace(tmp, path)
@@ -335,23 +363,28 @@ def train(cfg: TrainConfig, resume: bool = False, log=print, check=None) -> dict
         p.requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     mcfg = model.config
-    schedule = CosineSchedule(getattr(mcfg, "num_train_timesteps", 1000),
-                              getattr(mcfg, "prediction", "v"))
+    schedule = CosineSchedule(
+        getattr(mcfg, "num_train_timesteps", 1000), getattr(mcfg, "prediction", "v")
+    )
     state_path = Path(cfg.run_dir) / "state.pt"
     step, history = 0, []
     if resume and state_path.is_file():
         blob = torch.load(state_path, map_location="cpu", weights_only=True)
         if blob["layout"] != layout.to_dict():
-            raise ValueError(f"cannot resume from {str(state_path)!r}: it was trained on other "
-                             f"data (its token layout differs)")
+            raise ValueError(
+                f"cannot resume from {str(state_path)!r}: it was trained on other "
+                f"data (its token layout differs)"
+            )
         model.load_state_dict(blob["model"])
         ema.load_state_dict(blob["ema"])
         opt.load_state_dict(blob["opt"])
         torch.set_rng_state(blob["torch_rng"])
         step, history = int(blob["step"]), list(blob["log"])
         log(f"resumed from {state_path} at step {step}")
-    log(f"{cfg.kind}: {len(train_rec)} train / {len(val_rec)} val records, "
-        f"{len(layout.topologies)} topologies, {model.n_params():,} parameters, device {device}")
+    log(
+        f"{cfg.kind}: {len(train_rec)} train / {len(val_rec)} val records, "
+        f"{len(layout.topologies)} topologies, {model.n_params():,} parameters, device {device}"
+    )
     gen = torch.Generator().manual_seed(cfg.seed + step)
     val_specs = val_rec[: cfg.eval_specs] or train_rec[: cfg.eval_specs]
     bar = _progress(cfg, step)
@@ -362,32 +395,56 @@ def train(cfg: TrainConfig, resume: bool = False, log=print, check=None) -> dict
     def checkpoint(step: int) -> None:
         vl = val_loss(cfg, ema, schedule, val_data, device)
         metrics = check(ema, val_specs, seed=cfg.seed)
-        entry = {"step": step, "val_loss": vl, "train_loss": running,
-                 "minutes": (time.perf_counter() - t_start) / 60, **metrics}
+        entry = {
+            "step": step,
+            "val_loss": vl,
+            "train_loss": running,
+            "minutes": (time.perf_counter() - t_start) / 60,
+            **metrics,
+        }
         history.append(entry)
         last.update(val_loss=vl, metrics=metrics)
         _save_state(state_path, model, ema, opt, step, cfg, history)
-        save_checkpoint(cfg.out, kind=cfg.kind, model=ema, train_config=asdict(cfg), step=step,
-                        val_loss=vl, metrics=metrics,
-                        extra={"history": history, "data": data_info,
-                               "train_wall_s": time.perf_counter() - t_start,
-                               "n_train": len(train_rec), "n_val": len(val_rec)})
-        log(f"step {step}: val loss {vl:.4f} " + " ".join(
-            f"{k} {v:.3g}" for k, v in metrics.items() if isinstance(v, float)))
+        save_checkpoint(
+            cfg.out,
+            kind=cfg.kind,
+            model=ema,
+            train_config=asdict(cfg),
+            step=step,
+            val_loss=vl,
+            metrics=metrics,
+            extra={
+                "history": history,
+                "data": data_info,
+                "train_wall_s": time.perf_counter() - t_start,
+                "n_train": len(train_rec),
+                "n_val": len(val_rec),
+            },
+        )
+        log(
+            f"step {step}: val loss {vl:.4f} "
+            + " ".join(f"{k} {v:.3g}" for k, v in metrics.items() if isinstance(v, float))
+        )
 
     buckets = SlotBuckets(train_data, layout, bucketed=cfg.kind == "set")
     model.train()
     t_loop = time.perf_counter()
     while step < cfg.steps and time.perf_counter() < deadline:
         for group in opt.param_groups:
-            group["lr"] = _lr(cfg, step, 0.0 if not cfg.max_minutes else
-                              (time.perf_counter() - t_loop) / (deadline - t_loop))
+            group["lr"] = _lr(
+                cfg,
+                step,
+                0.0
+                if not cfg.max_minutes
+                else (time.perf_counter() - t_loop) / (deadline - t_loop),
+            )
         idx, cols = buckets.draw(cfg.batch_size, gen)
         batch = train_data.batch(idx, device)
         if cols is not None:
             batch["cols"] = cols.to(device)
-        batch["cond"] = drop_conditions(batch["cond"], batch["has_q"], gen, cfg.p_drop_q,
-                                        cfg.p_drop_order, cfg.p_drop_other)
+        batch["cond"] = drop_conditions(
+            batch["cond"], batch["has_q"], gen, cfg.p_drop_q, cfg.p_drop_order, cfg.p_drop_other
+        )
         losses = _losses(cfg, model, schedule, batch)
         opt.zero_grad(set_to_none=True)
         losses["loss"].backward()
@@ -408,8 +465,14 @@ def train(cfg: TrainConfig, resume: bool = False, log=print, check=None) -> dict
     if not history or history[-1]["step"] != step:
         checkpoint(step)
     wall = time.perf_counter() - t_start
-    return {"step": step, "val_loss": last["val_loss"], "metrics": last["metrics"],
-            "wall_s": wall, "out": cfg.out, "device": str(device)}
+    return {
+        "step": step,
+        "val_loss": last["val_loss"],
+        "metrics": last["metrics"],
+        "wall_s": wall,
+        "out": cfg.out,
+        "device": str(device),
+    }
 
 
 def _data_info(source: str, n_records: int) -> dict:
@@ -418,10 +481,10 @@ def _data_info(source: str, n_records: int) -> dict:
     manifest = Path(source) / "manifest.json"
     if manifest.is_file():
         m = json.loads(manifest.read_text(encoding="utf-8"))
-        info.update({k: m.get(k) for k in ("n", "seed", "source_hash", "created",
-                                           "code_version")})
-        info["build_command"] = (f"circuitviz dataset build --n {m.get('n')} --seed "
-                                 f"{m.get('seed')} --out {source}")
+        info.update({k: m.get(k) for k in ("n", "seed", "source_hash", "created", "code_version")})
+        info["build_command"] = (
+            f"circuitviz dataset build --n {m.get('n')} --seed {m.get('seed')} --out {source}"
+        )
     return info
 
 
@@ -430,5 +493,11 @@ def _progress(cfg: TrainConfig, start: int):
         return None
     from tqdm import tqdm
 
-    return tqdm(total=cfg.steps, initial=start, file=sys.stderr, mininterval=2.0,
-                desc=f"train {cfg.kind}", dynamic_ncols=True)
+    return tqdm(
+        total=cfg.steps,
+        initial=start,
+        file=sys.stderr,
+        mininterval=2.0,
+        desc=f"train {cfg.kind}",
+        dynamic_ncols=True,
+    )

@@ -61,6 +61,7 @@ LC ladders start at 11-100 Hz, where 1 H and 100 uF run out):
 >>> t = get_topology("sallen_key_lp2")
 >>> circuit = t.build(t.nominal(1e3))
 """
+
 from __future__ import annotations
 
 from ._base import CUTOFF_RANGE, PRACTICAL, Slot, Target, Topology, in_practical_range
@@ -69,12 +70,21 @@ from .cascades import TOPOLOGIES as _CASCADES
 from .ladders import TOPOLOGIES as _LADDERS
 from .passive import TOPOLOGIES as _PASSIVE
 
-__all__ = ["Slot", "Topology", "Target", "CATALOGUE", "get_topology", "PRACTICAL",
-           "CUTOFF_RANGE", "in_practical_range", "by_family", "by_response"]
+__all__ = [
+    "Slot",
+    "Topology",
+    "Target",
+    "CATALOGUE",
+    "get_topology",
+    "PRACTICAL",
+    "CUTOFF_RANGE",
+    "in_practical_range",
+    "by_family",
+    "by_response",
+]
 
 #: Every topology by name: passive, ladders, active sections, then active cascades.
-CATALOGUE: dict[str, Topology] = {t.name: t for t in (*_PASSIVE, *_LADDERS, *_ACTIVE,
-                                                      *_CASCADES)}
+CATALOGUE: dict[str, Topology] = {t.name: t for t in (*_PASSIVE, *_LADDERS, *_ACTIVE, *_CASCADES)}
 
 
 def get_topology(name: str) -> Topology:
@@ -93,5 +103,8 @@ def by_family(family: str) -> list[Topology]:
 def by_response(family: str, response: str, order: int | None = None) -> list[Topology]:
     """The topologies of type ``family`` whose :meth:`Topology.design` realises the
     classical ``response`` (at ``order`` poles when given), in catalogue order."""
-    return [t for t in by_family(family) if response in t.responses
-            and (order is None or t.order == order)]
+    return [
+        t
+        for t in by_family(family)
+        if response in t.responses and (order is None or t.order == order)
+    ]

@@ -19,6 +19,7 @@ zeros/poles/gain normalised to a passband edge or centre of 1 rad/s) to prototyp
 slot values.  :meth:`Topology.design` realises a target exactly at a cutoff;
 :meth:`Topology.sample` draws the family for datasets.
 """
+
 from __future__ import annotations
 
 import math
@@ -33,9 +34,20 @@ from .. import prototypes as protos
 from ..circuit import OPAMP_GAIN, Circuit, Element
 from ..practical import PRACTICAL
 
-__all__ = ["Slot", "Topology", "PRACTICAL", "CUTOFF_RANGE", "Part", "Prototype", "Target",
-           "Realiser", "in_practical_range", "lp2_edge_ratio", "SAMPLE_RIPPLE_DB",
-           "SAMPLE_ATTENUATION_DB"]
+__all__ = [
+    "Slot",
+    "Topology",
+    "PRACTICAL",
+    "CUTOFF_RANGE",
+    "Part",
+    "Prototype",
+    "Target",
+    "Realiser",
+    "in_practical_range",
+    "lp2_edge_ratio",
+    "SAMPLE_RIPPLE_DB",
+    "SAMPLE_ATTENUATION_DB",
+]
 
 #: Cutoffs (Hz) the catalogue is designed to cover.
 CUTOFF_RANGE = (10.0, 1e6)
@@ -122,15 +134,17 @@ class Topology:
 
     def __post_init__(self) -> None:
         if self.realise is not None and self.prototype is None:
-            object.__setattr__(self, "prototype",
-                               lambda q, rng: self.realised_values(self.target(q=q), rng))
+            object.__setattr__(
+                self, "prototype", lambda q, rng: self.realised_values(self.target(q=q), rng)
+            )
 
     @property
     def samples_families(self) -> bool:
         """Whether :meth:`sample` draws classical families: family-aware entries except
         low-/high-pass sections designed by pole Q, which keep drawing their Q."""
         return bool(self.responses) and not (
-            self.q_range is not None and self.family in ("lowpass", "highpass"))
+            self.q_range is not None and self.family in ("lowpass", "highpass")
+        )
 
     @property
     def prototype_order(self) -> int:
@@ -143,12 +157,15 @@ class Topology:
         names = {s.name for s in self.slots}
         missing, unknown = names - set(values), set(values) - names
         if missing or unknown:
-            raise ValueError(f"topology {self.name!r} takes values for slots "
-                             f"{sorted(names)}; missing {sorted(missing)}, unknown "
-                             f"{sorted(unknown)}")
-        elements = tuple(Element(kind, name, nets,
-                                 OPAMP_GAIN if kind == "OPAMP" else float(values[name]))
-                         for kind, name, nets in self.parts)
+            raise ValueError(
+                f"topology {self.name!r} takes values for slots "
+                f"{sorted(names)}; missing {sorted(missing)}, unknown "
+                f"{sorted(unknown)}"
+            )
+        elements = tuple(
+            Element(kind, name, nets, OPAMP_GAIN if kind == "OPAMP" else float(values[name]))
+            for kind, name, nets in self.parts
+        )
         return Circuit(elements, title=f"{self.name} ({self.family})", topology=self.name)
 
     # -- design ---------------------------------------------------------------------
@@ -163,12 +180,12 @@ class Topology:
                 return self.default_q if self.default_q is not None else math.sqrt(lo * hi)
             return float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
         if not (isinstance(q, (int, float)) and lo <= q <= hi):
-            raise ValueError(f"topology {self.name!r} realises Q from {lo:g} to {hi:g}, "
-                             f"not {q!r}")
+            raise ValueError(f"topology {self.name!r} realises Q from {lo:g} to {hi:g}, not {q!r}")
         return float(q)
 
-    def prototype_values(self, q: float | None, rng: np.random.Generator | None = None
-                         ) -> dict[str, float]:
+    def prototype_values(
+        self, q: float | None, rng: np.random.Generator | None = None
+    ) -> dict[str, float]:
         """Slot values for a cutoff of 1 rad/s at 1 ohm (see the module docstring)."""
         assert self.prototype is not None, f"{self.name} has no design rule"
         return self.prototype(q, rng)
@@ -180,11 +197,12 @@ class Topology:
         out = {}
         for name, value in proto.items():
             a, b = _SCALING[kinds[name]]
-            out[name] = float(value * z ** a * w ** b)
+            out[name] = float(value * z**a * w**b)
         return out
 
-    def z_interval(self, proto: Mapping[str, float], cutoff_hz: float
-                   ) -> tuple[float, float] | None:
+    def z_interval(
+        self, proto: Mapping[str, float], cutoff_hz: float
+    ) -> tuple[float, float] | None:
         """Log impedance levels (natural log) keeping every part practical, or None."""
         w = 2.0 * math.pi * cutoff_hz
         lo, hi = -math.inf, math.inf
@@ -192,8 +210,12 @@ class Topology:
             a, b = _SCALING[slot.kind]
             vmin, vmax = PRACTICAL[slot.kind]
             base = math.log(proto[slot.name]) + b * math.log(w)
-            bounds = sorted(((math.log(vmin * (1 + _MARGIN)) - base) / a,
-                             (math.log(vmax * (1 - _MARGIN)) - base) / a))
+            bounds = sorted(
+                (
+                    (math.log(vmin * (1 + _MARGIN)) - base) / a,
+                    (math.log(vmax * (1 - _MARGIN)) - base) / a,
+                )
+            )
             lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
         return (lo, hi) if lo <= hi else None
 
@@ -210,8 +232,9 @@ class Topology:
             lo, hi = np.maximum(lo, np.minimum(x, y)), np.minimum(hi, np.maximum(x, y))
         return lo <= hi
 
-    def sample(self, rng: np.random.Generator, cutoff_hz: float, q: float | None = None
-               ) -> dict[str, float]:
+    def sample(
+        self, rng: np.random.Generator, cutoff_hz: float, q: float | None = None
+    ) -> dict[str, float]:
         """Random practical slot values for a filter of this type at ``cutoff_hz``.
 
         Draws the design's free ratios and Q (unless ``q`` is given), then a log-uniform
@@ -234,10 +257,13 @@ class Topology:
             interval = self.z_interval(proto, cutoff_hz)
             if interval is not None:
                 return self.scale(proto, cutoff_hz, math.exp(rng.uniform(*interval)))
-        raise ValueError(f"topology {self.name!r} has no practical design at "
-                         f"{cutoff_hz:g} Hz" + (f" with Q {q:g}" if q is not None else "")
-                         + f"; its practical cutoffs run {self.cutoff_range[0]:.3g} to "
-                         f"{self.cutoff_range[1]:.3g} Hz")
+        raise ValueError(
+            f"topology {self.name!r} has no practical design at "
+            f"{cutoff_hz:g} Hz"
+            + (f" with Q {q:g}" if q is not None else "")
+            + f"; its practical cutoffs run {self.cutoff_range[0]:.3g} to "
+            f"{self.cutoff_range[1]:.3g} Hz"
+        )
 
     def nominal(self, cutoff_hz: float = 1e3, q: float | None = None) -> dict[str, float]:
         """The deterministic design: nominal spread, impedance level mid-way in log."""
@@ -245,14 +271,21 @@ class Topology:
         proto = self.prototype_values(self.resolve_q(q, None), None)
         interval = self.z_interval(proto, cutoff_hz)
         if interval is None:
-            raise ValueError(f"topology {self.name!r} has no practical design at "
-                             f"{cutoff_hz:g} Hz; its practical cutoffs run "
-                             f"{self.cutoff_range[0]:.3g} to {self.cutoff_range[1]:.3g} Hz")
+            raise ValueError(
+                f"topology {self.name!r} has no practical design at "
+                f"{cutoff_hz:g} Hz; its practical cutoffs run "
+                f"{self.cutoff_range[0]:.3g} to {self.cutoff_range[1]:.3g} Hz"
+            )
         return self.scale(proto, cutoff_hz, math.exp(0.5 * (interval[0] + interval[1])))
 
     # -- classical families -------------------------------------------------------------
-    def target(self, response: str | None = None, ripple_db: float | None = None,
-               attenuation_db: float | None = None, q: float | None = None) -> Target:
+    def target(
+        self,
+        response: str | None = None,
+        ripple_db: float | None = None,
+        attenuation_db: float | None = None,
+        q: float | None = None,
+    ) -> Target:
         """The normalised response :meth:`design` realises (see the package docstring):
         low-/high-pass with the Ap edge at 1 rad/s; band types centred on 1 rad/s with
         centre / -3 dB bandwidth ``q`` (the entry's default Q when None)."""
@@ -260,8 +293,9 @@ class Topology:
             raise ValueError(f"topology {self.name!r} realises no classical family")
         response = self.responses[0] if response is None else response
         if response not in self.responses:
-            raise ValueError(f"topology {self.name!r} realises {', '.join(self.responses)}, "
-                             f"not {response!r}")
+            raise ValueError(
+                f"topology {self.name!r} realises {', '.join(self.responses)}, not {response!r}"
+            )
         n = self.prototype_order
         ap = protos.default_ripple(response) if ripple_db is None else ripple_db
         rs = None
@@ -289,10 +323,16 @@ class Topology:
             raise ValueError(f"band topology {self.name!r} has no q_range to design by")
         return q_used
 
-    def design(self, cutoff_hz: float, *, response: str | None = None,
-               ripple_db: float | None = None, attenuation_db: float | None = None,
-               q: float | None = None, rng: np.random.Generator | None = None
-               ) -> dict[str, float]:
+    def design(
+        self,
+        cutoff_hz: float,
+        *,
+        response: str | None = None,
+        ripple_db: float | None = None,
+        attenuation_db: float | None = None,
+        q: float | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> dict[str, float]:
         """Exact slot values realising ``response`` at ``cutoff_hz`` (the Ap edge for
         low-/high-pass, the centre for band types with centre / -3 dB bandwidth ``q``).
 
@@ -300,29 +340,33 @@ class Topology:
         free ratios drawn), mid-way and nominal without; ValueError if none is practical.
         """
         _check_cutoff(self, cutoff_hz)
-        return self._realised(self.target(response, ripple_db, attenuation_db, q),
-                              cutoff_hz, rng)
+        return self._realised(self.target(response, ripple_db, attenuation_db, q), cutoff_hz, rng)
 
-    def realised_values(self, target: Target, rng: np.random.Generator | None = None
-                        ) -> dict[str, float]:
+    def realised_values(
+        self, target: Target, rng: np.random.Generator | None = None
+    ) -> dict[str, float]:
         """Slot values realising ``target`` at 1 rad/s and 1 ohm (family-aware entries)."""
         assert self.realise is not None, f"{self.name} has no realiser"
         return self.realise(target, rng)
 
-    def _realised(self, target: Target, cutoff_hz: float,
-                  rng: np.random.Generator | None) -> dict[str, float]:
+    def _realised(
+        self, target: Target, cutoff_hz: float, rng: np.random.Generator | None
+    ) -> dict[str, float]:
         for attempt in range(_SPREAD_TRIES + 1 if rng is not None else 1):
             proto = self.realised_values(target, rng if attempt < _SPREAD_TRIES else None)
             interval = self.z_interval(proto, cutoff_hz)
             if interval is not None:
                 level = rng.uniform(*interval) if rng is not None else 0.5 * sum(interval)
                 return self.scale(proto, cutoff_hz, math.exp(level))
-        raise ValueError(f"topology {self.name!r} has no practical {target.response} design "
-                         f"at {cutoff_hz:g} Hz; its practical cutoffs run "
-                         f"{self.cutoff_range[0]:.3g} to {self.cutoff_range[1]:.3g} Hz")
+        raise ValueError(
+            f"topology {self.name!r} has no practical {target.response} design "
+            f"at {cutoff_hz:g} Hz; its practical cutoffs run "
+            f"{self.cutoff_range[0]:.3g} to {self.cutoff_range[1]:.3g} Hz"
+        )
 
-    def _sample_family(self, rng: np.random.Generator, cutoff_hz: float, q: float | None
-                       ) -> dict[str, float]:
+    def _sample_family(
+        self, rng: np.random.Generator, cutoff_hz: float, q: float | None
+    ) -> dict[str, float]:
         """A drawn family, ripple and attenuation with the -3 dB edge (LP/HP, from the
         passband level) or the centre (band types) on ``cutoff_hz``; the draw is
         repeated a few times when it has no practical design there."""
@@ -334,8 +378,9 @@ class Topology:
                     raise
         raise AssertionError("unreachable")
 
-    def _sample_family_once(self, rng: np.random.Generator, cutoff_hz: float,
-                            q: float | None) -> dict[str, float]:
+    def _sample_family_once(
+        self, rng: np.random.Generator, cutoff_hz: float, q: float | None
+    ) -> dict[str, float]:
         response = self.responses[int(rng.integers(len(self.responses)))]
         ripple = attenuation = None
         if response in ("chebyshev", "elliptic"):
@@ -356,8 +401,7 @@ class Topology:
             for ripple in ripples:
                 for atten in attens:
                     target = self.target(response, ripple, atten)
-                    out.append((self.realised_values(target),
-                                1.0 / self._half_power_edge(target)))
+                    out.append((self.realised_values(target), 1.0 / self._half_power_edge(target)))
         return out
 
     def _half_power_edge(self, target: Target) -> float:
@@ -383,8 +427,10 @@ class Topology:
             feasible &= self._practical_on(proto, grid * mult)
         ok = grid[feasible]
         if not ok.size:
-            raise ValueError(f"topology {self.name!r} has no practical design in "
-                             f"{CUTOFF_RANGE[0]:g}..{CUTOFF_RANGE[1]:g} Hz")
+            raise ValueError(
+                f"topology {self.name!r} has no practical design in "
+                f"{CUTOFF_RANGE[0]:g}..{CUTOFF_RANGE[1]:g} Hz"
+            )
         return float(ok[0]), float(ok[-1])
 
 

@@ -1,4 +1,5 @@
 """Small helpers shared by the topology modules."""
+
 from __future__ import annotations
 
 import functools
@@ -12,8 +13,7 @@ import numpy as np
 from ..prototypes import stage_sections
 from ._base import _SCALING, Part, Prototype, Realiser, Slot, Target, Topology, lp2_edge_ratio
 
-__all__ = ["make", "uniform_log", "butterworth_qs", "as_section", "QPrototype", "by_q",
-           "QDesign"]
+__all__ = ["make", "uniform_log", "butterworth_qs", "as_section", "QPrototype", "by_q", "QDesign"]
 
 
 class QDesign(TypedDict):
@@ -22,6 +22,7 @@ class QDesign(TypedDict):
     q_range: tuple[float, float]
     default_q: float
 
+
 #: A prototype designed by Q: ``proto(q, rng)`` with ``q`` always given.
 QPrototype = Callable[[float, np.random.Generator | None], dict[str, float]]
 
@@ -29,26 +30,51 @@ QPrototype = Callable[[float, np.random.Generator | None], dict[str, float]]
 def by_q(proto: QPrototype) -> Prototype:
     """``proto`` as a :data:`Prototype` for an entry with a ``q_range``: such an entry
     always resolves a Q, so None reaching it means the entry was declared without one."""
+
     @functools.wraps(proto)
     def prototype(q: float | None, rng: np.random.Generator | None) -> dict[str, float]:
         if q is None:
             raise ValueError(f"{proto.__qualname__} designs by Q: its topology needs a q_range")
         return proto(q, rng)
+
     return prototype
 
 
-def make(name: str, family: str, order: int, n_zeros: int, parts: Sequence[Part],
-         prototype: Prototype | None, description: str, *,
-         q_range: tuple[float, float] | None = None, default_q: float | None = None,
-         responses: tuple[str, ...] = (), realise: Realiser | None = None) -> Topology:
+def make(
+    name: str,
+    family: str,
+    order: int,
+    n_zeros: int,
+    parts: Sequence[Part],
+    prototype: Prototype | None,
+    description: str,
+    *,
+    q_range: tuple[float, float] | None = None,
+    default_q: float | None = None,
+    responses: tuple[str, ...] = (),
+    realise: Realiser | None = None,
+) -> Topology:
     """A :class:`Topology` whose slots are the R, L and C parts of ``parts``, in order;
     family-aware when ``responses`` and ``realise`` are given (then ``prototype`` may be
     None: it follows from the realiser)."""
     parts = tuple((kind, pname, tuple(nets)) for kind, pname, nets in parts)
     slots = tuple(Slot(pname, kind) for kind, pname, _ in parts if kind in "RLC")
     active = any(kind == "OPAMP" for kind, _, _ in parts)
-    return Topology(name, family, order, n_zeros, slots, active, q_range, description,
-                    parts, prototype, default_q, tuple(responses), realise)
+    return Topology(
+        name,
+        family,
+        order,
+        n_zeros,
+        slots,
+        active,
+        q_range,
+        description,
+        parts,
+        prototype,
+        default_q,
+        tuple(responses),
+        realise,
+    )
 
 
 def uniform_log(rng: np.random.Generator, lo: float, hi: float) -> float:
@@ -77,13 +103,15 @@ def as_section(topology: Topology, responses: tuple[str, ...]) -> Topology:
     def realise(target: Target, rng: np.random.Generator | None) -> dict[str, float]:
         (section,) = stage_sections(target.zeros, target.poles)
         if section.q is None:
-            raise ValueError(f"topology {topology.name!r} realises a pole pair, not a "
-                             "real pole")
+            raise ValueError(f"topology {topology.name!r} realises a pole pair, not a real pole")
         if not lo <= section.q <= hi:
-            raise ValueError(f"topology {topology.name!r} realises pole Q from {lo:g} to "
-                             f"{hi:g}, not {section.q:.3g}")
+            raise ValueError(
+                f"topology {topology.name!r} realises pole Q from {lo:g} to "
+                f"{hi:g}, not {section.q:.3g}"
+            )
         values = topology.prototype_values(section.q, rng)
         w0 = lp2_edge_ratio(section.q) ** (1.0 if highpass else -1.0)
         f = w0 / section.w0
         return {k: v * f if _SCALING[kinds[k]][1] else v for k, v in values.items()}
+
     return replace(topology, responses=tuple(responses), realise=realise)

@@ -17,6 +17,7 @@ Stage kinds:
   (or inverted low-pass) outputs a fourth op-amp sums into ``-(s^2 + wz^2) / D``:
   ``wz`` above ``w0`` (low-pass notch), below it (high-pass notch) or equal.
 """
+
 from __future__ import annotations
 
 import math
@@ -65,10 +66,12 @@ class Stage(NamedTuple):
 def _rc(highpass: bool, buffered: bool) -> StageParts:
     def parts(src: str, dst: str, r: int, c: int, u: int) -> list[Part]:
         mid = f"x{u}" if buffered else dst
-        series, shunt = (("C", f"C{c}"), ("R", f"R{r}")) if highpass \
-            else (("R", f"R{r}"), ("C", f"C{c}"))
+        series, shunt = (
+            (("C", f"C{c}"), ("R", f"R{r}")) if highpass else (("R", f"R{r}"), ("C", f"C{c}"))
+        )
         out = [(*series, (src, mid)), (*shunt, (mid, "0"))]
         return out + ([("OPAMP", f"U{u}", (mid, dst, dst))] if buffered else [])
+
     return parts
 
 
@@ -76,12 +79,23 @@ def _mfb_parts(highpass: bool) -> StageParts:
     def parts(src: str, dst: str, r: int, c: int, u: int) -> list[Part]:
         x, y = f"x{u}", f"y{u}"
         if highpass:
-            return [("C", f"C{c}", (src, x)), ("R", f"R{r}", (x, "0")),
-                    ("C", f"C{c + 1}", (x, dst)), ("C", f"C{c + 2}", (x, y)),
-                    ("R", f"R{r + 1}", (y, dst)), ("OPAMP", f"U{u}", ("0", y, dst))]
-        return [("R", f"R{r}", (src, x)), ("C", f"C{c}", (x, "0")), ("R", f"R{r + 1}", (x, dst)),
-                ("R", f"R{r + 2}", (x, y)), ("C", f"C{c + 1}", (y, dst)),
-                ("OPAMP", f"U{u}", ("0", y, dst))]
+            return [
+                ("C", f"C{c}", (src, x)),
+                ("R", f"R{r}", (x, "0")),
+                ("C", f"C{c + 1}", (x, dst)),
+                ("C", f"C{c + 2}", (x, y)),
+                ("R", f"R{r + 1}", (y, dst)),
+                ("OPAMP", f"U{u}", ("0", y, dst)),
+            ]
+        return [
+            ("R", f"R{r}", (src, x)),
+            ("C", f"C{c}", (x, "0")),
+            ("R", f"R{r + 1}", (x, dst)),
+            ("R", f"R{r + 2}", (x, y)),
+            ("C", f"C{c + 1}", (y, dst)),
+            ("OPAMP", f"U{u}", ("0", y, dst)),
+        ]
+
     return parts
 
 
@@ -90,29 +104,49 @@ def _mfb1_parts(highpass: bool) -> StageParts:
         x = f"x{u}"
         if highpass:
             m = f"m{u}"
-            return [("C", f"C{c}", (src, m)), ("R", f"R{r}", (m, x)),
-                    ("R", f"R{r + 1}", (x, dst)), ("OPAMP", f"U{u}", ("0", x, dst))]
-        return [("R", f"R{r}", (src, x)), ("R", f"R{r + 1}", (x, dst)),
-                ("C", f"C{c}", (x, dst)), ("OPAMP", f"U{u}", ("0", x, dst))]
+            return [
+                ("C", f"C{c}", (src, m)),
+                ("R", f"R{r}", (m, x)),
+                ("R", f"R{r + 1}", (x, dst)),
+                ("OPAMP", f"U{u}", ("0", x, dst)),
+            ]
+        return [
+            ("R", f"R{r}", (src, x)),
+            ("R", f"R{r + 1}", (x, dst)),
+            ("C", f"C{c}", (x, dst)),
+            ("OPAMP", f"U{u}", ("0", x, dst)),
+        ]
+
     return parts
 
 
 def _tt_notch_parts(kind: str) -> StageParts:
     """Tow-Thomas loop (lossy integrator a->b, integrator c->d, inverter e->g, R back
     to a) and a summer h -> dst of the input, b and d (``lpn``) or g (``hpn``)."""
+
     def parts(src: str, dst: str, r: int, c: int, u: int) -> list[Part]:
         a, b, cc, d, e, g, h = (f"{x}{u}" for x in ("a", "b", "c", "d", "e", "g", "h"))
-        out = [("R", f"R{r}", (src, a)), ("C", f"C{c}", (a, b)), ("R", f"R{r + 1}", (a, b)),
-               ("OPAMP", f"U{u}", ("0", a, b)), ("R", f"R{r + 2}", (b, cc)),
-               ("C", f"C{c + 1}", (cc, d)), ("OPAMP", f"U{u + 1}", ("0", cc, d)),
-               ("R", f"R{r + 3}", (d, e)), ("R", f"R{r + 4}", (e, g)),
-               ("OPAMP", f"U{u + 2}", ("0", e, g)), ("R", f"R{r + 5}", (g, a)),
-               ("R", f"R{r + 6}", (src, h)), ("R", f"R{r + 7}", (b, h))]
+        out = [
+            ("R", f"R{r}", (src, a)),
+            ("C", f"C{c}", (a, b)),
+            ("R", f"R{r + 1}", (a, b)),
+            ("OPAMP", f"U{u}", ("0", a, b)),
+            ("R", f"R{r + 2}", (b, cc)),
+            ("C", f"C{c + 1}", (cc, d)),
+            ("OPAMP", f"U{u + 1}", ("0", cc, d)),
+            ("R", f"R{r + 3}", (d, e)),
+            ("R", f"R{r + 4}", (e, g)),
+            ("OPAMP", f"U{u + 2}", ("0", e, g)),
+            ("R", f"R{r + 5}", (g, a)),
+            ("R", f"R{r + 6}", (src, h)),
+            ("R", f"R{r + 7}", (b, h)),
+        ]
         k = r + 8
         if kind != "notch":
             out.append(("R", f"R{k}", (d if kind == "lpn" else g, h)))
             k += 1
         return out + [("R", f"R{k}", (h, dst)), ("OPAMP", f"U{u + 3}", ("0", h, dst))]
+
     return parts
 
 
@@ -130,15 +164,14 @@ def _first(section: Section) -> float:
 
 
 def _sk_vals(highpass: bool) -> StageValues:
-    def values(r: int, c: int, sec: Section, rng: np.random.Generator | None
-               ) -> dict[str, float]:
+    def values(r: int, c: int, sec: Section, rng: np.random.Generator | None) -> dict[str, float]:
         w0, q = _second(sec)
         return _sk_values(r, c, w0, q, _spread(rng), highpass)
+
     return values
 
 
-def _rc_vals(r: int, c: int, sec: Section, rng: np.random.Generator | None
-             ) -> dict[str, float]:
+def _rc_vals(r: int, c: int, sec: Section, rng: np.random.Generator | None) -> dict[str, float]:
     """R C = 1 / w0 at a drawn R."""
     level = _spread(rng)
     return {f"R{r}": level, f"C{c}": 1.0 / (level * _first(sec))}
@@ -147,33 +180,44 @@ def _rc_vals(r: int, c: int, sec: Section, rng: np.random.Generator | None
 def _mfb_vals(highpass: bool) -> StageValues:
     """Gain G drawn; LP: R2 = R3 = 1, R1 = 1/G, C1/C2 = (Q (2 + G))^2; HP: C2 = C3,
     C1 = G C2, R2/R1 = (Q (2 + G))^2 (see :mod:`.active`)."""
-    def values(r: int, c: int, sec: Section, rng: np.random.Generator | None
-               ) -> dict[str, float]:
+
+    def values(r: int, c: int, sec: Section, rng: np.random.Generator | None) -> dict[str, float]:
         w0, q = _second(sec)
         g = _spread(rng, 0.5, 2.0)
         k = q * (2.0 + g)
         if highpass:
             cap = 1.0 / (w0 * k)
-            return {f"R{r}": 1.0, f"R{r + 1}": k * k, f"C{c}": g * cap, f"C{c + 1}": cap,
-                    f"C{c + 2}": cap}
-        return {f"R{r}": 1.0 / g, f"R{r + 1}": 1.0, f"R{r + 2}": 1.0, f"C{c}": k / w0,
-                f"C{c + 1}": 1.0 / (w0 * k)}
+            return {
+                f"R{r}": 1.0,
+                f"R{r + 1}": k * k,
+                f"C{c}": g * cap,
+                f"C{c + 1}": cap,
+                f"C{c + 2}": cap,
+            }
+        return {
+            f"R{r}": 1.0 / g,
+            f"R{r + 1}": 1.0,
+            f"R{r + 2}": 1.0,
+            f"C{c}": k / w0,
+            f"C{c + 1}": 1.0 / (w0 * k),
+        }
+
     return values
 
 
 def _mfb1_vals(highpass: bool) -> StageValues:
     """Gain G drawn; LP: -G / (1 + s/w0) with Rf Cf = 1/w0; HP: the input R C = 1/w0."""
-    def values(r: int, c: int, sec: Section, rng: np.random.Generator | None
-               ) -> dict[str, float]:
+
+    def values(r: int, c: int, sec: Section, rng: np.random.Generator | None) -> dict[str, float]:
         w0, g = _first(sec), _spread(rng, 0.5, 2.0)
         if highpass:
             return {f"C{c}": 1.0 / w0, f"R{r}": 1.0, f"R{r + 1}": g}
         return {f"R{r}": 1.0 / g, f"R{r + 1}": 1.0, f"C{c}": 1.0 / w0}
+
     return values
 
 
-def _mfb_bp_vals(r: int, c: int, sec: Section, rng: np.random.Generator | None
-                 ) -> dict[str, float]:
+def _mfb_bp_vals(r: int, c: int, sec: Section, rng: np.random.Generator | None) -> dict[str, float]:
     w0, q = _second(sec)
     return _mfb_bp_values(r, c, w0, q, rng)
 
@@ -183,33 +227,46 @@ def _tt_notch_vals(kind: str) -> StageValues:
     and low-pass G w0^2 / D at d (its negative at g).  The summer's input Ra, Rb = G Q Ra
     (cancels the s term) and Rc = G Ra / |wz^2/w0^2 - 1| give -(Rf/Ra)(s^2 + wz^2) / D;
     Rf sets a unit passband (DC for ``lpn``, high frequencies otherwise)."""
-    def values(r: int, c: int, sec: Section, rng: np.random.Generator | None
-               ) -> dict[str, float]:
+
+    def values(r: int, c: int, sec: Section, rng: np.random.Generator | None) -> dict[str, float]:
         w0, q = _second(sec)
         wz = sec.wz if sec.wz is not None else math.inf
         ratio = (wz / w0) ** 2 - 1.0
-        want = {"lpn": ratio > 1e-12, "hpn": -1.0 < ratio < -1e-12,
-                "notch": abs(ratio) <= 1e-9}[kind]
+        want = {"lpn": ratio > 1e-12, "hpn": -1.0 < ratio < -1e-12, "notch": abs(ratio) <= 1e-9}[
+            kind
+        ]
         if not want:
             raise ValueError(f"a {kind} stage cannot put zeros at {wz:g} with poles at {w0:g}")
         g, ra, ri = _spread(rng, 0.5, 2.0), _spread(rng), _spread(rng)
-        out = {f"R{r}": 1.0 / g, f"C{c}": 1.0 / w0, f"R{r + 1}": q, f"R{r + 2}": 1.0,
-               f"C{c + 1}": 1.0 / w0, f"R{r + 3}": ri, f"R{r + 4}": ri, f"R{r + 5}": 1.0,
-               f"R{r + 6}": ra, f"R{r + 7}": g * q * ra}
+        out = {
+            f"R{r}": 1.0 / g,
+            f"C{c}": 1.0 / w0,
+            f"R{r + 1}": q,
+            f"R{r + 2}": 1.0,
+            f"C{c + 1}": 1.0 / w0,
+            f"R{r + 3}": ri,
+            f"R{r + 4}": ri,
+            f"R{r + 5}": 1.0,
+            f"R{r + 6}": ra,
+            f"R{r + 7}": g * q * ra,
+        }
         k = r + 8
         if kind != "notch":
             out[f"R{k}"] = g * ra / abs(ratio)
             k += 1
         out[f"R{k}"] = ra * (w0 / wz) ** 2 if kind == "lpn" else ra
         return out
+
     return values
 
 
 STAGES: dict[str, Stage] = {
-    "sk_lp": Stage(2, 2, 2, 1, lambda s, d, r, c, u: _sk_parts(s, d, r, c, u, False),
-                   _sk_vals(False)),
-    "sk_hp": Stage(2, 2, 2, 1, lambda s, d, r, c, u: _sk_parts(s, d, r, c, u, True),
-                   _sk_vals(True)),
+    "sk_lp": Stage(
+        2, 2, 2, 1, lambda s, d, r, c, u: _sk_parts(s, d, r, c, u, False), _sk_vals(False)
+    ),
+    "sk_hp": Stage(
+        2, 2, 2, 1, lambda s, d, r, c, u: _sk_parts(s, d, r, c, u, True), _sk_vals(True)
+    ),
     "mfb_lp": Stage(2, 3, 2, 1, _mfb_parts(False), _mfb_vals(False)),
     "mfb_hp": Stage(2, 2, 3, 1, _mfb_parts(True), _mfb_vals(True)),
     "mfb1_lp": Stage(1, 2, 1, 1, _mfb1_parts(False), _mfb1_vals(False)),
@@ -219,8 +276,12 @@ STAGES: dict[str, Stage] = {
     "rcbuf_lp": Stage(1, 1, 1, 1, _rc(False, True), _rc_vals),
     "rcbuf_hp": Stage(1, 1, 1, 1, _rc(True, True), _rc_vals),
     "mfb_bp": Stage(2, 3, 2, 1, _mfb_bp_parts, _mfb_bp_vals),
-    **{kind: Stage(2, 10 if kind != "notch" else 9, 2, 4, _tt_notch_parts(kind),
-                   _tt_notch_vals(kind)) for kind in ("lpn", "hpn", "notch")},
+    **{
+        kind: Stage(
+            2, 10 if kind != "notch" else 9, 2, 4, _tt_notch_parts(kind), _tt_notch_vals(kind)
+        )
+        for kind in ("lpn", "hpn", "notch")
+    },
 }
 
 
@@ -240,6 +301,7 @@ def cascade_parts(kinds: list[str]) -> list[Part]:
 def cascade_realiser(kinds: list[str], by_w0: bool = False) -> Realiser:
     """A realiser sizing stages ``kinds`` for the target's sections (by rising Q, the
     first-order one last; by rising w0 when ``by_w0``)."""
+
     def realise(target: Target, rng: np.random.Generator | None) -> dict[str, float]:
         sections = stage_sections(target.zeros, target.poles)
         if by_w0:
@@ -252,20 +314,39 @@ def cascade_realiser(kinds: list[str], by_w0: bool = False) -> Realiser:
             values.update(stage.values(r, c, section, rng))
             r, c = r + stage.n_r, c + stage.n_c
         return values
+
     return realise
 
 
-def _entry(name: str, family: str, kinds: list[str], n_zeros: int, responses: tuple[str, ...],
-           description: str, by_w0: bool = False, *, q_range: tuple[float, float] | None = None,
-           default_q: float | None = None) -> Topology:
+def _entry(
+    name: str,
+    family: str,
+    kinds: list[str],
+    n_zeros: int,
+    responses: tuple[str, ...],
+    description: str,
+    by_w0: bool = False,
+    *,
+    q_range: tuple[float, float] | None = None,
+    default_q: float | None = None,
+) -> Topology:
     order = sum(STAGES[k].order for k in kinds)
-    return make(name, family, order, n_zeros, cascade_parts(kinds), None, description,
-                q_range=q_range, default_q=default_q, responses=responses,
-                realise=cascade_realiser(kinds, by_w0))
+    return make(
+        name,
+        family,
+        order,
+        n_zeros,
+        cascade_parts(kinds),
+        None,
+        description,
+        q_range=q_range,
+        default_q=default_q,
+        responses=responses,
+        realise=cascade_realiser(kinds, by_w0),
+    )
 
 
-def _lphp(prefix: str, second: str, first: str, buffered_first: str, label: str
-          ) -> list[Topology]:
+def _lphp(prefix: str, second: str, first: str, buffered_first: str, label: str) -> list[Topology]:
     """Entries ``{prefix}_lp1..8`` and ``{prefix}_hp1..8``: second-order stages by rising
     Q, then a first-order stage for odd orders."""
     out = []
@@ -275,14 +356,22 @@ def _lphp(prefix: str, second: str, first: str, buffered_first: str, label: str
             kinds = [f"{second}_{tag}"] * (n // 2) + [f"{k}_{tag}" for k in tail]
             what = f"{n // 2} {label} section{'s' if n // 2 != 1 else ''}" if n > 1 else ""
             if n % 2:
-                what += (" and " if what else "") + {"rc": "an RC section", "rcbuf": "a "
-                         "buffered RC section", "mfb1": "an inverting first-order section"
-                         }[tail[0]]
-            out.append(_entry(f"{prefix}_{tag}{n}", family, kinds,
-                              n if family == "highpass" else 0,
-                              RESPONSES if n == 1 else ALL_POLE,
-                              f"{family} of order {n} in any all-pole family "
-                              f"(Butterworth, Bessel, Chebyshev): {what}"))
+                what += (" and " if what else "") + {
+                    "rc": "an RC section",
+                    "rcbuf": "a buffered RC section",
+                    "mfb1": "an inverting first-order section",
+                }[tail[0]]
+            out.append(
+                _entry(
+                    f"{prefix}_{tag}{n}",
+                    family,
+                    kinds,
+                    n if family == "highpass" else 0,
+                    RESPONSES if n == 1 else ALL_POLE,
+                    f"{family} of order {n} in any all-pole family "
+                    f"(Butterworth, Bessel, Chebyshev): {what}",
+                )
+            )
     return out
 
 
@@ -291,26 +380,50 @@ def _elliptic() -> list[Topology]:
     for tag, family, kind in (("lp", "lowpass", "lpn"), ("hp", "highpass", "hpn")):
         for n in range(2, 9):
             kinds = [kind] * (n // 2) + ([f"rc_{tag}"] if n % 2 else [])
-            out.append(_entry(f"elliptic_cascade_{tag}{n}", family, kinds,
-                              n if family == "highpass" else 2 * (n // 2), ("elliptic",),
-                              f"elliptic {family} of order {n}: Tow-Thomas notch biquads "
-                              f"with summing amplifiers (j-axis zeros)"
-                              + (", then an RC section" if n % 2 else "")))
+            out.append(
+                _entry(
+                    f"elliptic_cascade_{tag}{n}",
+                    family,
+                    kinds,
+                    n if family == "highpass" else 2 * (n // 2),
+                    ("elliptic",),
+                    f"elliptic {family} of order {n}: Tow-Thomas notch biquads "
+                    f"with summing amplifiers (j-axis zeros)"
+                    + (", then an RC section" if n % 2 else ""),
+                )
+            )
     return out
 
 
 def _band() -> list[Topology]:
     out = []
     for m in range(1, 5):
-        out.append(_entry(f"mfb_cascade_bp{2 * m}", "bandpass", ["mfb_bp"] * m, m, ALL_POLE,
-                          f"band-pass with {2 * m} poles from an all-pole low-pass of order "
-                          f"{m}: {m} multiple-feedback band-pass section"
-                          + ("s" if m > 1 else ""), **BAND_Q))
+        out.append(
+            _entry(
+                f"mfb_cascade_bp{2 * m}",
+                "bandpass",
+                ["mfb_bp"] * m,
+                m,
+                ALL_POLE,
+                f"band-pass with {2 * m} poles from an all-pole low-pass of order "
+                f"{m}: {m} multiple-feedback band-pass section" + ("s" if m > 1 else ""),
+                **BAND_Q,
+            )
+        )
         kinds = ["lpn"] * (m // 2) + ["notch"] * (m % 2) + ["hpn"] * (m // 2)
-        out.append(_entry(f"notch_cascade_bs{2 * m}", "bandstop", kinds, 2 * m, ALL_POLE,
-                          f"band-stop with {2 * m} poles from an all-pole low-pass of order "
-                          f"{m}: Tow-Thomas notch biquads with summing amplifiers",
-                          by_w0=True, **BAND_Q))
+        out.append(
+            _entry(
+                f"notch_cascade_bs{2 * m}",
+                "bandstop",
+                kinds,
+                2 * m,
+                ALL_POLE,
+                f"band-stop with {2 * m} poles from an all-pole low-pass of order "
+                f"{m}: Tow-Thomas notch biquads with summing amplifiers",
+                by_w0=True,
+                **BAND_Q,
+            )
+        )
     return out
 
 

@@ -12,6 +12,7 @@ tanks in the series arms (:func:`elliptic_g`).  There is no elliptic high-pass l
 its transform closes a loop of inductors (or leaves nodes with no DC path) that
 SPICE's operating point cannot solve; the active elliptic cascades cover high-pass.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -28,8 +29,15 @@ from scipy.signal import besselap, ellipap
 from ._base import Part, Prototype, Realiser, Target, Topology
 from ._make import by_q, make, uniform_log
 
-__all__ = ["TOPOLOGIES", "butterworth_g", "chebyshev_g", "bessel_g", "allpole_g", "elliptic_g",
-           "BESSEL_G"]
+__all__ = [
+    "TOPOLOGIES",
+    "butterworth_g",
+    "chebyshev_g",
+    "bessel_g",
+    "allpole_g",
+    "elliptic_g",
+    "BESSEL_G",
+]
 
 #: Bessel (maximally flat delay, unit delay) prototype values, equal terminations, as
 #: tabulated (4 digits); the family-aware ladders use :func:`bessel_g` instead.
@@ -55,7 +63,7 @@ def chebyshev_g(n: int, ripple_db: float) -> list[float]:
     beta = math.log(1.0 / math.tanh(ripple_db * math.log(10) / 40))
     gamma = math.sinh(beta / (2 * n))
     a = [math.sin((2 * k - 1) * math.pi / (2 * n)) for k in range(1, n + 1)]
-    b = [gamma ** 2 + math.sin(k * math.pi / n) ** 2 for k in range(1, n + 1)]
+    b = [gamma**2 + math.sin(k * math.pi / n) ** 2 for k in range(1, n + 1)]
     g = [2.0 * a[0] / gamma]
     for k in range(1, n):
         g.append(4.0 * a[k - 1] * a[k] / (b[k - 1] * g[k - 1]))
@@ -93,21 +101,21 @@ def allpole_g(poles: ArrayLike) -> list[float]:
     e = P.polymul(d, d * (-1.0) ** np.arange(n + 1))
     e[0] -= d[0] ** 2  # zero: one root at s^2 = 0, taken once
     xs = P.polyroots(e[2::2]) if n > 1 else np.array([])
-    roots = [0.0] + [-abs(np.sqrt(complex(x)).real) + 1j * np.sqrt(complex(x)).imag
-                     for x in xs]
+    roots = [0.0] + [-abs(np.sqrt(complex(x)).real) + 1j * np.sqrt(complex(x)).imag for x in xs]
     refl = np.real(np.poly(roots))[::-1] * d[-1]
     if abs(d[-1] + refl[-1]) > 1e-9 * abs(d[-1]):
         refl = -refl
-    num, den, g = (d - refl)[:n + 1], (d + refl)[:n], []
+    num, den, g = (d - refl)[: n + 1], (d + refl)[:n], []
     for _ in range(n):
         m = len(den) - 1
         g.append(num[m + 1] / den[m])
-        num, den = den, P.polysub(num[:m + 2], P.polymul([0.0, g[-1]], den))[:m]
+        num, den = den, P.polysub(num[: m + 2], P.polymul([0.0, g[-1]], den))[:m]
     want = d / d[0]
 
     def residual(x: np.ndarray) -> np.ndarray:
         got = _ladder_denominator(np.exp(x))
         return (got / got[0] - want)[1:] / want[1:]
+
     fit = least_squares(residual, np.log(np.abs(g)), xtol=1e-15, ftol=1e-15, gtol=1e-15)
     return [float(v) for v in np.exp(fit.x)]
 
@@ -131,14 +139,19 @@ def _tank_ladder_denominator(g: Iterable[float], wz: Iterable[float]) -> np.ndar
             a, c = P.polyadd(a, P.polymul(b, [0.0, gk])), P.polyadd(c, P.polymul(d, [0.0, gk]))
         else:
             t = np.array([1.0, 0.0, 1.0 / next(zeros) ** 2])
-            a, b, c, d = (P.polymul(a, t), P.polyadd(P.polymul(b, t), P.polymul(a, [0.0, gk])),
-                          P.polymul(c, t), P.polyadd(P.polymul(d, t), P.polymul(c, [0.0, gk])))
+            a, b, c, d = (
+                P.polymul(a, t),
+                P.polyadd(P.polymul(b, t), P.polymul(a, [0.0, gk])),
+                P.polymul(c, t),
+                P.polyadd(P.polymul(d, t), P.polymul(c, [0.0, gk])),
+            )
     return P.polyadd(P.polyadd(a, b), P.polyadd(c, d))
 
 
 @lru_cache(maxsize=256)
-def elliptic_g(n: int, ripple_db: float, attenuation_db: float
-               ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+def elliptic_g(
+    n: int, ripple_db: float, attenuation_db: float
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Equally terminated elliptic low-pass ladder (odd ``n``): shunt C and series L
     values ``g`` and the tanks' zero frequencies, lowest first, for scipy's
     ``ellipap(n, ripple_db, attenuation_db)`` (ripple edge at 1 rad/s).
@@ -155,16 +168,19 @@ def elliptic_g(n: int, ripple_db: float, attenuation_db: float
     # the lowest zero in the middle tank first (the usual arrangement), then any other
     middle = (wz[1:2] + wz[:1] + wz[2:]) if len(wz) == 3 else wz
     for order in dict.fromkeys([middle, *itertools.permutations(wz)]):
+
         def residual(x: np.ndarray, order: tuple[float, ...] = order) -> np.ndarray:
             got = _tank_ladder_denominator(np.exp(x), order)
             return (got / got[0] - want)[1:] / want[1:]
+
         for start in (np.log(chebyshev_g(n, ripple_db)), np.zeros(n)):
-            fit = least_squares(residual, start, xtol=1e-15, ftol=1e-15, gtol=1e-15,
-                                max_nfev=500)
+            fit = least_squares(residual, start, xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=500)
             if np.max(np.abs(fit.fun)) < 1e-11:
                 return tuple(float(v) for v in np.exp(fit.x)), tuple(order)
-    raise ValueError(f"no elliptic ladder found for order {n}, {ripple_db:g} dB ripple, "
-                     f"{attenuation_db:g} dB attenuation")
+    raise ValueError(
+        f"no elliptic ladder found for order {n}, {ripple_db:g} dB ripple, "
+        f"{attenuation_db:g} dB attenuation"
+    )
 
 
 # -- netlists -------------------------------------------------------------------------
@@ -183,8 +199,9 @@ def _ladder_parts(n: int, highpass: bool = False, tanks: bool = False) -> list[P
             if tanks:
                 parts.append((shunt, f"{shunt}{k}", (node, nxt)))
             node = nxt
-    parts = [(kind, name, tuple("out" if x == node else x for x in nets))
-             for kind, name, nets in parts]
+    parts = [
+        (kind, name, tuple("out" if x == node else x for x in nets)) for kind, name, nets in parts
+    ]
     return parts + [("R", "RL", ("out", "0"))]
 
 
@@ -208,8 +225,15 @@ def _highpass_values(g: list[float], scale: float = 1.0) -> dict[str, float]:
 def _measured_edge(family: str, n: int, values: dict[str, float], tanks: bool = False) -> float:
     from ..analysis import analyze
 
-    topo = make("_probe", family, n, 0, _ladder_parts(n, family == "highpass", tanks),
-                lambda q, rng: values, "probe")
+    topo = make(
+        "_probe",
+        family,
+        n,
+        0,
+        _ladder_parts(n, family == "highpass", tanks),
+        lambda q, rng: values,
+        "probe",
+    )
     analysis = analyze(topo.build(values))
     if analysis.type != family or analysis.cutoff_hz is None:
         raise ValueError(f"ladder prototype measured as {analysis.type}, not {family}")
@@ -224,6 +248,7 @@ def _elliptic(n: int) -> Prototype:
     (No high-pass twin: there each series C bridged by an L closes a loop of inductors
     through the shunt arms, which SPICE's DC operating point cannot solve.)
     """
+
     def proto(q: float | None, rng: np.random.Generator | None) -> dict[str, float]:
         ripple = 0.2 if rng is None else uniform_log(rng, 0.05, 0.5)
         first = 2.2 if rng is None else rng.uniform(1.8, 3.0)
@@ -233,33 +258,55 @@ def _elliptic(n: int) -> Prototype:
             values[f"C{k}"] = 1.0 / (wz * wz * values[f"L{k}"])
         edge = _measured_edge("lowpass", n, values, tanks=True)
         return {key: (v if key[0] == "R" else v * edge) for key, v in values.items()}
+
     return proto
 
 
 def _bp_bs(bandstop: bool) -> Prototype:
     """2nd-order Butterworth ladder moved to a band-pass or band-stop at 1 rad/s with
     fractional bandwidth 1/Q (exact transform: centre 1, -3 dB bandwidth 1/Q)."""
+
     @by_q
     def proto(q: float, rng: np.random.Generator | None) -> dict[str, float]:
         g1, g2 = butterworth_g(2)
         d = 1.0 / q
         if bandstop:  # shunt C -> series LC trap; series L -> parallel LC tank
-            return {"RS": 1.0, "RL": 1.0, "L1": 1.0 / (g1 * d), "C1": g1 * d,
-                    "L2": g2 * d, "C2": 1.0 / (g2 * d)}
+            return {
+                "RS": 1.0,
+                "RL": 1.0,
+                "L1": 1.0 / (g1 * d),
+                "C1": g1 * d,
+                "L2": g2 * d,
+                "C2": 1.0 / (g2 * d),
+            }
         return {"RS": 1.0, "RL": 1.0, "C1": g1 / d, "L1": d / g1, "L2": g2 / d, "C2": d / g2}
+
     return proto
 
 
-_BP4 = [("R", "RS", ("in", "n1")), ("C", "C1", ("n1", "0")), ("L", "L1", ("n1", "0")),
-        ("L", "L2", ("n1", "m2")), ("C", "C2", ("m2", "out")), ("R", "RL", ("out", "0"))]
-_BS4 = [("R", "RS", ("in", "n1")), ("L", "L1", ("n1", "m1")), ("C", "C1", ("m1", "0")),
-        ("L", "L2", ("n1", "out")), ("C", "C2", ("n1", "out")), ("R", "RL", ("out", "0"))]
+_BP4 = [
+    ("R", "RS", ("in", "n1")),
+    ("C", "C1", ("n1", "0")),
+    ("L", "L1", ("n1", "0")),
+    ("L", "L2", ("n1", "m2")),
+    ("C", "C2", ("m2", "out")),
+    ("R", "RL", ("out", "0")),
+]
+_BS4 = [
+    ("R", "RS", ("in", "n1")),
+    ("L", "L1", ("n1", "m1")),
+    ("C", "C1", ("m1", "0")),
+    ("L", "L2", ("n1", "out")),
+    ("C", "C2", ("n1", "out")),
+    ("R", "RL", ("out", "0")),
+]
 
 
 def _family_realiser(n: int, highpass: bool) -> Realiser:
     """Ladder values for the target's Ap edge at 1 rad/s: Butterworth (closed form,
     scaled from its -3 dB edge), Chebyshev at the target's ripple (closed form), Bessel
     (synthesised, scaled to the target's poles)."""
+
     def realise(target: Target, rng: np.random.Generator | None) -> dict[str, float]:
         if target.response == "butterworth":
             g = butterworth_g(n)
@@ -277,30 +324,55 @@ def _family_realiser(n: int, highpass: bool) -> Realiser:
             g = list(bessel_g(n))
             scale = np.abs(besselap(n, norm="mag")[1]).max() / np.abs(lp).max()
         return (_highpass_values if highpass else _lowpass_values)(g, float(scale))
+
     return realise
 
 
-def _ladder(name: str, family: str, n: int, proto: Prototype | None, description: str, *,
-            tanks: bool = False, zeros: int | None = None, response: str | None = None
-            ) -> Topology:
+def _ladder(
+    name: str,
+    family: str,
+    n: int,
+    proto: Prototype | None,
+    description: str,
+    *,
+    tanks: bool = False,
+    zeros: int | None = None,
+    response: str | None = None,
+) -> Topology:
     """A ladder entry; with ``response`` it realises that family by :meth:`Topology.design`."""
     highpass = family == "highpass"
     n_zeros = zeros if zeros is not None else (n if highpass else 0)
-    return make(name, family, n, n_zeros, _ladder_parts(n, highpass, tanks), proto, description,
-                responses=(response,) if response else (),
-                realise=_family_realiser(n, highpass) if response else None)
+    return make(
+        name,
+        family,
+        n,
+        n_zeros,
+        _ladder_parts(n, highpass, tanks),
+        proto,
+        description,
+        responses=(response,) if response else (),
+        realise=_family_realiser(n, highpass) if response else None,
+    )
 
 
-def _family_ladders(response: str, orders: Iterable[int], kind: str, family: str
-                    ) -> list[Topology]:
+def _family_ladders(response: str, orders: Iterable[int], kind: str, family: str) -> list[Topology]:
     short = {"butterworth": "butter", "chebyshev": "cheby"}.get(response, response)
     label = response.capitalize()
     tanks = response == "elliptic"
     what = " (tanks in the series arms: j-axis zeros)" if tanks else ""
-    return [_ladder(f"lc_ladder_{short}_{kind}{n}", family, n, None,
-                    f"doubly terminated LC ladder, {_ordinal(n)}-order {label} {family}{what}",
-                    response=response, tanks=tanks, zeros=n - 1 if tanks else None)
-            for n in orders]
+    return [
+        _ladder(
+            f"lc_ladder_{short}_{kind}{n}",
+            family,
+            n,
+            None,
+            f"doubly terminated LC ladder, {_ordinal(n)}-order {label} {family}{what}",
+            response=response,
+            tanks=tanks,
+            zeros=n - 1 if tanks else None,
+        )
+        for n in orders
+    ]
 
 
 def _ordinal(n: int) -> str:
@@ -308,36 +380,113 @@ def _ordinal(n: int) -> str:
 
 
 TOPOLOGIES: list[Topology] = [
-    _ladder("lc_ladder_butter_lp3", "lowpass", 3, None,
-            "doubly terminated LC ladder, 3rd-order Butterworth low-pass", response="butterworth"),
-    _ladder("lc_ladder_butter_lp5", "lowpass", 5, None,
-            "doubly terminated LC ladder, 5th-order Butterworth low-pass", response="butterworth"),
-    _ladder("lc_ladder_cheby_lp3", "lowpass", 3, None,
-            "doubly terminated LC ladder, 3rd-order Chebyshev low-pass", response="chebyshev"),
-    _ladder("lc_ladder_cheby_lp5", "lowpass", 5, None,
-            "doubly terminated LC ladder, 5th-order Chebyshev low-pass", response="chebyshev"),
-    _ladder("lc_ladder_bessel_lp3", "lowpass", 3, None,
-            "doubly terminated LC ladder, 3rd-order Bessel (flat delay) low-pass",
-            response="bessel"),
-    _ladder("lc_ladder_bessel_lp4", "lowpass", 4, None,
-            "doubly terminated LC ladder, 4th-order Bessel (flat delay) low-pass",
-            response="bessel"),
-    _ladder("lc_ladder_butter_hp3", "highpass", 3, None,
-            "doubly terminated LC ladder, 3rd-order Butterworth high-pass", response="butterworth"),
-    _ladder("lc_ladder_cheby_hp5", "highpass", 5, None,
-            "doubly terminated LC ladder, 5th-order Chebyshev high-pass", response="chebyshev"),
-    make("lc_ladder_butter_bp4", "bandpass", 4, 2, _BP4, _bp_bs(False),
-         "2nd-order Butterworth LC ladder transformed to a 4th-order band-pass",
-         q_range=(0.5, 30.0), default_q=2.0),
-    make("lc_ladder_butter_bs4", "bandstop", 4, 4, _BS4, _bp_bs(True),
-         "2nd-order Butterworth LC ladder transformed to a 4th-order band-stop "
-         "(double j-axis zeros)", q_range=(0.5, 30.0), default_q=2.0),
-    _ladder("elliptic_lp3", "lowpass", 3, _elliptic(3),
-            "elliptic-style ladder: Chebyshev 3rd order with a tank in the series arm "
-            "(one j-axis zero pair)", tanks=True, zeros=2),
-    _ladder("elliptic_lp5", "lowpass", 5, _elliptic(5),
-            "elliptic-style ladder: Chebyshev 5th order with tanks in both series arms "
-            "(two j-axis zero pairs)", tanks=True, zeros=4),
+    _ladder(
+        "lc_ladder_butter_lp3",
+        "lowpass",
+        3,
+        None,
+        "doubly terminated LC ladder, 3rd-order Butterworth low-pass",
+        response="butterworth",
+    ),
+    _ladder(
+        "lc_ladder_butter_lp5",
+        "lowpass",
+        5,
+        None,
+        "doubly terminated LC ladder, 5th-order Butterworth low-pass",
+        response="butterworth",
+    ),
+    _ladder(
+        "lc_ladder_cheby_lp3",
+        "lowpass",
+        3,
+        None,
+        "doubly terminated LC ladder, 3rd-order Chebyshev low-pass",
+        response="chebyshev",
+    ),
+    _ladder(
+        "lc_ladder_cheby_lp5",
+        "lowpass",
+        5,
+        None,
+        "doubly terminated LC ladder, 5th-order Chebyshev low-pass",
+        response="chebyshev",
+    ),
+    _ladder(
+        "lc_ladder_bessel_lp3",
+        "lowpass",
+        3,
+        None,
+        "doubly terminated LC ladder, 3rd-order Bessel (flat delay) low-pass",
+        response="bessel",
+    ),
+    _ladder(
+        "lc_ladder_bessel_lp4",
+        "lowpass",
+        4,
+        None,
+        "doubly terminated LC ladder, 4th-order Bessel (flat delay) low-pass",
+        response="bessel",
+    ),
+    _ladder(
+        "lc_ladder_butter_hp3",
+        "highpass",
+        3,
+        None,
+        "doubly terminated LC ladder, 3rd-order Butterworth high-pass",
+        response="butterworth",
+    ),
+    _ladder(
+        "lc_ladder_cheby_hp5",
+        "highpass",
+        5,
+        None,
+        "doubly terminated LC ladder, 5th-order Chebyshev high-pass",
+        response="chebyshev",
+    ),
+    make(
+        "lc_ladder_butter_bp4",
+        "bandpass",
+        4,
+        2,
+        _BP4,
+        _bp_bs(False),
+        "2nd-order Butterworth LC ladder transformed to a 4th-order band-pass",
+        q_range=(0.5, 30.0),
+        default_q=2.0,
+    ),
+    make(
+        "lc_ladder_butter_bs4",
+        "bandstop",
+        4,
+        4,
+        _BS4,
+        _bp_bs(True),
+        "2nd-order Butterworth LC ladder transformed to a 4th-order band-stop "
+        "(double j-axis zeros)",
+        q_range=(0.5, 30.0),
+        default_q=2.0,
+    ),
+    _ladder(
+        "elliptic_lp3",
+        "lowpass",
+        3,
+        _elliptic(3),
+        "elliptic-style ladder: Chebyshev 3rd order with a tank in the series arm "
+        "(one j-axis zero pair)",
+        tanks=True,
+        zeros=2,
+    ),
+    _ladder(
+        "elliptic_lp5",
+        "lowpass",
+        5,
+        _elliptic(5),
+        "elliptic-style ladder: Chebyshev 5th order with tanks in both series arms "
+        "(two j-axis zero pairs)",
+        tanks=True,
+        zeros=4,
+    ),
     *_family_ladders("butterworth", (2, 4, 6, 7, 8), "lp", "lowpass"),
     *_family_ladders("butterworth", (2, 4, 5, 6, 7, 8), "hp", "highpass"),
     *_family_ladders("chebyshev", (7,), "lp", "lowpass"),

@@ -15,6 +15,7 @@ the flat gain the exact analysis uses up to far above any filter here); a VCVS u
 ``e`` symbol with net labels on its control pins.  Wires are split wherever another
 wire ends or a pin sits on them, so every connection is an end-to-end one.
 """
+
 from __future__ import annotations
 
 import math
@@ -37,8 +38,13 @@ SYMBOL_PINS: dict[str, dict[str, tuple[int, int]]] = {
     "Opamps\\\\opamp": {"In+": (-32, 80), "In-": (-32, 48), "OUT": (32, 64)},
 }
 _SYMBOL = {"R": "res", "C": "cap", "L": "ind", "E": "e"}
-_TWO = {"res": ("A", "B"), "cap": ("A", "B"), "ind": ("A", "B"), "e": ("+", "-"),
-        "voltage": ("+", "-")}
+_TWO = {
+    "res": ("A", "B"),
+    "cap": ("A", "B"),
+    "ind": ("A", "B"),
+    "e": ("+", "-"),
+    "voltage": ("+", "-"),
+}
 
 
 def rotate(point: tuple[int, int], rotation: str) -> tuple[int, int]:
@@ -69,8 +75,9 @@ class _Sheet:
             if a != b:
                 self.wires.append((a, b))
 
-    def symbol(self, name: str, origin: tuple[int, int], rotation: str,
-               attrs: list[tuple[str, str]]) -> dict[str, tuple[int, int]]:
+    def symbol(
+        self, name: str, origin: tuple[int, int], rotation: str, attrs: list[tuple[str, str]]
+    ) -> dict[str, tuple[int, int]]:
         self.symbols.append(f"SYMBOL {name} {origin[0]} {origin[1]} {rotation}")
         self.symbols += [f"SYMATTR {k} {v}" for k, v in attrs]
         pins = {}
@@ -80,16 +87,16 @@ class _Sheet:
             self.pins.append(pins[pin])
         return pins
 
-    def two_terminal(self, name: str, p1: tuple[int, int], p2: tuple[int, int],
-                     attrs: list[tuple[str, str]]) -> dict[str, tuple[int, int]]:
+    def two_terminal(
+        self, name: str, p1: tuple[int, int], p2: tuple[int, int], attrs: list[tuple[str, str]]
+    ) -> dict[str, tuple[int, int]]:
         """Pin 1 on ``p1``, pin 2 on the way to ``p2`` (joined by a wire)."""
         first, second = _TWO[name]
         a, b = SYMBOL_PINS[name][first], SYMBOL_PINS[name][second]
         dx, dy = p2[0] - p1[0], p2[1] - p1[1]
         for rotation in ("R0", "R90", "R180", "R270"):
             vx, vy = rotate((b[0] - a[0], b[1] - a[1]), rotation)
-            if (vx == 0) == (dx == 0) and (vy == 0) == (dy == 0) and vx * dx >= 0 \
-                    and vy * dy >= 0:
+            if (vx == 0) == (dx == 0) and (vy == 0) == (dy == 0) and vx * dx >= 0 and vy * dy >= 0:
                 break
         ax, ay = rotate(a, rotation)
         pins = self.symbol(name, (p1[0] - ax, p1[1] - ay), rotation, attrs)
@@ -101,8 +108,10 @@ class _Sheet:
         marks = {p for w in self.wires for p in w} | set(self.pins) | {p for p, _ in self.flags}
         out = []
         for a, b in self.wires:
-            inner = sorted((p for p in marks if _inside(p, a, b)),
-                           key=lambda p: abs(p[0] - a[0]) + abs(p[1] - a[1]))
+            inner = sorted(
+                (p for p in marks if _inside(p, a, b)),
+                key=lambda p: abs(p[0] - a[0]) + abs(p[1] - a[1]),
+            )
             points = [a, *inner, b]
             out += list(zip(points[:-1], points[1:]))
         return sorted(set(out))
@@ -156,14 +165,14 @@ def asc_schematic(circuit: Circuit | Layout, source: Circuit | None = None) -> s
             # the '+' output on the net of e.nets[0]
             if part.nets[0] != e.nets[0]:
                 p1, p2 = p2, p1
-            pins = sheet.two_terminal(name, p1, p2, [("InstName", _inst(e)),
-                                                    ("Value", _value(e.value))])
+            pins = sheet.two_terminal(
+                name, p1, p2, [("InstName", _inst(e)), ("Value", _value(e.value))]
+            )
             for pin, net in (("P", e.nets[2]), ("N", e.nets[3])):
                 sheet.flags.append((pins[pin], net))
                 labelled.add(net)
         else:
-            sheet.two_terminal(name, p1, p2, [("InstName", _inst(e)),
-                                              ("Value", _value(e.value))])
+            sheet.two_terminal(name, p1, p2, [("InstName", _inst(e)), ("Value", _value(e.value))])
     # a VCVS senses its control nets through labels: label each such net where it is drawn
     drawn: dict[str, tuple[int, int]] = {}
     for net, point in layout.terminal_points():
@@ -175,8 +184,9 @@ def asc_schematic(circuit: Circuit | Layout, source: Circuit | None = None) -> s
     tx, ty = next(_pt(p) for label, p, _ in layout.terminals if label == INPUT)
     sx = tx - 6 * GRID
     sheet.wire((tx, ty), (sx, ty), (sx, ty + 2 * GRID))
-    pins = sheet.symbol("voltage", (sx, ty + 2 * GRID - 16), "R0",
-                        [("InstName", "Vin"), ("Value", "AC 1")])
+    pins = sheet.symbol(
+        "voltage", (sx, ty + 2 * GRID - 16), "R0", [("InstName", "Vin"), ("Value", "AC 1")]
+    )
     sheet.flags.append((pins["-"], GROUND))
 
     xs = [p[0] for w in sheet.wires for p in w] + [p[0] for p in sheet.pins]
@@ -189,8 +199,9 @@ def asc_schematic(circuit: Circuit | Layout, source: Circuit | None = None) -> s
     lines += [f"WIRE {a[0]} {a[1]} {b[0]} {b[1]}" for a, b in sheet.split()]
     lines += [f"FLAG {p[0]} {p[1]} {net}" for p, net in sheet.flags]
     lines += sheet.symbols
-    lines.append(f"TEXT {x0} {y1 + 64} Left 2 !.ac dec 100 {format_value(f_lo)} "
-                 f"{format_value(f_hi)}")
+    lines.append(
+        f"TEXT {x0} {y1 + 64} Left 2 !.ac dec 100 {format_value(f_lo)} {format_value(f_hi)}"
+    )
     if gbw_lib:
         lines.append(f"TEXT {x0} {y1 + 96} Left 2 !.lib opamp.sub")
     title = " ".join(source.title.split())
@@ -206,11 +217,17 @@ def _opamp(sheet: _Sheet, part, e) -> None:
     out = _pt(part.pin("out"))
     offset = SYMBOL_PINS["Opamps\\\\opamp"]["OUT"]
     gbw = e.gbw if e.gbw is not None else 1e12
-    a0 = e.a0 if (e.gbw is not None and e.a0 is not None) else (
-        1e5 if e.gbw is not None else e.value)
-    pins = sheet.symbol("Opamps\\\\opamp", (out[0] - offset[0], out[1] - offset[1]), "R0",
-                        [("InstName", e.name),
-                         ("Value2", f"Aol={_value(a0)} GBW={_value(gbw)}")])
+    a0 = (
+        e.a0
+        if (e.gbw is not None and e.a0 is not None)
+        else (1e5 if e.gbw is not None else e.value)
+    )
+    pins = sheet.symbol(
+        "Opamps\\\\opamp",
+        (out[0] - offset[0], out[1] - offset[1]),
+        "R0",
+        [("InstName", e.name), ("Value2", f"Aol={_value(a0)} GBW={_value(gbw)}")],
+    )
     layout_pins = {"In+": _pt(part.pin("+")), "In-": _pt(part.pin("-"))}
     crossed = (pins["In+"][1] - out[1]) * (layout_pins["In+"][1] - out[1]) < 0
     for k, pin in enumerate(("In+", "In-")):

@@ -4,6 +4,7 @@ standalone HTML, and the E-series component table (CSV or HTML).
 Figures embed plotly.js inline by default, so the HTML opens offline and pulls
 nothing from a CDN (no MathJax, no web fonts).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,11 +14,18 @@ from typing import Any
 from ..circuit import Circuit
 from ..netlist import write_netlist
 
-__all__ = ["write_netlist_file", "write_svg", "write_png", "write_html", "write_table",
-           "candidate_views", "CandidateViews", "export_candidate"]
+__all__ = [
+    "write_netlist_file",
+    "write_svg",
+    "write_png",
+    "write_html",
+    "write_table",
+    "candidate_views",
+    "CandidateViews",
+    "export_candidate",
+]
 
-_HTML_CONFIG = {"displaylogo": False, "responsive": True,
-                "toImageButtonOptions": {"format": "svg"}}
+_HTML_CONFIG = {"displaylogo": False, "responsive": True, "toImageButtonOptions": {"format": "svg"}}
 
 
 def write_netlist_file(circuit: Circuit, path: str | Path) -> Path:
@@ -48,11 +56,17 @@ def write_html(fig: Any, path: str | Path, *, plotlyjs: str | bool = True) -> Pa
     """Standalone HTML of a plotly figure.  ``plotlyjs=True`` inlines plotly.js (offline,
     ~4.6 MB); ``'directory'`` writes ``plotly.min.js`` once beside the file instead."""
     if plotlyjs not in (True, "directory"):
-        raise ValueError("plotlyjs must be True (inline) or 'directory'; a CDN would break "
-                         "offline use")
+        raise ValueError(
+            "plotlyjs must be True (inline) or 'directory'; a CDN would break offline use"
+        )
     path = Path(path)
-    fig.write_html(str(path), include_plotlyjs=plotlyjs, include_mathjax=False,
-                   full_html=True, config=_HTML_CONFIG)
+    fig.write_html(
+        str(path),
+        include_plotlyjs=plotlyjs,
+        include_mathjax=False,
+        full_html=True,
+        config=_HTML_CONFIG,
+    )
     return path
 
 
@@ -63,9 +77,11 @@ def write_table(table: Any, path: str | Path) -> Path:
     if suffix == ".csv":
         path.write_text(table.to_csv(), encoding="utf-8")
     elif suffix in (".html", ".htm"):
-        path.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>components"
-                        f"</title></head><body>{table.to_html()}</body></html>",
-                        encoding="utf-8")
+        path.write_text(
+            f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>components"
+            f"</title></head><body>{table.to_html()}</body></html>",
+            encoding="utf-8",
+        )
     else:
         raise ValueError(f"component table path {str(path)!r} must end in .csv or .html")
     return path
@@ -76,13 +92,20 @@ class CandidateViews:
     """The three views of one candidate, as the app shows them."""
 
     svg: str
-    pz: Any       # plotly Figure
-    bode: Any     # plotly Figure
+    pz: Any  # plotly Figure
+    bode: Any  # plotly Figure
 
 
-def candidate_views(circuit: Circuit, *, predicted: Any = None, spice: Any = None,
-                    exact: Any = None, requested_cutoff_hz: float | None = None,
-                    group_delay: bool = False, log_polar: bool | None = None) -> CandidateViews:
+def candidate_views(
+    circuit: Circuit,
+    *,
+    predicted: Any = None,
+    spice: Any = None,
+    exact: Any = None,
+    requested_cutoff_hz: float | None = None,
+    group_delay: bool = False,
+    log_polar: bool | None = None,
+) -> CandidateViews:
     """Schematic SVG, pole/zero map and Bode overlay for one candidate.
 
     ``predicted``: the model's poles/zeros/gain; ``spice``: a SPICE result (poles,
@@ -96,13 +119,18 @@ def candidate_views(circuit: Circuit, *, predicted: Any = None, spice: Any = Non
     sets = []
     for source, style in ((exact, "exact"), (spice, "spice"), (predicted, "predicted")):
         if source is None or (style == "spice" and not _has_roots(source)):
-            continue   # a bare (f, H) sweep has no poles to map
+            continue  # a bare (f, H) sweep has no poles to map
         sets.append(pole_zero_data(source, style=style))
     pz = pole_zero_figure(sets, cutoff_hz=requested_cutoff_hz, log_polar=log_polar)
     bode = None
     if predicted is not None or spice is not None or exact is not None:
-        bode = bode_overlay(predicted, spice, exact, requested_cutoff_hz=requested_cutoff_hz,
-                            group_delay=group_delay)
+        bode = bode_overlay(
+            predicted,
+            spice,
+            exact,
+            requested_cutoff_hz=requested_cutoff_hz,
+            group_delay=group_delay,
+        )
     return CandidateViews(schematic_svg(circuit), pz, bode)
 
 
@@ -112,10 +140,19 @@ def _has_roots(source: Any) -> bool:
     return hasattr(source, "poles")
 
 
-def export_candidate(circuit: Circuit, folder: str | Path, *, stem: str | None = None,
-                     predicted: Any = None, spice: Any = None, exact: Any = None,
-                     requested_cutoff_hz: float | None = None, series: str = "E24",
-                     png: bool = False, plotlyjs: str | bool = True) -> dict[str, Path]:
+def export_candidate(
+    circuit: Circuit,
+    folder: str | Path,
+    *,
+    stem: str | None = None,
+    predicted: Any = None,
+    spice: Any = None,
+    exact: Any = None,
+    requested_cutoff_hz: float | None = None,
+    series: str = "E24",
+    png: bool = False,
+    plotlyjs: str | bool = True,
+) -> dict[str, Path]:
     """Write every export of one candidate into ``folder``; return ``{kind: path}``.
 
     Kinds: ``netlist`` (.cir), ``schematic`` (.svg), ``png`` (when asked), ``pz`` and
@@ -127,16 +164,23 @@ def export_candidate(circuit: Circuit, folder: str | Path, *, stem: str | None =
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     stem = stem or (circuit.topology or "circuit")
-    out = {"netlist": write_netlist_file(circuit, folder / f"{stem}.cir"),
-           "schematic": write_svg(circuit, folder / f"{stem}_schematic.svg")}
+    out = {
+        "netlist": write_netlist_file(circuit, folder / f"{stem}.cir"),
+        "schematic": write_svg(circuit, folder / f"{stem}_schematic.svg"),
+    }
     if png:
         out["png"] = write_png(circuit, folder / f"{stem}_schematic.png")
     if exact is None:
         from ..analysis import analyze
 
         exact = analyze(circuit).tf
-    views = candidate_views(circuit, predicted=predicted, spice=spice, exact=exact,
-                            requested_cutoff_hz=requested_cutoff_hz)
+    views = candidate_views(
+        circuit,
+        predicted=predicted,
+        spice=spice,
+        exact=exact,
+        requested_cutoff_hz=requested_cutoff_hz,
+    )
     out["pz"] = write_html(views.pz, folder / f"{stem}_pz.html", plotlyjs=plotlyjs)
     out["bode"] = write_html(views.bode, folder / f"{stem}_bode.html", plotlyjs=plotlyjs)
     table = snap_values(circuit, series)

@@ -19,6 +19,7 @@ rule, general enough for any validated :class:`~circuitviz.circuit.Circuit`:
 
 Units are schemdraw's drawing units (a two-terminal element is 3 long).
 """
+
 from __future__ import annotations
 
 import math
@@ -33,21 +34,21 @@ __all__ = ["Part", "Wire", "Layout", "layout_circuit", "label_lines", "UNIT"]
 
 Point = tuple[float, float]
 
-UNIT = 3.0             # length of a two-terminal element (schemdraw default)
-BODY_HALF = 0.55       # half length of a two-terminal body (zig-zag, plates, coil, diamond)
+UNIT = 3.0  # length of a two-terminal element (schemdraw default)
+BODY_HALF = 0.55  # half length of a two-terminal body (zig-zag, plates, coil, diamond)
 #: Extent of each body across its axis (element frame, +: left of the direction of travel),
 #: as schemdraw draws them (the inductor's loops rise on one side).
 ACROSS = {"R": (-0.25, 0.25), "C": (-0.25, 0.25), "L": (-0.2, 0.38), "E": (-0.5, 0.5)}
-OA_LEAD = 0.625        # op-amp lead length (schemdraw: oa_back / 4)
-OA_LEN = 2.5 * math.sqrt(3) / 2   # op-amp triangle length (schemdraw: oa_back * sqrt(3) / 2)
-OA_PIN = 0.625         # op-amp inputs sit this far above/below its output
-OA_HALF = 1.25         # op-amp triangle half height
-OA_LOOP = 1.65         # height of an op-amp's local feedback wire above/below the row
-JOG = 0.5              # horizontal room before an op-amp input for a jog to its pin
+OA_LEAD = 0.625  # op-amp lead length (schemdraw: oa_back / 4)
+OA_LEN = 2.5 * math.sqrt(3) / 2  # op-amp triangle length (schemdraw: oa_back * sqrt(3) / 2)
+OA_PIN = 0.625  # op-amp inputs sit this far above/below its output
+OA_HALF = 1.25  # op-amp triangle half height
+OA_LOOP = 1.65  # height of an op-amp's local feedback wire above/below the row
+JOG = 0.5  # horizontal room before an op-amp input for a jog to its pin
 SHUNT_LEN = 3.0
 TRACK_GAP = 2.0
-CHAR_W = 0.21          # estimated width of one label character at 12 pt
-UP_PITCH = 0.6         # spacing of rising wires within a net segment
+CHAR_W = 0.21  # estimated width of one label character at 12 pt
+UP_PITCH = 0.6  # spacing of rising wires within a net segment
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,9 @@ class Part:
         (x0, y0), (x1, y1) = self.start, self.end
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         lo, hi = ACROSS[self.kind]
-        if y0 == y1:   # drawn left to right: across = +y
+        if y0 == y1:  # drawn left to right: across = +y
             return (cx - BODY_HALF, cy + lo, cx + BODY_HALF, cy + hi)
-        return (cx + lo, cy - BODY_HALF, cx + hi, cy + BODY_HALF)   # downward: across = +x
+        return (cx + lo, cy - BODY_HALF, cx + hi, cy + BODY_HALF)  # downward: across = +x
 
     def pin(self, which: str) -> Point:
         """Op-amp pin point: ``'+'``, ``'-'`` (lead ends) or ``'out'``."""
@@ -110,9 +111,9 @@ class Layout:
     wires: tuple[Wire, ...]
     dots: tuple[Point, ...]
     grounds: tuple[Point, ...]
-    terminals: tuple[tuple[str, Point, str], ...]   # (label, point, side of label)
+    terminals: tuple[tuple[str, Point, str], ...]  # (label, point, side of label)
     title: str = ""
-    order: tuple[str, ...] = field(default=())       # nets along the row
+    order: tuple[str, ...] = field(default=())  # nets along the row
 
     def terminal_points(self) -> list[tuple[str, Point]]:
         """(net, point) of every part terminal, for junction and connectivity checks."""
@@ -155,8 +156,9 @@ def _edges(circuit: Circuit) -> list[tuple[str, str, bool]]:
     return edges
 
 
-def _paths(nets: list[str], edges: list[tuple[str, str, bool]],
-           budget: int = 20000, keep: int = 60) -> list[list[str]]:
+def _paths(
+    nets: list[str], edges: list[tuple[str, str, bool]], budget: int = 20000, keep: int = 60
+) -> list[list[str]]:
     """Simple paths from ``in`` to ``out``, longest first (DFS with a step budget)."""
     adj: dict[str, list[str]] = {n: [] for n in nets}
     for a, b, directed in edges:
@@ -191,8 +193,9 @@ def _paths(nets: list[str], edges: list[tuple[str, str, bool]],
     return found[:keep] or [[INPUT, OUTPUT]]
 
 
-def _order_cost(order: list[str], edges: list[tuple[str, str, bool]],
-                drivers: Sequence[tuple[str, ...]] = ()) -> float:
+def _order_cost(
+    order: list[str], edges: list[tuple[str, str, bool]], drivers: Sequence[tuple[str, ...]] = ()
+) -> float:
     """Drawing cost of a net order: bridge spans, gaps in the row, op-amps whose output
     does not follow one of their inputs (those inputs then need wires over the top)."""
     pos = {n: i for i, n in enumerate(order)}
@@ -203,9 +206,9 @@ def _order_cost(order: list[str], edges: list[tuple[str, str, bool]],
             gap = pos[b] - pos[a]
             cost += abs(gap) - 1
             if directed and gap < 0:
-                cost += 1.5   # an op-amp wants its output to the right of its input
+                cost += 1.5  # an op-amp wants its output to the right of its input
             linked.add(frozenset((a, b)))
-    gaps = sum(frozenset(order[i:i + 2]) not in linked for i in range(len(order) - 1))
+    gaps = sum(frozenset(order[i : i + 2]) not in linked for i in range(len(order) - 1))
     # a dead-end net (one neighbour: a series-LC shunt's middle) sits just right of it
     neighbours: dict[str, set] = {}
     for a, b, _directed in edges:
@@ -234,13 +237,18 @@ def _complete(order: list[str], nets: list[str], edges, drivers) -> list[str]:
     rest = [n for n in nets if n not in order]
     degree = {n: sum(n in (a, b) for a, b, _ in edges) for n in rest}
     while rest:
-        rest.sort(key=lambda n: (-sum(1 for a, b, _ in edges
-                                      if n in (a, b) and ({a, b} - {n}) & set(order)),
-                                 -degree[n], n))
+        rest.sort(
+            key=lambda n: (
+                -sum(1 for a, b, _ in edges if n in (a, b) and ({a, b} - {n}) & set(order)),
+                -degree[n],
+                n,
+            )
+        )
         net = rest.pop(0)
-        best = min(range(1, len(order) + 1),
-                   key=lambda i: (_order_cost(order[:i] + [net] + order[i:], edges, drivers),
-                                  -i))
+        best = min(
+            range(1, len(order) + 1),
+            key=lambda i: (_order_cost(order[:i] + [net] + order[i:], edges, drivers), -i),
+        )
         order.insert(best, net)
     return order
 
@@ -268,9 +276,9 @@ class _Link:
 
     ident: int
     net_a: str
-    end_a: Any               # net name, or (op-amp name, pin) until routing puts a Point
+    end_a: Any  # net name, or (op-amp name, pin) until routing puts a Point
     end_b: Any
-    element: Element | None = None   # the bridge element, or None for a plain wire
+    element: Element | None = None  # the bridge element, or None for a plain wire
     x_a: float = 0.0
     x_b: float = 0.0
     y_a: float = 0.0
@@ -282,13 +290,13 @@ class _Link:
 class _Row:
     """What sits where along the main row, before any coordinate is chosen."""
 
-    order: list[str]                  # nets, left to right
-    index: dict[str, int]             # net -> position in ``order``
-    slots: list[Element | None]       # row item between order[i] and order[i + 1]
-    floating: list[Element]           # op-amps with no place on the row (drawn after it)
-    shunts: list[Element]             # elements to ground, hanging below their net
-    bridges: list[Element]            # other elements, raised to a track
-    plans: dict[str, dict]            # op-amp name -> :func:`_plan_opamp`
+    order: list[str]  # nets, left to right
+    index: dict[str, int]  # net -> position in ``order``
+    slots: list[Element | None]  # row item between order[i] and order[i + 1]
+    floating: list[Element]  # op-amps with no place on the row (drawn after it)
+    shunts: list[Element]  # elements to ground, hanging below their net
+    bridges: list[Element]  # other elements, raised to a track
+    plans: dict[str, dict]  # op-amp name -> :func:`_plan_opamp`
 
     def items(self) -> list[Element | None]:
         """Row items, then the floating op-amps (the order their x positions follow)."""
@@ -303,7 +311,7 @@ class _Drawing:
     wires: list[Wire] = field(default_factory=list)
     grounds: list[Point] = field(default_factory=list)
     terminals: list[tuple[str, Point, str]] = field(default_factory=list)
-    pins: dict[tuple[str, str], Point] = field(default_factory=dict)   # op-amp pins that rise
+    pins: dict[tuple[str, str], Point] = field(default_factory=dict)  # op-amp pins that rise
     spans: dict[str, tuple[float, float]] = field(default_factory=dict)  # net -> row extent
 
 
@@ -370,8 +378,7 @@ def _plan_row(circuit: Circuit) -> _Row:
             continue
         left = order[k] if k < len(slots) else None
         plans[u.name] = _plan_opamp(u, left, row_out=(k < len(slots)))
-    return _Row(order, {n: i for i, n in enumerate(order)}, slots, floating, shunts, bridges,
-                plans)
+    return _Row(order, {n: i for i, n in enumerate(order)}, slots, floating, shunts, bridges, plans)
 
 
 def _links(row: _Row) -> list[_Link]:
@@ -435,12 +442,18 @@ def _place_row(row: _Row, ups: _Ups, downs: _Downs, d: _Drawing) -> None:
             x = _place_item(row, i, x, d)
     for u in row.floating:
         x += 1.0
-        x = _place_opamp(u, row.plans[u.name], x, None, None, d.parts, d.wires, d.grounds,
-                         d.pins)
+        x = _place_opamp(u, row.plans[u.name], x, None, None, d.parts, d.wires, d.grounds, d.pins)
 
 
-def _place_net(row: _Row, i: int, net: str, ups: list[tuple[tuple, _Link, str]],
-               downs: list[tuple[Any, float]], x: float, d: _Drawing) -> float:
+def _place_net(
+    row: _Row,
+    i: int,
+    net: str,
+    ups: list[tuple[tuple, _Link, str]],
+    downs: list[tuple[Any, float]],
+    x: float,
+    d: _Drawing,
+) -> float:
     """Net ``i``'s segment from ``x``: its rising wires spread evenly, its shunts below,
     a wire along the row; returns where the segment ends."""
     order, slots = row.order, row.slots
@@ -450,9 +463,13 @@ def _place_net(row: _Row, i: int, net: str, ups: list[tuple[tuple, _Link, str]],
     left_joined = i > 0 and slots[i - 1] is not None
     nxt = slots[i] if i < len(slots) else None
     right_joined = (last and net == OUTPUT) or (
-        nxt is not None and (nxt.kind != "OPAMP" or row.plans[nxt.name]["entry"] is not None))
-    width = max(0.6 if (i == 0 or (last and net == OUTPUT)) else 0.0,
-                UP_PITCH * (n_up + 1) if n_up else 0.0, down_w)
+        nxt is not None and (nxt.kind != "OPAMP" or row.plans[nxt.name]["entry"] is not None)
+    )
+    width = max(
+        0.6 if (i == 0 or (last and net == OUTPUT)) else 0.0,
+        UP_PITCH * (n_up + 1) if n_up else 0.0,
+        down_w,
+    )
     x0, x1 = x, x + width
     d.spans[net] = (x0, x1)
     for k, (_, link, side) in enumerate(ups):
@@ -469,7 +486,7 @@ def _place_net(row: _Row, i: int, net: str, ups: list[tuple[tuple, _Link, str]],
     for item, w in downs:
         xs = xd + 0.45 if down_w > 0 else xd
         near = [u for u in ups_x if abs(u - xs) < 0.3]
-        xs = near[0] if near else xs   # meet a rising wire exactly, or keep clear of it
+        xs = near[0] if near else xs  # meet a rising wire exactly, or keep clear of it
         attached.append(xs)
         if item == "out-stub":
             d.wires.append(Wire(net, ((xs, 0.0), (xs, -1.2))))
@@ -477,9 +494,18 @@ def _place_net(row: _Row, i: int, net: str, ups: list[tuple[tuple, _Link, str]],
         else:
             a = (xs, 0.0)
             b = (xs, -SHUNT_LEN)
-            d.parts.append(Part(item.name, item.kind, a, b,
-                                label_lines(item.kind, item.name, item.value, item.nets),
-                                "shunt", (net, GROUND), item.nets[0] == GROUND))
+            d.parts.append(
+                Part(
+                    item.name,
+                    item.kind,
+                    a,
+                    b,
+                    label_lines(item.kind, item.name, item.value, item.nets),
+                    "shunt",
+                    (net, GROUND),
+                    item.nets[0] == GROUND,
+                )
+            )
             d.grounds.append(b)
         xd += w
     # A side with nothing joined along the row ends at the last attachment (no stubs).
@@ -499,12 +525,22 @@ def _place_item(row: _Row, i: int, x: float, d: _Drawing) -> float:
     if item is None:
         return x + UNIT
     if item.kind == "OPAMP":
-        return _place_opamp(item, row.plans[item.name], x, net, q, d.parts, d.wires, d.grounds,
-                            d.pins)
+        return _place_opamp(
+            item, row.plans[item.name], x, net, q, d.parts, d.wires, d.grounds, d.pins
+        )
     a, b = (x, 0.0), (x + UNIT, 0.0)
-    d.parts.append(Part(item.name, item.kind, a, b,
-                        label_lines(item.kind, item.name, item.value, item.nets),
-                        "series", (net, q), item.nets[0] != net))
+    d.parts.append(
+        Part(
+            item.name,
+            item.kind,
+            a,
+            b,
+            label_lines(item.kind, item.name, item.value, item.nets),
+            "series",
+            (net, q),
+            item.nets[0] != net,
+        )
+    )
     return x + UNIT
 
 
@@ -535,25 +571,44 @@ def _route_links(links: list[_Link], d: _Drawing, has_opamps: bool) -> None:
     base = 2.0 + (0.7 if has_opamps else 0.0)
     for link in links:
         y = base + TRACK_GAP * link.track
-        higher = sorted(x for other in links if other.track > link.track
-                        for x in (other.x_a, other.x_b) if link.x_a < x < link.x_b)
+        higher = sorted(
+            x
+            for other in links
+            if other.track > link.track
+            for x in (other.x_a, other.x_b)
+            if link.x_a < x < link.x_b
+        )
         if link.element is None:
-            d.wires.append(Wire(link.net_a, ((link.x_a, link.y_a), (link.x_a, y),
-                                             (link.x_b, y), (link.x_b, link.y_b))))
+            d.wires.append(
+                Wire(
+                    link.net_a,
+                    ((link.x_a, link.y_a), (link.x_a, y), (link.x_b, y), (link.x_b, link.y_b)),
+                )
+            )
             continue
         e = link.element
         label = label_lines(e.kind, e.name, e.value, e.nets)
         centre = _free_centre(link.x_a, link.x_b, higher)
         lo, hi = centre - UNIT / 2, centre + UNIT / 2
         lo, hi = max(lo, link.x_a), min(hi, link.x_b)
-        if hi - lo < 2 * BODY_HALF + 0.2:   # very short span: let the element own it all
+        if hi - lo < 2 * BODY_HALF + 0.2:  # very short span: let the element own it all
             lo, hi = link.x_a, link.x_b
         net_a = link.end_a if isinstance(link.end_a, str) else e.nets[0]
         net_b = link.end_b if isinstance(link.end_b, str) else e.nets[1]
         d.wires.append(Wire(net_a, ((link.x_a, link.y_a), (link.x_a, y), (lo, y))))
         d.wires.append(Wire(net_b, ((hi, y), (link.x_b, y), (link.x_b, link.y_b))))
-        d.parts.append(Part(e.name, e.kind, (lo, y), (hi, y), label, "bridge", (net_a, net_b),
-                            e.nets[0] != net_a))
+        d.parts.append(
+            Part(
+                e.name,
+                e.kind,
+                (lo, y),
+                (hi, y),
+                label,
+                "bridge",
+                (net_a, net_b),
+                e.nets[0] != net_a,
+            )
+        )
 
 
 def _finish(circuit: Circuit, row: _Row, d: _Drawing) -> Layout:
@@ -561,10 +616,24 @@ def _finish(circuit: Circuit, row: _Row, d: _Drawing) -> Layout:
     junction dots."""
     wires = [_clean(w) for w in d.wires]
     wires = [w for w in wires if len(w.points) > 1]
-    layout = Layout(tuple(d.parts), tuple(wires), (), tuple(d.grounds), tuple(d.terminals),
-                    circuit.title, tuple(row.order))
-    return Layout(layout.parts, layout.wires, tuple(junctions(layout)), layout.grounds,
-                  layout.terminals, layout.title, layout.order)
+    layout = Layout(
+        tuple(d.parts),
+        tuple(wires),
+        (),
+        tuple(d.grounds),
+        tuple(d.terminals),
+        circuit.title,
+        tuple(row.order),
+    )
+    return Layout(
+        layout.parts,
+        layout.wires,
+        tuple(junctions(layout)),
+        layout.grounds,
+        layout.terminals,
+        layout.title,
+        layout.order,
+    )
 
 
 def _plan_opamp(u, left: str | None, row_out: bool) -> dict:
@@ -597,20 +666,35 @@ def _plan_opamp(u, left: str | None, row_out: bool) -> dict:
     up = [(pin, nets[pin]) for pin in (upper, lower) if roles[pin] == "up"]
     if not row_out:
         up.append(("out", out))
-    return {"flip": flip, "roles": roles, "upper": upper, "lower": lower, "up": up,
-            "entry": entry}
+    return {"flip": flip, "roles": roles, "upper": upper, "lower": lower, "up": up, "entry": entry}
 
 
-def _place_opamp(u, plan: dict, x: float, left: str | None, right: str | None,
-                 parts: list[Part], wires: list[Wire], grounds: list[Point],
-                 pins: dict) -> float:
+def _place_opamp(
+    u,
+    plan: dict,
+    x: float,
+    left: str | None,
+    right: str | None,
+    parts: list[Part],
+    wires: list[Wire],
+    grounds: list[Point],
+    pins: dict,
+) -> float:
     """Place op-amp ``u`` starting at ``x`` on the row; return the x where the row goes on."""
     plus, minus, out = u.nets
     nets = {"+": plus, "-": minus}
     lead_x = x + JOG + 0.6
     tip = lead_x + 2 * OA_LEAD + OA_LEN
-    part = Part(u.name, "OPAMP", (tip, 0.0), (tip, 0.0), label_lines("OPAMP", u.name, u.value),
-                "opamp", u.nets, plan["flip"])
+    part = Part(
+        u.name,
+        "OPAMP",
+        (tip, 0.0),
+        (tip, 0.0),
+        label_lines("OPAMP", u.name, u.value),
+        "opamp",
+        u.nets,
+        plan["flip"],
+    )
     parts.append(part)
     roles = plan["roles"]
     for pin in ("+", "-"):
@@ -649,8 +733,9 @@ def _assign_tracks(links: list[_Link]) -> None:
     placed: list[_Link] = []
     for link in sorted(links, key=lambda l: (l.x_b - l.x_a, l.ident)):
         track = 0
-        while any(o.track == track and o.x_a < link.x_b + 0.3 and link.x_a < o.x_b + 0.3
-                  for o in placed):
+        while any(
+            o.track == track and o.x_a < link.x_b + 0.3 and link.x_a < o.x_b + 0.3 for o in placed
+        ):
             track += 1
         link.track = track
         placed.append(link)
@@ -702,8 +787,7 @@ def junctions(layout: Layout) -> list[Point]:
         ends[g] = ends.get(g, 0) + 1
     dots = []
     for p, count in ends.items():
-        through = sum(2 for w in layout.wires for a, b in w.segments()
-                      if _inside(p, a, b))
+        through = sum(2 for w in layout.wires for a, b in w.segments() if _inside(p, a, b))
         if count + through >= 3:
             dots.append(p)
     return sorted(dots)

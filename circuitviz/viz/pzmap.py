@@ -6,6 +6,7 @@ claim: vermillion, open and thin), ``spice`` (ngspice: blue, solid and heavy) or
 apart for colour-blind readers and in greyscale (shape weight and size differ too).
 Coincident roots are drawn once with their multiplicity written beside them.
 """
+
 from __future__ import annotations
 
 import math
@@ -18,27 +19,63 @@ import numpy as np
 from ..units import format_eng
 from .sources import as_roots, split_finite
 
-__all__ = ["RootMark", "PoleZeroData", "pole_zero_data", "pole_zero_figure", "STYLES",
-           "OKABE_ITO"]
+__all__ = ["RootMark", "PoleZeroData", "pole_zero_data", "pole_zero_figure", "STYLES", "OKABE_ITO"]
 
 #: Okabe–Ito colour-blind-safe palette.
-OKABE_ITO = {"black": "#000000", "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73",
-             "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00",
-             "purple": "#CC79A7", "grey": "#999999"}
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "grey": "#999999",
+}
 
 #: Marker and line styles per source; shared with the Bode overlay.
 STYLES: dict[str, dict[str, Any]] = {
-    "spice": {"color": OKABE_ITO["blue"], "pole": "x", "zero": "circle-open", "size": 11,
-              "width": 2.5, "dash": "solid", "name": "SPICE", "text": "top right"},
-    "predicted": {"color": OKABE_ITO["vermillion"], "pole": "x-thin-open",
-                  "zero": "circle-open-dot", "size": 17, "width": 1.5, "dash": "dash",
-                  "name": "predicted", "text": "bottom right"},
-    "exact": {"color": OKABE_ITO["green"], "pole": "x-thin-open", "zero": "circle-open",
-              "size": 14, "width": 2.0, "dash": "dot", "name": "exact (MNA)",
-              "text": "top left"},
-    "snapped": {"color": OKABE_ITO["purple"], "pole": "x-thin-open", "zero": "circle-open",
-                "size": 13, "width": 2.0, "dash": "dashdot", "name": "E-series values",
-                "text": "bottom left"},
+    "spice": {
+        "color": OKABE_ITO["blue"],
+        "pole": "x",
+        "zero": "circle-open",
+        "size": 11,
+        "width": 2.5,
+        "dash": "solid",
+        "name": "SPICE",
+        "text": "top right",
+    },
+    "predicted": {
+        "color": OKABE_ITO["vermillion"],
+        "pole": "x-thin-open",
+        "zero": "circle-open-dot",
+        "size": 17,
+        "width": 1.5,
+        "dash": "dash",
+        "name": "predicted",
+        "text": "bottom right",
+    },
+    "exact": {
+        "color": OKABE_ITO["green"],
+        "pole": "x-thin-open",
+        "zero": "circle-open",
+        "size": 14,
+        "width": 2.0,
+        "dash": "dot",
+        "name": "exact (MNA)",
+        "text": "top left",
+    },
+    "snapped": {
+        "color": OKABE_ITO["purple"],
+        "pole": "x-thin-open",
+        "zero": "circle-open",
+        "size": 13,
+        "width": 2.0,
+        "dash": "dashdot",
+        "name": "E-series values",
+        "text": "bottom left",
+    },
 }
 _MULT_WORD = {2: "double", 3: "triple", 4: "quadruple"}
 
@@ -69,19 +106,26 @@ class RootMark:
 
     def hover(self, source: str) -> str:
         """Hover text: value in rad/s and Hz, and w0, Q for a pair."""
-        what = self.kind if self.multiplicity == 1 else \
-            f"{_MULT_WORD.get(self.multiplicity, f'{self.multiplicity}-fold')} {self.kind}"
+        what = (
+            self.kind
+            if self.multiplicity == 1
+            else f"{_MULT_WORD.get(self.multiplicity, f'{self.multiplicity}-fold')} {self.kind}"
+        )
         s = self.s
-        lines = [f"<b>{source} {what}</b>",
-                 f"s = {_complex(s)} rad/s",
-                 f"  = {_complex(s / (2 * math.pi))} Hz"]
+        lines = [
+            f"<b>{source} {what}</b>",
+            f"s = {_complex(s)} rad/s",
+            f"  = {_complex(s / (2 * math.pi))} Hz",
+        ]
         if self.q is not None:
             q = "∞" if math.isinf(self.q) else f"{self.q:.3g}"
-            lines.append(f"pair: ω0 = {format_eng(self.w0, 'rad/s')} "
-                         f"({format_eng(self.hz, 'Hz')}), Q = {q}")
+            lines.append(
+                f"pair: ω0 = {format_eng(self.w0, 'rad/s')} ({format_eng(self.hz, 'Hz')}), Q = {q}"
+            )
         elif self.w0 > 0:
-            lines.append(f"real: |s| = {format_eng(self.w0, 'rad/s')} "
-                         f"({format_eng(self.hz, 'Hz')})")
+            lines.append(
+                f"real: |s| = {format_eng(self.w0, 'rad/s')} ({format_eng(self.hz, 'Hz')})"
+            )
         else:
             lines.append("at the origin")
         return "<br>".join(lines)
@@ -103,7 +147,7 @@ class PoleZeroData:
     style: str
     poles: tuple[RootMark, ...]
     zeros: tuple[RootMark, ...]
-    dropped: int = 0       # non-finite values left out
+    dropped: int = 0  # non-finite values left out
 
     @property
     def n_poles(self) -> int:
@@ -135,9 +179,15 @@ def _group(roots: np.ndarray, kind: str, rtol: float) -> tuple[RootMark, ...]:
     return tuple(RootMark(kind, s, n) for s, n in marks)
 
 
-def pole_zero_data(source: Any = None, *, poles: Any = None, zeros: Any = None,
-                   label: str | None = None, style: str = "exact",
-                   rtol: float = 1e-6) -> PoleZeroData:
+def pole_zero_data(
+    source: Any = None,
+    *,
+    poles: Any = None,
+    zeros: Any = None,
+    label: str | None = None,
+    style: str = "exact",
+    rtol: float = 1e-6,
+) -> PoleZeroData:
     """Group the poles and zeros of ``source`` (anything with ``.poles``/``.zeros``, a dict,
     or a ``(poles, zeros[, gain])`` tuple) or of the ``poles=``/``zeros=`` arrays.
 
@@ -154,12 +204,19 @@ def pole_zero_data(source: Any = None, *, poles: Any = None, zeros: Any = None,
         elif hasattr(source, "poles"):
             poles, zeros = source.poles, getattr(source, "zeros", None)
         else:
-            raise ValueError(f"pole_zero_data: expected an object with .poles and .zeros, a "
-                             f"dict or a (poles, zeros) tuple, got {type(source).__name__}")
+            raise ValueError(
+                f"pole_zero_data: expected an object with .poles and .zeros, a "
+                f"dict or a (poles, zeros) tuple, got {type(source).__name__}"
+            )
     p, bad_p = split_finite(as_roots(poles, "poles"))
     z, bad_z = split_finite(as_roots(zeros, "zeros"))
-    return PoleZeroData(label or STYLES[style]["name"], style, _group(p, "pole", rtol),
-                        _group(z, "zero", rtol), bad_p + bad_z)
+    return PoleZeroData(
+        label or STYLES[style]["name"],
+        style,
+        _group(p, "pole", rtol),
+        _group(z, "zero", rtol),
+        bad_p + bad_z,
+    )
 
 
 def _log_radius(r: np.ndarray, r_ref: float) -> np.ndarray:
@@ -179,9 +236,13 @@ def span_decades(sets: Sequence[PoleZeroData], cutoff_hz: float | None = None) -
     return float(np.log10(mags.max() / mags.min())) if mags.size >= 2 else 0.0
 
 
-def pole_zero_figure(sets: PoleZeroData | Sequence[PoleZeroData], *,
-                     cutoff_hz: float | None = None, log_polar: bool | None = None,
-                     title: str | None = None):
+def pole_zero_figure(
+    sets: PoleZeroData | Sequence[PoleZeroData],
+    *,
+    cutoff_hz: float | None = None,
+    log_polar: bool | None = None,
+    title: str | None = None,
+):
     """Plotly pole/zero map of one or more :class:`PoleZeroData` sets.
 
     Equal axis scaling with the origin and jω axis shown; the cutoff circle
@@ -213,32 +274,52 @@ def pole_zero_figure(sets: PoleZeroData | Sequence[PoleZeroData], *,
     notes = []
     for data in sets:
         st = STYLES[data.style]
-        for kind, marks, count in (("pole", data.poles, data.n_poles),
-                                   ("zero", data.zeros, data.n_zeros)):
+        for kind, marks, count in (
+            ("pole", data.poles, data.n_poles),
+            ("zero", data.zeros, data.n_zeros),
+        ):
             pts = np.array([m.s for m in marks], complex)
             # plotly drops empty traces from the legend; keep "(none)" visible
             x: Any
             y: Any
             x, y = xy(pts) if marks else ([None], [None])
-            traces.append(go.Scatter(
-                x=x, y=y, mode="markers+text", name=f"{data.label} {kind}s ({count or 'none'})",
-                legendgroup=data.label,
-                marker={"symbol": st[kind], "size": st["size"], "color": st["color"],
-                        "line": {"width": st["width"], "color": st["color"]}},
-                text=[f"×{m.multiplicity}" if m.multiplicity > 1 else "" for m in marks],
-                textposition=st["text"], textfont={"color": st["color"], "size": 13},
-                hovertext=[m.hover(data.label) for m in marks], hoverinfo="text"))
+            traces.append(
+                go.Scatter(
+                    x=x,
+                    y=y,
+                    mode="markers+text",
+                    name=f"{data.label} {kind}s ({count or 'none'})",
+                    legendgroup=data.label,
+                    marker={
+                        "symbol": st[kind],
+                        "size": st["size"],
+                        "color": st["color"],
+                        "line": {"width": st["width"], "color": st["color"]},
+                    },
+                    text=[f"×{m.multiplicity}" if m.multiplicity > 1 else "" for m in marks],
+                    textposition=st["text"],
+                    textfont={"color": st["color"], "size": 13},
+                    hovertext=[m.hover(data.label) for m in marks],
+                    hoverinfo="text",
+                )
+            )
         if data.dropped:
             notes.append(f"{data.label}: {data.dropped} non-finite value(s) not shown")
     theta = np.linspace(0, 2 * math.pi, 181)
     if wc and cutoff_hz:
         r = _log_radius(np.array([wc]), r_ref)[0] if log_polar else wc
-        traces.insert(0, go.Scatter(
-            x=r * np.cos(theta), y=r * np.sin(theta), mode="lines",
-            name=f"cutoff {format_eng(cutoff_hz, 'Hz')}",
-            line={"color": OKABE_ITO["grey"], "dash": "dash", "width": 1.5},
-            hoverinfo="text",
-            hovertext=f"cutoff |s| = {format_eng(wc, 'rad/s')} ({format_eng(cutoff_hz, 'Hz')})"))
+        traces.insert(
+            0,
+            go.Scatter(
+                x=r * np.cos(theta),
+                y=r * np.sin(theta),
+                mode="lines",
+                name=f"cutoff {format_eng(cutoff_hz, 'Hz')}",
+                line={"color": OKABE_ITO["grey"], "dash": "dash", "width": 1.5},
+                hoverinfo="text",
+                hovertext=f"cutoff |s| = {format_eng(wc, 'rad/s')} ({format_eng(cutoff_hz, 'Hz')})",
+            ),
+        )
     extent = []
     for t in traces:
         tx, ty = np.asarray(t.x, float), np.asarray(t.y, float)
@@ -250,15 +331,31 @@ def pole_zero_figure(sets: PoleZeroData | Sequence[PoleZeroData], *,
         decades = int(math.ceil(reach - 1.0)) + 1
         for k in range(decades + 1):
             rk = k + 1.0
-            traces.insert(0, go.Scatter(
-                x=rk * np.cos(theta), y=rk * np.sin(theta), mode="lines", showlegend=False,
-                line={"color": "#DDDDDD", "width": 1}, hoverinfo="text",
-                hovertext=f"|s| = {format_eng(r_ref * 10 ** k, 'rad/s')}"))
-        traces.insert(0, go.Scatter(
-            x=[0.04] * (decades + 1), y=[k + 1.0 for k in range(decades + 1)],
-            mode="text", showlegend=False, hoverinfo="skip", textposition="top right",
-            text=[format_eng(r_ref * 10 ** k, "rad/s") for k in range(decades + 1)],
-            textfont={"color": "#888888", "size": 10}))
+            traces.insert(
+                0,
+                go.Scatter(
+                    x=rk * np.cos(theta),
+                    y=rk * np.sin(theta),
+                    mode="lines",
+                    showlegend=False,
+                    line={"color": "#DDDDDD", "width": 1},
+                    hoverinfo="text",
+                    hovertext=f"|s| = {format_eng(r_ref * 10**k, 'rad/s')}",
+                ),
+            )
+        traces.insert(
+            0,
+            go.Scatter(
+                x=[0.04] * (decades + 1),
+                y=[k + 1.0 for k in range(decades + 1)],
+                mode="text",
+                showlegend=False,
+                hoverinfo="skip",
+                textposition="top right",
+                text=[format_eng(r_ref * 10**k, "rad/s") for k in range(decades + 1)],
+                textfont={"color": "#888888", "size": 10},
+            ),
+        )
         reach = max(reach, decades + 1.0)
     xs = np.concatenate([np.asarray(t.x, float) for t in traces] + [np.zeros(1)])
     xs = xs[np.isfinite(xs)]
@@ -267,9 +364,17 @@ def pole_zero_figure(sets: PoleZeroData | Sequence[PoleZeroData], *,
     # into a strip under equal scaling: at least 1.3 × reach across
     xr = [min(xs.min(), -0.9 * reach) - pad, max(xs.max(), 0.4 * reach) + pad]
     yr = [-reach - pad, reach + pad]
-    axis = {"zeroline": True, "zerolinewidth": 2, "zerolinecolor": "#444444",
-            "showgrid": True, "gridcolor": "#EEEEEE", "exponentformat": "SI",
-            "showline": True, "linecolor": "#444444", "ticks": "outside"}
+    axis = {
+        "zeroline": True,
+        "zerolinewidth": 2,
+        "zerolinecolor": "#444444",
+        "showgrid": True,
+        "gridcolor": "#EEEEEE",
+        "exponentformat": "SI",
+        "showline": True,
+        "linecolor": "#444444",
+        "ticks": "outside",
+    }
     if log_polar:
         xlabel = f"σ (log-polar: radius = 1 + decades above {format_eng(r_ref, 'rad/s')})"
         ylabel = "jω (log-polar)"
@@ -280,22 +385,50 @@ def pole_zero_figure(sets: PoleZeroData | Sequence[PoleZeroData], *,
     fig.update_layout(
         title=title or "Poles (×) and zeros (○)",
         xaxis={**axis, **axis_extra, "title": xlabel, "range": xr, "constrain": "domain"},
-        yaxis={**axis, **axis_extra, "title": ylabel, "range": yr, "scaleanchor": "x",
-               "scaleratio": 1},
-        template="none", plot_bgcolor="white", paper_bgcolor="white",
-        font={"family": "sans-serif"}, hovermode="closest",
-        legend={"itemsizing": "constant", "orientation": "h", "yanchor": "top", "y": -0.18,
-                "x": 0},
-        height=460, margin={"l": 60, "r": 20, "t": 50, "b": 40})
+        yaxis={
+            **axis,
+            **axis_extra,
+            "title": ylabel,
+            "range": yr,
+            "scaleanchor": "x",
+            "scaleratio": 1,
+        },
+        template="none",
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        font={"family": "sans-serif"},
+        hovermode="closest",
+        legend={"itemsizing": "constant", "orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+        height=460,
+        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+    )
     fig.update_xaxes(nticks=7)
     fig.update_yaxes(nticks=9)
     if notes:
-        fig.add_annotation(text="; ".join(notes), xref="paper", yref="paper", x=0, y=1.0,
-                           yanchor="bottom", showarrow=False,
-                           font={"color": OKABE_ITO["vermillion"]})
+        fig.add_annotation(
+            text="; ".join(notes),
+            xref="paper",
+            yref="paper",
+            x=0,
+            y=1.0,
+            yanchor="bottom",
+            showarrow=False,
+            font={"color": OKABE_ITO["vermillion"]},
+        )
     if not any(d.poles or d.zeros for d in sets):
         # above the plot area, where no axis line runs through it
-        fig.add_annotation(text="no finite poles or zeros", xref="paper", yref="paper",
-                           x=0.02, y=0.98, xanchor="left", yanchor="top", showarrow=False,
-                           bgcolor="white", bordercolor="#999999", borderwidth=1, borderpad=4)
+        fig.add_annotation(
+            text="no finite poles or zeros",
+            xref="paper",
+            yref="paper",
+            x=0.02,
+            y=0.98,
+            xanchor="left",
+            yanchor="top",
+            showarrow=False,
+            bgcolor="white",
+            bordercolor="#999999",
+            borderwidth=1,
+            borderpad=4,
+        )
     return fig

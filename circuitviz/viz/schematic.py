@@ -5,6 +5,7 @@ backend; this module blocks that one import so that drawing stays SVG-only and f
 (When matplotlib is already loaded, schemdraw imports as usual.)  PNG, where asked,
 goes through cairosvg from the same SVG, so the PNG and SVG are one drawing.
 """
+
 from __future__ import annotations
 
 import sys
@@ -13,8 +14,7 @@ from dataclasses import dataclass
 from ..circuit import Circuit
 from .layout import Layout, Part, layout_circuit
 
-__all__ = ["schematic_svg", "schematic_png", "draw_layout", "schematic_boxes", "Box",
-           "FONT_SIZE"]
+__all__ = ["schematic_svg", "schematic_png", "draw_layout", "schematic_boxes", "Box", "FONT_SIZE"]
 
 FONT_SIZE = 12
 
@@ -31,24 +31,31 @@ def _schemdraw():
     import schemdraw
     import schemdraw.elements as elm
     from schemdraw.segments import Segment
+
     return schemdraw, elm, Segment
 
 
 def _two_terminal(elm, part: Part):
-    cls = {"R": elm.Resistor, "L": elm.Inductor2, "C": elm.Capacitor,
-           "E": elm.SourceControlledV}[part.kind]
+    cls = {"R": elm.Resistor, "L": elm.Inductor2, "C": elm.Capacitor, "E": elm.SourceControlledV}[
+        part.kind
+    ]
     start, end = part.start, part.end
     if part.kind == "E" and not part.flip:
-        start, end = end, start   # schemdraw puts a source's '+' at its end point
-    element = cls().endpoints(start, end)   # (labels keep their global sides either way)
+        start, end = end, start  # schemdraw puts a source's '+' at its end point
+    element = cls().endpoints(start, end)  # (labels keep their global sides either way)
     name, value = part.label
     if part.start[1] == part.end[1]:
         element.label(name, loc="top", fontsize=FONT_SIZE)
         if value:
             element.label(value, loc="bottom", fontsize=FONT_SIZE)
     else:
-        element.label(f"{name}\n{value}" if value else name, loc="bottom",   # to the right
-                      fontsize=FONT_SIZE, halign="left", rotate=False)
+        element.label(
+            f"{name}\n{value}" if value else name,
+            loc="bottom",  # to the right
+            fontsize=FONT_SIZE,
+            halign="left",
+            rotate=False,
+        )
     return element
 
 
@@ -68,8 +75,9 @@ def draw_layout(layout: Layout):
             op = elm.Opamp(leads=True).right()
             if part.flip:
                 op = op.flip()
-            op.anchor("out").at(part.start).label(part.label[0], loc="center",
-                                                  ofst=(0.25, 0), fontsize=FONT_SIZE)
+            op.anchor("out").at(part.start).label(
+                part.label[0], loc="center", ofst=(0.25, 0), fontsize=FONT_SIZE
+            )
             add(op, part.name)
         else:
             add(_two_terminal(elm, part), part.name)
@@ -99,12 +107,13 @@ def schematic_png(circuit: Circuit | Layout, scale: float = 2.0) -> bytes:
     try:
         import cairosvg
     except (ImportError, OSError) as exc:  # OSError: the cairo C library is missing
-        raise RuntimeError("PNG export needs cairosvg and the cairo library "
-                           "(pip install cairosvg; apt-get install libcairo2); "
-                           f"SVG export works without them ({exc})") from exc
+        raise RuntimeError(
+            "PNG export needs cairosvg and the cairo library "
+            "(pip install cairosvg; apt-get install libcairo2); "
+            f"SVG export works without them ({exc})"
+        ) from exc
     svg = schematic_svg(circuit)
-    return cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=scale,
-                            background_color="white")
+    return cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=scale, background_color="white")
 
 
 @dataclass(frozen=True)
@@ -112,15 +121,19 @@ class Box:
     """An axis-aligned box in drawing units, tagged with what it bounds."""
 
     owner: str
-    what: str            # 'body', 'label' or 'symbol'
+    what: str  # 'body', 'label' or 'symbol'
     xmin: float
     ymin: float
     xmax: float
     ymax: float
 
     def overlaps(self, other: Box, tol: float = 1e-6) -> bool:
-        return (self.xmin < other.xmax - tol and other.xmin < self.xmax - tol
-                and self.ymin < other.ymax - tol and other.ymin < self.ymax - tol)
+        return (
+            self.xmin < other.xmax - tol
+            and other.xmin < self.xmax - tol
+            and self.ymin < other.ymax - tol
+            and other.ymin < self.ymax - tol
+        )
 
 
 def schematic_boxes(layout: Layout) -> list[Box]:
@@ -142,6 +155,14 @@ def schematic_boxes(layout: Layout) -> list[Box]:
                 boxes.append(Box(owner, "label", bb.xmin, bb.ymin, bb.xmax, bb.ymax))
         if owner == "ground":
             bb = element.get_bbox(transform=True, includetext=False)
-            boxes.append(Box(f"ground@{bb.xmin:.2f},{bb.ymax:.2f}", "symbol",
-                             bb.xmin, bb.ymin, bb.xmax, bb.ymax))
+            boxes.append(
+                Box(
+                    f"ground@{bb.xmin:.2f},{bb.ymax:.2f}",
+                    "symbol",
+                    bb.xmin,
+                    bb.ymin,
+                    bb.xmax,
+                    bb.ymax,
+                )
+            )
     return boxes

@@ -10,6 +10,7 @@ poles/zeros/gain and a SPICE result side by side without either knowing the othe
 * samples: anything with ``.freqs_hz`` and ``.h``, a dict with those keys, or an
   ``(f_hz, H)`` tuple.
 """
+
 from __future__ import annotations
 
 import math
@@ -34,7 +35,7 @@ def as_roots(values: Any, what: str = "roots") -> np.ndarray:
     if not np.iscomplexobj(arr) and arr.ndim == 2 and arr.shape[1] == 2:
         pairs = np.asarray(arr, float)
         arr = np.empty(len(pairs), complex)
-        arr.real, arr.imag = pairs[:, 0], pairs[:, 1]   # no inf * 1j -> nan
+        arr.real, arr.imag = pairs[:, 0], pairs[:, 1]  # no inf * 1j -> nan
     try:
         return np.asarray(arr, complex).reshape(-1)
     except (TypeError, ValueError):
@@ -54,13 +55,21 @@ def _get(source: Any, key: str) -> Any:
 
 
 def has_tf(source: Any) -> bool:
-    return isinstance(source, (tuple, list)) and len(source) == 3 or \
-        _get(source, "poles") is not None and _get(source, "gain") is not None
+    return (
+        isinstance(source, (tuple, list))
+        and len(source) == 3
+        or _get(source, "poles") is not None
+        and _get(source, "gain") is not None
+    )
 
 
 def has_samples(source: Any) -> bool:
-    return isinstance(source, (tuple, list)) and len(source) == 2 or \
-        _get(source, "freqs_hz") is not None and _get(source, "h") is not None
+    return (
+        isinstance(source, (tuple, list))
+        and len(source) == 2
+        or _get(source, "freqs_hz") is not None
+        and _get(source, "h") is not None
+    )
 
 
 def as_tf(source: Any, what: str = "transfer function") -> TransferFunction:
@@ -68,20 +77,28 @@ def as_tf(source: Any, what: str = "transfer function") -> TransferFunction:
     if isinstance(source, TransferFunction):
         tf = source
     elif isinstance(source, (tuple, list)) and len(source) == 3:
-        tf = TransferFunction(as_roots(source[0], f"{what} poles"),
-                              as_roots(source[1], f"{what} zeros"), _gain(source[2], what))
+        tf = TransferFunction(
+            as_roots(source[0], f"{what} poles"),
+            as_roots(source[1], f"{what} zeros"),
+            _gain(source[2], what),
+        )
     elif has_tf(source):
-        tf = TransferFunction(as_roots(_get(source, "poles"), f"{what} poles"),
-                              as_roots(_get(source, "zeros"), f"{what} zeros"),
-                              _gain(_get(source, "gain"), what))
+        tf = TransferFunction(
+            as_roots(_get(source, "poles"), f"{what} poles"),
+            as_roots(_get(source, "zeros"), f"{what} zeros"),
+            _gain(_get(source, "gain"), what),
+        )
     else:
-        raise ValueError(f"{what}: expected poles, zeros and gain (an object with .poles, "
-                         f".zeros, .gain, a dict, or a (poles, zeros, gain) tuple), got "
-                         f"{type(source).__name__}")
+        raise ValueError(
+            f"{what}: expected poles, zeros and gain (an object with .poles, "
+            f".zeros, .gain, a dict, or a (poles, zeros, gain) tuple), got "
+            f"{type(source).__name__}"
+        )
     for name, roots in (("poles", tf.poles), ("zeros", tf.zeros)):
         if roots.size and not np.all(np.isfinite(roots.real) & np.isfinite(roots.imag)):
-            raise ValueError(f"{what} {name} contain NaN or infinity; give finite complex "
-                             f"values in rad/s")
+            raise ValueError(
+                f"{what} {name} contain NaN or infinity; give finite complex values in rad/s"
+            )
     return tf
 
 
@@ -105,9 +122,11 @@ def as_samples(source: Any, what: str = "sampled response") -> tuple[np.ndarray,
     elif has_samples(source):
         f, h = _get(source, "freqs_hz"), _get(source, "h")
     else:
-        raise ValueError(f"{what}: expected frequencies and complex response (an object with "
-                         f".freqs_hz and .h, a dict, or an (f_hz, H) tuple), got "
-                         f"{type(source).__name__}")
+        raise ValueError(
+            f"{what}: expected frequencies and complex response (an object with "
+            f".freqs_hz and .h, a dict, or an (f_hz, H) tuple), got "
+            f"{type(source).__name__}"
+        )
     f = np.asarray(f, float).reshape(-1)
     h = np.asarray(h, complex).reshape(-1)
     if f.shape != h.shape:
@@ -115,7 +134,8 @@ def as_samples(source: Any, what: str = "sampled response") -> tuple[np.ndarray,
     ok = np.isfinite(f) & (f > 0) & np.isfinite(h.real) & np.isfinite(h.imag)
     f, h = f[ok], h[ok]
     if f.size < 2:
-        raise ValueError(f"{what} has {f.size} usable points (finite, frequency > 0); "
-                         f"need at least 2")
+        raise ValueError(
+            f"{what} has {f.size} usable points (finite, frequency > 0); need at least 2"
+        )
     order = np.argsort(f)
     return f[order], h[order]
