@@ -48,6 +48,7 @@ __all__ = [
     "GAIN_TOL_DB",
     "RESPONSE_TOL",
     "family_error",
+    "chebyshev_fit",
     "EDGE_SLACK_DB",
 ]
 
@@ -414,7 +415,7 @@ def _match(a: np.ndarray, b: np.ndarray) -> float:
     return match_roots(a, b).error
 
 
-def _cheby_fit(p: np.ndarray) -> tuple[float, float] | None:
+def chebyshev_fit(p: np.ndarray) -> tuple[float, float] | None:
     """(ripple dB, worst relative residual) of the Chebyshev pole ellipse through ``p``."""
     n = len(p)
     if n < 2 or np.any(p.real >= 0):
@@ -462,7 +463,7 @@ def identify_response(
             _, sp, _ = signal.besselap(n, norm="mag")
             if _match(pn, sp) < tol:
                 return "bessel", 3.01
-        fit = _cheby_fit(p)
+        fit = chebyshev_fit(p)
         if fit is not None and fit[1] < tol and fit[0] >= 1e-3:
             return "chebyshev", fit[0]
         return None, None

@@ -104,7 +104,11 @@ def family_of(
     (normalised to its cutoff), ``att`` its attenuation over ``x`` re its maximum."""
     from scipy import signal
 
-    from ..mask import _cheby_fit, _match
+    from ..mask import chebyshev_fit
+    from ..verification import match_roots
+
+    def _match(a: np.ndarray, b: np.ndarray) -> float:
+        return match_roots(a, b).error
 
     n = len(p)
     if n == 1:
@@ -117,7 +121,7 @@ def family_of(
                 return "butterworth", _HALF_POWER
             if _match(pn, _bessel(n)) < tol:
                 return "bessel", _HALF_POWER
-        fit = _cheby_fit(p)
+        fit = chebyshev_fit(p)
         if fit is not None and fit[1] < tol and 1e-3 <= fit[0]:
             return "chebyshev", fit[0]
         return None, None
