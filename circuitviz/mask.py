@@ -133,18 +133,39 @@ def _att_db(peak: float, mag) -> np.ndarray:
     return 20.0 * np.log10(peak / np.maximum(mag, 1e-300))
 
 
+def _merged(
+    tf: TransferFunction, f: np.ndarray, mag: np.ndarray, extra: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``f`` with the points ``extra`` added (sorted, no repeats) and |H| on all of them,
+    evaluating only the new points: the same arrays as ``np.union1d`` and a fresh
+    :func:`_mag`, since |H| at a frequency does not depend on its neighbours."""
+    f_all = np.concatenate([f, extra])
+    m_all = np.concatenate([mag, _mag(tf, extra)])
+    i = np.argsort(f_all, kind="stable")
+    f_all, m_all = f_all[i], m_all[i]
+    keep = np.concatenate([[True], np.diff(f_all) > 0])
+    return f_all[keep], m_all[keep]
+
+
 def passband_edge(
-    tf: TransferFunction, filter_type: str, ap_db: float, peak: float | None = None
+    tf: TransferFunction,
+    filter_type: str,
+    ap_db: float,
+    peak: float | None = None,
+    grid: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> float | None:
     """The passband edge (Hz) at ``ap_db`` (module docstring), or None when the passband
     end (DC for a low-pass, infinity for a high-pass) is already more than Ap + slack
-    under the maximum."""
+    under the maximum.  ``grid`` is ``(f, |H|)`` on :func:`_grid` when the caller has it."""
     from scipy.optimize import brentq
 
     if filter_type not in ("lowpass", "highpass"):
         raise ValueError("a passband edge is measured for lowpass and highpass only")
-    f = _grid(tf)
-    mag = _mag(tf, f)
+    if grid is None:
+        f = _grid(tf)
+        mag = _mag(tf, f)
+    else:
+        f, mag = grid
     peak = response_max(tf, f, mag) if peak is None else peak
     end = tf.dc_gain if filter_type == "lowpass" else tf.hf_gain
     if not (math.isfinite(end) and end > 0) or _att_db(peak, end) > ap_db + EDGE_SLACK_DB:
@@ -152,10 +173,8 @@ def passband_edge(
     edge = math.nan  # always set by the coarse pass before the fine pass reads it
     for fine in (False, True):
         if fine:  # refine near the coarse edge: narrow ripples of high orders
-            f = np.union1d(
-                f, np.logspace(math.log10(edge) - 0.3, math.log10(edge) + 0.3, int(0.6 * _FINE_PPD))
-            )
-            mag = _mag(tf, f)
+            near = np.logspace(math.log10(edge) - 0.3, math.log10(edge) + 0.3, int(0.6 * _FINE_PPD))
+            f, mag = _merged(tf, f, mag, near)
         att = _att_db(peak, mag)
         order = np.arange(len(f)) if filter_type == "lowpass" else np.arange(len(f))[::-1]
         a = att[order]
@@ -286,7 +305,7 @@ def measure_mask(analysis, spec: Spec) -> MaskResult:
         q = resp.q
     elif not spec.is_band:
         ap = spec.ap_db
-        cutoff = passband_edge(tf, spec.filter_type, ap, peak)
+        cutoff = passband_edge(tf, spec.filter_type, ap, peak, (f, mag))
         if cutoff is None:
             checks["passband"] = -1.0  # peaks more than Ap above its passband end
         else:
