@@ -197,19 +197,28 @@ def passband_edge(
 
 
 def passband_attenuation(
-    tf: TransferFunction, filter_type: str, edge_hz: float, peak: float
+    tf: TransferFunction,
+    filter_type: str,
+    edge_hz: float,
+    peak: float,
+    grid: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> float:
     """Worst attenuation (dB re the maximum) from DC (low-pass) or infinity (high-pass)
-    to ``edge_hz``; band types: over the band between the edges (``edge_hz`` a pair)."""
-    if filter_type == "lowpass":
-        f = np.union1d(_grid(tf, hi=edge_hz), [edge_hz])
-        f = f[f <= edge_hz]
-        end = tf.dc_gain
+    to ``edge_hz``; band types: over the band between the edges (``edge_hz`` a pair).
+    ``grid`` is ``(f, |H|)`` on :func:`_grid` when the caller has it: with the edge
+    inside that grid's band it is the grid this function would build, so it is reused."""
+    f_lo, f_hi = analysis_band(tf, 4.0)
+    if grid is not None and f_lo <= edge_hz <= f_hi:
+        f, mag = _merged(tf, *grid, np.array([edge_hz], float))
     else:
-        f = np.union1d(_grid(tf, lo=edge_hz), [edge_hz])
-        f = f[f >= edge_hz]
-        end = tf.hf_gain
-    mag = _mag(tf, f)
+        if filter_type == "lowpass":
+            f = np.union1d(_grid(tf, hi=edge_hz), [edge_hz])
+        else:
+            f = np.union1d(_grid(tf, lo=edge_hz), [edge_hz])
+        mag = _mag(tf, f)
+    keep = f <= edge_hz if filter_type == "lowpass" else f >= edge_hz
+    f, mag = f[keep], mag[keep]
+    end = tf.dc_gain if filter_type == "lowpass" else tf.hf_gain
     low = [float(mag.min())]
     if math.isfinite(end):
         low.append(end)
@@ -310,7 +319,7 @@ def measure_mask(analysis, spec: Spec) -> MaskResult:
             checks["passband"] = -1.0  # peaks more than Ap above its passband end
         else:
             checks["cutoff"] = 1.0 - abs(cutoff / spec.cutoff_hz - 1.0) / CUTOFF_TOL
-        pb = passband_attenuation(tf, spec.filter_type, spec.cutoff_hz, peak)
+        pb = passband_attenuation(tf, spec.filter_type, spec.cutoff_hz, peak, (f, mag))
         if spec.response != "any":
             err = family_error(tf, spec, cutoff)
             checks["response"] = -1.0 if err is None else 1.0 - err / RESPONSE_TOL
