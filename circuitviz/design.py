@@ -305,6 +305,19 @@ def _reactive(topology: str) -> set[str]:
     return {s.name for s in CATALOGUE[topology].slots if s.kind in "LC"}
 
 
+def _design_kwargs(spec: Spec, family: str) -> dict[str, Any]:
+    """What ``Topology.design`` takes from a spec for ``family``: Ap (low-/high-pass),
+    As (elliptic) and Q (band types)."""
+    kwargs: dict[str, Any] = {
+        "response": family,
+        "ripple_db": None if spec.is_band else spec.ap_db,
+        "attenuation_db": spec.as_db if family == "elliptic" else None,
+    }
+    if spec.is_band:
+        kwargs["q"] = spec.q
+    return kwargs
+
+
 def _redesigned(c: Candidate) -> Candidate | None:
     """The drawn topology's values designed for the asked family (``Topology.design``)."""
     from .topologies import CATALOGUE
@@ -318,13 +331,7 @@ def _redesigned(c: Candidate) -> Candidate | None:
     family = spec.response if spec.response != "any" else responses[0]
     if family not in responses:
         return None
-    kwargs: dict[str, Any] = {
-        "response": family,
-        "ripple_db": None if spec.is_band else spec.ap_db,
-        "attenuation_db": spec.as_db if family == "elliptic" else None,
-    }
-    if spec.is_band:
-        kwargs["q"] = spec.q
+    kwargs = _design_kwargs(spec, family)
     # impedance level drawn per candidate (seeded by its raw values), so re-designs of
     # one topology stay distinct
     import zlib
@@ -383,13 +390,7 @@ def _from_catalogue(c: Candidate) -> Candidate | None:
         if not options:
             continue
         topo = options[seed % len(options)]
-        kwargs: dict[str, Any] = {
-            "response": family,
-            "ripple_db": None if spec.is_band else spec.ap_db,
-            "attenuation_db": spec.as_db if family == "elliptic" else None,
-        }
-        if spec.is_band:
-            kwargs["q"] = spec.q
+        kwargs = _design_kwargs(spec, family)
         try:
             values = topo.design(spec.cutoff_hz, rng=np.random.default_rng(seed), **kwargs)
         except (ValueError, TypeError):
