@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.optimize import linear_sum_assignment
+from roots import assert_roots_close
 
 from circuitviz import spice
 from circuitviz.acfit import fit_rational, gain_from_ac, model_mismatch, pz_roots
@@ -32,17 +32,6 @@ def exact_sweep(name: str, per_decade: int = 100):
     lo, hi = analysis_band(tf)
     f = np.logspace(np.log10(lo), np.log10(hi), int(per_decade * np.log10(hi / lo)) + 1)
     return tf, f, tf.freqresp(f)
-
-
-def assert_roots_close(got, want, rtol: float, what: str) -> None:
-    got, want = np.asarray(got, complex), np.asarray(want, complex)
-    assert len(got) == len(want), f"{what}: got {len(got)} {got}, want {len(want)} {want}"
-    if not len(want):
-        return
-    cost = np.abs(got[:, None] - want[None, :]) / np.maximum(np.abs(want[None, :]), 1e-300)
-    rows, cols = linear_sum_assignment(cost)
-    worst = cost[rows, cols].max()
-    assert worst <= rtol, f"{what}: relative error {worst:.2g} > {rtol:g}\n got {got}\nwant {want}"
 
 
 def test_pz_vectors_are_read_by_index_not_by_order():

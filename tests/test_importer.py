@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 import pytest
-from scipy.optimize import linear_sum_assignment
+from roots import assert_roots_close as roots_close
 
 from circuitviz.analysis import analyze
 from circuitviz.circuit import CircuitError
@@ -22,17 +22,6 @@ from circuitviz.opamp import expand_opamps
 
 CORPUS_DIR = pathlib.Path(__file__).parent / "netlists"
 CORPUS = json.loads((CORPUS_DIR / "corpus.json").read_text())
-
-
-def roots_close(got, want, rtol: float, what: str) -> None:
-    got, want = np.asarray(got, complex), np.asarray(want, complex)
-    assert len(got) == len(want), f"{what}: got {len(got)} {got}, want {len(want)} {want}"
-    if not len(want):
-        return
-    cost = np.abs(got[:, None] - want[None, :]) / np.maximum(np.abs(want[None, :]), 1e-300)
-    rows, cols = linear_sum_assignment(cost)
-    worst = cost[rows, cols].max()
-    assert worst <= rtol, f"{what}: relative error {worst:.2g} > {rtol:g}\n got {got}\nwant {want}"
 
 
 def canonical(item) -> object:

@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 import pytest
-from scipy.optimize import linear_sum_assignment
+from roots import assert_roots_close
 
 from circuitviz import spice
 from circuitviz.analysis import TransferFunction, analyze
@@ -93,17 +93,6 @@ CIRCUITS = {
 
 def circuit_of(item) -> Circuit:
     return parse_netlist(item) if isinstance(item, str) else item
-
-
-def assert_roots_close(got, want, rtol: float, what: str) -> None:
-    got, want = np.asarray(got, complex), np.asarray(want, complex)
-    assert len(got) == len(want), f"{what}: got {len(got)} {got}, want {len(want)} {want}"
-    if not len(want):
-        return
-    cost = np.abs(got[:, None] - want[None, :]) / np.maximum(np.abs(want[None, :]), 1e-300)
-    rows, cols = linear_sum_assignment(cost)
-    worst = cost[rows, cols].max()
-    assert worst <= rtol, f"{what}: relative error {worst:.2g} > {rtol:g}\n got {got}\nwant {want}"
 
 
 def exact(circuit: Circuit) -> TransferFunction:
