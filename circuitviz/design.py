@@ -305,13 +305,41 @@ def _reactive(topology: str) -> set[str]:
     return {s.name for s in CATALOGUE[topology].slots if s.kind in "LC"}
 
 
-def _design_kwargs(spec: Spec, family: str) -> dict[str, Any]:
-    """What ``Topology.design`` takes from a spec for ``family``: Ap (low-/high-pass),
-    As (elliptic) and Q (band types)."""
+#: Extra stopband attenuation an elliptic design aims at when a stopband edge is asked:
+#: an elliptic stopband touches As at every lobe, so a design for exactly As measures
+#: As - 1e-5 dB on a real circuit and misses by rounding.  Used only where the order
+#: leaves room for it (the stopband edge still falls at or before the asked one).
+ELLIPTIC_MARGIN_DB = 0.05
+
+
+def _elliptic_attenuation(spec: Spec, order: int) -> float | None:
+    """As an elliptic design of ``order`` poles (prototype order) aims at for ``spec``:
+    As plus :data:`ELLIPTIC_MARGIN_DB` (or a part of it) when a stopband edge is asked
+    and the order allows it, else As itself."""
+    from scipy.signal import ellipord
+
+    base = spec.as_db
+    ratio = spec.stopband_ratio
+    if base is None or ratio is None or spec.is_band:
+        return base
+    for extra in (ELLIPTIC_MARGIN_DB, ELLIPTIC_MARGIN_DB / 5):
+        try:
+            need = int(ellipord(1.0, ratio, spec.ap_db, base + extra, analog=True)[0])
+        except (ValueError, ArithmeticError):
+            continue
+        if need <= order:
+            return base + extra
+    return base
+
+
+def _design_kwargs(spec: Spec, family: str, order: int) -> dict[str, Any]:
+    """What ``Topology.design`` takes from a spec for ``family`` at ``order`` prototype
+    poles: Ap (low-/high-pass), As (elliptic, with a margin when a stopband is asked)
+    and Q (band types)."""
     kwargs: dict[str, Any] = {
         "response": family,
         "ripple_db": None if spec.is_band else spec.ap_db,
-        "attenuation_db": spec.as_db if family == "elliptic" else None,
+        "attenuation_db": _elliptic_attenuation(spec, order) if family == "elliptic" else None,
     }
     if spec.is_band:
         kwargs["q"] = spec.q
@@ -331,7 +359,7 @@ def _redesigned(c: Candidate) -> Candidate | None:
     family = spec.response if spec.response != "any" else responses[0]
     if family not in responses:
         return None
-    kwargs = _design_kwargs(spec, family)
+    kwargs = _design_kwargs(spec, family, topo.prototype_order)
     # impedance level drawn per candidate (seeded by its raw values), so re-designs of
     # one topology stay distinct
     import zlib
@@ -390,7 +418,7 @@ def _from_catalogue(c: Candidate) -> Candidate | None:
         if not options:
             continue
         topo = options[seed % len(options)]
-        kwargs = _design_kwargs(spec, family)
+        kwargs = _design_kwargs(spec, family, topo.prototype_order)
         try:
             values = topo.design(spec.cutoff_hz, rng=np.random.default_rng(seed), **kwargs)
         except (ValueError, TypeError):
