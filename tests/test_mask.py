@@ -422,3 +422,55 @@ def test_a_wrong_family_does_not_meet_the_mask():
     assert not result.meets and "response" in result.failed
     same = measure_mask(analysis, Spec.checked("lowpass", 1e3, response="bessel", order=4))
     assert same.meets, same.failed
+
+
+def test_elliptic_designs_for_a_stopband_mask_meet_it_with_a_margin():
+    """An elliptic stopband touches As at every lobe: designs aim a little past As where
+    the order leaves room, so the built circuit does not miss by rounding."""
+    from circuitviz.design import ELLIPTIC_MARGIN_DB, _design_kwargs
+    from circuitviz.mask import measure_mask
+    from circuitviz.spec import Spec
+    from circuitviz.topologies import by_response
+
+    checked = 0
+    for t in ("lowpass", "highpass"):
+        for k, (rp, att, ratio) in enumerate(
+            [(0.1, 30, 1.5), (0.5, 40, 1.5), (1.0, 60, 1.5), (3.0, 45, 2.0), (0.25, 55, 3.3)]
+        ):
+            fc = (20.0, 1e3, 42e3, 150e3, 3.3e3)[k]
+            fs = fc * ratio if t == "lowpass" else fc / ratio
+            spec = Spec.checked(
+                t, fc, response="elliptic", ripple_db=rp, stopband_hz=fs, attenuation_db=att
+            )
+            for topo in by_response(t, "elliptic", spec.order):
+                kwargs = _design_kwargs(spec, "elliptic", topo.prototype_order)
+                assert att < kwargs["attenuation_db"] <= att + ELLIPTIC_MARGIN_DB
+                values = topo.design(fc, rng=np.random.default_rng(k), **kwargs)
+                result = measure_mask(circuitviz.analyze(topo.build(values)), spec)
+                assert result.meets, (topo.name, spec, result)
+                assert result.stopband_attenuation_db >= att + 0.5 * ELLIPTIC_MARGIN_DB / 5
+                checked += 1
+    assert checked >= 10
+
+
+def test_an_elliptic_design_at_the_edge_of_its_order_keeps_the_asked_attenuation():
+    from circuitviz.design import _design_kwargs
+    from circuitviz.spec import Spec
+
+    # the stopband ratio at which order 4 (0.5 dB, 40 dB) just suffices: no room to spare
+    spec = Spec.checked("lowpass", 1e3, response="elliptic", order=4, ripple_db=0.5)
+    z, p, k = signal.ellipap(4, 0.5, 40.0)
+    w = np.logspace(0, 1, 20001)
+    _, h = signal.freqs_zpk(z, p, k, w)
+    edge = float(w[np.argmax(20 * np.log10(np.abs(h)) <= -40.0)])
+    tight = Spec.checked(
+        "lowpass",
+        1e3,
+        response="elliptic",
+        ripple_db=0.5,
+        stopband_hz=1e3 * edge,
+        attenuation_db=40.0,
+    )
+    assert tight.order == 4
+    assert _design_kwargs(tight, "elliptic", 4)["attenuation_db"] == 40.0
+    assert _design_kwargs(spec, "elliptic", 4)["attenuation_db"] == 40.0  # no stopband asked
