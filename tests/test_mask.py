@@ -474,3 +474,55 @@ def test_an_elliptic_design_at_the_edge_of_its_order_keeps_the_asked_attenuation
     assert tight.order == 4
     assert _design_kwargs(tight, "elliptic", 4)["attenuation_db"] == 40.0
     assert _design_kwargs(spec, "elliptic", 4)["attenuation_db"] == 40.0  # no stopband asked
+
+
+def _designed(name: str, spec, seed: int):
+    """A catalogue design of ``name`` for ``spec`` as a verified candidate."""
+    from circuitviz.analysis import TransferFunction
+    from circuitviz.design import _design_kwargs
+    from circuitviz.topologies import get_topology
+    from circuitviz.verification import verify_draw
+
+    topo = get_topology(name)
+    family = spec.response if spec.response != "any" else "butterworth"
+    kwargs = _design_kwargs(spec, family, topo.prototype_order)
+    values = topo.design(spec.cutoff_hz, rng=np.random.default_rng(seed), **kwargs)
+    claim = TransferFunction(np.array([], complex), np.array([-1.0 + 0j]), 1.0)
+    return verify_draw(name, topo.build(values), values, claim, spec, raw_meets=True)
+
+
+@pytest.mark.parametrize(
+    "t, fc, kwargs, drawn",
+    [
+        ("lowpass", 2.2e3, dict(response="butterworth", order=4), "sk_cascade_lp4"),
+        ("highpass", 470.0, dict(response="chebyshev", order=5, ripple_db=0.5), "mfb_cascade_hp5"),
+        ("lowpass", 15e3, dict(response="bessel", order=3), "lc_ladder_bessel_lp3"),
+    ],
+)
+def test_a_refined_answer_of_one_topology_is_diversified(t, fc, kwargs, drawn):
+    from circuitviz.design import DIVERSITY, _diversified, rank_key
+
+    spec = Spec.checked(t, fc, **kwargs)
+    same = sorted((_designed(drawn, spec, s) for s in range(8)), key=rank_key)
+    assert all(c.meets for c in same) and len({c.topology for c in same}) == 1
+    out = _diversified(list(same), 8)
+    assert len(out) == 8
+    assert len({c.topology for c in out}) >= DIVERSITY
+    assert all(c.meets and not c.impractical for c in out)
+    assert [rank_key(c) for c in out] == sorted(rank_key(c) for c in out)
+    assert sum(c.topology == drawn for c in out) >= 8 - (DIVERSITY - 1)
+    assert _diversified(list(same), 1) == same[:1] + same[1:]  # one asked: nothing to do
+
+
+@pytest.mark.parametrize(
+    "t, fc, kwargs",
+    [
+        ("lowpass", 1e3, dict(response="butterworth", order=3)),
+        ("highpass", 33e3, dict(response="chebyshev", order=5, ripple_db=1.0)),
+        ("lowpass", 680.0, dict(response="bessel", stopband_hz=3e3, attenuation_db=30)),
+    ],
+)
+def test_sampled_answers_show_three_topologies_where_the_catalogue_has_them(t, fc, kwargs):
+    found = circuitviz.sample(t, fc, n=16, seed=11, device="cpu", **kwargs)
+    assert all(c.meets for c in found)
+    assert len({c.topology for c in found}) >= 3
