@@ -20,6 +20,12 @@ Two modes, reported apart so that no step hides another:
   and when fewer than ``n`` meet, more are drawn (best of up to ``SEARCH_REFINE`` x n).
   Each candidate says which step it took (``refinement``: None, ``"scaled"``,
   ``"redesigned"`` or ``"catalogue"``) and what the raw draw measured (``raw_meets``).
+  When the ``n`` answers show fewer than three topologies and the catalogue has others
+  that meet the spec, the lowest-ranked repeats give way to those (``"catalogue"``).
+  Elliptic designs for a stopband mask aim a little past As where the order allows.
+
+A spec whose family, kind and order the catalogue cannot realise (a passive elliptic
+low-pass of order 4) is refused with the orders it has.
 
 Ranking (``rank``, ``search`` and the refined mode): candidates with impractical parts
 last (the reason is stated), then those that meet the mask first, then by margin, then
