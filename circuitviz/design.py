@@ -20,6 +20,12 @@ Two modes, reported apart so that no step hides another:
   and when fewer than ``n`` meet, more are drawn (best of up to ``SEARCH_REFINE`` x n).
   Each candidate says which step it took (``refinement``: None, ``"scaled"``,
   ``"redesigned"`` or ``"catalogue"``) and what the raw draw measured (``raw_meets``).
+  When the ``n`` answers show fewer than three topologies and the catalogue has others
+  that meet the spec, the lowest-ranked repeats give way to those (``"catalogue"``).
+  Elliptic designs for a stopband mask aim a little past As where the order allows.
+
+A spec whose family, kind and order the catalogue cannot realise (a passive elliptic
+low-pass of order 4) is refused with the orders it has.
 
 Ranking (``rank``, ``search`` and the refined mode): candidates with impractical parts
 last (the reason is stated), then those that meet the mask first, then by margin, then
@@ -404,10 +410,19 @@ def _redesigned(c: Candidate) -> Candidate | None:
 
 
 def _family_order(c: Candidate) -> int:
-    """Poles a catalogue stand-in should have: the spec's order, else the draw's own."""
-    if c.spec.order is not None:
-        return c.spec.order
-    return len(c.analysis.poles) if c.analysis is not None else 0
+    """Poles a catalogue stand-in should have: the spec's order; for an order derived from
+    a mask, the lowest order at or above it that the catalogue realises (the draw's own
+    when it is one); without an order, the draw's own."""
+    spec = c.spec
+    drawn = len(c.analysis.poles) if c.analysis is not None else 0
+    if spec.order is None:
+        return drawn
+    if not spec.order_from_mask:
+        return spec.order
+    orders = sorted({t.order for t, _ in _stand_ins(spec, 0, None) if t.order >= spec.order})
+    if drawn in orders:
+        return drawn
+    return orders[0] if orders else spec.order
 
 
 def _families(spec: Spec) -> list[str]:
@@ -545,6 +560,49 @@ def refine(c: Candidate) -> Candidate:
 
 
 # -- sampling ---------------------------------------------------------------------------------
+def check_realisable(spec: Spec) -> None:
+    """Refuse a spec whose family, kind and order the catalogue has no design for (say, a
+    passive elliptic low-pass of order 4: the passive elliptic ladders are odd), naming
+    the orders it does have.  An order derived from a mask may be met by a higher one."""
+    from .topologies import by_family, by_response
+
+    if spec.response == "any" and spec.kind in (None, "any"):
+        return
+    pool = (
+        by_family(spec.filter_type)
+        if spec.response == "any"
+        else by_response(spec.filter_type, spec.response)
+    )
+    if spec.kind in ("active", "passive"):
+        pool = [t for t in pool if t.active == (spec.kind == "active")]
+    orders = sorted({t.order for t in pool})
+    if spec.order is None:
+        fits = orders
+    elif spec.order_from_mask:
+        fits = [o for o in orders if o >= spec.order]
+    else:
+        fits = [o for o in orders if o == spec.order]
+    if fits:
+        return
+    what = " ".join(
+        w
+        for w in (
+            spec.kind if spec.kind in ("active", "passive") else "",
+            spec.response if spec.response != "any" else "",
+            spec.filter_type,
+        )
+        if w
+    )
+    other = "active" if spec.kind == "passive" else "passive"
+    if not orders:
+        raise ValueError(f"the catalogue has no {what} design; ask --kind {other} or any")
+    need = f"order {spec.order}" + (" or more" if spec.order_from_mask else "")
+    raise ValueError(
+        f"the catalogue has no {what} of {need}; it has orders "
+        f"{', '.join(map(str, orders))} (or ask --kind {other} or any)"
+    )
+
+
 def _check_search(search) -> int | None:
     if search is None:
         return None
@@ -626,6 +684,7 @@ def sample(
         gain_db=gain_db,
         kind=kind,
     )
+    check_realisable(spec)
     n = check_n(n)
     search = _check_search(search)
     if steps is not None and (

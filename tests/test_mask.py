@@ -526,3 +526,49 @@ def test_sampled_answers_show_three_topologies_where_the_catalogue_has_them(t, f
     found = circuitviz.sample(t, fc, n=16, seed=11, device="cpu", **kwargs)
     assert all(c.meets for c in found)
     assert len({c.topology for c in found}) >= 3
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        (dict(kind="passive", response="elliptic", order=4), "orders 1, 3, 5, 7"),
+        (dict(kind="passive", response="chebyshev", order=8), "passive chebyshev lowpass"),
+    ],
+)
+def test_a_family_kind_and_order_the_catalogue_lacks_is_refused(kwargs, fragment):
+    from circuitviz.topologies import by_response
+
+    kind, family, order = kwargs["kind"], kwargs["response"], kwargs["order"]
+    assert not [t for t in by_response("lowpass", family, order) if not t.active]
+    with pytest.raises(ValueError, match="the catalogue has no") as err:
+        circuitviz.sample("lowpass", "1k", n=2, device="cpu", **kwargs)
+    assert fragment in str(err.value) and f"order {order}" in str(err.value)
+    proc = subprocess.run(
+        [sys.executable, "-m", "circuitviz.cli", "sample", "--type", "lowpass", "--cutoff", "1k"]
+        + ["--kind", kind, "--response", family, "--order", str(order)],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "the catalogue has no" in proc.stderr
+
+
+def test_a_mask_order_the_kind_lacks_is_met_by_the_next_order_up():
+    # 0.5 dB / 40 dB at 2 times the edge needs an elliptic of order 4; passive ones are odd
+    spec = Spec.checked(
+        "lowpass", 1e3, response="elliptic", stopband_hz=2e3, attenuation_db=40, kind="passive"
+    )
+    assert spec.order == 4 and spec.order_from_mask
+    found = circuitviz.sample(
+        "lowpass",
+        1e3,
+        n=4,
+        seed=2,
+        device="cpu",
+        response="elliptic",
+        stopband_hz=2e3,
+        attenuation_db=40,
+        kind="passive",
+    )
+    assert all(c.meets for c in found)
+    assert {len(c.analysis.poles) for c in found} == {5}
