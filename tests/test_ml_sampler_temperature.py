@@ -16,7 +16,7 @@ def model():
     return cached_model(None, "cpu")[0]
 
 
-def _starting_noise(model, monkeypatch, tau):
+def _starting_noise(model, monkeypatch, tau, level=None):
     seen = []
     real = sampler.denoise
 
@@ -25,16 +25,27 @@ def _starting_noise(model, monkeypatch, tau):
         return real(m, cond, topo, noise, steps)
 
     monkeypatch.setattr(sampler, "denoise", spy)
-    sampler.draw(model, Spec.checked("lowpass", 1e3), 6, seed=4, shape_temperature=tau)
+    sampler.draw(
+        model,
+        Spec.checked("lowpass", 1e3),
+        6,
+        seed=4,
+        shape_temperature=tau,
+        level_temperature=level,
+    )
     return seen[0]
 
 
-def test_only_the_shape_tokens_start_cooler(model, monkeypatch):
-    plain = _starting_noise(model, monkeypatch, 1.0)
-    cool = _starting_noise(model, monkeypatch, 0.25)
+def test_only_the_shape_and_level_tokens_start_cooler(model, monkeypatch):
+    plain = _starting_noise(model, monkeypatch, 1.0, 1.0)
+    cool = _starting_noise(model, monkeypatch, 0.25, 0.5)
     k = model.layout.max_slots
     assert torch.equal(cool[:, :k], 0.25 * plain[:, :k])
-    assert torch.equal(cool[:, k:], plain[:, k:])  # level, poles, zeros, gain: unchanged
+    assert torch.equal(cool[:, k], 0.5 * plain[:, k])
+    assert torch.equal(cool[:, k + 1 :], plain[:, k + 1 :])  # poles, zeros, gain: unchanged
+    default = _starting_noise(model, monkeypatch, None)
+    assert torch.equal(default[:, :k], sampler.SHAPE_TEMPERATURE * plain[:, :k])
+    assert torch.equal(default[:, k], sampler.LEVEL_TEMPERATURE * plain[:, k])
 
 
 def test_the_default_is_the_documented_temperature(model):
@@ -52,6 +63,7 @@ def test_the_default_is_the_documented_temperature(model):
 
 
 @pytest.mark.parametrize("tau", [-0.1, 1.5, float("nan")])
-def test_a_temperature_outside_0_to_1_is_refused(model, tau):
-    with pytest.raises(ValueError, match="shape_temperature must lie in 0..1"):
-        sampler.draw(model, Spec.checked("lowpass", 1e3), 2, shape_temperature=tau)
+@pytest.mark.parametrize("which", ["shape", "level"])
+def test_a_temperature_outside_0_to_1_is_refused(model, tau, which):
+    with pytest.raises(ValueError, match=f"{which}_temperature must lie in 0..1"):
+        sampler.draw(model, Spec.checked("lowpass", 1e3), 2, **{f"{which}_temperature": tau})

@@ -26,6 +26,7 @@ __all__ = [
     "denoise",
     "autocast",
     "SHAPE_TEMPERATURE",
+    "LEVEL_TEMPERATURE",
 ]
 
 
@@ -207,6 +208,18 @@ def denoise(
 #: median 2.3 % vs 4.0 %, with the same pole counts; values still differ from draw to
 #: draw (the impedance level, pole, zero and gain tokens keep full noise).
 SHAPE_TEMPERATURE = 0.25
+#: The same for the impedance-level token: it moves every value together and leaves the
+#: response alone, and a level drawn far out puts parts outside practical ranges (0.5
+#: against 1.0: all values practical 95.8 % vs 93.2 % on the same grid, nothing else moved).
+LEVEL_TEMPERATURE = 0.5
+
+
+def _temperature(name: str, given: float | None, default: float) -> float:
+    """A starting-noise scale: ``given`` (checked to lie in 0..1) or ``default``."""
+    tau = default if given is None else float(given)
+    if not (0.0 <= tau <= 1.0):
+        raise ValueError(f"{name}_temperature must lie in 0..1, got {given!r}")
+    return tau
 
 
 @torch.no_grad()
@@ -217,9 +230,10 @@ def draw(
     seed: int = 0,
     steps: int | None = None,
     shape_temperature: float | None = None,
+    level_temperature: float | None = None,
 ) -> list[Draw]:
     """``n`` raw candidates for ``spec`` from ``model`` (either kind), deterministic in ``seed``."""
-    return draw_specs(model, [spec] * n, seed, steps, shape_temperature)
+    return draw_specs(model, [spec] * n, seed, steps, shape_temperature, level_temperature)
 
 
 @torch.no_grad()
@@ -229,10 +243,13 @@ def draw_specs(
     seed: int = 0,
     steps: int | None = None,
     shape_temperature: float | None = None,
+    level_temperature: float | None = None,
 ) -> list[Draw]:
     """One raw candidate per spec, all in one batch; deterministic in ``seed``.
-    ``shape_temperature`` scales the component-shape tokens' starting noise (default
-    :data:`SHAPE_TEMPERATURE`; 1.0 is plain DDIM from unit noise)."""
+    ``shape_temperature`` and ``level_temperature`` scale the starting noise of the
+    component-shape tokens and of the impedance-level token (defaults
+    :data:`SHAPE_TEMPERATURE`, :data:`LEVEL_TEMPERATURE`; 1.0 and 1.0 is plain DDIM from
+    unit noise)."""
     device = _device(model)
     gen = torch.Generator().manual_seed(int(seed))
     n = len(specs)
@@ -257,10 +274,8 @@ def draw_specs(
     from .tokens import N_CHANNELS
 
     noise = torch.randn(n, layout.n_tokens, N_CHANNELS, generator=gen)
-    tau = SHAPE_TEMPERATURE if shape_temperature is None else float(shape_temperature)
-    if not (0.0 <= tau <= 1.0):
-        raise ValueError(f"shape_temperature must lie in 0..1, got {shape_temperature!r}")
-    noise[:, : layout.max_slots] *= tau
+    noise[:, : layout.max_slots] *= _temperature("shape", shape_temperature, SHAPE_TEMPERATURE)
+    noise[:, layout.max_slots] *= _temperature("level", level_temperature, LEVEL_TEMPERATURE)
     x = denoise(model, cond, topo.to(device), noise.to(device), steps).cpu().numpy()
     out = []
     for i in range(n):
