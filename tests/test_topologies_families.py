@@ -93,7 +93,7 @@ def test_every_family_at_every_order_for_low_and_high_pass(response):
         for n in range(1, 9):
             entries = by_response(family, response, n)
             assert any(t.active for t in entries), (family, response, n)
-            if response != "elliptic":  # Sallen-Key and MFB both
+            if response != "elliptic" or n > 1:  # Sallen-Key and MFB; Tow-Thomas and KHN
                 assert len([t for t in entries if t.active]) >= 2, (family, response, n)
     passive_lp = {t.order for t in by_response("lowpass", "butterworth") if not t.active}
     assert set(range(1, 9)) <= passive_lp
@@ -109,7 +109,7 @@ def test_band_types_at_2_4_6_8_poles_from_all_pole_families(family):
 def test_family_aware_entries_cover_the_catalogue_band():
     for name in FAMILY_AWARE:
         lo, hi = CATALOGUE[name].cutoff_range
-        if name.startswith(("sk_", "mfb_", "elliptic_cascade", "notch_cascade")):
+        if name.startswith(("sk_", "mfb_", "elliptic_cascade", "khn_", "notch_cascade")):
             assert (lo, hi) == pytest.approx(CUTOFF_RANGE), name
 
 
@@ -186,10 +186,11 @@ def test_sample_mixes_the_families():
 
 # -- elliptic -------------------------------------------------------------------------------
 @pytest.mark.parametrize("family", ["lowpass", "highpass"])
-def test_elliptic_cascades_meet_their_stopband(family):
+@pytest.mark.parametrize("prefix", ["elliptic_cascade", "khn_elliptic_cascade"])
+def test_elliptic_cascades_meet_their_stopband(family, prefix):
     tag = "lp" if family == "lowpass" else "hp"
     for n in (3, 6):
-        topo = get_topology(f"elliptic_cascade_{tag}{n}")
+        topo = get_topology(f"{prefix}_{tag}{n}")
         a = analyze(
             topo.build(topo.design(1e4, response="elliptic", ripple_db=0.5, attenuation_db=50.0))
         )
@@ -217,6 +218,10 @@ SPICE_SAMPLE = [
     ("elliptic_cascade_lp5", "elliptic", 1e4),
     ("elliptic_cascade_hp4", "elliptic", 300.0),
     ("elliptic_cascade_hp7", "elliptic", 2e5),
+    ("khn_elliptic_cascade_lp2", "elliptic", 50.0),
+    ("khn_elliptic_cascade_lp7", "elliptic", 1e4),
+    ("khn_elliptic_cascade_hp5", "elliptic", 2e5),
+    ("khn_elliptic_cascade_hp8", "elliptic", 700.0),
     ("mfb_cascade_bp6", "chebyshev", 1e4),
     ("notch_cascade_bs4", "butterworth", 5e3),
     ("lc_ladder_butter_hp6", "butterworth", 1e5),
@@ -268,7 +273,7 @@ def test_sections_refuse_a_pole_q_outside_their_range():
 
 def test_by_response_lists_entries_by_family_type_and_order():
     names = [t.name for t in by_response("highpass", "elliptic", 4)]
-    assert names == ["elliptic_cascade_hp4"]
+    assert names == ["elliptic_cascade_hp4", "khn_elliptic_cascade_hp4"]
     assert "lc_ladder_elliptic_lp5" in [t.name for t in by_response("lowpass", "elliptic")]
     assert not by_response("bandpass", "elliptic")
 

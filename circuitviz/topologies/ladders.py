@@ -9,8 +9,16 @@ Butterworth and Bessel ladders (orders 2-8; Bessel values synthesised, :func:`al
 and Chebyshev ones (odd orders: equal terminations) realise their family by
 :meth:`Topology.design` at any ripple; so do odd-order elliptic low-pass ladders with
 tanks in the series arms (:func:`elliptic_g`).  There is no elliptic high-pass ladder:
-its transform closes a loop of inductors (or leaves nodes with no DC path) that
-SPICE's operating point cannot solve; the active elliptic cascades cover high-pass.
+its transform closes a loop of inductors (the pi form: shunt L, series tanks) or a
+cut-set of capacitors (the T form: series C, shunt traps: a node with no DC path) that
+SPICE's operating point cannot solve.  A resistor that opens the loop (an inductor's
+series resistance) or bridges the cut-set adds a pole and a zero that do not cancel:
+with it only in the shunt arms the origin zero stays but the pole count grows (a search
+at order 3 found no positive values that cancel the pair), in every loop inductor
+alike (one L/R) the pair cancels
+but the origin zero moves to -R/L and the tanks' zeros leave the j axis by R/2L, and a
+practical R (10 ohm up) makes both shifts far larger than the prototype match allows.
+The active elliptic cascades (Tow-Thomas and state-variable) cover high-pass.
 """
 
 from __future__ import annotations
