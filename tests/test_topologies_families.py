@@ -14,9 +14,11 @@ import zlib
 
 import numpy as np
 import pytest
+from roots import assert_roots_close
 
 from circuitviz import spice
 from circuitviz.analysis import analyze, measure_samples
+from circuitviz.mna import poles_zeros_gain
 from circuitviz.prototypes import (
     HALF_POWER_DB,
     RESPONSES,
@@ -243,6 +245,29 @@ def test_ngspice_agrees(name, response, cutoff):
     sim, ref = measure_samples(f, h), measure_samples(f, want)  # one rule, same samples
     assert sim.type == ref.type == topo.family
     assert sim.cutoff_hz == pytest.approx(ref.cutoff_hz, rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    "name,cutoff,source",
+    [
+        ("khn_elliptic_cascade_hp3", 300.0, "ngspice .pz"),
+        ("khn_elliptic_cascade_lp4", 1e4, None),
+        ("khn_elliptic_cascade_hp6", 5e4, None),
+    ],
+)
+def test_ngspice_roots_agree_for_the_khn_cascades(name, cutoff, source):
+    """ngspice's poles and zeros (its .pz, or the fit of its sweep where .pz falls short
+    on these 4-op-amp sections) are the exact analysis's."""
+    topo = get_topology(name)
+    circuit = topo.build(topo.design(cutoff, response="elliptic"))
+    poles, zeros, gain = poles_zeros_gain(circuit)
+    result = spice.simulate(circuit)
+    if source is not None:
+        assert result.pz_source == source
+    assert_roots_close(result.poles, poles, 1e-4, f"{name} poles")
+    assert_roots_close(result.zeros, zeros, 1e-4, f"{name} zeros")
+    assert result.gain == pytest.approx(gain, rel=1e-6)
+    assert result.mismatch < 1e-6
 
 
 # -- bad requests --------------------------------------------------------------------------
