@@ -229,6 +229,8 @@ SPICE_SAMPLE = [
     ("lc_ladder_butter_hp6", "butterworth", 1e5),
     ("lc_ladder_cheby_lp7", "chebyshev", 2e4),
     ("lc_ladder_elliptic_lp5", "elliptic", 3e3),
+    ("lc_ladder_elliptic_trap_lp3", "elliptic", 500.0),
+    ("lc_ladder_elliptic_trap_lp7", "elliptic", 3e5),
     ("lc_ladder_bessel_hp5", "bessel", 1e4),
 ]
 
@@ -253,11 +255,13 @@ def test_ngspice_agrees(name, response, cutoff):
         ("khn_elliptic_cascade_hp3", 300.0, "ngspice .pz"),
         ("khn_elliptic_cascade_lp4", 1e4, None),
         ("khn_elliptic_cascade_hp6", 5e4, None),
+        ("lc_ladder_elliptic_trap_lp3", 2e3, "ngspice .pz"),
+        ("lc_ladder_elliptic_trap_lp7", 2e4, None),
     ],
 )
-def test_ngspice_roots_agree_for_the_khn_cascades(name, cutoff, source):
-    """ngspice's poles and zeros (its .pz, or the fit of its sweep where .pz falls short
-    on these 4-op-amp sections) are the exact analysis's."""
+def test_ngspice_roots_agree_for_the_newer_elliptic_entries(name, cutoff, source):
+    """ngspice's poles and zeros (its .pz, or the fit of its sweep where .pz falls short,
+    as on 4-op-amp sections and 7th-order ladders) are the exact analysis's."""
     topo = get_topology(name)
     circuit = topo.build(topo.design(cutoff, response="elliptic"))
     poles, zeros, gain = poles_zeros_gain(circuit)
@@ -300,6 +304,13 @@ def test_by_response_lists_entries_by_family_type_and_order():
     names = [t.name for t in by_response("highpass", "elliptic", 4)]
     assert names == ["elliptic_cascade_hp4", "khn_elliptic_cascade_hp4"]
     assert "lc_ladder_elliptic_lp5" in [t.name for t in by_response("lowpass", "elliptic")]
+    names = [t.name for t in by_response("lowpass", "elliptic", 5)]
+    assert names == [
+        "lc_ladder_elliptic_lp5",
+        "elliptic_cascade_lp5",
+        "khn_elliptic_cascade_lp5",
+        "lc_ladder_elliptic_trap_lp5",
+    ]
     assert not by_response("bandpass", "elliptic")
 
 
