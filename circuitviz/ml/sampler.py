@@ -180,12 +180,13 @@ def denoise(
         rows, cols = rows.to(device), cols.to(device)
         m = mask[rows][:, cols]
         x = noise[rows][:, cols] * m
-        c, tp = cond[rows], topo[rows]
+        with autocast(device):  # what does not change from step to step, once a group
+            prep = model.prepare(cond[rows], topo[rows], cols)
         for i, t in enumerate(timesteps):
             t_prev = timesteps[i + 1] if i + 1 < len(timesteps) else None
             tt = torch.full((x.shape[0],), t, device=device, dtype=torch.long)
             with autocast(device):
-                pred = model(x, tt, c, tp, cols)
+                pred = model.step(x, tt, prep)
             x, _ = schedule.step(pred.float(), t, t_prev, x, clip=6.0)
             x = x * m
         out[rows[:, None], cols[None, :]] = x
