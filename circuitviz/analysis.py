@@ -63,11 +63,10 @@ class TransferFunction:
         """H at complex frequencies ``s`` (rad/s), evaluated in logs so no product overflows."""
         s = np.asarray(s, complex)
         with np.errstate(divide="ignore", invalid="ignore"):
-            log_h = np.log(abs(self.gain) + 0j) if self.gain else -np.inf + 0j
             log_h = (
-                log_h
-                + np.sum(np.log(s[..., None] - self.zeros), axis=-1)
-                - np.sum(np.log(s[..., None] - self.poles), axis=-1)
+                self._log_gain
+                + np.add.reduce(np.log(s[..., None] - self.zeros), axis=-1)
+                - np.add.reduce(np.log(s[..., None] - self.poles), axis=-1)
             )
             h = np.exp(log_h)
         h = np.where(np.isnan(h), 0.0, h)
@@ -90,6 +89,12 @@ class TransferFunction:
         return np.where(np.isnan(h), 0.0, h)
 
     @cached_property
+    def _log_gain(self) -> complex:
+        """log |K| as a complex number (-inf for K = 0), once per transfer function: the
+        measurement's root searches evaluate H at one frequency at a time."""
+        return np.log(abs(self.gain) + 0j) if self.gain else -np.inf + 0j
+
+    @cached_property
     def _magnitude_terms(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
         """Re(z)^2, Im(z), Re(p)^2, Im(p) and log |K|: what :meth:`magnitude` needs of the
         roots, worked out once per transfer function rather than once per call."""
@@ -97,9 +102,10 @@ class TransferFunction:
             log_k = np.log(abs(self.gain)) if self.gain else -np.inf
         return self.zeros.real**2, self.zeros.imag, self.poles.real**2, self.poles.imag, log_k
 
-    @property
+    @cached_property
     def dc_gain(self) -> float:
-        """|H(0)|: 0 with a zero at the origin, inf with a pole there."""
+        """|H(0)|: 0 with a zero at the origin, inf with a pole there (computed once: the
+        measurements ask for it many times a candidate)."""
         if np.any(self.zeros == 0):
             return 0.0
         if np.any(self.poles == 0):

@@ -79,7 +79,27 @@ def _grid(
     n = max(int(math.log10(hi / lo) * ppd), 64)
     f = np.logspace(math.log10(lo), math.log10(hi), n)
     marks = np.abs(np.concatenate([tf.poles, tf.zeros])) / (2 * np.pi)
-    return np.union1d(f, marks[(marks > lo) & (marks < hi)])
+    return _union(f, np.sort(marks[(marks > lo) & (marks < hi)]))
+
+
+def _union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.union1d(a, b)`` of two sorted arrays, by merging rather than sorting anew
+    (the grids hold thousands of points; the points added, a handful to a few thousand)."""
+    merged, _ = _merge(a, b)
+    return merged[np.concatenate([[True], np.diff(merged) > 0])]
+
+
+def _merge(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted ``concatenate([a, b])`` of two sorted arrays and where each element came
+    from (its index in that concatenation); equal values keep ``a``'s first, as a stable
+    sort of the concatenation would."""
+    at_b = np.searchsorted(a, b, side="right") + np.arange(len(b))
+    source = np.empty(len(a) + len(b), dtype=np.intp)
+    in_a = np.ones(len(source), dtype=bool)
+    in_a[at_b] = False
+    source[in_a] = np.arange(len(a))
+    source[at_b] = len(a) + np.arange(len(b))
+    return np.concatenate([a, b])[source], source
 
 
 #: Points of each zoom of :func:`_polish` (``np.linspace(a, b, _ZOOM_POINTS)``).
@@ -158,10 +178,8 @@ def _merged(
     """``f`` with the points ``extra`` added (sorted, no repeats) and |H| on all of them,
     evaluating only the new points: the same arrays as ``np.union1d`` and a fresh
     :func:`_mag`, since |H| at a frequency does not depend on its neighbours."""
-    f_all = np.concatenate([f, extra])
-    m_all = np.concatenate([mag, _mag(tf, extra)])
-    i = np.argsort(f_all, kind="stable")
-    f_all, m_all = f_all[i], m_all[i]
+    f_all, i = _merge(f, extra)
+    m_all = np.concatenate([mag, _mag(tf, extra)])[i]
     keep = np.concatenate([[True], np.diff(f_all) > 0])
     return f_all[keep], m_all[keep]
 

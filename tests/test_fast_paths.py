@@ -2,9 +2,10 @@
 
 Drawing and verifying 16 candidates is made fast by doing work once instead of many
 times (the denoiser's step-independent inputs once a group, |H| terms once a transfer
-function, every extremum of |H| polished in one evaluation a zoom, a balancing that stops
-when nothing moves).  Each is compared here, bit for bit, with the straightforward way,
-so a shortcut that changed a single draw, root or measurement would fail.
+function, every extremum of |H| polished in one evaluation a zoom, sorted grids merged
+rather than sorted anew, a balancing that stops when nothing moves).  Each is compared
+here, bit for bit, with the straightforward way, so a shortcut that changed a single
+draw, root or measurement would fail.
 """
 
 from __future__ import annotations
@@ -146,11 +147,44 @@ def _plain_polish(tf, f, i, sign):
     return math.exp(best_x), best_v
 
 
+def _plain_response(tf: TransferFunction, s) -> np.ndarray:
+    s = np.asarray(s, complex)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_h = np.log(abs(tf.gain) + 0j) if tf.gain else -np.inf + 0j
+        log_h = (
+            log_h
+            + np.sum(np.log(s[..., None] - tf.zeros), axis=-1)
+            - np.sum(np.log(s[..., None] - tf.poles), axis=-1)
+        )
+        h = np.exp(log_h)
+    h = np.where(np.isnan(h), 0.0, h)
+    return -h if tf.gain < 0 else h
+
+
 @pytest.mark.parametrize("tf", _transfer_functions())
-def test_magnitude_with_cached_terms_equals_the_formula(tf):
+def test_magnitude_and_response_with_cached_terms_equal_the_formula(tf):
     f = np.logspace(0, 6, 701)
     assert np.array_equal(tf.magnitude(f), _plain_magnitude(tf, f))
     assert np.array_equal(tf.magnitude(f[::7][:, None]), _plain_magnitude(tf, f[::7][:, None]))
+    s = 2j * np.pi * f
+    assert np.array_equal(tf(s), _plain_response(tf, s))
+    assert all(
+        np.array_equal(tf(s[i : i + 1]), _plain_response(tf, s[i : i + 1])) for i in (0, 350)
+    )
+    assert tf.dc_gain == (0.0 if np.any(tf.zeros == 0) else float(abs(_plain_response(tf, 0.0))))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_merging_sorted_grids_equals_sorting_them(seed):
+    rng = np.random.default_rng(seed)
+    a = np.logspace(0, 3, int(rng.integers(1, 300)))
+    b = rng.choice(np.concatenate([a, rng.uniform(0.5, 2000, 50)]), int(rng.integers(0, 60)))
+    assert np.array_equal(mask_mod._union(a, np.sort(b)), np.union1d(a, b))
+    extra = np.unique(b)
+    both = np.concatenate([a, extra])
+    order = np.argsort(both, kind="stable")
+    merged, source = mask_mod._merge(a, extra)
+    assert np.array_equal(source, order) and np.array_equal(merged, both[order])
 
 
 @pytest.mark.parametrize("tf", _transfer_functions())
