@@ -154,7 +154,10 @@ def _partition(n_slots: np.ndarray, rest: int) -> list[tuple[int, int]]:
 
 def _groups(model, topo: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """(rows, token columns) per group (:func:`_partition`): padding slots unused by a
-    group are left out; attention masks padding, so grouping never changes a result."""
+    group are left out.  Attention masks padding, so grouping changes a draw only at
+    float32 rounding (a group's padded width changes the kernels' summation order, ~1e-7
+    relative); the grouping is a function of the drawn topologies, so a seed still gives
+    the same draws bit for bit."""
     lay = model.layout
     n_slots = torch.tensor([len(s) for s in lay.slots])[topo.cpu()]
     rest = torch.arange(lay.max_slots, lay.n_tokens)
