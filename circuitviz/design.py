@@ -20,6 +20,12 @@ Two modes, reported apart so that no step hides another:
   and when fewer than ``n`` meet, more are drawn (best of up to ``SEARCH_REFINE`` x n).
   Each candidate says which step it took (``refinement``: None, ``"scaled"``,
   ``"redesigned"`` or ``"catalogue"``) and what the raw draw measured (``raw_meets``).
+  When the ``n`` answers show fewer than three topologies and the catalogue has others
+  that meet the spec, the lowest-ranked repeats give way to those (``"catalogue"``).
+  Elliptic designs for a stopband mask aim a little past As where the order allows.
+
+A spec whose family, kind and order the catalogue cannot realise (a passive elliptic
+low-pass of order 4) is refused with the orders it has.
 
 Ranking (``rank``, ``search`` and the refined mode): candidates with impractical parts
 last (the reason is stated), then those that meet the mask first, then by margin, then
@@ -362,9 +368,7 @@ def _redesigned(c: Candidate) -> Candidate | None:
     kwargs = _design_kwargs(spec, family, topo.prototype_order)
     # impedance level drawn per candidate (seeded by its raw values), so re-designs of
     # one topology stay distinct
-    import zlib
-
-    seed = zlib.crc32(repr(sorted((k, f"{v:.9e}") for k, v in c.values.items())).encode())
+    seed = _draw_seed(c)
     try:
         values = design(spec.cutoff_hz, rng=np.random.default_rng(seed), **kwargs)
     except (ValueError, TypeError):
@@ -383,10 +387,73 @@ def _redesigned(c: Candidate) -> Candidate | None:
 
 
 def _family_order(c: Candidate) -> int:
-    """Poles a catalogue stand-in should have: the spec's order, else the draw's own."""
-    if c.spec.order is not None:
-        return c.spec.order
-    return len(c.analysis.poles) if c.analysis is not None else 0
+    """Poles a catalogue stand-in should have: the spec's order; for an order derived from
+    a mask, the lowest order at or above it that the catalogue realises (the draw's own
+    when it is one); without an order, the draw's own."""
+    spec = c.spec
+    drawn = len(c.analysis.poles) if c.analysis is not None else 0
+    if spec.order is None:
+        return drawn
+    if not spec.order_from_mask:
+        return spec.order
+    orders = sorted({t.order for t, _ in _stand_ins(spec, 0, None) if t.order >= spec.order})
+    if drawn in orders:
+        return drawn
+    return orders[0] if orders else spec.order
+
+
+def _families(spec: Spec) -> list[str]:
+    """Families a catalogue stand-in may realise: the asked one, or all for ``any``."""
+    if spec.response != "any":
+        return [spec.response]
+    return ["butterworth", "chebyshev", "elliptic", "bessel"]
+
+
+def _draw_seed(c: Candidate) -> int:
+    """A per-draw seed from its raw values, so that stand-ins of several draws differ."""
+    import zlib
+
+    return zlib.crc32(repr(sorted((k, f"{v:.9e}") for k, v in c.values.items())).encode())
+
+
+def _designed_on(c: Candidate, topo, family: str) -> Candidate | None:
+    """``topo`` designed for ``c``'s spec as ``family`` (impedance level drawn from the
+    draw's seed), verified; the model's claim for the raw draw is kept as ``predicted``."""
+    spec = c.spec
+    seed = _draw_seed(c)
+    kwargs = _design_kwargs(spec, family, topo.prototype_order)
+    try:
+        values = topo.design(spec.cutoff_hz, rng=np.random.default_rng(seed), **kwargs)
+    except (ValueError, TypeError):
+        return None
+    return verify_draw(
+        topo.name,
+        topo.build(values),
+        values,
+        c.predicted,
+        spec,
+        opamp=c.opamp_gbw_hz,
+        refinement="catalogue",
+        raw_meets=c.raw_meets,
+    )
+
+
+def _stand_ins(spec: Spec, order: int, active: bool | None) -> list[tuple[Any, str]]:
+    """(topology, family) pairs of the catalogue that realise ``spec``'s family at
+    ``order`` poles and its kind, those of the kind ``active`` first (when given)."""
+    from .topologies import by_response
+
+    pairs = []
+    for family in _families(spec):
+        options = by_response(spec.filter_type, family, order or None)
+        if spec.kind in ("active", "passive"):
+            options = [t for t in options if t.active == (spec.kind == "active")]
+        if active is not None:
+            options = [t for t in options if t.active == active] + [
+                t for t in options if t.active != active
+            ]
+        pairs += [(t, family) for t in options]
+    return pairs
 
 
 def _from_catalogue(c: Candidate) -> Candidate | None:
@@ -396,46 +463,58 @@ def _from_catalogue(c: Candidate) -> Candidate | None:
     draw's kind (active or passive) where the catalogue allows, chosen per draw so that
     stand-ins of several draws differ.  The model's claim for its raw draw is kept as
     ``predicted``; ``refinement`` says ``"catalogue"``."""
-    import zlib
-
-    from .topologies import by_response
-
     spec = c.spec
-    order = _family_order(c)
-    families = (
-        [spec.response]
-        if spec.response != "any"
-        else ["butterworth", "chebyshev", "elliptic", "bessel"]
-    )
-    seed = zlib.crc32(repr(sorted((k, f"{v:.9e}") for k, v in c.values.items())).encode())
+    seed = _draw_seed(c)
     drawn_active = c.circuit.count("OPAMP") > 0
-    for family in families:
-        options = by_response(spec.filter_type, family, order or None)
-        if spec.kind in ("active", "passive"):
-            options = [t for t in options if t.active == (spec.kind == "active")]
-        same = [t for t in options if t.active == drawn_active]
-        options = same or options
-        if not options:
+    for family in _families(spec):
+        pairs = [p for p in _stand_ins(spec, _family_order(c), None) if p[1] == family]
+        same = [p for p in pairs if p[0].active == drawn_active]
+        pairs = same or pairs
+        if not pairs:
             continue
-        topo = options[seed % len(options)]
-        kwargs = _design_kwargs(spec, family, topo.prototype_order)
-        try:
-            values = topo.design(spec.cutoff_hz, rng=np.random.default_rng(seed), **kwargs)
-        except (ValueError, TypeError):
-            continue
-        found = verify_draw(
-            topo.name,
-            topo.build(values),
-            values,
-            c.predicted,
-            spec,
-            opamp=c.opamp_gbw_hz,
-            refinement="catalogue",
-            raw_meets=c.raw_meets,
-        )
-        if found.meets:
+        topo, _ = pairs[seed % len(pairs)]
+        found = _designed_on(c, topo, family)
+        if found is not None and found.meets:
             return found
     return None
+
+
+#: Distinct topologies a refined answer of that many candidates should show (fewer when
+#: the catalogue has fewer that meet the spec).
+DIVERSITY = 3
+
+
+def _diversified(found: list[Candidate], n: int) -> list[Candidate]:
+    """``found`` (ranked) with its lowest-ranked repeats of one topology replaced by
+    catalogue designs on other topologies, until the first ``n`` show
+    ``min(DIVERSITY, n)`` distinct topologies or the catalogue has no other that meets.
+    Each stand-in meets the spec with practical values and says ``"catalogue"``."""
+    head = found[:n]
+    want = min(DIVERSITY, n)
+    used = {c.topology for c in head}
+    if len(used) >= want or not head:
+        return found
+    spec = head[0].spec
+    tried: set[str] = set()
+    for victim_order in range(len(head) - 1, -1, -1):
+        if len(used) >= want:
+            break
+        victim = head[victim_order]
+        if sum(c.topology == victim.topology for c in head) < 2:
+            continue
+        order = spec.order or (len(victim.analysis.poles) if victim.analysis else 0)
+        if not order:
+            continue
+        for topo, family in _stand_ins(spec, order, None):
+            if topo.name in used or topo.name in tried:
+                continue
+            tried.add(topo.name)
+            sub = _designed_on(victim, topo, family)
+            if sub is not None and sub.meets and not sub.impractical:
+                head[victim_order] = sub
+                used.add(topo.name)
+                break
+    return sorted(head, key=rank_key) + found[n:]
 
 
 def refine(c: Candidate) -> Candidate:
@@ -456,6 +535,49 @@ def refine(c: Candidate) -> Candidate:
 
 
 # -- sampling ---------------------------------------------------------------------------------
+def check_realisable(spec: Spec) -> None:
+    """Refuse a spec whose family, kind and order the catalogue has no design for (say, a
+    passive elliptic low-pass of order 4: the passive elliptic ladders are odd), naming
+    the orders it does have.  An order derived from a mask may be met by a higher one."""
+    from .topologies import by_family, by_response
+
+    if spec.response == "any" and spec.kind in (None, "any"):
+        return
+    pool = (
+        by_family(spec.filter_type)
+        if spec.response == "any"
+        else by_response(spec.filter_type, spec.response)
+    )
+    if spec.kind in ("active", "passive"):
+        pool = [t for t in pool if t.active == (spec.kind == "active")]
+    orders = sorted({t.order for t in pool})
+    if spec.order is None:
+        fits = orders
+    elif spec.order_from_mask:
+        fits = [o for o in orders if o >= spec.order]
+    else:
+        fits = [o for o in orders if o == spec.order]
+    if fits:
+        return
+    what = " ".join(
+        w
+        for w in (
+            spec.kind if spec.kind in ("active", "passive") else "",
+            spec.response if spec.response != "any" else "",
+            spec.filter_type,
+        )
+        if w
+    )
+    other = "active" if spec.kind == "passive" else "passive"
+    if not orders:
+        raise ValueError(f"the catalogue has no {what} design; ask --kind {other} or any")
+    need = f"order {spec.order}" + (" or more" if spec.order_from_mask else "")
+    raise ValueError(
+        f"the catalogue has no {what} of {need}; it has orders "
+        f"{', '.join(map(str, orders))} (or ask --kind {other} or any)"
+    )
+
+
 def _check_search(search) -> int | None:
     if search is None:
         return None
@@ -537,6 +659,7 @@ def sample(
         gain_db=gain_db,
         kind=kind,
     )
+    check_realisable(spec)
     n = check_n(n)
     search = _check_search(search)
     if steps is not None and (
@@ -597,7 +720,7 @@ def sample_with(
         extra += 1
     if rank is False:
         return found[:n]
-    return sorted(found, key=rank_key)[:n]
+    return _diversified(sorted(found, key=rank_key), n)[:n]
 
 
 def predicted_type(c: Candidate) -> str:

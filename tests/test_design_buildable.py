@@ -58,8 +58,9 @@ def test_eseries_candidates_use_preferred_values_and_meet_the_cutoff():
         assert all(is_preferred(v, "E24") for v in values), values
         assert c.to_json()["eseries"] == "E24"
         assert analyze(parsed).cutoff_hz == pytest.approx(c.analysis.cutoff_hz, rel=1e-6)
-        if c.analysis.type == "highpass":
-            hits.append(abs(c.analysis.cutoff_hz / 3.3e3 - 1) <= 0.02)
+        if c.analysis.type == "highpass":  # the measured cutoff: the passband edge at Ap
+            hits.append(abs(c.mask.cutoff_hz / 3.3e3 - 1) <= 0.02)
+            assert c.meets == (hits[-1] and c.mask.meets)
     assert len(hits) >= 6 and np.mean(hits) >= 0.8
 
 

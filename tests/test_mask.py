@@ -422,3 +422,153 @@ def test_a_wrong_family_does_not_meet_the_mask():
     assert not result.meets and "response" in result.failed
     same = measure_mask(analysis, Spec.checked("lowpass", 1e3, response="bessel", order=4))
     assert same.meets, same.failed
+
+
+def test_elliptic_designs_for_a_stopband_mask_meet_it_with_a_margin():
+    """An elliptic stopband touches As at every lobe: designs aim a little past As where
+    the order leaves room, so the built circuit does not miss by rounding."""
+    from circuitviz.design import ELLIPTIC_MARGIN_DB, _design_kwargs
+    from circuitviz.mask import measure_mask
+    from circuitviz.spec import Spec
+    from circuitviz.topologies import by_response
+
+    checked = 0
+    for t in ("lowpass", "highpass"):
+        for k, (rp, att, ratio) in enumerate(
+            [(0.1, 30, 1.5), (0.5, 40, 1.5), (1.0, 60, 1.5), (3.0, 45, 2.0), (0.25, 55, 3.3)]
+        ):
+            fc = (20.0, 1e3, 42e3, 150e3, 3.3e3)[k]
+            fs = fc * ratio if t == "lowpass" else fc / ratio
+            spec = Spec.checked(
+                t, fc, response="elliptic", ripple_db=rp, stopband_hz=fs, attenuation_db=att
+            )
+            for topo in by_response(t, "elliptic", spec.order):
+                kwargs = _design_kwargs(spec, "elliptic", topo.prototype_order)
+                assert att < kwargs["attenuation_db"] <= att + ELLIPTIC_MARGIN_DB
+                values = topo.design(fc, rng=np.random.default_rng(k), **kwargs)
+                result = measure_mask(circuitviz.analyze(topo.build(values)), spec)
+                assert result.meets, (topo.name, spec, result)
+                assert result.stopband_attenuation_db >= att + 0.5 * ELLIPTIC_MARGIN_DB / 5
+                checked += 1
+    assert checked >= 10
+
+
+def test_an_elliptic_design_at_the_edge_of_its_order_keeps_the_asked_attenuation():
+    from circuitviz.design import _design_kwargs
+    from circuitviz.spec import Spec
+
+    # the stopband ratio at which order 4 (0.5 dB, 40 dB) just suffices: no room to spare
+    spec = Spec.checked("lowpass", 1e3, response="elliptic", order=4, ripple_db=0.5)
+    z, p, k = signal.ellipap(4, 0.5, 40.0)
+    w = np.logspace(0, 1, 20001)
+    _, h = signal.freqs_zpk(z, p, k, w)
+    edge = float(w[np.argmax(20 * np.log10(np.abs(h)) <= -40.0)])
+    tight = Spec.checked(
+        "lowpass",
+        1e3,
+        response="elliptic",
+        ripple_db=0.5,
+        stopband_hz=1e3 * edge,
+        attenuation_db=40.0,
+    )
+    assert tight.order == 4
+    assert _design_kwargs(tight, "elliptic", 4)["attenuation_db"] == 40.0
+    assert _design_kwargs(spec, "elliptic", 4)["attenuation_db"] == 40.0  # no stopband asked
+
+
+def _designed(name: str, spec, seed: int):
+    """A catalogue design of ``name`` for ``spec`` as a verified candidate."""
+    from circuitviz.analysis import TransferFunction
+    from circuitviz.design import _design_kwargs
+    from circuitviz.topologies import get_topology
+    from circuitviz.verification import verify_draw
+
+    topo = get_topology(name)
+    family = spec.response if spec.response != "any" else "butterworth"
+    kwargs = _design_kwargs(spec, family, topo.prototype_order)
+    values = topo.design(spec.cutoff_hz, rng=np.random.default_rng(seed), **kwargs)
+    claim = TransferFunction(np.array([], complex), np.array([-1.0 + 0j]), 1.0)
+    return verify_draw(name, topo.build(values), values, claim, spec, raw_meets=True)
+
+
+@pytest.mark.parametrize(
+    "t, fc, kwargs, drawn",
+    [
+        ("lowpass", 2.2e3, dict(response="butterworth", order=4), "sk_cascade_lp4"),
+        ("highpass", 470.0, dict(response="chebyshev", order=5, ripple_db=0.5), "mfb_cascade_hp5"),
+        ("lowpass", 15e3, dict(response="bessel", order=3), "lc_ladder_bessel_lp3"),
+    ],
+)
+def test_a_refined_answer_of_one_topology_is_diversified(t, fc, kwargs, drawn):
+    from circuitviz.design import DIVERSITY, _diversified, rank_key
+
+    spec = Spec.checked(t, fc, **kwargs)
+    same = sorted((_designed(drawn, spec, s) for s in range(8)), key=rank_key)
+    assert all(c.meets for c in same) and len({c.topology for c in same}) == 1
+    out = _diversified(list(same), 8)
+    assert len(out) == 8
+    assert len({c.topology for c in out}) >= DIVERSITY
+    assert all(c.meets and not c.impractical for c in out)
+    assert [rank_key(c) for c in out] == sorted(rank_key(c) for c in out)
+    assert sum(c.topology == drawn for c in out) >= 8 - (DIVERSITY - 1)
+    assert _diversified(list(same), 1) == same[:1] + same[1:]  # one asked: nothing to do
+
+
+@pytest.mark.parametrize(
+    "t, fc, kwargs",
+    [
+        ("lowpass", 1e3, dict(response="butterworth", order=3)),
+        ("highpass", 33e3, dict(response="chebyshev", order=5, ripple_db=1.0)),
+        ("lowpass", 680.0, dict(response="bessel", stopband_hz=3e3, attenuation_db=30)),
+    ],
+)
+def test_sampled_answers_show_three_topologies_where_the_catalogue_has_them(t, fc, kwargs):
+    found = circuitviz.sample(t, fc, n=16, seed=11, device="cpu", **kwargs)
+    assert all(c.meets for c in found)
+    assert len({c.topology for c in found}) >= 3
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        (dict(kind="passive", response="elliptic", order=4), "orders 1, 3, 5, 7"),
+        (dict(kind="passive", response="chebyshev", order=8), "passive chebyshev lowpass"),
+    ],
+)
+def test_a_family_kind_and_order_the_catalogue_lacks_is_refused(kwargs, fragment):
+    from circuitviz.topologies import by_response
+
+    kind, family, order = kwargs["kind"], kwargs["response"], kwargs["order"]
+    assert not [t for t in by_response("lowpass", family, order) if not t.active]
+    with pytest.raises(ValueError, match="the catalogue has no") as err:
+        circuitviz.sample("lowpass", "1k", n=2, device="cpu", **kwargs)
+    assert fragment in str(err.value) and f"order {order}" in str(err.value)
+    proc = subprocess.run(
+        [sys.executable, "-m", "circuitviz.cli", "sample", "--type", "lowpass", "--cutoff", "1k"]
+        + ["--kind", kind, "--response", family, "--order", str(order)],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "the catalogue has no" in proc.stderr
+
+
+def test_a_mask_order_the_kind_lacks_is_met_by_the_next_order_up():
+    # 0.5 dB / 40 dB at 2 times the edge needs an elliptic of order 4; passive ones are odd
+    spec = Spec.checked(
+        "lowpass", 1e3, response="elliptic", stopband_hz=2e3, attenuation_db=40, kind="passive"
+    )
+    assert spec.order == 4 and spec.order_from_mask
+    found = circuitviz.sample(
+        "lowpass",
+        1e3,
+        n=4,
+        seed=2,
+        device="cpu",
+        response="elliptic",
+        stopband_hz=2e3,
+        attenuation_db=40,
+        kind="passive",
+    )
+    assert all(c.meets for c in found)
+    assert {len(c.analysis.poles) for c in found} == {5}

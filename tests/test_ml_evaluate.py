@@ -101,6 +101,23 @@ def test_summarise_counts_before_distances():
     assert "| pole count = circuit's | ≥ 98 % | 75.0 % |" in table
 
 
+def test_q_error_is_reported_per_band_of_the_asked_q():
+    rows = [
+        _row(requested="bandpass", q=0.8, q_err=0.01),
+        _row(requested="bandpass", q=1.3, q_err=0.03),
+        _row(requested="bandstop", q=30.0, q_err=0.2),
+        _row(requested="bandstop", q=30.0, q_err=0.4, type_ok=False),  # wrong type: left out
+        _row(requested="bandpass", q=6.0, q_err=0.05),
+    ]
+    s = summarise(rows)
+    assert s["q_err_by_band"]["0.5-2"] == pytest.approx(0.02)
+    assert s["q_err_by_band"]["20-30"] == pytest.approx(0.2)
+    assert s["q_err_by_band"]["5-20"] == pytest.approx(0.05)
+    assert math.isnan(s["q_err_by_band"]["2-5"])
+    table = format_table({"models": {"m": s}})
+    assert "| Q error, median, asked Q 20 to 30 | ≤ 3 % | 20.0 % |" in table
+
+
 def test_evaluate_cli_on_a_tiny_grid(tmp_path):
     out = tmp_path / "eval.json"
     proc = subprocess.run(

@@ -225,8 +225,8 @@ def test_app_netlist_analysis_survives_an_ngspice_abort_and_a_hang(monkeypatch):
     result = analyze_netlist(text)
     assert result.spice is not None and result.spice.pz_source.startswith("AC fit (ngspice aborted")
     spice.ac_sweep(rc_ladder(1), 1.0, 10.0)  # the worker is up: its start is not timed
-    monkeypatch.setenv("CIRCUITVIZ_SPICE_TIMEOUT", "0.0001")  # 0.1 ms: nothing finishes
-    hung = analyze_netlist(netlist_text(rc_ladder(12)))
+    monkeypatch.setenv("CIRCUITVIZ_SPICE_TIMEOUT", "0.0001")  # 0.1 ms (polls wait >= 1 ms)
+    hung = analyze_netlist(netlist_text(rc_ladder(60)))  # its AC sweep takes milliseconds
     assert hung.analysis.type == "lowpass" and hung.spice is None
     # a busy machine may stop it while loading rather than during the sweep
     assert re.search(

@@ -50,6 +50,8 @@ GRID_Q = (0.5, 0.8, 1.3, 2.0, 3.5, 6.0, 10.0, 18.0, 30.0)
 #: Pole-zero pairs closer than this (relative) form an invisible doublet ("visible" counts);
 #: the exact analysis cancels only within 1e-6 (mna.CANCEL_TOL).
 DOUBLET_TOL = 1e-4
+#: Q bands the band types' Q error is also reported over ([lo, hi) each).
+Q_BANDS = ((0.5, 2.0), (2.0, 5.0), (5.0, 20.0), (20.0, 30.0 + 1e-9))
 
 
 # -- the grid ------------------------------------------------------------------------
@@ -245,6 +247,7 @@ def summarise(rows: list[dict], groups: list[list[int]] | None = None) -> dict:
     out["zero_err_median"] = _median(r.get("zero_err") for r in analysable)
     out["bode_db_median"] = _median(r.get("bode_db") for r in rows)
     out["practical_values"] = _share(r["practical"] == 1.0 for r in rows)
+    out["q_err_by_band"] = _q_by_band(rows)
     if groups:
         distinct = [len({rows[i]["topology"] for i in g[:16]}) for g in groups]
         out["diversity_min"] = int(min(distinct))
@@ -253,6 +256,20 @@ def summarise(rows: list[dict], groups: list[list[int]] | None = None) -> dict:
     if any("scaled" in r for r in rows):
         out["post_scaled"] = _errors_block(rows, "scaled")
         out["post_scaled_e24"] = _errors_block(rows, "snapped")
+    return out
+
+
+def _q_by_band(rows: list[dict]) -> dict[str, float]:
+    """Median Q error of the band-type rows (measured type right) per :data:`Q_BANDS`
+    band of the asked Q, keyed ``"lo-hi"``."""
+    out = {}
+    for lo, hi in Q_BANDS:
+        errs = [
+            r["q_err"]
+            for r in rows
+            if r.get("q") is not None and lo <= r["q"] < hi and r.get("type_ok")
+        ]
+        out[f"{lo:g}-{hi:.0f}"] = _median(errs)
     return out
 
 
@@ -477,6 +494,13 @@ def _format_models(report: dict) -> str:
             f"| {label} | {target} | "
             + " | ".join(_fmt(models[n].get(key), how) for n in names)
             + " |"
+        )
+    bands = [f"{lo:g}-{hi:.0f}" for lo, hi in Q_BANDS]
+    for band in bands:
+        cells = [_fmt(models[n].get("q_err_by_band", {}).get(band), "pct") for n in names]
+        lo, hi = band.split("-")
+        lines.append(
+            f"| Q error, median, asked Q {lo} to {hi} | ≤ 3 % | " + " | ".join(cells) + " |"
         )
     for post, title in (
         ("post_scaled", "after exact frequency scaling"),

@@ -18,7 +18,16 @@ from .decoder import DirectDecoder
 from .schedule import CosineSchedule
 from .spec import Spec, spec_features
 
-__all__ = ["Draw", "draw", "draw_specs", "topology_probs", "denoise", "autocast"]
+__all__ = [
+    "Draw",
+    "draw",
+    "draw_specs",
+    "topology_probs",
+    "denoise",
+    "autocast",
+    "SHAPE_TEMPERATURE",
+    "LEVEL_TEMPERATURE",
+]
 
 
 @dataclass(frozen=True)
@@ -196,15 +205,55 @@ def denoise(
     return out
 
 
+#: Scale of the starting noise of the component-shape tokens (a sampling temperature).
+#: The shapes fix the response, and a draw started nearer their conditional mean is far
+#: more precise: on the 36-spec protocol grid (16 draws each, exact analysis) 0.25 against
+#: 1.0 gives validity 99.1 % vs 96.5 %, cutoff error median 0.9 % vs 1.8 %, Q error
+#: median 2.3 % vs 4.0 %, with the same pole counts; values still differ from draw to
+#: draw (the impedance level, pole, zero and gain tokens keep full noise).
+SHAPE_TEMPERATURE = 0.25
+#: The same for the impedance-level token: it moves every value together and leaves the
+#: response alone, and a level drawn far out puts parts outside practical ranges (0.5
+#: against 1.0: all values practical 95.8 % vs 93.2 % on the same grid, nothing else moved).
+LEVEL_TEMPERATURE = 0.5
+
+
+def _temperature(name: str, given: float | None, default: float) -> float:
+    """A starting-noise scale: ``given`` (checked to lie in 0..1) or ``default``."""
+    tau = default if given is None else float(given)
+    if not (0.0 <= tau <= 1.0):
+        raise ValueError(f"{name}_temperature must lie in 0..1, got {given!r}")
+    return tau
+
+
 @torch.no_grad()
-def draw(model, spec: Spec, n: int, seed: int = 0, steps: int | None = None) -> list[Draw]:
+def draw(
+    model,
+    spec: Spec,
+    n: int,
+    seed: int = 0,
+    steps: int | None = None,
+    shape_temperature: float | None = None,
+    level_temperature: float | None = None,
+) -> list[Draw]:
     """``n`` raw candidates for ``spec`` from ``model`` (either kind), deterministic in ``seed``."""
-    return draw_specs(model, [spec] * n, seed, steps)
+    return draw_specs(model, [spec] * n, seed, steps, shape_temperature, level_temperature)
 
 
 @torch.no_grad()
-def draw_specs(model, specs: list[Spec], seed: int = 0, steps: int | None = None) -> list[Draw]:
-    """One raw candidate per spec, all in one batch; deterministic in ``seed``."""
+def draw_specs(
+    model,
+    specs: list[Spec],
+    seed: int = 0,
+    steps: int | None = None,
+    shape_temperature: float | None = None,
+    level_temperature: float | None = None,
+) -> list[Draw]:
+    """One raw candidate per spec, all in one batch; deterministic in ``seed``.
+    ``shape_temperature`` and ``level_temperature`` scale the starting noise of the
+    component-shape tokens and of the impedance-level token (defaults
+    :data:`SHAPE_TEMPERATURE`, :data:`LEVEL_TEMPERATURE`; 1.0 and 1.0 is plain DDIM from
+    unit noise)."""
     device = _device(model)
     gen = torch.Generator().manual_seed(int(seed))
     n = len(specs)
@@ -229,6 +278,8 @@ def draw_specs(model, specs: list[Spec], seed: int = 0, steps: int | None = None
     from .tokens import N_CHANNELS
 
     noise = torch.randn(n, layout.n_tokens, N_CHANNELS, generator=gen)
+    noise[:, : layout.max_slots] *= _temperature("shape", shape_temperature, SHAPE_TEMPERATURE)
+    noise[:, layout.max_slots] *= _temperature("level", level_temperature, LEVEL_TEMPERATURE)
     x = denoise(model, cond, topo.to(device), noise.to(device), steps).cpu().numpy()
     out = []
     for i in range(n):
