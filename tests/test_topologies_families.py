@@ -14,9 +14,11 @@ import zlib
 
 import numpy as np
 import pytest
+from roots import assert_roots_close
 
 from circuitviz import spice
 from circuitviz.analysis import analyze, measure_samples
+from circuitviz.mna import poles_zeros_gain
 from circuitviz.prototypes import (
     HALF_POWER_DB,
     RESPONSES,
@@ -93,7 +95,7 @@ def test_every_family_at_every_order_for_low_and_high_pass(response):
         for n in range(1, 9):
             entries = by_response(family, response, n)
             assert any(t.active for t in entries), (family, response, n)
-            if response != "elliptic":  # Sallen-Key and MFB both
+            if response != "elliptic" or n > 1:  # Sallen-Key and MFB; Tow-Thomas and KHN
                 assert len([t for t in entries if t.active]) >= 2, (family, response, n)
     passive_lp = {t.order for t in by_response("lowpass", "butterworth") if not t.active}
     assert set(range(1, 9)) <= passive_lp
@@ -109,7 +111,7 @@ def test_band_types_at_2_4_6_8_poles_from_all_pole_families(family):
 def test_family_aware_entries_cover_the_catalogue_band():
     for name in FAMILY_AWARE:
         lo, hi = CATALOGUE[name].cutoff_range
-        if name.startswith(("sk_", "mfb_", "elliptic_cascade", "notch_cascade")):
+        if name.startswith(("sk_", "mfb_", "elliptic_cascade", "khn_", "notch_cascade")):
             assert (lo, hi) == pytest.approx(CUTOFF_RANGE), name
 
 
@@ -186,10 +188,11 @@ def test_sample_mixes_the_families():
 
 # -- elliptic -------------------------------------------------------------------------------
 @pytest.mark.parametrize("family", ["lowpass", "highpass"])
-def test_elliptic_cascades_meet_their_stopband(family):
+@pytest.mark.parametrize("prefix", ["elliptic_cascade", "khn_elliptic_cascade"])
+def test_elliptic_cascades_meet_their_stopband(family, prefix):
     tag = "lp" if family == "lowpass" else "hp"
     for n in (3, 6):
-        topo = get_topology(f"elliptic_cascade_{tag}{n}")
+        topo = get_topology(f"{prefix}_{tag}{n}")
         a = analyze(
             topo.build(topo.design(1e4, response="elliptic", ripple_db=0.5, attenuation_db=50.0))
         )
@@ -217,11 +220,17 @@ SPICE_SAMPLE = [
     ("elliptic_cascade_lp5", "elliptic", 1e4),
     ("elliptic_cascade_hp4", "elliptic", 300.0),
     ("elliptic_cascade_hp7", "elliptic", 2e5),
+    ("khn_elliptic_cascade_lp2", "elliptic", 50.0),
+    ("khn_elliptic_cascade_lp7", "elliptic", 1e4),
+    ("khn_elliptic_cascade_hp5", "elliptic", 2e5),
+    ("khn_elliptic_cascade_hp8", "elliptic", 700.0),
     ("mfb_cascade_bp6", "chebyshev", 1e4),
     ("notch_cascade_bs4", "butterworth", 5e3),
     ("lc_ladder_butter_hp6", "butterworth", 1e5),
     ("lc_ladder_cheby_lp7", "chebyshev", 2e4),
     ("lc_ladder_elliptic_lp5", "elliptic", 3e3),
+    ("lc_ladder_elliptic_trap_lp3", "elliptic", 500.0),
+    ("lc_ladder_elliptic_trap_lp7", "elliptic", 3e5),
     ("lc_ladder_bessel_hp5", "bessel", 1e4),
 ]
 
@@ -238,6 +247,31 @@ def test_ngspice_agrees(name, response, cutoff):
     sim, ref = measure_samples(f, h), measure_samples(f, want)  # one rule, same samples
     assert sim.type == ref.type == topo.family
     assert sim.cutoff_hz == pytest.approx(ref.cutoff_hz, rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    "name,cutoff,source",
+    [
+        ("khn_elliptic_cascade_hp3", 300.0, "ngspice .pz"),
+        ("khn_elliptic_cascade_lp4", 1e4, None),
+        ("khn_elliptic_cascade_hp6", 5e4, None),
+        ("lc_ladder_elliptic_trap_lp3", 2e3, "ngspice .pz"),
+        ("lc_ladder_elliptic_trap_lp7", 2e4, None),
+    ],
+)
+def test_ngspice_roots_agree_for_the_newer_elliptic_entries(name, cutoff, source):
+    """ngspice's poles and zeros (its .pz, or the fit of its sweep where .pz falls short,
+    as on 4-op-amp sections and 7th-order ladders) are the exact analysis's."""
+    topo = get_topology(name)
+    circuit = topo.build(topo.design(cutoff, response="elliptic"))
+    poles, zeros, gain = poles_zeros_gain(circuit)
+    result = spice.simulate(circuit)
+    if source is not None:
+        assert result.pz_source == source
+    assert_roots_close(result.poles, poles, 1e-4, f"{name} poles")
+    assert_roots_close(result.zeros, zeros, 1e-4, f"{name} zeros")
+    assert result.gain == pytest.approx(gain, rel=1e-6)
+    assert result.mismatch < 1e-6
 
 
 # -- bad requests --------------------------------------------------------------------------
@@ -268,8 +302,15 @@ def test_sections_refuse_a_pole_q_outside_their_range():
 
 def test_by_response_lists_entries_by_family_type_and_order():
     names = [t.name for t in by_response("highpass", "elliptic", 4)]
-    assert names == ["elliptic_cascade_hp4"]
+    assert names == ["elliptic_cascade_hp4", "khn_elliptic_cascade_hp4"]
     assert "lc_ladder_elliptic_lp5" in [t.name for t in by_response("lowpass", "elliptic")]
+    names = [t.name for t in by_response("lowpass", "elliptic", 5)]
+    assert names == [
+        "lc_ladder_elliptic_lp5",
+        "elliptic_cascade_lp5",
+        "khn_elliptic_cascade_lp5",
+        "lc_ladder_elliptic_trap_lp5",
+    ]
     assert not by_response("bandpass", "elliptic")
 
 

@@ -50,9 +50,12 @@ LC ladders start at 11-100 Hz, where 1 H and 100 uF run out):
   ``rlc_lp2``/``hp2`` (``sallen_key_gain_*2``: Butterworth and Chebyshev);
 * LC ladders, doubly terminated: ``lc_ladder_butter_lp{2-8}``/``hp{2-8}``,
   ``lc_ladder_bessel_lp{2-8}``/``hp{2-8}``, ``lc_ladder_cheby_lp{3,5,7}``/
-  ``hp{3,5,7}``, ``lc_ladder_elliptic_lp{3,5,7}`` (tanks: j-axis zeros);
+  ``hp{3,5,7}``, ``lc_ladder_elliptic_lp{3,5,7}`` (tanks: j-axis zeros) and
+  ``lc_ladder_elliptic_trap_lp{3,5,7}`` (its dual: series L, shunt series-LC traps);
 * elliptic, orders 2-8: ``elliptic_cascade_lp{n}``/``hp{n}`` (Tow-Thomas notch
-  biquads with a summing amplifier, an RC last for odd n);
+  biquads with a summing amplifier, an RC last for odd n) and
+  ``khn_elliptic_cascade_lp{n}``/``hp{n}`` (state-variable, KHN, notch biquads: the
+  high-pass and low-pass outputs summed; an RC last for odd n);
 * band types from Butterworth, Bessel and Chebyshev prototypes, 2/4/6/8 poles:
   ``mfb_cascade_bp{n}`` (multiple-feedback band-pass sections) and
   ``notch_cascade_bs{n}`` (Tow-Thomas notch biquads), Q 0.5-30.
@@ -67,6 +70,7 @@ from __future__ import annotations
 from ._base import CUTOFF_RANGE, PRACTICAL, Slot, Target, Topology, in_practical_range
 from .active import TOPOLOGIES as _ACTIVE
 from .cascades import TOPOLOGIES as _CASCADES
+from .ladders import LATER as _LATER_LADDERS
 from .ladders import TOPOLOGIES as _LADDERS
 from .passive import TOPOLOGIES as _PASSIVE
 
@@ -83,8 +87,11 @@ __all__ = [
     "by_response",
 ]
 
-#: Every topology by name: passive, ladders, active sections, then active cascades.
-CATALOGUE: dict[str, Topology] = {t.name: t for t in (*_PASSIVE, *_LADDERS, *_ACTIVE, *_CASCADES)}
+#: Every topology by name: passive, ladders, active sections, then active cascades
+#: (entries added later come last, so earlier names keep their places).
+CATALOGUE: dict[str, Topology] = {
+    t.name: t for t in (*_PASSIVE, *_LADDERS, *_ACTIVE, *_CASCADES, *_LATER_LADDERS)
+}
 
 
 def get_topology(name: str) -> Topology:

@@ -15,7 +15,10 @@ Stage kinds:
 * ``mfb_bp``: equal-C multiple-feedback band-pass;
 * ``lpn``/``hpn``/``notch``: a Tow-Thomas biquad whose input, band-pass and low-pass
   (or inverted low-pass) outputs a fourth op-amp sums into ``-(s^2 + wz^2) / D``:
-  ``wz`` above ``w0`` (low-pass notch), below it (high-pass notch) or equal.
+  ``wz`` above ``w0`` (low-pass notch), below it (high-pass notch) or equal;
+* ``khn_lpn``/``khn_hpn``: a state-variable (Kerwin-Huelsman-Newcomb) biquad whose
+  high-pass and low-pass outputs a fourth op-amp sums into ``-(s^2 + wz^2) / D``, any
+  ``wz``; unit gain at DC (``khn_lpn``) or at high frequencies (``khn_hpn``).
 """
 
 from __future__ import annotations
@@ -150,6 +153,30 @@ def _tt_notch_parts(kind: str) -> StageParts:
     return parts
 
 
+def _khn_notch_parts(src: str, dst: str, r: int, c: int, u: int) -> list[Part]:
+    """KHN loop: a summer p/a -> hp (the input and the band-pass into its non-inverting
+    input, the low-pass and its own output into the inverting one), integrators
+    hp -> bp -> lp; then a summer h -> dst of hp and lp."""
+    a, p, hp, x, bp, y, lp, h = (f"{n}{u}" for n in ("a", "p", "hp", "x", "bp", "y", "lp", "h"))
+    return [
+        ("R", f"R{r}", (src, p)),
+        ("R", f"R{r + 1}", (bp, p)),
+        ("R", f"R{r + 2}", (lp, a)),
+        ("R", f"R{r + 3}", (hp, a)),
+        ("OPAMP", f"U{u}", (p, a, hp)),
+        ("R", f"R{r + 4}", (hp, x)),
+        ("C", f"C{c}", (x, bp)),
+        ("OPAMP", f"U{u + 1}", ("0", x, bp)),
+        ("R", f"R{r + 5}", (bp, y)),
+        ("C", f"C{c + 1}", (y, lp)),
+        ("OPAMP", f"U{u + 2}", ("0", y, lp)),
+        ("R", f"R{r + 6}", (hp, h)),
+        ("R", f"R{r + 7}", (lp, h)),
+        ("R", f"R{r + 8}", (h, dst)),
+        ("OPAMP", f"U{u + 3}", ("0", h, dst)),
+    ]
+
+
 # -- values -----------------------------------------------------------------------------------
 def _second(section: Section) -> tuple[float, float]:
     if section.q is None:
@@ -260,6 +287,38 @@ def _tt_notch_vals(kind: str) -> StageValues:
     return values
 
 
+def _khn_notch_vals(highpass: bool) -> StageValues:
+    """Summer: input R and band-pass R (2Q - 1) into the non-inverting input (1/(2Q) of
+    the band-pass), equal low-pass and feedback R, so hp = K s^2 / D with
+    D = s^2 + (w0/Q) s + w0^2 and K = 2 - 1/Q (Q above 1/2, as every elliptic pole pair
+    has).  Integrators R C = 1/w0 at a drawn R: bp = -K w0 s / D, lp = K w0^2 / D.  The
+    output summer's Ra (from hp) and Rb = Ra (w0/wz)^2 (from lp) give
+    -(K Rf / Ra) (s^2 + wz^2) / D; Rf sets a unit passband (DC or high frequencies)."""
+
+    def values(r: int, c: int, sec: Section, rng: np.random.Generator | None) -> dict[str, float]:
+        w0, q = _second(sec)
+        if sec.wz is None or q <= 0.5:
+            raise ValueError("a KHN notch stage needs a j-axis zero pair and a pole Q above 1/2")
+        ri, ra, rl = _spread(rng), _spread(rng), _spread(rng)
+        k = 2.0 - 1.0 / q
+        rb = ra * (w0 / sec.wz) ** 2
+        return {
+            f"R{r}": ri,
+            f"R{r + 1}": ri * (2.0 * q - 1.0),
+            f"R{r + 2}": 1.0,
+            f"R{r + 3}": 1.0,
+            f"R{r + 4}": rl,
+            f"C{c}": 1.0 / (rl * w0),
+            f"R{r + 5}": rl,
+            f"C{c + 1}": 1.0 / (rl * w0),
+            f"R{r + 6}": ra,
+            f"R{r + 7}": rb,
+            f"R{r + 8}": (ra if highpass else rb) / k,
+        }
+
+    return values
+
+
 STAGES: dict[str, Stage] = {
     "sk_lp": Stage(
         2, 2, 2, 1, lambda s, d, r, c, u: _sk_parts(s, d, r, c, u, False), _sk_vals(False)
@@ -282,6 +341,8 @@ STAGES: dict[str, Stage] = {
         )
         for kind in ("lpn", "hpn", "notch")
     },
+    "khn_lpn": Stage(2, 9, 2, 4, _khn_notch_parts, _khn_notch_vals(False)),
+    "khn_hpn": Stage(2, 9, 2, 4, _khn_notch_parts, _khn_notch_vals(True)),
 }
 
 
@@ -375,19 +436,22 @@ def _lphp(prefix: str, second: str, first: str, buffered_first: str, label: str)
     return out
 
 
-def _elliptic() -> list[Topology]:
+def _elliptic(prefix: str, notch: str, label: str) -> list[Topology]:
+    """Entries ``{prefix}_lp2..8`` and ``{prefix}_hp2..8``: notch stages ``{notch}_lpn``
+    (``_hpn``) by rising Q, then an RC section for odd orders."""
     out = []
-    for tag, family, kind in (("lp", "lowpass", "lpn"), ("hp", "highpass", "hpn")):
+    for tag, family in (("lp", "lowpass"), ("hp", "highpass")):
         for n in range(2, 9):
+            kind = f"{notch}_{tag}n" if notch else f"{tag}n"
             kinds = [kind] * (n // 2) + ([f"rc_{tag}"] if n % 2 else [])
             out.append(
                 _entry(
-                    f"elliptic_cascade_{tag}{n}",
+                    f"{prefix}_{tag}{n}",
                     family,
                     kinds,
                     n if family == "highpass" else 2 * (n // 2),
                     ("elliptic",),
-                    f"elliptic {family} of order {n}: Tow-Thomas notch biquads "
+                    f"elliptic {family} of order {n}: {label} notch biquads "
                     f"with summing amplifiers (j-axis zeros)"
                     + (", then an RC section" if n % 2 else ""),
                 )
@@ -430,6 +494,7 @@ def _band() -> list[Topology]:
 TOPOLOGIES: list[Topology] = [
     *_lphp("sk_cascade", "sk", "rc", "rcbuf", "unity-gain Sallen-Key"),
     *_lphp("mfb_cascade", "mfb", "mfb1", "mfb1", "multiple-feedback"),
-    *_elliptic(),
+    *_elliptic("elliptic_cascade", "", "Tow-Thomas"),
     *_band(),
+    *_elliptic("khn_elliptic_cascade", "khn", "state-variable (KHN)"),
 ]

@@ -8,9 +8,18 @@ low-pass prototype (``g_k``) is a shunt C for odd ``k``, a series L for even ``k
 Butterworth and Bessel ladders (orders 2-8; Bessel values synthesised, :func:`allpole_g`)
 and Chebyshev ones (odd orders: equal terminations) realise their family by
 :meth:`Topology.design` at any ripple; so do odd-order elliptic low-pass ladders with
-tanks in the series arms (:func:`elliptic_g`).  There is no elliptic high-pass ladder:
-its transform closes a loop of inductors (or leaves nodes with no DC path) that
-SPICE's operating point cannot solve; the active elliptic cascades cover high-pass.
+tanks in the series arms (:func:`elliptic_g`), and in the dual T form too (series L,
+shunt traps: ``lc_ladder_elliptic_trap_lp*``).  There is no elliptic high-pass ladder:
+its transform closes a loop of inductors (the pi form: shunt L, series tanks) or a
+cut-set of capacitors (the T form: series C, shunt traps: a node with no DC path) that
+SPICE's operating point cannot solve.  A resistor that opens the loop (an inductor's
+series resistance) or bridges the cut-set adds a pole and a zero that do not cancel:
+with it only in the shunt arms the origin zero stays but the pole count grows (a search
+at order 3 found no positive values that cancel the pair), in every loop inductor
+alike (one L/R) the pair cancels
+but the origin zero moves to -R/L and the tanks' zeros leave the j axis by R/2L, and a
+practical R (10 ohm up) makes both shifts far larger than the prototype match allows.
+The active elliptic cascades (Tow-Thomas and state-variable) cover high-pass.
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ from ._make import by_q, make, uniform_log
 
 __all__ = [
     "TOPOLOGIES",
+    "LATER",
     "butterworth_g",
     "chebyshev_g",
     "bessel_g",
@@ -203,6 +213,56 @@ def _ladder_parts(n: int, highpass: bool = False, tanks: bool = False) -> list[P
         (kind, name, tuple("out" if x == node else x for x in nets)) for kind, name, nets in parts
     ]
     return parts + [("R", "RL", ("out", "0"))]
+
+
+def _trap_ladder_parts(n: int) -> list[Part]:
+    """RS, series L at odd ``k``, shunt traps (L then C to ground) at even ``k``, then RL:
+    the dual (T) form of the tank ladder; the last node is ``out``."""
+    parts: list[Part] = [("R", "RS", ("in", "n1"))]
+    node = "n1"
+    for k in range(1, n + 1):
+        if k % 2:
+            nxt = "out" if k == n else f"n{k + 1}"
+            parts.append(("L", f"L{k}", (node, nxt)))
+            node = nxt
+        else:
+            parts += [("L", f"L{k}", (node, f"m{k}")), ("C", f"C{k}", (f"m{k}", "0"))]
+    return parts + [("R", "RL", ("out", "0"))]
+
+
+def _trap_realiser(n: int) -> Realiser:
+    """The dual of :func:`elliptic_g`'s tank ladder (same response with unit
+    terminations): its shunt C g -> series L g, its tank (L g, C) -> a shunt trap with
+    C g and the L resonating it at the same zero."""
+
+    def realise(target: Target, rng: np.random.Generator | None) -> dict[str, float]:
+        g, wz = elliptic_g(n, target.ripple_db, target.attenuation_db or 40.0)
+        values = {"RS": 1.0, "RL": 1.0}
+        zeros = iter(wz)
+        for k, gk in enumerate(g, start=1):
+            if k % 2:
+                values[f"L{k}"] = gk
+            else:
+                w = next(zeros)
+                values[f"C{k}"], values[f"L{k}"] = gk, 1.0 / (w * w * gk)
+        return values
+
+    return realise
+
+
+def _trap_ladder(n: int) -> Topology:
+    return make(
+        f"lc_ladder_elliptic_trap_lp{n}",
+        "lowpass",
+        n,
+        n - 1,
+        _trap_ladder_parts(n),
+        None,
+        f"doubly terminated LC ladder, {_ordinal(n)}-order elliptic low-pass, T form: "
+        f"series L and shunt series-LC traps (j-axis zeros)",
+        responses=("elliptic",),
+        realise=_trap_realiser(n),
+    )
 
 
 def _lowpass_values(g: list[float], scale: float = 1.0) -> dict[str, float]:
@@ -495,3 +555,5 @@ TOPOLOGIES: list[Topology] = [
     *_family_ladders("bessel", range(2, 9), "hp", "highpass"),
     *_family_ladders("elliptic", (3, 5, 7), "lp", "lowpass"),
 ]
+#: Entries added later come after the others (see :data:`circuitviz.topologies.CATALOGUE`).
+LATER: list[Topology] = [_trap_ladder(n) for n in (3, 5, 7)]
