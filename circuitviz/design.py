@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -341,7 +341,7 @@ def _elliptic_attenuation(spec: Spec, order: int) -> float | None:
 def _design_kwargs(spec: Spec, family: str, order: int) -> dict[str, Any]:
     """What ``Topology.design`` takes from a spec for ``family`` at ``order`` prototype
     poles: Ap (low-/high-pass), As (elliptic, with a margin when a stopband is asked)
-    and Q (band types)."""
+    and Q (band types); the passband gain when one is asked."""
     kwargs: dict[str, Any] = {
         "response": family,
         "ripple_db": None if spec.is_band else spec.ap_db,
@@ -349,7 +349,27 @@ def _design_kwargs(spec: Spec, family: str, order: int) -> dict[str, Any]:
     }
     if spec.is_band:
         kwargs["q"] = spec.q
+    if spec.gain_db is not None:
+        kwargs["gain_db"] = spec.gain_db
     return kwargs
+
+
+def _realises_gain(topo, spec: Spec, family: str) -> bool:
+    """Whether ``topo`` designed as ``family`` can have ``spec``'s passband gain (True
+    when none is asked): a gain it can set, or its own fixed gain."""
+    if spec.gain_db is None:
+        return True
+    kw = _design_kwargs(spec, family, topo.prototype_order)
+    return _gain_ok(topo.name, kw["gain_db"], family, kw["ripple_db"], kw["attenuation_db"], spec.q)
+
+
+@lru_cache(maxsize=4096)
+def _gain_ok(name: str, gain_db: float, family: str, ripple_db, attenuation_db, q) -> bool:
+    from .topologies import CATALOGUE
+
+    topo = CATALOGUE[name]
+    q = q if topo.family in BAND_TYPES else None
+    return bool(topo.realises_gain(gain_db, family, ripple_db, attenuation_db, q))
 
 
 def _redesigned(c: Candidate) -> Candidate | None:
@@ -363,7 +383,10 @@ def _redesigned(c: Candidate) -> Candidate | None:
         return None
     spec = c.spec
     family = spec.response if spec.response != "any" else responses[0]
-    if family not in responses:
+    if spec.gain_db is not None and spec.response == "any":
+        # the first family whose design has the asked gain
+        family = next((f for f in responses if _realises_gain(topo, spec, f)), family)
+    if family not in responses or not _realises_gain(topo, spec, family):
         return None
     kwargs = _design_kwargs(spec, family, topo.prototype_order)
     # impedance level drawn per candidate (seeded by its raw values), so re-designs of
@@ -448,6 +471,8 @@ def _stand_ins(spec: Spec, order: int, active: bool | None) -> list[tuple[Any, s
         options = by_response(spec.filter_type, family, order or None)
         if spec.kind in ("active", "passive"):
             options = [t for t in options if t.active == (spec.kind == "active")]
+        if spec.gain_db is not None:
+            options = [t for t in options if _realises_gain(t, spec, family)]
         if active is not None:
             options = [t for t in options if t.active == active] + [
                 t for t in options if t.active != active

@@ -22,7 +22,7 @@ exceed 8), ``stage_sections``, ``highpass``, ``bandpass``, ``bandstop``,
 * ``order``: its pole count (band types: twice the low-pass prototype's order,
   ``prototype_order``);
 * ``design(cutoff_hz, *, response=None, ripple_db=None, attenuation_db=None, q=None,
-  rng=None) -> {slot: value}``: exact values.  Low- and high-pass: the passband edge
+  rng=None, gain_db=None) -> {slot: value}``: exact values.  Low- and high-pass: the passband edge
   at Ap (attenuation from the response's own maximum) lands on ``cutoff_hz``.  Band
   types: ``cutoff_hz`` is the centre (the geometric mean of the band edges) and ``q``
   is centre / -3 dB bandwidth, the -3 dB taken from the band-pass peak or the
@@ -31,6 +31,12 @@ exceed 8), ``stage_sections``, ``highpass``, ``bandpass``, ``bandstop``,
   ``response`` defaults to the first of ``responses``.  The impedance level is drawn
   log-uniformly with ``rng`` among those keeping every part practical, or mid-way
   without it; ValueError when none does.
+* ``gains``: the passband gains (dB, the maximum of |H|) ``design(..., gain_db=)``
+  realises by setting its stage gains (multiple-feedback sections and cascades,
+  ``tow_thomas_lp2``, ``sallen_key_gain_*2`` from +0.4 dB); None where the parts fix
+  the gain (``natural_gain_db``: unity-gain Sallen-Key and passive at 0 dB, ladders
+  at -6 dB), which ``design`` then accepts only as it is.  ``realises_gain(gain_db,
+  response, ...)`` says whether a gain can be had.
 
 :meth:`Topology.sample` of a family-aware entry draws a family, its ripple (and
 elliptic attenuation) and puts the -3 dB edge (from the passband level) on the

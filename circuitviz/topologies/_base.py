@@ -47,6 +47,7 @@ __all__ = [
     "lp2_edge_ratio",
     "SAMPLE_RIPPLE_DB",
     "SAMPLE_ATTENUATION_DB",
+    "FIXED_GAIN_TOL_DB",
 ]
 
 #: Cutoffs (Hz) the catalogue is designed to cover.
@@ -65,6 +66,10 @@ Prototype = Callable[[float | None, np.random.Generator | None], dict[str, float
 #: Ripple (dB, log-uniform) and elliptic attenuation (dB, uniform) that ``sample`` draws.
 SAMPLE_RIPPLE_DB = (0.05, 3.0)
 SAMPLE_ATTENUATION_DB = (30.0, 70.0)
+#: How close (dB) a fixed-gain topology's own passband gain must be to an asked one.
+FIXED_GAIN_TOL_DB = 0.25
+#: Own passband gains (dB) of fixed-gain designs, by (topology, family, Ap, As, Q).
+_NATURAL_GAIN_DB: dict[tuple, float] = {}
 
 
 class Target(NamedTuple):
@@ -79,6 +84,8 @@ class Target(NamedTuple):
     zeros: np.ndarray
     poles: np.ndarray
     gain: float
+    #: Passband gain asked (dB, the maximum of |H|); None: the topology's own gain.
+    gain_db: float | None = None
 
 
 #: realise(target, rng) -> slot values at 1 rad/s, 1 ohm; ``rng`` None: nominal spread.
@@ -131,6 +138,7 @@ class Topology:
     default_q: float | None = None
     responses: tuple[str, ...] = ()
     realise: Realiser | None = field(repr=False, default=None, compare=False)
+    gains: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         if self.realise is not None and self.prototype is None:
@@ -332,15 +340,81 @@ class Topology:
         attenuation_db: float | None = None,
         q: float | None = None,
         rng: np.random.Generator | None = None,
+        gain_db: float | None = None,
     ) -> dict[str, float]:
         """Exact slot values realising ``response`` at ``cutoff_hz`` (the Ap edge for
         low-/high-pass, the centre for band types with centre / -3 dB bandwidth ``q``).
 
+        ``gain_db``: the passband gain (the maximum of |H|, dB) asked; None keeps the
+        topology's own.  Topologies with ``gains`` set their section gains for it; the
+        others accept only their own gain (within :data:`FIXED_GAIN_TOL_DB`).
         The impedance level is log-uniform with ``rng`` among the practical ones (and
-        free ratios drawn), mid-way and nominal without; ValueError if none is practical.
+        free ratios drawn), mid-way and nominal without; ValueError if none is practical
+        or the gain cannot be realised.
         """
         _check_cutoff(self, cutoff_hz)
-        return self._realised(self.target(response, ripple_db, attenuation_db, q), cutoff_hz, rng)
+        target = self.target(response, ripple_db, attenuation_db, q)
+        if gain_db is not None:
+            target = self._gain_target(target, gain_db)
+        return self._realised(target, cutoff_hz, rng)
+
+    # -- passband gain ----------------------------------------------------------------
+    def _gain_target(self, target: Target, gain_db: float) -> Target:
+        """``target`` asking for ``gain_db`` (topologies with ``gains``), or ``target`` as
+        it is when the topology's own gain is ``gain_db``; ValueError otherwise."""
+        if not (isinstance(gain_db, (int, float)) and math.isfinite(gain_db)):
+            raise ValueError(f"gain must be a finite number of dB, not {gain_db!r}")
+        if self.gains is None:
+            own = self.natural_gain_db(target)
+            if abs(own - gain_db) > FIXED_GAIN_TOL_DB:
+                raise ValueError(
+                    f"topology {self.name!r} has a fixed passband gain of {own:.3g} dB "
+                    f"for this response, not {gain_db:g} dB"
+                )
+            return target
+        lo, hi = self.gains
+        if not lo <= gain_db <= hi:
+            raise ValueError(
+                f"topology {self.name!r} realises passband gains from {lo:g} to {hi:g} dB, "
+                f"not {gain_db:g}"
+            )
+        return target._replace(gain_db=float(gain_db))
+
+    def natural_gain_db(self, target: Target) -> float:
+        """The passband gain (dB, the maximum of |H|) of this topology's design for
+        ``target`` without a gain asked: exact analysis of the nominal design, cached."""
+        key = (self.name, target.response, target.ripple_db, target.attenuation_db, target.q)
+        if key not in _NATURAL_GAIN_DB:
+            from ..analysis import analyze
+            from ..mask import response_max
+
+            values = self.realised_values(target._replace(gain_db=None), None)
+            peak = response_max(analyze(self.build(values)).tf)
+            _NATURAL_GAIN_DB[key] = 20.0 * math.log10(peak)
+        return _NATURAL_GAIN_DB[key]
+
+    def realises_gain(
+        self,
+        gain_db: float | None,
+        response: str | None = None,
+        ripple_db: float | None = None,
+        attenuation_db: float | None = None,
+        q: float | None = None,
+    ) -> bool:
+        """Whether :meth:`design` can give passband gain ``gain_db`` (dB) for that response
+        (True when None is asked); practical part values at a given cutoff may still
+        rule a design out there."""
+        if gain_db is None:
+            return True
+        if not self.responses:
+            return False
+        try:
+            target = self._gain_target(self.target(response, ripple_db, attenuation_db, q), gain_db)
+            if target.gain_db is not None:
+                self.realised_values(target, None)
+        except (ValueError, ArithmeticError):
+            return False
+        return True
 
     def realised_values(
         self, target: Target, rng: np.random.Generator | None = None

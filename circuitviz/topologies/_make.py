@@ -10,10 +10,21 @@ from typing import TypedDict
 
 import numpy as np
 
-from ..prototypes import stage_sections
+from ..prototypes import Section, peak_gain, stage_sections
 from ._base import _SCALING, Part, Prototype, Realiser, Slot, Target, Topology, lp2_edge_ratio
 
-__all__ = ["make", "uniform_log", "butterworth_qs", "as_section", "QPrototype", "by_q", "QDesign"]
+__all__ = [
+    "make",
+    "uniform_log",
+    "butterworth_qs",
+    "as_section",
+    "QPrototype",
+    "GainedPrototype",
+    "by_q",
+    "QDesign",
+    "unit_constant",
+    "split_gain",
+]
 
 
 class QDesign(TypedDict):
@@ -25,6 +36,9 @@ class QDesign(TypedDict):
 
 #: A prototype designed by Q: ``proto(q, rng)`` with ``q`` always given.
 QPrototype = Callable[[float, np.random.Generator | None], dict[str, float]]
+#: A section prototype for a gain: ``proto(q, g, rng)``, ``g`` the linear gain of its
+#: unit form (see :func:`unit_constant`).
+GainedPrototype = Callable[[float, float, np.random.Generator | None], dict[str, float]]
 
 
 def by_q(proto: QPrototype) -> Prototype:
@@ -53,6 +67,7 @@ def make(
     default_q: float | None = None,
     responses: tuple[str, ...] = (),
     realise: Realiser | None = None,
+    gains: tuple[float, float] | None = None,
 ) -> Topology:
     """A :class:`Topology` whose slots are the R, L and C parts of ``parts``, in order;
     family-aware when ``responses`` and ``realise`` are given (then ``prototype`` may be
@@ -74,6 +89,7 @@ def make(
         default_q,
         tuple(responses),
         realise,
+        gains,
     )
 
 
@@ -91,10 +107,52 @@ def butterworth_qs(order: int) -> list[float]:
     return [1.0 / (2.0 * math.cos(a)) for a in angles]
 
 
-def as_section(topology: Topology, responses: tuple[str, ...]) -> Topology:
+def unit_constant(family: str, section: Section) -> float:
+    """The constant ``a`` of a section's unit form, the section a stage of gain 1
+    realises: low-pass ``a / (s^2 + s w0/Q + w0^2)`` with ``a = w0^2`` (``w0 / (s +
+    w0)`` first-order), high-pass ``s^2 / D`` (``a = 1``), band-pass ``(w0/Q) s / D``."""
+    if family == "lowpass":
+        return section.w0 ** (1 if section.q is None else 2)
+    if family == "highpass":
+        return 1.0
+    if family == "bandpass" and section.q is not None:
+        return section.w0 / section.q
+    raise ValueError(f"no unit form for a {family} section {section}")
+
+
+def split_gain(
+    target: Target, family: str, sections: Sequence[Section], shares: Sequence[float]
+) -> list[float]:
+    """Linear gain of each section's unit form so that the cascade's passband maximum is
+    ``target.gain_db``: the product of all unit forms is ``prod(a) / k`` times the
+    target, so the gains multiply to ``G k / (prod(a) peak)``; it is spread over the
+    sections in proportion (in dB) to ``shares`` (0: a section that keeps gain 1)."""
+    if target.gain_db is None:
+        raise ValueError("no gain asked")
+    total = sum(shares)
+    if total <= 0:
+        raise ValueError("no section of this cascade can set its gain")
+    unit = math.prod(unit_constant(family, s) for s in sections)
+    peak = peak_gain(target.zeros, target.poles, target.gain)
+    log_need = (
+        target.gain_db / 20.0 * math.log(10.0)
+        + math.log(abs(target.gain))
+        - math.log(unit)
+        - math.log(peak)
+    )
+    return [math.exp(log_need * w / total) for w in shares]
+
+
+def as_section(
+    topology: Topology,
+    responses: tuple[str, ...],
+    gained: GainedPrototype | None = None,
+    gains: tuple[float, float] | None = None,
+) -> Topology:
     """A second-order low-/high-pass section (designed by pole Q, its -3 dB edge at 1
     rad/s) made family-aware: it realises one pole pair of ``responses`` by taking the
-    pair's Q and moving the section's w0 onto the pair's (every L and C scaled)."""
+    pair's Q and moving the section's w0 onto the pair's (every L and C scaled).  With
+    ``gained`` (and its ``gains`` range, dB) it also realises an asked passband gain."""
     highpass = topology.family == "highpass"
     kinds = {s.name: s.kind for s in topology.slots}
     assert topology.q_range is not None, f"{topology.name} is not designed by pole Q"
@@ -109,9 +167,20 @@ def as_section(topology: Topology, responses: tuple[str, ...]) -> Topology:
                 f"topology {topology.name!r} realises pole Q from {lo:g} to "
                 f"{hi:g}, not {section.q:.3g}"
             )
-        values = topology.prototype_values(section.q, rng)
+        if target.gain_db is None:
+            values = topology.prototype_values(section.q, rng)
+        elif gained is None:
+            raise ValueError(f"topology {topology.name!r} has a fixed gain")
+        else:
+            (g,) = split_gain(target, topology.family, [section], [1.0])
+            values = gained(section.q, g, rng)
         w0 = lp2_edge_ratio(section.q) ** (1.0 if highpass else -1.0)
         f = w0 / section.w0
         return {k: v * f if _SCALING[kinds[k]][1] else v for k, v in values.items()}
 
-    return replace(topology, responses=tuple(responses), realise=realise)
+    return replace(
+        topology,
+        responses=tuple(responses),
+        realise=realise,
+        gains=gains if gained is not None else None,
+    )

@@ -14,9 +14,9 @@ import math
 import numpy as np
 
 from ._base import Part, Prototype, Topology, lp2_edge_ratio
-from ._make import QDesign, as_section, by_q, make, uniform_log
+from ._make import GainedPrototype, QDesign, as_section, by_q, make, uniform_log
 
-__all__ = ["TOPOLOGIES", "bandpass_sections"]
+__all__ = ["TOPOLOGIES", "bandpass_sections", "sk_gain_values", "mfb_bp_gain_values"]
 
 SQRT_HALF = math.sqrt(0.5)
 _ALL_POLE = ("butterworth", "bessel", "chebyshev")
@@ -60,6 +60,57 @@ def _skg_parts(highpass: bool) -> list[Part]:
         ("R", "R4", ("f", "0")),
         ("OPAMP", "U1", ("y1", "f", "out")),
     ]
+
+
+#: Least K - 1 of a gain Sallen-Key section (R3 = (K - 1) R4 stays a resistor).
+SK_MIN_GAIN_STEP = 0.05
+#: Passband gains (dB) the gain-settable sections and cascades are offered for.
+ACTIVE_GAINS_DB = (-40.0, 40.0)
+SK_GAINS_DB = (20 * math.log10(1 + SK_MIN_GAIN_STEP), 40.0)
+
+
+def _positive_root(a: float, b: float, c: float) -> float:
+    """The positive root of ``a x^2 + b x - c`` (a >= 0, b, c > 0), stable at a = 0."""
+    return 2.0 * c / (b + math.sqrt(b * b + 4.0 * a * c))
+
+
+def sk_gain_values(
+    r: int, c: int, w0: float, q: float, m: float, k: float, highpass: bool
+) -> dict[str, float]:
+    """Sallen-Key section of gain ``k`` (>= 1) with pole ``w0``, ``q`` and series-arm
+    ratio ``m`` (the arms of :func:`_sk_values`; ``k`` = 1 gives its values).
+
+    LP, R_r = m, R_{r+1} = 1, feedback C_c = C1, shunt C_{c+1} = 1 / (m C1) (at w0 = 1):
+    1/Q = C2 (R1 + R2) + (1 - k) R1 C1, so (k-1) m^2 C1^2 + (m/Q) C1 - (m+1) = 0.
+    HP, C_c = m c, C_{c+1} = c, feedback R_r = 1, shunt R_{r+1} = 1 / (m c^2):
+    w0/Q = (C1 + C2) / (R2 C1 C2) + (1 - k) / (R1 C1), so
+    m (m+1) c^2 - (m/Q) c - (k-1) = 0."""
+    if highpass:
+        # c = the positive root of m(m+1) c^2 - (m/Q) c - (k-1): in 1/c it is
+        # (k-1) u^2 + (m/Q) u - m(m+1) = 0
+        u = _positive_root(k - 1.0, m / q, m * (m + 1.0))
+        cap = 1.0 / (u * w0)
+        return {f"R{r}": 1.0, f"R{r + 1}": u * u / m, f"C{c}": m * cap, f"C{c + 1}": cap}
+    c1 = _positive_root((k - 1.0) * m * m, m / q, m + 1.0)
+    return {f"R{r}": m, f"R{r + 1}": 1.0, f"C{c}": c1 / w0, f"C{c + 1}": 1.0 / (m * c1 * w0)}
+
+
+def _skg_gained(highpass: bool) -> GainedPrototype:
+    """Sallen-Key with gain K = 1 + R3/R4 (the passband gain of its unit form) at the
+    section's Q, series-arm ratio drawn."""
+
+    def proto(q: float, k: float, rng: np.random.Generator | None) -> dict[str, float]:
+        if k - 1.0 < SK_MIN_GAIN_STEP * (1 - 1e-9):
+            raise ValueError(
+                f"a gain Sallen-Key section has a gain of at least {1 + SK_MIN_GAIN_STEP:g}, "
+                f"not {k:.4g}"
+            )
+        w0 = lp2_edge_ratio(q) if highpass else 1.0 / lp2_edge_ratio(q)
+        m, rg = _spread(rng), _spread(rng)
+        out = sk_gain_values(1, 1, w0, q, m, k, highpass)
+        return {**out, "R3": (k - 1.0) * rg, "R4": rg}
+
+    return proto
 
 
 def _skg_proto(highpass: bool) -> Prototype:
@@ -156,6 +207,34 @@ def _mfb_hp_proto(q: float, rng: np.random.Generator | None) -> dict[str, float]
     return {"R1": 1.0, "R2": k * k, "C1": g * cap, "C2": cap, "C3": cap}
 
 
+def _mfb_lp_gained(q: float, g: float, rng: np.random.Generator | None) -> dict[str, float]:
+    """:func:`_mfb_lp_proto` with DC gain ``g``."""
+    w0, k = 1.0 / lp2_edge_ratio(q), q * (2.0 + g)
+    return {"R1": 1.0 / g, "R2": 1.0, "R3": 1.0, "C1": k / w0, "C2": 1.0 / (w0 * k)}
+
+
+def _mfb_hp_gained(q: float, g: float, rng: np.random.Generator | None) -> dict[str, float]:
+    """:func:`_mfb_hp_proto` with high-frequency gain ``g``."""
+    w0, k = lp2_edge_ratio(q), q * (2.0 + g)
+    cap = 1.0 / (w0 * k)
+    return {"R1": 1.0, "R2": k * k, "C1": g * cap, "C2": cap, "C3": cap}
+
+
+def mfb_bp_gain_values(r: int, c: int, w0: float, q: float, g: float) -> dict[str, float]:
+    """MFB band-pass with centre gain ``g``: C_c (to the op-amp) = a / w0, C_{c+1} (to
+    the output) = 1 / w0, R1 = Q/g, R3 = Q (1 + a) / a, R2 = Q / (Q^2 (1 + a) - g):
+    equal capacitors (a = 1, :func:`_mfb_bp_values`) for g <= Q^2, else a = 2 g/Q^2 - 1
+    (R2 = Q/g) so that R2 stays positive."""
+    a = max(1.0, 2.0 * g / (q * q) - 1.0)
+    return {
+        f"R{r}": q / g,
+        f"R{r + 1}": q / (q * q * (1.0 + a) - g),
+        f"R{r + 2}": q * (1.0 + a) / a,
+        f"C{c}": a / w0,
+        f"C{c + 1}": 1.0 / w0,
+    }
+
+
 # -- Tow-Thomas biquad ----------------------------------------------------------------
 def _tt_parts(output: str) -> list[Part]:
     """Lossy integrator (v1 = band-pass), integrator (v2 = low-pass), inverter (v3)."""
@@ -183,18 +262,27 @@ def _tt_proto(output: str) -> Prototype:
         w0 = 1.0 if output == "bandpass" else 1.0 / lp2_edge_ratio(q)
         g, inv = _spread(rng, 0.5, 2.0), _spread(rng)
         r1 = q / g if output == "bandpass" else 1.0 / g
-        return {
-            "R1": r1,
-            "R2": q,
-            "R3": 1.0,
-            "R4": 1.0,
-            "R5": inv,
-            "R6": inv,
-            "C1": 1.0 / w0,
-            "C2": 1.0 / w0,
-        }
+        return _tt_values(q, w0, r1, inv)
 
     return proto
+
+
+def _tt_lp_gained(q: float, g: float, rng: np.random.Generator | None) -> dict[str, float]:
+    """Tow-Thomas low-pass output with DC gain ``g`` (R1 = R4 / g)."""
+    return _tt_values(q, 1.0 / lp2_edge_ratio(q), 1.0 / g, _spread(rng))
+
+
+def _tt_values(q: float, w0: float, r1: float, inv: float) -> dict[str, float]:
+    return {
+        "R1": r1,
+        "R2": q,
+        "R3": 1.0,
+        "R4": 1.0,
+        "R5": inv,
+        "R6": inv,
+        "C1": 1.0 / w0,
+        "C2": 1.0 / w0,
+    }
 
 
 # -- band-pass pairs ----------------------------------------------------------------
@@ -360,4 +448,17 @@ _SECTIONS = {
     "sallen_key_gain_lp2": ("butterworth", "chebyshev"),
     "sallen_key_gain_hp2": ("butterworth", "chebyshev"),
 }
-TOPOLOGIES = [as_section(t, _SECTIONS[t.name]) if t.name in _SECTIONS else t for t in TOPOLOGIES]
+#: Sections whose gain a design may set: the prototype for a gain, and the gains (dB).
+_GAINED: dict[str, tuple[GainedPrototype, tuple[float, float]]] = {
+    "mfb_lp2": (_mfb_lp_gained, ACTIVE_GAINS_DB),
+    "mfb_hp2": (_mfb_hp_gained, ACTIVE_GAINS_DB),
+    "tow_thomas_lp2": (_tt_lp_gained, ACTIVE_GAINS_DB),
+    "sallen_key_gain_lp2": (_skg_gained(False), SK_GAINS_DB),
+    "sallen_key_gain_hp2": (_skg_gained(True), SK_GAINS_DB),
+}
+TOPOLOGIES = [
+    as_section(t, _SECTIONS[t.name], *_GAINED.get(t.name, (None, None)))
+    if t.name in _SECTIONS
+    else t
+    for t in TOPOLOGIES
+]

@@ -31,8 +31,15 @@ import numpy as np
 
 from ..prototypes import RESPONSES, Section, stage_sections
 from ._base import Part, Realiser, Target, Topology
-from ._make import QDesign, make, uniform_log
-from .active import _mfb_bp_parts, _mfb_bp_values, _sk_parts, _sk_values
+from ._make import QDesign, make, split_gain, uniform_log
+from .active import (
+    ACTIVE_GAINS_DB,
+    _mfb_bp_parts,
+    _mfb_bp_values,
+    _sk_parts,
+    _sk_values,
+    mfb_bp_gain_values,
+)
 
 __all__ = ["TOPOLOGIES", "STAGES", "Stage", "cascade_parts", "cascade_realiser"]
 
@@ -204,13 +211,13 @@ def _rc_vals(r: int, c: int, sec: Section, rng: np.random.Generator | None) -> d
     return {f"R{r}": level, f"C{c}": 1.0 / (level * _first(sec))}
 
 
-def _mfb_vals(highpass: bool) -> StageValues:
-    """Gain G drawn; LP: R2 = R3 = 1, R1 = 1/G, C1/C2 = (Q (2 + G))^2; HP: C2 = C3,
-    C1 = G C2, R2/R1 = (Q (2 + G))^2 (see :mod:`.active`)."""
+def _mfb_vals(highpass: bool, gain: float | None = None) -> StageValues:
+    """Gain G drawn (or ``gain``); LP: R2 = R3 = 1, R1 = 1/G, C1/C2 = (Q (2 + G))^2; HP:
+    C2 = C3, C1 = G C2, R2/R1 = (Q (2 + G))^2 (see :mod:`.active`)."""
 
     def values(r: int, c: int, sec: Section, rng: np.random.Generator | None) -> dict[str, float]:
         w0, q = _second(sec)
-        g = _spread(rng, 0.5, 2.0)
+        g = _spread(rng, 0.5, 2.0) if gain is None else gain
         k = q * (2.0 + g)
         if highpass:
             cap = 1.0 / (w0 * k)
@@ -232,11 +239,44 @@ def _mfb_vals(highpass: bool) -> StageValues:
     return values
 
 
-def _mfb1_vals(highpass: bool) -> StageValues:
-    """Gain G drawn; LP: -G / (1 + s/w0) with Rf Cf = 1/w0; HP: the input R C = 1/w0."""
+#: gained(r, c, section, rng, g): a stage's values at 1 ohm with its unit form's gain g.
+GainedValues = Callable[[int, int, Section, np.random.Generator | None, float], dict[str, float]]
+
+
+def _mfb_gained(highpass: bool) -> GainedValues:
+    """:func:`_mfb_vals` with the section gain ``g`` given instead of drawn."""
+
+    def values(
+        r: int, c: int, sec: Section, rng: np.random.Generator | None, g: float
+    ) -> dict[str, float]:
+        return _mfb_vals(highpass, g)(r, c, sec, rng)
+
+    return values
+
+
+def _mfb1_gained(highpass: bool) -> GainedValues:
+    def values(
+        r: int, c: int, sec: Section, rng: np.random.Generator | None, g: float
+    ) -> dict[str, float]:
+        return _mfb1_vals(highpass, g)(r, c, sec, rng)
+
+    return values
+
+
+def _mfb_bp_gained(
+    r: int, c: int, sec: Section, rng: np.random.Generator | None, g: float
+) -> dict[str, float]:
+    w0, q = _second(sec)
+    return mfb_bp_gain_values(r, c, w0, q, g)
+
+
+def _mfb1_vals(highpass: bool, gain: float | None = None) -> StageValues:
+    """Gain G drawn (or ``gain``); LP: -G / (1 + s/w0) with Rf Cf = 1/w0; HP: the input
+    R C = 1/w0."""
 
     def values(r: int, c: int, sec: Section, rng: np.random.Generator | None) -> dict[str, float]:
-        w0, g = _first(sec), _spread(rng, 0.5, 2.0)
+        w0 = _first(sec)
+        g = _spread(rng, 0.5, 2.0) if gain is None else gain
         if highpass:
             return {f"C{c}": 1.0 / w0, f"R{r}": 1.0, f"R{r + 1}": g}
         return {f"R{r}": 1.0 / g, f"R{r + 1}": 1.0, f"C{c}": 1.0 / w0}
@@ -346,6 +386,35 @@ STAGES: dict[str, Stage] = {
 }
 
 
+#: Stages whose gain a design sets (the others keep their unit form's gain of 1).
+GAINED: dict[str, GainedValues] = {
+    "mfb_lp": _mfb_gained(False),
+    "mfb_hp": _mfb_gained(True),
+    "mfb1_lp": _mfb1_gained(False),
+    "mfb1_hp": _mfb1_gained(True),
+    "mfb_bp": _mfb_bp_gained,
+}
+#: The family of each all-pole stage's unit form (:func:`._make.unit_constant`).
+UNIT_FAMILY: dict[str, str] = {
+    **{f"{k}_lp": "lowpass" for k in ("sk", "mfb", "mfb1", "rc", "rcbuf")},
+    **{f"{k}_hp": "highpass" for k in ("sk", "mfb", "mfb1", "rc", "rcbuf")},
+    "mfb_bp": "bandpass",
+}
+
+
+def _stage_gains(kinds: list[str], sections: list[Section], target: Target) -> list[float | None]:
+    """Each stage's unit-form gain for ``target.gain_db`` (None: a stage that keeps its
+    own), spread evenly in dB over the stages that can set theirs."""
+    families = {UNIT_FAMILY.get(k) for k in kinds}
+    if None in families or len(families) != 1:
+        raise ValueError(f"stages {kinds} do not realise an asked gain")
+    (family,) = families
+    assert family is not None
+    shares = [1.0 if k in GAINED else 0.0 for k in kinds]
+    gains = split_gain(target, family, sections, shares)
+    return [g if k in GAINED else None for g, k in zip(gains, kinds)]
+
+
 def cascade_parts(kinds: list[str]) -> list[Part]:
     """The parts of stages ``kinds`` chained from ``in`` through ``o1``, ``o2``... to
     ``out``, numbering R, C and op-amps on from stage to stage."""
@@ -369,10 +438,16 @@ def cascade_realiser(kinds: list[str], by_w0: bool = False) -> Realiser:
             sections.sort(key=lambda s: s.w0)
         if [s.q is None for s in sections] != [STAGES[k].order == 1 for k in kinds]:
             raise ValueError(f"{len(sections)} sections do not fit stages {kinds}")
+        gains: list[float | None] = [None] * len(kinds)
+        if target.gain_db is not None:
+            gains = _stage_gains(kinds, sections, target)
         values, r, c = {}, 1, 1
-        for kind, section in zip(kinds, sections):
+        for kind, section, g in zip(kinds, sections, gains):
             stage = STAGES[kind]
-            values.update(stage.values(r, c, section, rng))
+            if g is None:
+                values.update(stage.values(r, c, section, rng))
+            else:
+                values.update(GAINED[kind](r, c, section, rng, g))
             r, c = r + stage.n_r, c + stage.n_c
         return values
 
@@ -390,6 +465,7 @@ def _entry(
     *,
     q_range: tuple[float, float] | None = None,
     default_q: float | None = None,
+    gains: tuple[float, float] | None = None,
 ) -> Topology:
     order = sum(STAGES[k].order for k in kinds)
     return make(
@@ -404,6 +480,7 @@ def _entry(
         default_q=default_q,
         responses=responses,
         realise=cascade_realiser(kinds, by_w0),
+        gains=gains,
     )
 
 
@@ -431,6 +508,7 @@ def _lphp(prefix: str, second: str, first: str, buffered_first: str, label: str)
                     RESPONSES if n == 1 else ALL_POLE,
                     f"{family} of order {n} in any all-pole family "
                     f"(Butterworth, Bessel, Chebyshev): {what}",
+                    gains=ACTIVE_GAINS_DB if any(k in GAINED for k in kinds) else None,
                 )
             )
     return out
@@ -471,6 +549,7 @@ def _band() -> list[Topology]:
                 ALL_POLE,
                 f"band-pass with {2 * m} poles from an all-pole low-pass of order "
                 f"{m}: {m} multiple-feedback band-pass section" + ("s" if m > 1 else ""),
+                gains=ACTIVE_GAINS_DB,
                 **BAND_Q,
             )
         )
