@@ -79,25 +79,64 @@ def _grid(
     n = max(int(math.log10(hi / lo) * ppd), 64)
     f = np.logspace(math.log10(lo), math.log10(hi), n)
     marks = np.abs(np.concatenate([tf.poles, tf.zeros])) / (2 * np.pi)
-    return np.union1d(f, marks[(marks > lo) & (marks < hi)])
+    return _union(f, np.sort(marks[(marks > lo) & (marks < hi)]))
 
 
-def _polish(tf: TransferFunction, f: np.ndarray, i: int, sign: float) -> tuple[float, float]:
+def _union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.union1d(a, b)`` of two sorted arrays, by merging rather than sorting anew
+    (the grids hold thousands of points; the points added, a handful to a few thousand)."""
+    merged, _ = _merge(a, b)
+    return merged[np.concatenate([[True], np.diff(merged) > 0])]
+
+
+def _merge(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted ``concatenate([a, b])`` of two sorted arrays and where each element came
+    from (its index in that concatenation); equal values keep ``a``'s first, as a stable
+    sort of the concatenation would."""
+    at_b = np.searchsorted(a, b, side="right") + np.arange(len(b))
+    source = np.empty(len(a) + len(b), dtype=np.intp)
+    in_a = np.ones(len(source), dtype=bool)
+    in_a[at_b] = False
+    source[in_a] = np.arange(len(a))
+    source[at_b] = len(a) + np.arange(len(b))
+    return np.concatenate([a, b])[source], source
+
+
+#: Points of each zoom of :func:`_polish` (``np.linspace(a, b, _ZOOM_POINTS)``).
+_ZOOM_POINTS = 33
+_ZOOM_STEPS = np.arange(float(_ZOOM_POINTS))
+
+
+def _polish(
+    tf: TransferFunction, f: np.ndarray, idx: np.ndarray, sign: float
+) -> list[tuple[float, float]]:
     """The extremum of |H| (maximum for ``sign`` +1, minimum for -1) between the samples
-    around ``i``: three zooms of a 33-point log grid (spacing shrinks 16x each time,
-    so the located frequency is within ~1e-6 of a grid step and |H| within ~1e-12
-    relative)."""
-    a, b = math.log(f[max(i - 1, 0)]), math.log(f[min(i + 1, len(f) - 1)])
-    best_x, best_v = math.log(f[i]), float(_mag(tf, f[i : i + 1])[0])
+    around each index in ``idx``: three zooms of a 33-point log grid (spacing shrinks 16x
+    each time, so the located frequency is within ~1e-6 of a grid step and |H| within
+    ~1e-12 relative).  All extrema zoom together, one |H| evaluation a zoom; each row's
+    grid is ``np.linspace``'s own arithmetic, so every row gives what a zoom of its own
+    would."""
+    at = [int(i) for i in idx]
+    if not at:
+        return []
+    last = len(f) - 1
+    a = np.array([math.log(f[max(i - 1, 0)]) for i in at])  # math.log, as a scalar zoom
+    b = np.array([math.log(f[min(i + 1, last)]) for i in at])
+    best_x = np.array([math.log(f[i]) for i in at])
+    best_v = _mag(tf, f[at])
+    rows = np.arange(len(at))
     for _ in range(3):
-        x = np.linspace(a, b, 33)
+        x = _ZOOM_STEPS[None, :] * ((b - a) / (_ZOOM_POINTS - 1))[:, None]
+        x += a[:, None]
+        x[:, -1] = b
         v = _mag(tf, np.exp(x))
-        k = int(np.argmax(sign * v))
-        if sign * v[k] > sign * best_v:
-            best_x, best_v = float(x[k]), float(v[k])
-        step = x[1] - x[0]
+        k = np.argmax(sign * v, axis=1)
+        better = sign * v[rows, k] > sign * best_v
+        best_x = np.where(better, x[rows, k], best_x)
+        best_v = np.where(better, v[rows, k], best_v)
+        step = x[:, 1] - x[:, 0]
         a, b = best_x - step, best_x + step
-    return math.exp(best_x), best_v
+    return [(math.exp(x_), float(v_)) for x_, v_ in zip(best_x.tolist(), best_v.tolist())]
 
 
 def _extrema(mag: np.ndarray, sign: float, keep: int = 6) -> np.ndarray:
@@ -113,7 +152,7 @@ def _extrema(mag: np.ndarray, sign: float, keep: int = 6) -> np.ndarray:
 
 def _local_max(tf: TransferFunction, f: np.ndarray, mag: np.ndarray) -> list[tuple[float, float]]:
     """The largest interior local maxima of |H| on the grid, polished: (f, |H|)."""
-    return [_polish(tf, f, int(i), 1.0) for i in _extrema(mag, 1.0)]
+    return _polish(tf, f, _extrema(mag, 1.0), 1.0)
 
 
 def response_max(
@@ -139,10 +178,8 @@ def _merged(
     """``f`` with the points ``extra`` added (sorted, no repeats) and |H| on all of them,
     evaluating only the new points: the same arrays as ``np.union1d`` and a fresh
     :func:`_mag`, since |H| at a frequency does not depend on its neighbours."""
-    f_all = np.concatenate([f, extra])
-    m_all = np.concatenate([mag, _mag(tf, extra)])
-    i = np.argsort(f_all, kind="stable")
-    f_all, m_all = f_all[i], m_all[i]
+    f_all, i = _merge(f, extra)
+    m_all = np.concatenate([mag, _mag(tf, extra)])[i]
     keep = np.concatenate([[True], np.diff(f_all) > 0])
     return f_all[keep], m_all[keep]
 
@@ -223,7 +260,7 @@ def passband_attenuation(
     if math.isfinite(end):
         low.append(end)
     # local minima of |H| inside (equiripple troughs), polished
-    low += [_polish(tf, f, int(i), -1.0)[1] for i in _extrema(mag, -1.0)]
+    low += [v for _, v in _polish(tf, f, _extrema(mag, -1.0), -1.0)]
     return float(_att_db(peak, min(low)))
 
 

@@ -185,17 +185,21 @@ def _balance(A: np.ndarray, B: np.ndarray, sweeps: int = 6) -> tuple[np.ndarray,
     ``C = 1e9 F``) otherwise leave entries 16 decades apart, and QZ loses their poles."""
     A, B = A.copy(), B.copy()
     for _ in range(sweeps):
+        moved = False
         for axis in (1, 0):
             peak = (np.abs(A) + np.abs(B)).max(axis=axis)
             factor = np.exp2(np.round(-0.5 * np.log2(np.where(peak > 0, peak, 1.0))))
             if np.all(factor == 1.0):
                 continue
+            moved = True
             if axis == 1:
                 A *= factor[:, None]
                 B *= factor[:, None]
             else:
                 A *= factor[None, :]
                 B *= factor[None, :]
+        if not moved:  # a sweep that changes nothing leaves every later sweep nothing to do
+            break
     return A, B
 
 

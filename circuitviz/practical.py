@@ -42,6 +42,9 @@ def _problem(e) -> tuple[bool, str] | None:
     if e.kind not in PRACTICAL:
         return None
     lo, hi = PRACTICAL[e.kind]
+    inside = lo * (1 - 1e-9) <= e.value <= hi * (1 + 1e-9)
+    if inside and not (e.kind == "L" and e.value > INDUCTOR_WARNING_H * (1 + 1e-9)):
+        return None  # the usual case, decided before any value is formatted
     value = format_eng(e.value, _UNITS[e.kind])
     if e.value < lo * (1 - 1e-9):
         return True, f"{e.name} = {value} is below the practical {format_eng(lo, _UNITS[e.kind])}"

@@ -24,6 +24,7 @@ pole/zero set into the first- and second-order sections of a cascade.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -188,6 +189,7 @@ def prototype(
     exactly Ap at 1 rad/s and a maximum gain of 1 (see the module docstring)."""
     response, order = check_response(response), _check_order(order)
     ap = default_ripple(response) if ripple_db is None else _positive("ripple", ripple_db)
+    rs = None
     if response == "elliptic":
         rs = (
             DEFAULT_ATTENUATION_DB
@@ -196,6 +198,18 @@ def prototype(
         )
         if rs <= ap:
             raise ValueError(f"attenuation ({rs:g} dB) must exceed the ripple ({ap:g} dB)")
+    z, p, k = _prototype(response, order, ap, rs)
+    return z.copy(), p.copy(), k
+
+
+@lru_cache(maxsize=512)
+def _prototype(
+    response: str, order: int, ap: float, rs: float | None
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """:func:`prototype` for checked arguments, cached: a mask's order search, every
+    candidate's family check and every re-design ask for the same few prototypes, and a
+    Bessel one costs a root search and an edge search (tens of milliseconds)."""
+    if response == "elliptic":
         z, p, k = signal.ellipap(order, ap, rs)
     elif response == "chebyshev":
         z, p, k = signal.cheb1ap(order, ap)

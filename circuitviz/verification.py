@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .analysis import Analysis, TransferFunction
-from .circuit import Circuit, CircuitError
+from .circuit import Circuit, CircuitError, Element
 
 if TYPE_CHECKING:
     from .design import Candidate
@@ -310,13 +310,9 @@ def verify_draw(
     from .design import Candidate
     from .practical import part_problems
 
-    circuit = replace(
-        circuit,
-        elements=tuple(
-            replace(e, value=float(f"{e.value:.6g}")) if e.kind in ("R", "L", "C") else e
-            for e in circuit.elements
-        ),
-    )
+    elements = tuple(_six_digits(e) if e.kind in ("R", "L", "C") else e for e in circuit.elements)
+    if any(a is not b for a, b in zip(elements, circuit.elements)):
+        circuit = replace(circuit, elements=elements)
     values = {k: float(f"{v:.6g}") for k, v in values.items()}
     record = verify_exact(circuit, predicted, spec, opamp=opamp, analyze=analyze)
     bad, warn = part_problems(circuit)
@@ -332,6 +328,13 @@ def verify_draw(
         opamp_gbw_hz=opamp,
         **extra,
     )
+
+
+def _six_digits(e: Element) -> Element:
+    """``e`` with its value to the 6 significant digits a netlist carries; ``e`` itself
+    when it already has them (a draw's values are rounded before its circuit is built)."""
+    value = float(f"{e.value:.6g}")
+    return e if type(e.value) is float and value == e.value else replace(e, value=value)
 
 
 def verify_draws(

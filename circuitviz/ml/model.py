@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -29,7 +30,14 @@ from .decoder import Decoder, DecoderConfig, TopologyHead
 from .graph import EDGE_KINDS, NODE_ROLES, to_batch
 from .tokens import CHANNEL_MASK, KIND_PAD, N_CHANNELS, TokenLayout
 
-__all__ = ["ModelConfig", "SetDecoder", "TopologyEncoder", "TopologyHead", "timestep_embedding"]
+__all__ = [
+    "ModelConfig",
+    "Prepared",
+    "SetDecoder",
+    "TopologyEncoder",
+    "TopologyHead",
+    "timestep_embedding",
+]
 
 
 @dataclass
@@ -116,12 +124,14 @@ class _Block(nn.Module):
         nn.init.zeros_(self.ada.weight)
         nn.init.zeros_(self.ada.bias)
 
-    def forward(self, h: torch.Tensor, c: torch.Tensor, attend: torch.Tensor) -> torch.Tensor:
+    def forward(self, h: torch.Tensor, c_act: torch.Tensor, attend: torch.Tensor) -> torch.Tensor:
+        """``h`` (B, N, d) tokens, ``c_act`` (B, d) the conditioning after SiLU (shared
+        by every block, so applied once), ``attend`` (B, 1, 1, N) key mask."""
         B, N, D = h.shape
-        s1, k1, g1, s2, k2, g2 = self.ada(F.silu(c)).unsqueeze(1).chunk(6, dim=-1)
+        s1, k1, g1, s2, k2, g2 = self.ada(c_act).unsqueeze(1).chunk(6, dim=-1)
         y = self.norm1(h) * (1 + k1) + s1
         q, k, v = self.qkv(y).view(B, N, 3, self.heads, D // self.heads).permute(2, 0, 3, 1, 4)
-        a = F.scaled_dot_product_attention(q, k, v, attn_mask=attend[:, None, None, :])
+        a = F.scaled_dot_product_attention(q, k, v, attn_mask=attend)
         h = h + g1 * self.proj(a.transpose(1, 2).reshape(B, N, D))
         y = self.norm2(h) * (1 + k2) + s2
         return h + g2 * self.mlp(y)
@@ -233,6 +243,34 @@ class SetDecoder(Decoder):
         return self.channel_mask[topo], self.kinds[topo] != KIND_PAD
 
     # -- forward ----------------------------------------------------------------
+    def prepare(
+        self, cond: torch.Tensor, topo: torch.Tensor, cols: torch.Tensor | None = None
+    ) -> Prepared:
+        """What :meth:`step` needs that does not depend on the noisy tokens or the
+        timestep: masks, kind and slot embeddings, the spec's conditioning.  A sampler
+        computes it once per group of rows, not once per denoising step."""
+        slots, graphs = self.graph_embeddings()
+        kinds, mask = self.kinds[topo], self.channel_mask[topo]
+        S, N = self.layout.max_slots, self.layout.n_tokens
+        slot_h = F.pad(slots[topo], (0, 0, 0, N - S))
+        if cols is not None:
+            kinds, mask, slot_h = kinds[:, cols], mask[:, cols], slot_h[:, cols]
+        attend = (kinds != KIND_PAD)[:, None, None, :]
+        return Prepared(
+            mask, attend, self.kind_emb(kinds), slot_h, self.cond_mlp(cond), graphs[topo]
+        )
+
+    def step(self, x_t: torch.Tensor, t: torch.Tensor, prep: Prepared) -> torch.Tensor:
+        """Denoiser output for noisy tokens ``x_t`` at timesteps ``t`` (see :meth:`forward`)."""
+        h = self.in_proj(x_t * prep.mask) + prep.kind_h + prep.slot_h
+        c = prep.cond_h + self.time_mlp(timestep_embedding(t, h.shape[-1])) + prep.graph_h
+        c_act = F.silu(c)
+        for block in self.blocks:
+            h = block(h, c_act, prep.attend)
+        shift, scale = self.final_ada(c_act).unsqueeze(1).chunk(2, dim=-1)
+        out = self.out(self.final_norm(h) * (1 + scale) + shift)
+        return out * prep.mask
+
     def forward(
         self,
         x_t: torch.Tensor,
@@ -243,17 +281,20 @@ class SetDecoder(Decoder):
     ) -> torch.Tensor:
         """Denoiser output; ``cols`` (optional) keeps only those token positions, e.g. to
         leave out padding slots that no row of the batch uses (x_t then has len(cols))."""
-        slots, graphs = self.graph_embeddings()
-        kinds, mask = self.kinds[topo], self.channel_mask[topo]
-        S, N = self.layout.max_slots, self.layout.n_tokens
-        slot_h = F.pad(slots[topo], (0, 0, 0, N - S))
-        if cols is not None:
-            kinds, mask, slot_h = kinds[:, cols], mask[:, cols], slot_h[:, cols]
-        attend = kinds != KIND_PAD
-        h = self.in_proj(x_t * mask) + self.kind_emb(kinds) + slot_h
-        c = self.cond_mlp(cond) + self.time_mlp(timestep_embedding(t, h.shape[-1])) + graphs[topo]
-        for block in self.blocks:
-            h = block(h, c, attend)
-        shift, scale = self.final_ada(F.silu(c)).unsqueeze(1).chunk(2, dim=-1)
-        out = self.out(self.final_norm(h) * (1 + scale) + shift)
-        return out * mask
+        return self.step(x_t, t, self.prepare(cond, topo, cols))
+
+
+class Prepared(NamedTuple):
+    """The step-independent inputs of :meth:`SetDecoder.step` for one batch of rows.
+
+    Shapes: ``mask`` (B, N, C) channel mask, ``attend`` (B, 1, 1, N) key mask (False =
+    padding), ``kind_h`` and ``slot_h`` (B, N, d) token embeddings, ``cond_h`` and
+    ``graph_h`` (B, d) spec and topology conditioning.
+    """
+
+    mask: torch.Tensor
+    attend: torch.Tensor
+    kind_h: torch.Tensor
+    slot_h: torch.Tensor
+    cond_h: torch.Tensor
+    graph_h: torch.Tensor

@@ -14,12 +14,24 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import torch
 
 __all__ = ["CosineSchedule", "PREDICTIONS"]
 
 PREDICTIONS = ("v", "eps")
+
+
+@lru_cache(maxsize=8)
+def _alphas_cumprod(T: int, offset: float, max_beta: float) -> torch.Tensor:
+    """The cosine schedule's cumulative alphas (T,), float64.  Cached (a sampler builds
+    its schedule on every call, and the table costs a thousand Python-level steps), and
+    built outside inference mode so that training may use the same table."""
+    f = lambda t: math.cos((t / T + offset) / (1 + offset) * math.pi / 2) ** 2  # noqa: E731
+    betas = [min(1 - f(i + 1) / f(i), max_beta) for i in range(T)]
+    with torch.inference_mode(False):
+        return torch.cumprod(1 - torch.tensor(betas, dtype=torch.float64), 0)
 
 
 @dataclass
@@ -44,10 +56,7 @@ class CosineSchedule:
             raise ValueError(f"prediction must be one of {PREDICTIONS}, got {self.prediction!r}")
         if self.num_train_timesteps < 2:
             raise ValueError("num_train_timesteps must be >= 2")
-        T = self.num_train_timesteps
-        f = lambda t: math.cos((t / T + self.offset) / (1 + self.offset) * math.pi / 2) ** 2  # noqa: E731
-        betas = [min(1 - f(i + 1) / f(i), self.max_beta) for i in range(T)]
-        self.alphas_cumprod = torch.cumprod(1 - torch.tensor(betas, dtype=torch.float64), 0)
+        self.alphas_cumprod = _alphas_cumprod(self.num_train_timesteps, self.offset, self.max_beta)
 
     # -- training -------------------------------------------------------------
     def _coef(self, t: torch.Tensor, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

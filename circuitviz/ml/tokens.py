@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -226,23 +227,24 @@ class TokenLayout:
     orders: tuple[int, ...] = ()
     families: tuple[str, ...] = ()
 
-    @property
+    # the token positions are read per draw (thousands of times a batch): computed once
+    @cached_property
     def max_slots(self) -> int:
         return max(len(s) for s in self.slots)
 
-    @property
+    @cached_property
     def n_tokens(self) -> int:
         return self.max_slots + 1 + self.n_pole_tokens + self.n_zero_tokens + 1
 
-    @property
+    @cached_property
     def level_index(self) -> int:
         return self.max_slots
 
-    @property
+    @cached_property
     def pole_slice(self) -> slice:
         return slice(self.max_slots + 1, self.max_slots + 1 + self.n_pole_tokens)
 
-    @property
+    @cached_property
     def zero_slice(self) -> slice:
         start = self.max_slots + 1 + self.n_pole_tokens
         return slice(start, start + self.n_zero_tokens)
