@@ -1,0 +1,67 @@
+"""What the sampler's starting-noise temperatures buy (quality, not a timing).
+
+For each (shape, level) temperature pair, the shipped model's raw draws on the protocol
+grid (36 specs x 16 draws) and on the mask grid (144 specs x 16 draws), exact analysis
+only, same seeds: validity, type, counts, cutoff and Q error, practical values and the
+share meeting their mask.  Run any time:
+
+    .venv/bin/python benchmarks/temperature.py [--pairs 1:1,0.25:1,0.25:0.5]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from circuitviz.design import candidates
+from circuitviz.ml.checkpoint import cached_model
+from circuitviz.ml.evaluate import assess, grid, mask_grid, summarise
+from circuitviz.ml.sampler import draw
+
+KEYS = (
+    "validity",
+    "type_acc",
+    "pole_count_acc",
+    "zero_count_acc",
+    "cutoff_err_median",
+    "cutoff_within_10pct",
+    "q_err_median",
+    "practical_values",
+)
+
+
+def measure(model, shape: float, level: float, samples: int = 16) -> dict[str, float]:
+    """Protocol-grid summary (exact) and mask-grid meets for one temperature pair."""
+    rows = []
+    for si, spec in enumerate(grid()):
+        for c in candidates(draw(model, spec, samples, 7919 * si, None, shape, level), spec):
+            row = assess(c, spice=False, post=False)
+            row.update(requested=spec.filter_type, q=spec.q)
+            rows.append(row)
+    out = {k: summarise(rows)[k] for k in KEYS}
+    meets = [
+        c.meets
+        for si, spec in enumerate(mask_grid())
+        for c in candidates(draw(model, spec, samples, 7919 * si, None, shape, level), spec)
+    ]
+    out["mask_meets"] = float(np.mean(meets))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", default="1:1,0.25:1,0.25:0.5")
+    args = parser.parse_args()
+    model, _ = cached_model(None, "cpu")
+    print("| shape / level | " + " | ".join(KEYS) + " | mask_meets |")
+    print("|---" * (len(KEYS) + 2) + "|")
+    for pair in args.pairs.split(","):
+        shape, level = (float(x) for x in pair.split(":"))
+        m = measure(model, shape, level)
+        cells = " | ".join(f"{100 * m[k]:.1f} %" for k in (*KEYS, "mask_meets"))
+        print(f"| {shape:g} / {level:g} | {cells} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
