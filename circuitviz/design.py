@@ -563,7 +563,8 @@ def refine(c: Candidate) -> Candidate:
 def check_realisable(spec: Spec) -> None:
     """Refuse a spec whose family, kind and order the catalogue has no design for (say, a
     passive elliptic low-pass of order 4: the passive elliptic ladders are odd), naming
-    the orders it does have.  An order derived from a mask may be met by a higher one."""
+    the orders it does have, or whose asked family cannot take the asked gain (elliptic
+    cascades have fixed gains).  An order derived from a mask may be met by a higher one."""
     from .topologies import by_family, by_response
 
     if spec.response == "any" and spec.kind in (None, "any"):
@@ -582,6 +583,16 @@ def check_realisable(spec: Spec) -> None:
         fits = [o for o in orders if o >= spec.order]
     else:
         fits = [o for o in orders if o == spec.order]
+    if fits and spec.gain_db is not None and spec.response != "any":
+        gain_ok = [t for t in pool if t.order in fits and _realises_gain(t, spec, spec.response)]
+        if not gain_ok:
+            order = "" if spec.order is None else f" of order {spec.order}"
+            kind = f"{spec.kind} " if spec.kind in ("active", "passive") else ""
+            raise ValueError(
+                f"no {kind}{spec.response} {spec.filter_type}{order} in the catalogue can "
+                f"give a passband gain of {spec.gain_db:g} dB; leave out the gain or ask "
+                f"another response"
+            )
     if fits:
         return
     what = " ".join(

@@ -201,3 +201,32 @@ def test_sample_answers_a_gain_with_candidates_that_meet_it(kwargs):
 def test_a_passive_gain_above_0_db_is_still_refused():
     with pytest.raises(ValueError, match="passive circuit cannot have gain above 0 dB"):
         circuitviz.sample("lowpass", "1k", n=2, gain_db=6, kind="passive", device="cpu")
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        (
+            dict(filter_type="bandstop", cutoff_hz="1k", q=3, response="butterworth", gain_db=10),
+            "no butterworth bandstop in the catalogue can give a passband gain of 10 dB",
+        ),
+        (
+            dict(filter_type="lowpass", cutoff_hz="1k", response="elliptic", order=4, gain_db=20),
+            "no elliptic lowpass of order 4 in the catalogue can give a passband gain of 20 dB",
+        ),
+        (
+            dict(
+                filter_type="lowpass",
+                cutoff_hz="1k",
+                response="butterworth",
+                kind="passive",
+                gain_db=-3,
+            ),
+            "no passive butterworth lowpass",
+        ),
+    ],
+)
+def test_a_gain_the_asked_family_cannot_take_is_refused(kwargs, fragment):
+    with pytest.raises(ValueError) as err:
+        circuitviz.sample(n=2, device="cpu", **kwargs)
+    assert fragment in str(err.value) and "leave out the gain" in str(err.value)
