@@ -1,18 +1,11 @@
 """The `analyze` command: docs/architecture.md §6 JSON, text output, exit 2 with one stderr line."""
 
 import json
-import subprocess
-import sys
 
 import pytest
+from clirun import run_cli
 
 from circuitviz.cli import main
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "circuitviz.cli", *args], capture_output=True, text=True, timeout=120
-    )
 
 
 def test_analyze_json_contract(tmp_path, rc_text):

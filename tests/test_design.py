@@ -3,23 +3,16 @@
 
 import json
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from clirun import run_cli
 
 import circuitviz
 from circuitviz.analysis import analyze
 from circuitviz.design import Candidate, spec_error
 from circuitviz.ml.spec import Spec
 from circuitviz.netlist import parse_netlist
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "circuitviz.cli", *args], capture_output=True, text=True, timeout=300
-    )
 
 
 @pytest.fixture(scope="module")

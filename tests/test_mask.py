@@ -3,11 +3,10 @@ contract of `sample` (JSON keys, ranking, refinement reported apart, one-line er
 
 import json
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from clirun import run_cli
 from scipy import signal
 
 import circuitviz
@@ -243,12 +242,6 @@ def test_random_masks_give_a_checked_spec_or_a_message_with_the_order():
 
 
 # -- sample: JSON keys, ranking, refinement reported apart --------------------------------------
-def run_cli(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "circuitviz.cli", *args], capture_output=True, text=True, timeout=600
-    )
-
-
 @pytest.mark.parametrize(
     "args, fragment",
     [
@@ -543,11 +536,9 @@ def test_a_family_kind_and_order_the_catalogue_lacks_is_refused(kwargs, fragment
     with pytest.raises(ValueError, match="the catalogue has no") as err:
         circuitviz.sample("lowpass", "1k", n=2, device="cpu", **kwargs)
     assert fragment in str(err.value) and f"order {order}" in str(err.value)
-    proc = subprocess.run(
-        [sys.executable, "-m", "circuitviz.cli", "sample", "--type", "lowpass", "--cutoff", "1k"]
-        + ["--kind", kind, "--response", family, "--order", str(order)],
-        capture_output=True,
-        text=True,
+    proc = run_cli(
+        *("sample", "--type", "lowpass", "--cutoff", "1k", "--kind", kind),
+        *("--response", family, "--order", str(order)),
     )
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
     assert "the catalogue has no" in proc.stderr

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+from clirun import run_cli as cli
 
 from circuitviz.analysis import analyze
 from circuitviz.circuit import MAX_ELEMENTS, VALUE_RANGE, CircuitError
@@ -17,12 +18,6 @@ from circuitviz.cli import MAX_NETLIST_BYTES
 from circuitviz.references import rc_ladder
 
 PY = [sys.executable, "-m", "circuitviz.cli"]
-
-
-def cli(*args: str, stdin=None, timeout: float = 180) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        PY + list(args), capture_output=True, text=True, timeout=timeout, stdin=stdin
-    )
 
 
 def assert_one_line_error(proc: subprocess.CompletedProcess, *fragments: str) -> None:

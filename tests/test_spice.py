@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 import pytest
+from clirun import run_cli
 from roots import assert_roots_close
 
 from circuitviz import spice
@@ -351,22 +352,7 @@ def test_missing_library_names_the_debian_packages(tmp_path):
 
     netlist = tmp_path / "rc.cir"
     netlist.write_text(RC)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "circuitviz.cli",
-            "analyze",
-            str(netlist),
-            "--format",
-            "json",
-            "--spice",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    proc = run_cli("analyze", str(netlist), "--format", "json", "--spice", env=env, timeout=120)
     assert proc.returncode == 1 and proc.stdout == ""
     assert len(proc.stderr.splitlines()) == 1 and "libngspice0-dev" in proc.stderr
 
@@ -375,21 +361,7 @@ def test_missing_library_names_the_debian_packages(tmp_path):
 def test_cli_spice_json_is_the_only_thing_on_stdout(tmp_path):
     netlist = tmp_path / "sk.cir"
     netlist.write_text(SALLEN_KEY)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "circuitviz.cli",
-            "analyze",
-            str(netlist),
-            "--format",
-            "json",
-            "--spice",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run_cli("analyze", str(netlist), "--format", "json", "--spice", timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""  # no "Unsupported Ngspice version", no ngspice chatter
     data = json.loads(proc.stdout)

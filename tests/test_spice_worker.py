@@ -14,6 +14,7 @@ import time
 
 import numpy as np
 import pytest
+from clirun import run_cli
 
 from circuitviz import spice
 from circuitviz.analysis import analyze
@@ -76,21 +77,7 @@ def test_pz_abort_on_20_section_ladder_falls_back_to_the_ac_fit_labelled():
 def test_cli_spice_on_20_section_ladder_exits_0_with_the_fit(tmp_path):
     path = tmp_path / "ladder20.cir"
     path.write_text(netlist_text(rc_ladder(20)))
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "circuitviz.cli",
-            "analyze",
-            str(path),
-            "--format",
-            "json",
-            "--spice",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run_cli("analyze", str(path), "--format", "json", "--spice", timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     data = json.loads(proc.stdout)
