@@ -354,13 +354,17 @@ def _design_kwargs(spec: Spec, family: str, order: int) -> dict[str, Any]:
     return kwargs
 
 
-def _realises_gain(topo, spec: Spec, family: str) -> bool:
+def _realises_gain(topo, spec: Spec, family: str | None) -> bool:
     """Whether ``topo`` designed as ``family`` can have ``spec``'s passband gain (True
-    when none is asked): a gain it can set, or its own fixed gain."""
+    when none is asked): a gain it can set, or its own fixed gain (``family`` None: an
+    entry that realises no family, by its nominal design's gain)."""
     if spec.gain_db is None:
         return True
+    q = spec.q if topo.family in BAND_TYPES else None
+    if family is None or not topo.responses:
+        return _fixed_gain_ok(topo.name, spec.gain_db, q)
     kw = _design_kwargs(spec, family, topo.prototype_order)
-    return _gain_ok(topo.name, kw["gain_db"], family, kw["ripple_db"], kw["attenuation_db"], spec.q)
+    return _gain_ok(topo.name, kw["gain_db"], family, kw["ripple_db"], kw["attenuation_db"], q)
 
 
 @lru_cache(maxsize=4096)
@@ -368,8 +372,74 @@ def _gain_ok(name: str, gain_db: float, family: str, ripple_db, attenuation_db, 
     from .topologies import CATALOGUE
 
     topo = CATALOGUE[name]
-    q = q if topo.family in BAND_TYPES else None
     return bool(topo.realises_gain(gain_db, family, ripple_db, attenuation_db, q))
+
+
+@lru_cache(maxsize=4096)
+def _fixed_gain_ok(name: str, gain_db: float, q) -> bool:
+    from .topologies import CATALOGUE
+
+    return bool(CATALOGUE[name].realises_gain(gain_db, None, q=q))
+
+
+def _gain_families(topo, spec: Spec) -> list[str | None]:
+    """The families ``topo`` may be designed as for ``spec`` (None: none, its own)."""
+    if spec.response != "any":
+        return [spec.response] if spec.response in topo.responses else []
+    return list(topo.responses) or [None]
+
+
+def _gain_orders(spec: Spec, pool) -> set[int]:
+    """Orders (poles) at which some topology of ``pool`` has ``spec``'s passband gain,
+    those that set their gain tried first (they answer quickest)."""
+    found: set[int] = set()
+    for t in sorted(pool, key=lambda t: t.gains is None):
+        if t.order not in found and any(
+            _realises_gain(t, spec, f) for f in _gain_families(t, spec)
+        ):
+            found.add(t.order)
+    return found
+
+
+def _span(orders: list[int]) -> str:
+    """``[1, 2, 3, 5]`` as ``"orders 1-3, 5"`` (``"order 4"`` for one)."""
+    runs: list[list[int]] = []
+    for o in sorted(set(orders)):
+        if runs and o == runs[-1][-1] + 1:
+            runs[-1].append(o)
+        else:
+            runs.append([o])
+    text = ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else f"{r[0]}" for r in runs)
+    return ("orders " if len(orders) > 1 else "order ") + text
+
+
+def _accepted_gains(spec: Spec, pool) -> str:
+    """The passband gains ``pool``'s topologies give for ``spec``'s family: the dB range
+    of those that set their gain, and each fixed gain with its orders."""
+    settable = [t.gains for t in pool if t.gains is not None and _gain_families(t, spec)]
+    fixed: dict[float, set[int]] = {}
+    for t in pool:
+        if t.gains is not None:
+            continue
+        for family in _gain_families(t, spec):
+            if family is None:
+                own = t.fixed_gain_db(spec.q if t.family in BAND_TYPES else None)
+            else:
+                kw = _design_kwargs(spec, family, t.prototype_order)
+                try:
+                    target = t.target(family, kw["ripple_db"], kw["attenuation_db"], kw.get("q"))
+                    own = t.natural_gain_db(target)
+                except (ValueError, ArithmeticError):
+                    own = None
+            # a passive kind is never asked above 0 dB (a resonance may peak there)
+            if own is not None and not (spec.kind == "passive" and own > 0.005):
+                fixed.setdefault(round(own, 2) + 0.0, set()).add(t.order)
+    parts = []
+    if settable:
+        lo, hi = min(g[0] for g in settable), max(g[1] for g in settable)
+        parts.append(f"{lo:.3g} to {hi:.3g} dB")
+    parts += [f"{g:.3g} dB ({_span(sorted(o))})" for g, o in sorted(fixed.items(), reverse=True)]
+    return " or ".join(parts) if parts else "none"
 
 
 def _redesigned(c: Candidate) -> Candidate | None:
@@ -412,11 +482,19 @@ def _redesigned(c: Candidate) -> Candidate | None:
 def _family_order(c: Candidate) -> int:
     """Poles a catalogue stand-in should have: the spec's order; for an order derived from
     a mask, the lowest order at or above it that the catalogue realises (the draw's own
-    when it is one); without an order, the draw's own."""
+    when it is one); without an order, the draw's own (with a gain asked, the nearest
+    order whose stand-ins take it)."""
     spec = c.spec
     drawn = len(c.analysis.poles) if c.analysis is not None else 0
     if spec.order is None:
-        return drawn
+        if spec.gain_db is None:
+            return drawn
+        # a gain asked: the draw's order when some stand-in there takes it, else the
+        # nearest one that does
+        orders = sorted({t.order for t, _ in _stand_ins(spec, 0, None)})
+        if not orders or drawn in orders:
+            return drawn
+        return min(orders, key=lambda o: (abs(o - drawn), o))
     if not spec.order_from_mask:
         return spec.order
     orders = sorted({t.order for t, _ in _stand_ins(spec, 0, None) if t.order >= spec.order})
@@ -563,11 +641,13 @@ def refine(c: Candidate) -> Candidate:
 def check_realisable(spec: Spec) -> None:
     """Refuse a spec whose family, kind and order the catalogue has no design for (say, a
     passive elliptic low-pass of order 4: the passive elliptic ladders are odd), naming
-    the orders it does have, or whose asked family cannot take the asked gain (elliptic
-    cascades have fixed gains).  An order derived from a mask may be met by a higher one."""
+    the orders it does have, or whose asked gain no such design can give (passive
+    circuits have fixed gains: 0 dB, doubly terminated ladders -6 dB), naming the gains
+    they give.  An order derived from a mask may be met by a higher one; without an
+    order, any order that takes the gain will do (the refinement stands in at it)."""
     from .topologies import by_family, by_response
 
-    if spec.response == "any" and spec.kind in (None, "any"):
+    if spec.response == "any" and spec.kind in (None, "any") and spec.gain_db is None:
         return
     pool = (
         by_family(spec.filter_type)
@@ -583,15 +663,19 @@ def check_realisable(spec: Spec) -> None:
         fits = [o for o in orders if o >= spec.order]
     else:
         fits = [o for o in orders if o == spec.order]
-    if fits and spec.gain_db is not None and spec.response != "any":
-        gain_ok = [t for t in pool if t.order in fits and _realises_gain(t, spec, spec.response)]
-        if not gain_ok:
-            order = "" if spec.order is None else f" of order {spec.order}"
+    if fits and spec.gain_db is not None:
+        candidates = [t for t in pool if t.order in fits]
+        if not _gain_orders(spec, candidates):
+            order = ""
+            if spec.order is not None:
+                order = f" of order {spec.order}" + (" or more" if spec.order_from_mask else "")
             kind = f"{spec.kind} " if spec.kind in ("active", "passive") else ""
+            response = f"{spec.response} " if spec.response != "any" else ""
+            other = "ask --kind active" if spec.kind == "passive" else "ask another response"
             raise ValueError(
-                f"no {kind}{spec.response} {spec.filter_type}{order} in the catalogue can "
-                f"give a passband gain of {spec.gain_db:g} dB; leave out the gain or ask "
-                f"another response"
+                f"no {kind}{response}{spec.filter_type}{order} in the catalogue can give a "
+                f"passband gain of {spec.gain_db:g} dB: they give "
+                f"{_accepted_gains(spec, candidates)}; leave out the gain or {other}"
             )
     if fits:
         return

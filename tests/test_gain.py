@@ -32,11 +32,26 @@ def test_the_gain_settable_entries_are_the_mfb_tow_thomas_and_gain_sallen_key_on
     want = {"mfb_lp2", "mfb_hp2", "tow_thomas_lp2", "sallen_key_gain_lp2", "sallen_key_gain_hp2"}
     want |= {f"mfb_cascade_{t}{n}" for t in ("lp", "hp") for n in range(1, 9)}
     want |= {f"mfb_cascade_bp{n}" for n in (2, 4, 6, 8)}
+    # the elliptic and band-stop cascades set their notch stages' summer gains
+    want |= {
+        f"{p}_{t}{n}"
+        for p in ("elliptic_cascade", "khn_elliptic_cascade")
+        for t in ("lp", "hp")
+        for n in range(2, 9)
+    }
+    want |= {f"notch_cascade_bs{n}" for n in (2, 4, 6, 8)}
     assert want <= set(GAINED)
     for name in GAINED:
         assert CATALOGUE[name].active, name
-    # unity-gain Sallen-Key cascades, ladders and passive sections keep their own gain
-    for name in ("sk_cascade_lp4", "sk_cascade_hp3", "lc_ladder_butter_lp5", "rc_lp1"):
+    # unity-gain Sallen-Key cascades, ladders, passive sections and the bootstrapped
+    # twin-T keep their own gain
+    for name in (
+        "sk_cascade_lp4",
+        "sk_cascade_hp3",
+        "lc_ladder_butter_lp5",
+        "rc_lp1",
+        "twin_t_active_notch",
+    ):
         assert CATALOGUE[name].gains is None, name
 
 
@@ -117,7 +132,7 @@ def test_gain_sallen_key_sections_only_amplify():
         ("sk_cascade_lp4", "chebyshev", 0.5),  # unity DC, the ripple peaks above it
         ("lc_ladder_butter_lp5", "butterworth", -6.02),
         ("rc_hp1", "bessel", 0.0),
-        ("elliptic_cascade_lp5", "elliptic", 0.0),
+        ("lc_ladder_elliptic_lp5", "elliptic", -6.02),
     ],
 )
 def test_fixed_gain_topologies_realise_their_own_gain_only(name, family, own_db):
@@ -207,12 +222,20 @@ def test_a_passive_gain_above_0_db_is_still_refused():
     "kwargs, fragment",
     [
         (
-            dict(filter_type="bandstop", cutoff_hz="1k", q=3, response="butterworth", gain_db=10),
-            "no butterworth bandstop in the catalogue can give a passband gain of 10 dB",
+            dict(filter_type="bandstop", cutoff_hz="1k", q=3, kind="passive", gain_db=-3),
+            "no passive bandstop in the catalogue can give a passband gain of -3 dB",
         ),
         (
-            dict(filter_type="lowpass", cutoff_hz="1k", response="elliptic", order=4, gain_db=20),
-            "no elliptic lowpass of order 4 in the catalogue can give a passband gain of 20 dB",
+            dict(
+                filter_type="lowpass",
+                cutoff_hz="1k",
+                response="elliptic",
+                order=3,
+                kind="passive",
+                gain_db=0,
+            ),
+            "no passive elliptic lowpass of order 3 in the catalogue can give a passband "
+            "gain of 0 dB: they give -6.02 dB (order 3)",
         ),
         (
             dict(

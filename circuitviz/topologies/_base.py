@@ -393,6 +393,27 @@ class Topology:
             _NATURAL_GAIN_DB[key] = 20.0 * math.log10(peak)
         return _NATURAL_GAIN_DB[key]
 
+    def fixed_gain_db(self, q: float | None = None) -> float | None:
+        """The passband gain (dB, the maximum of |H|) of an entry that realises no
+        classical family (a notch, a resonator): that of its nominal design at Q ``q``
+        (its default when None); None when it has no design at that Q.  Cached.  The
+        parts fix it for the passive ones and the bootstrapped twin-T (its output is
+        the unloaded T's: unity at DC and at high frequencies, whatever the values);
+        the band-pass sections ``mfb_bp2``, ``tow_thomas_bp2``, ``sk_bp4``, ``mfb_bp4``
+        draw a gain ratio, so for them it is the nominal design's only."""
+        key = (self.name, "fixed", q)
+        if key not in _NATURAL_GAIN_DB:
+            from ..analysis import analyze
+            from ..mask import response_max
+
+            try:
+                values = self.nominal(1e3, q)
+            except ValueError:
+                return None
+            peak = response_max(analyze(self.build(values)).tf)
+            _NATURAL_GAIN_DB[key] = 20.0 * math.log10(peak)
+        return _NATURAL_GAIN_DB[key]
+
     def realises_gain(
         self,
         gain_db: float | None,
@@ -403,11 +424,13 @@ class Topology:
     ) -> bool:
         """Whether :meth:`design` can give passband gain ``gain_db`` (dB) for that response
         (True when None is asked); practical part values at a given cutoff may still
-        rule a design out there."""
+        rule a design out there.  An entry that realises no family realises only its
+        own :meth:`fixed_gain_db`."""
         if gain_db is None:
             return True
         if not self.responses:
-            return False
+            own = self.fixed_gain_db(q)
+            return own is not None and abs(own - gain_db) <= FIXED_GAIN_TOL_DB
         try:
             target = self._gain_target(self.target(response, ripple_db, attenuation_db, q), gain_db)
             if target.gain_db is not None:

@@ -24,6 +24,7 @@ __all__ = [
     "QDesign",
     "unit_constant",
     "split_gain",
+    "split_gain_units",
 ]
 
 
@@ -127,12 +128,21 @@ def split_gain(
     ``target.gain_db``: the product of all unit forms is ``prod(a) / k`` times the
     target, so the gains multiply to ``G k / (prod(a) peak)``; it is spread over the
     sections in proportion (in dB) to ``shares`` (0: a section that keeps gain 1)."""
+    return split_gain_units(target, [unit_constant(family, s) for s in sections], shares)
+
+
+def split_gain_units(
+    target: Target, units: Sequence[float], shares: Sequence[float]
+) -> list[float]:
+    """:func:`split_gain` with each stage's unit-form constant ``a`` given (``units``):
+    stages whose unit form is not one of :func:`unit_constant`'s, such as the notch
+    stages ``(a (s^2 + wz^2)) / D``."""
     if target.gain_db is None:
         raise ValueError("no gain asked")
     total = sum(shares)
     if total <= 0:
         raise ValueError("no section of this cascade can set its gain")
-    unit = math.prod(unit_constant(family, s) for s in sections)
+    unit = math.prod(units)
     peak = peak_gain(target.zeros, target.poles, target.gain)
     log_need = (
         target.gain_db / 20.0 * math.log(10.0)

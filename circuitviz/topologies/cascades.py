@@ -31,7 +31,7 @@ import numpy as np
 
 from ..prototypes import RESPONSES, Section, stage_sections
 from ._base import Part, Realiser, Target, Topology
-from ._make import QDesign, make, split_gain, uniform_log
+from ._make import QDesign, make, split_gain_units, uniform_log, unit_constant
 from .active import (
     ACTIVE_GAINS_DB,
     _mfb_bp_parts,
@@ -289,11 +289,20 @@ def _mfb_bp_vals(r: int, c: int, sec: Section, rng: np.random.Generator | None) 
     return _mfb_bp_values(r, c, w0, q, rng)
 
 
-def _tt_notch_vals(kind: str) -> StageValues:
+def _centred(loop: list[float], summer: list[float]) -> float:
+    """The level of a summer's resistors (``summer``, relative to its input R) that puts
+    their log-span in the middle of the loop's (``loop``): a gain set by the summer's
+    feedback-to-input ratio then stretches both ends alike, not one."""
+    return math.sqrt(min(loop) * max(loop) / (min(summer) * max(summer)))
+
+
+def _tt_notch_vals(kind: str, gain: float | None = None) -> StageValues:
     """Loop: R = 1, C = 1/w0, damping Q R, input R/G gives band-pass -G w0 s / D at b
     and low-pass G w0^2 / D at d (its negative at g).  The summer's input Ra, Rb = G Q Ra
     (cancels the s term) and Rc = G Ra / |wz^2/w0^2 - 1| give -(Rf/Ra)(s^2 + wz^2) / D;
-    Rf sets a unit passband (DC for ``lpn``, high frequencies otherwise)."""
+    Rf sets a unit passband (DC for ``lpn``, high frequencies otherwise): Rf/Ra is the
+    unit form's constant ``a`` = (w0/wz)^2 (``lpn``) or 1.  A stage ``gain`` multiplies
+    Rf/Ra by it, the summer's resistors centred on the loop's (:func:`_centred`)."""
 
     def values(r: int, c: int, sec: Section, rng: np.random.Generator | None) -> dict[str, float]:
         w0, q = _second(sec)
@@ -305,6 +314,11 @@ def _tt_notch_vals(kind: str) -> StageValues:
         if not want:
             raise ValueError(f"a {kind} stage cannot put zeros at {wz:g} with poles at {w0:g}")
         g, ra, ri = _spread(rng, 0.5, 2.0), _spread(rng), _spread(rng)
+        unit = (w0 / wz) ** 2 if kind == "lpn" else 1.0
+        inputs = [1.0, g * q] + ([g / abs(ratio)] if kind != "notch" else [])
+        if gain is not None:
+            unit *= gain
+            ra *= _centred([1.0 / g, q, 1.0, ri], [*inputs, unit])
         out = {
             f"R{r}": 1.0 / g,
             f"C{c}": 1.0 / w0,
@@ -321,19 +335,21 @@ def _tt_notch_vals(kind: str) -> StageValues:
         if kind != "notch":
             out[f"R{k}"] = g * ra / abs(ratio)
             k += 1
-        out[f"R{k}"] = ra * (w0 / wz) ** 2 if kind == "lpn" else ra
+        out[f"R{k}"] = ra * unit
         return out
 
     return values
 
 
-def _khn_notch_vals(highpass: bool) -> StageValues:
+def _khn_notch_vals(highpass: bool, gain: float | None = None) -> StageValues:
     """Summer: input R and band-pass R (2Q - 1) into the non-inverting input (1/(2Q) of
     the band-pass), equal low-pass and feedback R, so hp = K s^2 / D with
     D = s^2 + (w0/Q) s + w0^2 and K = 2 - 1/Q (Q above 1/2, as every elliptic pole pair
     has).  Integrators R C = 1/w0 at a drawn R: bp = -K w0 s / D, lp = K w0^2 / D.  The
     output summer's Ra (from hp) and Rb = Ra (w0/wz)^2 (from lp) give
-    -(K Rf / Ra) (s^2 + wz^2) / D; Rf sets a unit passband (DC or high frequencies)."""
+    -(K Rf / Ra) (s^2 + wz^2) / D; Rf sets a unit passband (DC or high frequencies):
+    K Rf / Ra is the unit form's constant ``a`` = 1 (``khn_hpn``) or (w0/wz)^2.  A stage
+    ``gain`` multiplies Rf by it, the output summer's resistors centred on the loop's."""
 
     def values(r: int, c: int, sec: Section, rng: np.random.Generator | None) -> dict[str, float]:
         w0, q = _second(sec)
@@ -341,7 +357,11 @@ def _khn_notch_vals(highpass: bool) -> StageValues:
             raise ValueError("a KHN notch stage needs a j-axis zero pair and a pole Q above 1/2")
         ri, ra, rl = _spread(rng), _spread(rng), _spread(rng)
         k = 2.0 - 1.0 / q
-        rb = ra * (w0 / sec.wz) ** 2
+        low = (w0 / sec.wz) ** 2
+        unit = 1.0 if highpass else low
+        if gain is not None:
+            unit *= gain
+            ra *= _centred([ri, ri * (2.0 * q - 1.0), 1.0, rl], [1.0, low, unit / k])
         return {
             f"R{r}": ri,
             f"R{r + 1}": ri * (2.0 * q - 1.0),
@@ -352,8 +372,8 @@ def _khn_notch_vals(highpass: bool) -> StageValues:
             f"R{r + 5}": rl,
             f"C{c + 1}": 1.0 / (rl * w0),
             f"R{r + 6}": ra,
-            f"R{r + 7}": rb,
-            f"R{r + 8}": (ra if highpass else rb) / k,
+            f"R{r + 7}": ra * low,
+            f"R{r + 8}": ra * unit / k,
         }
 
     return values
@@ -386,6 +406,17 @@ STAGES: dict[str, Stage] = {
 }
 
 
+def _notch_gained(values: Callable[..., StageValues]) -> GainedValues:
+    """A notch stage's values with its summer's gain ``g`` given (``values(gain=g)``)."""
+
+    def gained(
+        r: int, c: int, sec: Section, rng: np.random.Generator | None, g: float
+    ) -> dict[str, float]:
+        return values(gain=g)(r, c, sec, rng)
+
+    return gained
+
+
 #: Stages whose gain a design sets (the others keep their unit form's gain of 1).
 GAINED: dict[str, GainedValues] = {
     "mfb_lp": _mfb_gained(False),
@@ -393,6 +424,12 @@ GAINED: dict[str, GainedValues] = {
     "mfb1_lp": _mfb1_gained(False),
     "mfb1_hp": _mfb1_gained(True),
     "mfb_bp": _mfb_bp_gained,
+    **{
+        kind: _notch_gained(lambda gain, kind=kind: _tt_notch_vals(kind, gain))
+        for kind in ("lpn", "hpn", "notch")
+    },
+    "khn_lpn": _notch_gained(lambda gain: _khn_notch_vals(False, gain)),
+    "khn_hpn": _notch_gained(lambda gain: _khn_notch_vals(True, gain)),
 }
 #: The family of each all-pole stage's unit form (:func:`._make.unit_constant`).
 UNIT_FAMILY: dict[str, str] = {
@@ -400,18 +437,28 @@ UNIT_FAMILY: dict[str, str] = {
     **{f"{k}_hp": "highpass" for k in ("sk", "mfb", "mfb1", "rc", "rcbuf")},
     "mfb_bp": "bandpass",
 }
+#: Notch stages whose unit form ``a (s^2 + wz^2) / D`` has unit gain at DC (``a`` =
+#: (w0/wz)^2); the others (``hpn``, ``notch``, ``khn_hpn``) at high frequencies (a = 1).
+UNIT_AT_DC = ("lpn", "khn_lpn")
+NOTCH_STAGES = ("lpn", "hpn", "notch", "khn_lpn", "khn_hpn")
+
+
+def _unit(kind: str, section: Section) -> float:
+    """The constant ``a`` of stage ``kind``'s unit form for ``section``."""
+    if kind in UNIT_FAMILY:
+        return unit_constant(UNIT_FAMILY[kind], section)
+    if kind in NOTCH_STAGES and section.wz is not None:
+        return (section.w0 / section.wz) ** 2 if kind in UNIT_AT_DC else 1.0
+    raise ValueError(f"a {kind} stage has no unit form for {section}")
 
 
 def _stage_gains(kinds: list[str], sections: list[Section], target: Target) -> list[float | None]:
     """Each stage's unit-form gain for ``target.gain_db`` (None: a stage that keeps its
-    own), spread evenly in dB over the stages that can set theirs."""
-    families = {UNIT_FAMILY.get(k) for k in kinds}
-    if None in families or len(families) != 1:
-        raise ValueError(f"stages {kinds} do not realise an asked gain")
-    (family,) = families
-    assert family is not None
+    own), spread evenly in dB over the stages that can set theirs (an elliptic
+    cascade's RC section keeps its gain of 1)."""
+    units = [_unit(k, s) for k, s in zip(kinds, sections)]
     shares = [1.0 if k in GAINED else 0.0 for k in kinds]
-    gains = split_gain(target, family, sections, shares)
+    gains = split_gain_units(target, units, shares)
     return [g if k in GAINED else None for g, k in zip(gains, kinds)]
 
 
@@ -532,6 +579,7 @@ def _elliptic(prefix: str, notch: str, label: str) -> list[Topology]:
                     f"elliptic {family} of order {n}: {label} notch biquads "
                     f"with summing amplifiers (j-axis zeros)"
                     + (", then an RC section" if n % 2 else ""),
+                    gains=ACTIVE_GAINS_DB,
                 )
             )
     return out
@@ -564,6 +612,7 @@ def _band() -> list[Topology]:
                 f"band-stop with {2 * m} poles from an all-pole low-pass of order "
                 f"{m}: Tow-Thomas notch biquads with summing amplifiers",
                 by_w0=True,
+                gains=ACTIVE_GAINS_DB,
                 **BAND_Q,
             )
         )
