@@ -25,7 +25,8 @@ Two modes, reported apart so that no step hides another:
   Elliptic designs for a stopband mask aim a little past As where the order allows.
 
 A spec whose family, kind and order the catalogue cannot realise (a passive elliptic
-low-pass of order 4) is refused with the orders it has.
+low-pass of order 4) is refused with the orders it has; one asking a passband gain that
+no such design gives (a passive low-pass at -3 dB) with the gains they give.
 
 Ranking (``rank``, ``search`` and the refined mode): candidates with impractical parts
 last (the reason is stated), then those that meet the mask first, then by margin, then

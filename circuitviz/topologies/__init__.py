@@ -33,10 +33,13 @@ exceed 8), ``stage_sections``, ``highpass``, ``bandpass``, ``bandstop``,
   without it; ValueError when none does.
 * ``gains``: the passband gains (dB, the maximum of |H|) ``design(..., gain_db=)``
   realises by setting its stage gains (multiple-feedback sections and cascades,
-  ``tow_thomas_lp2``, ``sallen_key_gain_*2`` from +0.4 dB); None where the parts fix
-  the gain (``natural_gain_db``: unity-gain Sallen-Key and passive at 0 dB, ladders
-  at -6 dB), which ``design`` then accepts only as it is.  ``realises_gain(gain_db,
-  response, ...)`` says whether a gain can be had.
+  ``tow_thomas_lp2``, ``sallen_key_gain_*2`` from +0.4 dB; the elliptic and band-stop
+  cascades by their notch stages' output summers, -40 to +40 dB); None where the parts
+  fix the gain (``natural_gain_db``: unity-gain Sallen-Key and passive at 0 dB,
+  ladders at -6 dB; ``fixed_gain_db`` for entries with no family, such as the
+  bootstrapped twin-T notch, whose output node makes it 0 dB whatever its values),
+  which ``design`` then accepts only as it is.  ``realises_gain(gain_db, response,
+  ...)`` says whether a gain can be had.
 
 :meth:`Topology.sample` of a family-aware entry draws a family, its ripple (and
 elliptic attenuation) and puts the -3 dB edge (from the passband level) on the

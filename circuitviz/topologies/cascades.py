@@ -19,6 +19,15 @@ Stage kinds:
 * ``khn_lpn``/``khn_hpn``: a state-variable (Kerwin-Huelsman-Newcomb) biquad whose
   high-pass and low-pass outputs a fourth op-amp sums into ``-(s^2 + wz^2) / D``, any
   ``wz``; unit gain at DC (``khn_lpn``) or at high frequencies (``khn_hpn``).
+
+Passband gain.  With a gain asked (``Target.gain_db``), the stages in :data:`GAINED`
+set theirs: each stage's *unit form* (its transfer function at gain 1, a constant
+``a`` times monic polynomials) multiplies into ``prod(a) / k`` times the target, so the
+stage gains must multiply to ``G k / (prod(a) peak)`` (:func:`._make.split_gain_units`),
+shared evenly in dB.  Multiple-feedback stages set their gain ratios; the notch stages
+(``lpn``, ``hpn``, ``notch``, ``khn_*``) their output summer's feedback-to-input ratio,
+with ``a = (w0/wz)^2`` for those of unit DC gain and 1 otherwise, the loop untouched;
+Sallen-Key and RC stages keep a gain of 1.
 """
 
 from __future__ import annotations

@@ -68,7 +68,9 @@ def _twin_t(q: float | None, rng: np.random.Generator | None) -> dict[str, float
 @by_q
 def _twin_t_active(q: float, rng: np.random.Generator | None) -> dict[str, float]:
     """Twin-T whose common node is driven at k * V(out): Q = 1 / (4 (1 - k)),
-    k = R5 / (R4 + R5) from a divider on the buffered output."""
+    k = R5 / (R4 + R5) from a divider on the buffered output.  Its gain is fixed at
+    0 dB: the output is the T's own unloaded node (the buffer's input), unity at DC and
+    at high frequencies for any values, so no resistor here can set a gain."""
     k = 1.0 - 1.0 / (4.0 * q)
     r5 = 1.0 if rng is None else uniform_log(rng, 0.3, 3.0)
     return {**_twin_t(None, None), "R4": r5 * (1.0 - k) / k, "R5": r5}
