@@ -492,7 +492,7 @@ def _family_order(c: Candidate) -> int:
             return drawn
         # a gain asked: the draw's order when some stand-in there takes it, else the
         # nearest one that does
-        orders = sorted({t.order for t, _ in _stand_ins(spec, 0, None)})
+        orders = sorted(_gain_orders(spec, _designable(spec)))
         if not orders or drawn in orders:
             return drawn
         return min(orders, key=lambda o: (abs(o - drawn), o))
@@ -502,6 +502,17 @@ def _family_order(c: Candidate) -> int:
     if drawn in orders:
         return drawn
     return orders[0] if orders else spec.order
+
+
+def _designable(spec: Spec) -> list:
+    """The catalogue topologies of ``spec``'s type and kind that ``Topology.design`` can
+    size for its family (any family for ``any``), at every order."""
+    from .topologies import by_family
+
+    pool = [t for t in by_family(spec.filter_type) if set(t.responses) & set(_families(spec))]
+    if spec.kind in ("active", "passive"):
+        pool = [t for t in pool if t.active == (spec.kind == "active")]
+    return pool
 
 
 def _families(spec: Spec) -> list[str]:

@@ -189,8 +189,9 @@ SPECS = [
     dict(filter_type="bandstop", cutoff_hz="60", q=2, gain_db=10),
     dict(filter_type="bandstop", cutoff_hz="150k", q=8, gain_db=-20, response="chebyshev"),
     dict(filter_type="bandstop", cutoff_hz="5k", q=1, order=4, gain_db=34, kind="active"),
-    # passive with no order: only orders 1-2 take 0 dB, the ladders give -6 dB
-    dict(filter_type="lowpass", cutoff_hz="8k", gain_db=0, kind="passive"),
+    # passive with no order: only orders 1-2 take 0 dB, the ladders the model draws here
+    # (orders 2, 3, 6) give -6 dB, so the stand-ins move to order 2
+    dict(filter_type="highpass", cutoff_hz="3k", gain_db=0, kind="passive", response="bessel"),
 ]
 
 
