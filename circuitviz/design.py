@@ -676,8 +676,8 @@ def check_realisable(spec: Spec) -> None:
     else:
         fits = [o for o in orders if o == spec.order]
     if fits and spec.gain_db is not None:
-        candidates = [t for t in pool if t.order in fits]
-        if not _gain_orders(spec, candidates):
+        able = [t for t in pool if t.order in fits]
+        if not _gain_orders(spec, able):
             order = ""
             if spec.order is not None:
                 order = f" of order {spec.order}" + (" or more" if spec.order_from_mask else "")
@@ -687,7 +687,7 @@ def check_realisable(spec: Spec) -> None:
             raise ValueError(
                 f"no {kind}{response}{spec.filter_type}{order} in the catalogue can give a "
                 f"passband gain of {spec.gain_db:g} dB: they give "
-                f"{_accepted_gains(spec, candidates)}; leave out the gain or {other}"
+                f"{_accepted_gains(spec, able)}; leave out the gain or {other}"
             )
     if fits:
         return
