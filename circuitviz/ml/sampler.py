@@ -215,7 +215,8 @@ def denoise(
 SHAPE_TEMPERATURE = 0.25
 #: The same for the impedance-level token: it moves every value together and leaves the
 #: response alone, and a level drawn far out puts parts outside practical ranges (0.5
-#: against 1.0: all values practical 96.9 % vs 95.5 % on the same grid; counts moved by a few draws).
+#: against 1.0: all values practical 96.9 % vs 95.5 % on the same grid; counts moved by
+#: a few draws).
 LEVEL_TEMPERATURE = 0.5
 
 
