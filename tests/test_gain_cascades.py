@@ -276,3 +276,43 @@ def test_the_command_line_refuses_an_unrealisable_gain_in_one_line():
         in (lines[0])
     )
     assert "-6.02 dB" in lines[0] and proc.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "drawn, spec_kw, want_orders",
+    [
+        # a 5th-order ladder (-6 dB) for a passive 0 dB ask: orders 1-2 take it
+        ("lc_ladder_butter_lp5", dict(filter_type="lowpass", kind="passive", gain_db=0), {2}),
+        # a 6th-order Bessel ladder, passive 0 dB high-pass, Bessel: order 2 (or 1)
+        (
+            "lc_ladder_bessel_hp6",
+            dict(filter_type="highpass", kind="passive", gain_db=0, response="bessel"),
+            {2},
+        ),
+        # an elliptic ladder drawn for an active elliptic at 20 dB: its own order takes it
+        (
+            "lc_ladder_elliptic_lp5",
+            dict(filter_type="lowpass", response="elliptic", gain_db=20),
+            {5},
+        ),
+    ],
+)
+def test_without_an_order_a_gain_moves_the_stand_in_to_an_order_that_takes_it(
+    drawn, spec_kw, want_orders
+):
+    """The refinement of a draw whose order no topology can give the asked gain at stands
+    in at the nearest order where one can (no model involved: the draw is built here)."""
+    from circuitviz.analysis import TransferFunction
+    from circuitviz.design import refine
+    from circuitviz.verification import verify_draw
+
+    spec = Spec.checked(cutoff_hz=2e3, **spec_kw)
+    topo = CATALOGUE[drawn]
+    values = topo.design(2e3, response=topo.responses[0])
+    empty = TransferFunction(np.zeros(0, complex), np.zeros(0, complex), 1.0)
+    draw = verify_draw(drawn, topo.build(values), values, empty, spec)
+    assert not draw.meets
+    found = refine(draw)
+    assert found.meets, (found.topology, found.mask.failed if found.mask else None)
+    assert found.mask is not None and found.mask.order in want_orders
+    assert found.mask.gain_db == pytest.approx(spec_kw["gain_db"], abs=0.5)
