@@ -26,7 +26,18 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports errors on one line (no usage dump) with exit status 2."""
+    """argparse that reports errors on one line (no usage dump) with exit status 2.
+
+    A value that begins like a negative number (``--cutoff -1k``, ``--gain -6dB``,
+    ``--opamp -inf``) is read as the option's value, so that its own check names the
+    accepted range (argparse alone takes only ``-1``/``-1.5`` so and says "expected one
+    argument")."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        import re
+
+        self._negative_number_matcher = re.compile(r"^-(?:\d|\.\d|inf|nan)", re.IGNORECASE)
 
     def error(self, message: str) -> NoReturn:
         sys.stderr.write(f"{self.prog}: error: {message}\n")
