@@ -67,3 +67,13 @@ def test_option_names_are_still_options():
     proc = run_cli("sample", "--type", "lowpass", "--cutoff", "-n", "1")
     assert proc.returncode == 2
     assert len(proc.stderr.splitlines()) == 1 and "--cutoff" in proc.stderr
+
+
+def test_stopband_with_bare_m_asks_did_you_mean_meg():
+    from circuitviz.spec import Spec
+
+    with pytest.raises(ValueError, match=r"did you mean 2meg"):
+        Spec.checked("lowpass", "100k", stopband_hz="2M")
+    with pytest.raises(ValueError) as exc:
+        Spec.checked("lowpass", "100k", stopband_hz="500")
+    assert "did you mean" not in str(exc.value)
