@@ -52,13 +52,28 @@ def _json_default(value: object) -> object:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
+def _finite_json(value: object) -> object:
+    """``value`` with every non-finite float, however deeply nested (a root at infinity,
+    an unbounded gain), written as null: strict JSON has no NaN or Infinity, and a result
+    must never turn into an error while it is being printed."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_json(v) for v in value]
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return _finite_json(value.tolist())
+    return value
+
+
 _Data = TypeVar("_Data")
 
 
 def emit(data: _Data, fmt: str, text: Callable[[_Data], str]) -> None:
     """Print ``data`` as JSON (strict: no NaN) or as text made by ``text``."""
     if fmt == "json":
-        print(json.dumps(data, default=_json_default, allow_nan=False, indent=1))
+        print(json.dumps(_finite_json(data), default=_json_default, allow_nan=False, indent=1))
     else:
         print(text(data))
 

@@ -77,3 +77,25 @@ def test_stopband_with_bare_m_asks_did_you_mean_meg():
     with pytest.raises(ValueError) as exc:
         Spec.checked("lowpass", "100k", stopband_hz="500")
     assert "did you mean" not in str(exc.value)
+
+
+def test_json_output_writes_non_finite_numbers_as_null_at_any_depth(capsys):
+    import json
+    import math
+
+    import numpy as np
+
+    from circuitviz.cli import emit
+
+    data = [
+        {
+            "predicted": {"poles": [[-1.0, math.inf]], "gain": math.nan},
+            "values": np.array([1.0, -np.inf]),
+            "n": np.float64(2.5),
+        }
+    ]
+    emit(data, "json", str)
+    out = json.loads(capsys.readouterr().out)
+    assert out == [
+        {"predicted": {"poles": [[-1.0, None]], "gain": None}, "values": [1.0, None], "n": 2.5}
+    ]
