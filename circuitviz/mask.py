@@ -618,10 +618,11 @@ def _family_error_of_order(
     if split:
         ref = np.concatenate([ref_p, ref_z]) if elliptic else ref_p
         far = OPAMP_ROOT_SEPARATION * float(np.max(np.abs(ref)))
-        poles = _lowest(poles, len(ref_p), far)
-        zeros = _lowest(zeros, len(ref_z), far) if elliptic else zeros
-        if poles is None or zeros is None:
+        kept_p = _lowest(poles, len(ref_p), far)
+        kept_z = _lowest(zeros, len(ref_z), far) if elliptic else zeros
+        if kept_p is None or kept_z is None:
             return None
+        poles, zeros = kept_p, kept_z
     err = _match(poles, ref_p)
     if elliptic:
         err = max(err, _match(zeros, ref_z))
