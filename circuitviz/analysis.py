@@ -288,8 +288,10 @@ def measure_response(tf: TransferFunction, points_per_decade: int = 200) -> Resp
     # than the grid step, and its j-axis zero is the dip the bandstop rule looks for
     marks = np.abs(np.concatenate([tf.poles, tf.zeros])) / (2 * np.pi)
     f = np.union1d(f, marks[(marks > f_lo) & (marks < f_hi)])
-    mag = np.maximum(np.abs(tf.freqresp(f)), 1e-300)
-    exact = lambda x: float(abs(tf.freqresp(np.array([x]))[0])) or 1e-300  # noqa: E731
+    # |H| in real arithmetic (TransferFunction.magnitude): the same values to rounding,
+    # a third of the cost of abs(freqresp) on the grid and in every root-search step
+    mag = np.maximum(tf.magnitude(f), 1e-300)
+    exact = lambda x: float(tf.magnitude(np.array([x]))[0]) or 1e-300  # noqa: E731
     low, high = tf.dc_gain, tf.hf_gain
     return _classify(f, mag, low, high, 0 < low < math.inf, 0 < high < math.inf, exact)
 

@@ -209,13 +209,14 @@ def denoise(
 #: The shapes fix the response, and a draw started nearer their conditional mean is far
 #: more precise: with the shipped model on the 36-spec protocol grid (16 draws each, exact
 #: analysis; ``benchmarks/temperature.py``) 0.25 against 1.0 gives validity 99.8 % vs
-#: 97.7 %, cutoff error median 0.7 % vs 1.4 %, Q error median 1.9 % vs 3.8 %, with the
-#: same pole counts; values still differ from draw to draw (the pole, zero and gain
-#: tokens keep full noise).
+#: 98.8 %, cutoff error median 0.6 % vs 1.2 %, Q error median 1.7 % vs 3.2 %, and mask
+#: grid meets 28.1 % vs 21.5 %; values still differ from draw to draw (the pole, zero and
+#: gain tokens keep full noise).
 SHAPE_TEMPERATURE = 0.25
 #: The same for the impedance-level token: it moves every value together and leaves the
 #: response alone, and a level drawn far out puts parts outside practical ranges (0.5
-#: against 1.0: all values practical 96.9 % vs 95.5 % on the same grid, nothing else moved).
+#: against 1.0: all values practical 96.9 % vs 95.5 % on the same grid; counts moved by
+#: a few draws).
 LEVEL_TEMPERATURE = 0.5
 
 
