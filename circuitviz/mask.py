@@ -578,24 +578,29 @@ def family_error(tf: TransferFunction, spec: Spec, edge_hz: float | None) -> flo
     that order exists or there is no edge; low- and high-pass only.
 
     A real op-amp (one-pole model) adds poles and zeros of its own far above the band:
-    when the circuit's roots do not all follow a prototype, the filter's are taken as
-    the lowest roots that do, provided every root left out lies at least
+    when the circuit's roots do not all follow a prototype, the lowest ones that do are
+    the filter's, provided every root left out lies at least
     :data:`OPAMP_ROOT_SEPARATION` times beyond the prototype's largest (else the
-    op-amp's roots are close enough to reshape the response, and the error stands)."""
+    op-amp's roots are close enough to reshape the response, and the error of all the
+    roots stands)."""
     if spec.response == "any" or spec.is_band or not edge_hz:
         return None
     poles = np.asarray(tf.poles, complex)
     zeros = np.asarray(tf.zeros, complex)
     if spec.filter_type == "highpass":  # the s -> 1/s zeros at the origin are not j-axis
         zeros = zeros[np.abs(zeros) > 1e-9 * 2 * math.pi * edge_hz]
-    best = _family_error_of_order(poles, zeros, len(poles), spec, edge_hz, split=False)
-    if best is not None and best <= RESPONSE_TOL:
-        return best
-    for order in range(len(poles) - 1, 0, -1):
-        err = _family_error_of_order(poles, zeros, order, spec, edge_hz, split=True)
-        if err is not None and (best is None or err < best):
-            best = err
-    return best
+    whole = _family_error_of_order(poles, zeros, len(poles), spec, edge_hz, split=False)
+    if whole is not None and whole <= RESPONSE_TOL:
+        return whole
+    # a split can only match where the sorted pole magnitudes jump by about the separation
+    # (the kept poles then sit within RESPONSE_TOL of the prototype's)
+    mags = np.sort(np.abs(poles))
+    jumps = mags[1:] >= mags[:-1] * (OPAMP_ROOT_SEPARATION * (1 - RESPONSE_TOL))
+    for order in np.flatnonzero(jumps)[::-1] + 1:
+        err = _family_error_of_order(poles, zeros, int(order), spec, edge_hz, split=True)
+        if err is not None and err <= RESPONSE_TOL:
+            return err
+    return whole
 
 
 #: How far beyond the prototype's largest root (in magnitude) the roots of real op-amps
