@@ -26,7 +26,18 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports errors on one line (no usage dump) with exit status 2."""
+    """argparse that reports errors on one line (no usage dump) with exit status 2.
+
+    A value that begins like a negative number (``--cutoff -1k``, ``--gain -6dB``,
+    ``--opamp -inf``) is read as the option's value, so that its own check names the
+    accepted range (argparse alone takes only ``-1``/``-1.5`` so and says "expected one
+    argument")."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        import re
+
+        self._negative_number_matcher = re.compile(r"^-(?:\d|\.\d|inf|nan)", re.IGNORECASE)
 
     def error(self, message: str) -> NoReturn:
         sys.stderr.write(f"{self.prog}: error: {message}\n")
@@ -41,13 +52,28 @@ def _json_default(value: object) -> object:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
+def _finite_json(value: object) -> object:
+    """``value`` with every non-finite float, however deeply nested (a root at infinity,
+    an unbounded gain), written as null: strict JSON has no NaN or Infinity, and a result
+    must never turn into an error while it is being printed."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_json(v) for v in value]
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return _finite_json(value.tolist())
+    return value
+
+
 _Data = TypeVar("_Data")
 
 
 def emit(data: _Data, fmt: str, text: Callable[[_Data], str]) -> None:
     """Print ``data`` as JSON (strict: no NaN) or as text made by ``text``."""
     if fmt == "json":
-        print(json.dumps(data, default=_json_default, allow_nan=False, indent=1))
+        print(json.dumps(_finite_json(data), default=_json_default, allow_nan=False, indent=1))
     else:
         print(text(data))
 

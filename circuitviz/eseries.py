@@ -379,6 +379,13 @@ _LEVELS_PER_STEP = 4
 _FREQ_SIDE = 3
 #: Most improving moves taken from one start.
 _ROUNDS = 25
+#: Pair moves trade parts at most this far apart in the topology's slot order (a stage's
+#: parts are listed together): all pairs of a 48-part cascade are 4,512 variants a round,
+#: which made snapping one eighth-order band-stop take over a minute.
+_PAIR_SPAN = 6
+#: Variants the polishing may measure in all, a bound on its time whatever the circuit
+#: (about 0.2-0.5 ms each); the best choice found by then is kept.
+_BUDGET = 4_000
 
 
 def snap_circuit(
@@ -470,11 +477,15 @@ def _search(variants, series: str, target: float, target_q: float | None) -> np.
     order = np.argsort(cost)
     moves = _moves(len(nominal))
     best_idx, best_cost = None, math.inf
+    budget = _BUDGET
     for rank, start in enumerate(order[:3]):  # polish the three best starts
         cur, cur_cost = idx[start].copy(), cost[start]
         for _ in range(_ROUNDS):
             # single steps first, pairs when they stall (pairs for the best start only)
             for tried in moves if rank == 0 else moves[:1]:
+                if len(tried) > budget:
+                    break
+                budget -= len(tried)
                 trial = cur + tried
                 trial_cost = _objective(
                     variants, _index_values(trial, series), target, target_q, span
@@ -494,10 +505,13 @@ def _search(variants, series: str, target: float, target_q: float | None) -> np.
 
 def _moves(p: int) -> list[np.ndarray]:
     """Steps tried from a choice: each part one preferred value up or down; then each
-    pair of parts moved together (a stage's R and C traded against each other)."""
+    pair of parts at most :data:`_PAIR_SPAN` apart moved together (a stage's R and C
+    traded against each other)."""
     eye = np.eye(p, dtype=int)
     single = np.concatenate([eye, -eye])
     i, j = np.triu_indices(p, 1)
+    near = j - i <= _PAIR_SPAN
+    i, j = i[near], j[near]
     if not len(i):
         return [single]
     return [single, np.concatenate([a * eye[i] + b * eye[j] for a in (1, -1) for b in (1, -1)])]

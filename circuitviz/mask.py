@@ -575,28 +575,80 @@ def family_error(tf: TransferFunction, spec: Spec, edge_hz: float | None) -> flo
     (and, for elliptic, its finite zeros) from the prototype of the same order and the
     spec's ripple/attenuation, frequency-scaled to the measured passband edge
     ``edge_hz`` (the cutoff itself is judged separately).  None when no prototype of
-    that order exists or there is no edge; low- and high-pass only."""
+    that order exists or there is no edge; low- and high-pass only.
+
+    A real op-amp (one-pole model) adds poles and zeros of its own far above the band:
+    when the circuit's roots do not all follow a prototype, the lowest ones that do are
+    the filter's, provided every root left out lies at least
+    :data:`OPAMP_ROOT_SEPARATION` times beyond the prototype's largest (else the
+    op-amp's roots are close enough to reshape the response, and the error of all the
+    roots stands)."""
     if spec.response == "any" or spec.is_band or not edge_hz:
         return None
+    poles = np.asarray(tf.poles, complex)
+    zeros = np.asarray(tf.zeros, complex)
+    if spec.filter_type == "highpass":  # the s -> 1/s zeros at the origin are not j-axis
+        zeros = zeros[np.abs(zeros) > 1e-9 * 2 * math.pi * edge_hz]
+    whole = _family_error_of_order(poles, zeros, len(poles), spec, edge_hz, split=False)
+    if whole is not None and whole <= RESPONSE_TOL:
+        return whole
+    # a split can only match where the sorted pole magnitudes jump by about the separation
+    # (the kept poles then sit within RESPONSE_TOL of the prototype's)
+    mags = np.sort(np.abs(poles))
+    jumps = mags[1:] >= mags[:-1] * (OPAMP_ROOT_SEPARATION * (1 - RESPONSE_TOL))
+    for order in np.flatnonzero(jumps)[::-1] + 1:
+        err = _family_error_of_order(poles, zeros, int(order), spec, edge_hz, split=True)
+        if err is not None and err <= RESPONSE_TOL:
+            return err
+    return whole
+
+
+#: How far beyond the prototype's largest root (in magnitude) the roots of real op-amps
+#: must lie to be set aside when a circuit is compared with a family (see
+#: :func:`family_error`).
+OPAMP_ROOT_SEPARATION = 4.0
+
+
+def _family_error_of_order(
+    poles: np.ndarray, zeros: np.ndarray, order: int, spec: Spec, edge_hz: float, split: bool
+) -> float | None:
+    """:func:`family_error` against the prototype of ``order``: all roots when not
+    ``split``, else the lowest ones (the rest set aside when far enough), or None."""
     from .prototypes import prototype
 
     try:
-        pz, pp, _ = prototype(spec.response, len(tf.poles), spec.ap_db, spec.as_db)
+        pz, pp, _ = prototype(spec.response, order, spec.ap_db, spec.as_db)
     except (ValueError, TypeError, ZeroDivisionError):
         return None
     wc = 2 * math.pi * edge_hz
-    poles = np.asarray(pp, complex) * wc
-    zeros = np.asarray(pz, complex) * wc
+    ref_p = np.asarray(pp, complex) * wc
+    ref_z = np.asarray(pz, complex) * wc
     if spec.filter_type == "highpass":
-        poles = wc * wc / poles
-        zeros = wc * wc / zeros if len(zeros) else zeros
-    err = _match(np.asarray(tf.poles, complex), poles)
-    if spec.response == "elliptic":
-        finite = np.asarray(tf.zeros, complex)
-        if spec.filter_type == "highpass":  # the s -> 1/s zeros at the origin are not j-axis
-            finite = finite[np.abs(finite) > 1e-9 * wc]
-        err = max(err, _match(finite, zeros))
+        ref_p = wc * wc / ref_p
+        ref_z = wc * wc / ref_z if len(ref_z) else ref_z
+    elliptic = spec.response == "elliptic"
+    if split:
+        ref = np.concatenate([ref_p, ref_z]) if elliptic else ref_p
+        far = OPAMP_ROOT_SEPARATION * float(np.max(np.abs(ref)))
+        kept_p = _lowest(poles, len(ref_p), far)
+        kept_z = _lowest(zeros, len(ref_z), far) if elliptic else zeros
+        if kept_p is None or kept_z is None:
+            return None
+        poles, zeros = kept_p, kept_z
+    err = _match(poles, ref_p)
+    if elliptic:
+        err = max(err, _match(zeros, ref_z))
     return err
+
+
+def _lowest(roots: np.ndarray, count: int, far: float) -> np.ndarray | None:
+    """The ``count`` roots of least magnitude when all the others lie beyond ``far``."""
+    if len(roots) < count:
+        return None
+    ordered = roots[np.argsort(np.abs(roots), kind="stable")]
+    if len(roots) > count and abs(ordered[count]) < far:
+        return None
+    return ordered[:count]
 
 
 def prototype_error(tf: TransferFunction, spec: Spec) -> float | None:

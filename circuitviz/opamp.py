@@ -41,7 +41,7 @@ GBW_RANGE_HZ = (1e3, 1e10)
 POLE_R = 1e3
 _ACCEPTED = "ideal or a gain-bandwidth product in Hz from 1k to 10g (e.g. 1meg, 10MHz, 1e6)"
 _PERSON_HZ = re.compile(
-    r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)\s*([kmg])hz\s*$", re.IGNORECASE
+    r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)\s*([kmg])hz\s*$", re.IGNORECASE | re.ASCII
 )
 
 

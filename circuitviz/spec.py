@@ -296,10 +296,13 @@ class Spec:
                 ok_lo, ok_hi = fc / rhi, fc / rlo
                 side = "below"
             if not (math.isfinite(fs) and ok_lo * (1 - _REL) <= fs <= ok_hi * (1 + _REL)):
+                from .units import mega_hint
+
+                hint = mega_hint(stopband_hz, fs, (ok_lo, ok_hi)) if math.isfinite(fs) else ""
                 raise ValueError(
                     f"stopband {fs:g} Hz must lie {side} the {ft} cutoff "
                     f"{fc:g} Hz, within {format_range(ok_lo, ok_hi)} "
-                    f"(ratio {rlo:g} to {rhi:g})"
+                    f"(ratio {rlo:g} to {rhi:g}){hint}"
                 )
             stopband_hz = float(fs)
         if gain_db is not None:

@@ -36,7 +36,7 @@ SUFFIXES: dict[str, int] = {
     "f": -15,
 }
 _MIL = Decimal("25.4e-6")
-_NUMBER = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)(.*)$", re.IGNORECASE)
+_NUMBER = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)(.*)$", re.IGNORECASE | re.ASCII)
 _HELP = "use digits with an optional suffix f p n u m k meg g t (e.g. 1k, 2.2meg, 10n)"
 
 
@@ -95,7 +95,7 @@ def parse_value(text: str | float | int, *, what: str = "value") -> float:
 
 _SI_HZ = re.compile(r"^(meg|[kKMGT]?)hz$", re.IGNORECASE)
 _SI_EXP = {"": 0, "k": 3, "K": 3, "M": 6, "meg": 6, "G": 9, "g": 9, "T": 12, "t": 12}
-_FREQ = re.compile(r"^(?P<number>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?P<rest>.*)$")
+_FREQ = re.compile(r"^(?P<number>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?P<rest>.*)$", re.ASCII)
 
 
 def parse_frequency(

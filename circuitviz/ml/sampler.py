@@ -208,14 +208,14 @@ def denoise(
 #: Scale of the starting noise of the component-shape tokens (a sampling temperature).
 #: The shapes fix the response, and a draw started nearer their conditional mean is far
 #: more precise: with the shipped model on the 36-spec protocol grid (16 draws each, exact
-#: analysis; ``benchmarks/temperature.py``) 0.25 against 1.0 gives validity 99.8 % vs
-#: 98.8 %, cutoff error median 0.6 % vs 1.2 %, Q error median 1.7 % vs 3.2 %, and mask
-#: grid meets 28.1 % vs 21.5 %; values still differ from draw to draw (the pole, zero and
+#: analysis; ``benchmarks/temperature.py``) 0.25 against 1.0 gives validity 99.7 % vs
+#: 99.0 %, cutoff error median 0.5 % vs 0.9 %, Q error median 1.3 % vs 2.4 %, and mask
+#: grid meets 29.5 % vs 24.7 %; values still differ from draw to draw (the pole, zero and
 #: gain tokens keep full noise).
 SHAPE_TEMPERATURE = 0.25
 #: The same for the impedance-level token: it moves every value together and leaves the
 #: response alone, and a level drawn far out puts parts outside practical ranges (0.5
-#: against 1.0: all values practical 96.9 % vs 95.5 % on the same grid; counts moved by
+#: against 1.0: all values practical 97.0 % vs 95.7 % on the same grid; counts moved by
 #: a few draws).
 LEVEL_TEMPERATURE = 0.5
 
