@@ -277,11 +277,19 @@ def _band_response(kind: str, lo: float, hi: float, ref: float) -> Response:
     return Response(kind, centre, bandwidth, q, ref, (lo, hi))
 
 
-def measure_response(tf: TransferFunction, points_per_decade: int = 200) -> Response:
-    """Measure type, cutoff, bandwidth and Q of ``tf`` exactly (dense grid + root polish)."""
+def measure_response(
+    tf: TransferFunction, points_per_decade: int = 200, top: float | None = None
+) -> Response:
+    """Measure type, cutoff, bandwidth and Q of ``tf`` exactly (dense grid + root polish).
+
+    ``top`` (Hz) ends the band measured: |H| there stands for the value at infinity, taken
+    as a flat end (the mask judges a finite-GBW high-pass or band-stop this way, its op-amps'
+    own roll-off lying above)."""
     if tf.gain == 0 or len(tf.poles) + len(tf.zeros) == 0:
         return Response("other", passband_gain=abs(tf.gain))
     f_lo, f_hi = analysis_band(tf)
+    if top is not None:
+        f_lo, f_hi = min(f_lo, top * 1e-4), top
     n = max(int(math.log10(f_hi / f_lo) * points_per_decade), 50)
     f = np.logspace(math.log10(f_lo), math.log10(f_hi), n)
     # also sample at each root's natural frequency: a high-Q notch (Q >= 10) is narrower
@@ -292,7 +300,8 @@ def measure_response(tf: TransferFunction, points_per_decade: int = 200) -> Resp
     # a third of the cost of abs(freqresp) on the grid and in every root-search step
     mag = np.maximum(tf.magnitude(f), 1e-300)
     exact = lambda x: float(tf.magnitude(np.array([x]))[0]) or 1e-300  # noqa: E731
-    low, high = tf.dc_gain, tf.hf_gain
+    low = tf.dc_gain
+    high = tf.hf_gain if top is None else float(mag[-1])
     return _classify(f, mag, low, high, 0 < low < math.inf, 0 < high < math.inf, exact)
 
 

@@ -143,7 +143,7 @@ class Candidate:
         if self.analysis is None or not is_active(self.circuit):
             return None
         hi = self.opamp_gbw_hz or GBW_RANGE_HZ[1]
-        return min_gbw_hz(self.circuit, lambda a: spec_meets(self.spec, a), hi=hi)
+        return min_gbw_hz(self.circuit, lambda a: spec_meets(self.spec, a, True), hi=hi)
 
     @property
     def netlist(self) -> str:
@@ -187,6 +187,16 @@ class Candidate:
                 )
                 if not self.spec.is_band and m.cutoff_hz is not None:
                     analysis["cutoff_hz"] = m.cutoff_hz
+                if m.top_hz is not None:  # judged below the op-amps' own roll-off
+                    analysis["type"] = m.type
+                    if self.spec.is_band:
+                        analysis.update(cutoff_hz=m.cutoff_hz, q=m.q)
+                    else:
+                        analysis.update(q=None, bandwidth_hz=None)
+                    analysis["notes"] = [
+                        *analysis.get("notes", []),
+                        f"judged up to {m.top_hz:.6g} Hz: the op-amps' own roll-off lies above",
+                    ]
             analysis = _finite(analysis)
         out = {
             "topology": self.topology,
@@ -216,14 +226,15 @@ def _finite(d: dict) -> dict:
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
 
 
-def spec_meets(spec: Spec, analysis: Analysis | None) -> bool:
-    """Whether ``analysis`` meets ``spec``'s mask (:func:`circuitviz.mask.measure_mask`)."""
+def spec_meets(spec: Spec, analysis: Analysis | None, finite_gbw: bool = False) -> bool:
+    """Whether ``analysis`` meets ``spec``'s mask (:func:`circuitviz.mask.measure_mask`;
+    ``finite_gbw``: the circuit's op-amps have a finite gain-bandwidth)."""
     if analysis is None:
         return False
     from .mask import measure_mask
 
     try:
-        return measure_mask(analysis, spec).meets
+        return measure_mask(analysis, spec, finite_gbw).meets
     except (ValueError, FloatingPointError):
         return False
 
@@ -248,6 +259,7 @@ def with_eseries(c: Candidate, eseries: str) -> Candidate:
     :func:`circuitviz.eseries.snap_circuit`), re-verified by exact analysis."""
     from .analysis import analyze as exact
     from .eseries import snap_circuit
+    from .opamp import is_active
     from .verification import with_analysis
 
     if c.analysis is None:
@@ -270,7 +282,12 @@ def with_eseries(c: Candidate, eseries: str) -> Candidate:
         circuit=circuit,
         values=values,
         eseries=eseries.upper(),
-        verification=with_analysis(c.verification, analysis, c.spec),
+        verification=with_analysis(
+            c.verification,
+            analysis,
+            c.spec,
+            finite_gbw=c.opamp_gbw_hz is not None and is_active(circuit),
+        ),
     )
 
 

@@ -15,6 +15,13 @@ own maximum over all frequencies* (scipy's ``buttord``/``ellipord`` convention):
   infinity (DC) — so the lobes between the j-axis zeros of an elliptic response count,
   whatever the grid.
 * **order**: the number of poles; **gain**: the maximum of |H| in dB.
+* **real op-amps**: a high-pass or band-stop built on op-amps of finite gain-bandwidth
+  falls off again far above its band (the op-amps' own roll-off), so no passband of it
+  reaches infinity.  Such a circuit (``finite_gbw``) is judged up to
+  :data:`PASSBAND_TOP_RATIO` times the asked cutoff (centre): its type, maximum, passband
+  edge and passband are measured on the response below that top, which stands for
+  infinity.  Above the top the op-amps decide, and ``min_gbw_hz`` says how fast they
+  must be.
 
 :func:`measure_mask` gives a :class:`MaskResult` with ``meets`` and a ``margin`` (the
 smallest slack of all the checks, each scaled by its tolerance: > 0 exactly when the
@@ -50,7 +57,13 @@ __all__ = [
     "family_error",
     "chebyshev_fit",
     "EDGE_SLACK_DB",
+    "PASSBAND_TOP_RATIO",
+    "passband_top",
 ]
+
+#: The top of the band a finite-GBW high-pass or band-stop is judged over, in units of the
+#: asked cutoff (centre): a decade of passband above it (module docstring).
+PASSBAND_TOP_RATIO = 10.0
 
 #: ``meets`` tolerances: cutoff (relative), Q (relative), gain (dB).
 CUTOFF_TOL = 0.02
@@ -156,16 +169,46 @@ def _local_max(tf: TransferFunction, f: np.ndarray, mag: np.ndarray) -> list[tup
 
 
 def response_max(
-    tf: TransferFunction, f: np.ndarray | None = None, mag: np.ndarray | None = None
+    tf: TransferFunction,
+    f: np.ndarray | None = None,
+    mag: np.ndarray | None = None,
+    top: float | None = None,
 ) -> float:
-    """max |H(jw)| over all frequencies (DC and infinity included), polished."""
+    """max |H(jw)| over all frequencies (DC and infinity included), polished; up to
+    ``top`` (Hz) only when that is given (``f`` then ends there)."""
     if f is None:
-        f = _grid(tf)
+        f = _below(_grid(tf), top)
     if mag is None:
         mag = _mag(tf, f)
     peaks = [m for _, m in _local_max(tf, f, mag)]
-    ends = [v for v in (tf.dc_gain, tf.hf_gain) if math.isfinite(v)]
+    ends = [v for v in (tf.dc_gain, tf.hf_gain if top is None else 0.0) if math.isfinite(v)]
     return float(max([float(mag.max()), *peaks, *ends]))
+
+
+def passband_top(spec: Spec, finite_gbw: bool) -> float | None:
+    """The top (Hz) a high-pass or band-stop on op-amps of finite GBW is judged up to
+    (module docstring); None for every other spec and circuit."""
+    if finite_gbw and spec.filter_type in ("highpass", "bandstop"):
+        return PASSBAND_TOP_RATIO * spec.cutoff_hz
+    return None
+
+
+def _below(f: np.ndarray, top: float | None) -> np.ndarray:
+    """Grid ``f`` cut at ``top``, with ``top`` itself as its last point (``f`` as it is
+    without a top)."""
+    if top is None:
+        return f
+    return np.append(f[f < top], top)
+
+
+def _end(tf: TransferFunction, filter_type: str, top: float | None) -> float:
+    """|H| at the passband's far end: DC for a low-pass, infinity for a high-pass (or
+    ``top`` standing for it)."""
+    if filter_type == "lowpass":
+        return tf.dc_gain
+    if top is not None:
+        return float(_mag(tf, np.array([top]))[0])
+    return tf.hf_gain
 
 
 def _att_db(peak: float, mag) -> np.ndarray:
@@ -190,28 +233,32 @@ def passband_edge(
     ap_db: float,
     peak: float | None = None,
     grid: tuple[np.ndarray, np.ndarray] | None = None,
+    top: float | None = None,
 ) -> float | None:
     """The passband edge (Hz) at ``ap_db`` (module docstring), or None when the passband
     end (DC for a low-pass, infinity for a high-pass) is already more than Ap + slack
-    under the maximum.  ``grid`` is ``(f, |H|)`` on :func:`_grid` when the caller has it."""
+    under the maximum.  ``grid`` is ``(f, |H|)`` on :func:`_grid` when the caller has it
+    (cut at ``top`` when that is given); ``top`` (Hz) stands for a high-pass's infinity
+    (a finite-GBW circuit, module docstring)."""
     from scipy.optimize import brentq
 
     if filter_type not in ("lowpass", "highpass"):
         raise ValueError("a passband edge is measured for lowpass and highpass only")
     if grid is None:
         f = _grid(tf)
+        f = _below(f, top)
         mag = _mag(tf, f)
     else:
         f, mag = grid
-    peak = response_max(tf, f, mag) if peak is None else peak
-    end = tf.dc_gain if filter_type == "lowpass" else tf.hf_gain
+    peak = response_max(tf, f, mag, top) if peak is None else peak
+    end = _end(tf, filter_type, top)
     if not (math.isfinite(end) and end > 0) or _att_db(peak, end) > ap_db + EDGE_SLACK_DB:
         return None
     edge = math.nan  # always set by the coarse pass before the fine pass reads it
     for fine in (False, True):
         if fine:  # refine near the coarse edge: narrow ripples of high orders
             near = np.logspace(math.log10(edge) - 0.3, math.log10(edge) + 0.3, int(0.6 * _FINE_PPD))
-            f, mag = _merged(tf, f, mag, near)
+            f, mag = _merged(tf, f, mag, near if top is None else near[near <= top])
         att = _att_db(peak, mag)
         order = np.arange(len(f)) if filter_type == "lowpass" else np.arange(len(f))[::-1]
         a = att[order]
@@ -246,23 +293,26 @@ def passband_attenuation(
     edge_hz: float,
     peak: float,
     grid: tuple[np.ndarray, np.ndarray] | None = None,
+    top: float | None = None,
 ) -> float:
-    """Worst attenuation (dB re the maximum) from DC (low-pass) or infinity (high-pass)
-    to ``edge_hz``; band types: over the band between the edges (``edge_hz`` a pair).
-    ``grid`` is ``(f, |H|)`` on :func:`_grid` when the caller has it: with the edge
-    inside that grid's band it is the grid this function would build, so it is reused."""
+    """Worst attenuation (dB re the maximum) from DC (low-pass) or infinity (high-pass;
+    ``top`` when given, module docstring) to ``edge_hz``.  ``grid`` is ``(f, |H|)`` on
+    :func:`_grid` (cut at ``top``) when the caller has it: with the edge inside that
+    grid's band it is the grid this function would build, so it is reused."""
     f_lo, f_hi = analysis_band(tf, 4.0)
+    if top is not None:
+        f_hi = min(f_hi, top)
     if grid is not None and f_lo <= edge_hz <= f_hi:
         f, mag = _merged(tf, *grid, np.array([edge_hz], float))
     else:
         if filter_type == "lowpass":
             f = np.union1d(_grid(tf, hi=edge_hz), [edge_hz])
         else:
-            f = np.union1d(_grid(tf, lo=edge_hz), [edge_hz])
+            f = np.union1d(_below(_grid(tf, lo=edge_hz), top), [edge_hz])
         mag = _mag(tf, f)
     keep = f <= edge_hz if filter_type == "lowpass" else f >= edge_hz
     f, mag = f[keep], mag[keep]
-    end = tf.dc_gain if filter_type == "lowpass" else tf.hf_gain
+    end = _end(tf, filter_type, top)
     low = [float(mag.min())]
     if math.isfinite(end):
         low.append(end)
@@ -325,6 +375,8 @@ class MaskResult:
     margin: float
     checks: dict[str, float] = field(default_factory=dict)
     failed: tuple[str, ...] = ()
+    #: the top (Hz) a finite-GBW high-pass or band-stop was judged up to; None: no top
+    top_hz: float | None = None
 
     def to_json(self) -> dict:
         fin = lambda v: None if v is None or not math.isfinite(v) else float(v)  # noqa: E731
@@ -342,13 +394,20 @@ class MaskResult:
         }
 
 
-def measure_mask(analysis, spec: Spec) -> MaskResult:
-    """Measure ``analysis`` (an :class:`~circuitviz.analysis.Analysis`) against ``spec``."""
+def measure_mask(analysis, spec: Spec, finite_gbw: bool = False) -> MaskResult:
+    """Measure ``analysis`` (an :class:`~circuitviz.analysis.Analysis`) against ``spec``;
+    ``finite_gbw``: the circuit's op-amps have a finite gain-bandwidth, so a high-pass or
+    band-stop that falls off above its band is judged up to :func:`passband_top`."""
+    from .analysis import measure_response
+
     tf, resp = analysis.tf, analysis.response
     order = int(len(tf.poles))
-    f = _grid(tf)
+    top = passband_top(spec, finite_gbw) if len(tf.poles) > len(tf.zeros) else None
+    if top is not None:
+        resp = measure_response(tf, top=top)
+    f = _below(_grid(tf), top)
     mag = _mag(tf, f)
-    peak = response_max(tf, f, mag)
+    peak = response_max(tf, f, mag, top)
     gain_db = 20 * math.log10(peak) if peak > 0 and math.isfinite(peak) else None
     checks: dict[str, float] = {}
     cutoff = q = pb = sb = None
@@ -358,12 +417,12 @@ def measure_mask(analysis, spec: Spec) -> MaskResult:
         q = resp.q
     elif not spec.is_band:
         ap = spec.ap_db
-        cutoff = passband_edge(tf, spec.filter_type, ap, peak, (f, mag))
+        cutoff = passband_edge(tf, spec.filter_type, ap, peak, (f, mag), top)
         if cutoff is None:
             checks["passband"] = -1.0  # peaks more than Ap above its passband end
         else:
             checks["cutoff"] = 1.0 - abs(cutoff / spec.cutoff_hz - 1.0) / CUTOFF_TOL
-        pb = passband_attenuation(tf, spec.filter_type, spec.cutoff_hz, peak, (f, mag))
+        pb = passband_attenuation(tf, spec.filter_type, spec.cutoff_hz, peak, (f, mag), top)
         if spec.response != "any":
             err = family_error(tf, spec, cutoff)
             checks["response"] = -1.0 if err is None else 1.0 - err / RESPONSE_TOL
@@ -377,7 +436,7 @@ def measure_mask(analysis, spec: Spec) -> MaskResult:
         if spec.q is not None:
             checks["q"] = 1.0 - abs(q / spec.q - 1.0) / Q_TOL if q and math.isfinite(q) else -1.0
         if resp.edges_hz and len(resp.edges_hz) == 2:
-            pb = _band_passband(tf, spec.filter_type, resp.edges_hz, peak)
+            pb = _band_passband(tf, spec.filter_type, resp.edges_hz, peak, top)
     if spec.gain_db is not None and gain_db is not None:
         checks["gain"] = 1.0 - abs(gain_db - spec.gain_db) / GAIN_TOL_DB
     margin = min(checks.values()) if checks else 0.0
@@ -385,18 +444,18 @@ def measure_mask(analysis, spec: Spec) -> MaskResult:
         margin = -math.inf
     failed = tuple(k for k, v in checks.items() if v < 0)
     return MaskResult(
-        resp.type, cutoff, q, order, gain_db, pb, sb, not failed, margin, checks, failed
+        resp.type, cutoff, q, order, gain_db, pb, sb, not failed, margin, checks, failed, top
     )
 
 
-def _band_passband(tf, filter_type, edges, peak) -> float:
+def _band_passband(tf, filter_type, edges, peak, top: float | None = None) -> float:
     lo, hi = edges
     if filter_type == "bandpass":
         f = np.logspace(math.log10(lo), math.log10(hi), 400)
         return float(_att_db(peak, _mag(tf, f).min()))
     return max(
         passband_attenuation(tf, "lowpass", lo, peak),
-        passband_attenuation(tf, "highpass", hi, peak),
+        passband_attenuation(tf, "highpass", hi, peak, top=top),
     )
 
 

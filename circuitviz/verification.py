@@ -243,14 +243,20 @@ def spec_error(spec: Spec, analysis: Analysis | None, mask: MaskResult | None = 
     """Distance of a circuit's measured response from ``spec``: ``|ln(fc / fc_asked)|``
     (+ ``|ln(Q / Q_asked)|`` when a band type asks a Q), fc the passband edge at the asked
     ripple for low-/high-pass when ``mask`` gives it; ``inf`` for a wrong type."""
-    if analysis is None or analysis.type != spec.filter_type or not analysis.cutoff_hz:
+    if analysis is None:
         return math.inf
-    fc = analysis.cutoff_hz
+    # a finite-GBW high-pass or band-stop is judged below a top (mask.top_hz): the mask's
+    # type, centre and Q are then the ones that count
+    limited = mask is not None and mask.top_hz is not None
+    kind = mask.type if limited and mask is not None else analysis.type
+    fc = mask.cutoff_hz if limited and mask is not None else analysis.cutoff_hz
+    if kind != spec.filter_type or not fc:
+        return math.inf
     if mask is not None and not spec.is_band and mask.cutoff_hz:
         fc = mask.cutoff_hz
     err = abs(math.log(fc / spec.cutoff_hz))
     if spec.q is not None and spec.is_band:
-        q = analysis.response.q
+        q = mask.q if limited and mask is not None else analysis.response.q
         err += abs(math.log(q / spec.q)) if q and math.isfinite(q) else math.inf
     return err
 
@@ -276,10 +282,11 @@ def verify_exact(
         return Verification(predicted, floor)
     from .analysis import analyze as exact
     from .mask import measure_mask
+    from .opamp import is_active
 
     try:
         analysis = exact(circuit, opamp=opamp)
-        mask = measure_mask(analysis, spec)
+        mask = measure_mask(analysis, spec, finite_gbw=opamp is not None and is_active(circuit))
     except (CircuitError, ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
         return Verification(predicted, floor, error=" ".join(str(exc).split()), spec_error=math.inf)
     return Verification(
@@ -364,13 +371,16 @@ def verify_draws(
     return out
 
 
-def with_analysis(v: Verification, analysis: Analysis, spec: Spec) -> Verification:
+def with_analysis(
+    v: Verification, analysis: Analysis, spec: Spec, finite_gbw: bool = False
+) -> Verification:
     """``v`` for a changed circuit whose exact ``analysis`` is given (E-series snapping):
-    mask, spec error and the exact matches re-measured; any ngspice half dropped."""
+    mask, spec error and the exact matches re-measured; any ngspice half dropped.
+    ``finite_gbw`` as :func:`circuitviz.mask.measure_mask` takes it."""
     from .mask import measure_mask
 
     try:
-        mask: MaskResult | None = measure_mask(analysis, spec)
+        mask: MaskResult | None = measure_mask(analysis, spec, finite_gbw)
     except (ValueError, FloatingPointError):
         mask = None
     return Verification(
@@ -379,7 +389,7 @@ def with_analysis(v: Verification, analysis: Analysis, spec: Spec) -> Verificati
         analysis,
         None,
         mask,
-        spec_error(spec, analysis),
+        spec_error(spec, analysis, mask),
         match_roots(v.predicted.poles, analysis.poles, v.floor),
         match_roots(v.predicted.zeros, analysis.zeros, v.floor),
     )
