@@ -328,6 +328,9 @@ def test_mask_regions_shade_the_forbidden_areas():
     hp = mask_regions(Mask("highpass", 1e3, 3.0, 500.0, 30.0), -6.0, (10.0, 1e5))
     assert (hp[0]["x0"], hp[0]["x1"], hp[0]["y1"]) == (1e3, 1e5, -9.0)
     assert (hp[1]["x0"], hp[1]["x1"], hp[1]["y0"]) == (10.0, 500.0, -36.0)
+    # a high-pass on finite-GBW op-amps is judged up to a top: its passband ends there
+    topped = mask_regions(Mask("highpass", 1e3, 3.0, top_hz=1e4), 0.0, (10.0, 1e5))
+    assert (topped[0]["x0"], topped[0]["x1"]) == (1e3, 1e4)
     assert mask_regions(Mask("bandpass", 1e3), 0.0, (10.0, 1e5)) == []
 
 

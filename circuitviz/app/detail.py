@@ -297,7 +297,7 @@ class DetailPanel:
             versus="predicted vs SPICE",
             analysis=c.analysis,
             band=spec.filter_type in ("bandpass", "bandstop"),
-            mask=_mask(spec, options or {}),
+            mask=_mask(spec, options or {}, c.mask.top_hz if c.mask is not None else None),
             target_hz=spec.cutoff_hz,
             target_q=spec.q,
             opamp=opamp_of(c),
@@ -581,8 +581,9 @@ def monte_carlo_summary(mc, ctx: dict) -> str:
     return text + "."
 
 
-def _mask(spec, options: dict):
-    """The Bode mask for a low-/high-pass request (None for band types)."""
+def _mask(spec, options: dict, top_hz: float | None = None):
+    """The Bode mask for a low-/high-pass request (None for band types); ``top_hz`` ends
+    the passband where the candidate was judged (finite-GBW op-amps)."""
     from ..viz.bode import MINUS_3DB, Mask
 
     if spec.filter_type not in ("lowpass", "highpass"):
@@ -596,6 +597,7 @@ def _mask(spec, options: dict):
         ripple,
         options.get("stopband_hz"),
         options.get("attenuation_db"),
+        top_hz,
     )
 
 

@@ -99,13 +99,15 @@ class Deviation:
 class Mask:
     """A low- or high-pass mask as designers state it, levels relative to the response's
     own maximum: attenuation ≤ ``ripple_db`` up to ``cutoff_hz`` (from it, high-pass) and,
-    when ``stopband_hz`` is given, ≥ ``attenuation_db`` beyond it."""
+    when ``stopband_hz`` is given, ≥ ``attenuation_db`` beyond it.  ``top_hz`` ends a
+    high-pass passband where a circuit on finite-GBW op-amps is judged up to."""
 
     filter_type: str
     cutoff_hz: float
     ripple_db: float = -MINUS_3DB
     stopband_hz: float | None = None
     attenuation_db: float | None = None
+    top_hz: float | None = None
 
 
 def mask_regions(
@@ -126,7 +128,7 @@ def mask_regions(
     if mask.filter_type == "lowpass":
         x0, x1 = lo, min(mask.cutoff_hz, hi)
     else:
-        x0, x1 = max(mask.cutoff_hz, lo), hi
+        x0, x1 = max(mask.cutoff_hz, lo), hi if mask.top_hz is None else min(hi, mask.top_hz)
     if x0 < x1:
         regions.append(
             {
