@@ -13,22 +13,12 @@ from __future__ import annotations
 
 import argparse
 
-from circuitviz.design import candidates
-from circuitviz.ml.checkpoint import cached_model
-from circuitviz.ml.evaluate import assess, grid, summarise
-from circuitviz.ml.sampler import draw
+from temperature import KEYS as _KEYS
+from temperature import protocol_summary
 
-KEYS = (
-    "validity",
-    "type_acc",
-    "pole_count_acc",
-    "zero_count_acc",
-    "cutoff_err_median",
-    "cutoff_within_10pct",
-    "q_err_median",
-    "practical_values",
-    "pred_type_acc",
-)
+from circuitviz.ml.checkpoint import cached_model
+
+KEYS = (*_KEYS, "pred_type_acc")
 
 
 def measure(model, power: float, steps: int, samples: int = 16) -> dict[str, float]:
@@ -36,15 +26,9 @@ def measure(model, power: float, steps: int, samples: int = 16) -> dict[str, flo
     saved = model.config.step_power
     model.config.step_power = power
     try:
-        rows = []
-        for si, spec in enumerate(grid()):
-            for c in candidates(draw(model, spec, samples, 7919 * si, steps), spec):
-                row = assess(c, spice=False, post=False)
-                row.update(requested=spec.filter_type, q=spec.q)
-                rows.append(row)
+        summary = protocol_summary(model, samples, steps)
     finally:
         model.config.step_power = saved
-    summary = summarise(rows)
     return {k: summary[k] for k in KEYS}
 
 

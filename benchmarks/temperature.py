@@ -31,15 +31,28 @@ KEYS = (
 )
 
 
-def measure(model, shape: float, level: float, samples: int = 16) -> dict[str, float]:
-    """Protocol-grid summary (exact) and mask-grid meets for one temperature pair."""
+def protocol_summary(
+    model,
+    samples: int = 16,
+    steps: int | None = None,
+    shape: float | None = None,
+    level: float | None = None,
+) -> dict:
+    """The evaluation's summary of raw draws on the protocol grid, exact analysis only
+    (``steps`` and the temperatures None: the model's own settings)."""
     rows = []
     for si, spec in enumerate(grid()):
-        for c in candidates(draw(model, spec, samples, 7919 * si, None, shape, level), spec):
+        for c in candidates(draw(model, spec, samples, 7919 * si, steps, shape, level), spec):
             row = assess(c, spice=False, post=False)
             row.update(requested=spec.filter_type, q=spec.q)
             rows.append(row)
-    out = {k: summarise(rows)[k] for k in KEYS}
+    return summarise(rows)
+
+
+def measure(model, shape: float, level: float, samples: int = 16) -> dict[str, float]:
+    """Protocol-grid summary (exact) and mask-grid meets for one temperature pair."""
+    summary = protocol_summary(model, samples, None, shape, level)
+    out = {k: summary[k] for k in KEYS}
     meets = [
         c.meets
         for si, spec in enumerate(mask_grid())
