@@ -385,13 +385,16 @@ class Topology:
         ``target`` without a gain asked: exact analysis of the nominal design, cached."""
         key = (self.name, target.response, target.ripple_db, target.attenuation_db, target.q)
         if key not in _NATURAL_GAIN_DB:
-            from ..analysis import analyze
-            from ..mask import response_max
-
             values = self.realised_values(target._replace(gain_db=None), None)
-            peak = response_max(analyze(self.build(values)).tf)
-            _NATURAL_GAIN_DB[key] = 20.0 * math.log10(peak)
+            _NATURAL_GAIN_DB[key] = self._peak_db(values)
         return _NATURAL_GAIN_DB[key]
+
+    def _peak_db(self, values: Mapping[str, float]) -> float:
+        """The maximum of |H| (dB) of this topology built with ``values``, exactly."""
+        from ..analysis import analyze
+        from ..mask import response_max
+
+        return 20.0 * math.log10(response_max(analyze(self.build(values)).tf))
 
     def fixed_gain_db(self, q: float | None = None) -> float | None:
         """The passband gain (dB, the maximum of |H|) of an entry that realises no
@@ -403,15 +406,11 @@ class Topology:
         draw a gain ratio, so for them it is the nominal design's only."""
         key = (self.name, "fixed", q)
         if key not in _NATURAL_GAIN_DB:
-            from ..analysis import analyze
-            from ..mask import response_max
-
             try:
                 values = self.nominal(1e3, q)
             except ValueError:
                 return None
-            peak = response_max(analyze(self.build(values)).tf)
-            _NATURAL_GAIN_DB[key] = 20.0 * math.log10(peak)
+            _NATURAL_GAIN_DB[key] = self._peak_db(values)
         return _NATURAL_GAIN_DB[key]
 
     def realises_gain(
