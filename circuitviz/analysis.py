@@ -328,6 +328,8 @@ class Analysis:
     nets: dict = field(default_factory=lambda: {"input": "in", "output": "out"})
     #: what was assumed or ignored in reading the netlist, one short sentence each
     notes: tuple = ()
+    #: poles the real op-amps' one-pole model adds (listed in ``poles``, not in ``order``)
+    opamp_poles: int = 0
 
     @property
     def poles(self) -> np.ndarray:
@@ -348,6 +350,13 @@ class Analysis:
     @property
     def cutoff_hz(self) -> float | None:
         return self.response.cutoff_hz
+
+    @property
+    def order(self) -> int:
+        """The filter's order: its pole count with ideal op-amps.  A real op-amp's model
+        adds a pole of its own (usually far above the band), which ``poles`` lists but a
+        designer does not count (a Sallen-Key stage stays second order on a real op-amp)."""
+        return max(len(self.tf.poles) - self.opamp_poles, 0)
 
     def to_json(self) -> dict:
         """The record of docs/architecture.md §6: poles/zeros as [re, im] in rad/s, gain,
@@ -407,12 +416,21 @@ def analyze(
             f"analyze() takes a Circuit or SPICE netlist text, not "
             f"{type(circuit_or_netlist).__name__}"
         )
-    circuit = expand_opamps(circuit, opamp)
+    expanded = expand_opamps(circuit, opamp)
     try:
         with np.errstate(all="ignore"):
-            poles, zeros, gain = poles_zeros_gain(circuit)
+            poles, zeros, gain = poles_zeros_gain(expanded)
             tf = TransferFunction(poles, zeros, gain)
-            return Analysis(tf, measure_response(tf), dict(nets), tuple(notes))
+            extra = 0
+            if expanded is not circuit:  # the op-amps' own poles: count them apart
+                extra = max(len(poles) - len(poles_zeros_gain(circuit)[0]), 0)
+            if extra:
+                notes = (
+                    *notes,
+                    f"order {len(poles) - extra} counts the filter's poles; the real "
+                    f"op-amps' one-pole model adds {extra} of its own (listed in poles)",
+                )
+            return Analysis(tf, measure_response(tf), dict(nets), tuple(notes), extra)
     except (ArithmeticError, np.linalg.LinAlgError) as exc:  # bounded values make this rare
         raise CircuitError(
             f"the exact analysis of this circuit failed numerically "

@@ -14,7 +14,8 @@ own maximum over all frequencies* (scipy's ``buttord``/``ellipord`` convention):
   every local maximum of |H| there (polished), the value at the edge and the limit at
   infinity (DC) — so the lobes between the j-axis zeros of an elliptic response count,
   whatever the grid.
-* **order**: the number of poles; **gain**: the maximum of |H| in dB.
+* **order**: the number of poles, not counting those a real op-amp model adds far above
+  the band (:attr:`~circuitviz.analysis.Analysis.order`); **gain**: the maximum of |H| in dB.
 * **real op-amps**: a high-pass or band-stop built on op-amps of finite gain-bandwidth
   falls off again far above its band (the op-amps' own roll-off), so no passband of it
   reaches infinity.  Such a circuit (``finite_gbw``) is judged up to
@@ -401,7 +402,7 @@ def measure_mask(analysis, spec: Spec, finite_gbw: bool = False) -> MaskResult:
     from .analysis import measure_response
 
     tf, resp = analysis.tf, analysis.response
-    order = int(len(tf.poles))
+    order = int(analysis.order)
     top = passband_top(spec, finite_gbw) if len(tf.poles) > len(tf.zeros) else None
     if top is not None:
         resp = measure_response(tf, top=top)
@@ -465,7 +466,7 @@ def analysis_mask_fields(analysis) -> dict:
     no stopband was asked) of an analysis without a spec."""
     tf, resp = analysis.tf, analysis.response
     out: dict[str, float | None] = {
-        "order": int(len(tf.poles)),
+        "order": int(analysis.order),
         "passband_attenuation_db": None,
         "stopband_attenuation_db": None,
     }
