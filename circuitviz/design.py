@@ -259,6 +259,7 @@ def with_eseries(c: Candidate, eseries: str) -> Candidate:
     :func:`circuitviz.eseries.snap_circuit`), re-verified by exact analysis."""
     from .analysis import analyze as exact
     from .eseries import snap_circuit
+    from .mask import measure_mask
     from .opamp import is_active
     from .verification import with_analysis
 
@@ -272,8 +273,16 @@ def with_eseries(c: Candidate, eseries: str) -> Candidate:
         edge = mask.cutoff_hz
     if target and edge and c.analysis.type == c.spec.filter_type:
         target = target * c.spec.cutoff_hz / edge
+    finite_gbw = c.opamp_gbw_hz is not None and is_active(c.circuit)
+
+    def judge(analysis) -> tuple:
+        """Meeting the mask first, then margin, then spec error."""
+        mask = measure_mask(analysis, c.spec, finite_gbw)
+        margin = mask.margin if math.isfinite(mask.margin) else -1e9
+        return (mask.meets, margin, -spec_error(c.spec, analysis, mask))
+
     circuit, _ = snap_circuit(
-        c.circuit, eseries, cutoff_hz=target, q=c.spec.q, opamp=c.opamp_gbw_hz
+        c.circuit, eseries, cutoff_hz=target, q=c.spec.q, opamp=c.opamp_gbw_hz, judge=judge
     )
     analysis = exact(circuit, opamp=c.opamp_gbw_hz)
     values = {k: circuit.element(k).value for k in c.values}
@@ -286,7 +295,7 @@ def with_eseries(c: Candidate, eseries: str) -> Candidate:
             c.verification,
             analysis,
             c.spec,
-            finite_gbw=c.opamp_gbw_hz is not None and is_active(circuit),
+            finite_gbw=finite_gbw,
         ),
     )
 

@@ -13,6 +13,12 @@ it in frequency, so it searches both levels, snapping all values at each and
 measuring the exact cutoff and Q of every choice at once
 (:class:`circuitviz.batch.Variants`); then a coordinate descent tries each part's
 neighbouring preferred values.  The winner is re-verified by a full exact analysis.
+
+A cascade is snapped stage by stage first (:func:`stages`): each stage between two
+op-amp outputs is searched on its own to reproduce its own response, so every
+section keeps its f0 and Q (and the cascade its family's shape), as a designer picks
+the parts of one section at a time.  That choice is one more start of the whole
+circuit's search, whose objective keeps the response's shape as well as the cutoff.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import csv
 import html
 import io
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -373,6 +380,12 @@ def _index_values(idx: np.ndarray, series: str) -> np.ndarray:
 _CUTOFF_TOL, _Q_TOL = 0.02, 0.05
 #: Weight of the passband-shape term (RMS log magnitude) in those units.
 _SHAPE_WEIGHT = 5.0
+#: A stage's choice: its response compared at this many frequencies, from a third of
+#: its lowest root to three times its highest; relative complex error in units of
+#: :data:`_STAGE_TOL`, with the reference floored at :data:`_STAGE_FLOOR` of its peak.
+_STAGE_PROBES, _STAGE_TOL, _STAGE_FLOOR = 16, 0.005, 0.01
+#: Variants :func:`_judge_polish` may analyse in all (a few ms each).
+_JUDGE_BUDGET = 120
 #: Impedance levels tried per E-series step (the grid spans one decade).
 _LEVELS_PER_STEP = 4
 #: Frequency levels tried on each side of the one that puts the cutoff on target.
@@ -396,6 +409,7 @@ def snap_circuit(
     q: float | None = None,
     opamp=None,
     meets=None,
+    judge=None,
 ) -> tuple[Circuit, ComponentTable]:
     """Preferred values for every R, L and C of ``circuit``, chosen together so that the
     snapped circuit's cutoff (and Q for band types) lands nearest the target.
@@ -408,13 +422,16 @@ def snap_circuit(
             :func:`circuitviz.opamp.parse_opamp`).
         meets: optional ``meets(analysis) -> bool``; its verdict on the snapped circuit
             is reported as ``table.meets``.
+        judge: optional ``judge(analysis) -> tuple`` (larger is better; its first item
+            true when the choice is good enough) deciding between the whole circuit's
+            choice and the stage-by-stage ones, and polishing the winner when it is not
+            good enough; without it the objective (cutoff, Q, shape) decides.
 
     Returns:
         The snapped circuit and a :class:`ComponentTable` (values before and after,
         cutoff and Q before, after and aimed at).  A circuit whose response has no
         cutoff (not a filter type) is snapped value by value.
     """
-    from .analysis import analyze
     from .batch import PARTS, Variants
     from .opamp import expand_opamps
 
@@ -430,9 +447,18 @@ def snap_circuit(
     band = before.type in ("bandpass", "bandstop")
     target = float(cutoff_hz) if cutoff_hz else before.cutoff_hz
     target_q = (float(q) if q else before.q) if band else None
-    best = _search(variants, key, target, target_q)
-    snapped = circuit.with_values({p: snap(float(v), key) for p, v in zip(parts, best)})
-    after = analyze(snapped, opamp=opamp)
+    span = _span(key)
+
+    def cost_of(values: np.ndarray) -> np.ndarray:
+        return _objective(variants, values, target, target_q, span)
+
+    choices = [_search(variants, key, cost_of, math.log10(before.cutoff_hz / target))]
+    staged = None
+    if judge is not None:  # only a judge can tell a kept shape from a nearer cutoff
+        staged = _staged_start(circuit, parts, key, opamp, before.cutoff_hz / target)
+    if staged is not None:
+        choices.append(_index_values(staged, key))
+    snapped, after = _choose(circuit, parts, key, choices, cost_of, judge, opamp)
     rows = tuple(
         ComponentRow(p, circuit.element(p).kind, circuit.element(p).value, snapped.element(p).value)
         for p in parts
@@ -454,53 +480,268 @@ def snap_circuit(
     )
 
 
-def _search(variants, series: str, target: float, target_q: float | None) -> np.ndarray:
-    """Part values (all preferred) minimising :func:`_objective`: a grid over impedance
-    and frequency levels, then coordinate descent over neighbouring preferred values."""
+def _span(series: str) -> float:
+    """Half-width (in ln f) of the windows where a variant's edges are sought: wide
+    enough for the frequency levels tried plus a couple of steps (a variant whose edge
+    falls outside is measured again, wider)."""
+    return float(math.log(10) * (_FREQ_SIDE + 2) / len(_ladder(series))) + 0.02
+
+
+def _search(
+    variants, series: str, cost_of: Callable[[np.ndarray], np.ndarray], m0: float
+) -> np.ndarray:
+    """Part values (all preferred) minimising ``cost_of`` (value rows -> costs): a grid
+    over impedance and frequency levels (``m0``: the decades every L and C moves up to
+    put the response on target), then :func:`_polish` from the grid's three best."""
     logs = _ladder(series)
     kinds = np.array(variants.kinds)
     nominal = variants.nominal
     step = 1.0 / len(logs)  # one series step, in decades
-    # windows around the nominal edges wide enough for the frequency levels tried plus a
-    # couple of steps; a variant whose edge falls outside is measured again, wider
-    span = float(math.log(10) * step * (_FREQ_SIDE + 2)) + 0.02
     z_exp = np.where(kinds == "C", -1.0, 1.0)  # R, L up and C down with the level
     f_exp = np.where(kinds == "R", 0.0, 1.0)  # L, C up: frequency down
-    m0 = math.log10(variants.analysis.response.cutoff_hz / target)
     levels = np.arange(len(logs) * _LEVELS_PER_STEP) * step / _LEVELS_PER_STEP - 0.5
     shifts = m0 + np.arange(-_FREQ_SIDE, _FREQ_SIDE + 1) * step / 2
     zz, ff = np.meshgrid(levels, shifts, indexing="ij")
     scaled = nominal * 10.0 ** (zz.reshape(-1, 1) * z_exp + ff.reshape(-1, 1) * f_exp)
-    idx = _nearest_index(scaled, logs)
-    idx = np.unique(idx, axis=0)
-    cost = _objective(variants, _index_values(idx, series), target, target_q, span)
-    order = np.argsort(cost)
-    moves = _moves(len(nominal))
+    idx = np.unique(_nearest_index(scaled, logs), axis=0)
+    cost = cost_of(_index_values(idx, series))
     best_idx, best_cost = None, math.inf
-    budget = _BUDGET
-    for rank, start in enumerate(order[:3]):  # polish the three best starts
-        cur, cur_cost = idx[start].copy(), cost[start]
-        for _ in range(_ROUNDS):
-            # single steps first, pairs when they stall (pairs for the best start only)
-            for tried in moves if rank == 0 else moves[:1]:
-                if len(tried) > budget:
-                    break
-                budget -= len(tried)
-                trial = cur + tried
-                trial_cost = _objective(
-                    variants, _index_values(trial, series), target, target_q, span
-                )
-                k = int(np.argmin(trial_cost))
-                if trial_cost[k] < cur_cost - 1e-12:
-                    cur, cur_cost = trial[k], trial_cost[k]
-                    break
-            else:
-                break
+    budget = [_BUDGET]
+    for rank, start in enumerate(np.argsort(cost)[:3]):  # pair moves for the best only
+        cur, cur_cost = _polish(idx[start], cost[start], cost_of, series, budget, rank == 0)
         if cur_cost < best_cost:
             best_idx, best_cost = cur, cur_cost
-    if best_idx is None:  # no choice could be measured: each value on its own
+    if best_idx is None or not math.isfinite(best_cost):  # nothing measurable: one by one
         return np.array([snap(float(v), series) for v in nominal])
     return _index_values(best_idx, series)
+
+
+def _polish(
+    cur: np.ndarray,
+    cur_cost: float,
+    cost_of: Callable[[np.ndarray], np.ndarray],
+    series: str,
+    budget: list[int],
+    pairs: bool = True,
+) -> tuple[np.ndarray, float]:
+    """Coordinate descent from series indices ``cur``: take the best improving single
+    step, then (``pairs``) pair step when singles stall, until none improves, at most
+    :data:`_ROUNDS` moves or ``budget[0]`` variants measured (spent in place)."""
+    moves = _moves(len(cur))
+    for _ in range(_ROUNDS):
+        for tried in moves if pairs else moves[:1]:
+            if len(tried) > budget[0]:
+                break
+            budget[0] -= len(tried)
+            trial = cur + tried
+            trial_cost = cost_of(_index_values(trial, series))
+            k = int(np.argmin(trial_cost))
+            if trial_cost[k] < cur_cost - 1e-12:
+                cur, cur_cost = trial[k], float(trial_cost[k])
+                break
+        else:
+            break
+    return cur, cur_cost
+
+
+# -- stage by stage --------------------------------------------------------------------------
+def stages(circuit: Circuit) -> list[tuple[str, str, tuple[str, ...]]]:
+    """The stages of a cascade as ``(input net, output net, element names)``, from ``in``
+    to ``out``: a stage ends at an op-amp output that separates ``in`` from ``out`` (an
+    ideal source, so what follows does not load what comes before).  One stage (the
+    whole circuit) when there is no such net."""
+    from .circuit import GROUND, INPUT, OUTPUT
+
+    links: dict[str, set[str]] = {}
+    for e in circuit.elements:
+        nets = [n for n in e.nets if n != GROUND]
+        for n in nets:
+            links.setdefault(n, set()).update(m for m in nets if m != n)
+
+    def upstream(cut: str) -> set[str]:
+        """Nets reached from ``in`` without passing ``cut``."""
+        seen, todo = {INPUT}, [INPUT]
+        while todo:
+            for m in links.get(todo.pop(), ()):
+                if m != cut and m not in seen:
+                    seen.add(m)
+                    todo.append(m)
+        return seen
+
+    outs = {e.nets[2] for e in circuit.elements if e.kind == "OPAMP"} - {INPUT, OUTPUT, GROUND}
+    cuts = []
+    for net in outs:
+        up = upstream(net)
+        if OUTPUT not in up:
+            cuts.append((len(up), net, up))
+    cuts.sort()
+    bounds = [(net, up | {net}) for _, net, up in cuts] + [(OUTPUT, set(links) | {OUTPUT})]
+    out: list[tuple[str, str, tuple[str, ...]]] = []
+    taken: set[str] = set()
+    src = INPUT
+    for dst, inside in bounds:
+        names = tuple(
+            e.name
+            for e in circuit.elements
+            if e.name not in taken and all(n == GROUND or n in inside for n in e.nets)
+        )
+        taken.update(names)
+        if names:
+            out.append((src, dst, names))
+            src = dst
+    return out
+
+
+def _stage_circuit(circuit: Circuit, src: str, dst: str, names: tuple[str, ...]) -> Circuit:
+    """Stage ``names`` alone, driven at ``src`` (renamed ``in``) and read at ``dst``
+    (renamed ``out``)."""
+    from dataclasses import replace
+
+    from .circuit import INPUT, OUTPUT
+
+    rename = {src: INPUT, dst: OUTPUT}
+    clash = {INPUT, OUTPUT} - {src, dst}  # the other end's own name, if inside the stage
+    rename.update({n: f"{n}_stage" for n in clash})
+    return Circuit(
+        tuple(
+            replace(e, nets=tuple(rename.get(n, n) for n in e.nets))
+            for e in circuit.elements
+            if e.name in names
+        )
+    )
+
+
+def _choose(circuit, parts, series, choices, cost_of, judge, opamp):
+    """The snapped circuit (and its analysis) of the best of ``choices`` (value rows):
+    the largest ``judge(analysis)`` when given (then, if even that one is not good
+    enough, :func:`_judge_polish`), else the least ``cost_of``."""
+    unique = list({tuple(c): c for c in choices}.values())
+    if judge is None:
+        best = unique[int(np.argmin(cost_of(np.array(unique))))] if len(unique) > 1 else unique[0]
+        snapped, after = _snapped(circuit, parts, series, best, opamp)
+        return snapped, after
+    scored = []
+    for values in unique:
+        snapped, after = _snapped(circuit, parts, series, values, opamp)
+        scored.append((judge(after), snapped, after, values))
+    score, snapped, after, values = max(scored, key=lambda t: t[0])
+    if not score[0]:
+        snapped, after = _judge_polish(circuit, parts, series, values, judge, opamp, score)
+    return snapped, after
+
+
+def _snapped(circuit, parts, series, values, opamp):
+    """``circuit`` with ``values`` (snapped to ``series``) for ``parts``, and its analysis."""
+    from .analysis import analyze
+
+    snapped = circuit.with_values({p: snap(float(v), series) for p, v in zip(parts, values)})
+    return snapped, analyze(snapped, opamp=opamp)
+
+
+def _judge_polish(circuit, parts, series, values, judge, opamp, score):
+    """Coordinate descent on ``judge`` itself (a full exact analysis a variant): each
+    part one preferred value up or down in turn, every improving step taken at once,
+    until the choice is good enough (the score's first item), no step improves, or
+    :data:`_JUDGE_BUDGET` variants were analysed.  For the last few hundredths of a dB
+    that a stage-by-stage choice leaves (an equiripple passband on a knife-edge)."""
+    from .circuit import CircuitError
+
+    logs = _ladder(series)
+    cur = _nearest_index(np.asarray(values, float), logs)
+    best = _snapped(circuit, parts, series, _index_values(cur, series), opamp)
+    budget, since = _JUDGE_BUDGET, 0  # ``since``: steps tried since the last improvement
+    steps = [(k, d) for k in range(len(cur)) for d in (1, -1)]
+    i = 0
+    while budget > 0 and since < len(steps) and not score[0]:
+        k, d = steps[i % len(steps)]
+        i, budget, since = i + 1, budget - 1, since + 1
+        trial = cur.copy()
+        trial[k] += d
+        try:
+            got = _snapped(circuit, parts, series, _index_values(trial, series), opamp)
+            trial_score = judge(got[1])
+        except (CircuitError, ValueError, ArithmeticError, np.linalg.LinAlgError):
+            continue
+        if trial_score > score:  # first improvement: take it and go on from there
+            score, cur, best, since = trial_score, trial, got, 0
+    return best
+
+
+def _staged_start(
+    circuit: Circuit, parts: tuple[str, ...], series: str, opamp, ratio: float
+) -> np.ndarray | None:
+    """Series indices for ``parts`` chosen stage by stage (see :func:`stages`), each stage
+    reproducing its own response moved down in frequency by ``ratio`` (nominal cutoff /
+    target); None for a circuit of one stage or a stage that cannot be analysed."""
+    from .analysis import analyze
+    from .batch import PARTS, Variants
+    from .circuit import CircuitError
+    from .opamp import expand_opamps
+
+    split = stages(circuit)
+    if len(split) < 2:
+        return None
+    chosen: dict[str, float] = {}
+    for src, dst, names in split:
+        stage = _stage_circuit(circuit, src, dst, names)
+        own = tuple(n for n in names if circuit.element(n).kind in PARTS)
+        if not own:
+            continue
+        try:
+            expanded = expand_opamps(stage, opamp)
+            variants = Variants(expanded, own, analyze(expanded))
+        except (CircuitError, ValueError, ArithmeticError, np.linalg.LinAlgError):
+            return None
+        probe = _stage_probes(variants.analysis.poles, variants.analysis.zeros)
+        if probe is None:
+            return None
+        ref = variants.analysis.tf.freqresp(probe)
+        scale = np.abs(ref).max()
+        if not (np.isfinite(scale) and scale > 0):
+            return None
+        # relative complex error, with a floor so a notch's depth does not dominate
+        weight = 1.0 / (np.abs(ref) + _STAGE_FLOOR * scale)
+
+        def cost_of(values: np.ndarray, variants=variants, probe=probe, ref=ref, weight=weight):
+            got = variants.response(values, probe / ratio)
+            with np.errstate(invalid="ignore", over="ignore"):
+                err = np.max(np.abs(got - ref) * weight, axis=1)
+            return np.where(np.isfinite(err), err / _STAGE_TOL, np.inf) + _impractical(
+                variants.kinds, values
+            )
+
+        best = _search(variants, series, cost_of, math.log10(ratio))
+        chosen.update(zip(own, best))
+    if set(chosen) != set(parts):
+        return None
+    return _nearest_index(np.array([chosen[p] for p in parts]), _ladder(series))
+
+
+def _stage_probes(poles: np.ndarray, zeros: np.ndarray) -> np.ndarray | None:
+    """Frequencies (Hz) where a stage's response is compared: :data:`_STAGE_PROBES`
+    from a third of its lowest root to three times its highest, and each pole's
+    natural frequency and half-power points (a high-Q peak is narrow)."""
+    roots = np.abs(np.concatenate([poles, zeros]))
+    roots = roots[roots > 0]
+    if not roots.size:
+        return None
+    wide = np.geomspace(roots.min() / 3, roots.max() * 3, _STAGE_PROBES)
+    w0 = np.abs(poles)
+    half = np.abs(np.real(poles))
+    keep = w0 > 0
+    peaks = np.concatenate([w0[keep], (w0 + half)[keep], np.maximum(w0 - half, w0 / 2)[keep]])
+    return np.unique(np.concatenate([wide, peaks / (2 * math.pi)]))
+
+
+def _impractical(kinds, values: np.ndarray) -> np.ndarray:
+    """100 for each part outside the practical ranges, a row of value rows."""
+    from .practical import PRACTICAL
+
+    penalty = np.zeros(len(values))
+    for k, kind in enumerate(kinds):
+        lo, hi = PRACTICAL[kind]
+        penalty = penalty + 100.0 * ((values[:, k] < lo) | (values[:, k] > hi))
+    return penalty
 
 
 def _moves(p: int) -> list[np.ndarray]:
@@ -524,8 +765,6 @@ def _objective(
     of what the spec allows) + a small passband-shape term (RMS of ``ln |H|`` against
     the nominal response moved to the target) + 100 for each part outside the
     practical ranges; ``inf`` where a variant cannot be measured."""
-    from .practical import PRACTICAL
-
     m = variants.measure(values, span=span)
     with np.errstate(invalid="ignore", divide="ignore"):
         cost = np.abs(np.log(m.cutoff_hz / target)) / _CUTOFF_TOL
@@ -539,8 +778,5 @@ def _objective(
     got = np.maximum(np.abs(variants.response(values, probe)), floor)
     with np.errstate(divide="ignore", invalid="ignore"):
         shape = np.sqrt(np.mean(np.log(got / ref) ** 2, axis=1))
-    cost = cost + _SHAPE_WEIGHT * shape
-    for k, kind in enumerate(variants.kinds):
-        lo, hi = PRACTICAL[kind]
-        cost = cost + 100.0 * ((values[:, k] < lo) | (values[:, k] > hi))
+    cost = cost + _SHAPE_WEIGHT * shape + _impractical(variants.kinds, values)
     return np.where(np.isfinite(cost), cost, np.inf)
