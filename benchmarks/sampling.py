@@ -31,7 +31,7 @@ def _time(fn, repeat: int) -> list[float]:
     return out
 
 
-def bench(device: str, batch: int, repeat: int) -> dict:
+def bench(device: str, batch: int, repeat: int, steps: int | None = None) -> dict:
     import circuitviz
     from circuitviz.design import candidates
     from circuitviz.ml.checkpoint import cached_model
@@ -39,6 +39,8 @@ def bench(device: str, batch: int, repeat: int) -> dict:
     from circuitviz.ml.spec import Spec
 
     model, blob = cached_model(None, device)
+    if steps:  # the cached model is the one circuitviz.sample uses
+        model.config.sample_steps = steps
     specs = [
         ("lowpass", 1e3, None),
         ("bandpass", 5e3, 2.0),
@@ -85,19 +87,21 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=1024)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--steps", type=int, default=None, help="DDIM steps (default: the model's)")
     parser.add_argument("--json", default=None, help="also write the results here")
     args = parser.parse_args()
     import torch
 
     torch.set_num_threads(args.threads)
-    results = [bench("cpu", args.batch, args.repeat)]
+    results = [bench("cpu", args.batch, args.repeat, args.steps)]
     if torch.cuda.is_available():
-        results.append(bench("cuda", args.batch, args.repeat))
+        results.append(bench("cuda", args.batch, args.repeat, args.steps))
     for r in results:
         lat = ", ".join(f"{k} {v:.0f}" for k, v in r["latency_16_ms"].items())
         raw = ", ".join(f"{k} {v:.0f}" for k, v in r["latency_16_ms_raw"].items())
         print(
-            f"[{r['device']}, {r['threads']} threads] 16 candidates (raw: {raw} ms) "
+            f"[{r['device']}, {r['threads']} threads, {r['sample_steps']} steps] "
+            f"16 candidates (raw: {raw} ms) "
             f"refined: {lat} ms "
             f"(max {r['latency_16_ms_max']:.0f} ms, target <= 150); batched {r['batch']}: "
             f"{r['circuits_per_s']:.0f} circuits/s (target >= 500), "
