@@ -621,9 +621,13 @@ def _choose(circuit, parts, series, choices, cost_of, judge, opamp):
         snapped, after = _snapped(circuit, parts, series, best, opamp)
         return snapped, after
     scored = []
-    for values in unique:
-        snapped, after = _snapped(circuit, parts, series, values, opamp)
-        scored.append((judge(after), snapped, after, values))
+    for i, values in enumerate(unique):
+        try:
+            snapped, after = _snapped(circuit, parts, series, values, opamp)
+            scored.append((judge(after), snapped, after, values))
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+            if i == 0:  # the whole circuit's own choice: its failure is the answer
+                raise
     score, snapped, after, values = max(scored, key=lambda t: t[0])
     if not score[0]:
         snapped, after = _judge_polish(circuit, parts, series, values, judge, opamp, score)

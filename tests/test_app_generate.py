@@ -305,3 +305,25 @@ def test_an_op_amp_gbw_is_used_for_spice_and_the_netlist(app):
 def _bode_traces(app) -> list[dict]:
     (record,) = app.detail.bode.outputs
     return record["data"][PLOTLY_MIME]["data"]
+
+
+def test_a_candidates_e_series_view_is_the_cli_choice_and_is_chosen_once(app, monkeypatch):
+    from circuitviz import design
+
+    calls, real = [], design.with_eseries
+
+    def counting(c, series):
+        calls.append(series)
+        return real(c, series)
+
+    monkeypatch.setattr(design, "with_eseries", counting)
+    app.table.select(1)
+    c = app.rows[0].candidate
+    try:
+        app.detail.series.value = "E96"
+        app.detail.series.value = "exact"
+        app.detail.series.value = "E96"  # shown again: not chosen again
+        assert calls == ["E96"]
+        assert app.detail._shown_circuit() == real(c, "E96").circuit
+    finally:
+        app.detail.series.value = "exact"

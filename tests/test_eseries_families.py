@@ -92,3 +92,22 @@ def test_a_passive_ladder_is_one_stage():
         )
     )
     assert stages(ladder) == [("in", "out", ("RS", "L1", "C1", "RL"))]
+
+
+def test_the_app_shows_a_candidate_snapped_as_sample_eseries_snaps_it():
+    """The app's E-series view of a candidate is the CLI's choice: judged by the same
+    mask, so a 0.5 dB Chebyshev keeps its 0.5 dB edge at the cutoff (aiming its -3 dB
+    frequency at the cutoff, as for a netlist, would move the whole response up)."""
+    from circuitviz.app.detail import snapped_version
+
+    c = _candidate("sk_cascade_hp4", 3e3, "highpass", response="chebyshev", ripple_db=0.5)
+    shown = snapped_version(c.circuit, "E24", c.analysis, candidate=c)
+    cli = with_eseries(c, "E24")
+    assert shown.circuit == cli.circuit
+    assert measure_mask(shown.analysis, c.spec).meets
+    assert {name for name, *_ in shown.rows} == {
+        e.name for e in c.circuit.elements if e.kind in "RLC"
+    }
+    aimed = snapped_version(c.circuit, "E24", c.analysis, cutoff_hz=3e3)
+    edge = measure_mask(aimed.analysis, c.spec).cutoff_hz
+    assert edge is None or abs(edge / 3e3 - 1) > 0.02  # the -3 dB aim misses the edge

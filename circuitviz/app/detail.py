@@ -87,25 +87,40 @@ def snapped_version(
     cutoff_hz: float | None = None,
     q: float | None = None,
     opamp: float | None = None,
+    candidate=None,
 ) -> Snapped:
     """``circuit`` with preferred ``series`` values, analysed exactly.
 
-    Uses the joint choice of :func:`circuitviz.eseries.snap_circuit` (all parts chosen
-    together to land nearest ``cutoff_hz`` and ``q``, default the circuit's own).
+    A ``candidate`` (:class:`~circuitviz.design.Candidate`) is snapped as ``sample
+    --eseries`` snaps it (:func:`circuitviz.design.with_eseries`: judged by its own mask,
+    so an asked family keeps its shape); any other circuit by the joint choice of
+    :func:`circuitviz.eseries.snap_circuit`, aimed at ``cutoff_hz`` and ``q`` (default
+    the circuit's own).
     """
     from ..analysis import analyze
+    from ..design import with_eseries
     from ..eseries import snap_circuit
 
-    snapped, table = snap_circuit(circuit, series, cutoff_hz=cutoff_hz, q=q, opamp=opamp)
-    rows = tuple((r.name, r.kind, r.original, r.snapped) for r in table.rows)
+    analysis = None
+    if candidate is not None:
+        chosen = with_eseries(candidate, series)
+        snapped, analysis = chosen.circuit, chosen.analysis
+        rows = tuple(
+            (e.name, e.kind, e.value, snapped.element(e.name).value)
+            for e in circuit.elements
+            if e.kind in ("R", "L", "C")
+        )
+    else:
+        snapped, table = snap_circuit(circuit, series, cutoff_hz=cutoff_hz, q=q, opamp=opamp)
+        rows = tuple((r.name, r.kind, r.original, r.snapped) for r in table.rows)
+        try:
+            analysis = analyze(snapped, opamp=opamp)
+        except ValueError:
+            analysis = None
     try:
         exact_analysis = exact_analysis or analyze(circuit, opamp=opamp)
     except ValueError:
         exact_analysis = None
-    try:
-        analysis = analyze(snapped, opamp=opamp)
-    except ValueError:
-        analysis = None
     return Snapped(series.upper(), snapped, rows, analysis, exact_analysis)
 
 
@@ -240,6 +255,7 @@ class DetailPanel:
         self.mc_result = w.HTML()
         self._mc_tolerance: str | None = None
         self._circuit = None
+        self._snaps: dict[str, Snapped] = {}
         self._context: dict = {}
         self._stem = "circuit"
         self.series.observe(self._series_changed, "value")
@@ -301,6 +317,7 @@ class DetailPanel:
             target_hz=spec.cutoff_hz,
             target_q=spec.q,
             opamp=opamp_of(c),
+            candidate=c,
         )
         self._show(c.circuit, stem)
 
@@ -331,8 +348,25 @@ class DetailPanel:
         stem = title_stem(result.circuit.title, default=measured)
         self._show(result.circuit, stem)
 
+    def _snapped(self, series: str) -> Snapped:
+        """The E-series version of the circuit shown, chosen once per circuit and series
+        (a cascade's choice can take a second or more)."""
+        if series not in self._snaps:
+            ctx = self._context
+            self._snaps[series] = snapped_version(
+                self._circuit,
+                series,
+                ctx["analysis"],
+                cutoff_hz=ctx.get("target_hz"),
+                q=ctx.get("target_q"),
+                opamp=ctx.get("opamp"),
+                candidate=ctx.get("candidate"),
+            )
+        return self._snaps[series]
+
     def _show(self, circuit, stem: str) -> None:
         self._circuit = circuit
+        self._snaps = {}
         self._stem = stem
         self._mc_tolerance = None
         self.mc_result.value = ""
@@ -346,18 +380,7 @@ class DetailPanel:
         if circuit is None:  # nothing shown yet
             return
         series = self.series.value
-        snapped = (
-            None
-            if series == "exact"
-            else snapped_version(
-                circuit,
-                series,
-                ctx["analysis"],
-                cutoff_hz=ctx.get("target_hz"),
-                q=ctx.get("target_q"),
-                opamp=ctx.get("opamp"),
-            )
-        )
+        snapped = None if series == "exact" else self._snapped(series)
         shown = circuit if snapped is None else snapped.circuit
         snapped_tf = snapped.analysis.tf if snapped is not None and snapped.analysis else None
         predicted, spice, exact = ctx["predicted"], ctx["spice"], ctx["exact"]
@@ -475,16 +498,7 @@ class DetailPanel:
         series = self.series.value
         if series == "exact":
             return self._circuit
-        ctx = self._context
-        snapped = snapped_version(
-            self._circuit,
-            series,
-            ctx["analysis"],
-            cutoff_hz=ctx.get("target_hz"),
-            q=ctx.get("target_q"),
-            opamp=ctx.get("opamp"),
-        )
-        return snapped.circuit
+        return self._snapped(series).circuit
 
     def _notes_text(self) -> str:
         from .messages import plain_note
