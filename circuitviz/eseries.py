@@ -17,8 +17,10 @@ neighbouring preferred values.  The winner is re-verified by a full exact analys
 A cascade is snapped stage by stage first (:func:`stages`): each stage between two
 op-amp outputs is searched on its own to reproduce its own response, so every
 section keeps its f0 and Q (and the cascade its family's shape), as a designer picks
-the parts of one section at a time.  That choice is one more start of the whole
-circuit's search, whose objective keeps the response's shape as well as the cutoff.
+the parts of one section at a time.  A ``judge`` (the candidate's own mask, from
+:func:`circuitviz.design.with_eseries`) decides between that choice and the whole
+circuit's, and when neither is good enough, a short descent on the judge itself tries
+single-step moves.
 """
 
 from __future__ import annotations
@@ -455,7 +457,7 @@ def snap_circuit(
     choices = [_search(variants, key, cost_of, math.log10(before.cutoff_hz / target))]
     staged = None
     if judge is not None:  # only a judge can tell a kept shape from a nearer cutoff
-        staged = _staged_start(circuit, parts, key, opamp, before.cutoff_hz / target)
+        staged = _staged_choice(circuit, parts, key, opamp, before.cutoff_hz / target)
     if staged is not None:
         choices.append(_index_values(staged, key))
     snapped, after = _choose(circuit, parts, key, choices, cost_of, judge, opamp)
@@ -671,7 +673,7 @@ def _judge_polish(circuit, parts, series, values, judge, opamp, score):
     return best
 
 
-def _staged_start(
+def _staged_choice(
     circuit: Circuit, parts: tuple[str, ...], series: str, opamp, ratio: float
 ) -> np.ndarray | None:
     """Series indices for ``parts`` chosen stage by stage (see :func:`stages`), each stage
