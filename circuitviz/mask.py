@@ -9,7 +9,10 @@ own maximum over all frequencies* (scipy's ``buttord``/``ellipord`` convention):
   ``Ap`` at its minima).  High-pass: the mirror image, coming down from infinity.  With
   Ap = 3.01 dB that is the -3 dB frequency; a low-pass whose DC gain is already more than
   Ap under its peak has no edge and meets no mask.
-* **passband attenuation**: the worst attenuation from DC (infinity) to the cutoff asked.
+* **passband attenuation**: the worst attenuation from DC (infinity) to the cutoff asked,
+  or to the measured passband edge when that lies within the 2 % cutoff tolerance before
+  it: such a candidate meets, and its passband is the band up to its own edge, so a
+  meeting candidate reports at most Ap + 0.05 dB.
 * **stopband attenuation**: the least attenuation from the stopband edge on, found from
   every local maximum of |H| there (polished), the value at the edge and the limit at
   infinity (DC) — so the lobes between the j-axis zeros of an elliptic response count,
@@ -423,7 +426,12 @@ def measure_mask(analysis, spec: Spec, finite_gbw: bool = False) -> MaskResult:
             checks["passband"] = -1.0  # peaks more than Ap above its passband end
         else:
             checks["cutoff"] = 1.0 - abs(cutoff / spec.cutoff_hz - 1.0) / CUTOFF_TOL
-        pb = passband_attenuation(tf, spec.filter_type, spec.cutoff_hz, peak, (f, mag), top)
+        # over the passband the mask accepts: to the asked cutoff, or to the circuit's
+        # own edge where that comes first (an edge up to 2 % early still meets)
+        end = spec.cutoff_hz
+        if cutoff is not None and abs(cutoff / end - 1.0) <= CUTOFF_TOL:
+            end = min(end, cutoff) if spec.filter_type == "lowpass" else max(end, cutoff)
+        pb = passband_attenuation(tf, spec.filter_type, end, peak, (f, mag), top)
         if spec.response != "any":
             err = family_error(tf, spec, cutoff)
             checks["response"] = -1.0 if err is None else 1.0 - err / RESPONSE_TOL

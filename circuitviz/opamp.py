@@ -15,6 +15,7 @@ netlist stays flat (no ``.subckt``).
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -66,7 +67,7 @@ def parse_opamp(value: str | float | None) -> float | None:
     """
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+    if isinstance(value, bool) or not isinstance(value, (str, numbers.Real)):
         raise ValueError(f"op-amp {value!r} is not understood; use {_ACCEPTED}")
     if isinstance(value, str):
         if value.strip().lower() == "ideal":
@@ -78,7 +79,10 @@ def parse_opamp(value: str | float | None) -> float | None:
                 f"op-amp {value.strip()!r} is not understood; use {_ACCEPTED}"
             ) from None
     else:
-        gbw = float(value)
+        try:
+            gbw = float(value)
+        except OverflowError:  # an int beyond any float: out of range like inf
+            gbw = -math.inf if value < 0 else math.inf
     lo, hi = GBW_RANGE_HZ
     if not (math.isfinite(gbw) and lo * (1 - 1e-12) <= gbw <= hi * (1 + 1e-12)):
         hint = ""
