@@ -187,6 +187,14 @@ class Candidate:
                 )
                 if not self.spec.is_band and m.cutoff_hz is not None:
                     analysis["cutoff_hz"] = m.cutoff_hz
+                if m.top_hz is None and m.type != analysis["type"]:
+                    # a far end less than 20 dB down is a stopband when the mask asks less
+                    analysis["type"] = m.type
+                    analysis["notes"] = [
+                        *analysis.get("notes", []),
+                        f"a {m.type} against the asked {self.spec.as_db:g} dB stopband: "
+                        f"its far end lies less than 20 dB under its passband",
+                    ]
                 if m.top_hz is not None:  # judged below the op-amps' own roll-off
                     analysis["type"] = m.type
                     if self.spec.is_band:

@@ -42,12 +42,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .analysis import TransferFunction, analysis_band
+from .analysis import STOP_DB, TransferFunction, analysis_band
 from .spec import BAND_TYPES, Spec
 
 __all__ = [
     "MaskResult",
     "measure_mask",
+    "mask_stop_db",
     "passband_edge",
     "stopband_attenuation",
     "passband_attenuation",
@@ -398,6 +399,19 @@ class MaskResult:
         }
 
 
+def mask_stop_db(spec: Spec) -> float:
+    """How far (dB) under its passband a low-/high-pass's far end must sit for the mask to
+    call it that type: the usual 20 dB (:data:`~circuitviz.analysis.STOP_DB`), or less
+    when the mask itself asks less.  An even-order elliptic response ends at As under its
+    maximum, As - Ap under its DC (infinity) level, so with As < 20 dB + Ap the usual rule
+    would call it ``other`` and no design could meet a mask the spec accepts; the
+    stopband check then holds it to As."""
+    as_db = spec.as_db
+    if spec.is_band or as_db is None:
+        return STOP_DB
+    return min(STOP_DB, as_db - spec.ap_db - EDGE_SLACK_DB)
+
+
 def measure_mask(analysis, spec: Spec, finite_gbw: bool = False) -> MaskResult:
     """Measure ``analysis`` (an :class:`~circuitviz.analysis.Analysis`) against ``spec``;
     ``finite_gbw``: the circuit's op-amps have a finite gain-bandwidth, so a high-pass or
@@ -407,8 +421,9 @@ def measure_mask(analysis, spec: Spec, finite_gbw: bool = False) -> MaskResult:
     tf, resp = analysis.tf, analysis.response
     order = int(analysis.order)
     top = passband_top(spec, finite_gbw) if len(tf.poles) > len(tf.zeros) else None
-    if top is not None:
-        resp = measure_response(tf, top=top)
+    stop_db = mask_stop_db(spec)
+    if top is not None or stop_db < STOP_DB:
+        resp = measure_response(tf, top=top, stop_db=stop_db)
     f = _below(_grid(tf), top)
     mag = _mag(tf, f)
     peak = response_max(tf, f, mag, top)

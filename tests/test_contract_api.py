@@ -144,3 +144,43 @@ def test_each_candidate_record_is_strict_json_and_its_netlist_reanalyses_alike(
                 assert min(abs(r - t) for t in theirs) <= 1e-5 * abs(r) + 1e-9
         if "order" in kwargs:
             assert rec["analysis"]["order"] == kwargs["order"]
+
+
+def _elliptic(order, ap, as_db, fc=1e3, highpass=False):
+    z, p, k = signal.ellipap(order, ap, as_db)
+    if highpass:
+        z, p, k = signal.lp2hp_zpk(z, p, k, 1.0)
+    w = 2 * math.pi * fc
+    z, p = np.asarray(z, complex) * w, np.asarray(p, complex) * w
+    tf = TransferFunction(p, z, float(np.real(k)) * w ** (len(p) - len(z)))
+    return Analysis(tf, measure_response(tf))
+
+
+@pytest.mark.parametrize("highpass", [False, True])
+@pytest.mark.parametrize("as_db", [12.0, 15.0, 20.0])
+def test_an_even_order_elliptic_with_a_weak_stopband_is_its_type_for_the_mask(as_db, highpass):
+    # it ends As under its maximum, As - Ap under its passband: less than the usual 20 dB
+    ft = "highpass" if highpass else "lowpass"
+    a = _elliptic(2, 0.5, as_db, highpass=highpass)
+    assert a.type == "other"  # the general rule, without a mask, is unchanged
+    m = measure_mask(a, Spec.checked(ft, 1e3, order=2, response="elliptic", attenuation_db=as_db))
+    assert m.type == ft and m.meets, m.failed
+    # a mask asking more than the circuit gives is still refused, by its stopband
+    fs = 3e3 if not highpass else 1e3 / 3
+    strict = Spec.checked(ft, 1e3, stopband_hz=fs, attenuation_db=as_db + 3)
+    assert not measure_mask(a, strict).meets
+
+
+def test_an_elliptic_mask_at_20_db_meets_and_its_record_says_lowpass():
+    found = circuitviz.sample(
+        "lowpass", 7505, n=2, seed=1, stopband_hz=31454, attenuation_db=20, response="elliptic"
+    )
+    assert found[0].spec.order == 2  # the mask's own order
+    for c in found:
+        assert c.meets, c.mask.failed
+        rec = c.to_json()["analysis"]
+        assert rec["type"] == "lowpass" and rec["order"] == 2
+        assert abs(rec["cutoff_hz"] / 7505 - 1) <= 0.02
+        assert rec["passband_attenuation_db"] <= 0.5 + 0.05
+        assert rec["stopband_attenuation_db"] >= 20
+        assert any("20 dB stopband" in n for n in rec["notes"])
