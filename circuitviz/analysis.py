@@ -406,6 +406,12 @@ def analyze(
 
     nets: dict[str, str] = {"input": "in", "output": "out"}
     notes: tuple[str, ...] = ()
+    for what, name in (("input", input), ("output", output)):
+        if name is not None and not isinstance(name, str):
+            raise CircuitError(
+                f"{what}= takes a net (or, for input, a source) name as text, e.g. "
+                f"{what}={'Vin' if what == 'input' else 'vout'!r}; got {type(name).__name__}"
+            )
     if isinstance(circuit_or_netlist, (str, bytes)):
         imported = import_netlist(circuit_or_netlist, input=input, output=output)
         circuit, nets, notes = imported.circuit, imported.nets, imported.notes

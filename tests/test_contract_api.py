@@ -184,3 +184,16 @@ def test_an_elliptic_mask_at_20_db_meets_and_its_record_says_lowpass():
         assert rec["passband_attenuation_db"] <= 0.5 + 0.05
         assert rec["stopband_attenuation_db"] >= 20
         assert any("20 dB stopband" in n for n in rec["notes"])
+
+
+@pytest.mark.parametrize("kwargs", [{"input": 3}, {"output": ["out"]}, {"input": b"in"}])
+def test_analyze_refuses_a_net_name_that_is_not_text(kwargs):
+    with pytest.raises(ValueError, match="takes a net .*name as text"):
+        circuitviz.analyze("R1 in out 1k\nC1 out 0 1u\n", **kwargs)
+
+
+def test_analyze_takes_numpy_and_huge_op_amp_values_like_sample():
+    rc = "R1 in out 1k\nC1 out 0 1u\n"
+    assert circuitviz.analyze(rc, opamp=np.int64(1_000_000)).type == "lowpass"
+    with pytest.raises(ValueError, match="outside 1 kHz to 10 GHz"):
+        circuitviz.analyze(rc, opamp=HUGE)
