@@ -91,7 +91,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     circuit = imported.circuit
     result = analyze(circuit, opamp=opamp)
     data = result.to_json()
-    data.update({"nets": imported.nets, "notes": list(imported.notes)})
+    # what the reading assumed, then what the analysis adds (the op-amps' own poles)
+    data.update({"nets": imported.nets, "notes": [*imported.notes, *result.notes]})
     if opamp is not None and circuit.count("OPAMP"):
         from .opamp import A0
 

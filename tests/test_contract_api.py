@@ -197,3 +197,42 @@ def test_analyze_takes_numpy_and_huge_op_amp_values_like_sample():
     assert circuitviz.analyze(rc, opamp=np.int64(1_000_000)).type == "lowpass"
     with pytest.raises(ValueError, match="outside 1 kHz to 10 GHz"):
         circuitviz.analyze(rc, opamp=HUGE)
+
+
+@pytest.mark.parametrize(
+    "filter_type, cutoff, kwargs",
+    [
+        ("lowpass", 50e3, {"opamp": "1meg", "order": 4}),
+        ("highpass", 2e3, {"opamp": "10meg", "order": 2, "response": "elliptic"}),
+        ("bandpass", 5e3, {"opamp": 2e6, "q": 4, "kind": "active"}),
+    ],
+)
+def test_a_real_op_amp_candidates_netlist_reanalyses_to_its_own_order(filter_type, cutoff, kwargs):
+    # sample writes each op-amp as its one-pole model in plain elements; analyze() reads
+    # that model back as an op-amp, so the record's order (the filter's) is the netlist's
+    for c in circuitviz.sample(filter_type, cutoff, n=2, seed=0, **kwargs):
+        rec = c.to_json()["analysis"]
+        again = circuitviz.analyze(c.netlist)
+        assert again.order == rec["order"] == c.analysis.order
+        assert len(again.poles) == len(c.analysis.poles)  # the op-amps' own still listed
+        for r in c.analysis.poles:
+            assert min(abs(r - t) for t in again.poles) <= 1e-6 * abs(r)
+        if c.analysis.opamp_poles:
+            assert any("one-pole op-amp model written out" in n for n in again.notes)
+
+
+def test_a_written_out_op_amp_model_becomes_one_op_amp_of_that_gbw():
+    from circuitviz.opamp import collapse_opamps, expand_opamps
+
+    one = circuitviz.parse_netlist(
+        "Vin in 0 AC 1\nR1 in a 10k\nR2 a b 10k\nC1 a out 22.5079n\nC2 b 0 11.2540n\n"
+        "EU1 out 0 b out 1meg\n"
+    )
+    wide = expand_opamps(one, 1e6)
+    back, made = collapse_opamps(wide)
+    assert made == ["U1"] and back.count("OPAMP") == 1 and back.count("E") == 0
+    (u1,) = [e for e in back.elements if e.kind == "OPAMP"]
+    assert u1.gbw == pytest.approx(1e6, rel=1e-6) and u1.a0 == pytest.approx(1e5)
+    assert collapse_opamps(one)[1] == []  # an ideal op-amp is not a written-out model
+    a = circuitviz.analyze(circuitviz.write_netlist(wide))
+    assert a.order == 2 and len(a.poles) == 3
