@@ -250,7 +250,9 @@ def spec_error(spec: Spec, analysis: Analysis | None, mask: MaskResult | None = 
     limited = mask is not None and mask.top_hz is not None
     # the mask's type also counts where it takes a weaker stopband (mask.mask_stop_db)
     kind = mask.type if mask is not None else analysis.type
-    fc = mask.cutoff_hz if limited and mask is not None else analysis.cutoff_hz
+    fc = analysis.cutoff_hz
+    if mask is not None and (limited or mask.type != analysis.type):
+        fc = mask.cutoff_hz
     if kind != spec.filter_type or not fc:
         return math.inf
     if mask is not None and not spec.is_band and mask.cutoff_hz:

@@ -184,6 +184,7 @@ def test_an_elliptic_mask_at_20_db_meets_and_its_record_says_lowpass():
         assert rec["passband_attenuation_db"] <= 0.5 + 0.05
         assert rec["stopband_attenuation_db"] >= 20
         assert any("20 dB stopband" in n for n in rec["notes"])
+        assert c.ok and c.to_json()["spec_error"] is not None  # measured, not a wrong type
 
 
 @pytest.mark.parametrize("kwargs", [{"input": 3}, {"output": ["out"]}, {"input": b"in"}])
