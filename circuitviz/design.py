@@ -926,7 +926,9 @@ def format_candidates(found: list[Candidate]) -> str:
         if a is None:
             head += f"  (not analysable: {c.error})"
         else:
-            head += f"  measured {a.type}"
+            # the mask's type where it judges differently (below a real op-amp's roll-off,
+            # or a far end under a weaker stopband than the usual 20 dB)
+            head += f"  measured {c.mask.type if c.mask is not None else a.type}"
             fc = a.cutoff_hz
             if c.mask is not None and c.mask.cutoff_hz and not c.spec.is_band:
                 fc = c.mask.cutoff_hz

@@ -11,7 +11,7 @@ from scipy import signal
 
 import circuitviz
 from circuitviz.analysis import Analysis, TransferFunction, measure_response
-from circuitviz.design import check_realisable
+from circuitviz.design import check_realisable, format_candidates
 from circuitviz.mask import measure_mask
 from circuitviz.opamp import parse_opamp
 from circuitviz.spec import Spec
@@ -185,6 +185,7 @@ def test_an_elliptic_mask_at_20_db_meets_and_its_record_says_lowpass():
         assert rec["stopband_attenuation_db"] >= 20
         assert any("20 dB stopband" in n for n in rec["notes"])
         assert c.ok and c.to_json()["spec_error"] is not None  # measured, not a wrong type
+    assert "measured lowpass" in format_candidates(found).splitlines()[0]
 
 
 @pytest.mark.parametrize("kwargs", [{"input": 3}, {"output": ["out"]}, {"input": b"in"}])
