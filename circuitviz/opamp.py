@@ -148,10 +148,16 @@ def expand_opamps(circuit: Circuit, default: str | float | None = None) -> Circu
     return replace(circuit, elements=tuple(elements))
 
 
+#: An ``E`` stage is read as an op-amp's open-loop gain (by :func:`collapse_opamps`) only
+#: from this gain up: a gain-of-2 stage into an R-C and a buffer is an amplifier and a
+#: first-order filter, whose pole is the filter's own.
+MIN_OPEN_LOOP_GAIN = 1e3
+
+
 def collapse_opamps(circuit: Circuit) -> tuple[Circuit, list[str]]:
     """The inverse of :func:`expand_opamps`: every one-pole model written out as plain
-    elements (a VCVS ``E`` of gain A0 from the inputs into a net that only an ``R`` leaves,
-    that ``R`` into a net holding only a ``C`` to ground and the control of a unity ``E``
+    elements (a VCVS ``E`` of gain A0 >= :data:`MIN_OPEN_LOOP_GAIN` from the inputs into
+    a net that only an ``R`` leaves, that ``R`` into a net holding only a ``C`` to ground and the control of a unity ``E``
     buffer to ground) becomes one op-amp of that gain-bandwidth, ``A0 / (2 pi R C)``.
     The poles stay the same; the op-amp's own pole is then counted apart from the
     filter's order, as for the circuit the netlist was written from.  Returns the circuit
@@ -172,7 +178,12 @@ def collapse_opamps(circuit: Circuit) -> tuple[Circuit, list[str]]:
         else:
             continue
         on_stage = touching.get(stage, [])
-        if not gain.value > 0 or stage == GROUND or len(on_stage) != 2 or stage in (plus, minus):
+        if (
+            not gain.value >= MIN_OPEN_LOOP_GAIN
+            or stage == GROUND
+            or len(on_stage) != 2
+            or stage in (plus, minus)
+        ):
             continue
         inputs[gain.name] = (plus, minus)
         (r,) = [e for e in on_stage if e is not gain]

@@ -238,3 +238,13 @@ def test_a_written_out_op_amp_model_becomes_one_op_amp_of_that_gbw():
     assert collapse_opamps(one)[1] == []  # an ideal op-amp is not a written-out model
     a = circuitviz.analyze(circuitviz.write_netlist(wide))
     assert a.order == 2 and len(a.poles) == 3
+
+
+def test_a_small_gain_stage_into_an_rc_and_a_buffer_stays_a_first_order_filter():
+    """Only an open-loop gain reads as an op-amp model: a gain-of-2 amplifier, an R-C and
+    a unity buffer are a first-order low-pass whose pole is the filter's own."""
+    a = circuitviz.analyze(
+        "* amp + rc + buffer\nVin in 0 AC 1\nE1 a 0 in 0 2\nR1 a b 1k\nC1 b 0 1u\nE2 out 0 b 0 1\n"
+    )
+    assert a.order == 1 and len(a.poles) == 1 and a.type == "lowpass"
+    assert not any("read as" in n for n in a.notes)
