@@ -156,12 +156,13 @@ MIN_OPEN_LOOP_GAIN = 1e3
 
 def collapse_opamps(circuit: Circuit) -> tuple[Circuit, list[str]]:
     """The inverse of :func:`expand_opamps`: every one-pole model written out as plain
-    elements (a VCVS ``E`` of gain A0 >= :data:`MIN_OPEN_LOOP_GAIN` from the inputs into
-    a net that only an ``R`` leaves, that ``R`` into a net holding only a ``C`` to ground and the control of a unity ``E``
-    buffer to ground) becomes one op-amp of that gain-bandwidth, ``A0 / (2 pi R C)``.
-    The poles stay the same; the op-amp's own pole is then counted apart from the
-    filter's order, as for the circuit the netlist was written from.  Returns the circuit
-    and the names of the op-amps read this way (empty: the circuit unchanged)."""
+    elements becomes one op-amp of that gain-bandwidth, ``A0 / (2 pi R C)``.  The model:
+    a VCVS ``E`` of gain A0 >= :data:`MIN_OPEN_LOOP_GAIN` from the inputs into a net
+    that only an ``R`` leaves, that ``R`` into a net holding only a ``C`` to ground and
+    the control of a unity ``E`` buffer to ground.  The poles stay the same; the
+    op-amp's own pole is then counted apart from the filter's order, as for the circuit
+    the netlist was written from.  Returns the circuit and the names of the op-amps read
+    this way (empty: the circuit unchanged)."""
     touching: dict[str, list[Element]] = {}
     for e in circuit.elements:
         for n in set(e.nets):
