@@ -186,6 +186,7 @@ def _classify(
     low_flat: bool,
     high_flat: bool,
     exact: Callable[[float], float] | None,
+    stop_db: float = STOP_DB,
 ) -> Response:
     """Shared rule for exact and sampled responses (see the module docstring).
 
@@ -196,7 +197,7 @@ def _classify(
     peak = float(np.max(mag))
     if not (math.isfinite(peak) and peak > 0 and math.isfinite(low) and math.isfinite(high)):
         return Response("other")
-    stop = 10 ** (-STOP_DB / 20)
+    stop = 10 ** (-stop_db / 20)
     edge = math.sqrt(0.5)  # half power, the usual "-3 dB"
     # A finite-gain op-amp moves an ideal zero at 0 (or infinity) to ~w0/A, leaving a
     # flat floor ~A under the peak (Tow-Thomas band-pass): that end is no passband.
@@ -278,13 +279,17 @@ def _band_response(kind: str, lo: float, hi: float, ref: float) -> Response:
 
 
 def measure_response(
-    tf: TransferFunction, points_per_decade: int = 200, top: float | None = None
+    tf: TransferFunction,
+    points_per_decade: int = 200,
+    top: float | None = None,
+    stop_db: float = STOP_DB,
 ) -> Response:
     """Measure type, cutoff, bandwidth and Q of ``tf`` exactly (dense grid + root polish).
 
     ``top`` (Hz) ends the band measured: |H| there stands for the value at infinity, taken
     as a flat end (the mask judges a finite-GBW high-pass or band-stop this way, its op-amps'
-    own roll-off lying above)."""
+    own roll-off lying above).  ``stop_db``: how far under the passband a stopband must
+    sit (a mask that asks less, say an even-order elliptic at As = 15 dB, passes its As)."""
     if tf.gain == 0 or len(tf.poles) + len(tf.zeros) == 0:
         return Response("other", passband_gain=abs(tf.gain))
     f_lo, f_hi = analysis_band(tf)
@@ -302,7 +307,7 @@ def measure_response(
     exact = lambda x: float(tf.magnitude(np.array([x]))[0]) or 1e-300  # noqa: E731
     low = tf.dc_gain
     high = tf.hf_gain if top is None else float(mag[-1])
-    return _classify(f, mag, low, high, 0 < low < math.inf, 0 < high < math.inf, exact)
+    return _classify(f, mag, low, high, 0 < low < math.inf, 0 < high < math.inf, exact, stop_db)
 
 
 def measure_samples(f_hz: np.ndarray, h: np.ndarray) -> Response:
@@ -401,6 +406,12 @@ def analyze(
 
     nets: dict[str, str] = {"input": "in", "output": "out"}
     notes: tuple[str, ...] = ()
+    for what, name in (("input", input), ("output", output)):
+        if name is not None and not isinstance(name, str):
+            raise CircuitError(
+                f"{what}= takes a net (or, for input, a source) name as text, e.g. "
+                f"{what}={'Vin' if what == 'input' else 'vout'!r}; got {type(name).__name__}"
+            )
     if isinstance(circuit_or_netlist, (str, bytes)):
         imported = import_netlist(circuit_or_netlist, input=input, output=output)
         circuit, nets, notes = imported.circuit, imported.nets, imported.notes

@@ -91,7 +91,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     circuit = imported.circuit
     result = analyze(circuit, opamp=opamp)
     data = result.to_json()
-    data.update({"nets": imported.nets, "notes": list(imported.notes)})
+    # what the reading assumed, then what the analysis adds (the op-amps' own poles)
+    data.update({"nets": imported.nets, "notes": [*imported.notes, *result.notes]})
     if opamp is not None and circuit.count("OPAMP"):
         from .opamp import A0
 
@@ -258,6 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
+    from .tolerance import RUNS_MAX
+
     p = sub.add_parser("analyze", help="exact poles, zeros, gain, type and cutoff of a netlist")
     p.add_argument("file", help="SPICE netlist: canonical, LTspice .net, KiCad or ngspice deck")
     p.add_argument("--format", choices=("json", "text"), default="text")
@@ -287,8 +290,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="R=1%,C=5%,L=10%",
         help="Monte Carlo: parts uniform within these tolerances",
     )
-    p.add_argument("--runs", type=int, default=None, help="Monte Carlo runs (default 1000)")
-    p.add_argument("--seed", type=int, default=None, help="Monte Carlo seed (default 0)")
+    p.add_argument(
+        "--runs",
+        type=_int_arg("runs", f"from 1 to {RUNS_MAX}"),
+        default=None,
+        help="Monte Carlo runs (default 1000)",
+    )
+    p.add_argument(
+        "--seed", type=_int_arg("seed", _SEEDS), default=None, help="Monte Carlo seed (default 0)"
+    )
     p.set_defaults(handler=_cmd_analyze)
 
     for register in _EXTRA:
@@ -395,20 +405,30 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def _int_arg(name: str) -> Callable[[str], int]:
-    """argparse type: an integer, or a one-line error naming ``name``."""
+#: Accepted seeds (torch and numpy generators take 64-bit seeds).
+SEED_MAX = 2**63 - 1
+_SEEDS = f"from 0 to {SEED_MAX} (2**63 - 1)"
+
+
+def _int_arg(name: str, accepted: str) -> Callable[[str], int]:
+    """argparse type: an integer, or a one-line error naming ``name`` and the accepted
+    values (the range itself is checked where the value is used)."""
 
     def parse(text: str) -> int:
         try:
             return int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
+            raise argparse.ArgumentTypeError(
+                f"{name} must be an integer {accepted}, got {text!r}"
+            ) from None
 
     parse.__name__ = name
     return parse
 
 
 def _add_sample(sub: argparse._SubParsersAction) -> None:
+    from .spec import N_MAX
+
     p = sub.add_parser("sample", help="generate filter circuits for a spec with the set decoder")
     p.add_argument("--type", required=True, help="lowpass, highpass, bandpass or bandstop")
     p.add_argument(
@@ -419,7 +439,7 @@ def _add_sample(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--q", default=None, help="Q = centre / -3 dB bandwidth, 0.5 to 30 (band types)")
     p.add_argument(
         "--order",
-        type=_int_arg("order"),
+        type=_int_arg("order", "from 1 to 8 (band types 2, 4, 6, 8)"),
         default=None,
         help="number of poles, 1 to 8 (band types 2, 4, 6, 8); default with a "
         "stopband: the lowest that meets the mask",
@@ -456,8 +476,15 @@ def _add_sample(sub: argparse._SubParsersAction) -> None:
         help="the model's draws as they are: no frequency scaling, re-design or "
         "extra draws (see 'refinement' in the JSON)",
     )
-    p.add_argument("-n", type=int, default=8, help="number of candidates, 1 to 4096 (default 8)")
-    p.add_argument("--seed", type=int, default=0, help="same seed, same candidates")
+    p.add_argument(
+        "-n",
+        type=_int_arg("n", f"from 1 to {N_MAX}"),
+        default=8,
+        help="number of candidates, 1 to 4096 (default 8)",
+    )
+    p.add_argument(
+        "--seed", type=_int_arg("seed", _SEEDS), default=0, help="same seed, same candidates"
+    )
     p.add_argument("--format", choices=("json", "text"), default="text")
     p.add_argument(
         "--rank",
@@ -466,14 +493,19 @@ def _add_sample(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--search",
-        type=int,
+        type=_int_arg("search", "from 1 to 64"),
         default=None,
         metavar="K",
         help="draw K*n, verify all by exact analysis, keep the n best (sorted)",
     )
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
     p.add_argument("--model", default=None, help="checkpoint (default models/set_decoder.pt)")
-    p.add_argument("--steps", type=int, default=None, help="DDIM steps (default: the model's)")
+    p.add_argument(
+        "--steps",
+        type=_int_arg("steps", ">= 1"),
+        default=None,
+        help="DDIM steps (default: the model's)",
+    )
     p.add_argument(
         "--opamp",
         default=None,
@@ -594,10 +626,6 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
 
 
 _EXTRA.extend([_add_sample, _add_train, _add_evaluate])
-
-
-#: Accepted seeds (torch and numpy generators take 64-bit seeds).
-SEED_MAX = 2**63 - 1
 
 
 def _check_seed(args: argparse.Namespace) -> None:

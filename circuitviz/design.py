@@ -187,6 +187,14 @@ class Candidate:
                 )
                 if not self.spec.is_band and m.cutoff_hz is not None:
                     analysis["cutoff_hz"] = m.cutoff_hz
+                if m.top_hz is None and m.type != analysis["type"]:
+                    # a far end less than 20 dB down is a stopband when the mask asks less
+                    analysis["type"] = m.type
+                    analysis["notes"] = [
+                        *analysis.get("notes", []),
+                        f"a {m.type} against the asked {self.spec.as_db:g} dB stopband: "
+                        f"its far end lies less than 20 dB under its passband",
+                    ]
                 if m.top_hz is not None:  # judged below the op-amps' own roll-off
                     analysis["type"] = m.type
                     if self.spec.is_band:
@@ -728,6 +736,21 @@ def check_realisable(spec: Spec) -> None:
     )
     other = "active" if spec.kind == "passive" else "passive"
     if not orders:
+        if spec.response != "any" and not by_response(spec.filter_type, spec.response):
+            # no kind has it: point at the families that exist, not at another kind
+            have = [
+                r
+                for r in ("butterworth", "bessel", "chebyshev", "elliptic")
+                if by_response(spec.filter_type, r)
+                and any(
+                    spec.kind not in ("active", "passive") or t.active == (spec.kind == "active")
+                    for t in by_response(spec.filter_type, r)
+                )
+            ]
+            raise ValueError(
+                f"the catalogue has no {spec.response} {spec.filter_type} design of any "
+                f"kind; ask --response {' or '.join([', '.join(have), 'any'] if have else ['any'])}"
+            )
         raise ValueError(f"the catalogue has no {what} design; ask --kind {other} or any")
     need = f"order {spec.order}" + (" or more" if spec.order_from_mask else "")
     raise ValueError(
@@ -827,8 +850,10 @@ def sample(
     from .opamp import parse_opamp
 
     gbw = parse_opamp(opamp)
-    if eseries is not None and str(eseries).upper() not in ("E12", "E24", "E96"):
-        raise ValueError(f"unknown E-series {eseries!r}; accepted: E12, E24, E96")
+    if eseries is not None:
+        if not isinstance(eseries, str) or eseries.strip().upper() not in ("E12", "E24", "E96"):
+            raise ValueError(f"unknown E-series {eseries!r}; accepted: E12, E24, E96")
+        eseries = eseries.strip().upper()
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**63:
         raise ValueError(f"seed must be a non-negative integer below 2**63, got {seed!r}")
     from .ml.checkpoint import cached_model
@@ -901,7 +926,9 @@ def format_candidates(found: list[Candidate]) -> str:
         if a is None:
             head += f"  (not analysable: {c.error})"
         else:
-            head += f"  measured {a.type}"
+            # the mask's type where it judges differently (below a real op-amp's roll-off,
+            # or a far end under a weaker stopband than the usual 20 dB)
+            head += f"  measured {c.mask.type if c.mask is not None else a.type}"
             fc = a.cutoff_hz
             if c.mask is not None and c.mask.cutoff_hz and not c.spec.is_band:
                 fc = c.mask.cutoff_hz

@@ -184,6 +184,15 @@ def import_netlist(
         notes.append(f"nets renamed to keep 'in'/'out' free: {', '.join(renamed)}")
     circuit = Circuit(circuit_elements, title=deck.title)
     circuit.validate()
+    from .opamp import collapse_opamps
+
+    circuit, opamps = collapse_opamps(circuit)
+    if opamps:
+        notes.append(
+            f"{', '.join(opamps)}: the one-pole op-amp model written out (gain E stage, "
+            f"R-C pole, unity E buffer) read as {'op-amps' if len(opamps) > 1 else 'an op-amp'} "
+            f"of that gain-bandwidth"
+        )
     nets = {
         "input": deck.spelling.get(input_net, input_net) if input_net else INPUT,
         "output": deck.spelling.get(out_net, out_net),

@@ -9,7 +9,10 @@ own maximum over all frequencies* (scipy's ``buttord``/``ellipord`` convention):
   ``Ap`` at its minima).  High-pass: the mirror image, coming down from infinity.  With
   Ap = 3.01 dB that is the -3 dB frequency; a low-pass whose DC gain is already more than
   Ap under its peak has no edge and meets no mask.
-* **passband attenuation**: the worst attenuation from DC (infinity) to the cutoff asked.
+* **passband attenuation**: the worst attenuation from DC (infinity) to the cutoff asked,
+  or to the measured passband edge when that lies within the 2 % cutoff tolerance before
+  it: such a candidate meets, and its passband is the band up to its own edge, so a
+  meeting candidate reports at most Ap + 0.05 dB.
 * **stopband attenuation**: the least attenuation from the stopband edge on, found from
   every local maximum of |H| there (polished), the value at the edge and the limit at
   infinity (DC) — so the lobes between the j-axis zeros of an elliptic response count,
@@ -39,12 +42,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .analysis import TransferFunction, analysis_band
+from .analysis import STOP_DB, TransferFunction, analysis_band
 from .spec import BAND_TYPES, Spec
 
 __all__ = [
     "MaskResult",
     "measure_mask",
+    "mask_stop_db",
     "passband_edge",
     "stopband_attenuation",
     "passband_attenuation",
@@ -395,6 +399,19 @@ class MaskResult:
         }
 
 
+def mask_stop_db(spec: Spec) -> float:
+    """How far (dB) under its passband a low-/high-pass's far end must sit for the mask to
+    call it that type: the usual 20 dB (:data:`~circuitviz.analysis.STOP_DB`), or less
+    when the mask itself asks less.  An even-order elliptic response ends at As under its
+    maximum, As - Ap under its DC (infinity) level, so with As < 20 dB + Ap the usual rule
+    would call it ``other`` and no design could meet a mask the spec accepts; the
+    stopband check then holds it to As."""
+    as_db = spec.as_db
+    if spec.is_band or as_db is None:
+        return STOP_DB
+    return min(STOP_DB, as_db - spec.ap_db - EDGE_SLACK_DB)
+
+
 def measure_mask(analysis, spec: Spec, finite_gbw: bool = False) -> MaskResult:
     """Measure ``analysis`` (an :class:`~circuitviz.analysis.Analysis`) against ``spec``;
     ``finite_gbw``: the circuit's op-amps have a finite gain-bandwidth, so a high-pass or
@@ -404,8 +421,9 @@ def measure_mask(analysis, spec: Spec, finite_gbw: bool = False) -> MaskResult:
     tf, resp = analysis.tf, analysis.response
     order = int(analysis.order)
     top = passband_top(spec, finite_gbw) if len(tf.poles) > len(tf.zeros) else None
-    if top is not None:
-        resp = measure_response(tf, top=top)
+    stop_db = mask_stop_db(spec)
+    if top is not None or stop_db < STOP_DB:
+        resp = measure_response(tf, top=top, stop_db=stop_db)
     f = _below(_grid(tf), top)
     mag = _mag(tf, f)
     peak = response_max(tf, f, mag, top)
@@ -423,7 +441,12 @@ def measure_mask(analysis, spec: Spec, finite_gbw: bool = False) -> MaskResult:
             checks["passband"] = -1.0  # peaks more than Ap above its passband end
         else:
             checks["cutoff"] = 1.0 - abs(cutoff / spec.cutoff_hz - 1.0) / CUTOFF_TOL
-        pb = passband_attenuation(tf, spec.filter_type, spec.cutoff_hz, peak, (f, mag), top)
+        # over the passband the mask accepts: to the asked cutoff, or to the circuit's
+        # own edge where that comes first (an edge up to 2 % early still meets)
+        end = spec.cutoff_hz
+        if cutoff is not None and abs(cutoff / end - 1.0) <= CUTOFF_TOL:
+            end = min(end, cutoff) if spec.filter_type == "lowpass" else max(end, cutoff)
+        pb = passband_attenuation(tf, spec.filter_type, end, peak, (f, mag), top)
         if spec.response != "any":
             err = family_error(tf, spec, cutoff)
             checks["response"] = -1.0 if err is None else 1.0 - err / RESPONSE_TOL

@@ -15,6 +15,7 @@ netlist stays flat (no ``.subckt``).
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -28,6 +29,7 @@ __all__ = [
     "POLE_R",
     "parse_opamp",
     "expand_opamps",
+    "collapse_opamps",
     "model_parts",
     "min_gbw_hz",
     "is_active",
@@ -66,7 +68,7 @@ def parse_opamp(value: str | float | None) -> float | None:
     """
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+    if isinstance(value, bool) or not isinstance(value, (str, numbers.Real)):
         raise ValueError(f"op-amp {value!r} is not understood; use {_ACCEPTED}")
     if isinstance(value, str):
         if value.strip().lower() == "ideal":
@@ -78,7 +80,10 @@ def parse_opamp(value: str | float | None) -> float | None:
                 f"op-amp {value.strip()!r} is not understood; use {_ACCEPTED}"
             ) from None
     else:
-        gbw = float(value)
+        try:
+            gbw = float(value)
+        except OverflowError:  # an int beyond any float: out of range like inf
+            gbw = -math.inf if value < 0 else math.inf
     lo, hi = GBW_RANGE_HZ
     if not (math.isfinite(gbw) and lo * (1 - 1e-12) <= gbw <= hi * (1 + 1e-12)):
         hint = ""
@@ -141,6 +146,88 @@ def expand_opamps(circuit: Circuit, default: str | float | None = None) -> Circu
             Element("E", _unique(names, f"E{e.name}_buf"), (out, GROUND, pole, GROUND), 1.0),
         ]
     return replace(circuit, elements=tuple(elements))
+
+
+#: An ``E`` stage is read as an op-amp's open-loop gain (by :func:`collapse_opamps`) only
+#: from this gain up: a gain-of-2 stage into an R-C and a buffer is an amplifier and a
+#: first-order filter, whose pole is the filter's own.
+MIN_OPEN_LOOP_GAIN = 1e3
+
+
+def collapse_opamps(circuit: Circuit) -> tuple[Circuit, list[str]]:
+    """The inverse of :func:`expand_opamps`: every one-pole model written out as plain
+    elements becomes one op-amp of that gain-bandwidth, ``A0 / (2 pi R C)``.  The model:
+    a VCVS ``E`` of gain A0 >= :data:`MIN_OPEN_LOOP_GAIN` from the inputs into a net
+    that only an ``R`` leaves, that ``R`` into a net holding only a ``C`` to ground and
+    the control of a unity ``E`` buffer to ground.  The poles stay the same; the
+    op-amp's own pole is then counted apart from the filter's order, as for the circuit
+    the netlist was written from.  Returns the circuit and the names of the op-amps read
+    this way (empty: the circuit unchanged)."""
+    touching: dict[str, list[Element]] = {}
+    for e in circuit.elements:
+        for n in set(e.nets):
+            touching.setdefault(n, []).append(e)
+    used: set[str] = set()
+    found: list[tuple[Element, Element, Element, Element]] = []
+    inputs: dict[str, tuple[str, str]] = {}
+    for gain in circuit.elements:
+        # the gain stage as written (E out 0 + - A0), or as a reader took it: an op-amp
+        if gain.kind == "E" and gain.nets[1] == GROUND:
+            stage, plus, minus = gain.nets[0], gain.nets[2], gain.nets[3]
+        elif gain.kind == "OPAMP" and gain.gbw is None:
+            plus, minus, stage = gain.nets
+        else:
+            continue
+        on_stage = touching.get(stage, [])
+        if (
+            not gain.value >= MIN_OPEN_LOOP_GAIN
+            or stage == GROUND
+            or len(on_stage) != 2
+            or stage in (plus, minus)
+        ):
+            continue
+        inputs[gain.name] = (plus, minus)
+        (r,) = [e for e in on_stage if e is not gain]
+        if r.kind != "R" or r.name in used:
+            continue
+        pole = r.nets[1] if r.nets[0] == stage else r.nets[0]
+        on_pole = [e for e in touching.get(pole, []) if e is not r]
+        if pole == GROUND or len(on_pole) != 2:
+            continue
+        caps = [e for e in on_pole if e.kind == "C" and GROUND in e.nets]
+        bufs = [
+            e
+            for e in on_pole
+            if e.kind == "E"
+            and e.value == 1.0
+            and e.nets[1:] == (GROUND, pole, GROUND)
+            and e.nets[0] not in (pole, stage, GROUND)
+        ]
+        if len(caps) != 1 or len(bufs) != 1:
+            continue
+        found.append((gain, r, caps[0], bufs[0]))
+        used.update(e.name for e in (gain, r, caps[0], bufs[0]))
+    if not found:
+        return circuit, []
+    names = {e.name.lower() for e in circuit.elements} - {n.lower() for n in used}
+    replaced: dict[str, Element] = {}
+    made: list[str] = []
+    for gain, r, c, buf in found:
+        stem = gain.name[1:] if gain.kind == "E" and gain.name[:1].upper() == "E" else gain.name
+        stem = re.sub(r"_gain$", "", stem, flags=re.IGNORECASE) or gain.name
+        name = _unique(names, stem if stem[:1].upper() in "UX" else f"U{stem}")
+        gbw = gain.value / (2 * math.pi * r.value * c.value)
+        plus, minus = inputs[gain.name]
+        replaced[gain.name] = Element(
+            "OPAMP", name, (plus, minus, buf.nets[0]), gain.value, gbw, gain.value
+        )
+        made.append(name)
+    elements = tuple(
+        replaced.get(e.name, e)
+        for e in circuit.elements
+        if e.name in replaced or e.name not in used
+    )
+    return replace(circuit, elements=elements), made
 
 
 def model_parts(original: Circuit, expanded: Circuit) -> set[str]:

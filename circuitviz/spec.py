@@ -107,7 +107,10 @@ def parse_frequency(value: str | float, what: str) -> float:
     if isinstance(value, bool):
         raise ValueError(f"{what} must be a frequency in Hz, not {value!r}")
     if isinstance(value, (int, float, np.integer, np.floating)):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int beyond any float: out of range like inf
+            return -math.inf if value < 0 else math.inf
     return float(units.parse_frequency(value, what=what))
 
 

@@ -248,8 +248,11 @@ def spec_error(spec: Spec, analysis: Analysis | None, mask: MaskResult | None = 
     # a finite-GBW high-pass or band-stop is judged below a top (mask.top_hz): the mask's
     # type, centre and Q are then the ones that count
     limited = mask is not None and mask.top_hz is not None
-    kind = mask.type if limited and mask is not None else analysis.type
-    fc = mask.cutoff_hz if limited and mask is not None else analysis.cutoff_hz
+    # the mask's type also counts where it takes a weaker stopband (mask.mask_stop_db)
+    kind = mask.type if mask is not None else analysis.type
+    fc = analysis.cutoff_hz
+    if mask is not None and (limited or mask.type != analysis.type):
+        fc = mask.cutoff_hz
     if kind != spec.filter_type or not fc:
         return math.inf
     if mask is not None and not spec.is_band and mask.cutoff_hz:

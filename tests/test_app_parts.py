@@ -490,3 +490,27 @@ def test_the_controls_do_not_load_the_catalogue():
     ).stdout.split(" ", 1)
     assert out[0] == "False"
     assert out[1].strip() == "[0, 1, 2, 3, 4, 5, 6, 7, 8]"
+
+
+@pytest.mark.parametrize(
+    "field, text, fragment",
+    [
+        ("ripple", "5", "outside 0.01 to 3.01 dB"),
+        ("ripple", "0", "outside 0.01 to 3.01 dB"),
+        ("attenuation", "5", "outside 10 to 100 dB"),
+        ("attenuation", "120", "outside 10 to 100 dB"),
+    ],
+)
+def test_mask_boxes_refuse_with_the_range_sample_accepts(field, text, fragment):
+    # the app once let ripple 5 dB through and sample() then refused it with other numbers
+    kwargs = {"stopband": "3k", "attenuation": "40", field: text}
+    with pytest.raises(ValueError, match=fragment):
+        read_spec("lowpass", "1k", **kwargs)
+
+
+def test_attenuation_without_a_stopband_names_the_boxes_not_command_line_options():
+    with pytest.raises(ValueError, match="give a Stopband edge too") as err:
+        read_spec("lowpass", "1k", attenuation="40")
+    assert "--" not in str(err.value)
+    ok = read_spec("lowpass", "1k", response="elliptic", attenuation="30").sample_kwargs()
+    assert ok == {"response": "elliptic", "attenuation_db": 30.0}

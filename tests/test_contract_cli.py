@@ -99,3 +99,24 @@ def test_json_output_writes_non_finite_numbers_as_null_at_any_depth(capsys):
     assert out == [
         {"predicted": {"poles": [[-1.0, None]], "gain": None}, "values": [1.0, None], "n": 2.5}
     ]
+
+
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["analyze", "F", "--tolerance", "R=1%", "--runs", "1.5"], "from 1 to 100000"),
+        (["analyze", "F", "--tolerance", "R=1%", "--seed", "x"], "seed must be an integer from 0"),
+        (["sample", "--type", "lowpass", "--cutoff", "1k", "-n", "2.0"], "from 1 to 4096"),
+        (["sample", "--type", "lowpass", "--cutoff", "1k", "--seed", "1e3"], "2**63 - 1"),
+        (["sample", "--type", "lowpass", "--cutoff", "1k", "--order", "2.5"], "from 1 to 8"),
+        (["sample", "--type", "lowpass", "--cutoff", "1k", "--search", "x"], "from 1 to 64"),
+        (["sample", "--type", "lowpass", "--cutoff", "1k", "--steps", "1e2"], ">= 1"),
+    ],
+)
+def test_a_non_integer_count_or_seed_is_refused_naming_the_accepted_range(tmp_path, argv, fragment):
+    rc = tmp_path / "rc.cir"
+    rc.write_text("R1 in out 1k\nC1 out 0 1u\n")
+    proc = run_cli(*[str(rc) if a == "F" else a for a in argv])
+    assert proc.returncode == 2, proc.stdout
+    assert len(proc.stderr.splitlines()) == 1, proc.stderr
+    assert fragment in proc.stderr and "must be an integer" in proc.stderr

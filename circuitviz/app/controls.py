@@ -23,7 +23,15 @@ from dataclasses import dataclass, field
 import ipywidgets as w
 
 from ..analysis import FILTER_TYPES
-from ..spec import BAND_TYPES, ORDER_RANGE, Q_RANGE, Spec
+from ..spec import (
+    ATTENUATION_RANGE,
+    BAND_TYPES,
+    GAIN_RANGE_DB,
+    ORDER_RANGE,
+    Q_RANGE,
+    RIPPLE_RANGE,
+    Spec,
+)
 from ..spec import CUTOFF_RANGE_HZ as FC_RANGE_HZ
 from ..units import format_eng, parse_value
 
@@ -59,9 +67,9 @@ TYPE_NAMES = {
     "bandpass": "band-pass",
     "bandstop": "band-stop (notch)",
 }
-RIPPLE_RANGE = (0.01, 10.0)
-ATTENUATION_RANGE = (3.0, 150.0)
-GAIN_RANGE = (-40.0, 40.0)
+#: The boxes accept what the model was trained on (the checked spec's ranges), so a value
+#: the app lets through is never refused later with other numbers.
+GAIN_RANGE = GAIN_RANGE_DB
 _FREQ = re.compile(r"^(?P<number>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<rest>\S*)$")
 
 
@@ -278,6 +286,11 @@ def read_spec(
         options["stopband_hz"] = fs
         reading.append(f"stopband from {format_eng(fs, 'Hz', 4)}, ≥ {attenuation_db:g} dB down")
     if attenuation_db is not None:
+        if "stopband_hz" not in options and response != "elliptic":
+            raise ValueError(
+                "Attenuation is what the stopband must reach: give a Stopband edge too, "
+                "or choose the elliptic response (whose stopband depth it sets)"
+            )
         options["attenuation_db"] = attenuation_db
     gain_db = _number(gain, "gain", "dB", GAIN_RANGE)
     if gain_db is not None:
