@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 
 from temperature import KEYS as _KEYS
-from temperature import protocol_summary
+from temperature import print_grid, protocol_summary
 
 from circuitviz.ml.checkpoint import cached_model
 
@@ -37,13 +37,7 @@ def main() -> None:
     parser.add_argument("--pairs", default="2:6,1.5:6,1:6,2:8,1.5:8")
     args = parser.parse_args()
     model, _ = cached_model(None, "cpu")
-    print("| power / steps | " + " | ".join(KEYS) + " |")
-    print("|---" * (len(KEYS) + 1) + "|")
-    for pair in args.pairs.split(","):
-        power, steps = pair.split(":")
-        m = measure(model, float(power), int(steps))
-        cells = " | ".join(f"{100 * m[k]:.1f} %" for k in KEYS)
-        print(f"| {float(power):g} / {int(steps)} | {cells} |", flush=True)
+    print_grid("power / steps", KEYS, args.pairs, lambda a, b: measure(model, a, int(b)))
 
 
 if __name__ == "__main__":

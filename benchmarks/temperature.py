@@ -67,13 +67,21 @@ def main() -> None:
     parser.add_argument("--pairs", default="1:1,0.25:1,0.25:0.5")
     args = parser.parse_args()
     model, _ = cached_model(None, "cpu")
-    print("| shape / level | " + " | ".join(KEYS) + " | mask_meets |")
-    print("|---" * (len(KEYS) + 2) + "|")
-    for pair in args.pairs.split(","):
-        shape, level = (float(x) for x in pair.split(":"))
-        m = measure(model, shape, level)
-        cells = " | ".join(f"{100 * m[k]:.1f} %" for k in (*KEYS, "mask_meets"))
-        print(f"| {shape:g} / {level:g} | {cells} |", flush=True)
+    print_grid(
+        "shape / level", (*KEYS, "mask_meets"), args.pairs, lambda a, b: measure(model, a, b)
+    )
+
+
+def print_grid(title: str, keys, pairs: str, measure) -> None:
+    """A markdown table: one row per ``a:b`` pair of ``pairs`` (comma-separated), the
+    shares ``measure(a, b)[k]`` of ``keys`` in per cent."""
+    print(f"| {title} | " + " | ".join(keys) + " |")
+    print("|---" * (len(keys) + 1) + "|")
+    for pair in pairs.split(","):
+        a, b = (float(x) for x in pair.split(":"))
+        m = measure(a, b)
+        cells = " | ".join(f"{100 * m[k]:.1f} %" for k in keys)
+        print(f"| {a:g} / {b:g} | {cells} |", flush=True)
 
 
 if __name__ == "__main__":
