@@ -141,7 +141,7 @@ def make_record(seed: int, index: int) -> tuple[dict, Counter]:
     for _ in range(MAX_TRIES):
         cutoff, q = _draw(topology, rng)
         try:
-            values = topology.sample(rng, cutoff, q)
+            values = topology.sample(rng, cutoff, q, spread=False)
         except ValueError:
             rejected["infeasible"] += 1
             continue

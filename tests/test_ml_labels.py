@@ -39,3 +39,23 @@ def test_poles_off_every_family_get_no_label():
     p = signal.buttap(4)[1] * np.array([1.0, 1.0, 1.3, 1.3])  # two pairs moved apart
     z = np.array([], complex)
     assert family_of(p, z, X, _attenuation(z, p, 1.0))[0] is None
+
+
+@pytest.mark.parametrize("family", ["bessel", "chebyshev", "elliptic"])
+def test_first_order_specs_tell_the_model_the_family_the_labels_use(family):
+    """A single real pole is labelled ``butterworth`` whatever family it is asked as, so
+    a first-order spec in any family is told to the model as that (its Ap kept); from
+    order 2 the families are told apart."""
+    from circuitviz.ml.spec import spec_features
+    from circuitviz.spec import Spec
+
+    first = family_of(np.array([-1.0 + 0j]), np.array([], complex), X, np.zeros_like(X))
+    assert first[0] == "butterworth"
+    for ftype in ("lowpass", "highpass"):
+        ripple = 0.5 if family != "bessel" else None
+        asked = Spec.checked(ftype, 2e3, order=1, response=family, ripple_db=ripple)
+        told = Spec.checked(ftype, 2e3, order=1, response="butterworth", ripple_db=asked.ap_db)
+        assert np.array_equal(spec_features(asked), spec_features(told))
+        second = Spec.checked(ftype, 2e3, order=2, response=family, ripple_db=ripple)
+        second_b = Spec.checked(ftype, 2e3, order=2, response="butterworth", ripple_db=second.ap_db)
+        assert not np.array_equal(spec_features(second), spec_features(second_b))

@@ -176,6 +176,62 @@ def test_sampled_entries_put_the_minus_3db_edge_on_the_request(name):
         assert a.cutoff_hz == pytest.approx(cutoff, rel=1e-4)
 
 
+def _shape(topo, v: dict) -> tuple:
+    """A design's values with the impedance level divided out (R / R1, C * R1, L / R1)."""
+    r1 = v["R1"]
+    out = []
+    for slot in topo.slots:
+        x = v[slot.name]
+        out.append(round(math.log(x / r1 if slot.kind in "RL" else x * r1), 6))
+    return tuple(out)
+
+
+@pytest.mark.parametrize("name", ["sk_cascade_lp4", "mfb_cascade_hp6", "tow_thomas_lp2"])
+def test_canonical_samples_keep_the_nominal_ratios(name):
+    """``spread=False`` (how the dataset draws): with the family, cutoff and gain fixed,
+    every seed gives the same design up to its impedance level, where a spread draw
+    varies the free ratios."""
+    from dataclasses import replace
+
+    topo = get_topology(name)
+    if topo.samples_families:
+        topo = replace(topo, responses=("butterworth",))
+    q = None if topo.samples_families else topo.resolve_q(None, None)
+    canonical, spread = set(), set()
+    for seed in range(16):
+        v = topo.sample(np.random.default_rng(seed), 2e3, q, spread=False)
+        a = analyze(topo.build(v))
+        assert a.type == topo.family
+        if abs(20 * math.log10(a.response.passband_gain)) < 0.05:  # no gain drawn
+            canonical.add(_shape(topo, v))
+        spread.add(_shape(topo, topo.sample(np.random.default_rng(seed), 2e3, q)))
+    assert len(canonical) == 1
+    assert len(spread) > 8
+
+
+def _canonical_gain_db(topo, seed: int) -> float:
+    v = topo.sample(np.random.default_rng(seed), 5e3, spread=False)
+    return 20 * math.log10(analyze(topo.build(v)).response.passband_gain)
+
+
+def test_canonical_family_samples_sometimes_ask_a_gain():
+    """Cascades with settable gains draw a passband gain in some canonical samples (the
+    gain is a condition a user states); ladders never do (their gain is fixed)."""
+    from circuitviz.topologies._base import SAMPLE_GAIN_DB
+
+    topo = get_topology("mfb_cascade_lp4")
+    assert topo.gains is not None
+    gains = np.array([_canonical_gain_db(topo, seed) for seed in range(40)])
+    own = np.isclose(gains, 0.0, atol=0.05)
+    assert 0 < (~own).sum() < len(gains)
+    assert np.all(gains[~own] >= SAMPLE_GAIN_DB[0] - 0.05)
+    assert np.all(gains[~own] <= SAMPLE_GAIN_DB[1] + 0.05)
+    ladder = get_topology("lc_ladder_cheby_lp5")
+    doubly_terminated = 20 * math.log10(0.5)
+    for seed in range(10):
+        assert _canonical_gain_db(ladder, seed) == pytest.approx(doubly_terminated, abs=0.01)
+
+
 def test_sample_mixes_the_families():
     topo = get_topology("sk_cascade_lp6")
     rng = np.random.default_rng(0)

@@ -41,6 +41,7 @@ __all__ = [
     "features",
     "features_v1",
     "spec_features",
+    "condition_response",
     "BAND_TYPES",
     "check_n",
     "FAMILIES",
@@ -130,10 +131,22 @@ def spec_features(spec: Spec, n_features: int = N_FEATURES) -> np.ndarray:
         spec.cutoff_hz,
         spec.q,
         spec.order,
-        spec.response if spec.response != "any" else None,
+        condition_response(spec),
         3.01 if band else spec.ap_db,
         spec.stopband_ratio,
         spec.as_db if spec.stopband_hz is not None else None,
         spec.gain_db,
         None if spec.kind == "any" else spec.kind == "active",
     )
+
+
+def condition_response(spec: Spec) -> str | None:
+    """The family a model is told: None for ``any``; at order 1 every family is the one
+    real pole with its Ap edge on the cutoff, which the training labels call
+    ``butterworth`` (the ripple feature still says which Ap), so any family asked of a
+    first-order low- or high-pass is told as that."""
+    if spec.response == "any":
+        return None
+    if spec.order == 1 and not spec.is_band:
+        return "butterworth"
+    return spec.response

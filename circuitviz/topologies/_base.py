@@ -66,6 +66,12 @@ Prototype = Callable[[float | None, np.random.Generator | None], dict[str, float
 #: Ripple (dB, log-uniform) and elliptic attenuation (dB, uniform) that ``sample`` draws.
 SAMPLE_RIPPLE_DB = (0.05, 3.0)
 SAMPLE_ATTENUATION_DB = (30.0, 70.0)
+#: With canonical ratios (``sample(..., spread=False)``), the share of family draws on
+#: entries with ``gains`` that ask a passband gain, and the range (dB, uniform) it is
+#: drawn from (clipped to the entry's ``gains``): the gain is a condition a user states,
+#: so the data keeps it varied while every other free ratio stays at its nominal value.
+SAMPLE_GAIN_SHARE = 0.3
+SAMPLE_GAIN_DB = (-6.0, 20.0)
 #: How close (dB) a fixed-gain topology's own passband gain must be to an asked one.
 FIXED_GAIN_TOL_DB = 0.25
 #: Own passband gains (dB) of fixed-gain designs, by (topology, family, Ap, As, Q).
@@ -241,7 +247,12 @@ class Topology:
         return lo <= hi
 
     def sample(
-        self, rng: np.random.Generator, cutoff_hz: float, q: float | None = None
+        self,
+        rng: np.random.Generator,
+        cutoff_hz: float,
+        q: float | None = None,
+        *,
+        spread: bool = True,
     ) -> dict[str, float]:
         """Random practical slot values for a filter of this type at ``cutoff_hz``.
 
@@ -254,12 +265,20 @@ class Topology:
         topology's Q is fixed (``q_range`` None).  Raises
         ValueError when ``q`` is outside ``q_range`` or no practical design exists
         (cutoff outside :attr:`cutoff_range`, or ``q`` too demanding at this cutoff).
+
+        ``spread`` False keeps every free ratio of the design at its nominal value
+        (what :meth:`nominal` uses), so the values follow from the family, ripple, Q,
+        cutoff and impedance level alone; family draws on entries with ``gains`` then
+        ask a drawn passband gain now and then (:data:`SAMPLE_GAIN_SHARE`).  The
+        training data is drawn this way: a free ratio the condition does not state is a
+        direction the model's values can drift along without a cost in training, and
+        drift in a section's ratios moves its poles (see ``docs/architecture.md`` §4).
         """
         _check_cutoff(self, cutoff_hz)
         if self.samples_families:
-            return self._sample_family(rng, cutoff_hz, q)
+            return self._sample_family(rng, cutoff_hz, q, spread)
         for attempt in range(_SPREAD_TRIES + 1):
-            spread_rng = rng if attempt < _SPREAD_TRIES else None
+            spread_rng = rng if spread and attempt < _SPREAD_TRIES else None
             q_used = self.resolve_q(q, rng if attempt < _SPREAD_TRIES or q is not None else None)
             proto = self.prototype_values(q_used, spread_rng)
             interval = self.z_interval(proto, cutoff_hz)
@@ -446,10 +465,17 @@ class Topology:
         return self.realise(target, rng)
 
     def _realised(
-        self, target: Target, cutoff_hz: float, rng: np.random.Generator | None
+        self,
+        target: Target,
+        cutoff_hz: float,
+        rng: np.random.Generator | None,
+        spread: bool = True,
     ) -> dict[str, float]:
-        for attempt in range(_SPREAD_TRIES + 1 if rng is not None else 1):
-            proto = self.realised_values(target, rng if attempt < _SPREAD_TRIES else None)
+        tries = _SPREAD_TRIES + 1 if rng is not None and spread else 1
+        for attempt in range(tries):
+            proto = self.realised_values(
+                target, rng if spread and attempt < _SPREAD_TRIES else None
+            )
             interval = self.z_interval(proto, cutoff_hz)
             if interval is not None:
                 level = rng.uniform(*interval) if rng is not None else 0.5 * sum(interval)
@@ -461,21 +487,21 @@ class Topology:
         )
 
     def _sample_family(
-        self, rng: np.random.Generator, cutoff_hz: float, q: float | None
+        self, rng: np.random.Generator, cutoff_hz: float, q: float | None, spread: bool = True
     ) -> dict[str, float]:
         """A drawn family, ripple and attenuation with the -3 dB edge (LP/HP, from the
         passband level) or the centre (band types) on ``cutoff_hz``; the draw is
         repeated a few times when it has no practical design there."""
         for attempt in range(_SPREAD_TRIES):
             try:
-                return self._sample_family_once(rng, cutoff_hz, q)
+                return self._sample_family_once(rng, cutoff_hz, q, spread)
             except ValueError:
                 if attempt == _SPREAD_TRIES - 1:
                     raise
         raise AssertionError("unreachable")
 
     def _sample_family_once(
-        self, rng: np.random.Generator, cutoff_hz: float, q: float | None
+        self, rng: np.random.Generator, cutoff_hz: float, q: float | None, spread: bool = True
     ) -> dict[str, float]:
         response = self.responses[int(rng.integers(len(self.responses)))]
         ripple = attenuation = None
@@ -485,7 +511,12 @@ class Topology:
         if response == "elliptic":
             attenuation = float(rng.uniform(*SAMPLE_ATTENUATION_DB))
         target = self.target(response, ripple, attenuation, self.resolve_q(q, rng))
-        return self._realised(target, cutoff_hz / self._half_power_edge(target), rng)
+        design_hz = cutoff_hz / self._half_power_edge(target)
+        if not spread and self.gains is not None and rng.random() < SAMPLE_GAIN_SHARE:
+            lo = max(self.gains[0], SAMPLE_GAIN_DB[0])
+            hi = min(self.gains[1], SAMPLE_GAIN_DB[1])
+            target = self._gain_target(target, float(rng.uniform(lo, hi)))
+        return self._realised(target, design_hz, rng, spread)
 
     def _sample_variants(self) -> list[tuple[dict[str, float], float]]:
         """(prototype values, design frequency over requested cutoff) of the extreme
