@@ -425,9 +425,10 @@ def snap_circuit(
         meets: optional ``meets(analysis) -> bool``; its verdict on the snapped circuit
             is reported as ``table.meets``.
         judge: optional ``judge(analysis) -> tuple`` (larger is better; its first item
-            true when the choice is good enough) deciding between the whole circuit's
-            choice and the stage-by-stage ones, and polishing the winner when it is not
-            good enough; without it the objective (cutoff, Q, shape) decides.
+            true when the choice is good enough): a stage-by-stage choice it passes is
+            the answer; otherwise it decides between the whole circuit's choice and the
+            stage-by-stage one, and polishes the winner when that is not good enough;
+            without it the objective (cutoff, Q, shape) decides.
 
     Returns:
         The snapped circuit and a :class:`ComponentTable` (values before and after,
@@ -454,13 +455,19 @@ def snap_circuit(
     def cost_of(values: np.ndarray) -> np.ndarray:
         return _objective(variants, values, target, target_q, span)
 
-    choices = [_search(variants, key, cost_of, math.log10(before.cutoff_hz / target))]
     staged = None
     if judge is not None:  # only a judge can tell a kept shape from a nearer cutoff
         staged = _staged_choice(circuit, parts, key, opamp, before.cutoff_hz / target)
-    if staged is not None:
-        choices.append(_index_values(staged, key))
-    snapped, after = _choose(circuit, parts, key, choices, cost_of, judge, opamp)
+    # a stage-by-stage choice the judge passes is taken as it is: the whole circuit's
+    # search costs seconds on a large cascade, and could only add margin
+    met = None if staged is None else _passing(circuit, parts, key, staged, judge, opamp)
+    if met is not None:
+        snapped, after = met
+    else:
+        choices = [_search(variants, key, cost_of, math.log10(before.cutoff_hz / target))]
+        if staged is not None:
+            choices.append(_index_values(staged, key))
+        snapped, after = _choose(circuit, parts, key, choices, cost_of, judge, opamp)
     rows = tuple(
         ComponentRow(p, circuit.element(p).kind, circuit.element(p).value, snapped.element(p).value)
         for p in parts
@@ -634,6 +641,19 @@ def _choose(circuit, parts, series, choices, cost_of, judge, opamp):
     if not score[0]:
         snapped, after = _judge_polish(circuit, parts, series, values, judge, opamp, score)
     return snapped, after
+
+
+def _passing(circuit, parts, series, indices, judge, opamp):
+    """The snapped circuit (and its analysis) of series ``indices`` when ``judge`` says
+    it is good enough (its first item), else None."""
+    from .circuit import CircuitError
+
+    try:
+        snapped, after = _snapped(circuit, parts, series, _index_values(indices, series), opamp)
+        good = bool(judge(after)[0])
+    except (CircuitError, ValueError, ArithmeticError, np.linalg.LinAlgError):
+        return None
+    return (snapped, after) if good else None
 
 
 def _snapped(circuit, parts, series, values, opamp):

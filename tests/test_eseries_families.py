@@ -60,6 +60,29 @@ def test_the_cutoff_only_choice_breaks_the_shape_that_the_judged_choice_keeps():
     assert with_eseries(c, "E24").meets
 
 
+def test_a_passing_stage_by_stage_choice_skips_the_whole_circuit_search(monkeypatch):
+    """A large cascade whose stage-by-stage choice already meets its mask is answered
+    without the whole circuit's search (seconds on a 45-part cascade); one whose
+    stage-by-stage choice does not pass still gets that search."""
+    import circuitviz.eseries as es
+
+    calls = []
+    search = es._search
+
+    def counted(variants, *args, **kwargs):
+        calls.append(len(variants.kinds))
+        return search(variants, *args, **kwargs)
+
+    monkeypatch.setattr(es, "_search", counted)
+    c = _candidate("sk_cascade_lp8", 1000, "lowpass", response="butterworth")
+    n_parts = sum(e.kind in "RLC" for e in c.circuit.elements)
+    assert with_eseries(c, "E96").meets
+    assert calls and n_parts not in calls  # stage searches only
+    calls.clear()
+    snap_circuit(c.circuit, "E96", judge=lambda a: (False, 0.0))
+    assert n_parts in calls
+
+
 def test_stages_split_a_cascade_at_the_op_amp_outputs_between_in_and_out():
     topo = CATALOGUE["mfb_cascade_lp5"]
     circuit = topo.build(topo.design(1000, response="butterworth"))
