@@ -458,16 +458,14 @@ def snap_circuit(
     staged = None
     if judge is not None:  # only a judge can tell a kept shape from a nearer cutoff
         staged = _staged_choice(circuit, parts, key, opamp, before.cutoff_hz / target)
-    # a stage-by-stage choice the judge passes is taken as it is: the whole circuit's
-    # search costs seconds on a large cascade, and could only add margin
-    met = None if staged is None else _passing(circuit, parts, key, staged, judge, opamp)
-    if met is not None:
-        snapped, after = met
+    judged = [] if staged is None else _judged(circuit, parts, key, staged, judge, opamp)
+    if judged and judged[0][0][0]:
+        # a stage-by-stage choice the judge passes is the answer: the whole circuit's
+        # search costs seconds on a large cascade, and could only add margin
+        _, snapped, after, _ = judged[0]
     else:
-        choices = [_search(variants, key, cost_of, math.log10(before.cutoff_hz / target))]
-        if staged is not None:
-            choices.append(_index_values(staged, key))
-        snapped, after = _choose(circuit, parts, key, choices, cost_of, judge, opamp)
+        whole = _search(variants, key, cost_of, math.log10(before.cutoff_hz / target))
+        snapped, after = _choose(circuit, parts, key, whole, judge, opamp, judged)
     rows = tuple(
         ComponentRow(p, circuit.element(p).kind, circuit.element(p).value, snapped.element(p).value)
         for p in parts
@@ -620,40 +618,31 @@ def _stage_circuit(circuit: Circuit, src: str, dst: str, names: tuple[str, ...])
     )
 
 
-def _choose(circuit, parts, series, choices, cost_of, judge, opamp):
-    """The snapped circuit (and its analysis) of the best of ``choices`` (value rows):
-    the largest ``judge(analysis)`` when given (then, if even that one is not good
-    enough, :func:`_judge_polish`), else the least ``cost_of``."""
-    unique = list({tuple(c): c for c in choices}.values())
+def _choose(circuit, parts, series, whole, judge, opamp, judged=()):
+    """The snapped circuit (and its analysis) of the whole circuit's choice ``whole``
+    (values) or, with a ``judge``, of whichever scores best among it and the already
+    ``judged`` choices (then, if even that one is not good enough,
+    :func:`_judge_polish`)."""
     if judge is None:
-        best = unique[int(np.argmin(cost_of(np.array(unique))))] if len(unique) > 1 else unique[0]
-        snapped, after = _snapped(circuit, parts, series, best, opamp)
-        return snapped, after
-    scored = []
-    for i, values in enumerate(unique):
-        try:
-            snapped, after = _snapped(circuit, parts, series, values, opamp)
-            scored.append((judge(after), snapped, after, values))
-        except (ValueError, ArithmeticError, np.linalg.LinAlgError):
-            if i == 0:  # the whole circuit's own choice: its failure is the answer
-                raise
-    score, snapped, after, values = max(scored, key=lambda t: t[0])
+        return _snapped(circuit, parts, series, whole, opamp)
+    snapped, after = _snapped(circuit, parts, series, whole, opamp)  # its failure is the answer
+    score, snapped, after, values = max(
+        [(judge(after), snapped, after, whole), *judged], key=lambda t: t[0]
+    )
     if not score[0]:
         snapped, after = _judge_polish(circuit, parts, series, values, judge, opamp, score)
     return snapped, after
 
 
-def _passing(circuit, parts, series, indices, judge, opamp):
-    """The snapped circuit (and its analysis) of series ``indices`` when ``judge`` says
-    it is good enough (its first item), else None."""
-    from .circuit import CircuitError
-
+def _judged(circuit, parts, series, indices, judge, opamp) -> list[tuple]:
+    """``[(judge score, snapped circuit, analysis, values)]`` for series ``indices``;
+    empty when the snapped circuit cannot be analysed."""
+    values = _index_values(indices, series)
     try:
-        snapped, after = _snapped(circuit, parts, series, _index_values(indices, series), opamp)
-        good = bool(judge(after)[0])
-    except (CircuitError, ValueError, ArithmeticError, np.linalg.LinAlgError):
-        return None
-    return (snapped, after) if good else None
+        snapped, after = _snapped(circuit, parts, series, values, opamp)
+        return [(judge(after), snapped, after, values)]
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+        return []
 
 
 def _snapped(circuit, parts, series, values, opamp):
