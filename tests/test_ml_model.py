@@ -113,3 +113,63 @@ def test_the_layout_covers_every_topology_in_the_records():
     assert set(lay.topologies) == {r.topology for r in records}
     assert lay.n_pole_tokens >= max(len(r.poles) for r in records) // 2
     assert np.all(np.array([s for stds in lay.value_std for s in stds]) >= 0.05)
+
+
+def _self_conditioned(seed: int = 0) -> SetDecoder:
+    torch.manual_seed(seed)
+    layout = make_layout(synth_records(40, seed=3, topologies=NAMES))
+    return SetDecoder(
+        ModelConfig(
+            d_model=32,
+            n_layers=1,
+            n_heads=4,
+            gnn_dim=16,
+            gnn_layers=1,
+            head_hidden=32,
+            cond_features=N_FEATURES,
+            self_condition=True,
+        ),
+        layout,
+        topology_structures(list(layout.topologies)),
+    ).eval()
+
+
+def test_self_conditioning_starts_as_a_no_op_and_then_reads_the_estimate():
+    m = _self_conditioned()
+    with torch.no_grad():
+        for name, p in m.named_parameters():
+            if not name.startswith("sc_proj"):
+                p.add_(0.1 * torch.randn_like(p))
+    x, t, cond, topo = _inputs(m, "mfb_bp4")
+    estimate = torch.randn_like(x)
+    # zero-initialised: warm-starting from a model without it changes nothing at first
+    torch.testing.assert_close(m(x, t, cond, topo, x0_prev=estimate), m(x, t, cond, topo))
+    with torch.no_grad():
+        m.sc_proj.weight.normal_()
+    moved = m(x, t, cond, topo, x0_prev=estimate)
+    assert not torch.allclose(moved, m(x, t, cond, topo))
+    # no estimate (the first step) is the same as an estimate of zeros
+    torch.testing.assert_close(
+        m(x, t, cond, topo), m(x, t, cond, topo, x0_prev=torch.zeros_like(x))
+    )
+
+
+def test_the_sampler_feeds_each_step_the_estimate_of_the_step_before(monkeypatch):
+    from circuitviz.ml import sampler
+
+    m = _self_conditioned()
+    seen = []
+    step = m.step
+
+    def spy(x, t, prep, x0_prev=None):
+        seen.append(None if x0_prev is None else x0_prev.clone())
+        return step(x, t, prep, x0_prev)
+
+    monkeypatch.setattr(m, "step", spy)
+    lay = m.layout
+    topo = torch.full((2,), lay.index("sallen_key_lp2"))
+    cond = torch.zeros(2, m.config.cond_features)
+    noise = torch.randn(2, lay.n_tokens, N_CHANNELS, generator=torch.Generator().manual_seed(1))
+    sampler.denoise(m, cond, topo, noise, steps=3)
+    assert len(seen) == 3 and seen[0] is None
+    assert all(s is not None and s.shape[0] == 2 for s in seen[1:])

@@ -104,3 +104,30 @@ def test_default_data_is_a_dataset_directory(tmp_path):
     missing = str(tmp_path / "nope")
     with pytest.raises(ValueError, match=f"--out {missing}'"):
         load_records(missing)
+
+
+def test_a_self_conditioned_model_warm_starts_from_one_without_and_learns_to_read_it(
+    tmp_path, dataset
+):
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    train(_config(plain, dataset, steps=6, eval_every=6), log=lambda m: None)
+    logs: list[str] = []
+    result = train(
+        _config(
+            tmp_path,
+            dataset,
+            steps=16,
+            eval_every=16,
+            init_from=str(plain / "set.pt"),
+            model={**TINY_MODEL, "self_condition": True},
+        ),
+        log=logs.append,
+    )
+    assert result["step"] == 16 and any("warm start" in m for m in logs)
+    model, blob = load_checkpoint(tmp_path / "set.pt", "cpu")
+    assert model.config.self_condition and blob["val_loss"] == blob["val_loss"]  # not NaN
+    # the estimate's projection starts at zero and was trained
+    assert float(model.sc_proj.weight.detach().abs().sum()) > 0
+    first, again = (draw(model, Spec.checked("lowpass", "2k"), 6, seed=3) for _ in range(2))
+    assert [d.values for d in first] == [d.values for d in again]  # seeded

@@ -55,6 +55,10 @@ class ModelConfig(DecoderConfig):
     prediction: str = "v"
     sample_steps: int = 6
     step_power: float = 2.0
+    #: self-conditioning (Chen et al. 2022, "Analog Bits"): each denoising step also
+    #: sees the clean tokens the previous step predicted, so it refines an estimate
+    #: instead of starting over; False in checkpoints made before it
+    self_condition: bool = False
 
 
 def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10000.0) -> torch.Tensor:
@@ -174,6 +178,11 @@ class SetDecoder(Decoder):
         self.slot_emb = nn.Embedding(max(offsets[-1], 1), d)
         self.kind_emb = nn.Embedding(KIND_PAD + 1, d)
         self.in_proj = nn.Linear(N_CHANNELS, d)
+        if config.self_condition:
+            # zero at first: a model warm-started from one without it starts out the same
+            self.sc_proj = nn.Linear(N_CHANNELS, d)
+            nn.init.zeros_(self.sc_proj.weight)
+            nn.init.zeros_(self.sc_proj.bias)
         self.cond_mlp = nn.Sequential(
             nn.Linear(config.cond_features, d), nn.SiLU(), nn.Linear(d, d)
         )
@@ -260,9 +269,20 @@ class SetDecoder(Decoder):
             mask, attend, self.kind_emb(kinds), slot_h, self.cond_mlp(cond), graphs[topo]
         )
 
-    def step(self, x_t: torch.Tensor, t: torch.Tensor, prep: Prepared) -> torch.Tensor:
-        """Denoiser output for noisy tokens ``x_t`` at timesteps ``t`` (see :meth:`forward`)."""
+    def step(
+        self,
+        x_t: torch.Tensor,
+        t: torch.Tensor,
+        prep: Prepared,
+        x0_prev: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Denoiser output for noisy tokens ``x_t`` at timesteps ``t`` (see :meth:`forward`);
+        ``x0_prev`` is the clean estimate of the step before (self-conditioning; None or
+        zeros at the first step, ignored by a model without it)."""
         h = self.in_proj(x_t * prep.mask) + prep.kind_h + prep.slot_h
+        if self.config.self_condition:
+            prev = torch.zeros_like(x_t) if x0_prev is None else x0_prev
+            h = h + self.sc_proj(prev * prep.mask)
         c = prep.cond_h + self.time_mlp(timestep_embedding(t, h.shape[-1])) + prep.graph_h
         c_act = F.silu(c)
         for block in self.blocks:
@@ -278,10 +298,12 @@ class SetDecoder(Decoder):
         cond: torch.Tensor,
         topo: torch.Tensor,
         cols: torch.Tensor | None = None,
+        x0_prev: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Denoiser output; ``cols`` (optional) keeps only those token positions, e.g. to
-        leave out padding slots that no row of the batch uses (x_t then has len(cols))."""
-        return self.step(x_t, t, self.prepare(cond, topo, cols))
+        leave out padding slots that no row of the batch uses (x_t then has len(cols));
+        ``x0_prev`` as in :meth:`step`."""
+        return self.step(x_t, t, self.prepare(cond, topo, cols), x0_prev)
 
 
 class Prepared(NamedTuple):

@@ -194,13 +194,14 @@ def denoise(
         x = noise[rows][:, cols] * m
         with autocast(device):  # what does not change from step to step, once a group
             prep = model.prepare(cond[rows], topo[rows], cols)
+        x0 = None  # the previous step's clean estimate (self-conditioning)
         for i, t in enumerate(timesteps):
             t_prev = timesteps[i + 1] if i + 1 < len(timesteps) else None
             tt = torch.full((x.shape[0],), t, device=device, dtype=torch.long)
             with autocast(device):
-                pred = model.step(x, tt, prep)
-            x, _ = schedule.step(pred.float(), t, t_prev, x, clip=6.0)
-            x = x * m
+                pred = model.step(x, tt, prep, x0)
+            x, x0 = schedule.step(pred.float(), t, t_prev, x, clip=6.0)
+            x, x0 = x * m, x0 * m
         out[rows[:, None], cols[None, :]] = x
     return out
 

@@ -205,6 +205,8 @@ def set_losses(
     model, schedule: CosineSchedule, batch: dict, component_weight: float = 1.0
 ) -> dict[str, torch.Tensor]:
     """DDPM loss (per-token MSE, each noised token tied to its clean token) + topology CE.
+    A self-conditioning model is fed its own no-gradient clean estimate on half the
+    batches and zeros on the rest.
 
     ``batch["cols"]`` (optional) keeps only those token positions: slot padding that no
     row of the batch uses is left out (it carries no loss), which saves the compute."""
@@ -217,8 +219,15 @@ def set_losses(
     t = torch.randint(0, schedule.num_train_timesteps, (x0.shape[0],), device=x0.device)
     noise = torch.randn_like(x0) * mask
     x_t = schedule.add_noise(x0, noise, t) * mask
+    x0_prev = None
+    if getattr(model.config, "self_condition", False) and bool(torch.rand(()) < 0.5):
+        # half the batches: the model's own estimate from this x_t, without gradient,
+        # as the sampler will feed it the estimate of the step before
+        with torch.no_grad(), autocast(x0.device):
+            first = model(x_t, t, cond, topo, cols).float()
+        x0_prev = schedule.predict_x0(first, t, x_t)[0].clamp(-6.0, 6.0) * mask
     with autocast(x0.device):
-        pred = model(x_t, t, cond, topo, cols).float()
+        pred = model(x_t, t, cond, topo, cols, x0_prev).float()
         logits = model.topology_logits(cond).float()
     target = schedule.target(x0, noise, t)
     weight = mask.clone()
