@@ -88,6 +88,32 @@ class TransferFunction:
             h = np.exp(log_k + 0.5 * log2)
         return np.where(np.isnan(h), 0.0, h)
 
+    def magnitude_at(self, f_hz: float) -> float:
+        """|H(j 2 pi f)| at one frequency: :meth:`magnitude`'s formula in scalar Python
+        arithmetic, about ten times faster than a one-element array for the root
+        searches that evaluate one frequency at a time."""
+        w = 2 * math.pi * f_hz
+        zeros, poles, log_k = self._scalar_terms
+        total = 0.0
+        try:
+            for a, b in zeros:
+                total += math.log(a + (w - b) ** 2)
+            for a, b in poles:
+                total -= math.log(a + (w - b) ** 2)
+            return math.exp(log_k + 0.5 * total)
+        except (ValueError, OverflowError):  # on a root (log 0) or beyond float range
+            return float(self.magnitude(np.array([f_hz]))[0])
+
+    @cached_property
+    def _scalar_terms(self) -> tuple[list, list, float]:
+        """:attr:`_magnitude_terms` as Python floats, for :meth:`magnitude_at`."""
+        zr2, zi, pr2, pi, log_k = self._magnitude_terms
+        return (
+            list(zip(zr2.tolist(), zi.tolist())),
+            list(zip(pr2.tolist(), pi.tolist())),
+            float(log_k),
+        )
+
     @cached_property
     def _log_gain(self) -> complex:
         """log |K| as a complex number (-inf for K = 0), once per transfer function: the
@@ -304,7 +330,7 @@ def measure_response(
     # |H| in real arithmetic (TransferFunction.magnitude): the same values to rounding,
     # a third of the cost of abs(freqresp) on the grid and in every root-search step
     mag = np.maximum(tf.magnitude(f), 1e-300)
-    exact = lambda x: float(tf.magnitude(np.array([x]))[0]) or 1e-300  # noqa: E731
+    exact = lambda x: tf.magnitude_at(x) or 1e-300  # noqa: E731
     low = tf.dc_gain
     high = tf.hf_gain if top is None else float(mag[-1])
     return _classify(f, mag, low, high, 0 < low < math.inf, 0 < high < math.inf, exact, stop_db)

@@ -253,3 +253,25 @@ def test_magnitude_equals_abs_freqresp_on_random_root_sets():
         want, got = np.abs(tf.freqresp(f)), tf.magnitude(f)
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
         assert np.all(got[np.isin(f, np.abs(zeros.imag) / (2 * np.pi)) & (want == 0)] == 0)
+
+
+def test_magnitude_at_one_frequency_is_the_array_magnitude():
+    """The scalar fast path the root searches use agrees with the vectorised |H|, also on
+    a j-axis zero (exactly 0), for a zero gain and beyond float range."""
+    from scipy import signal
+
+    from circuitviz.analysis import TransferFunction
+
+    rng = np.random.default_rng(4)
+    z, p, k = signal.ellipap(6, 0.5, 40)
+    cases = [
+        TransferFunction(p * 6283.0, z * 6283.0, k),
+        TransferFunction(rng.normal(-1, 0.3, 3) * 1e5, np.zeros(1), 2.5),
+        TransferFunction(np.array([-1.0]), np.array([]), 0.0),
+        TransferFunction(np.array([-1e-200]), np.array([]), 1e200),
+    ]
+    for tf in cases:
+        f = np.concatenate([np.logspace(-3, 7, 57), np.abs(tf.zeros.imag) / (2 * np.pi)])
+        for x in f:
+            want = float(tf.magnitude(np.array([x]))[0])
+            assert tf.magnitude_at(float(x)) == pytest.approx(want, rel=1e-12, abs=0)
