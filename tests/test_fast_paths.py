@@ -45,12 +45,13 @@ def _plain_denoise(model, cond, topo, noise):
     for rows, cols in _groups(model, topo):
         m = mask[rows][:, cols]
         x = noise[rows][:, cols] * m
+        x0 = None  # the clean estimate a self-conditioned model reads (ignored without)
         for i, t in enumerate(timesteps):
             t_prev = timesteps[i + 1] if i + 1 < len(timesteps) else None
             tt = torch.full((x.shape[0],), t, dtype=torch.long)
-            pred = model(x, tt, cond[rows], topo[rows], cols)
-            x, _ = schedule.step(pred.float(), t, t_prev, x, clip=6.0)
-            x = x * m
+            pred = model(x, tt, cond[rows], topo[rows], cols, x0)
+            x, x0 = schedule.step(pred.float(), t, t_prev, x, clip=6.0)
+            x, x0 = x * m, x0 * m
         out[rows[:, None], cols[None, :]] = x
     return out
 
