@@ -131,3 +131,44 @@ def test_a_self_conditioned_model_warm_starts_from_one_without_and_learns_to_rea
     assert float(model.sc_proj.weight.detach().abs().sum()) > 0
     first, again = (draw(model, Spec.checked("lowpass", "2k"), 6, seed=3) for _ in range(2))
     assert [d.values for d in first] == [d.values for d in again]  # seeded
+
+
+def test_t_power_draws_training_timesteps_towards_low_noise(monkeypatch):
+    """``t_power`` 2 puts the share of training steps below t the same as the sampler's
+    step spacing does (T * u**2): about sqrt(t / T); 1 keeps them uniform."""
+    import torch
+
+    from circuitviz.ml import train as train_mod
+    from circuitviz.ml.schedule import CosineSchedule
+
+    seen = []
+
+    class Spy(torch.nn.Module):
+        config = type("C", (), {"self_condition": False})()
+        kinds = torch.zeros(1, 3, dtype=torch.long)
+
+        def token_masks(self, topo):
+            return torch.ones(len(topo), 3, 6), None
+
+        def forward(self, x_t, t, cond, topo, cols=None, x0_prev=None):
+            seen.append(t.clone())
+            return torch.zeros_like(x_t)
+
+        def topology_logits(self, cond):
+            return torch.zeros(len(cond), 1, requires_grad=True)
+
+    batch = {
+        "tokens": torch.zeros(20000, 3, 6),
+        "topo": torch.zeros(20000, dtype=torch.long),
+        "cond": torch.zeros(20000, 4),
+    }
+    schedule = CosineSchedule(1000)
+    torch.manual_seed(0)
+    for power, below_160 in ((1.0, 0.16), (2.0, 0.4)):
+        seen.clear()
+        train_mod.set_losses(Spy(), schedule, batch, t_power=power)
+        t = seen[0]
+        assert int(t.min()) >= 0 and int(t.max()) <= 999
+        assert float((t < 160).float().mean()) == pytest.approx(below_160, abs=0.015)
+    with pytest.raises(ValueError, match="t_power must be a number from 0.25 to 4"):
+        TrainConfig.from_dict({"t_power": 0})

@@ -62,6 +62,10 @@ class TrainConfig:
     grad_clip: float = 1.0
     ema_decay: float = 0.999
     component_weight: float = 2.0
+    #: training timesteps drawn as ``T * u ** t_power`` (u uniform): 1 is uniform; 2
+    #: matches the sampler's steps (spaced the same way, ``step_power``), putting as much
+    #: training at low noise, where the values are settled, as the sampler spends there
+    t_power: float = 1.0
     eval_every: int = 500
     eval_specs: int = 64
     val_fraction: float = 0.05
@@ -106,6 +110,8 @@ class TrainConfig:
             raise ValueError(f"kind must be 'set' or 'fixed22', got {cfg.kind!r}")
         if cfg.steps < 1 or cfg.batch_size < 1:
             raise ValueError("steps and batch_size must be >= 1")
+        if not (isinstance(cfg.t_power, (int, float)) and 0.25 <= cfg.t_power <= 4):
+            raise ValueError(f"t_power must be a number from 0.25 to 4, got {cfg.t_power!r}")
         return cfg
 
 
@@ -202,7 +208,11 @@ def warm_start(model, path: str, log=print) -> int:
 
 
 def set_losses(
-    model, schedule: CosineSchedule, batch: dict, component_weight: float = 1.0
+    model,
+    schedule: CosineSchedule,
+    batch: dict,
+    component_weight: float = 1.0,
+    t_power: float = 1.0,
 ) -> dict[str, torch.Tensor]:
     """DDPM loss (per-token MSE, each noised token tied to its clean token) + topology CE.
     A self-conditioning model is fed its own no-gradient clean estimate on half the
@@ -216,7 +226,12 @@ def set_losses(
     kinds = model.kinds[topo]
     if cols is not None:
         x0, mask, kinds = x0[:, cols], mask[:, cols], kinds[:, cols]
-    t = torch.randint(0, schedule.num_train_timesteps, (x0.shape[0],), device=x0.device)
+    T = schedule.num_train_timesteps
+    if t_power == 1.0:
+        t = torch.randint(0, T, (x0.shape[0],), device=x0.device)
+    else:
+        u = torch.rand(x0.shape[0], device=x0.device)
+        t = (T * u**t_power).long().clamp(max=T - 1)
     noise = torch.randn_like(x0) * mask
     x_t = schedule.add_noise(x0, noise, t) * mask
     x0_prev = None
@@ -272,7 +287,7 @@ class SlotBuckets:
 
 def _losses(cfg, model, schedule, batch):
     if cfg.kind == "set":
-        return set_losses(model, schedule, batch, cfg.component_weight)
+        return set_losses(model, schedule, batch, cfg.component_weight, cfg.t_power)
     with autocast(batch["cond"].device):
         return {k: v.float() for k, v in model.losses(batch).items()}
 
