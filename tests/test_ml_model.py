@@ -14,24 +14,21 @@ from circuitviz.topologies import CATALOGUE
 NAMES = ["rc_lp1", "sallen_key_lp2", "mfb_bp4", "twin_t_notch"]
 
 
-@pytest.fixture(scope="module")
-def model():
+def _small(records: int = 60, layers: int = 2, **config) -> SetDecoder:
+    """A small set decoder over :data:`NAMES` (seeded), ``config`` overriding its shape."""
     torch.manual_seed(0)
-    records = synth_records(60, seed=3, topologies=NAMES)
-    layout = make_layout(records)
-    m = SetDecoder(
-        ModelConfig(
-            d_model=32,
-            n_layers=2,
-            n_heads=4,
-            gnn_dim=16,
-            gnn_layers=2,
-            head_hidden=32,
-            cond_features=N_FEATURES,
-        ),
+    layout = make_layout(synth_records(records, seed=3, topologies=NAMES))
+    shape = dict(d_model=32, n_layers=layers, n_heads=4, gnn_dim=16, gnn_layers=layers)
+    return SetDecoder(
+        ModelConfig(**shape, head_hidden=32, cond_features=N_FEATURES, **config),
         layout,
         topology_structures(list(layout.topologies)),
     )
+
+
+@pytest.fixture(scope="module")
+def model():
+    m = _small()
     # the adaLN-Zero init makes the output 0; give every weight a value so the test bites
     with torch.no_grad():
         for p in m.parameters():
@@ -115,23 +112,8 @@ def test_the_layout_covers_every_topology_in_the_records():
     assert np.all(np.array([s for stds in lay.value_std for s in stds]) >= 0.05)
 
 
-def _self_conditioned(seed: int = 0) -> SetDecoder:
-    torch.manual_seed(seed)
-    layout = make_layout(synth_records(40, seed=3, topologies=NAMES))
-    return SetDecoder(
-        ModelConfig(
-            d_model=32,
-            n_layers=1,
-            n_heads=4,
-            gnn_dim=16,
-            gnn_layers=1,
-            head_hidden=32,
-            cond_features=N_FEATURES,
-            self_condition=True,
-        ),
-        layout,
-        topology_structures(list(layout.topologies)),
-    ).eval()
+def _self_conditioned() -> SetDecoder:
+    return _small(records=40, layers=1, self_condition=True).eval()
 
 
 def test_self_conditioning_starts_as_a_no_op_and_then_reads_the_estimate():
