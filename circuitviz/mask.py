@@ -284,7 +284,7 @@ def passband_edge(
             t = (ap_db - a0) / (a1 - a0) if a1 != a0 else 0.5
             edge = math.exp(x0 + min(max(t, 0.0), 1.0) * (x1 - x0))
             continue
-        g = lambda x: 20.0 * math.log10(peak / max(tf.magnitude_at(math.exp(x)), 1e-300)) - ap_db  # noqa: E731
+        g = lambda x: float(_att_db(peak, tf.magnitude_at(math.exp(x)))) - ap_db  # noqa: E731
         try:
             edge = math.exp(brentq(g, min(x0, x1), max(x0, x1), xtol=1e-13, rtol=1e-13))
         except ValueError:

@@ -150,7 +150,10 @@ def test_t_power_draws_training_timesteps_towards_low_noise(monkeypatch):
         def token_masks(self, topo):
             return torch.ones(len(topo), 3, 6), None
 
-        def forward(self, x_t, t, cond, topo, cols=None, x0_prev=None):
+        def prepare(self, cond, topo, cols=None):
+            return None
+
+        def step(self, x_t, t, prep, x0_prev=None):
             seen.append(t.clone())
             return torch.zeros_like(x_t)
 

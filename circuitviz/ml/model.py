@@ -280,9 +280,8 @@ class SetDecoder(Decoder):
         ``x0_prev`` is the clean estimate of the step before (self-conditioning; None or
         zeros at the first step, ignored by a model without it)."""
         h = self.in_proj(x_t * prep.mask) + prep.kind_h + prep.slot_h
-        if self.config.self_condition:
-            prev = torch.zeros_like(x_t) if x0_prev is None else x0_prev
-            h = h + self.sc_proj(prev * prep.mask)
+        if self.config.self_condition:  # no estimate yet: the projection of zeros, its bias
+            h = h + (self.sc_proj.bias if x0_prev is None else self.sc_proj(x0_prev * prep.mask))
         c = prep.cond_h + self.time_mlp(timestep_embedding(t, h.shape[-1])) + prep.graph_h
         c_act = F.silu(c)
         for block in self.blocks:

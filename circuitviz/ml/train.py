@@ -227,7 +227,7 @@ def set_losses(
     if cols is not None:
         x0, mask, kinds = x0[:, cols], mask[:, cols], kinds[:, cols]
     T = schedule.num_train_timesteps
-    if t_power == 1.0:
+    if t_power == 1.0:  # the draw of the runs before t_power, so their seeds still hold
         t = torch.randint(0, T, (x0.shape[0],), device=x0.device)
     else:
         u = torch.rand(x0.shape[0], device=x0.device)
@@ -235,14 +235,16 @@ def set_losses(
     noise = torch.randn_like(x0) * mask
     x_t = schedule.add_noise(x0, noise, t) * mask
     x0_prev = None
+    with autocast(x0.device):
+        prep = model.prepare(cond, topo, cols)  # once, for both passes below
     if getattr(model.config, "self_condition", False) and bool(torch.rand(()) < 0.5):
         # half the batches: the model's own estimate from this x_t, without gradient,
         # as the sampler will feed it the estimate of the step before
         with torch.no_grad(), autocast(x0.device):
-            first = model(x_t, t, cond, topo, cols).float()
+            first = model.step(x_t, t, prep).float()
         x0_prev = schedule.predict_x0(first, t, x_t)[0].clamp(-6.0, 6.0) * mask
     with autocast(x0.device):
-        pred = model(x_t, t, cond, topo, cols, x0_prev).float()
+        pred = model.step(x_t, t, prep, x0_prev).float()
         logits = model.topology_logits(cond).float()
     target = schedule.target(x0, noise, t)
     weight = mask.clone()
