@@ -9,7 +9,12 @@ import torch
 from scipy import signal
 from test_ml_model import _inputs, _small
 
-from circuitviz.ml.roots import canonical_order, prototype_root_tokens, training_roots
+from circuitviz.ml.roots import (
+    canonical_order,
+    prototype_root_tokens,
+    root_features,
+    training_roots,
+)
 from circuitviz.ml.spec import features
 from circuitviz.ml.tokens import N_CHANNELS, tokens_to_roots
 from circuitviz.spec import Spec
@@ -117,35 +122,34 @@ def test_condition_roots_are_ordered_by_falling_q_and_zeros_origin_first():
 def _root_model():
     m = _small(records=40, layers=1, root_condition=True).eval()
     with torch.no_grad():
-        for name, p in m.named_parameters():
-            if ".x_proj." not in name:
-                p.add_(0.1 * torch.randn_like(p))
+        for p in m.parameters():
+            p.add_(0.1 * torch.randn_like(p))
     return m
 
 
-def test_root_conditioning_starts_as_a_no_op_then_reads_each_rows_own_roots():
+def test_roots_are_spec_features_each_row_reads_its_own():
     m = _root_model()
     x, t, cond, topo = _inputs(m, "sallen_key_lp2")
     R = m.layout.n_pole_tokens + m.layout.n_zero_tokens
     roots = torch.randn(3, R, N_CHANNELS)
     roots[..., 0] = 1.0
     given = torch.tensor([True, False, True])
-    # the cross-attention's output starts at zero: a warm start begins where it was
+    first = m.cond_mlp[0].weight[:, : m.config.cond_features]
+    assert m.cond_mlp[0].weight.shape[1] == m.config.cond_features + root_features(m.layout)
+    with torch.no_grad():  # as a warm start leaves them: the roots' columns at zero
+        m.cond_mlp[0].weight[:, m.config.cond_features :] = 0
     torch.testing.assert_close(m(x, t, cond, topo, roots=roots, given=given), m(x, t, cond, topo))
+    assert first.shape[1] == m.config.cond_features
     with torch.no_grad():
-        for block in m.blocks:
-            block.x_proj.weight.normal_()
+        m.cond_mlp[0].weight[:, m.config.cond_features :].normal_()
     out = m(x, t, cond, topo, roots=roots, given=given)
-    bare = m(x, t, cond, topo)
-    assert not torch.allclose(out[0], bare[0]) and not torch.allclose(out[2], bare[2])
-    torch.testing.assert_close(out[1], bare[1])  # a row not given roots ignores them
+    other = m(x, t, cond, topo, roots=torch.randn_like(roots), given=given)
+    assert not torch.allclose(out[0], other[0]) and not torch.allclose(out[2], other[2])
+    torch.testing.assert_close(out[1], other[1])  # a row not given roots ignores them
+    torch.testing.assert_close(out[1], m(x, t, cond, topo)[1])
     # a set: the order the roots come in does not matter
-    perm = torch.cat(
-        [
-            torch.arange(m.layout.n_pole_tokens).flip(0),
-            m.layout.n_pole_tokens + torch.arange(m.layout.n_zero_tokens).flip(0),
-        ]
-    )
+    P, Z = m.layout.n_pole_tokens, m.layout.n_zero_tokens
+    perm = torch.cat([torch.arange(P).flip(0), P + torch.arange(Z).flip(0)])
     torch.testing.assert_close(m(x, t, cond, topo, roots=roots[:, perm], given=given), out)
 
 

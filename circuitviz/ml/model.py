@@ -28,6 +28,7 @@ from torch import nn
 
 from .decoder import Decoder, DecoderConfig, TopologyHead
 from .graph import EDGE_KINDS, NODE_ROLES, to_batch
+from .roots import root_features, root_vector
 from .tokens import CHANNEL_MASK, KIND_PAD, N_CHANNELS, TokenLayout
 
 __all__ = [
@@ -59,8 +60,8 @@ class ModelConfig(DecoderConfig):
     #: sees the clean tokens the previous step predicted, so it refines an estimate
     #: instead of starting over; False in checkpoints made before it
     self_condition: bool = False
-    #: root conditioning (:mod:`circuitviz.ml.roots`): every block also attends to the
-    #: poles and zeros the spec fixes, when it names a family; False in older checkpoints
+    #: root conditioning (:mod:`circuitviz.ml.roots`): the spec's conditioning also holds
+    #: the poles and zeros it fixes, when it names a family; False in older checkpoints
     root_condition: bool = False
 
 
@@ -115,21 +116,11 @@ class TopologyEncoder(nn.Module):
 
 
 class _Block(nn.Module):
-    """Transformer block with adaLN-Zero conditioning (DiT) and a key padding mask; with
-    ``cross``, also cross-attention to the condition roots (its output projection starts
-    at zero, so a model warm-started from one without it starts out the same)."""
+    """Transformer block with adaLN-Zero conditioning (DiT) and a key padding mask."""
 
-    def __init__(self, d: int, heads: int, mlp_ratio: int, cross: bool = False):
+    def __init__(self, d: int, heads: int, mlp_ratio: int):
         super().__init__()
         self.heads = heads
-        self.cross = cross
-        if cross:
-            self.norm_x = nn.LayerNorm(d, elementwise_affine=False)
-            self.x_q = nn.Linear(d, d)
-            self.x_kv = nn.Linear(d, 2 * d)
-            self.x_proj = nn.Linear(d, d)
-            nn.init.zeros_(self.x_proj.weight)
-            nn.init.zeros_(self.x_proj.bias)
         self.norm1 = nn.LayerNorm(d, elementwise_affine=False)
         self.qkv = nn.Linear(d, 3 * d)
         self.proj = nn.Linear(d, d)
@@ -141,30 +132,15 @@ class _Block(nn.Module):
         nn.init.zeros_(self.ada.weight)
         nn.init.zeros_(self.ada.bias)
 
-    def forward(
-        self,
-        h: torch.Tensor,
-        c_act: torch.Tensor,
-        attend: torch.Tensor,
-        roots: tuple[torch.Tensor, torch.Tensor] | None = None,
-    ) -> torch.Tensor:
+    def forward(self, h: torch.Tensor, c_act: torch.Tensor, attend: torch.Tensor) -> torch.Tensor:
         """``h`` (B, N, d) tokens, ``c_act`` (B, d) the conditioning after SiLU (shared
-        by every block, so applied once), ``attend`` (B, 1, 1, N) key mask, ``roots``
-        the embedded condition roots (B, R, d) and their key mask (B, 1, 1, R)."""
+        by every block, so applied once), ``attend`` (B, 1, 1, N) key mask."""
         B, N, D = h.shape
-        H = self.heads
         s1, k1, g1, s2, k2, g2 = self.ada(c_act).unsqueeze(1).chunk(6, dim=-1)
         y = self.norm1(h) * (1 + k1) + s1
-        q, k, v = self.qkv(y).view(B, N, 3, H, D // H).permute(2, 0, 3, 1, 4)
+        q, k, v = self.qkv(y).view(B, N, 3, self.heads, D // self.heads).permute(2, 0, 3, 1, 4)
         a = F.scaled_dot_product_attention(q, k, v, attn_mask=attend)
         h = h + g1 * self.proj(a.transpose(1, 2).reshape(B, N, D))
-        if self.cross and roots is not None:
-            r_h, r_attend = roots
-            R = r_h.shape[1]
-            q = self.x_q(self.norm_x(h)).view(B, N, H, D // H).transpose(1, 2)
-            k, v = self.x_kv(r_h).view(B, R, 2, H, D // H).permute(2, 0, 3, 1, 4)
-            a = F.scaled_dot_product_attention(q, k, v, attn_mask=r_attend)
-            h = h + self.x_proj(a.transpose(1, 2).reshape(B, N, D))
         y = self.norm2(h) * (1 + k2) + s2
         return h + g2 * self.mlp(y)
 
@@ -211,18 +187,14 @@ class SetDecoder(Decoder):
             self.sc_proj = nn.Linear(N_CHANNELS, d)
             nn.init.zeros_(self.sc_proj.weight)
             nn.init.zeros_(self.sc_proj.bias)
+        # root conditioning: the condition roots, flattened, are more spec features
+        n_roots = root_features(layout) if config.root_condition else 0
         self.cond_mlp = nn.Sequential(
-            nn.Linear(config.cond_features, d), nn.SiLU(), nn.Linear(d, d)
+            nn.Linear(config.cond_features + n_roots, d), nn.SiLU(), nn.Linear(d, d)
         )
         self.time_mlp = nn.Sequential(nn.Linear(d, d), nn.SiLU(), nn.Linear(d, d))
-        if config.root_condition:
-            # position 0 is a null root every row attends to (rows given none see only it)
-            self.root_in = nn.Linear(N_CHANNELS, d)
-            self.root_pos = nn.Embedding(1 + layout.n_pole_tokens + layout.n_zero_tokens, d)
-            self.root_norm = nn.LayerNorm(d)
         self.blocks = nn.ModuleList(
-            _Block(d, config.n_heads, config.mlp_ratio, config.root_condition)
-            for _ in range(config.n_layers)
+            _Block(d, config.n_heads, config.mlp_ratio) for _ in range(config.n_layers)
         )
         self.final_norm = nn.LayerNorm(d, elementwise_affine=False)
         self.final_ada = nn.Linear(d, 2 * d)
@@ -308,36 +280,11 @@ class SetDecoder(Decoder):
         if cols is not None:
             kinds, mask, slot_h = kinds[:, cols], mask[:, cols], slot_h[:, cols]
         attend = (kinds != KIND_PAD)[:, None, None, :]
+        if self.config.root_condition:
+            cond = torch.cat([cond, root_vector(self.layout, roots, given, cond)], dim=1)
         return Prepared(
-            mask,
-            attend,
-            self.kind_emb(kinds),
-            slot_h,
-            self.cond_mlp(cond),
-            graphs[topo],
-            self._embed_roots(roots, given, cond.shape[0]) if self.config.root_condition else None,
+            mask, attend, self.kind_emb(kinds), slot_h, self.cond_mlp(cond), graphs[topo]
         )
-
-    def _embed_roots(
-        self, roots: torch.Tensor | None, given: torch.Tensor | None, B: int
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Condition roots as embeddings (B, 1 + P + Z, d), the null root first, and their
-        key mask (B, 1, 1, 1 + P + Z): the null root always, a row's present roots when
-        it is given them."""
-        from .roots import canonical_order
-
-        lay = self.layout
-        R = lay.n_pole_tokens + lay.n_zero_tokens
-        device = self.root_pos.weight.device
-        if roots is None or given is None:
-            roots = torch.zeros(B, R, N_CHANNELS, device=device)
-            given = torch.zeros(B, dtype=torch.bool, device=device)
-        roots = canonical_order(roots.float(), lay.n_pole_tokens)
-        present = (roots[..., 0] > 0) & given[:, None]
-        h = torch.cat([torch.zeros_like(roots[:, :1]), roots * present[..., None]], dim=1)
-        h = self.root_norm(self.root_in(h) + self.root_pos.weight[None])
-        keep = torch.cat([torch.ones_like(present[:, :1]), present], dim=1)
-        return h, keep[:, None, None, :]
 
     def step(
         self,
@@ -355,7 +302,7 @@ class SetDecoder(Decoder):
         c = prep.cond_h + self.time_mlp(timestep_embedding(t, h.shape[-1])) + prep.graph_h
         c_act = F.silu(c)
         for block in self.blocks:
-            h = block(h, c_act, prep.attend, prep.roots)
+            h = block(h, c_act, prep.attend)
         shift, scale = self.final_ada(c_act).unsqueeze(1).chunk(2, dim=-1)
         out = self.out(self.final_norm(h) * (1 + scale) + shift)
         return out * prep.mask
@@ -382,8 +329,7 @@ class Prepared(NamedTuple):
 
     Shapes: ``mask`` (B, N, C) channel mask, ``attend`` (B, 1, 1, N) key mask (False =
     padding), ``kind_h`` and ``slot_h`` (B, N, d) token embeddings, ``cond_h`` and
-    ``graph_h`` (B, d) spec and topology conditioning, ``roots`` the embedded condition
-    roots (B, R, d) and their key mask (B, 1, 1, R), None without root conditioning.
+    ``graph_h`` (B, d) spec and topology conditioning (the spec's roots included).
     """
 
     mask: torch.Tensor
@@ -392,4 +338,3 @@ class Prepared(NamedTuple):
     slot_h: torch.Tensor
     cond_h: torch.Tensor
     graph_h: torch.Tensor
-    roots: tuple[torch.Tensor, torch.Tensor] | None = None

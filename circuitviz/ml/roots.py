@@ -15,7 +15,8 @@ zeros, on the records whose measured family is given as a condition
 (:func:`training_roots`); at sampling, the prototype's.  Either way the model sorts them
 (:func:`canonical_order`) so that every position has one meaning: poles by falling Q,
 then magnitude (the order in which a cascade's sections are sized), zeros at the origin
-first, then by magnitude.
+first, then by magnitude; flattened, with a given/not-given flag, they join the spec's
+features (:func:`root_vector`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .spec import FAMILIES, condition_response
-from .tokens import roots_to_tokens
+from .tokens import N_CHANNELS, roots_to_tokens
 
 if TYPE_CHECKING:  # annotations only: torch stays a lazy import
     import torch
@@ -36,6 +37,8 @@ __all__ = [
     "prototype_root_tokens",
     "training_roots",
     "canonical_order",
+    "root_features",
+    "root_vector",
     "P_DROP_ROOTS",
     "RESPONSE_FLAG",
 ]
@@ -109,3 +112,27 @@ def canonical_order(roots: torch.Tensor, n_poles: int) -> torch.Tensor:
     poles = ordered(poles, [poles[..., 1], poles[..., 2], absent_p])
     zeros = ordered(zeros, [zeros[..., 1], -(zeros[..., 4] > 0).float(), absent_z])
     return torch.cat([poles, zeros], dim=1)
+
+
+def root_features(layout) -> int:
+    """How many features the roots add to a spec's: every root token's channels, a flag."""
+    return (layout.n_pole_tokens + layout.n_zero_tokens) * N_CHANNELS + 1
+
+
+def root_vector(
+    layout, roots: torch.Tensor | None, given: torch.Tensor | None, like: torch.Tensor
+) -> torch.Tensor:
+    """``(B, root_features)``: each row's roots in :func:`canonical_order`, flattened (0
+    where none are given), then +1 (given) or -1; ``like`` (B, ...) sets the batch size,
+    dtype and device.  None: no row is given roots."""
+    import torch
+
+    B = like.shape[0]
+    if roots is None or given is None:
+        flat = like.new_zeros(B, root_features(layout) - 1)
+        flag = -like.new_ones(B)
+    else:
+        ordered = canonical_order(roots.to(like.dtype), layout.n_pole_tokens)
+        flat = (ordered * given[:, None, None].to(like.dtype)).reshape(B, -1)
+        flag = given.to(like.dtype) * 2 - 1
+    return torch.cat([flat, flag[:, None]], dim=1)
