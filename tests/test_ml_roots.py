@@ -161,7 +161,7 @@ def test_the_sampler_conditions_on_the_asked_familys_roots(monkeypatch):
     prepare = m.prepare
 
     def spy(cond, topo, cols=None, roots=None, given=None):
-        seen.append((topo.clone(), None if roots is None else roots.clone(), given.clone()))
+        seen.append((topo.clone(), roots, given))
         return prepare(cond, topo, cols, roots, given)
 
     monkeypatch.setattr(m, "prepare", spy)
@@ -173,4 +173,7 @@ def test_the_sampler_conditions_on_the_asked_familys_roots(monkeypatch):
     torch.testing.assert_close(roots, torch.as_tensor(expect).expand(3, -1, -1))
     seen.clear()
     draw(m, Spec.checked("lowpass", "1k", order=2), 3, seed=1)
-    assert not bool(seen[0][2].any())
+    assert not bool(seen[0][2].any())  # no family asked
+    seen.clear()
+    draw(m, spec, 3, seed=1, roots=False)  # withheld, to measure what they do
+    assert seen[0][1] is None and seen[0][2] is None

@@ -249,9 +249,10 @@ def draw(
     steps: int | None = None,
     shape_temperature: float | None = None,
     level_temperature: float | None = None,
+    roots: bool = True,
 ) -> list[Draw]:
     """``n`` raw candidates for ``spec`` from ``model`` (either kind), deterministic in ``seed``."""
-    return draw_specs(model, [spec] * n, seed, steps, shape_temperature, level_temperature)
+    return draw_specs(model, [spec] * n, seed, steps, shape_temperature, level_temperature, roots)
 
 
 @torch.no_grad()
@@ -262,12 +263,14 @@ def draw_specs(
     steps: int | None = None,
     shape_temperature: float | None = None,
     level_temperature: float | None = None,
+    roots: bool = True,
 ) -> list[Draw]:
     """One raw candidate per spec, all in one batch; deterministic in ``seed``.
     ``shape_temperature`` and ``level_temperature`` scale the starting noise of the
     component-shape tokens and of the impedance-level token (defaults
     :data:`SHAPE_TEMPERATURE`, :data:`LEVEL_TEMPERATURE`; 1.0 and 1.0 is plain DDIM from
-    unit noise)."""
+    unit noise).  ``roots`` False withholds the prototype roots from a root-conditioned
+    model (:mod:`circuitviz.ml.roots`), to measure what they do."""
     device = _device(model)
     gen = torch.Generator().manual_seed(int(seed))
     n = len(specs)
@@ -294,8 +297,8 @@ def draw_specs(
     noise = torch.randn(n, layout.n_tokens, N_CHANNELS, generator=gen)
     noise[:, : layout.max_slots] *= _temperature("shape", shape_temperature, SHAPE_TEMPERATURE)
     noise[:, layout.max_slots] *= _temperature("level", level_temperature, LEVEL_TEMPERATURE)
-    roots = _condition_roots(model, specs, topo) if model.config.root_condition else None
-    x = denoise(model, cond, topo.to(device), noise.to(device), steps, roots).cpu().numpy()
+    given = _condition_roots(model, specs, topo) if roots and model.config.root_condition else None
+    x = denoise(model, cond, topo.to(device), noise.to(device), steps, given).cpu().numpy()
     out = []
     for i in range(n):
         k = int(topo[i])
