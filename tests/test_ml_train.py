@@ -133,34 +133,6 @@ def test_a_self_conditioned_model_warm_starts_from_one_without_and_learns_to_rea
     assert [d.values for d in first] == [d.values for d in again]  # seeded
 
 
-def test_a_root_conditioned_model_warm_starts_from_one_without_and_learns_to_read_them(
-    tmp_path, dataset
-):
-    plain = tmp_path / "plain"
-    plain.mkdir()
-    train(_config(plain, dataset, steps=6, eval_every=6), log=lambda m: None)
-    result = train(
-        _config(
-            tmp_path,
-            dataset,
-            steps=16,
-            eval_every=16,
-            init_from=str(plain / "set.pt"),
-            model={**TINY_MODEL, "root_condition": True},
-        ),
-        log=lambda m: None,
-    )
-    assert result["step"] == 16
-    model, blob = load_checkpoint(tmp_path / "set.pt", "cpu")
-    assert model.config.root_condition and blob["val_loss"] == blob["val_loss"]  # not NaN
-    # the roots' columns of the spec's first layer start at zero and were trained
-    roots_w = model.cond_mlp[0].weight.detach()[:, model.config.cond_features :]
-    assert roots_w.shape[1] > 0 and float(roots_w.abs().sum()) > 0
-    spec = Spec.checked("lowpass", "2k", response="butterworth")
-    first, again = (draw(model, spec, 6, seed=3) for _ in range(2))
-    assert [d.values for d in first] == [d.values for d in again]  # seeded
-
-
 def test_t_power_draws_training_timesteps_towards_low_noise(monkeypatch):
     """``t_power`` 2 puts the share of training steps below t the same as the sampler's
     step spacing does (T * u**2): about sqrt(t / T); 1 keeps them uniform."""
@@ -172,13 +144,13 @@ def test_t_power_draws_training_timesteps_towards_low_noise(monkeypatch):
     seen = []
 
     class Spy(torch.nn.Module):
-        config = type("C", (), {"self_condition": False, "root_condition": False})()
+        config = type("C", (), {"self_condition": False})()
         kinds = torch.zeros(1, 3, dtype=torch.long)
 
         def token_masks(self, topo):
             return torch.ones(len(topo), 3, 6), None
 
-        def prepare(self, cond, topo, cols=None, roots=None, given=None):
+        def prepare(self, cond, topo, cols=None):
             return None
 
         def step(self, x_t, t, prep, x0_prev=None):

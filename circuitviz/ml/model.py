@@ -28,7 +28,6 @@ from torch import nn
 
 from .decoder import Decoder, DecoderConfig, TopologyHead
 from .graph import EDGE_KINDS, NODE_ROLES, to_batch
-from .roots import root_features, root_vector
 from .tokens import CHANNEL_MASK, KIND_PAD, N_CHANNELS, TokenLayout
 
 __all__ = [
@@ -60,9 +59,6 @@ class ModelConfig(DecoderConfig):
     #: sees the clean tokens the previous step predicted, so it refines an estimate
     #: instead of starting over; False in checkpoints made before it
     self_condition: bool = False
-    #: root conditioning (:mod:`circuitviz.ml.roots`): the spec's conditioning also holds
-    #: the poles and zeros it fixes, when it names a family; False in older checkpoints
-    root_condition: bool = False
 
 
 def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10000.0) -> torch.Tensor:
@@ -187,10 +183,8 @@ class SetDecoder(Decoder):
             self.sc_proj = nn.Linear(N_CHANNELS, d)
             nn.init.zeros_(self.sc_proj.weight)
             nn.init.zeros_(self.sc_proj.bias)
-        # root conditioning: the condition roots, flattened, are more spec features
-        n_roots = root_features(layout) if config.root_condition else 0
         self.cond_mlp = nn.Sequential(
-            nn.Linear(config.cond_features + n_roots, d), nn.SiLU(), nn.Linear(d, d)
+            nn.Linear(config.cond_features, d), nn.SiLU(), nn.Linear(d, d)
         )
         self.time_mlp = nn.Sequential(nn.Linear(d, d), nn.SiLU(), nn.Linear(d, d))
         self.blocks = nn.ModuleList(
@@ -259,20 +253,11 @@ class SetDecoder(Decoder):
 
     # -- forward ----------------------------------------------------------------
     def prepare(
-        self,
-        cond: torch.Tensor,
-        topo: torch.Tensor,
-        cols: torch.Tensor | None = None,
-        roots: torch.Tensor | None = None,
-        given: torch.Tensor | None = None,
+        self, cond: torch.Tensor, topo: torch.Tensor, cols: torch.Tensor | None = None
     ) -> Prepared:
         """What :meth:`step` needs that does not depend on the noisy tokens or the
-        timestep: masks, kind and slot embeddings, the spec's conditioning and its roots.
-        A sampler computes it once per group of rows, not once per denoising step.
-
-        ``roots`` (B, P + Z, C) are the condition's pole and zero tokens and ``given``
-        (B,) whether a row has them (:mod:`circuitviz.ml.roots`); ignored by a model
-        without root conditioning, none given when None."""
+        timestep: masks, kind and slot embeddings, the spec's conditioning.  A sampler
+        computes it once per group of rows, not once per denoising step."""
         slots, graphs = self.graph_embeddings()
         kinds, mask = self.kinds[topo], self.channel_mask[topo]
         S, N = self.layout.max_slots, self.layout.n_tokens
@@ -280,8 +265,6 @@ class SetDecoder(Decoder):
         if cols is not None:
             kinds, mask, slot_h = kinds[:, cols], mask[:, cols], slot_h[:, cols]
         attend = (kinds != KIND_PAD)[:, None, None, :]
-        if self.config.root_condition:
-            cond = torch.cat([cond, root_vector(self.layout, roots, given, cond)], dim=1)
         return Prepared(
             mask, attend, self.kind_emb(kinds), slot_h, self.cond_mlp(cond), graphs[topo]
         )
@@ -315,13 +298,11 @@ class SetDecoder(Decoder):
         topo: torch.Tensor,
         cols: torch.Tensor | None = None,
         x0_prev: torch.Tensor | None = None,
-        roots: torch.Tensor | None = None,
-        given: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Denoiser output; ``cols`` (optional) keeps only those token positions, e.g. to
         leave out padding slots that no row of the batch uses (x_t then has len(cols));
-        ``x0_prev`` as in :meth:`step`, ``roots`` and ``given`` as in :meth:`prepare`."""
-        return self.step(x_t, t, self.prepare(cond, topo, cols, roots, given), x0_prev)
+        ``x0_prev`` as in :meth:`step`."""
+        return self.step(x_t, t, self.prepare(cond, topo, cols), x0_prev)
 
 
 class Prepared(NamedTuple):
@@ -329,7 +310,7 @@ class Prepared(NamedTuple):
 
     Shapes: ``mask`` (B, N, C) channel mask, ``attend`` (B, 1, 1, N) key mask (False =
     padding), ``kind_h`` and ``slot_h`` (B, N, d) token embeddings, ``cond_h`` and
-    ``graph_h`` (B, d) spec and topology conditioning (the spec's roots included).
+    ``graph_h`` (B, d) spec and topology conditioning.
     """
 
     mask: torch.Tensor

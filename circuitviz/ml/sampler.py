@@ -179,15 +179,9 @@ def _groups(model, topo: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]
 
 @torch.inference_mode()
 def denoise(
-    model,
-    cond: torch.Tensor,
-    topo: torch.Tensor,
-    noise: torch.Tensor,
-    steps: int | None = None,
-    roots: tuple[torch.Tensor, torch.Tensor] | None = None,
+    model, cond: torch.Tensor, topo: torch.Tensor, noise: torch.Tensor, steps: int | None = None
 ) -> torch.Tensor:
-    """Run the DDIM sampler from ``noise`` (B, N, C) to clean tokens (B, N, C);
-    ``roots`` the condition roots (B, P + Z, C) and which rows have them (B,)."""
+    """Run the DDIM sampler from ``noise`` (B, N, C) to clean tokens (B, N, C)."""
     cfg = model.config
     schedule = CosineSchedule(cfg.num_train_timesteps, cfg.prediction)
     timesteps = schedule.set_timesteps(steps or cfg.sample_steps, cfg.step_power).tolist()
@@ -199,12 +193,7 @@ def denoise(
         m = mask[rows][:, cols]
         x = noise[rows][:, cols] * m
         with autocast(device):  # what does not change from step to step, once a group
-            prep = model.prepare(
-                cond[rows],
-                topo[rows],
-                cols,
-                *((roots[0][rows], roots[1][rows]) if roots is not None else ()),
-            )
+            prep = model.prepare(cond[rows], topo[rows], cols)
         x0 = None  # the previous step's clean estimate (self-conditioning)
         for i, t in enumerate(timesteps):
             t_prev = timesteps[i + 1] if i + 1 < len(timesteps) else None
@@ -249,10 +238,9 @@ def draw(
     steps: int | None = None,
     shape_temperature: float | None = None,
     level_temperature: float | None = None,
-    roots: bool = True,
 ) -> list[Draw]:
     """``n`` raw candidates for ``spec`` from ``model`` (either kind), deterministic in ``seed``."""
-    return draw_specs(model, [spec] * n, seed, steps, shape_temperature, level_temperature, roots)
+    return draw_specs(model, [spec] * n, seed, steps, shape_temperature, level_temperature)
 
 
 @torch.no_grad()
@@ -263,14 +251,12 @@ def draw_specs(
     steps: int | None = None,
     shape_temperature: float | None = None,
     level_temperature: float | None = None,
-    roots: bool = True,
 ) -> list[Draw]:
     """One raw candidate per spec, all in one batch; deterministic in ``seed``.
     ``shape_temperature`` and ``level_temperature`` scale the starting noise of the
     component-shape tokens and of the impedance-level token (defaults
     :data:`SHAPE_TEMPERATURE`, :data:`LEVEL_TEMPERATURE`; 1.0 and 1.0 is plain DDIM from
-    unit noise).  ``roots`` False withholds the prototype roots from a root-conditioned
-    model (:mod:`circuitviz.ml.roots`), to measure what they do."""
+    unit noise)."""
     device = _device(model)
     gen = torch.Generator().manual_seed(int(seed))
     n = len(specs)
@@ -297,34 +283,10 @@ def draw_specs(
     noise = torch.randn(n, layout.n_tokens, N_CHANNELS, generator=gen)
     noise[:, : layout.max_slots] *= _temperature("shape", shape_temperature, SHAPE_TEMPERATURE)
     noise[:, layout.max_slots] *= _temperature("level", level_temperature, LEVEL_TEMPERATURE)
-    given = _condition_roots(model, specs, topo) if roots and model.config.root_condition else None
-    x = denoise(model, cond, topo.to(device), noise.to(device), steps, given).cpu().numpy()
+    x = denoise(model, cond, topo.to(device), noise.to(device), steps).cpu().numpy()
     out = []
     for i in range(n):
         k = int(topo[i])
         values, poles, zeros, gain = layout.decode(k, x[i], fcs[i])
         out.append(Draw(layout.topologies[k], values, poles, zeros, gain))
     return out
-
-
-def _condition_roots(
-    model, specs: list[Spec], topo: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per row, the prototype roots its spec fixes at the drawn topology's order
-    (:func:`circuitviz.ml.roots.prototype_root_tokens`) and whether there are any."""
-    from .roots import prototype_root_tokens
-    from .tokens import N_CHANNELS
-
-    lay = model.layout
-    P, Z = lay.n_pole_tokens, lay.n_zero_tokens
-    roots = np.zeros((len(specs), P + Z, N_CHANNELS), np.float32)
-    given = np.zeros(len(specs), bool)
-    cache: dict[tuple, np.ndarray | None] = {}
-    for i, (spec, k) in enumerate(zip(specs, topo.tolist())):
-        key = (spec, lay.orders[k])
-        if key not in cache:
-            cache[key] = prototype_root_tokens(spec, lay.orders[k], P, Z)
-        if cache[key] is not None:
-            roots[i], given[i] = cache[key], True
-    device = _device(model)
-    return torch.as_tensor(roots, device=device), torch.as_tensor(given, device=device)

@@ -33,7 +33,6 @@ from .data import (
     topology_structures,
 )
 from .decoder import KINDS
-from .roots import training_roots
 from .sampler import autocast
 from .schedule import CosineSchedule
 from .tokens import KIND_COMPONENT
@@ -217,8 +216,7 @@ def set_losses(
 ) -> dict[str, torch.Tensor]:
     """DDPM loss (per-token MSE, each noised token tied to its clean token) + topology CE.
     A self-conditioning model is fed its own no-gradient clean estimate on half the
-    batches and zeros on the rest; a root-conditioned one, each row's own poles and zeros
-    where its family is given (:func:`circuitviz.ml.roots.training_roots`).
+    batches and zeros on the rest.
 
     ``batch["cols"]`` (optional) keeps only those token positions: slot padding that no
     row of the batch uses is left out (it carries no loss), which saves the compute."""
@@ -236,11 +234,9 @@ def set_losses(
         t = (T * u**t_power).long().clamp(max=T - 1)
     noise = torch.randn_like(x0) * mask
     x_t = schedule.add_noise(x0, noise, t) * mask
-    x0_prev = roots = given = None
-    if getattr(model.config, "root_condition", False):
-        roots, given = training_roots(batch["tokens"], cond, model.layout)
+    x0_prev = None
     with autocast(x0.device):
-        prep = model.prepare(cond, topo, cols, roots, given)  # once, for both passes below
+        prep = model.prepare(cond, topo, cols)  # once, for both passes below
     if getattr(model.config, "self_condition", False) and bool(torch.rand(()) < 0.5):
         # half the batches: the model's own estimate from this x_t, without gradient,
         # as the sampler will feed it the estimate of the step before
