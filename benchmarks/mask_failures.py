@@ -14,29 +14,22 @@ Run: ``.venv/bin/python benchmarks/mask_failures.py [--model PATH] [--n 8]``
 
 from __future__ import annotations
 
-import argparse
 from collections import Counter
 
-from circuitviz.design import candidates
-from circuitviz.ml.checkpoint import cached_model
-from circuitviz.ml.evaluate import MASK_FAMILIES, mask_grid
-from circuitviz.ml.sampler import draw
+from _mask import raw_mask_candidates
+
+from circuitviz.ml.evaluate import MASK_FAMILIES
 
 CHECKS = ("type", "passband", "cutoff", "response", "stopband", "gain")
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", default=None, help="checkpoint (default: the shipped one)")
-    ap.add_argument("--n", type=int, default=8, help="raw draws a spec")
-    args = ap.parse_args(argv)
-    model = cached_model(args.model)[0]
     total: Counter = Counter()
     met: Counter = Counter()
     failed: Counter = Counter()
-    for si, spec in enumerate(mask_grid()):
+    for spec, found in raw_mask_candidates(__doc__.splitlines()[0], argv):
         key = (spec.response, "stopband" if spec.stopband_hz is not None else "order")
-        for c in candidates(draw(model, spec, args.n, 7919 * si), spec):
+        for c in found:
             total[key] += 1
             if c.mask is None:
                 failed[key + ("type",)] += 1

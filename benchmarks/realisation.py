@@ -13,16 +13,13 @@ Run: ``.venv/bin/python benchmarks/realisation.py [--model PATH] [--n 8]``
 
 from __future__ import annotations
 
-import argparse
 from collections import defaultdict
 
 import numpy as np
+from _mask import raw_mask_candidates
 
-from circuitviz.design import candidates
 from circuitviz.mask import prototype_error
-from circuitviz.ml.checkpoint import cached_model
-from circuitviz.ml.evaluate import MASK_FAMILIES, mask_grid
-from circuitviz.ml.sampler import draw
+from circuitviz.ml.evaluate import MASK_FAMILIES
 
 
 def realisation(topology: str) -> str:
@@ -35,17 +32,14 @@ def realisation(topology: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", default=None, help="checkpoint (default: the shipped one)")
-    ap.add_argument("--n", type=int, default=8, help="raw draws a spec")
-    args = ap.parse_args(argv)
-    model = cached_model(args.model)[0]
     errors: dict[tuple[str, str], list[float]] = defaultdict(list)
     meets: dict[tuple[str, str], list[bool]] = defaultdict(list)
-    for si, spec in enumerate(mask_grid()):
-        if spec.stopband_hz is not None or spec.response == "any":
-            continue
-        for c in candidates(draw(model, spec, args.n, 7919 * si), spec):
+    for spec, found in raw_mask_candidates(
+        __doc__.splitlines()[0],
+        argv,
+        lambda spec: spec.stopband_hz is None and spec.response != "any",
+    ):
+        for c in found:
             key = (spec.response, realisation(c.topology))
             meets[key].append(bool(c.meets))
             err = prototype_error(c.analysis.tf, spec) if c.analysis is not None else None
