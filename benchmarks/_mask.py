@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 from circuitviz.design import Candidate, candidates
 from circuitviz.ml.checkpoint import cached_model
-from circuitviz.ml.evaluate import mask_grid
+from circuitviz.ml.evaluate import mask_grid, spec_seed
 from circuitviz.ml.sampler import draw
 from circuitviz.spec import Spec
 
@@ -26,6 +26,6 @@ def raw_mask_candidates(
     ap.add_argument("--n", type=int, default=8, help="raw draws a spec")
     args = ap.parse_args(argv)
     model = cached_model(args.model)[0]
-    for si, spec in enumerate(mask_grid()):
+    for si, spec in enumerate(mask_grid()):  # seeded by place in the whole grid
         if keep(spec):
-            yield spec, candidates(draw(model, spec, args.n, 7919 * si), spec)
+            yield spec, candidates(draw(model, spec, args.n, spec_seed(0, si)), spec)

@@ -14,10 +14,8 @@ import argparse
 
 import numpy as np
 
-from circuitviz.design import candidates
 from circuitviz.ml.checkpoint import cached_model
-from circuitviz.ml.evaluate import assess, grid, mask_grid, summarise
-from circuitviz.ml.sampler import draw
+from circuitviz.ml.evaluate import assess, grid, mask_grid, raw_candidates, summarise
 
 KEYS = (
     "validity",
@@ -41,8 +39,9 @@ def protocol_summary(
     """The evaluation's summary of raw draws on the protocol grid, exact analysis only
     (``steps`` and the temperatures None: the model's own settings)."""
     rows = []
-    for si, spec in enumerate(grid()):
-        for c in candidates(draw(model, spec, samples, 7919 * si, steps, shape, level), spec):
+    temps = dict(steps=steps, shape_temperature=shape, level_temperature=level)
+    for spec, found in raw_candidates(model, grid(), samples, **temps):
+        for c in found:
             row = assess(c, spice=False, post=False)
             row.update(requested=spec.filter_type, q=spec.q)
             rows.append(row)
@@ -53,10 +52,9 @@ def measure(model, shape: float, level: float, samples: int = 16) -> dict[str, f
     """Protocol-grid summary (exact) and mask-grid meets for one temperature pair."""
     summary = protocol_summary(model, samples, None, shape, level)
     out = {k: summary[k] for k in KEYS}
+    temps = dict(shape_temperature=shape, level_temperature=level)
     meets = [
-        c.meets
-        for si, spec in enumerate(mask_grid())
-        for c in candidates(draw(model, spec, samples, 7919 * si, None, shape, level), spec)
+        c.meets for _, found in raw_candidates(model, mask_grid(), samples, **temps) for c in found
     ]
     out["mask_meets"] = float(np.mean(meets))
     return out

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,8 @@ __all__ = [
     "assess",
     "summarise",
     "evaluate_model",
+    "raw_candidates",
+    "spec_seed",
     "quick_metrics",
     "run_evaluation",
     "format_table",
@@ -274,6 +277,26 @@ def _q_by_band(rows: list[dict]) -> dict[str, float]:
 
 
 # -- running ------------------------------------------------------------------------------------
+def spec_seed(seed: int, index: int) -> int:
+    """The draw seed of the ``index``-th spec of a grid evaluated with ``seed``: every
+    evaluation, benchmark and sampler study uses this rule, so their draws agree."""
+    return seed + 7919 * index
+
+
+def raw_candidates(
+    model, specs: list[Spec], samples: int, seed: int = 0, **draw_options
+) -> Iterator[tuple[Spec, list]]:
+    """For each spec, in order, the spec and its ``samples`` raw draws from ``model``,
+    exactly analysed and measured (seeds by :func:`spec_seed`; ``draw_options`` go to
+    :func:`circuitviz.ml.sampler.draw`: steps, temperatures)."""
+    from ..design import candidates
+    from .sampler import draw
+
+    for si, spec in enumerate(specs):
+        drawn = draw(model, spec, samples, spec_seed(seed, si), **draw_options)
+        yield spec, candidates(drawn, spec)
+
+
 def evaluate_model(
     model,
     specs: list[Spec],
@@ -284,13 +307,9 @@ def evaluate_model(
     post: bool = True,
 ) -> dict:
     """Rows and summary for ``model`` over ``specs`` (``samples`` candidates each)."""
-    from ..design import candidates
-    from .sampler import draw
-
     rows: list[dict] = []
     groups: list[list[int]] = []
-    for si, spec in enumerate(specs):
-        found = candidates(draw(model, spec, samples * (search or 1), seed + 7919 * si), spec)
+    for spec, found in raw_candidates(model, specs, samples * (search or 1), seed):
         if search:
             found = sorted(found, key=lambda c: c.spec_error)[:samples]
         start = len(rows)
@@ -650,20 +669,21 @@ def _mask_summary(rows: list[dict], groups: list[list[int]]) -> dict:
 def evaluate_mask(model, specs: list[Spec], samples: int = 16, seed: int = 0, log=None) -> dict:
     """Raw and refined summaries over the mask grid (same draws: refinement starts from
     the raw candidates; extra draws are the refinement's own)."""
-    from ..design import candidates, refine, sample_with
-    from .sampler import draw
+    from ..design import refine, sample_with
 
     out = {}
     for mode in ("raw", "refined"):
         rows: list[dict] = []
         groups: list[list[int]] = []
         per = {}
-        for si, spec in enumerate(specs):
-            s = seed + 7919 * si
-            if mode == "raw":
-                found = candidates(draw(model, spec, samples, s), spec)
-            else:
-                found = sample_with(model, spec, samples, s)
+        if mode == "raw":
+            found_by_spec = raw_candidates(model, specs, samples, seed)
+        else:
+            found_by_spec = (
+                (spec, sample_with(model, spec, samples, spec_seed(seed, si)))
+                for si, spec in enumerate(specs)
+            )
+        for spec, found in found_by_spec:
             start = len(rows)
             for c in found:
                 r = mask_row(c)
