@@ -41,6 +41,7 @@ __all__ = [
     "default_ripple",
     "prototype",
     "required_order",
+    "elliptic_stopband_edge",
     "attenuation_at",
     "peak_gain",
     "edge_frequency",
@@ -265,6 +266,26 @@ def required_order(
         f"no Bessel filter up to order {MAX_SEARCH_ORDER} attenuates "
         f"{rs:g} dB at {stopband_ratio:g} times its passband edge"
     )
+
+
+def elliptic_stopband_edge(order: int, ripple_db: float, attenuation_db: float) -> float:
+    """The stopband edge (rad/s, passband edge 1) of the elliptic prototype of ``order``,
+    Ap ``ripple_db`` and As ``attenuation_db``: the frequency from which it stays at least
+    As down.  Together with the order and Ap it names one elliptic design, which is how
+    the model is told the attenuation an elliptic response is asked for."""
+    z, p, k = prototype("elliptic", order, ripple_db, attenuation_db)
+    return _elliptic_stopband_edge(z.tobytes(), p.tobytes(), k, float(attenuation_db))
+
+
+@lru_cache(maxsize=512)
+def _elliptic_stopband_edge(zb: bytes, pb: bytes, k: float, rs: float) -> float:
+    z, p = np.frombuffer(zb, complex), np.frombuffer(pb, complex)
+    # from the passband edge up to the lowest zero the attenuation rises monotonically,
+    # from Ap to infinity, and the stopband's minima beyond it are As exactly
+    level = 10 ** (-rs / 20)
+    g = lambda x: math.log(_mag(z, p, k, math.exp(x)) / level)  # noqa: E731
+    top = float(np.abs(z).min()) if len(z) else 1e6
+    return math.exp(brentq(g, 0.0, math.log(top) - 1e-12, xtol=1e-14, rtol=1e-14))
 
 
 # -- transforms ------------------------------------------------------------------------------

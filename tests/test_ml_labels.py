@@ -59,3 +59,68 @@ def test_first_order_specs_tell_the_model_the_family_the_labels_use(family):
         second = Spec.checked(ftype, 2e3, order=2, response=family, ripple_db=ripple)
         second_b = Spec.checked(ftype, 2e3, order=2, response="butterworth", ripple_db=second.ap_db)
         assert not np.array_equal(spec_features(second), spec_features(second_b))
+
+
+@pytest.mark.parametrize("ftype", ["lowpass", "highpass"])
+@pytest.mark.parametrize("n,ap,rs", [(3, 0.5, 35.0), (4, 1.0, 60.0), (7, 0.1, 45.0)])
+def test_an_elliptic_record_is_told_its_own_designs_stopband(ftype, n, ap, rs):
+    """A circuit labelled elliptic carries its own attenuation and the edge from which it
+    stays that far down — what a user's elliptic spec of that order, Ap and As is told
+    (ml.spec.condition_stopband) — not a random level, which would hide which As it is."""
+    from circuitviz.ml.labels import label_records
+    from circuitviz.ml.spec import condition_stopband
+    from circuitviz.prototypes import highpass, prototype
+    from circuitviz.spec import Spec
+
+    fc = 2e3  # the -3 dB cutoff the dataset stores; the labels re-measure the Ap edge
+    z, p, k = prototype("elliptic", n, ap, rs)
+    if ftype == "highpass":
+        z, p, k = highpass(z, p, k)
+    from circuitviz.prototypes import edge_frequency
+
+    w3 = edge_frequency(z, p, k, 10 * np.log10(2), highpass=ftype == "highpass")
+    wc = 2 * np.pi * fc / w3
+    row = {
+        "type": ftype,
+        "cutoff_hz": fc,
+        "poles": [[r.real, r.imag] for r in p * wc],
+        "zeros": [[r.real, r.imag] for r in z * wc],
+        "gain": float(k * wc ** (len(p) - len(z))),
+    }
+    told = [lab for seed in range(40) for lab in label_records([row], [False], seed)]
+    elliptic = [lab for lab in told if lab is not None and lab.response == "elliptic"]
+    assert elliptic, "an exact elliptic prototype is labelled elliptic at some draws"
+    spec_ratio, spec_as = condition_stopband(
+        Spec.checked(ftype, 2e3, order=n, response="elliptic", ripple_db=ap, attenuation_db=rs)
+    )
+    for lab in elliptic:
+        assert lab.ripple_db == pytest.approx(ap, abs=0.02)
+        assert lab.attenuation_db == pytest.approx(rs, abs=0.05)
+        assert lab.stopband_ratio == pytest.approx(spec_ratio, rel=2e-3)
+        assert lab.attenuation_db == pytest.approx(spec_as, abs=0.05)
+    others = [lab for lab in told if lab is not None and lab.response != "elliptic"]
+    assert len({round(lab.attenuation_db or 0, 3) for lab in others}) > 1  # still random
+
+
+def test_elliptic_specs_tell_the_attenuation_through_their_designs_stopband():
+    """An elliptic order mask states As without a stopband edge: the model is told the
+    edge of that design, so two attenuations give two conditions; a stopband mask is
+    told the edge of the order it needs, inside the asked one; other families keep the
+    asked stopband."""
+    from circuitviz.ml.spec import condition_stopband, spec_features
+    from circuitviz.prototypes import elliptic_stopband_edge
+    from circuitviz.spec import Spec
+
+    a = Spec.checked("lowpass", 1e3, order=5, response="elliptic", ripple_db=0.5, attenuation_db=30)
+    b = Spec.checked("lowpass", 1e3, order=5, response="elliptic", ripple_db=0.5, attenuation_db=60)
+    assert not np.array_equal(spec_features(a), spec_features(b))
+    assert condition_stopband(a) == (elliptic_stopband_edge(5, 0.5, 30.0), 30.0)
+    mask = Spec.checked("highpass", 1e3, response="elliptic", stopband_hz=600, attenuation_db=50)
+    ratio, att = condition_stopband(mask)
+    assert mask.order is not None and att == 50.0
+    assert ratio == pytest.approx(elliptic_stopband_edge(mask.order, mask.ap_db, 50.0))
+    assert 1.0 < ratio <= 1e3 / 600
+    cheb = Spec.checked("lowpass", 1e3, response="chebyshev", stopband_hz=3e3, attenuation_db=50)
+    assert condition_stopband(cheb) == (pytest.approx(3.0), 50.0)
+    plain = Spec.checked("lowpass", 1e3, order=4, response="chebyshev")
+    assert condition_stopband(plain) == (None, None)

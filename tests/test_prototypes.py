@@ -17,6 +17,7 @@ from circuitviz.prototypes import (
     bandstop,
     default_ripple,
     edge_frequency,
+    elliptic_stopband_edge,
     highpass,
     peak_gain,
     prototype,
@@ -114,6 +115,23 @@ def test_required_order_is_the_lowest_that_meets_the_mask(response, ratio, ap, r
     }.get(response)
     if ref is not None:
         assert n == ref(1.0, ratio, ap, rs, analog=True)[0]
+
+
+@pytest.mark.parametrize(
+    "n,ap,rs", [(2, 1.0, 60.0), (3, 0.1, 30.0), (5, 0.5, 40.0), (6, 3.0, 70.0), (8, 1.0, 60.0)]
+)
+def test_elliptic_stopband_edge_is_where_the_design_reaches_its_attenuation(n, ap, rs):
+    """The prototype is As down there and at least As beyond it; it is the narrowest
+    stopband that order meets (ellipord asks one more order just inside it)."""
+    ws = elliptic_stopband_edge(n, ap, rs)
+    z, p, k = prototype("elliptic", n, ap, rs)
+    assert ws > 1.0
+    assert attenuation_at(z, p, k, ws, ref=1.0) == pytest.approx(rs, abs=1e-6)
+    beyond = ws * np.logspace(1e-6, 3, 3000)
+    assert min(attenuation_at(z, p, k, w, ref=1.0) for w in beyond) >= rs - 1e-6
+    assert required_order("elliptic", ap, ws * 1.001, rs) == n
+    assert required_order("elliptic", ap, ws * 0.999, rs) == n + 1
+    assert elliptic_stopband_edge(n, ap, rs + 10.0) > ws  # more attenuation, wider band
 
 
 def test_required_order_may_exceed_eight_and_refuses_bad_masks():

@@ -8,7 +8,10 @@ never on its template's name:
   the response's maximum (the cutoff the tokens are normalised by); the classical
   family its poles follow (:func:`family_of`, None for none); a stopband: a random
   attenuation As and the stopband edge from which the response stays at least As down
-  (times a random slack >= 1, so the condition reads "at or before");
+  (times a random slack >= 1, so the condition reads "at or before") — except for a
+  circuit labelled elliptic, whose stopband is its own design's: the attenuation of its
+  stopband minima and the edge from which it stays that far down (no slack), the pair
+  a user's elliptic order, Ap and As name (:func:`circuitviz.ml.spec.spec_features`);
 * all types: the passband gain (the maximum of |H| in dB), active or passive (op-amps
   present), the pole count.
 
@@ -37,6 +40,9 @@ X_GRID = np.unique(
     )
 )
 _SLACK = 0.05
+#: dB under an elliptic record's stopband level at which its stopband edge is read (the
+#: grid samples its minima to about this).
+_ELLIPTIC_STOP_MARGIN = 0.01
 _HALF_POWER = 10 * math.log10(2)
 AP_RANDOM = (0.1, 3.01)
 AS_RANDOM = (15.0, 80.0)
@@ -102,6 +108,13 @@ def family_of(
 ) -> tuple[str | None, float | None]:
     """(family, ripple dB) of a low-pass with poles ``p`` and finite zeros ``z``
     (normalised to its cutoff), ``att`` its attenuation over ``x`` re its maximum."""
+    return _family(p, z, x, att, tol)[:2]
+
+
+def _family(
+    p: np.ndarray, z: np.ndarray, x: np.ndarray, att: np.ndarray, tol: float = 0.02
+) -> tuple[str | None, float | None, float | None]:
+    """:func:`family_of` plus, for elliptic, the stopband attenuation As (dB)."""
     from scipy import signal
 
     from ..mask import chebyshev_fit
@@ -112,45 +125,45 @@ def family_of(
 
     n = len(p)
     if n == 1:
-        return ("butterworth", _HALF_POWER) if len(z) == 0 else (None, None)
+        return ("butterworth", _HALF_POWER, None) if len(z) == 0 else (None, None, None)
     if len(z) == 0:
         e = _edge(x, att, _HALF_POWER)
         if e is not None:
             pn = p / e
             if _match(pn, signal.buttap(n)[1]) < tol:
-                return "butterworth", _HALF_POWER
+                return "butterworth", _HALF_POWER, None
             if _match(pn, _bessel(n)) < tol:
-                return "bessel", _HALF_POWER
+                return "bessel", _HALF_POWER, None
         fit = chebyshev_fit(p)
         if fit is not None and fit[1] < tol and 1e-3 <= fit[0]:
-            return "chebyshev", fit[0]
-        return None, None
+            return "chebyshev", fit[0], None
+        return None, None, None
     if len(z) != n - (n % 2) or np.any(np.abs(z.real) > 1e-4 * np.abs(z)):
-        return None, None
+        return None, None, None
     wz = float(np.abs(z).min())
     pas = x < wz
     a = att[pas]
     if a.size < 3:
-        return None, None
+        return None, None, None
     peaks = np.flatnonzero((a[1:-1] <= a[:-2]) & (a[1:-1] <= a[2:])) + 1
     if not peaks.size:
-        return None, None
+        return None, None, None
     last = int(peaks[-1])
     rp = float(max(a[: last + 1].max(), 0.0))
     runmin = np.minimum.accumulate(att[::-1])[::-1]
     rs = float(runmin[np.searchsorted(x, wz)]) if np.searchsorted(x, wz) < len(x) else None
     if rs is None or not (1e-3 < rp < 10 and rs > rp + 1):
-        return None, None
+        return None, None, None
     try:
         ez, ep, _ = signal.ellipap(n, rp, rs)
     except (ValueError, ZeroDivisionError):
-        return None, None
+        return None, None, None
     e = _edge(x, att, rp)
     if e is None:
-        return None, None
+        return None, None, None
     if _match(p / e, ep) < 2 * tol and _match(z / e, ez) < 2 * tol:
-        return "elliptic", rp
-    return None, None
+        return "elliptic", rp, rs
+    return None, None, None
 
 
 _BESSEL: dict[int, np.ndarray] = {}
@@ -235,7 +248,7 @@ def _label_one(
         return Labels(fc, _HALF_POWER, None, None, None, float(gain_db), bool(active))
     if top - dc_db > _HALF_POWER + _SLACK:
         return None  # the passband end sits more than Ap under a resonance: no mask holds
-    family, rp = family_of(p, z, x, att)
+    family, rp, rs = _family(p, z, x, att)
     response: str | None
     if (
         family in ("chebyshev", "elliptic")
@@ -257,11 +270,19 @@ def _label_one(
         return None
     far = att[-1] if n_p > n_z else top - inf_db
     as_db = float(rng.uniform(*AS_RANDOM))
-    fs = _stop_edge(x, att, far, as_db)
+    slack = float(math.exp(rng.uniform(0, 0.1)))
+    fs = None
+    if response == "elliptic" and rs is not None:
+        # the design's own stopband: its minima's level, from where it first gets there
+        as_db = min(rs, float(far))
+        fs = _stop_edge(x, att, far, as_db - _ELLIPTIC_STOP_MARGIN)
+        slack = 1.0
+    if fs is None:
+        fs = _stop_edge(x, att, far, as_db)
     if fs is None and math.isfinite(far) and far > 12:
         as_db = float(rng.uniform(10.0, far - 1.0))
         fs = _stop_edge(x, att, far, as_db)
-    ratio = None if fs is None else max(fs / edge, 1.0) * float(math.exp(rng.uniform(0, 0.1)))
+    ratio = None if fs is None else max(fs / edge, 1.0) * slack
     return Labels(
         fc * edge if ftype == "lowpass" else fc / edge,
         float(ap),

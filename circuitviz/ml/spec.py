@@ -42,6 +42,7 @@ __all__ = [
     "features_v1",
     "spec_features",
     "condition_response",
+    "condition_stopband",
     "BAND_TYPES",
     "check_n",
     "FAMILIES",
@@ -126,18 +127,40 @@ def spec_features(spec: Spec, n_features: int = N_FEATURES) -> np.ndarray:
             f"{N_FEATURES_V1} and {N_FEATURES}"
         )
     band = spec.is_band
+    response = condition_response(spec)
+    ratio, as_db = condition_stopband(spec)
     return features(
         spec.filter_type,
         spec.cutoff_hz,
         spec.q,
         spec.order,
-        condition_response(spec),
+        response,
         3.01 if band else spec.ap_db,
-        spec.stopband_ratio,
-        spec.as_db if spec.stopband_hz is not None else None,
+        ratio,
+        as_db,
         spec.gain_db,
         None if spec.kind == "any" else spec.kind == "active",
     )
+
+
+def condition_stopband(spec: Spec) -> tuple[float | None, float | None]:
+    """The (stopband ratio, As) a model is told.  An elliptic low- or high-pass of known
+    order (given, or the lowest its stopband needs) is told its own design's stopband —
+    the edge from which the prototype of that order, Ap and As stays As down — so that
+    the attenuation reaches the model even when no stopband edge is asked, and so that
+    it reads as the training labels of elliptic circuits do (their own design's edge and
+    level, :mod:`circuitviz.ml.labels`).  Otherwise the asked stopband, or none."""
+    as_db = spec.as_db if spec.stopband_hz is not None else None
+    ratio = spec.stopband_ratio
+    if condition_response(spec) == "elliptic" and not spec.is_band and spec.order:
+        from ..prototypes import elliptic_stopband_edge
+
+        try:
+            ratio = elliptic_stopband_edge(spec.order, spec.ap_db, float(spec.as_db or 0.0))
+            as_db = spec.as_db
+        except ValueError:
+            pass  # no such prototype (As <= Ap): as asked
+    return ratio, as_db
 
 
 def condition_response(spec: Spec) -> str | None:
