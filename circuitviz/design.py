@@ -58,6 +58,7 @@ __all__ = [
     "spec_error",
     "candidates",
     "rank_key",
+    "within_ripple",
     "refine",
     "SEARCH_MAX",
     "SEARCH_REFINE",
@@ -666,18 +667,33 @@ def _diversified(found: list[Candidate], n: int) -> list[Candidate]:
     return sorted(head, key=rank_key) + found[n:]
 
 
+def within_ripple(c: Candidate) -> bool:
+    """Whether a low-/high-pass candidate's passband stays within the asked ripple Ap
+    itself.  The mask admits Ap + 0.05 dB so that an equiripple band may touch Ap at its
+    minima; a raw draw that uses that slack sags (or peaks) past what the designer asked,
+    and the refinement replaces it where it can.  Rounding (``RIPPLE_ROUNDING_DB``) is
+    not a sag.  True for band types and unmeasured candidates."""
+    m = c.mask
+    if c.spec.is_band or m is None or m.passband_attenuation_db is None:
+        return True
+    from .mask import RIPPLE_ROUNDING_DB
+
+    return m.passband_attenuation_db <= c.spec.ap_db + RIPPLE_ROUNDING_DB
+
+
 def refine(c: Candidate) -> Candidate:
-    """The candidate itself when it meets its mask, else its first refinement that does
-    (frequency scaling, re-design of the drawn topology, then a catalogue topology that
-    realises the asked family), else the best of those tried (by rank)."""
-    if c.meets or c.analysis is None:
+    """The candidate itself when it meets its mask within the asked ripple
+    (:func:`within_ripple`), else its first refinement that does (frequency scaling,
+    re-design of the drawn topology, then a catalogue topology that realises the asked
+    family), else the best of those tried (by rank: the candidate itself when it meets)."""
+    if (c.meets and within_ripple(c)) or c.analysis is None:
         return c
     tried = [c]
     for step in (_scaled, _redesigned, _from_catalogue):
         r = step(c)
         if r is None:
             continue
-        if r.meets and not r.impractical:
+        if r.meets and not r.impractical and within_ripple(r):
             return r
         tried.append(r)
     return min(tried, key=rank_key)

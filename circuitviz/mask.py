@@ -62,6 +62,8 @@ __all__ = [
     "family_error",
     "chebyshev_fit",
     "EDGE_SLACK_DB",
+    "DB_ROUNDING",
+    "RIPPLE_ROUNDING_DB",
     "PASSBAND_TOP_RATIO",
     "passband_top",
 ]
@@ -79,8 +81,14 @@ GAIN_TOL_DB = 0.5
 RESPONSE_TOL = 0.03
 #: Slack over Ap inside the passband (equiripple minima touch Ap).
 EDGE_SLACK_DB = 0.05
+#: dB over Ap that an exact family design's passband measures from the rounding of its
+#: values and of the measurement (up to ~2e-4 dB seen): within it a passband is "within
+#: Ap" (:func:`circuitviz.design.within_ripple`).
+RIPPLE_ROUNDING_DB = 0.005
 _PPD = 400  # grid points a decade (base grid)
-_DB_ROUNDING = 1e-6
+#: dB of rounding a level may be off and still count as on its limit (a prototype sits
+#: exactly at Ap and As).
+DB_ROUNDING = 1e-6
 _FINE_PPD = 8000  # near the edges
 
 
@@ -453,7 +461,7 @@ def measure_mask(analysis, spec: Spec, finite_gbw: bool = False) -> MaskResult:
         if spec.stopband_hz is not None and spec.as_db is not None:  # As comes with it
             sb = stopband_attenuation(tf, spec.filter_type, spec.stopband_hz, peak)
             # per 10 dB; 1e-6 dB of rounding slack (a prototype sits exactly at As)
-            checks["stopband"] = (sb - spec.as_db + _DB_ROUNDING) / 10.0
+            checks["stopband"] = (sb - spec.as_db + DB_ROUNDING) / 10.0
     else:
         cutoff, q = resp.cutoff_hz, resp.q
         checks["centre"] = 1.0 - abs(cutoff / spec.cutoff_hz - 1.0) / CUTOFF_TOL

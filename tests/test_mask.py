@@ -563,3 +563,43 @@ def test_a_mask_order_the_kind_lacks_is_met_by_the_next_order_up():
     )
     assert all(c.meets for c in found)
     assert {len(c.analysis.poles) for c in found} == {5}
+
+
+@pytest.mark.parametrize(
+    "t, drawn, sag_db",
+    [("lowpass", "sk_cascade_lp4", 3.045), ("highpass", "mfb_cascade_hp4", 3.03)],
+)
+def test_a_draw_that_meets_only_by_the_slack_is_refined_to_the_asked_ripple(t, drawn, sag_db):
+    """The mask lets a passband sag to Ap + 0.05 dB (equiripple minima touch Ap); a draw
+    that uses it sags past what was asked, so the refined answer replaces it with one
+    within Ap (a default request gets no 3.04 dB ripple), while a draw within Ap is
+    kept as it is."""
+    from circuitviz.analysis import TransferFunction
+    from circuitviz.design import refine, within_ripple
+    from circuitviz.topologies import get_topology
+    from circuitviz.verification import verify_draw
+
+    spec = Spec.checked(t, 1e3, order=4)  # default Ap 3.01 dB
+    topo = get_topology(drawn)
+    claim = TransferFunction(np.array([], complex), np.array([-1.0 + 0j]), 1.0)
+    values = topo.design(1e3, response="chebyshev", ripple_db=sag_db)
+    # put the 3.01 dB edge on the cutoff, as a good draw would
+    draw = verify_draw(drawn, topo.build(values), values, claim, spec, raw_meets=True)
+    scale = draw.mask.cutoff_hz / 1e3
+    values = {k: (v * scale if k[0] in "LC" else v) for k, v in values.items()}
+    draw = verify_draw(drawn, topo.build(values), values, claim, spec, raw_meets=True)
+    assert draw.meets and draw.mask.passband_attenuation_db == pytest.approx(sag_db, abs=2e-3)
+    assert not within_ripple(draw)
+    found = refine(draw)
+    assert found is not draw and found.meets and within_ripple(found)
+    assert found.mask.passband_attenuation_db <= spec.ap_db + 0.005
+    assert found.refinement in ("redesigned", "catalogue")
+    good = verify_draw(
+        drawn,
+        topo.build(topo.design(1e3, response="butterworth")),
+        topo.design(1e3, response="butterworth"),
+        claim,
+        spec,
+        raw_meets=True,
+    )
+    assert good.meets and within_ripple(good) and refine(good) is good
