@@ -42,6 +42,7 @@ __all__ = [
     "prototype",
     "required_order",
     "elliptic_stopband_edge",
+    "elliptic_attenuation_for_edge",
     "attenuation_at",
     "peak_gain",
     "edge_frequency",
@@ -275,6 +276,25 @@ def elliptic_stopband_edge(order: int, ripple_db: float, attenuation_db: float) 
     the model is told the attenuation an elliptic response is asked for."""
     z, p, k = prototype("elliptic", order, ripple_db, attenuation_db)
     return _elliptic_stopband_edge(z.tobytes(), p.tobytes(), k, float(attenuation_db))
+
+
+def elliptic_attenuation_for_edge(order: int, ripple_db: float, stopband_ratio: float) -> float:
+    """The As (dB) of the elliptic design of ``order`` and Ap ``ripple_db`` whose stopband
+    edge (:func:`elliptic_stopband_edge`) is ``stopband_ratio`` (> 1): the most
+    attenuation that order reaches from there on."""
+    if not (stopband_ratio > 1 and math.isfinite(stopband_ratio)):
+        raise ValueError(f"the stopband edge must lie beyond 1, not {stopband_ratio!r}")
+    lo, hi = ripple_db + 1e-3, ripple_db + 1.0
+    g = lambda rs: math.log(elliptic_stopband_edge(order, ripple_db, rs) / stopband_ratio)  # noqa: E731
+    while g(hi) < 0:  # the edge grows with As without bound
+        lo, hi = hi, hi * 2
+        if hi > 1e4:
+            raise ValueError(
+                f"no elliptic design of order {order} has its edge at {stopband_ratio:g}"
+            )
+    if g(lo) > 0:
+        raise ValueError(f"the stopband edge {stopband_ratio:g} is too close to the passband")
+    return float(brentq(g, lo, hi, xtol=1e-9, rtol=1e-12))
 
 
 @lru_cache(maxsize=512)

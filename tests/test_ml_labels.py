@@ -124,3 +124,34 @@ def test_elliptic_specs_tell_the_attenuation_through_their_designs_stopband():
     assert condition_stopband(cheb) == (pytest.approx(3.0), 50.0)
     plain = Spec.checked("lowpass", 1e3, order=4, response="chebyshev")
     assert condition_stopband(plain) == (None, None)
+
+
+@pytest.mark.parametrize("ftype", ["lowpass", "highpass"])
+@pytest.mark.parametrize("ratio,as_db,ap", [(1.2, 40.0, None), (1.5, 60.0, 0.5), (2.0, 30.0, 1.0)])
+def test_an_any_mask_only_elliptic_meets_is_told_the_centred_elliptic_design(
+    ftype, ratio, as_db, ap
+):
+    """At the lowest order of an ``any`` stopband mask only an elliptic design meets it:
+    the model is told one with room both ways (a level above As, an edge inside the
+    asked one) that does meet it; where another family meets it too, the mask as asked."""
+    from circuitviz.ml.spec import condition_stopband
+    from circuitviz.prototypes import attenuation_at, prototype, required_order
+    from circuitviz.spec import Spec
+
+    fs = 1e3 * ratio if ftype == "lowpass" else 1e3 / ratio
+    spec = Spec.checked(ftype, 1e3, stopband_hz=fs, attenuation_db=as_db, ripple_db=ap)
+    n = spec.order
+    assert n == required_order("elliptic", spec.ap_db, ratio, as_db)
+    edge, level = condition_stopband(spec)
+    assert 1.0 < edge < ratio and level > as_db
+    z, p, k = prototype("elliptic", n, spec.ap_db, level)
+    beyond = edge * np.logspace(1e-9, 3, 2000)
+    assert min(attenuation_at(z, p, k, w, ref=1.0) for w in beyond) >= level - 1e-6
+    cheb = required_order("chebyshev", spec.ap_db, ratio, as_db)
+    assert cheb > n
+    at = min(cheb, 8)
+    wide = Spec.checked(ftype, 1e3, stopband_hz=fs, attenuation_db=as_db, ripple_db=ap, order=at)
+    if cheb <= 8:  # a Chebyshev design meets it too: the choice stays open
+        assert condition_stopband(wide) == (pytest.approx(ratio), as_db)
+    else:
+        assert condition_stopband(wide)[0] < ratio

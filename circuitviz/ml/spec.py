@@ -144,23 +144,59 @@ def spec_features(spec: Spec, n_features: int = N_FEATURES) -> np.ndarray:
 
 
 def condition_stopband(spec: Spec) -> tuple[float | None, float | None]:
-    """The (stopband ratio, As) a model is told.  An elliptic low- or high-pass of known
-    order (given, or the lowest its stopband needs) is told its own design's stopband —
-    the edge from which the prototype of that order, Ap and As stays As down — so that
-    the attenuation reaches the model even when no stopband edge is asked, and so that
-    it reads as the training labels of elliptic circuits do (their own design's edge and
-    level, :mod:`circuitviz.ml.labels`).  Otherwise the asked stopband, or none."""
+    """The (stopband ratio, As) a model is told, in the terms of the training labels of
+    elliptic circuits (their own design's edge and level, :mod:`circuitviz.ml.labels`):
+
+    * an elliptic low- or high-pass of known order (given, or the lowest its stopband
+      needs) is told its own design's stopband — the edge from which the prototype of
+      that order, Ap and As stays As down — so that the attenuation reaches the model
+      even when no stopband edge is asked;
+    * ``any`` with a stopband at an order where only an elliptic design meets it is told
+      the elliptic design of that order centred in what the mask allows: its edge midway
+      (geometrically) between the narrowest that order reaches at As and the asked one,
+      so its level lies above As — a margin both ways;
+    * otherwise the asked stopband, or none."""
+    from ..prototypes import elliptic_stopband_edge
+
     as_db = spec.as_db if spec.stopband_hz is not None else None
     ratio = spec.stopband_ratio
-    if condition_response(spec) == "elliptic" and not spec.is_band and spec.order:
-        from ..prototypes import elliptic_stopband_edge
-
-        try:
-            ratio = elliptic_stopband_edge(spec.order, spec.ap_db, float(spec.as_db or 0.0))
-            as_db = spec.as_db
-        except ValueError:
-            pass  # no such prototype (As <= Ap): as asked
+    if spec.is_band or not spec.order:
+        return ratio, as_db
+    try:
+        if condition_response(spec) == "elliptic":
+            return elliptic_stopband_edge(spec.order, spec.ap_db, float(spec.as_db or 0.0)), (
+                spec.as_db
+            )
+        if spec.response == "any" and ratio is not None and as_db is not None:
+            return _centred_elliptic(spec.order, spec.ap_db, ratio, as_db)
+    except ValueError:
+        pass  # no such design (As <= Ap, or an edge it cannot reach): as asked
     return ratio, as_db
+
+
+def _centred_elliptic(order: int, ap: float, ratio: float, as_db: float) -> tuple[float, float]:
+    """(edge, As) of the elliptic design of ``order`` centred in the mask (ratio, As) when
+    no other family meets that mask at ``order``; else the mask as asked."""
+    from ..prototypes import (
+        RESPONSES,
+        elliptic_attenuation_for_edge,
+        elliptic_stopband_edge,
+        required_order,
+    )
+
+    for family in RESPONSES:
+        if family == "elliptic":
+            continue
+        try:
+            if required_order(family, ap, ratio, as_db) <= order:
+                return ratio, as_db  # another family meets it too: leave the choice open
+        except ValueError:
+            continue  # e.g. no Bessel up to its search limit
+    narrowest = elliptic_stopband_edge(order, ap, as_db)
+    if narrowest >= ratio:
+        return ratio, as_db  # not even an elliptic design of this order meets it
+    edge = math.sqrt(narrowest * ratio)
+    return edge, elliptic_attenuation_for_edge(order, ap, edge)
 
 
 def condition_response(spec: Spec) -> str | None:
