@@ -175,3 +175,47 @@ def test_t_power_draws_training_timesteps_towards_low_noise(monkeypatch):
         assert float((t < 160).float().mean()) == pytest.approx(below_160, abs=0.015)
     with pytest.raises(ValueError, match="t_power must be a number from 0.25 to 4"):
         TrainConfig.from_dict({"t_power": 0})
+
+
+def test_response_weights_draw_a_family_that_much_more_often():
+    """Records weighted 3 are drawn three times as often as the others, inside each
+    slot-count bucket and across buckets; without weights the draws are the uniform ones
+    of before; bad weights are refused naming what is accepted."""
+    import torch
+
+    from circuitviz.ml.train import SlotBuckets
+
+    class Layout:  # two topologies: 2 and 5 component slots
+        slots = [["a", "b"], ["a", "b", "c", "d", "e"]]
+        max_slots = 5
+        n_tokens = 8
+
+    class Data:
+        topo = torch.tensor([0] * 600 + [1] * 400)
+
+        def __len__(self):
+            return 1000
+
+    heavy = torch.zeros(1000, dtype=torch.bool)
+    heavy[::10] = True  # 100 records, in both buckets
+    weights = torch.where(heavy, 3.0, 1.0)
+    buckets = SlotBuckets(Data(), Layout(), record_weights=weights)
+    gen = torch.Generator().manual_seed(0)
+    picked = torch.cat([buckets.draw(256, gen)[0] for _ in range(400)])
+    share = float(heavy[picked].float().mean())
+    assert share == pytest.approx(300 / 1200, abs=0.01)  # 100 x 3 of 900 + 300
+    plain = SlotBuckets(Data(), Layout())
+    gen_a, gen_b = torch.Generator().manual_seed(1), torch.Generator().manual_seed(1)
+    same = SlotBuckets(Data(), Layout(), record_weights=None)
+    for _ in range(5):
+        a, b = plain.draw(64, gen_a), same.draw(64, gen_b)
+        assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+    assert float(
+        heavy[torch.cat([plain.draw(256, gen_a)[0] for _ in range(200)])].float().mean()
+    ) == pytest.approx(0.1, abs=0.01)
+    for bad in ({"gaussian": 2}, {"elliptic": 0}, {"elliptic": "3"}, [1]):
+        with pytest.raises(ValueError, match="response_weights must map families"):
+            TrainConfig.from_dict({"response_weights": bad})
+    assert TrainConfig.from_dict({"response_weights": {"elliptic": 3}}).response_weights == {
+        "elliptic": 3
+    }

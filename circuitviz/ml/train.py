@@ -35,6 +35,7 @@ from .data import (
 from .decoder import KINDS
 from .sampler import autocast
 from .schedule import CosineSchedule
+from .spec import FAMILIES
 from .tokens import KIND_COMPONENT
 
 __all__ = ["TrainConfig", "train", "load_records"]
@@ -77,6 +78,11 @@ class TrainConfig:
     threads: int | None = 2
     device: str | None = None
     max_minutes: float | None = None
+    #: how much more often records labelled with a family are drawn than the others
+    #: (e.g. ``{"elliptic": 3}``; 1 for any family not named): a family whose values
+    #: depend on more of the condition (an elliptic design on Ap and As) and which the
+    #: data holds few of gets more of the training
+    response_weights: dict = field(default_factory=dict)
     #: checkpoint to warm-start from (weights matched by name, topology and slot; the
     #: new spec features start at zero), None for a fresh model
     init_from: str | None = None
@@ -112,6 +118,18 @@ class TrainConfig:
             raise ValueError("steps and batch_size must be >= 1")
         if not (isinstance(cfg.t_power, (int, float)) and 0.25 <= cfg.t_power <= 4):
             raise ValueError(f"t_power must be a number from 0.25 to 4, got {cfg.t_power!r}")
+        weights = cfg.response_weights
+        if not isinstance(weights, dict) or any(
+            k not in FAMILIES
+            or isinstance(v, bool)
+            or not isinstance(v, (int, float))
+            or not 0 < v <= 100
+            for k, v in weights.items()
+        ):
+            raise ValueError(
+                f"response_weights must map families ({', '.join(FAMILIES)}) to numbers "
+                f"above 0 and up to 100, got {weights!r}"
+            )
         return cfg
 
 
@@ -262,9 +280,13 @@ class SlotBuckets:
 
     EDGES = (4, 6, 8, 10, 12, 16, 20, 24, 32, 48, 64)
 
-    def __init__(self, data, layout, bucketed: bool = True) -> None:
+    def __init__(
+        self, data, layout, bucketed: bool = True, record_weights: torch.Tensor | None = None
+    ) -> None:
         self.layout = layout
         self.n = len(data)
+        #: per-record draw weights (None: uniform, drawn as before weights existed)
+        self.record_weights = record_weights
         self.groups: list[tuple[torch.Tensor, torch.Tensor]] = []
         if not bucketed:
             return
@@ -276,15 +298,26 @@ class SlotBuckets:
             if len(rows):
                 self.groups.append((rows, torch.cat([torch.arange(hi), rest])))
             lo = hi
-        self.weights = torch.tensor([len(r) for r, _ in self.groups], dtype=torch.float)
+        self.weights = torch.tensor(
+            [
+                float(len(r)) if record_weights is None else float(record_weights[r].sum())
+                for r, _ in self.groups
+            ],
+            dtype=torch.float,
+        )
+
+    def _pick(self, rows: torch.Tensor, batch_size: int, gen: torch.Generator) -> torch.Tensor:
+        if self.record_weights is None:
+            return torch.randint(0, len(rows), (batch_size,), generator=gen)
+        w = self.record_weights[rows]
+        return torch.multinomial(w, batch_size, replacement=True, generator=gen)
 
     def draw(self, batch_size: int, gen: torch.Generator):
         if not self.groups:
-            return torch.randint(0, self.n, (batch_size,), generator=gen), None
+            return self._pick(torch.arange(self.n), batch_size, gen), None
         g = int(torch.multinomial(self.weights, 1, generator=gen))
         rows, cols = self.groups[g]
-        pick = torch.randint(0, len(rows), (batch_size,), generator=gen)
-        return rows[pick], cols
+        return rows[self._pick(rows, batch_size, gen)], cols
 
 
 def _losses(cfg, model, schedule, batch):
@@ -452,7 +485,12 @@ def train(cfg: TrainConfig, resume: bool = False, log=print, check=None) -> dict
             + " ".join(f"{k} {v:.3g}" for k, v in metrics.items() if isinstance(v, float))
         )
 
-    buckets = SlotBuckets(train_data, layout, bucketed=cfg.kind == "set")
+    weights = None
+    if cfg.response_weights:
+        weights = torch.tensor(
+            [float(cfg.response_weights.get(r.response, 1.0)) for r in train_rec]
+        )
+    buckets = SlotBuckets(train_data, layout, bucketed=cfg.kind == "set", record_weights=weights)
     model.train()
     t_loop = time.perf_counter()
     while step < cfg.steps and time.perf_counter() < deadline:
