@@ -64,6 +64,7 @@ __all__ = [
     "EDGE_SLACK_DB",
     "DB_ROUNDING",
     "RIPPLE_ROUNDING_DB",
+    "stopband_floor",
     "PASSBAND_TOP_RATIO",
     "passband_top",
 ]
@@ -518,6 +519,23 @@ def analysis_mask_fields(analysis) -> dict:
 
 # -- practical parts ---------------------------------------------------------------------
 # -- which family? -----------------------------------------------------------------------
+def stopband_floor(tf: TransferFunction, filter_type: str) -> float | None:
+    """The attenuation (dB re the maximum) of a low- or high-pass response's stopband
+    minima beyond its lowest finite j-axis zero — an elliptic design's As — or None when it
+    has no finite zeros (an all-pole response has no such floor)."""
+    if filter_type not in ("lowpass", "highpass"):
+        return None
+    lp = _lp_equivalent(tf, filter_type)
+    if lp is None or len(lp[1]) == 0:
+        return None
+    p, z = lp
+    ltf = TransferFunction(p, z, 1.0)
+    f = _grid(ltf)
+    mag = _mag(ltf, f)
+    peak = response_max(ltf, f, mag)
+    return stopband_attenuation(ltf, "lowpass", float(np.abs(z).min()) / (2 * math.pi), peak)
+
+
 def _lp_equivalent(tf: TransferFunction, filter_type: str) -> tuple[np.ndarray, np.ndarray] | None:
     """Poles and finite zeros of the normalised low-pass prototype behind ``tf``
     (high-pass: s -> 1/s; band types: the inverse band transform around the geometric

@@ -603,3 +603,22 @@ def test_a_draw_that_meets_only_by_the_slack_is_refined_to_the_asked_ripple(t, d
         raw_meets=True,
     )
     assert good.meets and within_ripple(good) and refine(good) is good
+
+
+@pytest.mark.parametrize("n,ap,rs", [(3, 0.5, 30.0), (4, 1.0, 55.0), (7, 0.1, 70.0)])
+def test_stopband_floor_is_an_elliptic_designs_attenuation(n, ap, rs):
+    """The floor of the stopband minima beyond the lowest zero is the design's As, for a
+    low-pass and its high-pass mirror; an all-pole response has none."""
+    from circuitviz.mask import stopband_floor
+    from circuitviz.prototypes import highpass
+
+    z, p, k = prototype("elliptic", n, ap, rs)
+    wc = 2 * math.pi * 3e3
+    lp = TransferFunction(p * wc, z * wc, k * wc ** (len(p) - len(z)))
+    assert stopband_floor(lp, "lowpass") == pytest.approx(rs, abs=0.01)
+    hz, hp, hk = highpass(z, p, k)
+    hpf = TransferFunction(hp * wc, hz * wc, hk * wc ** (len(hp) - len(hz)))
+    assert stopband_floor(hpf, "highpass") == pytest.approx(rs, abs=0.01)
+    bz, bp, bk = prototype("butterworth", n)
+    assert stopband_floor(TransferFunction(bp * wc, bz, bk * wc**n), "lowpass") is None
+    assert stopband_floor(lp, "bandpass") is None
