@@ -219,3 +219,32 @@ def test_response_weights_draw_a_family_that_much_more_often():
     assert TrainConfig.from_dict({"response_weights": {"elliptic": 3}}).response_weights == {
         "elliptic": 3
     }
+
+
+def test_cond_lr_scale_gives_the_spec_input_layer_its_own_rate(tmp_path, dataset):
+    """The denoiser's spec input layer is its own parameter group at ``cond_lr_scale``
+    times the rate (every other parameter in the other group, none twice); 1 keeps one
+    group; a run with it trains and samples; bad values are refused."""
+    import torch
+
+    from circuitviz.ml.train import _param_groups
+
+    cfg = _config(tmp_path, dataset, steps=6, eval_every=6, cond_lr_scale=5.0)
+    summary = train(cfg, log=lambda *_: None)
+    model = load_checkpoint(summary["out"], device="cpu")[0]
+    groups = _param_groups(model, 5.0)
+    assert [g.get("lr_scale", 1.0) for g in groups] == [1.0, 5.0]
+    first = {id(p) for p in model.cond_mlp[0].parameters()}
+    assert {id(p) for p in groups[1]["params"]} == first
+    ids = [id(p) for g in groups for p in g["params"]]
+    assert len(ids) == len(set(ids)) == len(list(model.parameters()))
+    assert len(_param_groups(model, 1.0)) == 1
+    opt = torch.optim.AdamW(groups, lr=1e-3)
+    assert opt.param_groups[1]["lr_scale"] == 5.0
+    assert draw(model, Spec.checked("lowpass", 1e3), 2, seed=0)
+    state = torch.load(tmp_path / "run" / "state.pt", map_location="cpu", weights_only=True)
+    rates = [g["lr"] for g in state["opt"]["param_groups"]]
+    assert len(rates) == 2 and rates[1] == pytest.approx(5.0 * rates[0])
+    for bad in (0, -1, 1000, True, "2"):
+        with pytest.raises(ValueError, match="cond_lr_scale must be a number"):
+            TrainConfig.from_dict({"cond_lr_scale": bad})

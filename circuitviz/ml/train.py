@@ -83,6 +83,10 @@ class TrainConfig:
     #: depend on more of the condition (an elliptic design on Ap and As) and which the
     #: data holds few of gets more of the training
     response_weights: dict = field(default_factory=dict)
+    #: learning-rate factor of the spec's input layer to the denoiser: in a warm start,
+    #: a feature whose meaning the labels changed (an elliptic circuit's stopband) is
+    #: re-learned there, while the rest of a settled model moves little
+    cond_lr_scale: float = 1.0
     #: checkpoint to warm-start from (weights matched by name, topology and slot; the
     #: new spec features start at zero), None for a fresh model
     init_from: str | None = None
@@ -118,6 +122,14 @@ class TrainConfig:
             raise ValueError("steps and batch_size must be >= 1")
         if not (isinstance(cfg.t_power, (int, float)) and 0.25 <= cfg.t_power <= 4):
             raise ValueError(f"t_power must be a number from 0.25 to 4, got {cfg.t_power!r}")
+        if (
+            isinstance(cfg.cond_lr_scale, bool)
+            or not isinstance(cfg.cond_lr_scale, (int, float))
+            or not 0 < cfg.cond_lr_scale <= 100
+        ):
+            raise ValueError(
+                f"cond_lr_scale must be a number above 0 and up to 100, got {cfg.cond_lr_scale!r}"
+            )
         weights = cfg.response_weights
         if not isinstance(weights, dict) or any(
             k not in FAMILIES
@@ -385,6 +397,21 @@ def _save_state(path: Path, model, ema, opt, step: int, cfg: TrainConfig, log: l
     os.replace(tmp, path)
 
 
+def _param_groups(model, cond_lr_scale: float) -> list[dict]:
+    """The optimiser's parameter groups: the spec's input layer to the denoiser
+    (``cond_mlp``'s first layer, where a feature's meaning is learned) at
+    ``cond_lr_scale`` times the learning rate, everything else at it."""
+    first = getattr(getattr(model, "cond_mlp", None), "0", None)
+    if cond_lr_scale == 1.0 or first is None:
+        return [{"params": list(model.parameters())}]
+    mine = {id(p) for p in first.parameters()}
+    rest = [p for p in model.parameters() if id(p) not in mine]
+    return [
+        {"params": rest},
+        {"params": list(first.parameters()), "lr_scale": float(cond_lr_scale)},
+    ]
+
+
 def train(cfg: TrainConfig, resume: bool = False, log=print, check=None) -> dict:
     """Train per ``cfg``; returns a summary (step, val loss, metrics, wall time, out path).
 
@@ -420,7 +447,9 @@ def train(cfg: TrainConfig, resume: bool = False, log=print, check=None) -> dict
     ema = copy.deepcopy(model).eval()
     for p in ema.parameters():
         p.requires_grad_(False)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    opt = torch.optim.AdamW(
+        _param_groups(model, cfg.cond_lr_scale), lr=cfg.lr, weight_decay=cfg.weight_decay
+    )
     mcfg = model.config
     schedule = CosineSchedule(
         getattr(mcfg, "num_train_timesteps", 1000), getattr(mcfg, "prediction", "v")
@@ -495,7 +524,7 @@ def train(cfg: TrainConfig, resume: bool = False, log=print, check=None) -> dict
     t_loop = time.perf_counter()
     while step < cfg.steps and time.perf_counter() < deadline:
         for group in opt.param_groups:
-            group["lr"] = _lr(
+            group["lr"] = group.get("lr_scale", 1.0) * _lr(
                 cfg,
                 step,
                 0.0
