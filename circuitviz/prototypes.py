@@ -275,7 +275,7 @@ def elliptic_stopband_edge(order: int, ripple_db: float, attenuation_db: float) 
     As down.  Together with the order and Ap it names one elliptic design, which is how
     the model is told the attenuation an elliptic response is asked for."""
     z, p, k = prototype("elliptic", order, ripple_db, attenuation_db)
-    return _elliptic_stopband_edge(z.tobytes(), p.tobytes(), k, float(attenuation_db))
+    return _stopband_edge(z, p, k, float(attenuation_db))
 
 
 def elliptic_attenuation_for_edge(order: int, ripple_db: float, stopband_ratio: float) -> float:
@@ -284,8 +284,14 @@ def elliptic_attenuation_for_edge(order: int, ripple_db: float, stopband_ratio: 
     attenuation that order reaches from there on."""
     if not (stopband_ratio > 1 and math.isfinite(stopband_ratio)):
         raise ValueError(f"the stopband edge must lie beyond 1, not {stopband_ratio!r}")
-    lo, hi = ripple_db + 1e-3, ripple_db + 1.0
-    g = lambda rs: math.log(elliptic_stopband_edge(order, ripple_db, rs) / stopband_ratio)  # noqa: E731
+    order, ap = _check_order(order), _positive("ripple", ripple_db)
+
+    def g(rs: float) -> float:  # scipy directly: no cache entry per trial As
+        z, p, k = signal.ellipap(order, ap, rs)
+        edge = _stopband_edge(np.atleast_1d(z).astype(complex), p.astype(complex), k.real, rs)
+        return math.log(edge / stopband_ratio)
+
+    lo, hi = ap + 1e-3, ap + 1.0
     while g(hi) < 0:  # the edge grows with As without bound
         lo, hi = hi, hi * 2
         if hi > 1e4:
@@ -297,9 +303,8 @@ def elliptic_attenuation_for_edge(order: int, ripple_db: float, stopband_ratio: 
     return float(brentq(g, lo, hi, xtol=1e-9, rtol=1e-12))
 
 
-@lru_cache(maxsize=512)
-def _elliptic_stopband_edge(zb: bytes, pb: bytes, k: float, rs: float) -> float:
-    z, p = np.frombuffer(zb, complex), np.frombuffer(pb, complex)
+def _stopband_edge(z: np.ndarray, p: np.ndarray, k: float, rs: float) -> float:
+    """Where an elliptic prototype (maximum 1, passband edge 1) first falls As down."""
     # from the passband edge up to the lowest zero the attenuation rises monotonically,
     # from Ap to infinity, and the stopband's minima beyond it are As exactly
     level = 10 ** (-rs / 20)

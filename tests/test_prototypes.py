@@ -17,6 +17,7 @@ from circuitviz.prototypes import (
     bandstop,
     default_ripple,
     edge_frequency,
+    elliptic_attenuation_for_edge,
     elliptic_stopband_edge,
     highpass,
     peak_gain,
@@ -132,6 +133,10 @@ def test_elliptic_stopband_edge_is_where_the_design_reaches_its_attenuation(n, a
     assert required_order("elliptic", ap, ws * 1.001, rs) == n
     assert required_order("elliptic", ap, ws * 0.999, rs) == n + 1
     assert elliptic_stopband_edge(n, ap, rs + 10.0) > ws  # more attenuation, wider band
+    assert elliptic_attenuation_for_edge(n, ap, ws) == pytest.approx(rs, abs=1e-6)
+    for bad in (1.0, 0.5, math.inf):
+        with pytest.raises(ValueError, match="stopband edge must lie beyond 1"):
+            elliptic_attenuation_for_edge(n, ap, bad)
 
 
 def test_required_order_may_exceed_eight_and_refuses_bad_masks():

@@ -11,7 +11,7 @@ never on its template's name:
   (times a random slack >= 1, so the condition reads "at or before") — except for a
   circuit labelled elliptic, whose stopband is its own design's: the attenuation of its
   stopband minima and the edge from which it stays that far down (no slack), the pair
-  a user's elliptic order, Ap and As name (:func:`circuitviz.ml.spec.spec_features`);
+  a user's elliptic order, Ap and As name (:func:`circuitviz.ml.spec.condition_stopband`);
 * all types: the passband gain (the maximum of |H| in dB), active or passive (op-amps
   present), the pole count.
 
