@@ -179,8 +179,8 @@ def test_t_power_draws_training_timesteps_towards_low_noise(monkeypatch):
 
 def test_response_weights_draw_a_family_that_much_more_often():
     """Records weighted 3 are drawn three times as often as the others, inside each
-    slot-count bucket and across buckets; without weights the draws are the uniform ones
-    of before; bad weights are refused naming what is accepted."""
+    slot-count bucket and across buckets; without weights every record is as likely;
+    bad weights are refused naming what is accepted."""
     import torch
 
     from circuitviz.ml.train import SlotBuckets
@@ -205,11 +205,7 @@ def test_response_weights_draw_a_family_that_much_more_often():
     share = float(heavy[picked].float().mean())
     assert share == pytest.approx(300 / 1200, abs=0.01)  # 100 x 3 of 900 + 300
     plain = SlotBuckets(Data(), Layout())
-    gen_a, gen_b = torch.Generator().manual_seed(1), torch.Generator().manual_seed(1)
-    same = SlotBuckets(Data(), Layout(), record_weights=None)
-    for _ in range(5):
-        a, b = plain.draw(64, gen_a), same.draw(64, gen_b)
-        assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+    gen_a = torch.Generator().manual_seed(1)
     assert float(
         heavy[torch.cat([plain.draw(256, gen_a)[0] for _ in range(200)])].float().mean()
     ) == pytest.approx(0.1, abs=0.01)
