@@ -261,7 +261,13 @@ def draw_specs(
     gen = torch.Generator().manual_seed(int(seed))
     n = len(specs)
     n_features = getattr(model.config, "cond_features", 9)
-    cond_np = np.stack([spec_features(s, n_features) for s in specs])
+    # once per distinct spec: a draw repeats one spec n times, and an elliptic or
+    # stopband spec's features solve for a prototype's stopband edge (milliseconds)
+    features: dict = {}
+    for s in specs:
+        if s not in features:
+            features[s] = spec_features(s, n_features)
+    cond_np = np.stack([features[s] for s in specs])
     cond = torch.as_tensor(cond_np, device=device)
     types = {s.filter_type for s in specs}
     kinds = {getattr(s, "kind", "any") for s in specs}
