@@ -41,6 +41,7 @@ __all__ = [
     "default_ripple",
     "prototype",
     "required_order",
+    "required_orders",
     "elliptic_stopband_edge",
     "elliptic_attenuation_for_edge",
     "attenuation_at",
@@ -267,6 +268,23 @@ def required_order(
         f"no Bessel filter up to order {MAX_SEARCH_ORDER} attenuates "
         f"{rs:g} dB at {stopband_ratio:g} times its passband edge"
     )
+
+
+def required_orders(
+    responses: tuple[str, ...] | list[str],
+    ripple_db: float | None,
+    stopband_ratio: float,
+    attenuation_db: float,
+) -> dict[str, int | None]:
+    """:func:`required_order` of each of ``responses`` (None where none up to the search
+    limit does it: a steep mask for Bessel)."""
+    out: dict[str, int | None] = {}
+    for response in responses:
+        try:
+            out[response] = required_order(response, ripple_db, stopband_ratio, attenuation_db)
+        except ValueError:
+            out[response] = None
+    return out
 
 
 def elliptic_stopband_edge(order: int, ripple_db: float, attenuation_db: float) -> float:

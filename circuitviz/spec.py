@@ -326,18 +326,14 @@ class Spec:
         if self.stopband_hz is None:
             return None
         from .prototypes import RESPONSES as FAMILIES
-        from .prototypes import required_order
+        from .prototypes import required_orders
 
         families = FAMILIES if self.response == "any" else (self.response,)
         ratio, ap, as_ = self.stopband_ratio, self.ap_db, self.as_db
         assert ratio is not None and as_ is not None, "a stopband gives both"
-        orders = []
-        for f in families:
-            try:
-                orders.append(int(required_order(f, ap, ratio, as_)))
-            except ValueError:  # e.g. no Bessel up to its search limit: far beyond 8
-                orders.append(10**6)
-        need = min(orders)
+        # None: e.g. no Bessel up to its search limit, far beyond 8
+        orders = required_orders(families, ap, ratio, as_).values()
+        need = min(10**6 if o is None else int(o) for o in orders)
         return need if need < 10**6 else ORDER_RANGE[1] * 4
 
     def _with_mask_order(self) -> Spec:

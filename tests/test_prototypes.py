@@ -23,6 +23,7 @@ from circuitviz.prototypes import (
     peak_gain,
     prototype,
     required_order,
+    required_orders,
     stage_sections,
 )
 
@@ -141,6 +142,10 @@ def test_elliptic_stopband_edge_is_where_the_design_reaches_its_attenuation(n, a
 
 def test_required_order_may_exceed_eight_and_refuses_bad_masks():
     assert required_order("butterworth", 0.5, 1.1, 80.0) > 8
+    every = required_orders(RESPONSES, 0.5, 1.1, 80.0)
+    assert every["bessel"] is None  # beyond its search limit
+    assert every["elliptic"] == required_order("elliptic", 0.5, 1.1, 80.0)
+    assert every["butterworth"] == required_order("butterworth", 0.5, 1.1, 80.0)
     with pytest.raises(ValueError, match="ratio > 1"):
         required_order("chebyshev", 0.5, 0.9, 40.0)
     with pytest.raises(ValueError, match="must exceed the ripple"):

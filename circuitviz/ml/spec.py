@@ -181,17 +181,12 @@ def _centred_elliptic(order: int, ap: float, ratio: float, as_db: float) -> tupl
         RESPONSES,
         elliptic_attenuation_for_edge,
         elliptic_stopband_edge,
-        required_order,
+        required_orders,
     )
 
-    for family in RESPONSES:
-        if family == "elliptic":
-            continue
-        try:
-            if required_order(family, ap, ratio, as_db) <= order:
-                return ratio, as_db  # another family meets it too: leave the choice open
-        except ValueError:
-            continue  # e.g. no Bessel up to its search limit
+    others = required_orders([f for f in RESPONSES if f != "elliptic"], ap, ratio, as_db)
+    if any(need is not None and need <= order for need in others.values()):
+        return ratio, as_db  # another family meets it too: leave the choice open
     narrowest = elliptic_stopband_edge(order, ap, as_db)
     if narrowest >= ratio:
         return ratio, as_db  # not even an elliptic design of this order meets it
