@@ -529,11 +529,17 @@ def stopband_floor(tf: TransferFunction, filter_type: str) -> float | None:
     if lp is None or len(lp[1]) == 0:
         return None
     p, z = lp
+    ltf, _, _, peak = _unit_lowpass(p, z)
+    return stopband_attenuation(ltf, "lowpass", float(np.abs(z).min()) / (2 * math.pi), peak)
+
+
+def _unit_lowpass(p: np.ndarray, z: np.ndarray):
+    """(transfer function of gain 1, its grid, |H| on it, its maximum) of a low-pass
+    equivalent's roots: what the family and floor readings measure."""
     ltf = TransferFunction(p, z, 1.0)
     f = _grid(ltf)
     mag = _mag(ltf, f)
-    peak = response_max(ltf, f, mag)
-    return stopband_attenuation(ltf, "lowpass", float(np.abs(z).min()) / (2 * math.pi), peak)
+    return ltf, f, mag, response_max(ltf, f, mag)
 
 
 def _lp_equivalent(tf: TransferFunction, filter_type: str) -> tuple[np.ndarray, np.ndarray] | None:
@@ -652,10 +658,7 @@ def identify_response(
     if len(z) != n - (n % 2) or np.any(np.abs(z.real) > 1e-4 * np.abs(z)):
         return None, None
     zm = np.abs(z)
-    ltf = TransferFunction(p, z, 1.0)
-    f = _grid(ltf)
-    mag = _mag(ltf, f)
-    peak = response_max(ltf, f, mag)
+    ltf, f, mag, peak = _unit_lowpass(p, z)
     wz = float(zm.min()) / (2 * math.pi)
     pas = f < wz
     maxima = [fx for fx, _ in _local_max(ltf, f[pas], mag[pas])]
