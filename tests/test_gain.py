@@ -35,7 +35,7 @@ def test_the_gain_settable_entries_are_the_mfb_tow_thomas_and_gain_sallen_key_on
     # the elliptic and band-stop cascades set their notch stages' summer gains
     want |= {
         f"{p}_{t}{n}"
-        for p in ("elliptic_cascade", "khn_elliptic_cascade")
+        for p in ("elliptic_cascade", "khn_elliptic_cascade", "ff_elliptic_cascade")
         for t in ("lp", "hp")
         for n in range(2, 9)
     }

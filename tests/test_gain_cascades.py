@@ -23,7 +23,7 @@ from circuitviz.topologies import CATALOGUE, in_practical_range
 
 ELLIPTIC = [
     f"{p}_{t}{n}"
-    for p in ("elliptic_cascade", "khn_elliptic_cascade")
+    for p in ("elliptic_cascade", "khn_elliptic_cascade", "ff_elliptic_cascade")
     for t in ("lp", "hp")
     for n in range(2, 9)
 ]
@@ -68,7 +68,9 @@ def test_an_elliptic_cascade_meets_its_mask_at_the_extreme_gains(name):
         (40.0, 12.0, 2.0, 35.0),
         (-40.0, 800e3, 0.5, 45.0),
     ]
+    lo, hi = CATALOGUE[name].gains
     for i, (gain, fc, ap, as_) in enumerate(grid):
+        gain = min(max(gain, lo), hi)  # the feedforward cascades stop at -20 dB
         _, _, m = _measured(name, fc, gain, seed=i, ripple_db=ap, attenuation_db=as_)
         assert m.meets, (name, gain, fc, ap, as_, m.failed)
         assert m.gain_db == pytest.approx(gain, abs=0.05), (gain, fc)
@@ -316,3 +318,22 @@ def test_without_an_order_a_gain_moves_the_stand_in_to_an_order_that_takes_it(
     assert found.meets, (found.topology, found.mask.failed if found.mask else None)
     assert found.mask is not None and found.mask.order in want_orders
     assert found.mask.gain_db == pytest.approx(spec_kw["gain_db"], abs=0.5)
+
+
+def test_the_feedforward_cascades_stop_at_minus_20_db_and_the_spec_keeps_the_others():
+    """The feedforward Tow-Thomas stage's input capacitor is its loop capacitor times the
+    high-frequency gain, so its cascades take -20..40 dB; a spec asking -30 dB is still
+    realisable (Tow-Thomas and KHN cascades go to -40) and its stand-ins leave it out."""
+    from circuitviz.design import _stand_ins
+
+    topo = CATALOGUE["ff_elliptic_cascade_lp4"]
+    assert topo.gains == (-20.0, 40.0)
+    with pytest.raises(ValueError, match="from -20 to 40 dB, not -30"):
+        topo.design(1e3, response="elliptic", gain_db=-30.0)
+    spec = Spec.checked("lowpass", 1e3, order=4, response="elliptic", gain_db=-30.0)
+    check_realisable(spec)
+    names = [t.name for t, _ in _stand_ins(spec, 4, None)]
+    assert "ff_elliptic_cascade_lp4" not in names
+    assert {"elliptic_cascade_lp4", "khn_elliptic_cascade_lp4"} <= set(names)
+    _, _, m = _measured("ff_elliptic_cascade_hp3", 1e6, -20.0, ripple_db=0.1, attenuation_db=70.0)
+    assert m.meets and m.gain_db == pytest.approx(-20.0, abs=0.05)

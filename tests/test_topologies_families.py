@@ -111,7 +111,7 @@ def test_band_types_at_2_4_6_8_poles_from_all_pole_families(family):
 def test_family_aware_entries_cover_the_catalogue_band():
     for name in FAMILY_AWARE:
         lo, hi = CATALOGUE[name].cutoff_range
-        if name.startswith(("sk_", "mfb_", "elliptic_cascade", "khn_", "notch_cascade")):
+        if name.startswith(("sk_", "mfb_", "elliptic_cascade", "khn_", "ff_", "notch_cascade")):
             assert (lo, hi) == pytest.approx(CUTOFF_RANGE), name
 
 
@@ -244,7 +244,9 @@ def test_sample_mixes_the_families():
 
 # -- elliptic -------------------------------------------------------------------------------
 @pytest.mark.parametrize("family", ["lowpass", "highpass"])
-@pytest.mark.parametrize("prefix", ["elliptic_cascade", "khn_elliptic_cascade"])
+@pytest.mark.parametrize(
+    "prefix", ["elliptic_cascade", "khn_elliptic_cascade", "ff_elliptic_cascade"]
+)
 def test_elliptic_cascades_meet_their_stopband(family, prefix):
     tag = "lp" if family == "lowpass" else "hp"
     for n in (3, 6):
@@ -280,6 +282,10 @@ SPICE_SAMPLE = [
     ("khn_elliptic_cascade_lp7", "elliptic", 1e4),
     ("khn_elliptic_cascade_hp5", "elliptic", 2e5),
     ("khn_elliptic_cascade_hp8", "elliptic", 700.0),
+    ("ff_elliptic_cascade_lp3", "elliptic", 20.0),
+    ("ff_elliptic_cascade_lp8", "elliptic", 3e5),
+    ("ff_elliptic_cascade_hp2", "elliptic", 9e5),
+    ("ff_elliptic_cascade_hp7", "elliptic", 150.0),
     ("mfb_cascade_bp6", "chebyshev", 1e4),
     ("notch_cascade_bs4", "butterworth", 5e3),
     ("lc_ladder_butter_hp6", "butterworth", 1e5),
@@ -311,6 +317,8 @@ def test_ngspice_agrees(name, response, cutoff):
         ("khn_elliptic_cascade_hp3", 300.0, "ngspice .pz"),
         ("khn_elliptic_cascade_lp4", 1e4, None),
         ("khn_elliptic_cascade_hp6", 5e4, None),
+        ("ff_elliptic_cascade_lp2", 1e3, "ngspice .pz"),
+        ("ff_elliptic_cascade_hp5", 4e4, None),
         ("lc_ladder_elliptic_trap_lp3", 2e3, "ngspice .pz"),
         ("lc_ladder_elliptic_trap_lp7", 2e4, None),
     ],
@@ -358,7 +366,11 @@ def test_sections_refuse_a_pole_q_outside_their_range():
 
 def test_by_response_lists_entries_by_family_type_and_order():
     names = [t.name for t in by_response("highpass", "elliptic", 4)]
-    assert names == ["elliptic_cascade_hp4", "khn_elliptic_cascade_hp4"]
+    assert names == [
+        "elliptic_cascade_hp4",
+        "khn_elliptic_cascade_hp4",
+        "ff_elliptic_cascade_hp4",
+    ]
     assert "lc_ladder_elliptic_lp5" in [t.name for t in by_response("lowpass", "elliptic")]
     names = [t.name for t in by_response("lowpass", "elliptic", 5)]
     assert names == [
@@ -366,6 +378,7 @@ def test_by_response_lists_entries_by_family_type_and_order():
         "elliptic_cascade_lp5",
         "khn_elliptic_cascade_lp5",
         "lc_ladder_elliptic_trap_lp5",
+        "ff_elliptic_cascade_lp5",
     ]
     assert not by_response("bandpass", "elliptic")
 

@@ -64,7 +64,9 @@ LC ladders start at 11-100 Hz, where 1 H and 100 uF run out):
 * elliptic, orders 2-8: ``elliptic_cascade_lp{n}``/``hp{n}`` (Tow-Thomas notch
   biquads with a summing amplifier, an RC last for odd n) and
   ``khn_elliptic_cascade_lp{n}``/``hp{n}`` (state-variable, KHN, notch biquads: the
-  high-pass and low-pass outputs summed; an RC last for odd n);
+  high-pass and low-pass outputs summed; an RC last for odd n) and
+  ``ff_elliptic_cascade_lp{n}``/``hp{n}`` (feedforward Tow-Thomas notch biquads: the
+  input fed into the loop, three op-amps a section, no summer; an RC last for odd n);
 * band types from Butterworth, Bessel and Chebyshev prototypes, 2/4/6/8 poles:
   ``mfb_cascade_bp{n}`` (multiple-feedback band-pass sections) and
   ``notch_cascade_bs{n}`` (Tow-Thomas notch biquads), Q 0.5-30.
@@ -78,6 +80,7 @@ from __future__ import annotations
 
 from ._base import CUTOFF_RANGE, PRACTICAL, Slot, Target, Topology, in_practical_range
 from .active import TOPOLOGIES as _ACTIVE
+from .cascades import LATER as _LATER_CASCADES
 from .cascades import TOPOLOGIES as _CASCADES
 from .ladders import LATER as _LATER_LADDERS
 from .ladders import TOPOLOGIES as _LADDERS
@@ -99,7 +102,8 @@ __all__ = [
 #: Every topology by name: passive, ladders, active sections, then active cascades
 #: (entries added later come last, so earlier names keep their places).
 CATALOGUE: dict[str, Topology] = {
-    t.name: t for t in (*_PASSIVE, *_LADDERS, *_ACTIVE, *_CASCADES, *_LATER_LADDERS)
+    t.name: t
+    for t in (*_PASSIVE, *_LADDERS, *_ACTIVE, *_CASCADES, *_LATER_LADDERS, *_LATER_CASCADES)
 }
 
 

@@ -18,7 +18,10 @@ Stage kinds:
   ``wz`` above ``w0`` (low-pass notch), below it (high-pass notch) or equal;
 * ``khn_lpn``/``khn_hpn``: a state-variable (Kerwin-Huelsman-Newcomb) biquad whose
   high-pass and low-pass outputs a fourth op-amp sums into ``-(s^2 + wz^2) / D``, any
-  ``wz``; unit gain at DC (``khn_lpn``) or at high frequencies (``khn_hpn``).
+  ``wz``; unit gain at DC (``khn_lpn``) or at high frequencies (``khn_hpn``);
+* ``ff_lpn``/``ff_hpn``: a Tow-Thomas loop fed forward from the input (a capacitor
+  into its first integrator, a resistor into its second), three op-amps and no
+  summer, ``-a (s^2 + wz^2) / D`` at the first integrator's output, any ``wz``.
 
 Passband gain.  With a gain asked (``Target.gain_db``), the stages in :data:`GAINED`
 set theirs: each stage's *unit form* (its transfer function at gain 1, a constant
@@ -50,7 +53,7 @@ from .active import (
     mfb_bp_gain_values,
 )
 
-__all__ = ["TOPOLOGIES", "STAGES", "Stage", "cascade_parts", "cascade_realiser"]
+__all__ = ["TOPOLOGIES", "LATER", "STAGES", "Stage", "cascade_parts", "cascade_realiser"]
 
 #: Families an all-pole cascade realises (elliptic needs the notch stages).
 ALL_POLE = ("butterworth", "bessel", "chebyshev")
@@ -167,6 +170,28 @@ def _tt_notch_parts(kind: str) -> StageParts:
         return out + [("R", f"R{k}", (h, dst)), ("OPAMP", f"U{u + 3}", ("0", h, dst))]
 
     return parts
+
+
+def _ff_notch_parts(src: str, dst: str, r: int, c: int, u: int) -> list[Part]:
+    """Feedforward Tow-Thomas: the loop of a lossy integrator a -> dst (its output is the
+    stage's), an integrator c -> d and an inverter e -> g with R back to a; the input
+    feeds a through a capacitor (the s^2 term) and c through a resistor (the constant
+    term), so no summing amplifier is needed."""
+    a, cc, d, e, g = (f"{x}{u}" for x in ("a", "c", "d", "e", "g"))
+    return [
+        ("R", f"R{r}", (a, dst)),
+        ("C", f"C{c}", (a, dst)),
+        ("OPAMP", f"U{u}", ("0", a, dst)),
+        ("R", f"R{r + 1}", (dst, cc)),
+        ("C", f"C{c + 1}", (cc, d)),
+        ("OPAMP", f"U{u + 1}", ("0", cc, d)),
+        ("R", f"R{r + 2}", (d, e)),
+        ("R", f"R{r + 3}", (e, g)),
+        ("OPAMP", f"U{u + 2}", ("0", e, g)),
+        ("R", f"R{r + 4}", (g, a)),
+        ("C", f"C{c + 2}", (src, a)),
+        ("R", f"R{r + 5}", (src, cc)),
+    ]
 
 
 def _khn_notch_parts(src: str, dst: str, r: int, c: int, u: int) -> list[Part]:
@@ -388,6 +413,38 @@ def _khn_notch_vals(highpass: bool, gain: float | None = None) -> StageValues:
     return values
 
 
+def _ff_notch_vals(highpass: bool, gain: float | None = None) -> StageValues:
+    """Loop: R = 1 at a drawn level, C = 1/w0, damping Q R; the inverter's pair ri.  At
+    the loop's first node the input through C0 and through R0 into the second
+    integrator give ``-(a s^2 + a wz^2) / D`` with a = C0/C and R0 = R w0^2 / (a wz^2)
+    (Sedra and Smith's feedforward Tow-Thomas, its s-term resistor left out).  The unit
+    form's constant ``a`` is 1 (``ff_hpn``) or (w0/wz)^2 (``ff_lpn``); a stage ``gain``
+    multiplies it.  Any Q and any wz."""
+
+    def values(r: int, c: int, sec: Section, rng: np.random.Generator | None) -> dict[str, float]:
+        w0, q = _second(sec)
+        if sec.wz is None:
+            raise ValueError("a feedforward notch stage needs a j-axis zero pair")
+        rl, ri = _spread(rng), _spread(rng)
+        a = 1.0 if highpass else (w0 / sec.wz) ** 2
+        if gain is not None:
+            a *= gain
+        cap = 1.0 / (rl * w0)
+        return {
+            f"R{r}": q * rl,
+            f"C{c}": cap,
+            f"R{r + 1}": rl,
+            f"C{c + 1}": cap,
+            f"R{r + 2}": ri,
+            f"R{r + 3}": ri,
+            f"R{r + 4}": rl,
+            f"C{c + 2}": a * cap,
+            f"R{r + 5}": rl * (w0 / sec.wz) ** 2 / a,
+        }
+
+    return values
+
+
 STAGES: dict[str, Stage] = {
     "sk_lp": Stage(
         2, 2, 2, 1, lambda s, d, r, c, u: _sk_parts(s, d, r, c, u, False), _sk_vals(False)
@@ -412,6 +469,8 @@ STAGES: dict[str, Stage] = {
     },
     "khn_lpn": Stage(2, 9, 2, 4, _khn_notch_parts, _khn_notch_vals(False)),
     "khn_hpn": Stage(2, 9, 2, 4, _khn_notch_parts, _khn_notch_vals(True)),
+    "ff_lpn": Stage(2, 6, 3, 3, _ff_notch_parts, _ff_notch_vals(False)),
+    "ff_hpn": Stage(2, 6, 3, 3, _ff_notch_parts, _ff_notch_vals(True)),
 }
 
 
@@ -439,6 +498,8 @@ GAINED: dict[str, GainedValues] = {
     },
     "khn_lpn": _notch_gained(lambda gain: _khn_notch_vals(False, gain)),
     "khn_hpn": _notch_gained(lambda gain: _khn_notch_vals(True, gain)),
+    "ff_lpn": _notch_gained(lambda gain: _ff_notch_vals(False, gain)),
+    "ff_hpn": _notch_gained(lambda gain: _ff_notch_vals(True, gain)),
 }
 #: The family of each all-pole stage's unit form (:func:`._make.unit_constant`).
 UNIT_FAMILY: dict[str, str] = {
@@ -448,8 +509,8 @@ UNIT_FAMILY: dict[str, str] = {
 }
 #: Notch stages whose unit form ``a (s^2 + wz^2) / D`` has unit gain at DC (``a`` =
 #: (w0/wz)^2); the others (``hpn``, ``notch``, ``khn_hpn``) at high frequencies (a = 1).
-UNIT_AT_DC = ("lpn", "khn_lpn")
-NOTCH_STAGES = ("lpn", "hpn", "notch", "khn_lpn", "khn_hpn")
+UNIT_AT_DC = ("lpn", "khn_lpn", "ff_lpn")
+NOTCH_STAGES = ("lpn", "hpn", "notch", "khn_lpn", "khn_hpn", "ff_lpn", "ff_hpn")
 
 
 def _unit(kind: str, section: Section) -> float:
@@ -570,7 +631,13 @@ def _lphp(prefix: str, second: str, first: str, buffered_first: str, label: str)
     return out
 
 
-def _elliptic(prefix: str, notch: str, label: str) -> list[Topology]:
+def _elliptic(
+    prefix: str,
+    notch: str,
+    label: str,
+    how: str = "with summing amplifiers",
+    gains: tuple[float, float] = ACTIVE_GAINS_DB,
+) -> list[Topology]:
     """Entries ``{prefix}_lp2..8`` and ``{prefix}_hp2..8``: notch stages ``{notch}_lpn``
     (``_hpn``) by rising Q, then an RC section for odd orders."""
     out = []
@@ -586,9 +653,8 @@ def _elliptic(prefix: str, notch: str, label: str) -> list[Topology]:
                     n if family == "highpass" else 2 * (n // 2),
                     ("elliptic",),
                     f"elliptic {family} of order {n}: {label} notch biquads "
-                    f"with summing amplifiers (j-axis zeros)"
-                    + (", then an RC section" if n % 2 else ""),
-                    gains=ACTIVE_GAINS_DB,
+                    f"{how} (j-axis zeros)" + (", then an RC section" if n % 2 else ""),
+                    gains=gains,
                 )
             )
     return out
@@ -635,3 +701,15 @@ TOPOLOGIES: list[Topology] = [
     *_band(),
     *_elliptic("khn_elliptic_cascade", "khn", "state-variable (KHN)"),
 ]
+#: Gains a feedforward Tow-Thomas cascade realises: its input capacitor is the loop
+#: capacitor times the high-frequency gain, (w0/wz)^2 at unit DC gain, so far below
+#: -20 dB no practical values remain near 1 MHz (the summer-based cascades go to -40).
+FF_GAINS_DB = (-20.0, 40.0)
+#: Entries added after the catalogue's first datasets (placed last in it).
+LATER: list[Topology] = _elliptic(
+    "ff_elliptic_cascade",
+    "ff",
+    "feedforward Tow-Thomas",
+    "(three op-amps, no summer)",
+    FF_GAINS_DB,
+)
