@@ -529,8 +529,11 @@ def stopband_floor(tf: TransferFunction, filter_type: str) -> float | None:
     if lp is None or len(lp[1]) == 0:
         return None
     p, z = lp
+    finite = np.abs(z)[np.abs(z) > 1e-9 * float(np.abs(p).max(initial=1.0))]
+    if finite.size == 0:  # zeros at the origin only (a draw with a band-pass tail): no floor
+        return None
     ltf, _, _, peak = _unit_lowpass(p, z)
-    return stopband_attenuation(ltf, "lowpass", float(np.abs(z).min()) / (2 * math.pi), peak)
+    return stopband_attenuation(ltf, "lowpass", float(finite.min()) / (2 * math.pi), peak)
 
 
 def _unit_lowpass(p: np.ndarray, z: np.ndarray):

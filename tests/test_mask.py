@@ -622,3 +622,10 @@ def test_stopband_floor_is_an_elliptic_designs_attenuation(n, ap, rs):
     bz, bp, bk = prototype("butterworth", n)
     assert stopband_floor(TransferFunction(bp * wc, bz, bk * wc**n), "lowpass") is None
     assert stopband_floor(lp, "bandpass") is None
+    # a zero at the origin (a low-pass draw with a band-pass tail) is no stopband zero:
+    # the floor is read beyond the j-axis ones, and with none there is no floor
+    tail = TransferFunction(np.append(p * wc, -wc), np.append(z * wc, 0.0), k * wc)
+    floor = stopband_floor(tail, "lowpass")
+    assert floor is not None and 10.0 < floor < rs + 10.0
+    origin = TransferFunction(bp * wc, np.zeros(1), bk * wc**n)
+    assert stopband_floor(origin, "lowpass") is None
