@@ -134,7 +134,7 @@ def test_an_any_mask_only_elliptic_meets_is_told_the_centred_elliptic_design(
     """At the lowest order of an ``any`` stopband mask only an elliptic design meets it:
     the model is told one with room both ways (a level above As, an edge inside the
     asked one) that does meet it; where another family meets it too, the mask as asked."""
-    from circuitviz.ml.spec import condition_stopband
+    from circuitviz.ml.spec import condition_response, condition_stopband
     from circuitviz.prototypes import attenuation_at, prototype, required_order
     from circuitviz.spec import Spec
 
@@ -142,6 +142,7 @@ def test_an_any_mask_only_elliptic_meets_is_told_the_centred_elliptic_design(
     spec = Spec.checked(ftype, 1e3, stopband_hz=fs, attenuation_db=as_db, ripple_db=ap)
     n = spec.order
     assert n == required_order("elliptic", spec.ap_db, ratio, as_db)
+    assert condition_response(spec) == "elliptic"  # the answer has to be elliptic
     edge, level = condition_stopband(spec)
     assert 1.0 < edge < ratio and level > as_db
     z, p, k = prototype("elliptic", n, spec.ap_db, level)
@@ -153,5 +154,9 @@ def test_an_any_mask_only_elliptic_meets_is_told_the_centred_elliptic_design(
     wide = Spec.checked(ftype, 1e3, stopband_hz=fs, attenuation_db=as_db, ripple_db=ap, order=at)
     if cheb <= 8:  # a Chebyshev design meets it too: the choice stays open
         assert condition_stopband(wide) == (pytest.approx(ratio), as_db)
+        assert condition_response(wide) is None
     else:
         assert condition_stopband(wide)[0] < ratio
+        assert condition_response(wide) == "elliptic"
+    # no stopband, or a band type: nothing to tell
+    assert condition_response(Spec.checked(ftype, 1e3, order=n)) is None

@@ -163,12 +163,13 @@ def condition_stopband(spec: Spec) -> tuple[float | None, float | None]:
     if spec.is_band or not spec.order:
         return ratio, as_db
     try:
-        if condition_response(spec) == "elliptic":
+        if spec.response == "any":
+            if ratio is not None and as_db is not None:
+                return _centred_elliptic(spec.order, spec.ap_db, ratio, as_db)
+        elif condition_response(spec) == "elliptic":
             return elliptic_stopband_edge(spec.order, spec.ap_db, float(spec.as_db or 0.0)), (
                 spec.as_db
             )
-        if spec.response == "any" and ratio is not None and as_db is not None:
-            return _centred_elliptic(spec.order, spec.ap_db, ratio, as_db)
     except ValueError:
         pass  # no such design (As <= Ap, or an edge it cannot reach): as asked
     return ratio, as_db
@@ -177,30 +178,47 @@ def condition_stopband(spec: Spec) -> tuple[float | None, float | None]:
 def _centred_elliptic(order: int, ap: float, ratio: float, as_db: float) -> tuple[float, float]:
     """(edge, As) of the elliptic design of ``order`` centred in the mask (ratio, As) when
     no other family meets that mask at ``order``; else the mask as asked."""
-    from ..prototypes import (
-        RESPONSES,
-        elliptic_attenuation_for_edge,
-        elliptic_stopband_edge,
-        required_orders,
-    )
+    from ..prototypes import elliptic_attenuation_for_edge, elliptic_stopband_edge
 
-    others = required_orders([f for f in RESPONSES if f != "elliptic"], ap, ratio, as_db)
-    if any(need is not None and need <= order for need in others.values()):
-        return ratio, as_db  # another family meets it too: leave the choice open
+    if not _only_elliptic_meets(order, ap, ratio, as_db):
+        return ratio, as_db  # another family meets it too, or none: leave it as asked
     narrowest = elliptic_stopband_edge(order, ap, as_db)
-    if narrowest >= ratio:
-        return ratio, as_db  # not even an elliptic design of this order meets it
     edge = math.sqrt(narrowest * ratio)
     return edge, elliptic_attenuation_for_edge(order, ap, edge)
 
 
+def _only_elliptic_meets(order: int, ap: float, ratio: float, as_db: float) -> bool:
+    """Whether an elliptic design of ``order`` meets the mask (Ap, stopband ratio, As)
+    and no other family's does; ValueError where the prototypes have no such design."""
+    from ..prototypes import RESPONSES, elliptic_stopband_edge, required_orders
+
+    others = required_orders([f for f in RESPONSES if f != "elliptic"], ap, ratio, as_db)
+    if any(need is not None and need <= order for need in others.values()):
+        return False
+    return elliptic_stopband_edge(order, ap, as_db) < ratio
+
+
+def _any_told_elliptic(spec: Spec) -> bool:
+    """An ``any`` low- or high-pass whose stopband mask, at its order, only an elliptic
+    design meets: the answer has to be elliptic, so the model is told so."""
+    ratio, as_db = spec.stopband_ratio, spec.as_db
+    if spec.is_band or not spec.order or ratio is None or as_db is None:
+        return False
+    try:
+        return _only_elliptic_meets(spec.order, spec.ap_db, ratio, as_db)
+    except ValueError:
+        return False
+
+
 def condition_response(spec: Spec) -> str | None:
-    """The family a model is told: None for ``any``; at order 1 every family is the one
+    """The family a model is told: None for ``any`` — except where, at its order, only an
+    elliptic design meets its stopband mask (the answer has to be elliptic; told
+    ``elliptic``, the model draws elliptic topologies); at order 1 every family is the one
     real pole with its Ap edge on the cutoff, which the training labels call
     ``butterworth`` (the ripple feature still says which Ap), so any family asked of a
     first-order low- or high-pass is told as that."""
     if spec.response == "any":
-        return None
+        return "elliptic" if _any_told_elliptic(spec) else None
     if spec.order == 1 and not spec.is_band:
         return "butterworth"
     return spec.response
