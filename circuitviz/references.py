@@ -183,7 +183,8 @@ def ladder_g_butterworth(n: int) -> list[float]:
 
 
 def ladder_g_chebyshev(n: int, ripple_db: float) -> list[float]:
-    """g1..gn of the doubly terminated Chebyshev ladder (odd ``n``: equal terminations),
+    """g1..gn of the doubly terminated Chebyshev ladder (odd ``n``: equal terminations;
+    even ``n``: the load :func:`circuitviz.topologies.ladders.chebyshev_load`),
     normalised to the ripple-band edge 1 rad/s: the catalogue's own prototype, checked
     against published tables in the tests."""
     from .topologies.ladders import chebyshev_g

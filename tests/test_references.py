@@ -23,6 +23,7 @@ from circuitviz.references import (
     reference_circuits,
     root_mismatch,
 )
+from circuitviz.topologies.ladders import chebyshev_load
 
 REFS = reference_circuits()
 ACTIVE = [r for r in REFS if r.active]
@@ -74,8 +75,11 @@ def test_ladder_g_values_match_published_tables():
     assert ladder_g_chebyshev(5, 1.0) == pytest.approx(
         [2.1349, 1.0911, 3.0009, 1.0911, 2.1349], abs=1e-4
     )
-    with pytest.raises(ValueError, match="odd"):
-        ladder_g_chebyshev(4, 0.5)
+    # even orders: g5 is the load conductance after the series L4 (the load resistance
+    # is its inverse, tanh^2(beta/4))
+    assert ladder_g_chebyshev(4, 0.5) == pytest.approx([1.6703, 1.1926, 2.3661, 0.8419], abs=1e-4)
+    assert 1.0 / chebyshev_load(4, 0.5) == pytest.approx(1.9841, abs=1e-4)
+    assert ladder_g_chebyshev(2, 0.5) == pytest.approx([1.4029, 0.7071], abs=1e-4)
 
 
 def test_closed_forms_are_real_rational_functions():

@@ -13,6 +13,7 @@ import scipy.signal
 
 from circuitviz.analysis import FILTER_TYPES, analyze
 from circuitviz.circuit import OPAMP_GAIN
+from circuitviz.mask import response_max
 from circuitviz.prototypes import default_ripple, edge_frequency
 from circuitviz.references import match_roots
 from circuitviz.topologies import (
@@ -33,6 +34,7 @@ from circuitviz.topologies.ladders import (
     _lowpass_values,
     bessel_g,
     chebyshev_g,
+    chebyshev_load,
 )
 
 NAMES = sorted(CATALOGUE)
@@ -74,7 +76,7 @@ def check_instance(
 
 # -- the catalogue as a whole -------------------------------------------------------------
 def test_catalogue_spans_types_orders_and_zero_counts():
-    assert len(CATALOGUE) == 150  # the README says how many
+    assert len(CATALOGUE) == 158  # the README says how many
     assert {t.family for t in CATALOGUE.values()} == set(FILTER_TYPES)
     assert {1, 2, 3, 4, 5} <= {t.order for t in CATALOGUE.values()}
     assert {0, 1, 2, 3, 4} <= {t.n_zeros for t in CATALOGUE.values()}
@@ -95,7 +97,7 @@ def test_readme_counts_the_catalogue():
     )
     assert found, "the README no longer counts the catalogue"
     family_aware = sum(bool(t.responses) for t in CATALOGUE.values())
-    assert (int(found[1]), int(found[2])) == (len(CATALOGUE), family_aware) == (150, 135)
+    assert (int(found[1]), int(found[2])) == (len(CATALOGUE), family_aware) == (158, 143)
 
 
 def test_catalogue_has_the_families_the_issue_names():
@@ -235,6 +237,22 @@ def test_chebyshev_values_give_chebyshev_poles(n, ripple):
     poles = np.sort_complex(_ladder_poles(chebyshev_g(n, ripple)))
     ref = np.sort_complex(scipy.signal.cheb1ap(n, ripple)[1])
     assert np.max(np.abs(poles - ref)) < 1e-4  # 17.37 ~ 40/ln(10) in the closed form
+
+
+@pytest.mark.parametrize("n,ripple", [(2, 0.1), (4, 0.5), (6, 1.0), (8, 3.0)])
+def test_even_chebyshev_ladders_take_the_load_that_gives_chebyshev_poles(n, ripple):
+    """An even-order Chebyshev ladder cannot be equally terminated: with the load
+    tanh^2(beta/4) its poles are cheb1ap's, and its DC level sits Ap under its peak."""
+    topo = get_topology(f"lc_ladder_cheby_lp{n}")
+    values = topo.design(1e3, response="chebyshev", ripple_db=ripple)
+    assert values["RL"] / values["RS"] == pytest.approx(chebyshev_load(n, ripple), rel=1e-12)
+    assert chebyshev_load(n, ripple) < 1.0 and chebyshev_load(n + 1, ripple) == 1.0
+    a = analyze(topo.build(values))
+    wc = 2 * math.pi * 1e3
+    got, want = match_roots(np.asarray(a.poles) / wc, scipy.signal.cheb1ap(n, ripple)[1])
+    assert np.max(np.abs(got - want) / np.abs(want)) < 1e-9
+    peak = response_max(a.tf)
+    assert 20 * math.log10(peak / abs(a.tf.dc_gain)) == pytest.approx(ripple, abs=1e-6)
 
 
 def test_lp2_edge_ratio_and_butterworth_qs():

@@ -290,6 +290,8 @@ SPICE_SAMPLE = [
     ("notch_cascade_bs4", "butterworth", 5e3),
     ("lc_ladder_butter_hp6", "butterworth", 1e5),
     ("lc_ladder_cheby_lp7", "chebyshev", 2e4),
+    ("lc_ladder_cheby_lp4", "chebyshev", 5e3),
+    ("lc_ladder_cheby_hp8", "chebyshev", 2e4),
     ("lc_ladder_elliptic_lp5", "elliptic", 3e3),
     ("lc_ladder_elliptic_trap_lp3", "elliptic", 500.0),
     ("lc_ladder_elliptic_trap_lp7", "elliptic", 3e5),

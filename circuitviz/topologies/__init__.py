@@ -58,9 +58,10 @@ LC ladders start at 11-100 Hz, where 1 H and 100 uF run out):
   order 2 also ``sallen_key_lp2``/``hp2``, ``mfb_lp2``/``hp2``, ``tow_thomas_lp2``,
   ``rlc_lp2``/``hp2`` (``sallen_key_gain_*2``: Butterworth and Chebyshev);
 * LC ladders, doubly terminated: ``lc_ladder_butter_lp{2-8}``/``hp{2-8}``,
-  ``lc_ladder_bessel_lp{2-8}``/``hp{2-8}``, ``lc_ladder_cheby_lp{3,5,7}``/
-  ``hp{3,5,7}``, ``lc_ladder_elliptic_lp{3,5,7}`` (tanks: j-axis zeros) and
-  ``lc_ladder_elliptic_trap_lp{3,5,7}`` (its dual: series L, shunt series-LC traps);
+  ``lc_ladder_bessel_lp{2-8}``/``hp{2-8}``, ``lc_ladder_cheby_lp{2-8}``/
+  ``hp{2-8}`` (even orders with unequal terminations), ``lc_ladder_elliptic_lp{3,5,7}``
+  (tanks: j-axis zeros) and ``lc_ladder_elliptic_trap_lp{3,5,7}`` (its dual: series L,
+  shunt series-LC traps);
 * elliptic, orders 2-8: ``elliptic_cascade_lp{n}``/``hp{n}`` (Tow-Thomas notch
   biquads with a summing amplifier, an RC last for odd n) and
   ``khn_elliptic_cascade_lp{n}``/``hp{n}`` (state-variable, KHN, notch biquads: the
@@ -82,6 +83,7 @@ from ._base import CUTOFF_RANGE, PRACTICAL, Slot, Target, Topology, in_practical
 from .active import TOPOLOGIES as _ACTIVE
 from .cascades import LATER as _LATER_CASCADES
 from .cascades import TOPOLOGIES as _CASCADES
+from .ladders import EVEN_CHEBYSHEV as _EVEN_CHEBYSHEV
 from .ladders import LATER as _LATER_LADDERS
 from .ladders import TOPOLOGIES as _LADDERS
 from .passive import TOPOLOGIES as _PASSIVE
@@ -103,7 +105,15 @@ __all__ = [
 #: (entries added later come last, so earlier names keep their places).
 CATALOGUE: dict[str, Topology] = {
     t.name: t
-    for t in (*_PASSIVE, *_LADDERS, *_ACTIVE, *_CASCADES, *_LATER_LADDERS, *_LATER_CASCADES)
+    for t in (
+        *_PASSIVE,
+        *_LADDERS,
+        *_ACTIVE,
+        *_CASCADES,
+        *_LATER_LADDERS,
+        *_LATER_CASCADES,
+        *_EVEN_CHEBYSHEV,
+    )
 }
 
 

@@ -6,7 +6,8 @@ Ladders start with a shunt element after the source resistor ``RS`` and end in t
 load ``RL`` (equal terminations, so the passband gain is 1/2).  Element ``k`` of the
 low-pass prototype (``g_k``) is a shunt C for odd ``k``, a series L for even ``k``.
 Butterworth and Bessel ladders (orders 2-8; Bessel values synthesised, :func:`allpole_g`)
-and Chebyshev ones (odd orders: equal terminations) realise their family by
+and Chebyshev ones (odd orders equally terminated; even orders with the load
+:func:`chebyshev_load`, their DC level Ap under the ripple peaks) realise their family by
 :meth:`Topology.design` at any ripple; so do odd-order elliptic low-pass ladders with
 tanks in the series arms (:func:`elliptic_g`), and in the dual T form too (series L,
 shunt traps: ``lc_ladder_elliptic_trap_lp*``).  There is no elliptic high-pass ladder:
@@ -41,8 +42,10 @@ from ._make import by_q, make, uniform_log
 __all__ = [
     "TOPOLOGIES",
     "LATER",
+    "EVEN_CHEBYSHEV",
     "butterworth_g",
     "chebyshev_g",
+    "chebyshev_load",
     "bessel_g",
     "allpole_g",
     "elliptic_g",
@@ -65,10 +68,9 @@ def butterworth_g(n: int) -> list[float]:
 
 
 def chebyshev_g(n: int, ripple_db: float) -> list[float]:
-    """Chebyshev prototype values (ripple band edge at 1 rad/s); odd ``n`` only, so that
-    both terminations are equal."""
-    if n % 2 == 0:
-        raise ValueError("an equally terminated Chebyshev ladder needs an odd order")
+    """Chebyshev prototype values (ripple band edge at 1 rad/s), source resistance 1 and
+    load :func:`chebyshev_load` (1 for odd ``n``; an even-order ladder cannot be equally
+    terminated: its DC level sits at the bottom of a ripple, Ap under full transmission)."""
     # Matthaei, Young and Jones eq. 4.05-2; its "17.37" is 40 / ln 10 (rounded it costs 3e-5)
     beta = math.log(1.0 / math.tanh(ripple_db * math.log(10) / 40))
     gamma = math.sinh(beta / (2 * n))
@@ -78,6 +80,16 @@ def chebyshev_g(n: int, ripple_db: float) -> list[float]:
     for k in range(1, n):
         g.append(4.0 * a[k - 1] * a[k] / (b[k - 1] * g[k - 1]))
     return g
+
+
+def chebyshev_load(n: int, ripple_db: float) -> float:
+    """Load resistance (source 1) of the Chebyshev ladder with :func:`chebyshev_g`'s
+    values: 1 for odd ``n``, tanh^2(beta/4) for even ``n`` (Matthaei, Young and Jones
+    eq. 4.05-2, the form that starts with a shunt C)."""
+    if n % 2:
+        return 1.0
+    beta = math.log(1.0 / math.tanh(ripple_db * math.log(10) / 40))
+    return math.tanh(beta / 4) ** 2
 
 
 def chebyshev_edge(n: int, ripple_db: float) -> float:
@@ -265,17 +277,19 @@ def _trap_ladder(n: int) -> Topology:
     )
 
 
-def _lowpass_values(g: list[float], scale: float = 1.0) -> dict[str, float]:
-    """Prototype values with every L and C multiplied by ``scale`` (moves the cutoff)."""
-    values = {"RS": 1.0, "RL": 1.0}
+def _lowpass_values(g: list[float], scale: float = 1.0, load: float = 1.0) -> dict[str, float]:
+    """Prototype values with every L and C multiplied by ``scale`` (moves the cutoff), the
+    load resistance ``load``."""
+    values = {"RS": 1.0, "RL": load}
     for k, gk in enumerate(g, start=1):
         values[f"{'C' if k % 2 else 'L'}{k}"] = gk * scale
     return values
 
 
-def _highpass_values(g: list[float], scale: float = 1.0) -> dict[str, float]:
-    """LP -> HP: shunt C g -> shunt L 1/g, series L g -> series C 1/g (at 1 rad/s)."""
-    values = {"RS": 1.0, "RL": 1.0}
+def _highpass_values(g: list[float], scale: float = 1.0, load: float = 1.0) -> dict[str, float]:
+    """LP -> HP: shunt C g -> shunt L 1/g, series L g -> series C 1/g (at 1 rad/s); the
+    terminations stay."""
+    values = {"RS": 1.0, "RL": load}
     for k, gk in enumerate(g, start=1):
         values[f"{'L' if k % 2 else 'C'}{k}"] = 1.0 / (gk * scale)
     return values
@@ -368,11 +382,13 @@ def _family_realiser(n: int, highpass: bool) -> Realiser:
     (synthesised, scaled to the target's poles)."""
 
     def realise(target: Target, rng: np.random.Generator | None) -> dict[str, float]:
+        load = 1.0
         if target.response == "butterworth":
             g = butterworth_g(n)
             scale = (10 ** (target.ripple_db / 10) - 1.0) ** (1.0 / (2 * n))
         elif target.response == "chebyshev":
             g, scale = chebyshev_g(n, target.ripple_db), 1.0
+            load = chebyshev_load(n, target.ripple_db)
         elif target.response == "elliptic":
             g_ell, wz = elliptic_g(n, target.ripple_db, target.attenuation_db)
             values = _lowpass_values(list(g_ell))
@@ -383,7 +399,7 @@ def _family_realiser(n: int, highpass: bool) -> Realiser:
             lp = 1.0 / target.poles if highpass else target.poles
             g = list(bessel_g(n))
             scale = np.abs(besselap(n, norm="mag")[1]).max() / np.abs(lp).max()
-        return (_highpass_values if highpass else _lowpass_values)(g, float(scale))
+        return (_highpass_values if highpass else _lowpass_values)(g, float(scale), load)
 
     return realise
 
@@ -419,14 +435,21 @@ def _family_ladders(response: str, orders: Iterable[int], kind: str, family: str
     short = {"butterworth": "butter", "chebyshev": "cheby"}.get(response, response)
     label = response.capitalize()
     tanks = response == "elliptic"
-    what = " (tanks in the series arms: j-axis zeros)" if tanks else ""
+
+    def what(n: int) -> str:
+        if tanks:
+            return " (tanks in the series arms: j-axis zeros)"
+        if response == "chebyshev" and n % 2 == 0:
+            return " (unequal terminations: the load is tanh^2(beta/4) of the source)"
+        return ""
+
     return [
         _ladder(
             f"lc_ladder_{short}_{kind}{n}",
             family,
             n,
             None,
-            f"doubly terminated LC ladder, {_ordinal(n)}-order {label} {family}{what}",
+            f"doubly terminated LC ladder, {_ordinal(n)}-order {label} {family}{what(n)}",
             response=response,
             tanks=tanks,
             zeros=n - 1 if tanks else None,
@@ -557,3 +580,9 @@ TOPOLOGIES: list[Topology] = [
 ]
 #: Entries added later come after the others (see :data:`circuitviz.topologies.CATALOGUE`).
 LATER: list[Topology] = [_trap_ladder(n) for n in (3, 5, 7)]
+#: Even-order Chebyshev ladders (unequal terminations), added after the cascades' later
+#: entries.
+EVEN_CHEBYSHEV: list[Topology] = [
+    *_family_ladders("chebyshev", (2, 4, 6, 8), "lp", "lowpass"),
+    *_family_ladders("chebyshev", (2, 4, 6, 8), "hp", "highpass"),
+]
