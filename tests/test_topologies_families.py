@@ -18,6 +18,7 @@ from roots import assert_roots_close
 
 from circuitviz import spice
 from circuitviz.analysis import analyze, measure_samples
+from circuitviz.mask import response_max
 from circuitviz.mna import poles_zeros_gain
 from circuitviz.prototypes import (
     HALF_POWER_DB,
@@ -291,6 +292,9 @@ SPICE_SAMPLE = [
     ("lc_ladder_butter_hp6", "butterworth", 1e5),
     ("lc_ladder_cheby_lp7", "chebyshev", 2e4),
     ("lc_ladder_cheby_lp4", "chebyshev", 5e3),
+    ("khn_cascade_lp5", "butterworth", 2e3),
+    ("khn_cascade_hp7", "chebyshev", 5e4),
+    ("khn_cascade_lp2", "bessel", 15.0),
     ("lc_ladder_cheby_hp8", "chebyshev", 2e4),
     ("lc_ladder_elliptic_lp5", "elliptic", 3e3),
     ("lc_ladder_elliptic_trap_lp3", "elliptic", 500.0),
@@ -396,3 +400,21 @@ def test_dataset_records_mix_the_new_entries_cleanly():
         if topo.samples_families:
             seen.add(record["topology"])
     assert len(seen) >= 10
+
+
+@pytest.mark.parametrize("family", ["lowpass", "highpass"])
+def test_three_active_all_pole_realisations_where_ladders_run_out(family):
+    """Sallen-Key, multiple-feedback and state-variable (KHN) cascades realise every
+    all-pole family at orders 2-8 (high-pass KHN to 7: see the catalogue), all the way
+    down to 10 Hz where LC ladders need more than 1 H; a KHN section's gain is its own,
+    2 - 1/Q."""
+    for response in ("butterworth", "bessel", "chebyshev"):
+        for n in range(2, 9):
+            active = [t for t in by_response(family, response, n) if t.active]
+            want = 2 if (family, n) == ("highpass", 8) else 3
+            assert len(active) >= want, (family, response, n)
+            assert all(t.cutoff_range[0] <= 10.0 for t in active), (family, response, n)
+    topo = get_topology("khn_cascade_lp2" if family == "lowpass" else "khn_cascade_hp2")
+    a = analyze(topo.build(topo.design(1e3, response="butterworth")))
+    want_db = 20 * math.log10(2 - math.sqrt(2))  # Q = 1/sqrt(2)
+    assert 20 * math.log10(response_max(a.tf)) == pytest.approx(want_db, abs=1e-3)

@@ -19,6 +19,8 @@ Stage kinds:
 * ``khn_lpn``/``khn_hpn``: a state-variable (Kerwin-Huelsman-Newcomb) biquad whose
   high-pass and low-pass outputs a fourth op-amp sums into ``-(s^2 + wz^2) / D``, any
   ``wz``; unit gain at DC (``khn_lpn``) or at high frequencies (``khn_hpn``);
+* ``khn_lp``/``khn_hp``: the state-variable loop alone, its low-pass (high-pass)
+  output the stage's, gain 2 - 1/Q;
 * ``ff_lpn``/``ff_hpn``: a Tow-Thomas loop fed forward from the input (a capacitor
   into its first integrator, a resistor into its second), three op-amps and no
   summer, ``-a (s^2 + wz^2) / D`` at the first integrator's output, any ``wz``.
@@ -192,6 +194,30 @@ def _ff_notch_parts(src: str, dst: str, r: int, c: int, u: int) -> list[Part]:
         ("C", f"C{c + 2}", (src, a)),
         ("R", f"R{r + 5}", (src, cc)),
     ]
+
+
+def _khn_allpole_parts(highpass: bool) -> StageParts:
+    """The KHN loop of :func:`_khn_notch_parts` alone: its low-pass (``highpass``: its
+    high-pass) output is the stage's."""
+
+    def parts(src: str, dst: str, r: int, c: int, u: int) -> list[Part]:
+        a, p, hp, x, bp, y, lp = (f"{n}{u}" for n in ("a", "p", "hp", "x", "bp", "y", "lp"))
+        hp, lp = (dst, lp) if highpass else (hp, dst)
+        return [
+            ("R", f"R{r}", (src, p)),
+            ("R", f"R{r + 1}", (bp, p)),
+            ("R", f"R{r + 2}", (lp, a)),
+            ("R", f"R{r + 3}", (hp, a)),
+            ("OPAMP", f"U{u}", (p, a, hp)),
+            ("R", f"R{r + 4}", (hp, x)),
+            ("C", f"C{c}", (x, bp)),
+            ("OPAMP", f"U{u + 1}", ("0", x, bp)),
+            ("R", f"R{r + 5}", (bp, y)),
+            ("C", f"C{c + 1}", (y, lp)),
+            ("OPAMP", f"U{u + 2}", ("0", y, lp)),
+        ]
+
+    return parts
 
 
 def _khn_notch_parts(src: str, dst: str, r: int, c: int, u: int) -> list[Part]:
@@ -445,6 +471,29 @@ def _ff_notch_vals(highpass: bool, gain: float | None = None) -> StageValues:
     return values
 
 
+def _khn_allpole_vals(
+    r: int, c: int, sec: Section, rng: np.random.Generator | None
+) -> dict[str, float]:
+    """The loop of :func:`_khn_notch_vals` (input R and band-pass R (2Q - 1) into the
+    summer's non-inverting input, equal low-pass and feedback R, integrators R C = 1/w0
+    at a drawn R): low-pass K w0^2 / D, high-pass K s^2 / D, K = 2 - 1/Q (the stage's
+    own gain: 0.3 to 6 dB for the families' pole Qs of 0.58 and up)."""
+    w0, q = _second(sec)
+    if q <= 0.5:
+        raise ValueError("a state-variable (KHN) stage needs a pole Q above 1/2")
+    ri, rl = _spread(rng), _spread(rng)
+    return {
+        f"R{r}": ri,
+        f"R{r + 1}": ri * (2.0 * q - 1.0),
+        f"R{r + 2}": 1.0,
+        f"R{r + 3}": 1.0,
+        f"R{r + 4}": rl,
+        f"C{c}": 1.0 / (rl * w0),
+        f"R{r + 5}": rl,
+        f"C{c + 1}": 1.0 / (rl * w0),
+    }
+
+
 STAGES: dict[str, Stage] = {
     "sk_lp": Stage(
         2, 2, 2, 1, lambda s, d, r, c, u: _sk_parts(s, d, r, c, u, False), _sk_vals(False)
@@ -469,6 +518,8 @@ STAGES: dict[str, Stage] = {
     },
     "khn_lpn": Stage(2, 9, 2, 4, _khn_notch_parts, _khn_notch_vals(False)),
     "khn_hpn": Stage(2, 9, 2, 4, _khn_notch_parts, _khn_notch_vals(True)),
+    "khn_lp": Stage(2, 6, 2, 3, _khn_allpole_parts(False), _khn_allpole_vals),
+    "khn_hp": Stage(2, 6, 2, 3, _khn_allpole_parts(True), _khn_allpole_vals),
     "ff_lpn": Stage(2, 6, 3, 3, _ff_notch_parts, _ff_notch_vals(False)),
     "ff_hpn": Stage(2, 6, 3, 3, _ff_notch_parts, _ff_notch_vals(True)),
 }
@@ -601,12 +652,19 @@ def _entry(
     )
 
 
-def _lphp(prefix: str, second: str, first: str, buffered_first: str, label: str) -> list[Topology]:
-    """Entries ``{prefix}_lp1..8`` and ``{prefix}_hp1..8``: second-order stages by rising
-    Q, then a first-order stage for odd orders."""
+def _lphp(
+    prefix: str,
+    second: str,
+    first: str,
+    buffered_first: str,
+    label: str,
+    orders: range = range(1, 9),
+) -> list[Topology]:
+    """Entries ``{prefix}_lp{n}`` and ``{prefix}_hp{n}`` for ``orders``: second-order
+    stages by rising Q, then a first-order stage for odd orders."""
     out = []
     for tag, family in (("lp", "lowpass"), ("hp", "highpass")):
-        for n in range(1, 9):
+        for n in orders:
             tail = [buffered_first if n == 1 else first] if n % 2 else []
             kinds = [f"{second}_{tag}"] * (n // 2) + [f"{k}_{tag}" for k in tail]
             what = f"{n // 2} {label} section{'s' if n // 2 != 1 else ''}" if n > 1 else ""
@@ -706,10 +764,20 @@ TOPOLOGIES: list[Topology] = [
 #: -20 dB no practical values remain near 1 MHz (the summer-based cascades go to -40).
 FF_GAINS_DB = (-20.0, 40.0)
 #: Entries added after the catalogue's first datasets (placed last in it).
-LATER: list[Topology] = _elliptic(
-    "ff_elliptic_cascade",
-    "ff",
-    "feedforward Tow-Thomas",
-    "(three op-amps, no summer)",
-    FF_GAINS_DB,
-)
+LATER: list[Topology] = [
+    *_elliptic(
+        "ff_elliptic_cascade",
+        "ff",
+        "feedforward Tow-Thomas",
+        "(three op-amps, no summer)",
+        FF_GAINS_DB,
+    ),
+    # no 8th-order high-pass: its 8 zeros at the origin come from the loops' cancellation,
+    # not from series capacitors, and an 8-fold root is found only to ~eps^(1/8) (2e-3 of
+    # the cutoff); at orders 6 and 7 the spread is ~1e-4, at 4 and below ~1e-6
+    *(
+        t
+        for t in _lphp("khn_cascade", "khn", "rc", "rcbuf", "state-variable (KHN)", range(2, 9))
+        if t.name != "khn_cascade_hp8"
+    ),
+]
