@@ -100,18 +100,32 @@ def check_connectivity(circuit: Circuit, text: str) -> None:
             expected[e.name] = ({"R": "res", "L": "ind", "C": "cap", "E": "e"}[e.kind], e.nets)
     assert set(symbols) == set(expected), "symbols differ from the circuit's parts"
     to_net: dict = {}
-    for inst, (symbol, nets) in expected.items():
-        assert symbols[inst]["symbol"] == symbol
-        points = pins[inst]
-        if symbol in ("res", "cap", "ind") and (
-            to_net.get(find(points[0])) == nets[1] or to_net.get(find(points[1])) == nets[0]
-        ):
-            points = points[::-1]  # a resistor, capacitor or inductor may face either way
+
+    def place(inst: str, points, nets) -> None:
         for point, net in zip(points, nets):
             cls = find(point)
             assert to_net.setdefault(cls, net) == net, (
                 f"{inst}: pin on net {net!r} joins {to_net[cls]!r}"
             )
+
+    # parts with a fixed pin order first, then resistors, capacitors and inductors (which
+    # may face either way), each once a pin's class already names a net, so the order of
+    # the parts cannot decide a part's direction by guess
+    loose = []
+    for inst, (symbol, nets) in expected.items():
+        assert symbols[inst]["symbol"] == symbol
+        if symbol in ("res", "cap", "ind"):
+            loose.append(inst)
+        else:
+            place(inst, pins[inst], nets)
+    while loose:
+        known = [i for i in loose if any(find(p) in to_net for p in pins[i])] or loose[:1]
+        for inst in known:
+            points, nets = pins[inst], expected[inst][1]
+            if to_net.get(find(points[0])) == nets[1] or to_net.get(find(points[1])) == nets[0]:
+                points = points[::-1]
+            place(inst, points, nets)
+            loose.remove(inst)
     nets = {n for _, ns in expected.values() for n in ns}
     assert len(set(to_net.values())) == len(nets) == len(set(to_net)), "nets merged or split"
     assert find(("net", "0")) in to_net and to_net[find(("net", "0"))] == "0"
