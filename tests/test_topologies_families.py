@@ -406,15 +406,17 @@ def test_dataset_records_mix_the_new_entries_cleanly():
 def test_three_active_all_pole_realisations_where_ladders_run_out(family):
     """Sallen-Key, multiple-feedback and state-variable (KHN) cascades realise every
     all-pole family at orders 2-8 (high-pass KHN to 7: see the catalogue), all the way
-    down to 10 Hz where LC ladders need more than 1 H; a KHN section's gain is its own,
-    2 - 1/Q."""
+    down to 10 Hz where LC ladders need more than 1 H; a KHN section is an inverting unit
+    gain in its unit form, and its input resistor sets any gain asked."""
     for response in ("butterworth", "bessel", "chebyshev"):
         for n in range(2, 9):
             active = [t for t in by_response(family, response, n) if t.active]
             want = 2 if (family, n) == ("highpass", 8) else 3
             assert len(active) >= want, (family, response, n)
             assert all(t.cutoff_range[0] <= 10.0 for t in active), (family, response, n)
-    topo = get_topology("khn_cascade_lp2" if family == "lowpass" else "khn_cascade_hp2")
-    a = analyze(topo.build(topo.design(1e3, response="butterworth")))
-    want_db = 20 * math.log10(2 - math.sqrt(2))  # Q = 1/sqrt(2)
-    assert 20 * math.log10(response_max(a.tf)) == pytest.approx(want_db, abs=1e-3)
+    tag = "lp" if family == "lowpass" else "hp"
+    for n, gain in ((2, None), (7, -40.0), (4, 12.0)):
+        topo = get_topology(f"khn_cascade_{tag}{n}")
+        a = analyze(topo.build(topo.design(1e3, response="bessel", gain_db=gain)))
+        want_db = 0.0 if gain is None else gain
+        assert 20 * math.log10(response_max(a.tf)) == pytest.approx(want_db, abs=1e-3)

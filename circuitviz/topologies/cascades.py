@@ -19,8 +19,9 @@ Stage kinds:
 * ``khn_lpn``/``khn_hpn``: a state-variable (Kerwin-Huelsman-Newcomb) biquad whose
   high-pass and low-pass outputs a fourth op-amp sums into ``-(s^2 + wz^2) / D``, any
   ``wz``; unit gain at DC (``khn_lpn``) or at high frequencies (``khn_hpn``);
-* ``khn_lp``/``khn_hp``: the state-variable loop alone, its low-pass (high-pass)
-  output the stage's, gain 2 - 1/Q;
+* ``khn_lp``/``khn_hp``: a state-variable biquad fed at its summer's inverting input
+  (the band-pass through a divider into the other), its low-pass (high-pass) output the
+  stage's, an inverting gain set by the input resistor (1 in the unit form);
 * ``ff_lpn``/``ff_hpn``: a Tow-Thomas loop fed forward from the input (a capacitor
   into its first integrator, a resistor into its second), three op-amps and no
   summer, ``-a (s^2 + wz^2) / D`` at the first integrator's output, any ``wz``.
@@ -217,13 +218,28 @@ def _khn_loop(src: str, r: int, c: int, u: int, hp: str, lp: str) -> list[Part]:
 
 
 def _khn_allpole_parts(highpass: bool) -> StageParts:
-    """The KHN loop alone: its low-pass (``highpass``: its high-pass) output is the
-    stage's."""
+    """A state-variable (KHN) biquad fed at its summer's inverting input: the input, the
+    low-pass and the summer's own output into a (inverting), the band-pass through a
+    divider into p (non-inverting); integrators hp -> bp -> lp.  Its low-pass
+    (``highpass``: high-pass) output is the stage's."""
 
     def parts(src: str, dst: str, r: int, c: int, u: int) -> list[Part]:
-        if highpass:
-            return _khn_loop(src, r, c, u, dst, f"lp{u}")
-        return _khn_loop(src, r, c, u, f"hp{u}", dst)
+        a, p, x, bp, y = (f"{n}{u}" for n in ("a", "p", "x", "bp", "y"))
+        hp, lp = (dst, f"lp{u}") if highpass else (f"hp{u}", dst)
+        return [
+            ("R", f"R{r}", (src, a)),
+            ("R", f"R{r + 1}", (lp, a)),
+            ("R", f"R{r + 2}", (hp, a)),
+            ("R", f"R{r + 3}", (bp, p)),
+            ("R", f"R{r + 4}", (p, "0")),
+            ("OPAMP", f"U{u}", (p, a, hp)),
+            ("R", f"R{r + 5}", (hp, x)),
+            ("C", f"C{c}", (x, bp)),
+            ("OPAMP", f"U{u + 1}", ("0", x, bp)),
+            ("R", f"R{r + 6}", (bp, y)),
+            ("C", f"C{c + 1}", (y, lp)),
+            ("OPAMP", f"U{u + 2}", ("0", y, lp)),
+        ]
 
     return parts
 
@@ -475,16 +491,36 @@ def _ff_notch_vals(highpass: bool, gain: float | None = None) -> StageValues:
     return values
 
 
-def _khn_allpole_vals(
-    r: int, c: int, sec: Section, rng: np.random.Generator | None
+def _khn_allpole_vals(gain: float | None = None) -> StageValues:
+    """Summer resistors R_in = R/G, R_lp = R_fb = R at a drawn R, band-pass divider
+    R_bp / R_g = (2 + G) Q - 1 (R_g at a drawn level), integrators R C = 1/w0 at a drawn
+    R: hp = -G s^2 / D, lp = -G w0^2 / D with D = s^2 + (w0/Q) s + w0^2.  The unit form
+    (G = 1) is an inverting unit gain; a stage ``gain`` sets G."""
+
+    def values(r: int, c: int, sec: Section, rng: np.random.Generator | None) -> dict[str, float]:
+        w0, q = _second(sec)
+        rs, rg, rl = _spread(rng), _spread(rng), _spread(rng)
+        g = 1.0 if gain is None else gain
+        return {
+            f"R{r}": rs / g,
+            f"R{r + 1}": rs,
+            f"R{r + 2}": rs,
+            f"R{r + 3}": rg * ((2.0 + g) * q - 1.0),
+            f"R{r + 4}": rg,
+            f"R{r + 5}": rl,
+            f"C{c}": 1.0 / (rl * w0),
+            f"R{r + 6}": rl,
+            f"C{c + 1}": 1.0 / (rl * w0),
+        }
+
+    return values
+
+
+def _khn_allpole_gained(
+    r: int, c: int, sec: Section, rng: np.random.Generator | None, g: float
 ) -> dict[str, float]:
-    """The KHN loop alone (:func:`_khn_loop_vals`, its two R drawn): low-pass K w0^2 / D
-    or high-pass K s^2 / D, K = 2 - 1/Q the stage's own gain (from -28 dB at the
-    Butterworth order-8 Q of 0.51 to +6 dB at high Q)."""
-    w0, q = _second(sec)
-    if q <= 0.5:
-        raise ValueError("a state-variable (KHN) stage needs a pole Q above 1/2")
-    return _khn_loop_vals(r, c, w0, q, _spread(rng), _spread(rng))
+    """:func:`_khn_allpole_vals` with the stage gain ``g`` given."""
+    return _khn_allpole_vals(g)(r, c, sec, rng)
 
 
 STAGES: dict[str, Stage] = {
@@ -511,8 +547,8 @@ STAGES: dict[str, Stage] = {
     },
     "khn_lpn": Stage(2, 9, 2, 4, _khn_notch_parts, _khn_notch_vals(False)),
     "khn_hpn": Stage(2, 9, 2, 4, _khn_notch_parts, _khn_notch_vals(True)),
-    "khn_lp": Stage(2, 6, 2, 3, _khn_allpole_parts(False), _khn_allpole_vals),
-    "khn_hp": Stage(2, 6, 2, 3, _khn_allpole_parts(True), _khn_allpole_vals),
+    "khn_lp": Stage(2, 7, 2, 3, _khn_allpole_parts(False), _khn_allpole_vals()),
+    "khn_hp": Stage(2, 7, 2, 3, _khn_allpole_parts(True), _khn_allpole_vals()),
     "ff_lpn": Stage(2, 6, 3, 3, _ff_notch_parts, _ff_notch_vals(False)),
     "ff_hpn": Stage(2, 6, 3, 3, _ff_notch_parts, _ff_notch_vals(True)),
 }
@@ -542,13 +578,15 @@ GAINED: dict[str, GainedValues] = {
     },
     "khn_lpn": _notch_gained(lambda gain: _khn_notch_vals(False, gain)),
     "khn_hpn": _notch_gained(lambda gain: _khn_notch_vals(True, gain)),
+    "khn_lp": _khn_allpole_gained,
+    "khn_hp": _khn_allpole_gained,
     "ff_lpn": _notch_gained(lambda gain: _ff_notch_vals(False, gain)),
     "ff_hpn": _notch_gained(lambda gain: _ff_notch_vals(True, gain)),
 }
 #: The family of each all-pole stage's unit form (:func:`._make.unit_constant`).
 UNIT_FAMILY: dict[str, str] = {
-    **{f"{k}_lp": "lowpass" for k in ("sk", "mfb", "mfb1", "rc", "rcbuf")},
-    **{f"{k}_hp": "highpass" for k in ("sk", "mfb", "mfb1", "rc", "rcbuf")},
+    **{f"{k}_lp": "lowpass" for k in ("sk", "mfb", "mfb1", "rc", "rcbuf", "khn")},
+    **{f"{k}_hp": "highpass" for k in ("sk", "mfb", "mfb1", "rc", "rcbuf", "khn")},
     "mfb_bp": "bandpass",
 }
 #: Notch stages whose unit form ``a (s^2 + wz^2) / D`` has unit gain at DC (``a`` =
@@ -766,8 +804,8 @@ LATER: list[Topology] = [
         FF_GAINS_DB,
     ),
     # no 8th-order high-pass: its 8 zeros at the origin come from the loops' cancellation,
-    # not from series capacitors, and an 8-fold root is found only to ~eps^(1/8) (2e-3 of
-    # the cutoff); at orders 6 and 7 the spread is ~1e-4, at 4 and below ~1e-6
+    # not from series capacitors, and an 8-fold root is found only to ~eps^(1/8) (up to
+    # 1.6e-3 of the cutoff); at orders 6 and 7 the spread is ~1e-4, at 4 and below ~1e-6
     *(
         t
         for t in _lphp("khn_cascade", "khn", "rc", "rcbuf", "state-variable (KHN)", range(2, 9))
