@@ -414,6 +414,11 @@ def test_three_active_all_pole_realisations_where_ladders_run_out(family):
             want = 2 if (family, n) == ("highpass", 8) else 3
             assert len(active) >= want, (family, response, n)
             assert all(t.cutoff_range[0] <= 10.0 for t in active), (family, response, n)
+    from circuitviz.prototypes import Section
+    from circuitviz.topologies.cascades import STAGES
+
+    with pytest.raises(ValueError, match="needs a pole Q above 0.333"):
+        STAGES["khn_lp"].values(1, 1, Section(1.0, 0.3), None)
     tag = "lp" if family == "lowpass" else "hp"
     for n, gain in ((2, None), (7, -40.0), (4, 12.0)):
         topo = get_topology(f"khn_cascade_{tag}{n}")

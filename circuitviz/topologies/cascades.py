@@ -501,6 +501,8 @@ def _khn_allpole_vals(gain: float | None = None) -> StageValues:
         w0, q = _second(sec)
         rs, rg, rl = _spread(rng), _spread(rng), _spread(rng)
         g = 1.0 if gain is None else gain
+        if (2.0 + g) * q <= 1.0:
+            raise ValueError(f"a KHN stage of gain {g:g} needs a pole Q above {1 / (2 + g):g}")
         return {
             f"R{r}": rs / g,
             f"R{r + 1}": rs,
