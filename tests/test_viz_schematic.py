@@ -88,7 +88,7 @@ def test_netlist_layouts_are_clean(name):
 def test_every_catalogue_topology_renders_clean():
     from circuitviz.topologies import CATALOGUE
 
-    assert len(CATALOGUE) == 171  # the README says how many
+    assert len(CATALOGUE) == 172  # the README says how many
     for name, topology in CATALOGUE.items():
         circuit = topology.build(topology.nominal(1000.0))
         assert_clean(circuit)

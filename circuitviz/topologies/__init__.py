@@ -55,8 +55,9 @@ LC ladders start at 11-100 Hz, where 1 H and 100 uF run out):
 * Butterworth, Bessel, Chebyshev, orders 2-8: ``sk_cascade_lp{n}``/``hp{n}``
   (unity-gain Sallen-Key sections, an RC last for odd n) and ``mfb_cascade_lp{n}``/
   ``hp{n}`` (multiple-feedback sections, an inverting first-order one for odd n);
-  orders 2-8 also ``khn_cascade_lp{n}`` and 2-7 ``khn_cascade_hp{n}`` (state-variable,
-  KHN, sections fed at the summer's inverting input, an RC last for odd n);
+  orders 2-8 also ``khn_cascade_lp{n}``/``hp{n}`` (state-variable, KHN, sections fed at
+  the summer's inverting input, an RC last for odd n; ``hp8`` takes a Sallen-Key section
+  for its lowest Q);
   order 2 also ``sallen_key_lp2``/``hp2``, ``mfb_lp2``/``hp2``, ``tow_thomas_lp2``,
   ``rlc_lp2``/``hp2`` (``sallen_key_gain_*2``: Butterworth and Chebyshev);
 * LC ladders, doubly terminated: ``lc_ladder_butter_lp{2-8}``/``hp{2-8}``,

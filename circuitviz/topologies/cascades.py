@@ -805,12 +805,24 @@ LATER: list[Topology] = [
         "(three op-amps, no summer)",
         FF_GAINS_DB,
     ),
-    # no 8th-order high-pass: its 8 zeros at the origin come from the loops' cancellation,
-    # not from series capacitors, and an 8-fold root is found only to ~eps^(1/8) (up to
-    # 1.6e-3 of the cutoff); at orders 6 and 7 the spread is ~1e-4, at 4 and below ~1e-6
+    # the 8th-order high-pass is built apart: four KHN sections' 8 zeros at the origin come
+    # from the loops' cancellation, not from series capacitors, and an 8-fold root is
+    # found only to ~eps^(1/8) (up to 1.6e-3 of the cutoff); at orders 6 and 7 the spread
+    # is ~1e-4, at 4 and below ~1e-6
     *(
         t
         for t in _lphp("khn_cascade", "khn", "rc", "rcbuf", "state-variable (KHN)", range(2, 9))
         if t.name != "khn_cascade_hp8"
+    ),
+    # so its lowest-Q section is a Sallen-Key one, whose two zeros are the capacitors'
+    _entry(
+        "khn_cascade_hp8",
+        "highpass",
+        ["sk_hp"] + ["khn_hp"] * 3,
+        8,
+        ALL_POLE,
+        "highpass of order 8 in any all-pole family (Butterworth, Bessel, Chebyshev): a "
+        "unity-gain Sallen-Key section for the lowest Q, then 3 state-variable (KHN) sections",
+        gains=ACTIVE_GAINS_DB,
     ),
 ]
