@@ -197,26 +197,6 @@ def _ff_notch_parts(src: str, dst: str, r: int, c: int, u: int) -> list[Part]:
     ]
 
 
-def _khn_loop(src: str, r: int, c: int, u: int, hp: str, lp: str) -> list[Part]:
-    """KHN loop: a summer p/a -> ``hp`` (the input and the band-pass into its
-    non-inverting input, ``lp`` and its own output into the inverting one), integrators
-    ``hp`` -> bp -> ``lp``."""
-    a, p, x, bp, y = (f"{n}{u}" for n in ("a", "p", "x", "bp", "y"))
-    return [
-        ("R", f"R{r}", (src, p)),
-        ("R", f"R{r + 1}", (bp, p)),
-        ("R", f"R{r + 2}", (lp, a)),
-        ("R", f"R{r + 3}", (hp, a)),
-        ("OPAMP", f"U{u}", (p, a, hp)),
-        ("R", f"R{r + 4}", (hp, x)),
-        ("C", f"C{c}", (x, bp)),
-        ("OPAMP", f"U{u + 1}", ("0", x, bp)),
-        ("R", f"R{r + 5}", (bp, y)),
-        ("C", f"C{c + 1}", (y, lp)),
-        ("OPAMP", f"U{u + 2}", ("0", y, lp)),
-    ]
-
-
 def _khn_allpole_parts(highpass: bool) -> StageParts:
     """A state-variable (KHN) biquad fed at its summer's inverting input: the input, the
     low-pass and the summer's own output into a (inverting), the band-pass through a
@@ -245,9 +225,22 @@ def _khn_allpole_parts(highpass: bool) -> StageParts:
 
 
 def _khn_notch_parts(src: str, dst: str, r: int, c: int, u: int) -> list[Part]:
-    """The KHN loop, then a summer h -> dst of its high-pass and low-pass outputs."""
-    hp, lp, h = f"hp{u}", f"lp{u}", f"h{u}"
-    return _khn_loop(src, r, c, u, hp, lp) + [
+    """KHN loop: a summer p/a -> hp (the input and the band-pass into its non-inverting
+    input, the low-pass and its own output into the inverting one), integrators
+    hp -> bp -> lp; then a summer h -> dst of hp and lp."""
+    a, p, hp, x, bp, y, lp, h = (f"{n}{u}" for n in ("a", "p", "hp", "x", "bp", "y", "lp", "h"))
+    return [
+        ("R", f"R{r}", (src, p)),
+        ("R", f"R{r + 1}", (bp, p)),
+        ("R", f"R{r + 2}", (lp, a)),
+        ("R", f"R{r + 3}", (hp, a)),
+        ("OPAMP", f"U{u}", (p, a, hp)),
+        ("R", f"R{r + 4}", (hp, x)),
+        ("C", f"C{c}", (x, bp)),
+        ("OPAMP", f"U{u + 1}", ("0", x, bp)),
+        ("R", f"R{r + 5}", (bp, y)),
+        ("C", f"C{c + 1}", (y, lp)),
+        ("OPAMP", f"U{u + 2}", ("0", y, lp)),
         ("R", f"R{r + 6}", (hp, h)),
         ("R", f"R{r + 7}", (lp, h)),
         ("R", f"R{r + 8}", (h, dst)),
@@ -434,29 +427,20 @@ def _khn_notch_vals(highpass: bool, gain: float | None = None) -> StageValues:
             unit *= gain
             ra *= _centred([ri, ri * (2.0 * q - 1.0), 1.0, rl], [1.0, low, unit / k])
         return {
-            **_khn_loop_vals(r, c, w0, q, ri, rl),
+            f"R{r}": ri,
+            f"R{r + 1}": ri * (2.0 * q - 1.0),
+            f"R{r + 2}": 1.0,
+            f"R{r + 3}": 1.0,
+            f"R{r + 4}": rl,
+            f"C{c}": 1.0 / (rl * w0),
+            f"R{r + 5}": rl,
+            f"C{c + 1}": 1.0 / (rl * w0),
             f"R{r + 6}": ra,
             f"R{r + 7}": ra * low,
             f"R{r + 8}": ra * unit / k,
         }
 
     return values
-
-
-def _khn_loop_vals(r: int, c: int, w0: float, q: float, ri: float, rl: float) -> dict[str, float]:
-    """The KHN loop's values (:func:`_khn_loop`): input R ``ri`` and band-pass R
-    ``ri (2Q - 1)`` into the summer's non-inverting input, equal low-pass and feedback R,
-    integrators R C = 1/w0 at R ``rl``: hp = K s^2 / D, lp = K w0^2 / D, K = 2 - 1/Q."""
-    return {
-        f"R{r}": ri,
-        f"R{r + 1}": ri * (2.0 * q - 1.0),
-        f"R{r + 2}": 1.0,
-        f"R{r + 3}": 1.0,
-        f"R{r + 4}": rl,
-        f"C{c}": 1.0 / (rl * w0),
-        f"R{r + 5}": rl,
-        f"C{c + 1}": 1.0 / (rl * w0),
-    }
 
 
 def _ff_notch_vals(highpass: bool, gain: float | None = None) -> StageValues:

@@ -71,8 +71,7 @@ def chebyshev_g(n: int, ripple_db: float) -> list[float]:
     """Chebyshev prototype values (ripple band edge at 1 rad/s), source resistance 1 and
     load :func:`chebyshev_load` (1 for odd ``n``; an even-order ladder cannot be equally
     terminated: its DC level sits at the bottom of a ripple, Ap under full transmission)."""
-    # Matthaei, Young and Jones eq. 4.05-2; its "17.37" is 40 / ln 10 (rounded it costs 3e-5)
-    beta = math.log(1.0 / math.tanh(ripple_db * math.log(10) / 40))
+    beta = _chebyshev_beta(ripple_db)
     gamma = math.sinh(beta / (2 * n))
     a = [math.sin((2 * k - 1) * math.pi / (2 * n)) for k in range(1, n + 1)]
     b = [gamma**2 + math.sin(k * math.pi / n) ** 2 for k in range(1, n + 1)]
@@ -88,8 +87,13 @@ def chebyshev_load(n: int, ripple_db: float) -> float:
     eq. 4.05-2, the form that starts with a shunt C)."""
     if n % 2:
         return 1.0
-    beta = math.log(1.0 / math.tanh(ripple_db * math.log(10) / 40))
-    return math.tanh(beta / 4) ** 2
+    return math.tanh(_chebyshev_beta(ripple_db) / 4) ** 2
+
+
+def _chebyshev_beta(ripple_db: float) -> float:
+    """beta = ln coth(Ap / 17.37) of Matthaei, Young and Jones eq. 4.05-2 (their "17.37"
+    is 40 / ln 10; rounded it costs 3e-5)."""
+    return math.log(1.0 / math.tanh(ripple_db * math.log(10) / 40))
 
 
 def chebyshev_edge(n: int, ripple_db: float) -> float:
