@@ -244,3 +244,42 @@ def test_cond_lr_scale_gives_the_spec_input_layer_its_own_rate(tmp_path, dataset
     for bad in (0, -1, 1000, True, "2"):
         with pytest.raises(ValueError, match="cond_lr_scale must be a number"):
             TrainConfig.from_dict({"cond_lr_scale": bad})
+
+
+def test_topologies_of_init_keeps_a_run_to_what_its_init_knows(tmp_path, dataset):
+    """A warm start from a model that knows fewer topologies than the data trains on the
+    records of those alone; without ``init_from`` it is refused, and only booleans pass."""
+    from circuitviz.ml.data import synth_records
+    from circuitviz.ml.tokens import TokenLayout
+    from circuitviz.ml.train import _known_to_init
+
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    train(_config(plain, dataset, steps=4, eval_every=4), log=lambda m: None)
+    known = set(TokenLayout.from_dict(read_checkpoint(plain / "set.pt")["layout"]).topologies)
+    records = synth_records(400, seed=2)
+    assert {r.topology for r in records} - known  # the data holds topologies it does not know
+    kept = _known_to_init(records, str(plain / "set.pt"), log=lambda m: None)
+    assert kept and {r.topology for r in kept} <= known
+    assert len(kept) == sum(r.topology in known for r in records)
+    logs: list[str] = []
+    summary = train(
+        _config(
+            tmp_path,
+            "synth:400",
+            steps=4,
+            eval_every=4,
+            seed=2,
+            init_from=str(plain / "set.pt"),
+            topologies_of_init=True,
+        ),
+        log=logs.append,
+    )
+    trained = set(TokenLayout.from_dict(read_checkpoint(summary["out"])["layout"]).topologies)
+    assert trained <= known and any("topologies" in m and "knows" in m for m in logs)
+    with pytest.raises(ValueError, match="topologies_of_init needs init_from"):
+        _known_to_init(records, None)
+    for flag in ("topologies_of_init", "by_family"):
+        for bad in (1, "yes", None):
+            with pytest.raises(ValueError, match=f"{flag} must be true or false"):
+                TrainConfig.from_dict({flag: bad})

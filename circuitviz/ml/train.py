@@ -28,6 +28,7 @@ from .data import (
     drop_conditions,
     make_layout,
     records_from_dataset,
+    standardise_told,
     synth_records,
     tensorise,
     topology_structures,
@@ -90,6 +91,13 @@ class TrainConfig:
     #: checkpoint to warm-start from (weights matched by name, topology and slot; the
     #: new spec features start at zero), None for a fresh model
     init_from: str | None = None
+    #: train only on records of topologies the ``init_from`` checkpoint knows: a run
+    #: that refines a model, without spending its budget on teaching new entries
+    topologies_of_init: bool = False
+    #: standardise a record's shapes by its topology's statistics over its own family's
+    #: records when its condition states the family (``TokenLayout.family_values``):
+    #: the spread the network works in is then one family's, not all of them
+    by_family: bool = False
     progress: bool = True
     model: dict = field(default_factory=dict)
 
@@ -130,6 +138,9 @@ class TrainConfig:
             raise ValueError(
                 f"cond_lr_scale must be a number above 0 and up to 100, got {cfg.cond_lr_scale!r}"
             )
+        for flag in ("topologies_of_init", "by_family"):
+            if not isinstance(getattr(cfg, flag), bool):
+                raise ValueError(f"{flag} must be true or false, got {getattr(cfg, flag)!r}")
         weights = cfg.response_weights
         if not isinstance(weights, dict) or any(
             k not in FAMILIES
@@ -155,6 +166,21 @@ def load_records(source: str, seed: int = 0) -> list[Example]:
             f"'circuitviz dataset build --n 100000 --seed 0 --out {source}'"
         )
     return records_from_dataset(source, seed)
+
+
+def _known_to_init(records: list[Example], init_from: str | None, log=print) -> list[Example]:
+    """``records`` whose topology the checkpoint ``init_from`` knows."""
+    from .checkpoint import read_checkpoint
+    from .tokens import TokenLayout
+
+    if not init_from:
+        raise ValueError("topologies_of_init needs init_from (the checkpoint to take them from)")
+    known = set(TokenLayout.from_dict(read_checkpoint(init_from)["layout"]).topologies)
+    kept = [r for r in records if r.topology in known]
+    log(f"{len(kept)} of {len(records)} records on the {len(known)} topologies {init_from} knows")
+    if not kept:
+        raise ValueError(f"no training record has a topology {init_from!r} knows")
+    return kept
 
 
 def new_model(cfg: TrainConfig, layout, structures):
@@ -374,6 +400,7 @@ def val_loss(cfg, model, schedule, data, device, seed: int = 1234) -> float:
             cfg.p_drop_order,
             cfg.p_drop_other,
         )
+        batch = standardise_told(batch)
         total += float(_losses(cfg, model, schedule, batch)["loss"]) * len(idx)
         count += len(idx)
     torch.set_rng_state(state)
@@ -429,12 +456,14 @@ def train(cfg: TrainConfig, resume: bool = False, log=print, check=None) -> dict
     device = default_device(cfg.device)
     torch.manual_seed(cfg.seed)
     records = load_records(cfg.data, cfg.seed)
+    if cfg.topologies_of_init:
+        records = _known_to_init(records, cfg.init_from, log)
     data_info = _data_info(cfg.data, len(records))
     perm = np.random.default_rng(cfg.seed).permutation(len(records))
     n_val = max(1, int(round(cfg.val_fraction * len(records)))) if len(records) > 1 else 0
     val_rec = [records[i] for i in perm[:n_val]]
     train_rec = [records[i] for i in perm[n_val:]] or val_rec
-    layout = make_layout(train_rec)
+    layout = make_layout(train_rec, by_family=cfg.by_family)
     val_rec = [r for r in val_rec if r.topology in layout.topologies]
     structures = topology_structures(list(layout.topologies))
     model = new_model(cfg, layout, structures)
@@ -538,6 +567,7 @@ def train(cfg: TrainConfig, resume: bool = False, log=print, check=None) -> dict
         batch["cond"] = drop_conditions(
             batch["cond"], batch["has_q"], gen, cfg.p_drop_q, cfg.p_drop_order, cfg.p_drop_other
         )
+        batch = standardise_told(batch)
         losses = _losses(cfg, model, schedule, batch)
         opt.zero_grad(set_to_none=True)
         losses["loss"].backward()
