@@ -169,35 +169,3 @@ def test_layout_kinds_and_plain_dict_round_trip():
     assert TokenLayout.from_dict(lay.to_dict()) == lay
     with pytest.raises(ValueError, match="known: rc, bp"):
         lay.index("nope")
-
-
-def test_a_stated_family_standardises_by_its_own_statistics():
-    """With per-family statistics, a circuit told its family is encoded in that family's
-    spread and decoded back exactly; a family the layout lacks, no family, and a layout of
-    an older model use the topology's statistics; the statistics survive the checkpoint's
-    plain dict."""
-    from dataclasses import replace
-
-    old = _layout()
-    lay = replace(old, family_values=((), (("bessel", (0.2, 0.9, -0.9), (0.1, 0.05, 0.05)),)))
-    assert lay.value_stats(1, "bessel") == ((0.2, 0.9, -0.9), (0.1, 0.05, 0.05))
-    for topo, family in ((1, "chebyshev"), (1, None), (0, "bessel")):
-        assert lay.value_stats(topo, family) == (lay.value_mean[topo], lay.value_std[topo])
-    assert old.value_stats(1, "bessel") == (old.value_mean[1], old.value_std[1])
-    values = {"R1": 820.0, "L1": 0.047, "C1": 1.5e-7}
-    shapes, level = lay.encode_values(1, values, 3.3e3, "bessel")
-    plain, plain_level = lay.encode_values(1, values, 3.3e3)
-    assert level == plain_level  # the impedance level keeps the topology's statistics
-    raw = [s * sd + m for s, m, sd in zip(plain, lay.value_mean[1], lay.value_std[1])]
-    assert shapes == pytest.approx(
-        [(raw[0] - 0.2) / 0.1, (raw[1] - 0.9) / 0.05, (raw[2] + 0.9) / 0.05]
-    )
-    back = lay.decode_values(1, shapes, level, 3.3e3, "bessel")
-    for k in values:
-        assert back[k] == pytest.approx(values[k], rel=1e-12)
-    wrong = lay.decode_values(1, shapes, level, 3.3e3)  # the other statistics: other values
-    assert wrong["L1"] != pytest.approx(values["L1"], rel=1e-3)
-    assert TokenLayout.from_dict(lay.to_dict()) == lay
-    legacy = old.to_dict()
-    del legacy["family_values"]  # a checkpoint written before per-family statistics
-    assert TokenLayout.from_dict(legacy) == old

@@ -34,16 +34,12 @@ __all__ = [
     "synth_records",
     "topology_structures",
     "drop_conditions",
-    "standardise_told",
     "MAX_ROOTS",
-    "MIN_FAMILY_RECORDS",
 ]
 
 #: Most roots (poles or zeros) the baseline's padded root arrays hold.
 MAX_ROOTS = 10
 _STD_FLOOR = 0.05
-#: Records of one family a topology needs before its shapes get that family's statistics.
-MIN_FAMILY_RECORDS = 30
 
 
 @dataclass(frozen=True)
@@ -189,19 +185,15 @@ def topology_structures(names: list[str]) -> list[dict]:
     return out
 
 
-def make_layout(records: list[Example], by_family: bool = False) -> TokenLayout:
+def make_layout(records: list[Example]) -> TokenLayout:
     """Token layout fitted to ``records``: topologies in catalogue order, per-slot
-    normalisation of the dimensionless log values, enough pole and zero tokens; with
-    ``by_family`` also each topology's statistics per labelled family
-    (``TokenLayout.family_values``, at least :data:`MIN_FAMILY_RECORDS` records)."""
+    normalisation of the dimensionless log values, enough pole and zero tokens."""
     from ..topologies import CATALOGUE
-    from .spec import FAMILIES
 
     present = {r.topology for r in records}
     names = [n for n in CATALOGUE if n in present]
     slots = [tuple((s.name, s.kind) for s in CATALOGUE[n].slots) for n in names]
     logs: dict[str, list[list[float]]] = {n: [] for n in names}
-    by_fam: dict[tuple[str, str], list[list[float]]] = {}
     n_pole, n_zero = 1, 1
     for r in records:
         slots_ = CATALOGUE[r.topology].slots
@@ -210,8 +202,6 @@ def make_layout(records: list[Example], by_family: bool = False) -> TokenLayout:
             [dimensionless(s.kind, r.values[s.name], r.cutoff_hz) for s in slots_],
         )
         logs[r.topology].append(shapes + [level])
-        if by_family and r.response in FAMILIES:
-            by_fam.setdefault((r.topology, r.response), []).append(shapes)
         n_pole = max(n_pole, len(representative_roots(r.poles)))
         n_zero = max(n_zero, len(representative_roots(r.zeros)))
     means, stds = [], []
@@ -219,18 +209,6 @@ def make_layout(records: list[Example], by_family: bool = False) -> TokenLayout:
         a = np.asarray(logs[n])
         means.append(tuple(float(v) for v in a.mean(0)))
         stds.append(tuple(float(max(v, _STD_FLOOR)) for v in a.std(0)))
-    family_values = tuple(
-        tuple(
-            (
-                fam,
-                tuple(float(v) for v in np.mean(by_fam[n, fam], 0)),
-                tuple(float(max(v, _STD_FLOOR)) for v in np.std(by_fam[n, fam], 0)),
-            )
-            for fam in FAMILIES
-            if len(by_fam.get((n, fam), ())) >= MIN_FAMILY_RECORDS
-        )
-        for n in names
-    )
     return TokenLayout(
         tuple(names),
         tuple(slots),
@@ -242,7 +220,6 @@ def make_layout(records: list[Example], by_family: bool = False) -> TokenLayout:
         tuple(s[-1] for s in stds),
         tuple(CATALOGUE[n].order for n in names),
         tuple(CATALOGUE[n].family for n in names),
-        family_values if by_family else (),
     )
 
 
@@ -261,20 +238,12 @@ class TensorData:
     zero_mask: torch.Tensor
     gain: torch.Tensor  # (B, 2)
     has_q: torch.Tensor  # (B,) bool: Q may be given for this record
-    #: (B, max_slots) the shapes standardised by the record's family's statistics, and
-    #: whether the layout has them (:func:`standardise_told` picks per batch)
-    family_shapes: torch.Tensor | None = None
-    has_family: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return int(self.topo.shape[0])
 
     def batch(self, idx, device) -> dict:
-        return {
-            k: getattr(self, k)[idx].to(device)
-            for k in self.__dataclass_fields__
-            if getattr(self, k) is not None
-        }
+        return {k: getattr(self, k)[idx].to(device) for k in self.__dataclass_fields__}
 
 
 def _padded_roots(roots: np.ndarray, wc: float) -> tuple[np.ndarray, np.ndarray]:
@@ -295,8 +264,6 @@ def tensorise(
     S = layout.max_slots
     cond, topo, toks, vals, vmask = [], [], [], [], []
     poles, pmask, zeros, zmask, gains, has_q = [], [], [], [], [], []
-    by_family = bool(layout.family_values) and n_features == N_FEATURES
-    fam_shapes, has_fam = [], []
     for r in records:
         k = layout.index(r.topology)
         wc = 2 * math.pi * r.cutoff_hz
@@ -319,13 +286,6 @@ def tensorise(
         zmask.append(zm)
         gains.append(x[-1, :2])
         has_q.append(r.q is not None)
-        if by_family:
-            f = np.zeros(S, np.float32)
-            told = any(name == r.response for name, _, _ in layout.family_values[k])
-            if told:
-                f[:n] = layout.encode_values(k, r.values, r.cutoff_hz, r.response)[0]
-            fam_shapes.append(f)
-            has_fam.append(told)
     t = lambda a, dt=torch.float32: torch.as_tensor(np.asarray(a), dtype=dt)  # noqa: E731
     return TensorData(
         t(cond),
@@ -339,23 +299,7 @@ def tensorise(
         t(zmask, torch.bool),
         t(gains),
         t(has_q, torch.bool),
-        t(fam_shapes) if by_family else None,
-        t(has_fam, torch.bool) if by_family else None,
     )
-
-
-def standardise_told(batch: dict) -> dict:
-    """``batch`` with each record's shape tokens standardised by its family's statistics
-    where its (already dropped) condition states the family and the layout has them —
-    as the sampler decodes a draw for a spec that states one.  A no-op for data without
-    per-family statistics."""
-    if "family_shapes" not in batch:
-        return batch
-    told = batch["has_family"] & (batch["cond"][:, DROPPABLE["response"][0]] > 0)
-    tokens = batch["tokens"].clone()
-    S = batch["family_shapes"].shape[1]
-    tokens[told, :S, 0] = batch["family_shapes"][told]
-    return {**batch, "tokens": tokens}
 
 
 #: (flag column, value columns) of each droppable condition in the mask-era features.

@@ -16,7 +16,7 @@ import torch
 
 from .decoder import DirectDecoder
 from .schedule import CosineSchedule
-from .spec import FAMILIES, Spec, condition_response, spec_features
+from .spec import Spec, spec_features
 
 __all__ = [
     "Draw",
@@ -290,18 +290,9 @@ def draw_specs(
     noise[:, : layout.max_slots] *= _temperature("shape", shape_temperature, SHAPE_TEMPERATURE)
     noise[:, layout.max_slots] *= _temperature("level", level_temperature, LEVEL_TEMPERATURE)
     x = denoise(model, cond, topo.to(device), noise.to(device), steps).cpu().numpy()
-    # the family each spec states to the model: its shapes were drawn standardised by
-    # that family's statistics where the layout has them (TokenLayout.value_stats)
-    told = {s: _told_family(s) if layout.family_values else None for s in features}
     out = []
     for i in range(n):
         k = int(topo[i])
-        values, poles, zeros, gain = layout.decode(k, x[i], fcs[i], told[specs[i]])
+        values, poles, zeros, gain = layout.decode(k, x[i], fcs[i])
         out.append(Draw(layout.topologies[k], values, poles, zeros, gain))
     return out
-
-
-def _told_family(spec: Spec) -> str | None:
-    """The response family the spec's features state (None: none)."""
-    response = condition_response(spec)
-    return response if response in FAMILIES else None

@@ -214,14 +214,6 @@ class TokenLayout:
         n_pole_tokens, n_zero_tokens: how many pole / zero tokens every sample has.
         orders, families: per topology, its pole count and family (for ``order``
             requests and messages).
-        family_values: per topology, ``(response family, mean, spread)`` of its shapes
-            over the training records labelled with that family (the families with
-            enough of them).  A circuit whose spec states a family is standardised by
-            these instead (:meth:`value_stats`): one topology serves several families
-            (a Sallen-Key cascade is Butterworth, Bessel or Chebyshev), and its shapes
-            spread over all of them several times more than over one, while the
-            network's error is about a fixed share of the spread it works in.  Empty
-            for models trained before (they use the topology's statistics alone).
     """
 
     topologies: tuple[str, ...]
@@ -234,7 +226,6 @@ class TokenLayout:
     level_std: tuple[float, ...] = ()
     orders: tuple[int, ...] = ()
     families: tuple[str, ...] = ()
-    family_values: tuple[tuple[tuple[str, tuple[float, ...], tuple[float, ...]], ...], ...] = ()
 
     # the token positions are read per draw (thousands of times a batch): computed once
     @cached_property
@@ -288,14 +279,12 @@ class TokenLayout:
         zeros: np.ndarray,
         gain: float,
         fc_hz: float,
-        family: str | None = None,
     ) -> np.ndarray:
-        """``(n_tokens, N_CHANNELS)`` clean tokens of one circuit at cutoff ``fc_hz``,
-        its shapes standardised for the stated ``family`` (:meth:`value_stats`)."""
+        """``(n_tokens, N_CHANNELS)`` clean tokens of one circuit at cutoff ``fc_hz``."""
         t = self.index(topology)
         wc = 2 * math.pi * fc_hz
         x = np.zeros((self.n_tokens, N_CHANNELS))
-        shapes, level = self.encode_values(t, values, fc_hz, family)
+        shapes, level = self.encode_values(t, values, fc_hz)
         x[: len(shapes), 0] = shapes
         x[self.level_index, 0] = level
         x[self.pole_slice] = roots_to_tokens(poles, wc, self.n_pole_tokens)
@@ -304,50 +293,38 @@ class TokenLayout:
         return x
 
     def decode(
-        self, topo: int, x: np.ndarray, fc_hz: float, family: str | None = None
+        self, topo: int, x: np.ndarray, fc_hz: float
     ) -> tuple[dict[str, float], np.ndarray, np.ndarray, float]:
-        """Component values (SI units), poles, zeros (rad/s) and gain from tokens ``x``
-        drawn for a spec stating ``family`` (None: none stated)."""
+        """Component values (SI units), poles, zeros (rad/s) and gain from tokens ``x``."""
         wc = 2 * math.pi * fc_hz
         x = np.asarray(x, float)
         values = self.decode_values(
-            topo, x[: len(self.slots[topo]), 0], x[self.level_index, 0], fc_hz, family
+            topo, x[: len(self.slots[topo]), 0], x[self.level_index, 0], fc_hz
         )
         poles = tokens_to_roots(x[self.pole_slice], wc)
         zeros = tokens_to_roots(x[self.zero_slice], wc, zeros=True)
         gain = token_to_gain(x[-1], wc, len(poles), len(zeros))
         return values, poles, zeros, gain
 
-    def value_stats(
-        self, topo: int, family: str | None = None
-    ) -> tuple[tuple[float, ...], tuple[float, ...]]:
-        """(mean, spread) per slot that standardise topology ``topo``'s shapes for a spec
-        stating ``family``: that family's when the layout holds them, else the
-        topology's."""
-        if family is not None and self.family_values:
-            for name, mean, std in self.family_values[topo]:
-                if name == family:
-                    return mean, std
-        return self.value_mean[topo], self.value_std[topo]
-
     def encode_values(
-        self, topo: int, values: dict[str, float], fc_hz: float, family: str | None = None
+        self, topo: int, values: dict[str, float], fc_hz: float
     ) -> tuple[list[float], float]:
         """Standardised shapes (one per slot) and impedance level of slot ``values``."""
         kinds = [k for _, k in self.slots[topo]]
         logs = [dimensionless(k, values[name], fc_hz) for name, k in self.slots[topo]]
         shapes, level = split_level(kinds, logs)
-        means, stds = self.value_stats(topo, family)
-        shapes = [(v - m) / sd for v, m, sd in zip(shapes, means, stds)]
+        shapes = [
+            (v - m) / sd for v, m, sd in zip(shapes, self.value_mean[topo], self.value_std[topo])
+        ]
         return shapes, (level - self.level_mean[topo]) / self.level_std[topo]
 
-    def decode_values(
-        self, topo: int, shapes, level: float, fc_hz: float, family: str | None = None
-    ) -> dict[str, float]:
+    def decode_values(self, topo: int, shapes, level: float, fc_hz: float) -> dict[str, float]:
         """Slot values (ohms, henries, farads) from standardised shapes and level."""
         kinds = [k for _, k in self.slots[topo]]
-        means, stds = self.value_stats(topo, family)
-        raw = [float(v) * sd + m for v, m, sd in zip(shapes, means, stds)]
+        raw = [
+            float(v) * sd + m
+            for v, m, sd in zip(shapes, self.value_mean[topo], self.value_std[topo])
+        ]
         lam = float(level) * self.level_std[topo] + self.level_mean[topo]
         logs = join_level(kinds, raw, lam)
         return {
@@ -368,10 +345,6 @@ class TokenLayout:
             "level_std": list(self.level_std),
             "orders": list(self.orders),
             "families": list(self.families),
-            "family_values": [
-                [[name, list(mean), list(std)] for name, mean, std in per]
-                for per in self.family_values
-            ],
         }
 
     @classmethod
@@ -387,11 +360,4 @@ class TokenLayout:
             level_std=tuple(float(v) for v in d["level_std"]),
             orders=tuple(int(o) for o in d.get("orders", ())),
             families=tuple(str(f) for f in d.get("families", ())),
-            family_values=tuple(
-                tuple(
-                    (str(name), tuple(float(v) for v in mean), tuple(float(v) for v in std))
-                    for name, mean, std in per
-                )
-                for per in d.get("family_values", ())
-            ),
         )

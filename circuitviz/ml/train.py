@@ -28,7 +28,6 @@ from .data import (
     drop_conditions,
     make_layout,
     records_from_dataset,
-    standardise_told,
     synth_records,
     tensorise,
     topology_structures,
@@ -94,10 +93,6 @@ class TrainConfig:
     #: train only on records of topologies the ``init_from`` checkpoint knows: a run
     #: that refines a model, without spending its budget on teaching new entries
     topologies_of_init: bool = False
-    #: standardise a record's shapes by its topology's statistics over its own family's
-    #: records when its condition states the family (``TokenLayout.family_values``):
-    #: the spread the network works in is then one family's, not all of them
-    by_family: bool = False
     progress: bool = True
     model: dict = field(default_factory=dict)
 
@@ -138,9 +133,10 @@ class TrainConfig:
             raise ValueError(
                 f"cond_lr_scale must be a number above 0 and up to 100, got {cfg.cond_lr_scale!r}"
             )
-        for flag in ("topologies_of_init", "by_family"):
-            if not isinstance(getattr(cfg, flag), bool):
-                raise ValueError(f"{flag} must be true or false, got {getattr(cfg, flag)!r}")
+        if not isinstance(cfg.topologies_of_init, bool):
+            raise ValueError(
+                f"topologies_of_init must be true or false, got {cfg.topologies_of_init!r}"
+            )
         weights = cfg.response_weights
         if not isinstance(weights, dict) or any(
             k not in FAMILIES
@@ -400,7 +396,6 @@ def val_loss(cfg, model, schedule, data, device, seed: int = 1234) -> float:
             cfg.p_drop_order,
             cfg.p_drop_other,
         )
-        batch = standardise_told(batch)
         total += float(_losses(cfg, model, schedule, batch)["loss"]) * len(idx)
         count += len(idx)
     torch.set_rng_state(state)
@@ -463,7 +458,7 @@ def train(cfg: TrainConfig, resume: bool = False, log=print, check=None) -> dict
     n_val = max(1, int(round(cfg.val_fraction * len(records)))) if len(records) > 1 else 0
     val_rec = [records[i] for i in perm[:n_val]]
     train_rec = [records[i] for i in perm[n_val:]] or val_rec
-    layout = make_layout(train_rec, by_family=cfg.by_family)
+    layout = make_layout(train_rec)
     val_rec = [r for r in val_rec if r.topology in layout.topologies]
     structures = topology_structures(list(layout.topologies))
     model = new_model(cfg, layout, structures)
@@ -567,7 +562,6 @@ def train(cfg: TrainConfig, resume: bool = False, log=print, check=None) -> dict
         batch["cond"] = drop_conditions(
             batch["cond"], batch["has_q"], gen, cfg.p_drop_q, cfg.p_drop_order, cfg.p_drop_other
         )
-        batch = standardise_told(batch)
         losses = _losses(cfg, model, schedule, batch)
         opt.zero_grad(set_to_none=True)
         losses["loss"].backward()
