@@ -64,7 +64,7 @@ class Example:
 
     def features(self, n_features: int = N_FEATURES) -> np.ndarray:
         """The record's conditions as model features (all given)."""
-        if n_features == 9:
+        if n_features != N_FEATURES:
             return features_v1(self.filter_type, self.cutoff_hz, self.q, self.order)
         return features(
             self.filter_type,
@@ -77,7 +77,7 @@ class Example:
             self.attenuation_db,
             self.gain_db,
             self.active,
-        )[:n_features]
+        )
 
 
 def records_from_rows(rows: list[dict], seed: int = 0) -> list[Example]:
@@ -332,8 +332,4 @@ def drop_conditions(cond, has_q, gen, p_q: float, p_order: float, p_other: float
         cond[drop, flag] = -1.0
         for c in cols:
             cond[drop, c] = 0.0
-    if cond.shape[1] == N_FEATURES:
-        gone = (cond[:, 7] < 0) | (cond[:, 9] < 0)
-        cond[gone, 22:] = 0.0
-        cond[gone, 22] = -1.0
     return cond

@@ -2,19 +2,13 @@
 :mod:`circuitviz.spec`, below both the design layer and the model; it is re-exported here
 for older imports).
 
-Three feature layouts exist, told apart by their length (``ModelConfig.cond_features``),
-each the one before with columns added at its end:
+Two feature layouts exist, told apart by their length (``ModelConfig.cond_features``):
 
 * ``N_FEATURES_V1`` (9): type one-hot, log cutoff, (has Q, log Q), (has order, order) —
   models trained before masks;
-* ``N_FEATURES_V2`` (22): the above plus (has response, family one-hot), the passband
-  ripple Ap in force, (has stopband, log stopband ratio, attenuation), (has gain, gain),
-  (has kind, active) — the first mask-era models;
-* ``N_FEATURES`` (37, :func:`features`): the above plus the **prototype** a low- or
-  high-pass spec of known family and order stands for (:func:`prototype_block`): its
-  poles and zeros, normalised like the training tokens (Ap edge at 1 rad/s).
-
-Absent values are 0 with their flag at -1.
+* ``N_FEATURES`` (22, :func:`features`): the above plus (has response, family one-hot),
+  the passband ripple Ap in force, (has stopband, log stopband ratio, attenuation),
+  (has gain, gain), (has kind, active).  Absent values are 0 with their flag at -1.
 
 Pure numpy, so that bad input is refused before torch is ever imported.
 """
@@ -44,10 +38,7 @@ __all__ = [
     "N_MAX",
     "N_FEATURES",
     "N_FEATURES_V1",
-    "N_FEATURES_V2",
-    "PROTOTYPE_COLUMNS",
     "features",
-    "prototype_block",
     "features_v1",
     "spec_features",
     "condition_response",
@@ -60,11 +51,7 @@ __all__ = [
 #: Cutoff (LP/HP) or centre (BP/BS) frequencies, in Hz (the catalogue's range).
 FC_RANGE_HZ = cutoff_range()
 N_FEATURES_V1 = 9
-N_FEATURES_V2 = 22
-N_FEATURES = 37
-#: Columns of the prototype block in the newest layout (flag first).
-PROTOTYPE_COLUMNS = slice(N_FEATURES_V2, N_FEATURES)
-_PROTO_PAIRS = 4
+N_FEATURES = 22
 #: Families in the response one-hot.
 FAMILIES = ("butterworth", "bessel", "chebyshev", "elliptic")
 
@@ -127,47 +114,6 @@ def features(
         out[20], out[21] = 1.0, 1.0 if active else -1.0
     else:
         out[20] = -1.0
-    out[PROTOTYPE_COLUMNS] = prototype_block(
-        filter_type, order, response, ripple_db, attenuation_db
-    )
-    return out
-
-
-def prototype_block(
-    filter_type: str,
-    order: int | None,
-    response: str | None,
-    ripple_db: float,
-    attenuation_db: float | None,
-) -> np.ndarray:
-    """``(15,)`` prototype columns: flag, then for up to four pole pairs, in rising Q,
-    (log |p|, log Q), then (log |p| of the real pole, odd order ±1), then the finite
-    zeros' log |z| (elliptic), in falling frequency."""
-    out = np.zeros(N_FEATURES - N_FEATURES_V2, np.float32)
-    out[0] = -1.0
-    if filter_type not in ("lowpass", "highpass") or order is None or response not in FAMILIES:
-        return out
-    if response == "elliptic" and attenuation_db is None:
-        return out
-    from ..prototypes import prototype
-
-    try:
-        z, p, _ = prototype(response, order, ripple_db, attenuation_db)
-    except ValueError:
-        return out
-    pairs = sorted((r for r in p if r.imag > 1e-9), key=lambda r: abs(r) / (-2 * r.real))
-    real = [r for r in p if abs(r.imag) <= 1e-9]
-    notches = sorted((abs(r) for r in z if r.imag > 1e-9), reverse=True)
-    out[0] = 1.0
-    for i, r in enumerate(pairs[:_PROTO_PAIRS]):
-        out[1 + 2 * i] = 4.0 * math.log10(abs(r))
-        out[2 + 2 * i] = (math.log10(abs(r) / (-2 * r.real)) - 0.5) / 0.6
-    if real:
-        out[9], out[10] = 4.0 * math.log10(abs(real[0])), 1.0
-    else:
-        out[10] = -1.0
-    for i, w in enumerate(notches[:_PROTO_PAIRS]):
-        out[11 + i] = (math.log10(w) - 0.3) / 0.3
     return out
 
 
@@ -175,10 +121,10 @@ def spec_features(spec: Spec, n_features: int = N_FEATURES) -> np.ndarray:
     """The features of ``spec`` in the layout a model of ``n_features`` inputs expects."""
     if n_features == N_FEATURES_V1:
         return features_v1(spec.filter_type, spec.cutoff_hz, spec.q, spec.order)
-    if n_features not in (N_FEATURES_V2, N_FEATURES):
+    if n_features != N_FEATURES:
         raise ValueError(
             f"model expects {n_features} spec features; this version knows "
-            f"{N_FEATURES_V1}, {N_FEATURES_V2} and {N_FEATURES}"
+            f"{N_FEATURES_V1} and {N_FEATURES}"
         )
     band = spec.is_band
     response = condition_response(spec)
@@ -194,7 +140,7 @@ def spec_features(spec: Spec, n_features: int = N_FEATURES) -> np.ndarray:
         as_db,
         spec.gain_db,
         None if spec.kind == "any" else spec.kind == "active",
-    )[:n_features]
+    )
 
 
 def condition_stopband(spec: Spec) -> tuple[float | None, float | None]:
