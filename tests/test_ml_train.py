@@ -278,7 +278,7 @@ def test_topologies_of_init_keeps_a_run_to_what_its_init_knows(tmp_path, dataset
     trained = set(TokenLayout.from_dict(read_checkpoint(summary["out"])["layout"]).topologies)
     assert trained <= known and any("topologies" in m and "knows" in m for m in logs)
     with pytest.raises(ValueError, match="topologies_of_init needs init_from"):
-        _known_to_init(records, None)
+        TrainConfig.from_dict({"topologies_of_init": True})  # refused before any data loads
     for bad in (1, "yes", None):
         with pytest.raises(ValueError, match="topologies_of_init must be true or false"):
             TrainConfig.from_dict({"topologies_of_init": bad})

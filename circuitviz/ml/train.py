@@ -137,6 +137,10 @@ class TrainConfig:
             raise ValueError(
                 f"topologies_of_init must be true or false, got {cfg.topologies_of_init!r}"
             )
+        if cfg.topologies_of_init and not cfg.init_from:
+            raise ValueError(
+                "topologies_of_init needs init_from (the checkpoint to take them from)"
+            )
         weights = cfg.response_weights
         if not isinstance(weights, dict) or any(
             k not in FAMILIES
@@ -164,13 +168,11 @@ def load_records(source: str, seed: int = 0) -> list[Example]:
     return records_from_dataset(source, seed)
 
 
-def _known_to_init(records: list[Example], init_from: str | None, log=print) -> list[Example]:
+def _known_to_init(records: list[Example], init_from: str, log=print) -> list[Example]:
     """``records`` whose topology the checkpoint ``init_from`` knows."""
     from .checkpoint import read_checkpoint
     from .tokens import TokenLayout
 
-    if not init_from:
-        raise ValueError("topologies_of_init needs init_from (the checkpoint to take them from)")
     known = set(TokenLayout.from_dict(read_checkpoint(init_from)["layout"]).topologies)
     kept = [r for r in records if r.topology in known]
     log(f"{len(kept)} of {len(records)} records on the {len(known)} topologies {init_from} knows")
@@ -452,7 +454,7 @@ def train(cfg: TrainConfig, resume: bool = False, log=print, check=None) -> dict
     torch.manual_seed(cfg.seed)
     records = load_records(cfg.data, cfg.seed)
     if cfg.topologies_of_init:
-        records = _known_to_init(records, cfg.init_from, log)
+        records = _known_to_init(records, str(cfg.init_from), log)
     data_info = _data_info(cfg.data, len(records))
     perm = np.random.default_rng(cfg.seed).permutation(len(records))
     n_val = max(1, int(round(cfg.val_fraction * len(records)))) if len(records) > 1 else 0
