@@ -136,6 +136,34 @@ def test_self_conditioning_starts_as_a_no_op_and_then_reads_the_estimate():
     )
 
 
+def test_slot_conditioning_starts_as_a_no_op_and_then_moves_each_slot_with_the_spec():
+    """Zero-initialised, so a warm start from a model without it changes nothing; once
+    trained (here: random weights), the spec moves component slots differently from one
+    another, which the shared adaLN vector alone does only through the blocks."""
+    plain = _small(records=40, layers=1)
+    m = _small(records=40, layers=1, slot_condition=True)
+    with torch.no_grad():
+        for name, p in m.named_parameters():
+            if not name.startswith("slot_cond"):
+                p.add_(0.1 * torch.randn_like(p))
+    shared = {k: v for k, v in m.state_dict().items() if not k.startswith("slot_cond")}
+    plain.load_state_dict(shared)
+    m.eval()
+    plain.eval()
+    x, t, cond, topo = _inputs(m, "mfb_bp4")
+    torch.testing.assert_close(m(x, t, cond, topo), plain(x, t, cond, topo))
+    with torch.no_grad():
+        m.slot_cond[2].weight.normal_()
+    assert not torch.allclose(m(x, t, cond, topo), plain(x, t, cond, topo))
+    # the added embedding differs per slot and follows the spec
+    prep_a = m.prepare(cond, topo)
+    bumped = cond.clone()
+    bumped[:, 17] += 1.0
+    prep_b = m.prepare(bumped, topo)
+    delta = (prep_b.slot_h - prep_a.slot_h)[0, : len(m.layout.slots[int(topo[0])])]
+    assert delta.abs().sum() > 0 and not torch.allclose(delta[0], delta[1])
+
+
 def test_the_sampler_feeds_each_step_the_estimate_of_the_step_before(monkeypatch):
     from circuitviz.ml import sampler
 

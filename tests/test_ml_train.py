@@ -133,6 +133,38 @@ def test_a_self_conditioned_model_warm_starts_from_one_without_and_learns_to_rea
     assert [d.values for d in first] == [d.values for d in again]  # seeded
 
 
+def test_a_slot_conditioned_model_warm_starts_from_one_without_and_trains_its_new_path(
+    tmp_path, dataset
+):
+    """The slot-wise conditioning is new in a warm start: everything else is copied, it
+    starts at zero, it learns (at ``cond_lr_scale`` times the rate, with the spec's input
+    layer), and the checkpoint says it is there."""
+    from circuitviz.ml.train import _param_groups
+
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    train(_config(plain, dataset, steps=6, eval_every=6), log=lambda m: None)
+    summary = train(
+        _config(
+            tmp_path,
+            dataset,
+            steps=10,
+            eval_every=10,
+            cond_lr_scale=4.0,
+            init_from=str(plain / "set.pt"),
+            model={**TINY_MODEL, "slot_condition": True},
+        ),
+        log=lambda m: None,
+    )
+    model, blob = load_checkpoint(summary["out"], "cpu")
+    assert model.config.slot_condition and blob["model_config"]["slot_condition"] is True
+    assert float(model.slot_cond[2].weight.detach().abs().sum()) > 0
+    scaled = {id(p) for p in _param_groups(model, 4.0)[1]["params"]}
+    assert {id(p) for p in model.slot_cond.parameters()} <= scaled
+    assert {id(p) for p in model.cond_mlp[0].parameters()} <= scaled
+    assert draw(model, Spec.checked("highpass", "3k"), 3, seed=2)
+
+
 def test_t_power_draws_training_timesteps_towards_low_noise(monkeypatch):
     """``t_power`` 2 puts the share of training steps below t the same as the sampler's
     step spacing does (T * u**2): about sqrt(t / T); 1 keeps them uniform."""
@@ -231,7 +263,7 @@ def test_cond_lr_scale_gives_the_spec_input_layer_its_own_rate(tmp_path, dataset
     groups = _param_groups(model, 5.0)
     assert [g.get("lr_scale", 1.0) for g in groups] == [1.0, 5.0]
     first = {id(p) for p in model.cond_mlp[0].parameters()}
-    assert {id(p) for p in groups[1]["params"]} == first
+    assert {id(p) for p in groups[1]["params"]} == first  # no slot conditioning here
     ids = [id(p) for g in groups for p in g["params"]]
     assert len(ids) == len(set(ids)) == len(list(model.parameters()))
     assert len(_param_groups(model, 1.0)) == 1

@@ -59,6 +59,12 @@ class ModelConfig(DecoderConfig):
     #: sees the clean tokens the previous step predicted, so it refines an estimate
     #: instead of starting over; False in checkpoints made before it
     self_condition: bool = False
+    #: slot-wise conditioning: each token's input also gets an MLP of the spec features
+    #: together with that token's slot and kind embedding, so a slot's value can follow a
+    #: condition (an elliptic design's As) directly, not only through the one shared
+    #: adaLN vector; its output layer starts at zero, so a model warm-started from one
+    #: without it starts out the same.  False in checkpoints made before it
+    slot_condition: bool = False
 
 
 def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10000.0) -> torch.Tensor:
@@ -186,6 +192,11 @@ class SetDecoder(Decoder):
         self.cond_mlp = nn.Sequential(
             nn.Linear(config.cond_features, d), nn.SiLU(), nn.Linear(d, d)
         )
+        if config.slot_condition:
+            last = nn.Linear(d, d)
+            nn.init.zeros_(last.weight)
+            nn.init.zeros_(last.bias)
+            self.slot_cond = nn.Sequential(nn.Linear(config.cond_features + d, d), nn.SiLU(), last)
         self.time_mlp = nn.Sequential(nn.Linear(d, d), nn.SiLU(), nn.Linear(d, d))
         self.blocks = nn.ModuleList(
             _Block(d, config.n_heads, config.mlp_ratio) for _ in range(config.n_layers)
@@ -265,9 +276,11 @@ class SetDecoder(Decoder):
         if cols is not None:
             kinds, mask, slot_h = kinds[:, cols], mask[:, cols], slot_h[:, cols]
         attend = (kinds != KIND_PAD)[:, None, None, :]
-        return Prepared(
-            mask, attend, self.kind_emb(kinds), slot_h, self.cond_mlp(cond), graphs[topo]
-        )
+        kind_h = self.kind_emb(kinds)
+        if self.config.slot_condition:
+            per_token = cond[:, None, :].expand(-1, slot_h.shape[1], -1)
+            slot_h = slot_h + self.slot_cond(torch.cat([per_token, slot_h + kind_h], dim=-1))
+        return Prepared(mask, attend, kind_h, slot_h, self.cond_mlp(cond), graphs[topo])
 
     def step(
         self,

@@ -422,18 +422,17 @@ def _save_state(path: Path, model, ema, opt, step: int, cfg: TrainConfig, log: l
 
 
 def _param_groups(model, cond_lr_scale: float) -> list[dict]:
-    """The optimiser's parameter groups: the spec's input layer to the denoiser
-    (``cond_mlp``'s first layer, where a feature's meaning is learned) at
-    ``cond_lr_scale`` times the learning rate, everything else at it."""
+    """The optimiser's parameter groups: where the spec enters the denoiser (``cond_mlp``'s
+    first layer, where a feature's meaning is learned, and the slot-wise conditioning, new
+    in a warm start) at ``cond_lr_scale`` times the learning rate, everything else at it."""
     first = getattr(getattr(model, "cond_mlp", None), "0", None)
-    if cond_lr_scale == 1.0 or first is None:
+    entry = [m for m in (first, getattr(model, "slot_cond", None)) if m is not None]
+    if cond_lr_scale == 1.0 or not entry:
         return [{"params": list(model.parameters())}]
-    mine = {id(p) for p in first.parameters()}
+    scaled = [p for m in entry for p in m.parameters()]
+    mine = {id(p) for p in scaled}
     rest = [p for p in model.parameters() if id(p) not in mine]
-    return [
-        {"params": rest},
-        {"params": list(first.parameters()), "lr_scale": float(cond_lr_scale)},
-    ]
+    return [{"params": rest}, {"params": scaled, "lr_scale": float(cond_lr_scale)}]
 
 
 def train(cfg: TrainConfig, resume: bool = False, log=print, check=None) -> dict:
