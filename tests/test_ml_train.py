@@ -167,7 +167,8 @@ def test_a_slot_conditioned_model_warm_starts_from_one_without_and_trains_its_ne
 
 def test_t_power_draws_training_timesteps_towards_low_noise(monkeypatch):
     """``t_power`` 2 puts the share of training steps below t the same as the sampler's
-    step spacing does (T * u**2): about sqrt(t / T); 1 keeps them uniform."""
+    step spacing does (T * u**2): about sqrt(t / T); 1 keeps them uniform;
+    ``t_uniform_share`` draws that share of the rows uniformly instead."""
     import torch
 
     from circuitviz.ml import train as train_mod
@@ -205,8 +206,19 @@ def test_t_power_draws_training_timesteps_towards_low_noise(monkeypatch):
         t = seen[0]
         assert int(t.min()) >= 0 and int(t.max()) <= 999
         assert float((t < 160).float().mean()) == pytest.approx(below_160, abs=0.015)
+    # a uniform share: 0.5 of power 3 puts below t = 160 half of 0.16 and half of
+    # (0.16)^(1/3) = 0.543, and above t = 800 half of 0.2 and half of 1 - 0.8^(1/3)
+    seen.clear()
+    train_mod.set_losses(Spy(), schedule, batch, t_power=3.0, t_uniform_share=0.5)
+    t = seen[0]
+    assert int(t.min()) >= 0 and int(t.max()) <= 999
+    assert float((t < 160).float().mean()) == pytest.approx(0.5 * (0.16 + 0.543), abs=0.015)
+    assert float((t >= 800).float().mean()) == pytest.approx(0.5 * (0.2 + 0.0717), abs=0.015)
     with pytest.raises(ValueError, match="t_power must be a number from 0.25 to 4"):
         TrainConfig.from_dict({"t_power": 0})
+    for bad in (-0.1, 1.5, True, "half"):
+        with pytest.raises(ValueError, match="t_uniform_share must be a number from 0 to 1"):
+            TrainConfig.from_dict({"t_uniform_share": bad})
 
 
 def test_response_weights_draw_a_family_that_much_more_often():

@@ -67,6 +67,12 @@ class TrainConfig:
     #: matches the sampler's steps (spaced the same way, ``step_power``), putting as much
     #: training at low noise, where the values are settled, as the sampler spends there
     t_power: float = 1.0
+    #: share of each batch whose timesteps are drawn uniformly instead (0 to 1): the
+    #: spec's effect on the values is learned at high noise, where the noisy tokens say
+    #: little, and ``t_power`` above 1 starves it (a small model trained on elliptic
+    #: records alone learned a third of the attenuation's effect with ``t_power`` 3 in
+    #: the time uniform draws learned most of it; ``docs/architecture.md`` §4)
+    t_uniform_share: float = 0.0
     eval_every: int = 500
     eval_specs: int = 64
     val_fraction: float = 0.05
@@ -125,6 +131,9 @@ class TrainConfig:
             raise ValueError("steps and batch_size must be >= 1")
         if not (isinstance(cfg.t_power, (int, float)) and 0.25 <= cfg.t_power <= 4):
             raise ValueError(f"t_power must be a number from 0.25 to 4, got {cfg.t_power!r}")
+        share = cfg.t_uniform_share
+        if isinstance(share, bool) or not (isinstance(share, (int, float)) and 0 <= share <= 1):
+            raise ValueError(f"t_uniform_share must be a number from 0 to 1, got {share!r}")
         if (
             isinstance(cfg.cond_lr_scale, bool)
             or not isinstance(cfg.cond_lr_scale, (int, float))
@@ -267,6 +276,7 @@ def set_losses(
     batch: dict,
     component_weight: float = 1.0,
     t_power: float = 1.0,
+    t_uniform_share: float = 0.0,
 ) -> dict[str, torch.Tensor]:
     """DDPM loss (per-token MSE, each noised token tied to its clean token) + topology CE.
     A self-conditioning model is fed its own no-gradient clean estimate on half the
@@ -285,6 +295,8 @@ def set_losses(
         t = torch.randint(0, T, (x0.shape[0],), device=x0.device)
     else:
         u = torch.rand(x0.shape[0], device=x0.device)
+        if t_uniform_share > 0:  # these rows uniform: where the spec's effect is learned
+            u = torch.where(torch.rand_like(u) < t_uniform_share, u ** (1 / t_power), u)
         t = (T * u**t_power).long().clamp(max=T - 1)
     noise = torch.randn_like(x0) * mask
     x_t = schedule.add_noise(x0, noise, t) * mask
@@ -358,7 +370,9 @@ class SlotBuckets:
 
 def _losses(cfg, model, schedule, batch):
     if cfg.kind == "set":
-        return set_losses(model, schedule, batch, cfg.component_weight, cfg.t_power)
+        return set_losses(
+            model, schedule, batch, cfg.component_weight, cfg.t_power, cfg.t_uniform_share
+        )
     with autocast(batch["cond"].device):
         return {k: v.float() for k, v in model.losses(batch).items()}
 
