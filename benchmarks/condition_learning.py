@@ -46,21 +46,22 @@ PER_TOPOLOGY = 200
 TINY = dict(d_model=64, n_layers=2, n_heads=4, gnn_dim=32, gnn_layers=2, head_hidden=64)
 
 
+def rows_of(data: Path, names: set[str]) -> list[str]:
+    """The record lines of topologies ``names`` in dataset ``data``."""
+    with open(data / "records.jsonl", encoding="utf-8") as src:
+        return [line for line in src if json.loads(line)["topology"] in names]
+
+
 def subset(data: Path, names: set[str], out: Path) -> int:
     """Write the records of topologies ``names`` from dataset ``data`` as a dataset in
-    ``out``; returns how many."""
+    ``out`` (what training reads); returns how many."""
+    lines = rows_of(data, names)
     out.mkdir(parents=True, exist_ok=True)
-    n = 0
-    with open(data / "records.jsonl", encoding="utf-8") as src:
-        with open(out / "records.jsonl", "w", encoding="utf-8") as dst:
-            for line in src:
-                if json.loads(line)["topology"] in names:
-                    dst.write(line)
-                    n += 1
+    (out / "records.jsonl").write_text("".join(lines), encoding="utf-8")
     manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))
-    manifest["n"] = n
+    manifest["n"] = len(lines)
     (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    return n
+    return len(lines)
 
 
 def measure(model, records) -> list[tuple[str, int, float, float, float, float]]:
@@ -110,14 +111,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--model", action="append", default=[], help="measure this checkpoint")
     args = ap.parse_args(argv)
     from circuitviz.ml.checkpoint import load_checkpoint
-    from circuitviz.ml.data import records_from_dataset
+    from circuitviz.ml.data import records_from_dataset, records_from_rows
     from circuitviz.ml.train import TrainConfig, train
 
     names = set((args.topologies or (MEASURE_ON if args.model else TRAIN_ON)).split(","))
     if args.model:
-        with tempfile.TemporaryDirectory() as tmp:
-            subset(Path(args.data), names, Path(tmp))
-            records = [r for r in records_from_dataset(tmp) if r.response == "elliptic"]
+        rows = [json.loads(line) for line in rows_of(Path(args.data), names)]
+        records = [r for r in records_from_rows(rows) if r.response == "elliptic"]
         print("| model | topology | records | slope in the data | slope drawn | |err| med / p90 |")
         print("|---|---|---|---|---|---|")
         for path in args.model:

@@ -295,9 +295,10 @@ def set_losses(
         t = torch.randint(0, T, (x0.shape[0],), device=x0.device)
     else:
         u = torch.rand(x0.shape[0], device=x0.device)
+        power = torch.full_like(u, t_power)
         if t_uniform_share > 0:  # these rows uniform: where the spec's effect is learned
-            u = torch.where(torch.rand_like(u) < t_uniform_share, u ** (1 / t_power), u)
-        t = (T * u**t_power).long().clamp(max=T - 1)
+            power[torch.rand_like(u) < t_uniform_share] = 1.0
+        t = (T * u**power).long().clamp(max=T - 1)
     noise = torch.randn_like(x0) * mask
     x_t = schedule.add_noise(x0, noise, t) * mask
     x0_prev = None
