@@ -33,8 +33,9 @@ def shipped():
 
 
 def _plain_denoise(model, cond, topo, noise):
-    """The DDIM loop as the model's ``forward`` runs it, every input rebuilt each step."""
-    from circuitviz.ml.sampler import _groups
+    """The DDIM loop as the model's ``forward`` runs it, every input rebuilt each step
+    (at the sampler's precision: bf16 before the final step where it is native)."""
+    from circuitviz.ml.sampler import _groups, step_precision
     from circuitviz.ml.schedule import CosineSchedule
 
     cfg = model.config
@@ -49,7 +50,9 @@ def _plain_denoise(model, cond, topo, noise):
         for i, t in enumerate(timesteps):
             t_prev = timesteps[i + 1] if i + 1 < len(timesteps) else None
             tt = torch.full((x.shape[0],), t, dtype=torch.long)
-            pred = model(x, tt, cond[rows], topo[rows], cols, x0)
+            prep = model.prepare(cond[rows], topo[rows], cols)
+            with step_precision(noise.device, final=t_prev is None):
+                pred = model.step(x, tt, prep, x0)
             x, x0 = schedule.step(pred.float(), t, t_prev, x, clip=6.0)
             x, x0 = x * m, x0 * m
         out[rows[:, None], cols[None, :]] = x
