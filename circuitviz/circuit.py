@@ -34,6 +34,7 @@ __all__ = [
     "OUTPUT",
     "KINDS",
     "VALUE_RANGE",
+    "OPAMP_GBW_RANGE_HZ",
     "MAX_ELEMENTS",
     "MAX_NETS",
     "UNIT_NAMES",
@@ -60,6 +61,10 @@ VALUE_RANGE: dict[str, tuple[float, float]] = {
     "E": (1e-15, 1e15),
     "OPAMP": (1e-15, 1e15),
 }
+#: Accepted gain-bandwidth products (Hz) an op-amp may carry (a netlist's ``GBW=``): far
+#: wider than any op-amp, the bounds keep the one-pole model's R-C pole (and its poles)
+#: within what double precision analyses (GBW = 1e40 Hz put a pole at 0).
+OPAMP_GBW_RANGE_HZ = (1.0, 1e12)
 #: Largest circuit analysed: elements and nets (a 100-section RC ladder has 200 and 101).
 MAX_ELEMENTS = 200
 MAX_NETS = 201
@@ -205,6 +210,11 @@ class Circuit:
                         f"element {e.name!r} has {field_name}={extra!r}; only "
                         f"op-amps carry {field_name}, a finite number > 0"
                     )
+            if e.gbw is not None and not (OPAMP_GBW_RANGE_HZ[0] <= e.gbw <= OPAMP_GBW_RANGE_HZ[1]):
+                raise CircuitError(
+                    f"op-amp {e.name!r} has GBW {e.gbw:g} Hz, outside the accepted range "
+                    f"{OPAMP_GBW_RANGE_HZ[0]:g} to {OPAMP_GBW_RANGE_HZ[1]:g} Hz"
+                )
             lo, hi = VALUE_RANGE[e.kind]
             if not lo <= abs(e.value) <= hi:
                 what = "gain magnitude" if e.kind in ("E", "OPAMP") else "value"
@@ -288,7 +298,8 @@ class Circuit:
         no_dc = [n for n in nets if n not in dc]
         if no_dc:
             raise CircuitError(
-                f"net {no_dc[0]!r} has no DC path to ground (only capacitors lead to it), so "
+                f"net {no_dc[0]!r} has no DC path to ground (every path from it to ground "
+                f"passes through a capacitor), so "
                 f"SPICE cannot find its operating point; add a resistor or inductor to it"
             )
         terminals: dict[str, int] = defaultdict(int)

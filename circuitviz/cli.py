@@ -654,7 +654,15 @@ def _stdout_kept_for_results() -> Iterator[None]:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.close(devnull)
-    stream = open(saved, "w", encoding=sys.__stdout__.encoding or "utf-8", closefd=False)
+    # a character the output's encoding lacks (PYTHONIOENCODING=ascii and a '±') is
+    # replaced, never an error after a result was computed
+    stream = open(
+        saved,
+        "w",
+        encoding=sys.__stdout__.encoding or "utf-8",
+        errors="replace",
+        closefd=False,
+    )
     sys.stdout = stream
     try:
         yield

@@ -14,7 +14,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .circuit import GROUND, INPUT, OPAMP_GAIN, OUTPUT, CircuitError, Element
+from .circuit import (
+    GROUND,
+    INPUT,
+    OPAMP_GAIN,
+    OPAMP_GBW_RANGE_HZ,
+    OUTPUT,
+    CircuitError,
+    Element,
+)
 from .opamp import A0
 from .params import ParamError, Params, split_assignments
 from .units import parse_value
@@ -145,7 +153,9 @@ def _cards(text: str, notes: list[str]) -> tuple[str | None, list[tuple[int, str
     from .netlist import begins_like_card
 
     title = None
-    cards: list[tuple[int, str]] = []
+    # each card's pieces, joined once at the end (a card continued over many '+' lines
+    # must not be copied once per line)
+    cards: list[tuple[int, list[str]]] = []
     for lineno, raw in enumerate(text.splitlines(), start=1):
         if lineno == 1:
             first = raw.strip()
@@ -162,16 +172,21 @@ def _cards(text: str, notes: list[str]) -> tuple[str | None, list[tuple[int, str
         if line.startswith("+"):
             if not cards:
                 raise _fail(lineno, "continuation line '+' with no card before it")
-            first_line, previous = cards[-1]
-            cards[-1] = (first_line, previous + " " + line[1:].strip())
+            cards[-1][1].append(line[1:].strip())
             continue
-        cards.append((lineno, line))
-    return title, cards
+        cards.append((lineno, [line]))
+    return title, [(lineno, " ".join(parts)) for lineno, parts in cards]
 
 
 def _tokens(card: str) -> list[str]:
     """Split on blanks outside ``()``, ``{}`` and quotes; ``key = value`` -> ``key=value``."""
-    card = re.sub(r"\s*=\s*", "=", card)
+    # blanks around '=' dropped by splitting (a regex \s*=\s* is quadratic in a long
+    # run of blanks)
+    parts = card.split("=")
+    card = "=".join(
+        (p.lstrip() if i else p) if i == len(parts) - 1 else (p.lstrip() if i else p).rstrip()
+        for i, p in enumerate(parts)
+    )
     out, current, depth, quote = [], "", 0, ""
     for ch in card:
         if ch in "'\"" and depth == 0 and quote in ("", ch):
@@ -793,6 +808,12 @@ class _Builder:
         for label, v in (("open-loop gain", gain), ("GBW", gbw)):
             if v is not None and v <= 0:
                 raise _fail(raw.lineno, f"{raw.name}: {label} {v:g} must be > 0")
+        lo, hi = OPAMP_GBW_RANGE_HZ
+        if gbw is not None and not lo <= gbw <= hi:
+            raise _fail(
+                raw.lineno,
+                f"{raw.name}: GBW {gbw:g} Hz is outside the accepted range {lo:g} to {hi:g} Hz",
+            )
         if gbw is not None:
             how = (
                 f"one-pole model, A0 = {gain if gain is not None else ONE_POLE_A0:g}, "

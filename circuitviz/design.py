@@ -58,6 +58,7 @@ __all__ = [
     "spec_error",
     "candidates",
     "rank_key",
+    "realisable_mask_order",
     "within_ripple",
     "refine",
     "SEARCH_MAX",
@@ -700,6 +701,33 @@ def refine(c: Candidate) -> Candidate:
 
 
 # -- sampling ---------------------------------------------------------------------------------
+def realisable_mask_order(spec: Spec) -> Spec:
+    """``spec`` with an order derived from its mask (``response`` any) raised to the
+    lowest order the catalogue can meet the mask at in the asked kind (and gain).
+
+    :meth:`Spec.required_order` takes the lowest order over all families, but the asked
+    kind may lack that family there (the catalogue's passive elliptic high-passes are
+    first-order only): a passive high-pass mask that an elliptic meets at order 3 needs
+    a Chebyshev of order 4 here, and drawing order 3 could only miss it."""
+    if not spec.order_from_mask or spec.response != "any" or spec.order is None:
+        return spec
+    if spec.stopband_ratio is None or spec.as_db is None:
+        return spec
+    from .prototypes import required_orders
+    from .spec import ORDER_RANGE
+
+    needs = required_orders(_families(spec), spec.ap_db, spec.stopband_ratio, spec.as_db)
+    for order in range(spec.order, ORDER_RANGE[1] + 1):
+        for family, need in needs.items():
+            if (
+                need is not None
+                and need <= order
+                and _stand_ins(replace(spec, response=family), order, None)
+            ):
+                return spec if order == spec.order else replace(spec, order=order)
+    return spec
+
+
 def check_realisable(spec: Spec) -> None:
     """Refuse a spec whose family, kind and order the catalogue has no design for (say, a
     passive elliptic low-pass of order 4: the passive elliptic ladders are odd), naming
@@ -856,6 +884,7 @@ def sample(
         gain_db=gain_db,
         kind=kind,
     )
+    spec = realisable_mask_order(spec)
     check_realisable(spec)
     n = check_n(n)
     search = _check_search(search)

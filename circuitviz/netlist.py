@@ -246,7 +246,9 @@ def begins_like_card(line: str, text: str = "") -> bool:
     if letter == "X":
         return (
             len(parts) >= 3
-            and re.search(rf"(?im)^\s*\.subckt\s+{re.escape(parts[-1])}\s", text) is not None
+            # [ \t]* not \s*: a blank that may span lines backtracks in quadratic time
+            # over many blank lines
+            and re.search(rf"(?im)^[ \t]*\.subckt[ \t]+{re.escape(parts[-1])}\s", text) is not None
         )
     if nets is None or len(parts) < nets + 2:
         return False

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from .circuit import GROUND, Circuit, Element
+from .circuit import GROUND, OPAMP_GBW_RANGE_HZ, Circuit, Element
 
 __all__ = [
     "A0",
@@ -204,6 +204,10 @@ def collapse_opamps(circuit: Circuit) -> tuple[Circuit, list[str]]:
             and e.nets[0] not in (pole, stage, GROUND)
         ]
         if len(caps) != 1 or len(bufs) != 1:
+            continue
+        # a GBW no op-amp may carry (Circuit.validate) stays plain elements
+        gbw = gain.value / (2 * math.pi * r.value * caps[0].value)
+        if not OPAMP_GBW_RANGE_HZ[0] <= gbw <= OPAMP_GBW_RANGE_HZ[1]:
             continue
         found.append((gain, r, caps[0], bufs[0]))
         used.update(e.name for e in (gain, r, caps[0], bufs[0]))

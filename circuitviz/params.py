@@ -259,7 +259,9 @@ def evaluate(text: str, lookup: Callable[[str], float] | None = None) -> float:
     return value
 
 
-_ASSIGN = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*(\([^)]*\))?\s*=")
+# one blank run before '=' (two optional runs around an optional group backtrack in
+# quadratic time over a long run of blanks)
+_ASSIGN = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*(?:(\([^)]*\))\s*)?=")
 
 
 def split_assignments(text: str) -> list[tuple[str, str]]:

@@ -256,10 +256,12 @@ class Spec:
                 or not isinstance(order, (int, np.integer))
                 or not ORDER_RANGE[0] <= order <= ORDER_RANGE[1]
             ):
-                raise ValueError(
-                    f"order must be an integer from {ORDER_RANGE[0]} to "
-                    f"{ORDER_RANGE[1]}, got {order!r}"
+                accepted = (
+                    f"2, 4, 6 or 8 for a {ft}"
+                    if band
+                    else f"from {ORDER_RANGE[0]} to {ORDER_RANGE[1]}"
                 )
+                raise ValueError(f"order must be an integer {accepted}, got {order!r}")
             order = int(order)
             if band and order % 2:
                 raise ValueError(f"a {ft} has an even order (poles): 2, 4, 6 or 8, got {order}")
@@ -340,7 +342,11 @@ class Spec:
         need = self.required_order()
         if need is None:
             return self
-        family = "any family" if self.response == "any" else f"a {self.response} response"
+        family = (
+            "any family"
+            if self.response == "any"
+            else f"{'an' if self.response[0] in 'aeiou' else 'a'} {self.response} response"
+        )
         mask = (
             f"Ap {self.ap_db:g} dB to {self.cutoff_hz:g} Hz, As {self.as_db:g} dB from "
             f"{self.stopband_hz:g} Hz"

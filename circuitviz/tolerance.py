@@ -40,7 +40,9 @@ RUNS_MAX = 100_000
 #: Largest tolerance accepted, as a fraction.
 TOLERANCE_MAX = 0.5
 _FORM = "give KIND=PERCENT pairs for R, C, L such as R=1%,C=5%,L=10% (each 0% to 50%)"
-_PAIR = re.compile(r"^\s*([RLCrlc])\s*=\s*([0-9]*\.?[0-9]+(?:e[+-]?\d+)?)\s*(%?)\s*$")
+_PAIR = re.compile(
+    r"^\s*([RLCrlc])\s*=\s*((?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)\s*(%?)\s*$"
+)
 
 
 def parse_tolerance(text: str | Mapping[str, float]) -> dict[str, float]:
@@ -75,12 +77,14 @@ def parse_tolerance(text: str | Mapping[str, float]) -> dict[str, float]:
         if kind in out:
             raise ValueError(f"tolerance for {kind} given twice; {_FORM}")
         if percent > 100 * TOLERANCE_MAX:
+            typed = match.group(2)
             hint = (
                 ""
-                if match.group(3)
-                else f" (a bare number is a fraction: did you mean {kind}={number:g}%?)"
+                if match.group(3) or not number <= 100 * TOLERANCE_MAX
+                else f" (a bare number is a fraction: did you mean {kind}={typed}%?)"
             )
-            raise ValueError(f"tolerance {kind}={percent:g}% is above 50%{hint}; {_FORM}")
+            shown = f"{typed}%" if match.group(3) else f"{typed} ({percent:.12g}%)"
+            raise ValueError(f"tolerance {kind}={shown} is above 50%{hint}; {_FORM}")
         out[kind] = percent / 100
     return out
 

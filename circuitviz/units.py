@@ -93,8 +93,25 @@ def parse_value(text: str | float | int, *, what: str = "value") -> float:
     return value
 
 
-_SI_HZ = re.compile(r"^(meg|[kKMGT]?)hz$", re.IGNORECASE)
-_SI_EXP = {"": 0, "k": 3, "K": 3, "M": 6, "meg": 6, "G": 9, "g": 9, "T": 12, "t": 12}
+# the prefixes below one stay lower case (and µ): an upper-case P before Hz is no pico
+_SI_HZ = re.compile(r"^((?i:meg)|[kKmMGgTtunpfµμ]?)(?i:hz)$")
+_SI_EXP = {
+    "": 0,
+    "k": 3,
+    "K": 3,
+    "M": 6,
+    "meg": 6,
+    "G": 9,
+    "g": 9,
+    "T": 12,
+    "t": 12,
+    "u": -6,
+    "µ": -6,
+    "μ": -6,
+    "n": -9,
+    "p": -12,
+    "f": -15,
+}
 _FREQ = re.compile(r"^(?P<number>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?P<rest>.*)$", re.ASCII)
 
 
