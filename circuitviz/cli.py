@@ -155,6 +155,8 @@ def _monte_carlo_text(mc: dict) -> list[str]:
         lines.append(
             f"  most sensitive part: {part} (d ln fc / d ln value = {mc['sensitivity'][part]:+.3g})"
         )
+    if len(lines) == 1:  # a response without a cutoff (an all-pass, say): nothing to spread
+        lines.append("  no cutoff or Q to measure in this response")
     return lines
 
 

@@ -479,6 +479,25 @@ def _accepted_gains(spec: Spec, pool) -> str:
     return " or ".join(parts) if parts else "none"
 
 
+def _design_values(topo, spec: Spec, seed: int, kwargs: dict) -> dict[str, float] | None:
+    """``topo`` designed for ``spec`` (``Topology.design``; impedance level drawn from
+    ``seed``), or None where it cannot realise it.  Where no level keeps its parts
+    practical, the design nearest the practical ranges: a right response with parts
+    flagged impractical (ranked last) serves a designer better than a raw draw that
+    misses."""
+    for practical_only in (True, False):
+        try:
+            return topo.design(
+                spec.cutoff_hz,
+                rng=np.random.default_rng(seed),
+                practical_only=practical_only,
+                **kwargs,
+            )
+        except (ValueError, TypeError):
+            continue
+    return None
+
+
 def _redesigned(c: Candidate) -> Candidate | None:
     """The drawn topology's values designed for the asked family (``Topology.design``)."""
     from .topologies import CATALOGUE
@@ -499,9 +518,8 @@ def _redesigned(c: Candidate) -> Candidate | None:
     # impedance level drawn per candidate (seeded by its raw values), so re-designs of
     # one topology stay distinct
     seed = _draw_seed(c)
-    try:
-        values = design(spec.cutoff_hz, rng=np.random.default_rng(seed), **kwargs)
-    except (ValueError, TypeError):
+    values = _design_values(topo, spec, seed, kwargs)
+    if values is None:
         return None
     pred = c.predicted  # the model's claim for its raw draw, kept as such
     return verify_draw(
@@ -571,9 +589,8 @@ def _designed_on(c: Candidate, topo, family: str) -> Candidate | None:
     spec = c.spec
     seed = _draw_seed(c)
     kwargs = _design_kwargs(spec, family, topo.prototype_order)
-    try:
-        values = topo.design(spec.cutoff_hz, rng=np.random.default_rng(seed), **kwargs)
-    except (ValueError, TypeError):
+    values = _design_values(topo, spec, seed, kwargs)
+    if values is None:
         return None
     return verify_draw(
         topo.name,
@@ -686,7 +703,11 @@ def refine(c: Candidate) -> Candidate:
     """The candidate itself when it meets its mask within the asked ripple
     (:func:`within_ripple`), else its first refinement that does (frequency scaling,
     re-design of the drawn topology, then a catalogue topology that realises the asked
-    family), else the best of those tried (by rank: the candidate itself when it meets)."""
+    family), else the best of those tried: one that meets the mask before one that does
+    not, even with parts outside the practical ranges (flagged, and ranked last among
+    the answers: a right response whose parts say what it takes serves a designer
+    better than a practical circuit that misses), then by rank (the candidate itself
+    when it meets)."""
     if (c.meets and within_ripple(c)) or c.analysis is None:
         return c
     tried = [c]
@@ -697,7 +718,7 @@ def refine(c: Candidate) -> Candidate:
         if r.meets and not r.impractical and within_ripple(r):
             return r
         tried.append(r)
-    return min(tried, key=rank_key)
+    return min(tried, key=lambda t: (not t.meets, *rank_key(t)))
 
 
 # -- sampling ---------------------------------------------------------------------------------

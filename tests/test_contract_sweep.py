@@ -178,3 +178,17 @@ def test_an_upper_case_small_prefix_before_hz_is_refused_not_read_as_small(text)
 
     with pytest.raises(ValueError, match="unknown unit"):
         parse_frequency(text)
+
+
+def test_a_monte_carlo_of_a_response_without_a_cutoff_says_so(tmp_path):
+    """A resistive divider has no cutoff: the text output's Monte Carlo block says there
+    is nothing to spread instead of ending on a bare header."""
+    path = tmp_path / "divider.cir"
+    path.write_text("V1 in 0 AC 1\nR1 in out 1k\nR2 out 0 1k\n", encoding="utf-8")
+    result = run_cli(
+        "analyze", str(path), "--format", "text", "--tolerance", "R=1%", "--runs", "20"
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.rstrip().splitlines()
+    assert lines[-2].startswith("Monte Carlo (20 runs")
+    assert lines[-1].strip() == "no cutoff or Q to measure in this response"

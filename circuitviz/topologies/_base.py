@@ -56,6 +56,9 @@ CUTOFF_RANGE = (10.0, 1e6)
 _SCALING = {"R": (1, 0), "L": (1, -1), "C": (-1, -1)}
 #: Keep a hair inside the practical limits so rounding never steps outside them.
 _MARGIN = 1e-9
+#: How much further (natural log of a value) than the best level's worst part a design
+#: with no practical level may put its worst part (:meth:`Topology.nearest_level`): 1.25x.
+NEAREST_SLACK = math.log(1.25)
 #: Attempts at a random spread before falling back to the nominal one.
 _SPREAD_TRIES = 8
 
@@ -360,9 +363,15 @@ class Topology:
         q: float | None = None,
         rng: np.random.Generator | None = None,
         gain_db: float | None = None,
+        practical_only: bool = True,
     ) -> dict[str, float]:
         """Exact slot values realising ``response`` at ``cutoff_hz`` (the Ap edge for
         low-/high-pass, the centre for band types with centre / -3 dB bandwidth ``q``).
+
+        ``practical_only`` False: where no impedance level keeps every part practical
+        (an LC ladder at 10 Hz), the level that keeps the parts nearest the practical
+        ranges (:meth:`nearest_level`) instead of a ValueError: the design is right and
+        its parts say what it would take.
 
         ``gain_db``: the passband gain (the maximum of |H|, dB) asked; None keeps the
         topology's own.  Topologies with ``gains`` set their section gains for it; the
@@ -375,7 +384,64 @@ class Topology:
         target = self.target(response, ripple_db, attenuation_db, q)
         if gain_db is not None:
             target = self._gain_target(target, gain_db)
-        return self._realised(target, cutoff_hz, rng)
+        try:
+            return self._realised(target, cutoff_hz, rng)
+        except ValueError:
+            if practical_only:
+                raise
+        proto = self.realised_values(target, None)
+        return self.scale(proto, cutoff_hz, math.exp(self.nearest_level(proto, cutoff_hz, rng)))
+
+    def nearest_level(
+        self,
+        proto: Mapping[str, float],
+        cutoff_hz: float,
+        rng: np.random.Generator | None = None,
+    ) -> float:
+        """A log impedance level (natural log) at which the part furthest outside its
+        practical range (:data:`PRACTICAL`) is least far outside it (in log value): the
+        best one without ``rng``; with it, log-uniform among the levels whose worst part
+        is at most :data:`NEAREST_SLACK` further out, so re-designs of several draws
+        differ.  Within :meth:`z_interval` when that exists."""
+        interval = self.z_interval(proto, cutoff_hz)
+        if interval is not None:
+            if rng is None:
+                return 0.5 * (interval[0] + interval[1])
+            return float(rng.uniform(*interval))
+        w = 2.0 * math.pi * cutoff_hz
+        spans = []  # per slot: its practical levels (lo, hi) and how fast it moves
+        for slot in self.slots:
+            a, b = _SCALING[slot.kind]
+            vmin, vmax = PRACTICAL[slot.kind]
+            base = math.log(proto[slot.name]) + b * math.log(w)
+            lo, hi = sorted(((math.log(vmin) - base) / a, (math.log(vmax) - base) / a))
+            spans.append((lo, hi, abs(a)))
+
+        def worst(z: float) -> float:
+            return max(k * max(lo - z, 0.0, z - hi) for lo, hi, k in spans)
+
+        # worst() is convex and piecewise linear: its minimum lies where two slots'
+        # excursions meet, between the lowest and the highest bound
+        points = sorted({x for lo, hi, _ in spans for x in (lo, hi)})
+        cands = points + [0.5 * (x + y) for x, y in zip(points, points[1:])]
+        for i, (lo1, hi1, k1) in enumerate(spans):
+            for lo2, hi2, k2 in spans[i + 1 :]:
+                # a part too big at z (k1 (z - hi1)) against one too small (k2 (lo2 - z))
+                for h, lo_, ka, kb in ((hi1, lo2, k1, k2), (hi2, lo1, k2, k1)):
+                    cands.append((ka * h + kb * lo_) / (ka + kb))
+        best = min(cands, key=worst)
+        if rng is None:
+            return best
+        # the levels within the slack form an interval around the best (convexity):
+        # walk out from it on both sides
+        limit = worst(best) + NEAREST_SLACK
+        step = NEAREST_SLACK / max(k for _, _, k in spans) / 64
+        lo = hi = best
+        while worst(lo - step) <= limit:
+            lo -= step
+        while worst(hi + step) <= limit:
+            hi += step
+        return float(rng.uniform(lo, hi))
 
     # -- passband gain ----------------------------------------------------------------
     def _gain_target(self, target: Target, gain_db: float) -> Target:
