@@ -100,9 +100,9 @@ def _fail(lineno: int, message: str) -> CircuitError:
 
 def decode(data: bytes | str) -> str:
     """Text of a netlist file: UTF-16 when it has a UTF-16 byte-order mark or the look of
-    it (LTspice XVII saves UTF-16), else UTF-8 (a BOM is dropped), else Windows-1252
-    (LTspice on Windows writes ``µ`` as byte 0xB5), else Latin-1.  A ``str`` loses a
-    leading BOM.  Text holding NUL characters is refused (``CircuitError``)."""
+    it (LTspice XVII saves UTF-16), else UTF-8 (a BOM is dropped), else each line UTF-8
+    or Windows-1252 (LTspice on Windows writes ``µ`` as byte 0xB5) or Latin-1.  A
+    ``str`` loses a leading BOM.  Text holding NUL characters is refused (``CircuitError``)."""
     if isinstance(data, str):
         text = data
     else:
@@ -114,20 +114,34 @@ def decode(data: bytes | str) -> str:
 
 
 def _decode_bytes(data: bytes) -> str:
-    encodings = ["utf-8-sig", "cp1252", "latin-1"]
     half = len(data) // 2
+    utf16 = None
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        encodings.insert(0, "utf-16")
+        utf16 = "utf-16"
     elif half >= 2 and data[1::2].count(0) >= 0.9 * half:
-        encodings.insert(0, "utf-16-le")
+        utf16 = "utf-16-le"
     elif half >= 2 and data[0::2].count(0) >= 0.9 * half:
-        encodings.insert(0, "utf-16-be")
-    for encoding in encodings:
+        utf16 = "utf-16-be"
+    for encoding in (utf16, "utf-8-sig"):
+        if encoding is not None:
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                pass
+    # not UTF-8 as a whole: line by line, so a file saved as Windows-1252 and then
+    # edited in a UTF-8 editor (an 'Ω' typed into an LTspice export) reads right on
+    # both kinds of line
+    return "".join(_decode_line(line) for line in data.splitlines(keepends=True))
+
+
+def _decode_line(line: bytes) -> str:
+    """One line's text: UTF-8, else Windows-1252, else Latin-1 (which reads any byte)."""
+    for encoding in ("utf-8", "cp1252"):
         try:
-            return data.decode(encoding)
+            return line.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise CircuitError("the netlist is not text")  # pragma: no cover - latin-1 reads any bytes
+    return line.decode("latin-1")
 
 
 # -- cards ----------------------------------------------------------------------------

@@ -192,3 +192,27 @@ def test_a_monte_carlo_of_a_response_without_a_cutoff_says_so(tmp_path):
     lines = result.stdout.rstrip().splitlines()
     assert lines[-2].startswith("Monte Carlo (20 runs")
     assert lines[-1].strip() == "no cutoff or Q to measure in this response"
+
+
+def test_a_file_mixing_utf8_and_windows_1252_lines_reads_each_line_right(tmp_path):
+    """An LTspice export (Windows-1252: µ is byte 0xB5) edited in a UTF-8 editor (an Ω
+    in a comment): each line is read in its own encoding, so the µ is micro and the
+    comment is not garbled."""
+    from circuitviz.deck import decode
+
+    data = (
+        "* 1 kΩ and 1 µF\n".encode()
+        + b"V1 in 0 AC 1\nR1 in out 1k\nC1 out 0 1\xb5\n"
+        + "* ends here, still Ω\n".encode()
+    )
+    text = decode(data)
+    assert text.startswith("* 1 kΩ and 1 µF\n")
+    assert "C1 out 0 1µ\n" in text and text.endswith("still Ω\n")
+    path = tmp_path / "mixed.cir"
+    path.write_bytes(data)
+    result = run_cli("analyze", str(path), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    import json
+
+    cutoff = json.loads(result.stdout)["cutoff_hz"]
+    assert cutoff == pytest.approx(1 / (2 * 3.141592653589793 * 1e3 * 1e-6), rel=1e-3)
