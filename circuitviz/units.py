@@ -95,23 +95,9 @@ def parse_value(text: str | float | int, *, what: str = "value") -> float:
 
 # the prefixes below one stay lower case (and µ): an upper-case P before Hz is no pico
 _SI_HZ = re.compile(r"^((?i:meg)|[kKmMGgTtunpfµμ]?)(?i:hz)$")
-_SI_EXP = {
-    "": 0,
-    "k": 3,
-    "K": 3,
-    "M": 6,
-    "meg": 6,
-    "G": 9,
-    "g": 9,
-    "T": 12,
-    "t": 12,
-    "u": -6,
-    "µ": -6,
-    "μ": -6,
-    "n": -9,
-    "p": -12,
-    "f": -15,
-}
+# before Hz: the SPICE suffixes, but an upper-case M is mega (a lower-case m stays milli)
+# and the upper-case K, G and T read as people write them
+_SI_EXP = {**SUFFIXES, "": 0, "K": 3, "M": 6, "G": 9, "T": 12}
 _FREQ = re.compile(r"^(?P<number>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?P<rest>.*)$", re.ASCII)
 
 
@@ -143,9 +129,7 @@ def parse_frequency(
         si = _SI_HZ.match(rest)
         if si:
             prefix = si.group(1)
-            exponent = (
-                _SI_EXP.get(prefix, _SI_EXP.get(prefix.lower(), 0)) if prefix not in ("m",) else -3
-            )
+            exponent = _SI_EXP.get(prefix, _SI_EXP.get(prefix.lower(), 0))  # MEG: meg
             value = parse_value(number, what=what)
             value = value * 10.0**exponent
             if not math.isfinite(value):
