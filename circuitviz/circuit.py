@@ -63,7 +63,8 @@ VALUE_RANGE: dict[str, tuple[float, float]] = {
 }
 #: Accepted gain-bandwidth products (Hz) an op-amp may carry (a netlist's ``GBW=``): far
 #: wider than any op-amp, the bounds keep the one-pole model's R-C pole (and its poles)
-#: within what double precision analyses (GBW = 1e40 Hz put a pole at 0).
+#: within what double precision analyses (GBW = 1e40 Hz put a pole at 0).  The narrower
+#: ``opamp.GBW_RANGE_HZ`` is what ``--opamp`` may ask for, and where ``min_gbw_hz`` looks.
 OPAMP_GBW_RANGE_HZ = (1.0, 1e12)
 #: Largest circuit analysed: elements and nets (a 100-section RC ladder has 200 and 101).
 MAX_ELEMENTS = 200

@@ -197,10 +197,12 @@ def _tokens(card: str) -> list[str]:
     # blanks around '=' dropped by splitting (a regex \s*=\s* is quadratic in a long
     # run of blanks)
     parts = card.split("=")
-    card = "=".join(
-        (p.lstrip() if i else p) if i == len(parts) - 1 else (p.lstrip() if i else p).rstrip()
-        for i, p in enumerate(parts)
-    )
+    last = len(parts) - 1
+    if last:
+        card = "=".join(
+            p.strip() if 0 < i < last else p.rstrip() if i == 0 else p.lstrip()
+            for i, p in enumerate(parts)
+        )
     out, current, depth, quote = [], "", 0, ""
     for ch in card:
         if ch in "'\"" and depth == 0 and quote in ("", ch):

@@ -485,17 +485,12 @@ def _design_values(topo, spec: Spec, seed: int, kwargs: dict) -> dict[str, float
     practical, the design nearest the practical ranges: a right response with parts
     flagged impractical (ranked last) serves a designer better than a raw draw that
     misses."""
-    for practical_only in (True, False):
-        try:
-            return topo.design(
-                spec.cutoff_hz,
-                rng=np.random.default_rng(seed),
-                practical_only=practical_only,
-                **kwargs,
-            )
-        except (ValueError, TypeError):
-            continue
-    return None
+    try:
+        return topo.design(
+            spec.cutoff_hz, rng=np.random.default_rng(seed), practical_only=False, **kwargs
+        )
+    except (ValueError, TypeError):
+        return None
 
 
 def _redesigned(c: Candidate) -> Candidate | None:

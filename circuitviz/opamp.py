@@ -168,7 +168,7 @@ def collapse_opamps(circuit: Circuit) -> tuple[Circuit, list[str]]:
         for n in set(e.nets):
             touching.setdefault(n, []).append(e)
     used: set[str] = set()
-    found: list[tuple[Element, Element, Element, Element]] = []
+    found: list[tuple[Element, Element, Element, Element, float]] = []  # + the GBW
     inputs: dict[str, tuple[str, str]] = {}
     for gain in circuit.elements:
         # the gain stage as written (E out 0 + - A0), or as a reader took it: an op-amp
@@ -209,18 +209,17 @@ def collapse_opamps(circuit: Circuit) -> tuple[Circuit, list[str]]:
         gbw = gain.value / (2 * math.pi * r.value * caps[0].value)
         if not OPAMP_GBW_RANGE_HZ[0] <= gbw <= OPAMP_GBW_RANGE_HZ[1]:
             continue
-        found.append((gain, r, caps[0], bufs[0]))
+        found.append((gain, r, caps[0], bufs[0], gbw))
         used.update(e.name for e in (gain, r, caps[0], bufs[0]))
     if not found:
         return circuit, []
     names = {e.name.lower() for e in circuit.elements} - {n.lower() for n in used}
     replaced: dict[str, Element] = {}
     made: list[str] = []
-    for gain, r, c, buf in found:
+    for gain, _r, _c, buf, gbw in found:
         stem = gain.name[1:] if gain.kind == "E" and gain.name[:1].upper() == "E" else gain.name
         stem = re.sub(r"_gain$", "", stem, flags=re.IGNORECASE) or gain.name
         name = _unique(names, stem if stem[:1].upper() in "UX" else f"U{stem}")
-        gbw = gain.value / (2 * math.pi * r.value * c.value)
         plus, minus = inputs[gain.name]
         replaced[gain.name] = Element(
             "OPAMP", name, (plus, minus, buf.nets[0]), gain.value, gbw, gain.value

@@ -217,10 +217,12 @@ class Topology:
             out[name] = float(value * z**a * w**b)
         return out
 
-    def z_interval(
-        self, proto: Mapping[str, float], cutoff_hz: float
-    ) -> tuple[float, float] | None:
-        """Log impedance levels (natural log) keeping every part practical, or None."""
+    def _level_bounds(self, proto: Mapping[str, float], cutoff_hz: float) -> tuple[float, float]:
+        """The highest of the parts' lowest practical log impedance levels and the lowest
+        of their highest (natural log): a practical level exists when the first is not
+        above the second.  Every part scales as the level to the power +1 or -1
+        (:data:`_SCALING`), so a level's distance outside this pair is the log distance
+        of its furthest part outside its practical range."""
         w = 2.0 * math.pi * cutoff_hz
         lo, hi = -math.inf, math.inf
         for slot in self.slots:
@@ -234,6 +236,13 @@ class Topology:
                 )
             )
             lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
+        return lo, hi
+
+    def z_interval(
+        self, proto: Mapping[str, float], cutoff_hz: float
+    ) -> tuple[float, float] | None:
+        """Log impedance levels (natural log) keeping every part practical, or None."""
+        lo, hi = self._level_bounds(proto, cutoff_hz)
         return (lo, hi) if lo <= hi else None
 
     def _practical_on(self, proto: Mapping[str, float], cutoffs_hz: np.ndarray) -> np.ndarray:
@@ -403,45 +412,15 @@ class Topology:
         best one without ``rng``; with it, log-uniform among the levels whose worst part
         is at most :data:`NEAREST_SLACK` further out, so re-designs of several draws
         differ.  Within :meth:`z_interval` when that exists."""
-        interval = self.z_interval(proto, cutoff_hz)
-        if interval is not None:
-            if rng is None:
-                return 0.5 * (interval[0] + interval[1])
-            return float(rng.uniform(*interval))
-        w = 2.0 * math.pi * cutoff_hz
-        spans = []  # per slot: its practical levels (lo, hi) and how fast it moves
-        for slot in self.slots:
-            a, b = _SCALING[slot.kind]
-            vmin, vmax = PRACTICAL[slot.kind]
-            base = math.log(proto[slot.name]) + b * math.log(w)
-            lo, hi = sorted(((math.log(vmin) - base) / a, (math.log(vmax) - base) / a))
-            spans.append((lo, hi, abs(a)))
-
-        def worst(z: float) -> float:
-            return max(k * max(lo - z, 0.0, z - hi) for lo, hi, k in spans)
-
-        # worst() is convex and piecewise linear: its minimum lies where two slots'
-        # excursions meet, between the lowest and the highest bound
-        points = sorted({x for lo, hi, _ in spans for x in (lo, hi)})
-        cands = points + [0.5 * (x + y) for x, y in zip(points, points[1:])]
-        for i, (lo1, hi1, k1) in enumerate(spans):
-            for lo2, hi2, k2 in spans[i + 1 :]:
-                # a part too big at z (k1 (z - hi1)) against one too small (k2 (lo2 - z))
-                for h, lo_, ka, kb in ((hi1, lo2, k1, k2), (hi2, lo1, k2, k1)):
-                    cands.append((ka * h + kb * lo_) / (ka + kb))
-        best = min(cands, key=worst)
+        lo, hi = self._level_bounds(proto, cutoff_hz)
+        if lo <= hi:  # practical levels exist
+            return 0.5 * (lo + hi) if rng is None else float(rng.uniform(lo, hi))
+        # none: the worst part lies max(lo - z, z - hi) outside, least at the midpoint and
+        # growing one for one on either side of it
+        best = 0.5 * (lo + hi)
         if rng is None:
             return best
-        # the levels within the slack form an interval around the best (convexity):
-        # walk out from it on both sides
-        limit = worst(best) + NEAREST_SLACK
-        step = NEAREST_SLACK / max(k for _, _, k in spans) / 64
-        lo = hi = best
-        while worst(lo - step) <= limit:
-            lo -= step
-        while worst(hi + step) <= limit:
-            hi += step
-        return float(rng.uniform(lo, hi))
+        return float(rng.uniform(best - NEAREST_SLACK, best + NEAREST_SLACK))
 
     # -- passband gain ----------------------------------------------------------------
     def _gain_target(self, target: Target, gain_db: float) -> Target:
