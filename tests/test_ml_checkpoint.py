@@ -191,6 +191,7 @@ def test_checkpoint_with_nan_weights_is_refused(small, tmp_path):
         ("n_layers", 0, "1 to 16"),
         ("d_model", 16.5, "1 to 512"),
         ("step_power", float("inf"), "0.1"),
+        ("cond_features", 2**30, "1 to 64"),
     ],
 )
 def test_checkpoint_config_bounded_before_allocating(small, tmp_path, field, value, accepted):

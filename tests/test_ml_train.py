@@ -326,3 +326,42 @@ def test_topologies_of_init_keeps_a_run_to_what_its_init_knows(tmp_path, dataset
     for bad in (1, "yes", None):
         with pytest.raises(ValueError, match="topologies_of_init must be true or false"):
             TrainConfig.from_dict({"topologies_of_init": bad})
+
+
+def test_a_model_told_the_prototype_warm_starts_where_its_checkpoint_was(tmp_path, dataset):
+    """Widening the spec features from 22 to 45 (and adding the slot-wise path) copies
+    every old column and starts the new ones at zero: before any step the wider model
+    draws what its checkpoint drew; then it trains and reads the new features."""
+    from circuitviz.ml.decoder import make_decoder
+    from circuitviz.ml.spec import N_FEATURES_PROTO
+    from circuitviz.ml.train import warm_start
+
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    train(_config(plain, dataset, steps=6, eval_every=6), log=lambda m: None)
+    old, blob = load_checkpoint(plain / "set.pt", "cpu")
+    cfg = {**blob["model_config"], "cond_features": N_FEATURES_PROTO, "slot_condition": True}
+    wide = make_decoder("set", cfg, old.layout, blob["structures"])
+    assert warm_start(wide, str(plain / "set.pt"), log=lambda m: None) > 0
+    wide.eval()
+    spec = Spec.checked("lowpass", "2k", order=4, response="chebyshev", ripple_db=1.0)
+    before, after = draw(old, spec, 6, seed=4), draw(wide, spec, 6, seed=4)
+    assert [d.topology for d in before] == [d.topology for d in after]
+    for a, b in zip(before, after):
+        assert all(abs(a.values[k] / b.values[k] - 1) < 1e-5 for k in a.values)
+    summary = train(
+        _config(
+            tmp_path,
+            dataset,
+            steps=8,
+            eval_every=8,
+            init_from=str(plain / "set.pt"),
+            model={**TINY_MODEL, "cond_features": N_FEATURES_PROTO, "slot_condition": True},
+        ),
+        log=lambda m: None,
+    )
+    model, blob = load_checkpoint(summary["out"], "cpu")
+    assert blob["model_config"]["cond_features"] == N_FEATURES_PROTO
+    new_cols = model.cond_mlp[0].weight.detach()[:, 22:]
+    assert float(new_cols.abs().sum()) > 0  # the prototype's columns were trained
+    assert draw(model, spec, 3, seed=1)

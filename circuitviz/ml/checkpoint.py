@@ -347,8 +347,14 @@ _CONFIG_BOUNDS: dict[str, dict[str, tuple[float, float]]] = {
         "num_train_timesteps": (2, 100_000),
         "sample_steps": (1, 100_000),
         "step_power": (0.1, 10.0),
+        "cond_features": (1, 64),
     },
-    "fixed22": {"hidden": (1, 2048), "latent": (1, 1024), "head_hidden": (1, 2048)},
+    "fixed22": {
+        "hidden": (1, 2048),
+        "latent": (1, 1024),
+        "head_hidden": (1, 2048),
+        "cond_features": (1, 64),
+    },
 }
 
 
