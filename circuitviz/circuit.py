@@ -24,6 +24,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
+from .text import quoted
+
 __all__ = [
     "Element",
     "Circuit",
@@ -142,7 +144,7 @@ class Circuit:
         """A copy with the named elements' values replaced (names as in ``element.name``)."""
         unknown = set(values) - {e.name for e in self.elements}
         if unknown:
-            raise CircuitError(f"no element named {sorted(unknown)} in this circuit")
+            raise CircuitError(f"no element named {quoted(sorted(unknown))} in this circuit")
         return replace(
             self,
             elements=tuple(
@@ -177,26 +179,28 @@ class Circuit:
         for e in self.elements:
             if e.kind not in KINDS:
                 raise CircuitError(
-                    f"element {e.name!r} has unknown kind {e.kind!r}; "
+                    f"element {quoted(e.name)} has unknown kind {quoted(e.kind)}; "
                     f"accepted kinds: R, L, C, E (VCVS), op-amp"
                 )
             if len(e.nets) != KINDS[e.kind]:
                 raise CircuitError(
-                    f"element {e.name!r} ({e.kind}) needs {KINDS[e.kind]} nets, got {len(e.nets)}"
+                    f"element {quoted(e.name)} ({e.kind}) needs {KINDS[e.kind]} nets, "
+                    f"got {len(e.nets)}"
                 )
             if not isinstance(e.value, (int, float)) or not math.isfinite(e.value):
                 raise CircuitError(
-                    f"element {e.name!r} has non-finite value {e.value!r}; "
+                    f"element {quoted(e.name)} has non-finite value {quoted(e.value)}; "
                     f"values must be finite numbers"
                 )
             if e.kind in "RLC" and e.value <= 0:
                 raise CircuitError(
-                    f"element {e.name!r} has value {e.value:g} {e.unit}; "
+                    f"element {quoted(e.name)} has value {e.value:g} {e.unit}; "
                     f"R, L and C values must be > 0"
                 )
             if e.kind in ("E", "OPAMP") and e.value == 0:
                 raise CircuitError(
-                    f"element {e.name!r} has gain 0; a controlled source needs a non-zero gain"
+                    f"element {quoted(e.name)} has gain 0; a controlled source needs a "
+                    f"non-zero gain"
                 )
             for field_name in ("gbw", "a0"):
                 extra = getattr(e, field_name)
@@ -208,27 +212,30 @@ class Circuit:
                     or extra <= 0
                 ):
                     raise CircuitError(
-                        f"element {e.name!r} has {field_name}={extra!r}; only "
+                        f"element {quoted(e.name)} has {field_name}={quoted(extra)}; only "
                         f"op-amps carry {field_name}, a finite number > 0"
                     )
             if e.gbw is not None and not (OPAMP_GBW_RANGE_HZ[0] <= e.gbw <= OPAMP_GBW_RANGE_HZ[1]):
                 raise CircuitError(
-                    f"op-amp {e.name!r} has GBW {e.gbw:g} Hz, outside the accepted range "
+                    f"op-amp {quoted(e.name)} has GBW {e.gbw:g} Hz, outside the accepted range "
                     f"{OPAMP_GBW_RANGE_HZ[0]:g} to {OPAMP_GBW_RANGE_HZ[1]:g} Hz"
                 )
             lo, hi = VALUE_RANGE[e.kind]
             if not lo <= abs(e.value) <= hi:
                 what = "gain magnitude" if e.kind in ("E", "OPAMP") else "value"
                 raise CircuitError(
-                    f"element {e.name!r} has {what} {e.value:g} {e.unit}, outside "
+                    f"element {quoted(e.name)} has {what} {e.value:g} {e.unit}, outside "
                     f"the accepted range {lo:g} to {hi:g} {e.unit}"
                 )
             if e.kind in "RLC" and e.nets[0] == e.nets[1]:
-                raise CircuitError(f"element {e.name!r} connects net {e.nets[0]!r} to itself")
+                raise CircuitError(
+                    f"element {quoted(e.name)} connects net {quoted(e.nets[0])} to itself"
+                )
             key = e.name.lower()
             if key in names:
                 raise CircuitError(
-                    f"duplicate element name {e.name!r}; names must be unique (case-insensitive)"
+                    f"duplicate element name {quoted(e.name)}; names must be unique "
+                    f"(case-insensitive)"
                 )
             names.add(key)
         used = {net for e in self.elements for net in e.nets}
@@ -287,19 +294,19 @@ class Circuit:
             only_sensed = [n for n in floating if n in sensed]
             if only_sensed:
                 raise CircuitError(
-                    f"net {only_sensed[0]!r} is connected only to op-amp or VCVS inputs, "
+                    f"net {quoted(only_sensed[0])} is connected only to op-amp or VCVS inputs, "
                     f"which draw no current, so its voltage is undefined; connect it "
                     f"through a component"
                 )
             raise CircuitError(
-                f"net {floating[0]!r} is floating: no component path connects "
+                f"net {quoted(floating[0])} is floating: no component path connects "
                 f"it to ground '0' or the input"
             )
         dc = reach(dc_edges)
         no_dc = [n for n in nets if n not in dc]
         if no_dc:
             raise CircuitError(
-                f"net {no_dc[0]!r} has no DC path to ground (every path from it to ground "
+                f"net {quoted(no_dc[0])} has no DC path to ground (every path from it to ground "
                 f"passes through a capacitor), so "
                 f"SPICE cannot find its operating point; add a resistor or inductor to it"
             )
@@ -310,5 +317,5 @@ class Circuit:
         dangling = [n for n in nets if n not in (INPUT, GROUND, OUTPUT) and terminals[n] == 1]
         if dangling:
             raise CircuitError(
-                f"net {dangling[0]!r} is dangling: only one component terminal connects to it"
+                f"net {quoted(dangling[0])} is dangling: only one component terminal connects to it"
             )

@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
 from typing import NoReturn, TypeVar
 
+from .text import quoted
+
 __all__ = ["main", "UsageError"]
 
 
@@ -40,8 +42,24 @@ class _Parser(argparse.ArgumentParser):
         self._negative_number_matcher = re.compile(r"^-(?:\d|\.\d|inf|nan)", re.IGNORECASE)
 
     def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        # argparse's own messages echo what was typed ("invalid choice: '...'")
+        sys.stderr.write(f"{self.prog}: error: {_one_line(message)}\n")
         raise SystemExit(2)
+
+
+#: Longest error line the command line writes (a message is cut in the middle beyond),
+#: and the longest word of it (a longer one is user text no message cut short).
+MAX_ERROR_CHARS = 1000
+_MAX_WORD_CHARS = 200
+
+
+def _one_line(message: str) -> str:
+    """``message`` as one line of stderr: blank runs (newlines too) made one space, other
+    control characters escaped, over-long words and lines cut in the middle.  Messages
+    quote user text cut short already; this is the net under them (argparse's own
+    messages, and any that do not)."""
+    words = (quoted(word, _MAX_WORD_CHARS, bare=True) for word in message.split())
+    return quoted(" ".join(words), MAX_ERROR_CHARS, bare=True)
 
 
 def _json_default(value: object) -> object:
@@ -172,9 +190,9 @@ def read_netlist_file(path: str) -> str:
     try:
         mode = os.stat(path).st_mode
     except OSError as exc:
-        raise UsageError(f"cannot read netlist {path!r}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot read netlist {quoted(path)}: {exc.strerror or exc}") from None
     if stat.S_ISDIR(mode):
-        raise UsageError(f"netlist {path!r} is a directory; give a SPICE netlist file")
+        raise UsageError(f"netlist {quoted(path)} is a directory; give a SPICE netlist file")
     if not stat.S_ISREG(mode):
         kind = (
             "a FIFO"
@@ -186,17 +204,17 @@ def read_netlist_file(path: str) -> str:
             else "not a file"
         )
         raise UsageError(
-            f"netlist {path!r} is {kind}, not a regular file; give a SPICE "
+            f"netlist {quoted(path)} is {kind}, not a regular file; give a SPICE "
             f"netlist file (at most {MAX_NETLIST_BYTES // 1_000_000} MB)"
         )
     try:
         with open(path, "rb") as fh:
             raw = fh.read(MAX_NETLIST_BYTES + 1)
     except OSError as exc:
-        raise UsageError(f"cannot read netlist {path!r}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot read netlist {quoted(path)}: {exc.strerror or exc}") from None
     if len(raw) > MAX_NETLIST_BYTES:
         raise UsageError(
-            f"netlist {path!r} is larger than {MAX_NETLIST_BYTES // 1_000_000} MB; "
+            f"netlist {quoted(path)} is larger than {MAX_NETLIST_BYTES // 1_000_000} MB; "
             f"circuitviz reads netlists up to that size"
         )
     from .importer import decode
@@ -204,7 +222,7 @@ def read_netlist_file(path: str) -> str:
     try:  # UTF-8 (a BOM dropped), UTF-16 or Windows-1252, as LTspice writes
         return decode(raw)
     except ValueError as exc:
-        raise UsageError(f"netlist {path!r}: {exc}") from None
+        raise UsageError(f"netlist {quoted(path)}: {exc}") from None
 
 
 def _analysis_text(data: dict) -> str:
@@ -377,7 +395,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     if args.steps is not None and args.steps < 1:
         raise UsageError(
             f"--steps must be an integer >= 1 (DDIM steps, at most the model's "
-            f"training timesteps), got {args.steps}"
+            f"training timesteps), got {quoted(args.steps)}"
         )
     from .design import format_candidates, sample
 
@@ -421,7 +439,7 @@ def _int_arg(name: str, accepted: str) -> Callable[[str], int]:
             return int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(
-                f"{name} must be an integer {accepted}, got {text!r}"
+                f"{name} must be an integer {accepted}, got {quoted(text)}"
             ) from None
 
     parse.__name__ = name
@@ -564,7 +582,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     bad = [t for t in types if t not in FILTER_TYPES]
     if bad or not types:
         raise UsageError(
-            f"unknown filter type {bad[0] if bad else args.types!r} in --types; "
+            f"unknown filter type {quoted(bad[0] if bad else args.types)} in --types; "
             f"accepted: {', '.join(FILTER_TYPES)}"
         )
     for name, value, lo in (
@@ -574,7 +592,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         ("--mask-samples", args.mask_samples, 0),
     ):
         if value < lo:
-            raise UsageError(f"{name} must be >= {lo}, got {value}")
+            raise UsageError(f"{name} must be >= {lo}, got {quoted(value)}")
     report = run_evaluation(
         args.model,
         args.baseline,
@@ -634,7 +652,7 @@ def _check_seed(args: argparse.Namespace) -> None:
     seed = getattr(args, "seed", None)
     if seed is not None and not 0 <= seed <= SEED_MAX:
         raise UsageError(
-            f"--seed must be an integer >= 0 and <= {SEED_MAX} (2**63 - 1), got {seed}"
+            f"--seed must be an integer >= 0 and <= {SEED_MAX} (2**63 - 1), got {quoted(seed)}"
         )
 
 
@@ -734,7 +752,7 @@ def _run_command(args: argparse.Namespace) -> int:
         _silence_closed_pipe()
         return 0
     except (UsageError, ValueError, ArithmeticError) as exc:  # CircuitError is a ValueError
-        message = " ".join(str(exc).split()) or type(exc).__name__
+        message = _one_line(str(exc)) or type(exc).__name__
         sys.stderr.write(f"circuitviz {args.command}: error: {message}\n")
         return 2
     except KeyboardInterrupt:

@@ -25,6 +25,7 @@ from .circuit import (
 )
 from .opamp import A0
 from .params import ParamError, Params, split_assignments
+from .text import quoted
 from .units import parse_value
 
 __all__ = [
@@ -343,7 +344,7 @@ class _Reader:
                 if open_sub is not None:
                     raise _fail(
                         lineno,
-                        f"nested .subckt inside {open_sub.name!r} (line "
+                        f"nested .subckt inside {quoted(open_sub.name)} (line "
                         f"{open_sub.lineno}); close it with .ends first",
                     )
                 open_sub = self._subckt_header(lineno, card)
@@ -371,7 +372,7 @@ class _Reader:
             elif word.startswith("."):
                 raise _fail(
                     lineno,
-                    f"unsupported card {word!r}; accepted: element lines, "
+                    f"unsupported card {quoted(word)}; accepted: element lines, "
                     f".param, .subckt/.ends, .title, .include/.lib (noted, "
                     f"not read) and analysis cards (ignored)",
                 )
@@ -382,7 +383,7 @@ class _Reader:
         if control_line:
             raise _fail(control_line, ".control has no .endc; close the block with .endc")
         if open_sub is not None:
-            raise _fail(open_sub.lineno, f".subckt {open_sub.name!r} has no .ends")
+            raise _fail(open_sub.lineno, f".subckt {quoted(open_sub.name)} has no .ends")
         # one short note per kind of card ("ignored .backanno"): circuitviz runs its own
         # analyses, so analysis, output and annotation cards change nothing
         self.notes.extend(f"ignored {card}" for card in self.ignored if card != ".end")
@@ -396,7 +397,7 @@ class _Reader:
         if name in self.subckts:
             raise _fail(
                 lineno,
-                f".subckt {parts[1]!r} is defined twice (first on line "
+                f".subckt {quoted(parts[1])} is defined twice (first on line "
                 f"{self.subckts[name].lineno}); rename one",
             )
         ports, defaults = [], []
@@ -423,7 +424,7 @@ class _Reader:
             elif name in self.params.raw:
                 raise _fail(
                     lineno,
-                    f"parameter {name!r} is defined twice (first on line "
+                    f"parameter {quoted(name)} is defined twice (first on line "
                     f"{self.params.raw[name][1]})",
                 )
             else:
@@ -463,7 +464,7 @@ class _Reader:
         name = tokens[0]
         letter = name[0].upper()
         if not re.fullmatch(r"[A-Za-z][\w.#:+\-\[\]<>!]*", name):
-            raise _fail(lineno, f"{name!r} is not an element name; {_ACCEPTED}")
+            raise _fail(lineno, f"{quoted(name)} is not an element name; {_ACCEPTED}")
         if len(out) > MAX_ELEMENTS:
             raise _fail(lineno, f"more than {MAX_ELEMENTS} elements after flattening")
         count = {"R": 2, "L": 2, "C": 2, "V": 2, "I": 2, "E": 4}.get(letter)
@@ -471,9 +472,12 @@ class _Reader:
             self._instance(lineno, tokens, mapping, scope, prefix, out, stack)
             return
         if count is None:
-            raise _fail(lineno, f"unsupported element {name!r}; {_ACCEPTED}")
+            raise _fail(lineno, f"unsupported element {quoted(name)}; {_ACCEPTED}")
         if len(tokens) < count + 1:
-            raise _fail(lineno, f"{name} needs {count} nets, got {len(tokens) - 1} fields")
+            raise _fail(
+                lineno,
+                f"{quoted(name, bare=True)} needs {count} nets, got {len(tokens) - 1} fields",
+            )
         nets = [self._net(t, mapping, prefix) for t in tokens[1 : count + 1]]
         out.append(_Raw(f"{prefix}{name}", tokens[count + 1 :], nets, lineno, scope, prefix))
 
@@ -491,7 +495,7 @@ class _Reader:
         positional = [t for t in tokens[1:] if "=" not in t and t.lower() != "params:"]
         keywords = [t for t in tokens[1:] if "=" in t]
         if len(positional) < 2:
-            raise _fail(lineno, f"{name} needs 'NAME net ... MODEL'")
+            raise _fail(lineno, f"{quoted(name, bare=True)} needs 'NAME net ... MODEL'")
         model = positional[-1]
         pins = positional[:-1]
         sub = self.subckts.get(model.lower())
@@ -529,14 +533,14 @@ class _Reader:
         if sub.name in stack or len(stack) >= MAX_DEPTH:
             raise _fail(
                 lineno,
-                f"subcircuit {sub.name!r} instantiates itself (or nests more "
+                f"subcircuit {quoted(sub.name)} instantiates itself (or nests more "
                 f"than {MAX_DEPTH} deep)",
             )
         if len(pins) != len(sub.ports):
             raise _fail(
                 lineno,
-                f"{name} connects {len(pins)} nets but .subckt {sub.name!r} "
-                f"(line {sub.lineno}) has {len(sub.ports)} ports",
+                f"{quoted(name, bare=True)} connects {len(pins)} nets but .subckt "
+                f"{quoted(sub.name)} (line {sub.lineno}) has {len(sub.ports)} ports",
             )
         inner = Params(parent=self.params)
         for key, text in sub.defaults:
@@ -545,7 +549,7 @@ class _Reader:
             for key, text in split_assignments(" ".join(keywords)) if keywords else []:
                 inner.set(key, scope.evaluate(text))
         except ParamError as exc:
-            raise _fail(lineno, f"{name}: {exc}") from None
+            raise _fail(lineno, f"{quoted(name, bare=True)}: {exc}") from None
         outer = [self._net(t, mapping, prefix) for t in pins]
         local = {p.lower(): n for p, n in zip(sub.ports, outer)}
         single = self._single_opamp(sub, inner)
@@ -620,14 +624,14 @@ def _value(token: str, scope: Params, lineno: int, name: str) -> float:
         if token[:1] in "{'\"":
             return scope.evaluate(token)
         try:
-            return parse_value(token, what=f"value of {name}")
+            return parse_value(token, what=f"value of {quoted(name, bare=True)}")
         except ValueError as exc:
             if re.fullmatch(r"[A-Za-z_]\w*", token) and token in scope:
                 return scope.value(token)
             if re.search(r"[-+*/()]", token) and re.fullmatch(r"[\w.+\-*/() ]+", token):
                 raise ValueError(
-                    f"value of {name} {token!r} looks like an expression; "
-                    f"write it in braces: {{{token}}}"
+                    f"value of {quoted(name, bare=True)} {quoted(token)} looks like an "
+                    f"expression; write it in braces: {{{quoted(token, bare=True)}}}"
                 ) from None
             raise exc
     except ValueError as exc:
@@ -673,7 +677,8 @@ class _Builder:
     ) -> None:
         if name.lower() in self.names:
             raise _fail(
-                lineno, f"duplicate element name {name!r}; names must be unique (case-insensitive)"
+                lineno,
+                f"duplicate element name {quoted(name)}; names must be unique (case-insensitive)",
             )
         self.names.add(name.lower())
         self.elements.append(Element(kind, name, tuple(nets), value, gbw=gbw, a0=a0))
@@ -709,7 +714,7 @@ class _Builder:
             if "=" not in tok:
                 raise _fail(
                     raw.lineno,
-                    f"{raw.name}: unexpected field {tok!r}; after the "
+                    f"{quoted(raw.name, bare=True)}: unexpected field {quoted(tok)}; after the "
                     f"value only name=value options may follow",
                 )
             key, text = tok.split("=", 1)
@@ -722,7 +727,7 @@ class _Builder:
 
     def passive(self, letter: str, raw: _Raw) -> None:
         if not raw.tokens:
-            raise _fail(raw.lineno, f"{raw.name} needs 'NAME net1 net2 value'")
+            raise _fail(raw.lineno, f"{quoted(raw.name, bare=True)} needs 'NAME net1 net2 value'")
         start = 1
         value_token = raw.tokens[0]
         if (
@@ -736,12 +741,14 @@ class _Builder:
         ):
             value_token = value_token.split("=", 1)[1]
         elif "=" in value_token:
-            raise _fail(raw.lineno, f"{raw.name} needs a value after its two nets")
+            raise _fail(
+                raw.lineno, f"{quoted(raw.name, bare=True)} needs a value after its two nets"
+            )
         value = _value(value_token, raw.scope, raw.lineno, raw.name)
         extra = self._keywords(raw, start, ("m", "rser", "rpar", "cpar", "lser"))
         m = extra.get("m", 1.0)
         if m <= 0:
-            raise _fail(raw.lineno, f"{raw.name}: m={m:g} must be > 0")
+            raise _fail(raw.lineno, f"{quoted(raw.name, bare=True)}: m={m:g} must be > 0")
         value = value * m if letter == "C" else value / m
         a, b = raw.nets
         if extra.get("rser") and letter in "LC":
@@ -781,7 +788,7 @@ class _Builder:
             words = " ".join(raw.tokens)
             raise _fail(
                 raw.lineno,
-                f"{raw.name}: only a linear VCVS 'E out+ out- in+ in- gain' "
+                f"{quoted(raw.name, bare=True)}: only a linear VCVS 'E out+ out- in+ in- gain' "
                 f"is accepted, not {words[:40]!r}",
             )
         gain = _value(token, raw.scope, raw.lineno, raw.name)
@@ -814,7 +821,7 @@ class _Builder:
         else:
             raise _fail(
                 raw.lineno,
-                f"{raw.name} uses {model!r}, which is not defined here, "
+                f"{quoted(raw.name, bare=True)} uses {quoted(model)}, which is not defined here, "
                 f"with {len(pins)} pins; an op-amp has 5 (+in -in V+ V- "
                 f"out) or 3 (+in -in out); define other models with "
                 f".subckt",
@@ -823,12 +830,13 @@ class _Builder:
         gbw = spec.get("gbw")
         for label, v in (("open-loop gain", gain), ("GBW", gbw)):
             if v is not None and v <= 0:
-                raise _fail(raw.lineno, f"{raw.name}: {label} {v:g} must be > 0")
+                raise _fail(raw.lineno, f"{quoted(raw.name, bare=True)}: {label} {v:g} must be > 0")
         lo, hi = OPAMP_GBW_RANGE_HZ
         if gbw is not None and not lo <= gbw <= hi:
             raise _fail(
                 raw.lineno,
-                f"{raw.name}: GBW {gbw:g} Hz is outside the accepted range {lo:g} to {hi:g} Hz",
+                f"{quoted(raw.name, bare=True)}: GBW {gbw:g} Hz is outside the accepted range "
+                f"{lo:g} to {hi:g} Hz",
             )
         if gbw is not None:
             how = (
@@ -885,13 +893,13 @@ class _Builder:
             else:
                 raise _fail(
                     raw.lineno,
-                    f"{raw.name}: unexpected field {tok!r}; a source takes "
-                    f"[DC] value, AC magnitude [phase], a transient "
+                    f"{quoted(raw.name, bare=True)}: unexpected field {quoted(tok)}; a "
+                    f"source takes [DC] value, AC magnitude [phase], a transient "
                     f"function and Rser=",
                 )
             i += 1
         if rser < 0:
-            raise _fail(raw.lineno, f"{raw.name}: Rser={rser:g} must be >= 0")
+            raise _fail(raw.lineno, f"{quoted(raw.name, bare=True)}: Rser={rser:g} must be >= 0")
         self.sources.append(
             Source(raw.name, letter, raw.nets[0], raw.nets[1], ac, transient, rser, raw.lineno)
         )

@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 
 from .circuit import GROUND, INPUT, OUTPUT, Circuit, CircuitError, Element
 from .deck import INPUT_NAMES, OUTPUT_NAMES, Deck, Source, bare_net, decode, read_deck
+from .text import quoted
 
 __all__ = ["Imported", "Deck", "import_netlist", "read_deck", "decode", "OUTPUT_NAMES"]
 
@@ -49,8 +50,19 @@ class Imported:
     deck: Deck
 
 
+#: Names an error message lists at most (a netlist may hold thousands of nets).
+_LISTED = 20
+
+
+def _listed(items: Iterable[str], what: str) -> str:
+    """``items`` (already shown as messages show them) joined, at most :data:`_LISTED`."""
+    shown = list(items)
+    text = ", ".join(shown[:_LISTED]) or "(none)"
+    return text + (f", ... ({len(shown)} {what})" if len(shown) > _LISTED else "")
+
+
 def _names(deck: Deck, nets: Iterable[str]) -> str:
-    return ", ".join(deck.spelling.get(n, n) for n in nets) or "(none)"
+    return _listed((quoted(deck.spelling.get(n, n), bare=True) for n in nets), "nets")
 
 
 def import_netlist(
@@ -108,19 +120,19 @@ def import_netlist(
         input_root = find(chosen.minus)
     if input_root == GROUND:
         raise CircuitError(
-            f"the input net {deck.spelling.get(input_net, input_net)!r} is tied to "
+            f"the input net {quoted(deck.spelling.get(input_net, input_net))} is tied to "
             f"ground by a voltage source; choose another input"
         )
     out_net = _choose_output(deck, output, find)
     out_root = find(out_net)
     if out_root == GROUND:
         raise CircuitError(
-            f"the output net {deck.spelling.get(out_net, out_net)!r} is tied to "
+            f"the output net {quoted(deck.spelling.get(out_net, out_net))} is tied to "
             f"ground by a voltage source; choose another output"
         )
     if input_root is not None and out_root == input_root:
         raise CircuitError(
-            f"the output net {deck.spelling.get(out_net, out_net)!r} is the input "
+            f"the output net {quoted(deck.spelling.get(out_net, out_net))} is the input "
             f"net; choose another output"
         )
 
@@ -131,7 +143,9 @@ def import_netlist(
     if chosen is not None:
         plus_root, minus_root = find(chosen.plus), find(chosen.minus)
         if plus_root == minus_root:
-            raise CircuitError(f"source {chosen.name} is shorted by another voltage source")
+            raise CircuitError(
+                f"source {quoted(chosen.name, bare=True)} is shorted by another voltage source"
+            )
         drive = plus_root
         if chosen.rser > 0:
             drive = _fresh(f"{chosen.name}_ideal", deck, internal)
@@ -219,15 +233,15 @@ def _choose_input(deck: Deck, wanted: str | None, notes: list[str]) -> tuple[Sou
             s = by_name[0]
             if s.kind == "I":
                 raise CircuitError(
-                    f"--input {wanted}: {s.name} is a current source; circuitviz "
-                    f"drives a filter from a voltage source"
+                    f"--input {quoted(wanted, bare=True)}: {quoted(s.name, bare=True)} is a "
+                    f"current source; circuitviz drives a filter from a voltage source"
                 )
             return s, s.plus
         nets = [n for n in deck.nets if n == key or bare_net(n) == key.lstrip("/")]
         if not nets:
             raise CircuitError(
-                f"--input {wanted!r} is neither a source nor a net here; "
-                f"sources: {', '.join(s.name for s in voltage) or '(none)'}; "
+                f"--input {quoted(wanted)} is neither a source nor a net here; "
+                f"sources: {_listed((quoted(s.name, bare=True) for s in voltage), 'sources')}; "
                 f"nets: {_names(deck, deck.nets)}"
             )
         net = nets[0]
@@ -244,15 +258,20 @@ def _choose_input(deck: Deck, wanted: str | None, notes: list[str]) -> tuple[Sou
     if len(ac) == 1:
         return ac[0], ac[0].plus
     if len(ac) > 1:
-        listed = ", ".join(
-            f"{s.name} (line {s.lineno}, + at {deck.spelling.get(s.plus, s.plus)})" for s in ac
+        listed = _listed(
+            (
+                f"{quoted(s.name, bare=True)} (line {s.lineno}, + at "
+                f"{quoted(deck.spelling.get(s.plus, s.plus), bare=True)})"
+                for s in ac
+            ),
+            "AC sources",
         )
         raise CircuitError(
             f"{len(ac)} AC sources: {listed}; choose the input with --input SOURCE or --input NET"
         )
     if ac_current:
         raise CircuitError(
-            f"{ac_current[0].name} is an AC current source (line "
+            f"{quoted(ac_current[0].name, bare=True)} is an AC current source (line "
             f"{ac_current[0].lineno}); circuitviz drives a filter from a voltage "
             f"source: use 'V... AC 1' or give --input NET"
         )
@@ -280,7 +299,7 @@ def _choose_output(deck: Deck, wanted: str | None, find: Callable[[str], str]) -
         nets = [n for n in deck.nets if n == key or bare_net(n) == key.lstrip("/")]
         if not nets:
             raise CircuitError(
-                f"--output {wanted!r} is not a net here; nets: {_names(deck, deck.nets)}"
+                f"--output {quoted(wanted)} is not a net here; nets: {_names(deck, deck.nets)}"
             )
         return nets[0]
     named = deck.output_candidates

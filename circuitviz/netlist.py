@@ -28,6 +28,7 @@ import re
 from decimal import Decimal
 
 from .circuit import GROUND, INPUT, Circuit, CircuitError, Element
+from .text import quoted
 from .units import parse_value
 
 __all__ = [
@@ -105,7 +106,7 @@ def _net(token: str) -> str:
 
 def _value(token: str, lineno: int, name: str) -> float:
     try:
-        return parse_value(token, what=f"value of {name}")
+        return parse_value(token, what=f"value of {quoted(name, bare=True)}")
     except ValueError as exc:
         raise _fail(lineno, str(exc)) from None
 
@@ -157,7 +158,7 @@ def parse_netlist(text: str, *, validate: bool = True) -> Circuit:
             if len(parts) < 3 or open_sub is not None:
                 raise _fail(lineno, "malformed or nested .subckt; use '.subckt NAME port ...'")
             if parts[1].lower() in subckts:
-                raise _fail(lineno, f".subckt {parts[1]!r} is defined twice; rename one")
+                raise _fail(lineno, f".subckt {quoted(parts[1])} is defined twice; rename one")
             open_sub = (parts[1].lower(), [_net(p) for p in parts[2:]], [])
         elif word == ".ends":
             if open_sub is None:
@@ -171,7 +172,7 @@ def parse_netlist(text: str, *, validate: bool = True) -> Circuit:
         elif word in _IGNORED_CARDS:
             continue
         elif word.startswith("."):
-            raise _fail(lineno, f"unsupported card {word!r}; {_ACCEPTED}")
+            raise _fail(lineno, f"unsupported card {quoted(word)}; {_ACCEPTED}")
         elif open_sub is not None:
             open_sub[2].append((lineno, card))
         else:
@@ -179,7 +180,7 @@ def parse_netlist(text: str, *, validate: bool = True) -> Circuit:
     if in_control:
         raise _fail(in_control, ".control has no .endc; close the block with .endc")
     if open_sub is not None:
-        raise CircuitError(f"netlist: .subckt {open_sub[0]!r} has no .ends")
+        raise CircuitError(f"netlist: .subckt {quoted(open_sub[0])} has no .ends")
 
     elements: list[Element] = []
     sources = 0
@@ -188,7 +189,11 @@ def parse_netlist(text: str, *, validate: bool = True) -> Circuit:
         letter, name = parts[0][0].upper(), parts[0]
         if letter in "RLC":
             if len(parts) != 4:
-                raise _fail(lineno, f"{name} needs 'NAME net1 net2 value', got {len(parts)} fields")
+                raise _fail(
+                    lineno,
+                    f"{quoted(name, bare=True)} needs 'NAME net1 net2 value', got "
+                    f"{len(parts)} fields",
+                )
             elements.append(
                 Element(
                     letter, name, (_net(parts[1]), _net(parts[2])), _value(parts[3], lineno, name)
@@ -196,7 +201,9 @@ def parse_netlist(text: str, *, validate: bool = True) -> Circuit:
             )
         elif letter == "E":
             if len(parts) != 6:
-                raise _fail(lineno, f"{name} needs 'NAME out+ out- ctrl+ ctrl- gain'")
+                raise _fail(
+                    lineno, f"{quoted(name, bare=True)} needs 'NAME out+ out- ctrl+ ctrl- gain'"
+                )
             nets = tuple(_net(p) for p in parts[1:5])
             gain = _value(parts[5], lineno, name)
             if nets[1] == GROUND and abs(gain) >= OPAMP_MIN_GAIN:
@@ -211,7 +218,7 @@ def parse_netlist(text: str, *, validate: bool = True) -> Circuit:
         elif letter == "X":
             elements.append(_opamp_instance(parts, subckts, lineno))
         else:
-            raise _fail(lineno, f"unsupported element {name!r}; {_ACCEPTED}")
+            raise _fail(lineno, f"unsupported element {quoted(name)}; {_ACCEPTED}")
     if sources > 1:
         raise CircuitError(
             f"netlist has {sources} voltage sources; circuitviz drives a filter "
@@ -274,37 +281,44 @@ def _check_source(parts: list[str], lineno: int) -> None:
     if len(parts) < 3 or (_net(parts[1]), _net(parts[2])) != (INPUT, GROUND):
         raise _fail(
             lineno,
-            f"source {name} must run from 'in' to '0' (write 'Vin in 0 AC 1'); "
+            f"source {quoted(name, bare=True)} must run from 'in' to '0' (write 'Vin in 0 AC 1'); "
             f"circuitviz has one input source",
         )
     words = [p.lower() for p in parts[3:]]
     if "ac" not in words or words.index("ac") + 1 >= len(words):
-        raise _fail(lineno, f"source {name} needs an AC magnitude (write 'Vin in 0 AC 1')")
+        raise _fail(
+            lineno,
+            f"source {quoted(name, bare=True)} needs an AC magnitude (write 'Vin in 0 AC 1')",
+        )
     magnitude = _value(words[words.index("ac") + 1], lineno, name)
     if magnitude == 0:
-        raise _fail(lineno, f"source {name} has AC magnitude 0; use 'AC 1'")
+        raise _fail(lineno, f"source {quoted(name, bare=True)} has AC magnitude 0; use 'AC 1'")
 
 
 def _opamp_instance(parts: list[str], subckts: dict, lineno: int) -> Element:
     name = parts[0]
     if len(parts) < 3:
-        raise _fail(lineno, f"{name} needs 'NAME net ... SUBCKT'")
+        raise _fail(lineno, f"{quoted(name, bare=True)} needs 'NAME net ... SUBCKT'")
     sub = parts[-1].lower()
     if sub not in subckts:
         raise _fail(
             lineno,
-            f"{name} uses subcircuit {parts[-1]!r}, which is not defined here "
-            f"(.include is not accepted; define it with .subckt)",
+            f"{quoted(name, bare=True)} uses subcircuit {quoted(parts[-1])}, which is not "
+            f"defined here (.include is not accepted; define it with .subckt)",
         )
     ports, sub_body = subckts[sub]
     nets = [_net(p) for p in parts[1:-1]]
     if len(nets) != len(ports):
-        raise _fail(lineno, f"{name} connects {len(nets)} nets but {sub!r} has {len(ports)} ports")
+        raise _fail(
+            lineno,
+            f"{quoted(name, bare=True)} connects {len(nets)} nets but {quoted(sub)} has "
+            f"{len(ports)} ports",
+        )
     cards = [c for _, c in sub_body]
     if len(cards) != 1 or cards[0][0].upper() != "E" or len(cards[0].split()) != 6:
         raise _fail(
             lineno,
-            f"subcircuit {sub!r} is not an op-amp model; only subcircuits "
+            f"subcircuit {quoted(sub)} is not an op-amp model; only subcircuits "
             f"holding one E element (E out 0 in+ in- gain) are accepted",
         )
     e = cards[0].split()
@@ -313,7 +327,7 @@ def _opamp_instance(parts: list[str], subckts: dict, lineno: int) -> Element:
     if local[1] != GROUND or any(p not in mapping for p in (local[0], local[2], local[3])):
         raise _fail(
             lineno,
-            f"subcircuit {sub!r}: its E element must drive a port against "
+            f"subcircuit {quoted(sub)}: its E element must drive a port against "
             f"ground '0' from two ports",
         )
     gain = _value(e[5], lineno, f"{sub}.{e[0]}")

@@ -21,6 +21,7 @@ import math
 import re
 from collections.abc import Callable
 
+from .text import ECHO_LIMIT, quoted
 from .units import parse_value
 
 __all__ = ["ParamError", "Params", "evaluate", "FUNCTIONS", "split_assignments"]
@@ -85,8 +86,13 @@ _ACCEPTED = (
 
 
 def _show(text: str) -> str:
-    """An expression quoted for a message, cut to a readable length."""
-    return repr(text if len(text) <= 60 else text[:57] + "...")
+    """An expression quoted for a message, cut in the middle to a readable length."""
+    return quoted(text, limit=60)
+
+
+def _card(text: str) -> str:
+    """Card text in single quotes as typed; when long or unprintable, :func:`quoted`."""
+    return f"'{text}'" if len(text) <= ECHO_LIMIT and text.isprintable() else quoted(text)
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -133,7 +139,7 @@ class _Parser:
             raise self.fail("is empty")
         value = self.expr()
         if self.pos != len(self.tokens):
-            raise self.fail(f"unexpected {self.peek()!r}; {_ACCEPTED}")
+            raise self.fail(f"unexpected {quoted(self.peek())}; {_ACCEPTED}")
         return value
 
     def expr(self) -> float:
@@ -205,11 +211,11 @@ class _Parser:
             if self.take()[1] != ")":
                 raise self.fail("missing ')'")
             return value
-        raise self.fail(f"unexpected {text!r}; {_ACCEPTED}")
+        raise self.fail(f"unexpected {quoted(text)}; {_ACCEPTED}")
 
     def call(self, name: str) -> float:
         if name not in FUNCTIONS:
-            raise self.fail(f"unknown function {name!r}; {_ACCEPTED}")
+            raise self.fail(f"unknown function {quoted(name)}; {_ACCEPTED}")
         self.take()  # "("
         args = [self.expr()]
         while self.peek() == ",":
@@ -249,8 +255,8 @@ def evaluate(text: str, lookup: Callable[[str], float] | None = None) -> float:
 
     def unknown(name: str) -> float:
         raise ParamError(
-            f"expression {_show(text)}: unknown parameter {name!r}; define it "
-            f"with .param {name}=..."
+            f"expression {_show(text)}: unknown parameter {quoted(name)}; define it "
+            f"with .param {quoted(name, bare=True)}=..."
         )
 
     value = _Parser(text, lookup or unknown).parse()
@@ -280,7 +286,7 @@ def split_assignments(text: str) -> list[tuple[str, str]]:
             if match:
                 if match.group(2):
                     raise ParamError(
-                        f".param {match.group(1)}{match.group(2)}: function "
+                        f".param {quoted(match.group(1) + match.group(2), bare=True)}: function "
                         f"definitions are not supported; define a number"
                     )
                 marks.append((match.start(), match.end(), match.group(1).lower()))
@@ -288,15 +294,15 @@ def split_assignments(text: str) -> list[tuple[str, str]]:
                 continue
         i += 1
     if not marks:
-        raise ParamError(f"'{text.strip()}' has no 'name=value'")
+        raise ParamError(f"{_card(text.strip())} has no 'name=value'")
     if text[: marks[0][0]].strip(" ,"):
-        raise ParamError(f"'{text[: marks[0][0]].strip()}' is not 'name=value'")
+        raise ParamError(f"{_card(text[: marks[0][0]].strip())} is not 'name=value'")
     out = []
     for k, (_start, end, name) in enumerate(marks):
         stop = marks[k + 1][0] if k + 1 < len(marks) else len(text)
         value = text[end:stop].strip().rstrip(",").strip()
         if not value:
-            raise ParamError(f"parameter {name!r} has no value after '='")
+            raise ParamError(f"parameter {quoted(name)} has no value after '='")
         out.append((name, value))
     return out
 
@@ -334,15 +340,21 @@ class Params:
         if key not in self.raw:
             if self.parent is not None and key in self.parent:
                 return self.parent.value(key)
-            raise ParamError(f"unknown parameter {name!r}; define it with .param {name}=...")
+            raise ParamError(
+                f"unknown parameter {quoted(name)}; define it with "
+                f".param {quoted(name, bare=True)}=..."
+            )
         if key in self._visiting:
             cycle = self._visiting[self._visiting.index(key) :] + [key]
             line = self.raw[key][1]
             raise ParamError(
-                f"parameter loop {' -> '.join(cycle)}" + (f" (line {line})" if line else "")
+                f"parameter loop {quoted(' -> '.join(cycle), 200, bare=True)}"
+                + (f" (line {line})" if line else "")
             )
         if len(self._visiting) >= MAX_CHAIN:
-            raise ParamError(f"parameter {name!r}: definitions nest more than {MAX_CHAIN} deep")
+            raise ParamError(
+                f"parameter {quoted(name)}: definitions nest more than {MAX_CHAIN} deep"
+            )
         self._visiting.append(key)
         try:
             text, line = self.raw[key]
@@ -351,7 +363,7 @@ class Params:
             except ParamError as exc:
                 if str(exc).startswith("parameter ") or not line:
                     raise
-                raise ParamError(f"parameter {key!r} (line {line}): {exc}") from None
+                raise ParamError(f"parameter {quoted(key)} (line {line}): {exc}") from None
         finally:
             self._visiting.pop()
         self.values[key] = value

@@ -30,6 +30,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .text import quoted
+
 __all__ = [
     "Spec",
     "FILTER_TYPES",
@@ -133,7 +135,7 @@ def _choice(value: str | None, what: str, options: tuple[str, ...]) -> str:
     if value is None:
         return options[0]
     if not isinstance(value, str) or value.strip().lower() not in options:
-        raise ValueError(f"unknown {what} {value!r}; accepted: {', '.join(options)}")
+        raise ValueError(f"unknown {what} {quoted(value)}; accepted: {', '.join(options)}")
     return value.strip().lower()
 
 
@@ -224,7 +226,7 @@ class Spec:
         """
         if not isinstance(filter_type, str) or filter_type.strip().lower() not in FILTER_TYPES:
             raise ValueError(
-                f"unknown filter type {filter_type!r}; accepted: {', '.join(FILTER_TYPES)}"
+                f"unknown filter type {quoted(filter_type)}; accepted: {', '.join(FILTER_TYPES)}"
             )
         ft = filter_type.strip().lower()
         band = ft in BAND_TYPES
@@ -261,7 +263,7 @@ class Spec:
                     if band
                     else f"from {ORDER_RANGE[0]} to {ORDER_RANGE[1]}"
                 )
-                raise ValueError(f"order must be an integer {accepted}, got {order!r}")
+                raise ValueError(f"order must be an integer {accepted}, got {quoted(order)}")
             order = int(order)
             if band and order % 2:
                 raise ValueError(f"a {ft} has an even order (poles): 2, 4, 6 or 8, got {order}")
@@ -376,6 +378,6 @@ def check_n(n: int) -> int:
     """Number of candidates: an integer 1..N_MAX, else ``ValueError``."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= N_MAX:
         raise ValueError(
-            f"n (number of candidates) must be an integer from 1 to {N_MAX}, got {n!r}"
+            f"n (number of candidates) must be an integer from 1 to {N_MAX}, got {quoted(n)}"
         )
     return int(n)

@@ -18,6 +18,8 @@ import math
 import re
 from decimal import Decimal, DecimalException
 
+from .text import quoted
+
 __all__ = ["parse_value", "parse_frequency", "mega_hint", "format_eng", "SUFFIXES"]
 
 #: SPICE scale suffixes as powers of ten, longest first so that ``meg`` and ``mil`` win
@@ -64,7 +66,9 @@ def parse_value(text: str | float | int, *, what: str = "value") -> float:
         try:
             value = float(text)
         except OverflowError:
-            raise ValueError(f"{what} {text} is too large; it must be a finite number") from None
+            raise ValueError(
+                f"{what} {quoted(text)} is too large; it must be a finite number"
+            ) from None
     else:
         raw = str(text).strip()
         compact = raw.replace(" ", "")
@@ -72,14 +76,17 @@ def parse_value(text: str | float | int, *, what: str = "value") -> float:
             raise ValueError(f"{what} is {len(compact)} characters long; {_HELP}")
         match = _NUMBER.match(compact)
         if not raw or match is None:
-            raise ValueError(f"{what} {raw!r} is not a number; {_HELP}")
+            raise ValueError(f"{what} {quoted(raw)} is not a number; {_HELP}")
         try:
             rest = match.group(2)
             if re.match(r"^e[+-]?$|^e[+-]?\D", rest, re.IGNORECASE):
-                raise ValueError(f"{what} {raw!r} has an incomplete exponent; write e.g. 1e3 or 1k")
+                raise ValueError(
+                    f"{what} {quoted(raw)} has an incomplete exponent; write e.g. 1e3 or 1k"
+                )
             if rest and not rest.replace("µ", "u").replace("μ", "u").isalpha():
                 raise ValueError(
-                    f"{what} {raw!r} has an unreadable suffix {rest!r}; use f p n u m k meg g t"
+                    f"{what} {quoted(raw)} has an unreadable suffix {quoted(rest)}; "
+                    f"use f p n u m k meg g t"
                 )
             number = _scale(Decimal(match.group(1)), rest)
             value = float(number)
@@ -122,7 +129,7 @@ def parse_frequency(
         match = _FREQ.match(compact)
         if not raw or match is None:
             raise ValueError(
-                f"{what} {raw!r} is not a frequency (not a number with an "
+                f"{what} {quoted(raw)} is not a frequency (not a number with an "
                 f"optional suffix); type e.g. 1k, 2.2 kHz, 50 kHz, 1meg, 1 MHz"
             )
         number, rest = match.group("number"), match.group("rest")
@@ -133,19 +140,21 @@ def parse_frequency(
             value = parse_value(number, what=what)
             value = value * 10.0**exponent
             if not math.isfinite(value):
-                raise ValueError(f"{what} {raw!r} is out of range; it must be a finite number")
+                raise ValueError(
+                    f"{what} {quoted(raw)} is out of range; it must be a finite number"
+                )
         elif re.fullmatch(r"(meg|mil|[tgkmunpfµμ])?", rest, re.IGNORECASE):
             value = parse_value(number + rest, what=what)
         else:
             raise ValueError(
-                f"{what} {raw!r} has an unknown unit {rest!r}; use Hz, kHz, MHz "
+                f"{what} {quoted(raw)} has an unknown unit {quoted(rest)}; use Hz, kHz, MHz "
                 f"or a SPICE suffix (k, meg)"
             )
     if range_hz is not None:
         lo, hi = range_hz
         if not lo * (1 - 1e-9) <= value <= hi * (1 + 1e-9):
             raise ValueError(
-                f"{what} {raw!r} is {format_eng(value, 'Hz')}, outside the "
+                f"{what} {quoted(raw)} is {format_eng(value, 'Hz')}, outside the "
                 f"accepted range {format_eng(lo, 'Hz')} to "
                 f"{format_eng(hi, 'Hz')}{mega_hint(raw, value, range_hz)}"
             )
