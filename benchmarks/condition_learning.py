@@ -77,7 +77,7 @@ def measure(model, records) -> list[tuple[str, int, float, float, float, float]]
         rows = [r for r in records if r.topology == name][:PER_TOPOLOGY]
         k = lay.index(name)
         ns = len(lay.slots[k])
-        cond = torch.tensor(np.stack([r.features() for r in rows]))
+        cond = torch.tensor(np.stack([r.features(model.config.cond_features) for r in rows]))
         gen = torch.Generator().manual_seed(0)
         noise = torch.randn(len(rows), lay.n_tokens, N_CHANNELS, generator=gen)
         noise[:, : lay.max_slots + 1] = 0.0  # the conditional mean of the values
@@ -108,6 +108,11 @@ def main(argv: list[str] | None = None) -> None:
         f"measuring {MEASURE_ON})",
     )
     ap.add_argument("--steps", type=int, default=1500)
+    ap.add_argument(
+        "--settings",
+        default=",".join(SETTINGS),
+        help="which timestep settings to train, comma-separated (default: all)",
+    )
     ap.add_argument("--model", action="append", default=[], help="measure this checkpoint")
     args = ap.parse_args(argv)
     from circuitviz.ml.checkpoint import load_checkpoint
@@ -131,7 +136,8 @@ def main(argv: list[str] | None = None) -> None:
         data = Path(tmp) / "data"
         subset(Path(args.data), names, data)
         records = [r for r in records_from_dataset(data) if r.response == "elliptic"]
-        for label, setting in SETTINGS.items():
+        for label in args.settings.split(","):
+            setting = SETTINGS[label]
             run = Path(tmp) / label.replace(" ", "_").replace(",", "")
             cfg = TrainConfig.from_dict(
                 {

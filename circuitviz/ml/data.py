@@ -19,14 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..analysis import FILTER_TYPES
-from .spec import (
-    BAND_TYPES,
-    N_FEATURES,
-    N_FEATURES_PROTO,
-    features,
-    features_v1,
-    prototype_features,
-)
+from .spec import BAND_TYPES, N_FEATURES, features, features_v1
 from .tokens import TokenLayout, dimensionless, representative_roots, split_level
 
 if TYPE_CHECKING:  # annotations only: torch stays a lazy import
@@ -71,9 +64,9 @@ class Example:
 
     def features(self, n_features: int = N_FEATURES) -> np.ndarray:
         """The record's conditions as model features (all given)."""
-        if n_features not in (N_FEATURES, N_FEATURES_PROTO):
+        if n_features != N_FEATURES:
             return features_v1(self.filter_type, self.cutoff_hz, self.q, self.order)
-        base = features(
+        return features(
             self.filter_type,
             self.cutoff_hz,
             self.q,
@@ -85,12 +78,6 @@ class Example:
             self.gain_db,
             self.active,
         )
-        if n_features == N_FEATURES:
-            return base
-        proto = prototype_features(
-            self.filter_type, self.order, self.response, self.ripple_db, self.attenuation_db
-        )
-        return np.concatenate([base, proto])
 
 
 def records_from_rows(rows: list[dict], seed: int = 0) -> list[Example]:
@@ -345,11 +332,4 @@ def drop_conditions(cond, has_q, gen, p_q: float, p_order: float, p_other: float
         cond[drop, flag] = -1.0
         for c in cols:
             cond[drop, c] = 0.0
-    if cond.shape[1] > N_FEATURES:  # the prototype needs its order, family (and As)
-        order_flag, resp_flag = DROPPABLE["order"][0], DROPPABLE["response"][0]
-        elliptic = DROPPABLE["response"][1][3]
-        gone = (cond[:, order_flag] < 0) | (cond[:, resp_flag] < 0)
-        gone = gone | ((cond[:, elliptic] > 0) & (cond[:, DROPPABLE["stopband"][0]] < 0))
-        cond[gone, N_FEATURES:] = 0.0
-        cond[gone, N_FEATURES] = -1.0
     return cond

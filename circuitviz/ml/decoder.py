@@ -39,8 +39,7 @@ class DecoderConfig:
 
     #: width of the topology head's hidden layers
     head_hidden: int = 256
-    #: spec features in (9: type/cutoff/Q/order models; 22: mask-era models; 45: mask-era
-    #: models told the asked family's prototype sections)
+    #: spec features in (9: type/cutoff/Q/order models; 22: mask-era models)
     cond_features: int = N_FEATURES_V1
 
     def to_dict(self) -> dict[str, Any]:

@@ -8,11 +8,7 @@ Two feature layouts exist, told apart by their length (``ModelConfig.cond_featur
   models trained before masks;
 * ``N_FEATURES`` (22, :func:`features`): the above plus (has response, family one-hot),
   the passband ripple Ap in force, (has stopband, log stopband ratio, attenuation),
-  (has gain, gain), (has kind, active).  Absent values are 0 with their flag at -1;
-* ``N_FEATURES_PROTO`` (45): the 22 above plus :func:`prototype_features`, the cascade
-  sections of the asked family's prototype (each second-order section's w0, Q and notch
-  zero, the first-order pole), so a model reads the poles it is asked for instead of
-  learning the elliptic and Chebyshev functions from four numbers.
+  (has gain, gain), (has kind, active).  Absent values are 0 with their flag at -1.
 
 Pure numpy, so that bad input is refused before torch is ever imported.
 """
@@ -42,10 +38,7 @@ __all__ = [
     "N_MAX",
     "N_FEATURES",
     "N_FEATURES_V1",
-    "N_FEATURES_PROTO",
-    "N_PROTO",
     "features",
-    "prototype_features",
     "features_v1",
     "spec_features",
     "condition_response",
@@ -59,10 +52,6 @@ __all__ = [
 FC_RANGE_HZ = cutoff_range()
 N_FEATURES_V1 = 9
 N_FEATURES = 22
-#: Length of :func:`prototype_features`: a flag, 4 second-order sections of 5, and 2 for
-#: the first-order pole.
-N_PROTO = 23
-N_FEATURES_PROTO = N_FEATURES + N_PROTO
 #: Families in the response one-hot.
 FAMILIES = ("butterworth", "bessel", "chebyshev", "elliptic")
 
@@ -128,91 +117,30 @@ def features(
     return out
 
 
-def prototype_features(
-    filter_type: str,
-    order: int | None,
-    response: str | None,
-    ripple_db: float,
-    attenuation_db: float | None,
-) -> np.ndarray:
-    """``(N_PROTO,)`` features of the prototype a low- or high-pass of ``response`` and
-    ``order`` is asked to follow (Ap ``ripple_db``, elliptic As ``attenuation_db``), with
-    its passband edge at the cutoff: the sections of
-    :func:`circuitviz.prototypes.stage_sections` in their order (rising Q, then the
-    first-order pole) — the order a catalogue cascade realises them in.  Per
-    second-order section: present, log w0, log Q, has a notch zero, log wz; then present,
-    log w of the first-order pole.  A high-pass takes the low-pass prototype's
-    reciprocal frequencies.  Absent (flag -1, zeros) for band types, an unknown order or
-    family, an elliptic without its attenuation, or a prototype that does not exist."""
-    from ..prototypes import prototype, stage_sections
-
-    out = np.zeros(N_PROTO, np.float32)
-    out[0] = -1.0
-    if filter_type not in ("lowpass", "highpass") or not order or response not in FAMILIES:
-        return out
-    if response == "elliptic" and attenuation_db is None:
-        return out
-    try:
-        z, p, _ = prototype(response, order, ripple_db, attenuation_db)
-        sections = stage_sections(z, p, tol=1e-6)
-    except ValueError:
-        return out
-    sign = -1.0 if filter_type == "highpass" else 1.0
-    biquads = [s for s in sections if s.q is not None]
-    firsts = [s for s in sections if s.q is None]
-    if len(biquads) > 4 or len(firsts) > 1:
-        return out
-    out[0] = 1.0
-    for i in range(4):
-        base = 1 + 5 * i
-        if i >= len(biquads):
-            out[base] = out[base + 3] = -1.0
-            continue
-        sec, q = biquads[i], float(biquads[i].q or 0.5)
-        out[base] = 1.0
-        out[base + 1] = 3.0 * sign * math.log10(sec.w0)
-        out[base + 2] = (math.log10(q) - 0.3) / 0.6
-        if sec.wz is None:
-            out[base + 3] = -1.0
-        else:
-            out[base + 3] = 1.0
-            out[base + 4] = 3.0 * sign * math.log10(sec.wz)
-    if firsts:
-        out[21], out[22] = 1.0, 3.0 * sign * math.log10(firsts[0].w0)
-    else:
-        out[21] = -1.0
-    return out
-
-
 def spec_features(spec: Spec, n_features: int = N_FEATURES) -> np.ndarray:
     """The features of ``spec`` in the layout a model of ``n_features`` inputs expects."""
     if n_features == N_FEATURES_V1:
         return features_v1(spec.filter_type, spec.cutoff_hz, spec.q, spec.order)
-    if n_features not in (N_FEATURES, N_FEATURES_PROTO):
+    if n_features != N_FEATURES:
         raise ValueError(
             f"model expects {n_features} spec features; this version knows "
-            f"{N_FEATURES_V1}, {N_FEATURES} and {N_FEATURES_PROTO}"
+            f"{N_FEATURES_V1} and {N_FEATURES}"
         )
     band = spec.is_band
     response = condition_response(spec)
     ratio, as_db = condition_stopband(spec)
-    ap = 3.01 if band else spec.ap_db
-    base = features(
+    return features(
         spec.filter_type,
         spec.cutoff_hz,
         spec.q,
         spec.order,
         response,
-        ap,
+        3.01 if band else spec.ap_db,
         ratio,
         as_db,
         spec.gain_db,
         None if spec.kind == "any" else spec.kind == "active",
     )
-    if n_features == N_FEATURES:
-        return base
-    proto = prototype_features(spec.filter_type, spec.order, response, ap, as_db)
-    return np.concatenate([base, proto])
 
 
 def condition_stopband(spec: Spec) -> tuple[float | None, float | None]:

@@ -202,8 +202,7 @@ def warm_start(model, path: str, log=print) -> int:
     """Copy into ``model`` every weight of the checkpoint at ``path`` that fits: same name
     and shape, or, for tables indexed by topology or slot (topology head output, topology
     and slot embeddings), the rows of topologies/slots both know, and for the first layers
-    fed by the spec features, the columns both layouts share (new feature columns start
-    at zero, so the warm-started model begins where its checkpoint was).  Returns how many tensors
+    fed by the spec features, the columns both layouts share.  Returns how many tensors
     were (partly) copied."""
     from .checkpoint import read_checkpoint
     from .tokens import TokenLayout
@@ -232,8 +231,6 @@ def warm_start(model, path: str, log=print) -> int:
         for j, (name, _) in enumerate(new_layout.slots[ni]):
             if name in names_old:
                 slot_map.append((o_new[ni] + j, o_old[oi] + names_old.index(name)))
-    old_cond = int(blob["model_config"].get("cond_features", 9))
-    new_cond = int(model.config.cond_features)
     state = model.state_dict()
     copied = 0
     with torch.no_grad():
@@ -262,15 +259,6 @@ def warm_start(model, path: str, log=print) -> int:
             ):
                 w.zero_()
                 w[:, : v.shape[1]] = v
-            elif (
-                name == "slot_cond.0.weight"
-                and v.shape[0] == w.shape[0]
-                and v.shape[1] - old_cond == w.shape[1] - new_cond
-                and old_cond < new_cond
-            ):  # [spec features | slot embedding]: the new features' columns start at zero
-                w.zero_()
-                w[:, :old_cond] = v[:, :old_cond]
-                w[:, new_cond:] = v[:, old_cond:]
             else:
                 continue
             copied += 1
