@@ -221,6 +221,66 @@ def test_t_power_draws_training_timesteps_towards_low_noise(monkeypatch):
             TrainConfig.from_dict({"t_uniform_share": bad})
 
 
+def test_root_flag_weight_weighs_the_count_channels_of_poles_and_zeros_only():
+    """``root_flag_weight`` scales the loss of a pole or zero token's flags (presence,
+    pair, origin, axis) and nothing else: an error on those channels alone costs that
+    many times more against every other channel's weight; an error on a position
+    channel, or on a component's value, costs the same."""
+    import torch
+
+    from circuitviz.ml import train as train_mod
+    from circuitviz.ml.schedule import CosineSchedule
+    from circuitviz.ml.tokens import KIND_COMPONENT, KIND_POLE, KIND_ZERO, ROOT_FLAG_CHANNELS
+
+    kinds = torch.tensor([[KIND_COMPONENT, KIND_POLE, KIND_ZERO]])
+    batch = {"tokens": torch.zeros(1, 3, 6), "topo": torch.zeros(1, dtype=torch.long)}
+    batch["cond"] = torch.zeros(1, 4)
+    schedule = CosineSchedule(1000)
+    # the loss's own draws for seed 1 (timestep, then noise), so its target is known
+    torch.manual_seed(1)
+    t_draw = torch.randint(0, 1000, (1,))
+    target = schedule.target(batch["tokens"], torch.randn(1, 3, 6), t_draw)
+
+    class Fixed(torch.nn.Module):
+        """Predicts the target plus one on the chosen channels of the chosen tokens."""
+
+        config = type("C", (), {"self_condition": False})()
+
+        def __init__(self, tokens, channels):
+            super().__init__()
+            self.kinds, self.off = kinds, torch.zeros(1, 3, 6)
+            for k in tokens:
+                for c in channels:
+                    self.off[0, k, c] = 1.0
+
+        def token_masks(self, topo):
+            return torch.ones(len(topo), 3, 6), None
+
+        def prepare(self, cond, topo, cols=None):
+            return None
+
+        def step(self, x_t, t, prep, x0_prev=None):
+            return target + self.off
+
+        def topology_logits(self, cond):
+            return torch.zeros(len(cond), 1, requires_grad=True)
+
+    def mse(model, weight):
+        torch.manual_seed(1)
+        return float(train_mod.set_losses(model, schedule, batch, root_flag_weight=weight)["mse"])
+
+    flags = list(ROOT_FLAG_CHANNELS)
+    positions = [c for c in range(6) if c not in flags]
+    n_weight = lambda w: 2 * len(positions) + 2 * len(flags) * w + 6  # noqa: E731
+    assert mse(Fixed([1, 2], flags), 1.0) == pytest.approx(2 * len(flags) / n_weight(1.0))
+    assert mse(Fixed([1, 2], flags), 4.0) == pytest.approx(8 * len(flags) / n_weight(4.0))
+    assert mse(Fixed([1, 2], positions), 4.0) == pytest.approx(2 * len(positions) / n_weight(4.0))
+    assert mse(Fixed([0], range(6)), 4.0) == pytest.approx(6 / n_weight(4.0))
+    for bad in (0, -1.0, 101, True, "4"):
+        with pytest.raises(ValueError, match="root_flag_weight must be a number above 0"):
+            TrainConfig.from_dict({"root_flag_weight": bad})
+
+
 def test_response_weights_draw_a_family_that_much_more_often():
     """Records weighted 3 are drawn three times as often as the others, inside each
     slot-count bucket and across buckets; without weights every record is as likely;

@@ -42,6 +42,7 @@ __all__ = [
     "KIND_GAIN",
     "KIND_LEVEL",
     "KIND_PAD",
+    "ROOT_FLAG_CHANNELS",
     "Z_REF",
     "CHANNEL_MASK",
     "IMPEDANCE_SIGN",
@@ -60,6 +61,9 @@ __all__ = [
 
 N_CHANNELS = 6
 KIND_COMPONENT, KIND_POLE, KIND_ZERO, KIND_GAIN, KIND_LEVEL, KIND_PAD = 0, 1, 2, 3, 4, 5
+#: Channels of a pole or zero token that are flags (presence, pair, origin, axis), not
+#: positions: the counts of poles and zeros are read from them.
+ROOT_FLAG_CHANNELS = (0, 3, 4, 5)
 #: Impedance scale that makes component values dimensionless.
 Z_REF = 1e3
 #: Channels each token kind uses (rows indexed by kind; padding uses none).

@@ -36,7 +36,7 @@ from .decoder import KINDS
 from .sampler import autocast
 from .schedule import CosineSchedule
 from .spec import FAMILIES
-from .tokens import KIND_COMPONENT
+from .tokens import KIND_COMPONENT, KIND_POLE, KIND_ZERO, ROOT_FLAG_CHANNELS
 
 __all__ = ["TrainConfig", "train", "load_records"]
 
@@ -73,6 +73,10 @@ class TrainConfig:
     #: records alone learned 27 % of the attenuation's effect with ``t_power`` 3 and 85 %
     #: with uniform draws in as many steps; ``benchmarks/condition_learning.py``)
     t_uniform_share: float = 0.0
+    #: loss weight of the pole and zero tokens' categorical channels (presence, pair,
+    #: origin, j-axis: what the counts are read from) against their positions: a
+    #: catalogue of many topologies gets its positions right before its counts
+    root_flag_weight: float = 1.0
     eval_every: int = 500
     eval_specs: int = 64
     val_fraction: float = 0.05
@@ -131,6 +135,11 @@ class TrainConfig:
             raise ValueError("steps and batch_size must be >= 1")
         if not (isinstance(cfg.t_power, (int, float)) and 0.25 <= cfg.t_power <= 4):
             raise ValueError(f"t_power must be a number from 0.25 to 4, got {cfg.t_power!r}")
+        rfw = cfg.root_flag_weight
+        if isinstance(rfw, bool) or not (isinstance(rfw, (int, float)) and 0 < rfw <= 100):
+            raise ValueError(
+                f"root_flag_weight must be a number above 0 and up to 100, got {rfw!r}"
+            )
         share = cfg.t_uniform_share
         if isinstance(share, bool) or not (isinstance(share, (int, float)) and 0 <= share <= 1):
             raise ValueError(f"t_uniform_share must be a number from 0 to 1, got {share!r}")
@@ -277,6 +286,7 @@ def set_losses(
     component_weight: float = 1.0,
     t_power: float = 1.0,
     t_uniform_share: float = 0.0,
+    root_flag_weight: float = 1.0,
 ) -> dict[str, torch.Tensor]:
     """DDPM loss (per-token MSE, each noised token tied to its clean token) + topology CE.
     A self-conditioning model is fed its own no-gradient clean estimate on half the
@@ -316,6 +326,11 @@ def set_losses(
     target = schedule.target(x0, noise, t)
     weight = mask.clone()
     weight[kinds == KIND_COMPONENT] *= component_weight
+    if root_flag_weight != 1.0:
+        roots = (kinds == KIND_POLE) | (kinds == KIND_ZERO)
+        flags = torch.zeros(weight.shape[-1], dtype=torch.bool, device=weight.device)
+        flags[list(ROOT_FLAG_CHANNELS)] = True
+        weight[roots[..., None] & flags] *= root_flag_weight
     mse = (((pred - target) ** 2) * weight).sum() / weight.sum()
     topo_loss = F.cross_entropy(logits, topo)
     return {"loss": mse + topo_loss, "mse": mse, "topology": topo_loss}
@@ -372,7 +387,13 @@ class SlotBuckets:
 def _losses(cfg, model, schedule, batch):
     if cfg.kind == "set":
         return set_losses(
-            model, schedule, batch, cfg.component_weight, cfg.t_power, cfg.t_uniform_share
+            model,
+            schedule,
+            batch,
+            cfg.component_weight,
+            cfg.t_power,
+            cfg.t_uniform_share,
+            cfg.root_flag_weight,
         )
     with autocast(batch["cond"].device):
         return {k: v.float() for k, v in model.losses(batch).items()}
