@@ -73,9 +73,9 @@ class TrainConfig:
     #: records alone learned 27 % of the attenuation's effect with ``t_power`` 3 and 85 %
     #: with uniform draws in as many steps; ``benchmarks/condition_learning.py``)
     t_uniform_share: float = 0.0
-    #: loss weight of the pole and zero tokens' categorical channels (presence, pair,
-    #: origin, j-axis: what the counts are read from) against their positions: a
-    #: catalogue of many topologies gets its positions right before its counts
+    #: loss weight of the pole and zero tokens' flag channels (presence, pair, origin,
+    #: j-axis: what the counts are read from) against their positions (×4 moved a
+    #: whole-catalogue model's zero count from 97.5 to 97.9 % in one run)
     root_flag_weight: float = 1.0
     eval_every: int = 500
     eval_specs: int = 64
