@@ -127,7 +127,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         try:
             data["spice"] = simulate(expand_opamps(circuit, opamp)).to_json()
         except SpiceUnavailable as exc:  # the machine, not the input: exit 1
-            sys.stderr.write(f"circuitviz analyze: error: {' '.join(str(exc).split())}\n")
+            sys.stderr.write(f"circuitviz analyze: error: {_one_line(str(exc))}\n")
             return 1
         except SpiceError as exc:  # ngspice cannot take this circuit (refused, crashed, hung)
             raise UsageError(str(exc)) from None
