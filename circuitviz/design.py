@@ -268,10 +268,10 @@ def with_eseries(c: Candidate, eseries: str) -> Candidate:
     """``c`` with every R, L, C chosen jointly from ``eseries`` to meet its spec (see
     :func:`circuitviz.eseries.snap_circuit`), re-verified by exact analysis."""
     from .analysis import analyze as exact
-    from .eseries import snap_circuit
+    from .eseries import snap_circuit, snap_values
     from .mask import measure_mask
     from .opamp import is_active
-    from .verification import with_analysis
+    from .verification import verify_exact, with_analysis
 
     if c.analysis is None:
         return c
@@ -291,22 +291,23 @@ def with_eseries(c: Candidate, eseries: str) -> Candidate:
         margin = mask.margin if math.isfinite(mask.margin) else -1e9
         return (mask.meets, margin, -spec_error(c.spec, analysis, mask))
 
-    circuit, _ = snap_circuit(
-        c.circuit, eseries, cutoff_hz=target, q=c.spec.q, opamp=c.opamp_gbw_hz, judge=judge
-    )
-    analysis = exact(circuit, opamp=c.opamp_gbw_hz)
+    try:
+        circuit, _ = snap_circuit(
+            c.circuit, eseries, cutoff_hz=target, q=c.spec.q, opamp=c.opamp_gbw_hz, judge=judge
+        )
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+        # no joint choice could be analysed: each value snapped alone, and the analysis
+        # below records why that circuit cannot be analysed either, if it cannot
+        circuit = snap_values(c.circuit, eseries).circuit
     values = {k: circuit.element(k).value for k in c.values}
+    try:
+        verification = with_analysis(
+            c.verification, exact(circuit, opamp=c.opamp_gbw_hz), c.spec, finite_gbw=finite_gbw
+        )
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+        verification = verify_exact(circuit, c.predicted, c.spec, opamp=c.opamp_gbw_hz)
     return replace(
-        c,
-        circuit=circuit,
-        values=values,
-        eseries=eseries.upper(),
-        verification=with_analysis(
-            c.verification,
-            analysis,
-            c.spec,
-            finite_gbw=finite_gbw,
-        ),
+        c, circuit=circuit, values=values, eseries=eseries.upper(), verification=verification
     )
 
 

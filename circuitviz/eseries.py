@@ -26,6 +26,7 @@ single-step moves.
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import io
 import math
@@ -196,12 +197,18 @@ def snap(value: float, series: str = "E24") -> float:
     decade = math.floor(math.log10(value))
     best, best_dist = value, math.inf
     for d in (decade - 1, decade, decade + 1):
-        for mantissa in table:
-            candidate = float(f"{mantissa * 10.0**d:.6g}")  # 4.7e-9, not 4.700000000000001e-09
+        for candidate in _decade(table, d):
             dist = abs(math.log(candidate / value))
             if dist < best_dist:
                 best, best_dist = candidate, dist
     return best
+
+
+@functools.lru_cache(maxsize=512)
+def _decade(table: tuple[float, ...], d: int) -> tuple[float, ...]:
+    """The series' values in decade ``d``, as written (4.7e-9, not 4.700000000000001e-09):
+    formatting them is most of what snapping a value costs, and searches snap thousands."""
+    return tuple(float(f"{m * 10.0**d:.6g}") for m in table)
 
 
 @dataclass(frozen=True)
@@ -386,8 +393,11 @@ _SHAPE_WEIGHT = 5.0
 #: its lowest root to three times its highest; relative complex error in units of
 #: :data:`_STAGE_TOL`, with the reference floored at :data:`_STAGE_FLOOR` of its peak.
 _STAGE_PROBES, _STAGE_TOL, _STAGE_FLOOR = 16, 0.005, 0.01
-#: Variants :func:`_judge_polish` may analyse in all (a few ms each).
+#: Variants :func:`_judge_polish` may analyse in all (a few ms each), and fewer where
+#: the equations are larger than ``n = 58``: at most ``_JUDGE_WORK / n**3``, at least 12
+#: (an eighth-order cascade with op-amp models, 102 unknowns, 70 ms an analysis: 22).
 _JUDGE_BUDGET = 120
+_JUDGE_WORK = 2.4e7
 #: Impedance levels tried per E-series step (the grid spans one decade).
 _LEVELS_PER_STEP = 4
 #: Frequency levels tried on each side of the one that puts the cutoff on target.
@@ -401,6 +411,16 @@ _PAIR_SPAN = 6
 #: Variants the polishing may measure in all, a bound on its time whatever the circuit
 #: (about 0.2-0.5 ms each); the best choice found by then is kept.
 _BUDGET = 4_000
+#: Work (:attr:`circuitviz.batch.Variants.work`: solves times the cube of the equations'
+#: size) one search may spend on its value grid, and again on its polishing.  No circuit
+#: without op-amp models comes near (a 16-part cascade's whole search spends under 4e9);
+#: an eighth-order cascade with one-pole op-amps (102 unknowns) spent 2e11-2e12, minutes,
+#: and is held to a thinner grid and a shorter polish, a few seconds.  A count, not a
+#: clock, so the same circuit gets the same values on any machine.
+_GRID_WORK = 1e10
+_POLISH_WORK = 1e10
+#: Grid rows measured first to learn what one row costs.
+_PROBE_ROWS = 8
 
 
 def snap_circuit(
@@ -455,13 +475,15 @@ def snap_circuit(
     def cost_of(values: np.ndarray) -> np.ndarray:
         return _objective(variants, values, target, target_q, span)
 
-    staged = None
+    staged, ratio = None, before.cutoff_hz / target
     if judge is not None:  # only a judge can tell a kept shape from a nearer cutoff
-        staged = _staged_choice(circuit, parts, key, opamp, before.cutoff_hz / target)
+        staged = _staged_choice(circuit, parts, key, opamp, ratio)
     judged = [] if staged is None else _judged(circuit, parts, key, staged, judge, opamp)
-    if judged and judged[0][0][0]:
+    if judged and (judged[0][0][0] or not _passes_on_target(circuit, ratio, judge, opamp)):
         # a stage-by-stage choice the judge passes is the answer: the whole circuit's
-        # search costs seconds on a large cascade, and could only add margin
+        # search costs seconds on a large cascade, and could only add margin.  So is it
+        # for a design that fails even with exact values moved onto the target: each
+        # stage keeping its own response is the nearest preferred values come to it
         _, snapped, after, _ = judged[0]
     else:
         whole = _search(variants, key, cost_of, math.log10(before.cutoff_hz / target))
@@ -487,6 +509,20 @@ def snap_circuit(
     )
 
 
+def _passes_on_target(circuit: Circuit, ratio: float, judge, opamp) -> bool:
+    """Whether ``circuit`` with exact values, every L and C scaled by ``ratio`` (its
+    response moved onto the target), passes ``judge``; False where it cannot be analysed."""
+    from .analysis import analyze
+
+    moved = circuit.with_values(
+        {e.name: e.value * ratio for e in circuit.elements if e.kind in "LC"}
+    )
+    try:
+        return bool(judge(analyze(moved, opamp=opamp))[0])
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+        return False
+
+
 def _span(series: str) -> float:
     """Half-width (in ln f) of the windows where a variant's edges are sought: wide
     enough for the frequency levels tried plus a couple of steps (a variant whose edge
@@ -499,28 +535,60 @@ def _search(
 ) -> np.ndarray:
     """Part values (all preferred) minimising ``cost_of`` (value rows -> costs): a grid
     over impedance and frequency levels (``m0``: the decades every L and C moves up to
-    put the response on target), then :func:`_polish` from the grid's three best."""
+    put the response on target), then :func:`_polish` from the grid's three best.  The
+    grid is thinned, and the polishing cut short, where measuring it all would spend
+    more than :data:`_GRID_WORK` (:data:`_POLISH_WORK`)."""
     logs = _ladder(series)
-    kinds = np.array(variants.kinds)
-    nominal = variants.nominal
-    step = 1.0 / len(logs)  # one series step, in decades
-    z_exp = np.where(kinds == "C", -1.0, 1.0)  # R, L up and C down with the level
-    f_exp = np.where(kinds == "R", 0.0, 1.0)  # L, C up: frequency down
-    levels = np.arange(len(logs) * _LEVELS_PER_STEP) * step / _LEVELS_PER_STEP - 0.5
-    shifts = m0 + np.arange(-_FREQ_SIDE, _FREQ_SIDE + 1) * step / 2
-    zz, ff = np.meshgrid(levels, shifts, indexing="ij")
-    scaled = nominal * 10.0 ** (zz.reshape(-1, 1) * z_exp + ff.reshape(-1, 1) * f_exp)
-    idx = np.unique(_nearest_index(scaled, logs), axis=0)
+    start = variants.work
+    idx = _grid(variants, logs, m0, _LEVELS_PER_STEP * len(logs), _FREQ_SIDE)
+    probe = idx[:: max(1, len(idx) // _PROBE_ROWS)][:_PROBE_ROWS]
+    cost_of(_index_values(probe, series))
+    per_row = max((variants.work - start) / len(probe), 1.0)
+    room = (_GRID_WORK - (variants.work - start)) / per_row
+    if len(idx) > room:  # the first thinner grid whose rows (before duplicates) fit
+        fits = [(c, s) for c, s in _thinner(len(logs)) if c * (2 * s + 1) <= room]
+        if fits:
+            idx = _grid(variants, logs, m0, *fits[0])
+    if len(idx) > room:  # even the thinnest grid is too dear: the probe's rows are the grid
+        idx = probe
     cost = cost_of(_index_values(idx, series))
     best_idx, best_cost = None, math.inf
     budget = [_BUDGET]
-    for rank, start in enumerate(np.argsort(cost)[:3]):  # pair moves for the best only
-        cur, cur_cost = _polish(idx[start], cost[start], cost_of, series, budget, rank == 0)
+    limit = variants.work + _POLISH_WORK
+    for rank, first in enumerate(np.argsort(cost)[:3]):  # pair moves for the best only
+        cur, cur_cost = _polish(
+            idx[first], cost[first], cost_of, series, budget, rank == 0, (variants, limit, per_row)
+        )
         if cur_cost < best_cost:
             best_idx, best_cost = cur, cur_cost
     if best_idx is None or not math.isfinite(best_cost):  # nothing measurable: one by one
-        return np.array([snap(float(v), series) for v in nominal])
+        return np.array([snap(float(v), series) for v in variants.nominal])
     return _index_values(best_idx, series)
+
+
+def _grid(variants, logs: np.ndarray, m0: float, count: int, side: int) -> np.ndarray:
+    """Series indices of the grid's rows: ``count`` impedance levels over a decade times
+    ``2 side + 1`` frequency levels half a series step apart around ``m0``."""
+    kinds = np.array(variants.kinds)
+    step = 1.0 / len(logs)  # one series step, in decades
+    z_exp = np.where(kinds == "C", -1.0, 1.0)  # R, L up and C down with the level
+    f_exp = np.where(kinds == "R", 0.0, 1.0)  # L, C up: frequency down
+    levels = np.arange(count) / count - 0.5
+    shifts = m0 + np.arange(-side, side + 1) * step / 2
+    zz, ff = np.meshgrid(levels, shifts, indexing="ij")
+    scaled = variants.nominal * 10.0 ** (zz.reshape(-1, 1) * z_exp + ff.reshape(-1, 1) * f_exp)
+    return np.unique(_nearest_index(scaled, logs), axis=0)
+
+
+def _thinner(steps: int) -> list[tuple[int, int]]:
+    """Thinner grids, each tried in turn until one fits the work left: (impedance
+    levels a decade, frequency levels each side)."""
+    out = [(2 * steps, _FREQ_SIDE), (2 * steps, 1), (steps, 1), (steps, 0)]
+    count = steps // 2
+    while count >= 4:
+        out.append((count, 0))
+        count //= 2
+    return out
 
 
 def _polish(
@@ -530,14 +598,19 @@ def _polish(
     series: str,
     budget: list[int],
     pairs: bool = True,
+    work: tuple | None = None,
 ) -> tuple[np.ndarray, float]:
     """Coordinate descent from series indices ``cur``: take the best improving single
     step, then (``pairs``) pair step when singles stall, until none improves, at most
-    :data:`_ROUNDS` moves or ``budget[0]`` variants measured (spent in place)."""
+    :data:`_ROUNDS` moves or ``budget[0]`` variants measured (spent in place), or (with
+    ``work = (variants, limit, per_row)``) until the next moves would take the variants'
+    work past ``limit`` at ``per_row`` a variant."""
     moves = _moves(len(cur))
     for _ in range(_ROUNDS):
         for tried in moves if pairs else moves[:1]:
             if len(tried) > budget[0]:
+                break
+            if work is not None and work[0].work + len(tried) * work[2] > work[1]:
                 break
             budget[0] -= len(tried)
             trial = cur + tried
@@ -622,13 +695,14 @@ def _choose(circuit, parts, series, whole, judge, opamp, judged=()):
     """The snapped circuit (and its analysis) of the whole circuit's choice ``whole``
     (values) or, with a ``judge``, of whichever scores best among it and the already
     ``judged`` choices (then, if even that one is not good enough,
-    :func:`_judge_polish`)."""
+    :func:`_judge_polish`); a choice that cannot be analysed is passed over while
+    another can."""
     if judge is None:
         return _snapped(circuit, parts, series, whole, opamp)
-    snapped, after = _snapped(circuit, parts, series, whole, opamp)  # its failure is the answer
-    score, snapped, after, values = max(
-        [(judge(after), snapped, after, whole), *judged], key=lambda t: t[0]
-    )
+    mine = _judged(circuit, parts, series, _nearest_index(whole, _ladder(series)), judge, opamp)
+    if not mine and not judged:  # neither choice can be analysed: the whole one's error
+        _snapped(circuit, parts, series, whole, opamp)
+    score, snapped, after, values = max([*mine, *judged], key=lambda t: t[0])
     if not score[0]:
         snapped, after = _judge_polish(circuit, parts, series, values, judge, opamp, score)
     return snapped, after
@@ -657,14 +731,19 @@ def _judge_polish(circuit, parts, series, values, judge, opamp, score):
     """Coordinate descent on ``judge`` itself (a full exact analysis a variant): each
     part one preferred value up or down in turn, every improving step taken at once,
     until the choice is good enough (the score's first item), no step improves, or
-    :data:`_JUDGE_BUDGET` variants were analysed.  For the last few hundredths of a dB
-    that a stage-by-stage choice leaves (an equiripple passband on a knife-edge)."""
+    :data:`_JUDGE_BUDGET` variants (fewer for large circuits) were analysed.  For the
+    last few hundredths of a dB that a stage-by-stage choice leaves (an equiripple
+    passband on a knife-edge)."""
     from .circuit import CircuitError
+    from .mna import build_pencil
+    from .opamp import expand_opamps
 
     logs = _ladder(series)
     cur = _nearest_index(np.asarray(values, float), logs)
     best = _snapped(circuit, parts, series, _index_values(cur, series), opamp)
-    budget, since = _JUDGE_BUDGET, 0  # ``since``: steps tried since the last improvement
+    size = len(build_pencil(expand_opamps(circuit, opamp)).b)
+    budget = max(12, min(_JUDGE_BUDGET, int(_JUDGE_WORK / size**3)))
+    since = 0  # steps tried since the last improvement
     steps = [(k, d) for k in range(len(cur)) for d in (1, -1)]
     i = 0
     while budget > 0 and since < len(steps) and not score[0]:

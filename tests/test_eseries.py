@@ -161,7 +161,8 @@ def test_snapping_a_large_cascade_measures_a_bounded_number_of_variants(monkeypa
 
     monkeypatch.setattr(eseries, "_objective", counting)
     snapped, table = eseries.snap_circuit(circuit, "E24", cutoff_hz=20e3, q=3.0)
-    grid = measured[0]
-    assert sum(measured) - grid <= eseries._BUDGET
+    probe_and_grid = measured[0] + measured[1]
+    assert measured[0] <= eseries._PROBE_ROWS
+    assert sum(measured) - probe_and_grid <= eseries._BUDGET
     assert all(is_preferred(e.value, "E24") for e in snapped.elements if e.kind in "RLC")
     assert abs(table.cutoff_after_hz / 20e3 - 1) < 0.02

@@ -63,7 +63,9 @@ def test_the_cutoff_only_choice_breaks_the_shape_that_the_judged_choice_keeps():
 def test_a_passing_stage_by_stage_choice_skips_the_whole_circuit_search(monkeypatch):
     """A large cascade whose stage-by-stage choice already meets its mask is answered
     without the whole circuit's search (seconds on a 45-part cascade); one whose
-    stage-by-stage choice does not pass still gets that search."""
+    stage-by-stage choice does not pass, while its exact design on target does, still
+    gets that search; one that fails even with exact values gets the stage-by-stage
+    choice alone."""
     import circuitviz.eseries as es
 
     calls = []
@@ -79,8 +81,14 @@ def test_a_passing_stage_by_stage_choice_skips_the_whole_circuit_search(monkeypa
     assert with_eseries(c, "E96").meets
     assert calls and n_parts not in calls  # stage searches only
     calls.clear()
-    snap_circuit(c.circuit, "E96", judge=lambda a: (False, 0.0))
+    fc0 = c.analysis.cutoff_hz
+    exact_only = lambda a: (abs(a.cutoff_hz / fc0 - 1) < 1e-9, 0.0)  # noqa: E731
+    snapped, _ = snap_circuit(c.circuit, "E96", judge=exact_only)
     assert n_parts in calls
+    calls.clear()
+    staged, _ = snap_circuit(c.circuit, "E96", judge=lambda a: (False, 0.0))
+    assert calls and n_parts not in calls
+    assert all(is_preferred(e.value, "E96") for e in staged.elements if e.kind in "RLC")
 
 
 def test_stages_split_a_cascade_at_the_op_amp_outputs_between_in_and_out():

@@ -1,0 +1,108 @@
+"""The E-series search is bounded by work, not by a clock, and never fails a sample.
+
+An eighth-order cascade with one-pole op-amp models has 102 unknowns: its whole-circuit
+search once measured thousands of variants for minutes per candidate, and a value grid
+it picked could not be analysed, which ended the whole ``sample --eseries`` run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from circuitviz import eseries
+from circuitviz.analysis import analyze
+from circuitviz.circuit import CircuitError
+from circuitviz.design import with_eseries
+from circuitviz.eseries import is_preferred, snap_circuit
+from circuitviz.spec import Spec
+from circuitviz.topologies import CATALOGUE
+from circuitviz.verification import verify_draw
+
+GBW = 1e6
+
+
+def _cascade(name="khn_elliptic_cascade_lp8", cutoff=10e3):
+    topo = CATALOGUE[name]
+    values = topo.design(cutoff, response="elliptic", ripple_db=0.5, attenuation_db=60)
+    return topo.build(values)
+
+
+def test_a_large_cascade_with_op_amp_models_is_searched_within_its_work_bound(monkeypatch):
+    circuit = _cascade()
+    spent = []
+    search = eseries._search
+
+    def counted(variants, *args, **kwargs):
+        start = variants.work
+        out = search(variants, *args, **kwargs)
+        spent.append((len(variants.kinds), variants.work - start))
+        return out
+
+    monkeypatch.setattr(eseries, "_search", counted)
+    fc0 = analyze(circuit, opamp=GBW).cutoff_hz
+
+    def exact_only(a):  # passes the exact design only: the whole search must run
+        return (abs(a.cutoff_hz / fc0 - 1) < 1e-9, 0.0)
+
+    first, _ = snap_circuit(circuit, "E96", opamp=GBW, judge=exact_only)
+    whole = [w for parts, w in spent if parts == 44]
+    assert whole, spent  # the whole circuit was searched ...
+    # ... within its bound (the polish checks its estimate before each batch of moves)
+    assert whole[0] <= 1.5 * (eseries._GRID_WORK + eseries._POLISH_WORK)
+    assert all(is_preferred(e.value, "E96") for e in first.elements if e.kind in "RLC")
+    again, _ = snap_circuit(circuit, "E96", opamp=GBW, judge=exact_only)
+    assert again == first  # a count, not a clock: the same values every time
+
+
+def test_the_grid_is_thinned_only_when_it_would_cost_more_than_its_bound():
+    thinner = eseries._thinner(96)
+    sizes = [count * (2 * side + 1) for count, side in thinner]
+    assert sizes == sorted(sizes, reverse=True)  # each thinner than the last
+    full = eseries._LEVELS_PER_STEP * 96 * (2 * eseries._FREQ_SIDE + 1)
+    assert sizes[0] < full and sizes[-1] >= 4
+
+
+def test_a_whole_choice_that_cannot_be_analysed_gives_way_to_the_stage_choice():
+    circuit = CATALOGUE["sk_cascade_lp4"].build(
+        CATALOGUE["sk_cascade_lp4"].design(1e3, response="butterworth")
+    )
+    parts = tuple(e.name for e in circuit.elements if e.kind in "RLC")
+    good = np.array([circuit.element(p).value for p in parts])
+    # one capacitor 1e12 times too large, another 1e12 too small: no exact analysis
+    caps = [k for k, p in enumerate(parts) if circuit.element(p).kind == "C"]
+    bad = good.copy()
+    bad[caps[0]] *= 1e12
+    bad[caps[-1]] /= 1e12
+    with pytest.raises(CircuitError):
+        analyze(circuit.with_values(dict(zip(parts, bad))))
+    idx = eseries._nearest_index(good, eseries._ladder("E24"))
+
+    def judge(a):
+        return (False, 0.0)
+
+    judged = eseries._judged(circuit, parts, "E24", idx, judge, None)
+    assert judged
+    snapped, after = eseries._choose(circuit, parts, "E24", bad, judge, None, judged)
+    assert after.type == "lowpass"
+    assert all(is_preferred(e.value, "E24") for e in snapped.elements if e.kind in "RLC")
+    with pytest.raises(CircuitError):  # nothing else to give: the whole choice's own error
+        eseries._choose(circuit, parts, "E24", bad, judge, None, [])
+
+
+def test_with_eseries_keeps_a_candidate_whose_snapped_values_cannot_be_analysed(monkeypatch):
+    """A snapped circuit that cannot be analysed is a candidate with its error, not an
+    exception that ends the whole sample."""
+    topo = CATALOGUE["sk_cascade_lp4"]
+    values = topo.design(1e3, response="butterworth")
+    circuit = topo.build(values)
+    spec = Spec.checked("lowpass", 1e3, order=4, response="butterworth")
+    c = verify_draw("sk_cascade_lp4", circuit, values, analyze(circuit).tf, spec)
+
+    def unresolvable(*args, **kwargs):
+        raise CircuitError("the exact analysis could not resolve this circuit's poles")
+
+    monkeypatch.setattr(eseries, "snap_circuit", unresolvable)
+    out = with_eseries(c, "E96")
+    assert out.eseries == "E96"
+    assert all(is_preferred(e.value, "E96") for e in out.circuit.elements if e.kind in "RLC")
+    assert out.analysis is not None and out.error is None  # one by one it still analyses
