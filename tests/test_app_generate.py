@@ -327,3 +327,24 @@ def test_a_candidates_e_series_view_is_the_cli_choice_and_is_chosen_once(app, mo
         assert app.detail._shown_circuit() == real(c, "E96").circuit
     finally:
         app.detail.series.value = "exact"
+
+
+def test_the_e_series_view_says_it_is_choosing_while_it_chooses(app, monkeypatch):
+    """A large cascade's choice takes seconds: the panel says what it is doing meanwhile,
+    and the summary of the choice replaces that line once it is drawn."""
+    from circuitviz.app import detail as detail_mod
+
+    seen, real = [], detail_mod.snapped_version
+
+    def watching(*args, **kwargs):
+        seen.append(app.detail.shift.value)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(detail_mod, "snapped_version", watching)
+    app.table.select(1)
+    try:
+        app.detail.series.value = "E12"
+        assert seen and "Choosing E12 values" in seen[0]
+        assert "Choosing" not in app.detail.shift.value and "E12 values" in app.detail.shift.value
+    finally:
+        app.detail.series.value = "exact"

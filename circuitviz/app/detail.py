@@ -526,6 +526,10 @@ class DetailPanel:
     def _series_changed(self, _change=None) -> None:
         if self._circuit is None:
             return
+        series = self.series.value
+        if series != "exact" and series not in self._snaps:
+            # the choice takes seconds for a large cascade: say so until it is drawn
+            self.shift.value = message_html(f"Choosing {series} values…", "note")
         try:
             self._draw()
         except Exception as exc:  # noqa: BLE001 - keep the panel; say what went wrong
