@@ -420,9 +420,22 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         steps=args.steps,
         opamp=args.opamp,
         eseries=args.eseries,
+        progress=_series_progress(args.eseries) if sys.stderr.isatty() else None,
     )
     emit([c.to_json() for c in found], args.format, lambda _: format_candidates(found))
     return 0
+
+
+def _series_progress(series: str | None) -> Callable[[int, int], None]:
+    """A progress line on a terminal's stderr while E-series values are chosen (seconds
+    a candidate for a large cascade), cleared when done; stdout stays the result."""
+
+    def show(done: int, total: int) -> None:
+        line = f"choosing {series} values: {done} of {total} candidates"
+        end = "\r" + " " * len(line) + "\r" if done == total else ""
+        print(f"\r{line}{end}", end="", file=sys.stderr, flush=True)
+
+    return show
 
 
 #: Accepted seeds (torch and numpy generators take 64-bit seeds).

@@ -36,6 +36,7 @@ by spec error (cutoff, and Q for band types).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -856,6 +857,7 @@ def sample(
     steps: int | None = None,
     opamp=None,
     eseries: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Candidate]:
     """Generate ``n`` filter circuits for a spec with the trained set decoder.
 
@@ -885,6 +887,8 @@ def sample(
             one-pole op-amp model.  Every active candidate reports ``min_gbw_hz``.
         eseries: ``"E12"``, ``"E24"`` or ``"E96"``: every R, L, C a preferred value,
             chosen jointly to meet the spec and re-verified.
+        progress: called as ``progress(done, total)`` while the E-series values are
+            chosen (seconds a candidate for a large cascade with op-amp models).
 
     Raises:
         ValueError: bad spec (message names the accepted range) or bad checkpoint.
@@ -928,7 +932,14 @@ def sample(
         net, spec, n, int(seed), steps=steps, search=search, raw=raw, rank=rank, opamp=gbw
     )
     if eseries:
-        found = [with_eseries(c, eseries) for c in found]
+        snapped: list[Candidate] = []
+        for c in found:
+            if progress is not None:
+                progress(len(snapped), len(found))
+            snapped.append(with_eseries(c, eseries))
+        if progress is not None:
+            progress(len(snapped), len(found))
+        found = snapped
         if search or rank or not raw:
             found = sorted(found, key=rank_key)
     return found

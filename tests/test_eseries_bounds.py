@@ -106,3 +106,50 @@ def test_with_eseries_keeps_a_candidate_whose_snapped_values_cannot_be_analysed(
     assert out.eseries == "E96"
     assert all(is_preferred(e.value, "E96") for e in out.circuit.elements if e.kind in "RLC")
     assert out.analysis is not None and out.error is None  # one by one it still analyses
+
+
+def test_sample_reports_progress_while_it_chooses_e_series_values():
+    import circuitviz
+
+    calls = []
+    found = circuitviz.sample(
+        "lowpass", 1e3, n=3, seed=1, eseries="E24", progress=lambda *a: calls.append(a)
+    )
+    assert len(found) == 3 and all(c.eseries == "E24" for c in found)
+    assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]
+
+
+def test_the_cli_shows_e_series_progress_on_a_terminal_only():
+    """On a terminal stderr carries a progress line that is cleared at the end; piped,
+    stderr stays empty (scripts read it for errors)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "circuitviz", "sample", "--type", "lowpass", "--cutoff", "1k"]
+    cmd += ["-n", "2", "--eseries", "E12"]
+    master, slave = pty.openpty()
+    try:
+        done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=slave, timeout=300)
+        os.close(slave)
+        slave = -1
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the terminal's other end is closed: all read
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(master)
+        if slave >= 0:
+            os.close(slave)
+    assert done.returncode == 0 and b"#1 " in done.stdout
+    assert b"choosing E12 values: 0 of 2 candidates" in seen
+    assert b"choosing E12 values: 2 of 2 candidates" in seen and seen.endswith(b"\r")
+    piped = subprocess.run(cmd, capture_output=True, timeout=300)
+    assert piped.returncode == 0 and piped.stderr == b""
+    assert piped.stdout == done.stdout
