@@ -112,7 +112,7 @@ class Variants:
         self.analysis = analysis if analysis is not None else analyze(circuit)
         #: Work done so far, in complex n-by-n solves times ``n**3`` (``n`` the pencil's
         #: size): a count that depends only on the circuit and the rows asked, so a search
-        #: bounded by it gives the same answer on any machine (see :attr:`row_work`).
+        #: bounded by it gives the same answer on any machine.
         self.work = 0.0
         pencil = build_pencil(circuit)
         self._G, self._C, self._b = pencil.G, pencil.C, pencil.b

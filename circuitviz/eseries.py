@@ -414,8 +414,9 @@ _BUDGET = 4_000
 #: Work (:attr:`circuitviz.batch.Variants.work`: solves times the cube of the equations'
 #: size) one search may spend on its value grid, and again on its polishing.  No circuit
 #: without op-amp models comes near (a 16-part cascade's whole search spends under 4e9);
-#: an eighth-order cascade with one-pole op-amps (102 unknowns) spent 2e11-2e12, minutes,
-#: and is held to a thinner grid and a shorter polish, a few seconds.  A count, not a
+#: an eighth-order cascade with one-pole op-amps (102 unknowns) spent 2.6e11 on the
+#: catalogue's own design and minutes on a drawn one, and is held to a thinner grid and a
+#: shorter polish, a few seconds.  A count, not a
 #: clock, so the same circuit gets the same values on any machine.
 _GRID_WORK = 1e10
 _POLISH_WORK = 1e10
@@ -514,10 +515,10 @@ def _passes_on_target(circuit: Circuit, ratio: float, judge, opamp) -> bool:
     response moved onto the target), passes ``judge``; False where it cannot be analysed."""
     from .analysis import analyze
 
-    moved = circuit.with_values(
-        {e.name: e.value * ratio for e in circuit.elements if e.kind in "LC"}
-    )
     try:
+        moved = circuit.with_values(
+            {e.name: e.value * ratio for e in circuit.elements if e.kind in "LC"}
+        )
         return bool(judge(analyze(moved, opamp=opamp))[0])
     except (ValueError, ArithmeticError, np.linalg.LinAlgError):
         return False
@@ -608,10 +609,12 @@ def _polish(
     moves = _moves(len(cur))
     for _ in range(_ROUNDS):
         for tried in moves if pairs else moves[:1]:
-            if len(tried) > budget[0]:
-                break
-            if work is not None and work[0].work + len(tried) * work[2] > work[1]:
-                break
+            if len(tried) > budget[0] or (
+                work is not None and work[0].work + len(tried) * work[2] > work[1]
+            ):
+                # spent: stop here (trying the same singles again would only spend the
+                # budget the other starts share)
+                return cur, cur_cost
             budget[0] -= len(tried)
             trial = cur + tried
             trial_cost = cost_of(_index_values(trial, series))
