@@ -153,3 +153,20 @@ def test_the_cli_shows_e_series_progress_on_a_terminal_only():
     piped = subprocess.run(cmd, capture_output=True, timeout=300)
     assert piped.returncode == 0 and piped.stderr == b""
     assert piped.stdout == done.stdout
+
+
+def test_a_spent_polish_budget_ends_that_start_without_measuring_again():
+    """Singles that did not improve are not measured again once the pair moves no longer
+    fit the budget: what is left goes to the other starts, which share it."""
+    calls = []
+    logs = eseries._ladder("E24")
+
+    def cost_of(values):  # a bowl whose bottom is series index 40 for each part
+        calls.append(len(values))
+        return np.abs(eseries._nearest_index(values, logs) - 40).sum(axis=1).astype(float)
+
+    bottom = np.array([40, 40, 40])
+    budget = [15]  # the 6 singles fit, then the 12 pair moves do not
+    cur, cost = eseries._polish(bottom, 0.0, cost_of, "E24", budget)
+    assert calls == [6] and budget == [9]
+    assert list(cur) == [40, 40, 40] and cost == 0.0
