@@ -210,6 +210,7 @@ def test_mask_evaluation_smoke_raw_and_refined():
         s = report[mode]
         assert s["n"] == 6 and 0 <= s["meets"] <= 1
         assert "proto_err_median" in s and "order_excess_mean" in s
+        assert "diversity_min_feasible" in s and "specs_under_3_feasible" in s
     assert report["refined"]["meets"] >= report["raw"]["meets"]
     table = format_mask_table(report)
     assert "| meets its mask | " in table and "raw | refined" in table
@@ -234,3 +235,43 @@ def test_raw_candidates_are_each_specs_seeded_draws_in_order():
         assert [c.netlist for c in found] == [c.netlist for c in again]
     # the same spec at another place in the grid gets other draws
     assert [c.netlist for c in got[0][1]] != [c.netlist for c in got[1][1]]
+
+
+def test_realisers_count_the_topologies_that_can_answer_a_spec():
+    """Diversity is judged where three topologies exist: the count follows the type, the
+    order (asked, or the lowest at or above what a stopband mask needs) and the family."""
+    from types import SimpleNamespace
+
+    from circuitviz.ml.evaluate import realisers
+    from circuitviz.spec import Spec
+    from circuitviz.topologies import CATALOGUE
+
+    layout = SimpleNamespace(topologies=tuple(CATALOGUE))
+    lp4 = [t for t in CATALOGUE.values() if t.family == "lowpass" and t.order == 4]
+    cheb = [t for t in lp4 if "chebyshev" in (t.responses or ())]
+    assert 0 < len(cheb) < len(lp4)
+    assert realisers(layout, Spec.checked("lowpass", 1e3, order=4)) == len(lp4)
+    assert realisers(layout, Spec.checked("lowpass", 1e3, order=4, response="chebyshev")) == len(
+        cheb
+    )
+    masked = Spec.checked("lowpass", 1e3, response="butterworth", stopband_hz=2e3)
+    need = masked.required_order()
+    assert realisers(layout, masked) == sum(
+        1 for t in CATALOGUE.values()
+        if t.family == "lowpass" and t.order == need and "butterworth" in (t.responses or ())
+    )  # fmt: skip
+    only_two = SimpleNamespace(topologies=tuple(t.name for t in cheb[:2]))
+    assert realisers(only_two, Spec.checked("lowpass", 1e3, order=4, response="chebyshev")) == 2
+
+
+def test_mask_diversity_is_also_reported_where_three_topologies_exist():
+    from circuitviz.ml.evaluate import _mask_summary
+
+    rows = [{"topology": t} for t in ("a", "a", "b", "a", "b", "c", "a", "a")]
+    groups = [[0, 1, 2], [3, 4, 5], [6, 7]]
+    s = _mask_summary(rows, groups, realisable=[5, 3, 2])
+    assert s["diversity_min"] == 1  # the third spec has only two topologies to draw from
+    assert s["diversity_min_feasible"] == 2
+    assert s["specs_under_3_feasible"] == 1
+    assert s["specs_fewer_than_3_realisers"] == 1
+    assert "diversity_min_feasible" not in _mask_summary(rows, groups)

@@ -639,7 +639,28 @@ def mask_row(c) -> dict:
     return row
 
 
-def _mask_summary(rows: list[dict], groups: list[list[int]]) -> dict:
+def realisers(layout, spec: Spec) -> int:
+    """How many of the model's topologies can answer ``spec``: its type, the order it asks
+    (or the lowest one at or above what its mask needs), and its family.  A spec with
+    fewer than three cannot show three distinct topologies, however the model samples."""
+    from ..topologies import CATALOGUE
+
+    known = [CATALOGUE[t] for t in layout.topologies if t in CATALOGUE]
+    same_type = [topo for topo in known if topo.family == spec.filter_type]
+    order, need = spec.order, spec.required_order()
+    if order is None and need is not None:
+        order = min((topo.order for topo in same_type if topo.order >= need), default=need)
+    return sum(
+        1
+        for topo in same_type
+        if order in (None, topo.order)
+        and (spec.response in (None, "any") or spec.response in (topo.responses or ()))
+    )
+
+
+def _mask_summary(
+    rows: list[dict], groups: list[list[int]], realisable: list[int] | None = None
+) -> dict:
     def share(key, cond=lambda r: True):
         xs = [bool(r.get(key)) for r in rows if cond(r) and r.get(key) is not None]
         return float(np.mean(xs)) if xs else math.nan
@@ -663,6 +684,20 @@ def _mask_summary(rows: list[dict], groups: list[list[int]]) -> dict:
         else 0.0,
         "diversity_min": int(min(distinct)) if distinct else 0,
         "diversity_mean": float(np.mean(distinct)) if distinct else math.nan,
+        **_feasible_diversity(distinct, realisable),
+    }
+
+
+def _feasible_diversity(distinct: list[int], realisable: list[int] | None) -> dict:
+    """Distinct topologies where the model has three or more that realise the spec (the
+    target's "feasible" specs), and how many specs it has fewer for."""
+    if realisable is None or len(realisable) != len(distinct):
+        return {}
+    feasible = [d for d, r in zip(distinct, realisable) if r >= 3]
+    return {
+        "diversity_min_feasible": int(min(feasible)) if feasible else 0,
+        "specs_under_3_feasible": int(sum(d < 3 for d in feasible)),
+        "specs_fewer_than_3_realisers": int(sum(r < 3 for r in realisable)),
     }
 
 
@@ -675,6 +710,7 @@ def evaluate_mask(model, specs: list[Spec], samples: int = 16, seed: int = 0, lo
     for mode in ("raw", "refined"):
         rows: list[dict] = []
         groups: list[list[int]] = []
+        realisable: list[int] = []
         per = {}
         if mode == "raw":
             found_by_spec = raw_candidates(model, specs, samples, seed)
@@ -694,7 +730,8 @@ def evaluate_mask(model, specs: list[Spec], samples: int = 16, seed: int = 0, lo
                 )
                 rows.append(r)
             groups.append(list(range(start, len(rows))))
-        summary = _mask_summary(rows, groups)
+            realisable.append(realisers(model.layout, spec))
+        summary = _mask_summary(rows, groups, realisable)
         for fam in MASK_FAMILIES:
             idx = [i for i, r in enumerate(rows) if r["family"] == fam]
             per[fam] = _mask_summary([rows[i] for i in idx], [])
@@ -719,6 +756,13 @@ _MASK_ROWS = [
     ("practical_values", "all values practical", "pct"),
     ("diversity_min", "distinct topologies / spec (min)", "int"),
     ("diversity_mean", "distinct topologies / spec (mean)", "num"),
+    (
+        "diversity_min_feasible",
+        "distinct topologies / spec (min), where the model has ≥ 3 that realise it",
+        "int",
+    ),
+    ("specs_under_3_feasible", "specs under 3 distinct, of those", "int"),
+    ("specs_fewer_than_3_realisers", "specs the model has fewer than 3 topologies for", "int"),
 ]
 
 
