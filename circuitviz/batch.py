@@ -16,6 +16,7 @@ variant's edges are bracketed on a grid around those and polished by regula fals
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -282,14 +283,20 @@ class Variants:
         return np.abs(2 * h[:, 1] - h[:, 0]) if high else np.abs(2 * h[:, 0] - h[:, 1])
 
     # -- measurement ---------------------------------------------------------------------
-    def measure(self, values: ArrayLike, span: float | None = None) -> Measured:
+    def measure(
+        self,
+        values: ArrayLike,
+        span: float | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Measured:
         """Cutoff and Q of each value row ``(N, P)`` by the nominal circuit's rule.
 
         ``span`` is the half-width (natural log of frequency) of the window searched
         around each nominal edge; by default twice the largest first-order shift that
         :meth:`sensitivity` predicts for a row's centre and edges, plus 0.01.  Rows
         whose edges fall outside their windows are retried with windows four and
-        sixteen times wider, then left NaN.
+        sixteen times wider, then left NaN.  ``progress(done, total)`` is called after
+        each block of rows.
         """
         values = np.atleast_2d(np.asarray(values, float))
         nan = np.full(len(values), np.nan)
@@ -321,6 +328,8 @@ class Variants:
                 c, qq = self._measure(rows[todo], min(span * widen, math.log(1e3)))
                 c_out[todo], q_out[todo] = c, qq
                 todo = todo[~np.isfinite(c)]
+            if progress is not None:
+                progress(min(start + _BLOCK, len(values)), len(values))
         return Measured(cutoff, q)
 
     def sensitivity(self, step: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:

@@ -119,7 +119,12 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         from .tolerance import monte_carlo
 
         data["monte_carlo"] = monte_carlo(
-            circuit, tolerance, args.runs, args.seed, opamp=opamp
+            circuit,
+            tolerance,
+            args.runs,
+            args.seed,
+            opamp=opamp,
+            progress=_progress_line("Monte Carlo", "runs") if sys.stderr.isatty() else None,
         ).to_json()
     if args.spice:
         from .spice import SpiceError, SpiceUnavailable, simulate
@@ -420,18 +425,22 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         steps=args.steps,
         opamp=args.opamp,
         eseries=args.eseries,
-        progress=_series_progress(args.eseries) if sys.stderr.isatty() else None,
+        progress=(
+            _progress_line(f"choosing {args.eseries} values", "candidates")
+            if sys.stderr.isatty()
+            else None
+        ),
     )
     emit([c.to_json() for c in found], args.format, lambda _: format_candidates(found))
     return 0
 
 
-def _series_progress(series: str | None) -> Callable[[int, int], None]:
-    """A progress line on a terminal's stderr while E-series values are chosen (seconds
-    a candidate for a large cascade), cleared when done; stdout stays the result."""
+def _progress_line(label: str, unit: str) -> Callable[[int, int], None]:
+    """A progress line on a terminal's stderr for long work (E-series values for a large
+    cascade, a Monte Carlo of many runs), cleared when done; stdout stays the result."""
 
     def show(done: int, total: int) -> None:
-        line = f"choosing {series} values: {done} of {total} candidates"
+        line = f"{label}: {done} of {total} {unit}"
         end = "\r" + " " * len(line) + "\r" if done == total else ""
         print(f"\r{line}{end}", end="", file=sys.stderr, flush=True)
 

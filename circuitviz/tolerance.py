@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -205,6 +205,7 @@ def monte_carlo(
     opamp: str | float | None = None,
     cutoff_hz: float | None = None,
     q: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> MonteCarlo:
     """Monte Carlo of ``circuit``'s cutoff and Q with parts uniform within ``tolerance``.
 
@@ -214,12 +215,13 @@ def monte_carlo(
         opamp: the op-amp model (see :func:`circuitviz.opamp.parse_opamp`); its own
             parts never vary.
         cutoff_hz, q: a spec to report the yield against (cutoff within 2 %, Q 5 %).
+        progress: called as ``progress(runs done, runs)`` while the runs are measured.
     """
     tolerance = parse_tolerance(tolerance)
     runs, seed = check_runs(runs), check_seed(seed)
     variants = _prepare(circuit, opamp)
     values = _draw(variants, tolerance, runs, seed)
-    measured = variants.measure(values)
+    measured = variants.measure(values, progress=progress)
     s_fc, s_q = variants.sensitivity()
     response = variants.analysis.response
     band = response.type in ("bandpass", "bandstop")

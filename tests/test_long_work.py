@@ -1,10 +1,16 @@
-"""The E-series search is bounded by work, not by a clock, and never fails a sample.
+"""Long work: the E-series search is bounded by work, not by a clock, and never fails a
+sample; long E-series choices and Monte Carlo runs show their progress.
 
 An eighth-order cascade with one-pole op-amp models has 102 unknowns: its whole-circuit
 search once measured thousands of variants for minutes per candidate, and a value grid
 it picked could not be analysed, which ended the whole ``sample --eseries`` run."""
 
 from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -119,16 +125,8 @@ def test_sample_reports_progress_while_it_chooses_e_series_values():
     assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]
 
 
-def test_the_cli_shows_e_series_progress_on_a_terminal_only():
-    """On a terminal stderr carries a progress line that is cleared at the end; piped,
-    stderr stays empty (scripts read it for errors)."""
-    import os
-    import pty
-    import subprocess
-    import sys
-
-    cmd = [sys.executable, "-m", "circuitviz", "sample", "--type", "lowpass", "--cutoff", "1k"]
-    cmd += ["-n", "2", "--eseries", "E12"]
+def _on_a_terminal(cmd: list[str]) -> tuple[subprocess.CompletedProcess, bytes]:
+    """Run ``cmd`` with stderr on a pseudo-terminal: its result and what the terminal got."""
     master, slave = pty.openpty()
     try:
         done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=slave, timeout=300)
@@ -147,12 +145,45 @@ def test_the_cli_shows_e_series_progress_on_a_terminal_only():
         os.close(master)
         if slave >= 0:
             os.close(slave)
+    return done, seen
+
+
+def test_the_cli_shows_e_series_progress_on_a_terminal_only():
+    """On a terminal stderr carries a progress line that is cleared at the end; piped,
+    stderr stays empty (scripts read it for errors)."""
+    cmd = [sys.executable, "-m", "circuitviz", "sample", "--type", "lowpass", "--cutoff", "1k"]
+    cmd += ["-n", "2", "--eseries", "E12"]
+    done, seen = _on_a_terminal(cmd)
     assert done.returncode == 0 and b"#1 " in done.stdout
     assert b"choosing E12 values: 0 of 2 candidates" in seen
     assert b"choosing E12 values: 2 of 2 candidates" in seen and seen.endswith(b"\r")
     piped = subprocess.run(cmd, capture_output=True, timeout=300)
     assert piped.returncode == 0 and piped.stderr == b""
     assert piped.stdout == done.stdout
+
+
+def test_a_long_monte_carlo_shows_its_runs_on_a_terminal(tmp_path):
+    net = tmp_path / "rc.cir"
+    net.write_text("V1 in 0 AC 1\nR1 in out 1k\nC1 out 0 100n\n")
+    cmd = [sys.executable, "-m", "circuitviz", "analyze", str(net), "--format", "json"]
+    cmd += ["--tolerance", "R=1%,C=5%", "--runs", "5000"]
+    done, seen = _on_a_terminal(cmd)
+    assert done.returncode == 0 and b'"monte_carlo"' in done.stdout
+    assert b"Monte Carlo: 4096 of 5000 runs" in seen and b"Monte Carlo: 5000 of 5000 runs" in seen
+    piped = subprocess.run(cmd, capture_output=True, timeout=300)
+    assert piped.returncode == 0 and piped.stderr == b"" and piped.stdout == done.stdout
+
+
+def test_monte_carlo_reports_progress_by_block_and_the_same_numbers():
+    from circuitviz.netlist import parse_netlist
+    from circuitviz.tolerance import monte_carlo
+
+    circuit = parse_netlist("R1 in out 1k\nC1 out 0 100n")
+    calls = []
+    with_bar = monte_carlo(circuit, "R=1%,C=5%", 5000, 3, progress=lambda *a: calls.append(a))
+    plain = monte_carlo(circuit, "R=1%,C=5%", 5000, 3)
+    assert calls == [(4096, 5000), (5000, 5000)]
+    assert np.array_equal(with_bar.cutoff_hz, plain.cutoff_hz, equal_nan=True)
 
 
 def test_a_spent_polish_budget_ends_that_start_without_measuring_again():
