@@ -639,13 +639,13 @@ def mask_row(c) -> dict:
     return row
 
 
-def realisers(layout, spec: Spec) -> int:
-    """How many of the model's topologies can answer ``spec``: its type, the order it asks
+def realisers(topologies, spec: Spec) -> int:
+    """How many of ``topologies`` (names) can answer ``spec``: its type, the order it asks
     (or the lowest one at or above what its mask needs), and its family.  A spec with
-    fewer than three cannot show three distinct topologies, however the model samples."""
+    fewer than three cannot show three distinct topologies, however they are drawn."""
     from ..topologies import CATALOGUE
 
-    known = [CATALOGUE[t] for t in layout.topologies if t in CATALOGUE]
+    known = [CATALOGUE[t] for t in topologies if t in CATALOGUE]
     same_type = [topo for topo in known if topo.family == spec.filter_type]
     order, need = spec.order, spec.required_order()
     if order is None and need is not None:
@@ -705,12 +705,14 @@ def evaluate_mask(model, specs: list[Spec], samples: int = 16, seed: int = 0, lo
     """Raw and refined summaries over the mask grid (same draws: refinement starts from
     the raw candidates; extra draws are the refinement's own)."""
     from ..design import refine, sample_with
+    from ..topologies import CATALOGUE
 
     out = {}
     for mode in ("raw", "refined"):
         rows: list[dict] = []
         groups: list[list[int]] = []
         realisable: list[int] = []
+        pool = model.layout.topologies if mode == "raw" else tuple(CATALOGUE)
         per = {}
         if mode == "raw":
             found_by_spec = raw_candidates(model, specs, samples, seed)
@@ -730,7 +732,8 @@ def evaluate_mask(model, specs: list[Spec], samples: int = 16, seed: int = 0, lo
                 )
                 rows.append(r)
             groups.append(list(range(start, len(rows))))
-            realisable.append(realisers(model.layout, spec))
+            # raw draws come from the model's topologies, refined ones from the catalogue
+            realisable.append(realisers(pool, spec))
         summary = _mask_summary(rows, groups, realisable)
         for fam in MASK_FAMILIES:
             idx = [i for i, r in enumerate(rows) if r["family"] == fam]
@@ -758,11 +761,15 @@ _MASK_ROWS = [
     ("diversity_mean", "distinct topologies / spec (mean)", "num"),
     (
         "diversity_min_feasible",
-        "distinct topologies / spec (min), where the model has ≥ 3 that realise it",
+        "distinct topologies / spec (min), where ≥ 3 topologies realise it",
         "int",
     ),
     ("specs_under_3_feasible", "specs under 3 distinct, of those", "int"),
-    ("specs_fewer_than_3_realisers", "specs the model has fewer than 3 topologies for", "int"),
+    (
+        "specs_fewer_than_3_realisers",
+        "specs with fewer than 3 topologies to draw from (raw: the model's; refined: all)",
+        "int",
+    ),
 ]
 
 
