@@ -83,7 +83,7 @@ def test_a_passing_stage_by_stage_choice_skips_the_whole_circuit_search(monkeypa
     calls.clear()
     fc0 = c.analysis.cutoff_hz
     exact_only = lambda a: (abs(a.cutoff_hz / fc0 - 1) < 1e-9, 0.0)  # noqa: E731
-    snapped, _ = snap_circuit(c.circuit, "E96", judge=exact_only)
+    snap_circuit(c.circuit, "E96", judge=exact_only)
     assert n_parts in calls
     calls.clear()
     staged, _ = snap_circuit(c.circuit, "E96", judge=lambda a: (False, 0.0))
