@@ -153,6 +153,16 @@ class Circuit:
             ),
         )
 
+    def frequency_scaled(self, k: float) -> Circuit:
+        """A copy with every L and C times ``k``: the same response moved down in
+        frequency by ``k`` (R and the op-amps untouched, so its shape is kept)."""
+        return replace(
+            self,
+            elements=tuple(
+                replace(e, value=e.value * k) if e.kind in "LC" else e for e in self.elements
+            ),
+        )
+
     # -- validation -----------------------------------------------------------
     def validate(self) -> Circuit:
         """Check that the circuit is a well-formed filter; raise :class:`CircuitError` if not.

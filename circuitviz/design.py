@@ -321,12 +321,7 @@ def _scaled(c: Candidate) -> Candidate | None:
     if not measured or c.analysis is None or c.analysis.type != c.spec.filter_type:
         return None
     k = measured / c.spec.cutoff_hz
-    circuit = replace(
-        c.circuit,
-        elements=tuple(
-            replace(e, value=e.value * k) if e.kind in "LC" else e for e in c.circuit.elements
-        ),
-    )
+    circuit = c.circuit.frequency_scaled(k)
     values = {name: (v * k if name in _reactive(c.topology) else v) for name, v in c.values.items()}
     pred = c.predicted
     moved = TransferFunction(

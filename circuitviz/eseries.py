@@ -516,10 +516,7 @@ def _passes_on_target(circuit: Circuit, ratio: float, judge, opamp) -> bool:
     from .analysis import analyze
 
     try:
-        moved = circuit.with_values(
-            {e.name: e.value * ratio for e in circuit.elements if e.kind in "LC"}
-        )
-        return bool(judge(analyze(moved, opamp=opamp))[0])
+        return bool(judge(analyze(circuit.frequency_scaled(ratio), opamp=opamp))[0])
     except (ValueError, ArithmeticError, np.linalg.LinAlgError):
         return False
 

@@ -76,3 +76,20 @@ def test_net_names_are_case_insensitive():
         (R("R1", "IN", "Mid"), C("C1", "mid", "0"), R("R2", "MID", "OUT"), C("C2", "out", "0"))
     ).validate()
     assert circuit.nets == ["0", "in", "out", "mid"]
+
+
+def test_frequency_scaled_moves_the_response_down_and_keeps_its_shape():
+    from circuitviz.analysis import analyze
+
+    rlc = Circuit(
+        (
+            Element("R", "R1", ("in", "a"), 100.0),
+            Element("L", "L1", ("a", "out"), 10e-3),
+            Element("C", "C1", ("out", "0"), 1e-6),
+        )
+    )
+    moved = rlc.frequency_scaled(4.0)
+    assert [e.value for e in moved.elements] == [100.0, 40e-3, 4e-6]
+    before, after = analyze(rlc), analyze(moved)
+    assert after.cutoff_hz == pytest.approx(before.cutoff_hz / 4, rel=1e-9)
+    assert sorted(abs(after.poles)) == pytest.approx(sorted(abs(before.poles) / 4), rel=1e-9)
