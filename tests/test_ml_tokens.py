@@ -20,9 +20,12 @@ from circuitviz.ml.tokens import (
     dimensionless,
     gain_to_token,
     join_level,
+    origin_code,
+    origin_number,
     root_count,
     roots_to_tokens,
     split_level,
+    token_count,
     token_to_gain,
     tokens_to_roots,
 )
@@ -58,6 +61,39 @@ def test_roots_round_trip_and_count(p, r, origin):
     assert root_count(tokens) == len(roots)
     back = tokens_to_roots(tokens, WC, zeros=True)
     np.testing.assert_allclose(_sorted(back), _sorted(roots), rtol=1e-9, atol=1e-9 * WC)
+
+
+@settings(max_examples=60, deadline=None)
+@given(pairs, reals, st.integers(0, 8))
+def test_origin_zeros_share_one_counting_token(p, r, origin):
+    roots = _roots(p, r, origin)
+    tokens = roots_to_tokens(roots, WC, 8, zeros=True, origin_count=True)
+    flagged = tokens[(tokens[:, 0] > 0) & (tokens[:, 4] > 0)]
+    assert len(flagged) == (1 if origin else 0)
+    assert token_count(roots, WC, zeros=True, origin_count=True) == len(p) + len(r) + (origin > 0)
+    assert root_count(tokens, origin_count=True) == len(roots)
+    back = tokens_to_roots(tokens, WC, zeros=True, origin_count=True)
+    np.testing.assert_allclose(_sorted(back), _sorted(roots), rtol=1e-9, atol=1e-9 * WC)
+
+
+def test_a_regressed_origin_count_rounds_to_the_nearest_and_stays_in_range():
+    for k in range(1, 9):
+        assert origin_number(origin_code(k)) == k
+        assert origin_number(origin_code(k) + 0.24) == k
+        assert origin_number(origin_code(k) - 0.24) == k
+    assert origin_number(-40.0) == 1 and origin_number(40.0) == 8
+    tok = np.array([[1.0, origin_code(3) + 0.2, 0.1, -0.4, 0.9, -1.0]])
+    assert root_count(tok, origin_count=True) == 3
+    assert list(tokens_to_roots(tok, WC, zeros=True, origin_count=True)) == [0j] * 3
+
+
+def test_counting_origin_tokens_are_bounded():
+    with pytest.raises(ValueError, match="at most 8"):
+        roots_to_tokens(np.zeros(9, complex), WC, 8, zeros=True, origin_count=True)
+    with pytest.raises(ValueError, match="tokens needed"):
+        roots_to_tokens(
+            np.array([0, 0, -WC, -2 * WC], complex), WC, 2, zeros=True, origin_count=True
+        )
 
 
 def test_a_pair_is_one_token_and_decodes_conjugate_symmetric():
@@ -169,3 +205,24 @@ def test_layout_kinds_and_plain_dict_round_trip():
     assert TokenLayout.from_dict(lay.to_dict()) == lay
     with pytest.raises(ValueError, match="known: rc, bp"):
         lay.index("nope")
+
+
+def test_an_origin_counting_layout_round_trips_and_old_layouts_read_as_before():
+    lay = _layout()
+    counting = TokenLayout.from_dict({**lay.to_dict(), "origin_count": True})
+    assert counting.origin_count and not lay.origin_count
+    assert TokenLayout.from_dict(counting.to_dict()) == counting
+    old = lay.to_dict()
+    del old["origin_count"]  # a checkpoint from before the option
+    assert TokenLayout.from_dict(old) == lay
+    values = {"R1": 820.0, "L1": 0.047, "C1": 1.5e-7}
+    poles = np.array([-3000 + 20000j, -3000 - 20000j])
+    zeros = np.zeros(2, complex)  # two origin zeros: one token here, two before
+    x = counting.encode("bp", values, poles, zeros, 6000.0, 3.3e3)
+    z_tokens = x[counting.zero_slice]
+    assert list(z_tokens[:, 0]) == [1.0, -1.0]
+    assert list(counting.decode(1, x, 3.3e3)[2]) == [0j, 0j]
+    assert list(lay.encode("bp", values, poles, zeros, 6000.0, 3.3e3)[lay.zero_slice, 0]) == [
+        1.0,
+        1.0,
+    ]

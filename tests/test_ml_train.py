@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from circuitviz.ml.checkpoint import load_checkpoint, read_checkpoint
@@ -386,3 +387,48 @@ def test_topologies_of_init_keeps_a_run_to_what_its_init_knows(tmp_path, dataset
     for bad in (1, "yes", None):
         with pytest.raises(ValueError, match="topologies_of_init must be true or false"):
             TrainConfig.from_dict({"topologies_of_init": bad})
+
+
+def test_origin_count_trains_a_layout_with_one_origin_token_and_warm_starts_across(
+    tmp_path, dataset
+):
+    """``origin_count`` gives the checkpoint a layout whose zeros at s = 0 share one
+    token (so fewer zero tokens where a record has several), warm-started from a model
+    of the old layout; its draws decode to whole sets of origin zeros, and only booleans
+    pass."""
+    from circuitviz.ml.data import records_from_dataset
+    from circuitviz.ml.tokens import TokenLayout, token_count
+
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    train(_config(plain, dataset, steps=4, eval_every=4), log=lambda m: None)
+    old = TokenLayout.from_dict(read_checkpoint(plain / "set.pt")["layout"])
+    counting = tmp_path / "counting"
+    counting.mkdir()
+    logs: list[str] = []
+    train(
+        _config(
+            counting,
+            dataset,
+            steps=4,
+            eval_every=4,
+            origin_count=True,
+            init_from=str(plain / "set.pt"),
+        ),
+        log=logs.append,
+    )
+    new = TokenLayout.from_dict(read_checkpoint(counting / "set.pt")["layout"])
+    assert new.origin_count and not old.origin_count
+    records = records_from_dataset(dataset)
+    assert max(int(sum(abs(z) == 0 for z in r.zeros)) for r in records) >= 2
+    wc = {id(r): 2 * np.pi * r.cutoff_hz for r in records}
+    assert new.n_zero_tokens == max(
+        token_count(r.zeros, wc[id(r)], zeros=True, origin_count=True) for r in records
+    )
+    assert new.n_zero_tokens <= old.n_zero_tokens
+    model, _ = load_checkpoint(counting / "set.pt", "cpu")
+    for d in draw(model, Spec.checked("highpass", 1e3), 6, seed=0):
+        assert np.all(np.isfinite(d.zeros)) and np.all(np.isfinite(d.poles))
+    for bad in (1, "yes", None):
+        with pytest.raises(ValueError, match="origin_count must be true or false"):
+            TrainConfig.from_dict({"origin_count": bad})

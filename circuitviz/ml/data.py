@@ -20,7 +20,7 @@ import numpy as np
 
 from ..analysis import FILTER_TYPES
 from .spec import BAND_TYPES, N_FEATURES, features, features_v1
-from .tokens import TokenLayout, dimensionless, representative_roots, split_level
+from .tokens import TokenLayout, dimensionless, representative_roots, split_level, token_count
 
 if TYPE_CHECKING:  # annotations only: torch stays a lazy import
     import torch
@@ -185,9 +185,10 @@ def topology_structures(names: list[str]) -> list[dict]:
     return out
 
 
-def make_layout(records: list[Example]) -> TokenLayout:
+def make_layout(records: list[Example], *, origin_count: bool = False) -> TokenLayout:
     """Token layout fitted to ``records``: topologies in catalogue order, per-slot
-    normalisation of the dimensionless log values, enough pole and zero tokens."""
+    normalisation of the dimensionless log values, enough pole and zero tokens (with
+    ``origin_count``, the zeros at s = 0 of a record in one token)."""
     from ..topologies import CATALOGUE
 
     present = {r.topology for r in records}
@@ -203,7 +204,8 @@ def make_layout(records: list[Example]) -> TokenLayout:
         )
         logs[r.topology].append(shapes + [level])
         n_pole = max(n_pole, len(representative_roots(r.poles)))
-        n_zero = max(n_zero, len(representative_roots(r.zeros)))
+        wc = 2 * math.pi * r.cutoff_hz
+        n_zero = max(n_zero, token_count(r.zeros, wc, zeros=True, origin_count=origin_count))
     means, stds = [], []
     for n in names:
         a = np.asarray(logs[n])
@@ -220,6 +222,7 @@ def make_layout(records: list[Example]) -> TokenLayout:
         tuple(s[-1] for s in stds),
         tuple(CATALOGUE[n].order for n in names),
         tuple(CATALOGUE[n].family for n in names),
+        origin_count,
     )
 
 

@@ -18,7 +18,11 @@ depends on its kind (:data:`CHANNEL_MASK`).
   so is conjugate-symmetric by construction; a real root has ``zeta = +-1``.  Zeros
   only: ``origin`` = +1 marks a zero at s = 0 and ``axis`` = +1 a pair on the j-omega
   axis (a notch's zeros, exactly undamped) — structural facts a flag states exactly,
-  where a regressed ``zeta`` near 0 would leave a notch shallow.
+  where a regressed ``zeta`` near 0 would leave a notch shallow.  In a layout with
+  ``origin_count`` every zero at s = 0 shares **one** token whose ``log10`` channel holds
+  their number (:func:`origin_code`): an order-8 high-pass then states its 8 origin zeros
+  with one regressed number, where n interchangeable tokens each had to switch on
+  (models drew 3 of a 4th-order high-pass's 4 in half their draws).
 * **gain**: ``[log10 |K| / wc^(np - nz), sign K]`` — K in units that make it O(1).
 
 :class:`TokenLayout` fixes the token order
@@ -54,6 +58,9 @@ __all__ = [
     "roots_to_tokens",
     "tokens_to_roots",
     "root_count",
+    "origin_code",
+    "origin_number",
+    "token_count",
     "gain_to_token",
     "token_to_gain",
     "TokenLayout",
@@ -82,6 +89,20 @@ CHANNEL_MASK = np.array(
 IMPEDANCE_SIGN = {"R": 1.0, "L": 1.0, "C": -1.0}
 _PAIR_TOL = 1e-9  # |Im r| / |r| above this is a complex pair
 _ORIGIN_TOL = 1e-9  # |r| / wc below this is s = 0
+#: most zeros at the origin one counting token stands for (orders 1-8)
+MAX_ORIGIN = 8
+
+
+def origin_code(k: int) -> float:
+    """The value of an origin token's second channel standing for ``k`` zeros at s = 0:
+    counts half a unit apart, so a regressed code rounds to the right count unless it
+    is off by a quarter — far coarser than the precision positions are drawn with."""
+    return (k - 4) / 2
+
+
+def origin_number(code: float) -> int:
+    """Inverse of :func:`origin_code`, rounded and kept within 1..``MAX_ORIGIN``."""
+    return int(min(max(round(2 * float(code) + 4), 1), MAX_ORIGIN))
 
 
 def dimensionless(kind: str, value: float, fc_hz: float) -> float:
@@ -126,24 +147,51 @@ def representative_roots(roots: np.ndarray) -> list[complex]:
     return sorted(reps, key=lambda r: (abs(r), r.real, r.imag))
 
 
+def _is_origin(r: complex, wc: float) -> bool:
+    return abs(r) <= _ORIGIN_TOL * wc
+
+
+def token_count(roots: np.ndarray, wc: float, *, zeros: bool = False, origin_count=False) -> int:
+    """How many tokens ``roots`` take (pairs one each; with ``origin_count`` the zeros at
+    s = 0 one together)."""
+    reps = representative_roots(roots)
+    if not (zeros and origin_count):
+        return len(reps)
+    at_origin = sum(_is_origin(r, wc) for r in reps)
+    return len(reps) - max(at_origin - 1, 0)
+
+
 def roots_to_tokens(
-    roots: np.ndarray, wc: float, n_tokens: int, *, zeros: bool = False
+    roots: np.ndarray, wc: float, n_tokens: int, *, zeros: bool = False, origin_count=False
 ) -> np.ndarray:
     """``(n_tokens, N_CHANNELS)`` tokens for poles or zeros (rad/s) relative to ``wc`` (rad/s).
 
-    Raises ``ValueError`` when the roots need more than ``n_tokens`` tokens.
+    With ``zeros`` and ``origin_count`` the zeros at s = 0 become one token holding
+    their number.  Raises ``ValueError`` when the roots need more than ``n_tokens``
+    tokens, or (counting) more origin zeros than one token can state.
     """
     reps = representative_roots(roots)
-    if len(reps) > n_tokens:
+    if zeros and origin_count:
+        at_origin = [r for r in reps if _is_origin(r, wc)]
+        if len(at_origin) > MAX_ORIGIN:
+            raise ValueError(f"{len(at_origin)} zeros at the origin, at most {MAX_ORIGIN} expected")
+        rest: list[complex | int] = [r for r in reps if not _is_origin(r, wc)]
+        items: list = ([len(at_origin)] if at_origin else []) + rest
+    else:
+        items = list(reps)
+    if len(items) > n_tokens:
         raise ValueError(
-            f"{len(reps)} {'zero' if zeros else 'pole'} tokens needed, layout has {n_tokens}"
+            f"{len(items)} {'zero' if zeros else 'pole'} tokens needed, layout has {n_tokens}"
         )
     out = np.zeros((n_tokens, N_CHANNELS), np.float64)
     out[:, 0] = -1.0
     out[:, 3] = 0.0
-    for i, r in enumerate(reps):
-        mag = abs(r)
+    for i, r in enumerate(items):
         out[i, 0] = 1.0
+        if isinstance(r, int):  # the counting origin token
+            out[i, 1:] = (origin_code(r), 0.0, -1.0, 1.0, -1.0)
+            continue
+        mag = abs(r)
         if zeros and mag <= _ORIGIN_TOL * wc:
             out[i, 1:] = (0.0, 0.0, -1.0, 1.0, -1.0)
             continue
@@ -157,14 +205,17 @@ def roots_to_tokens(
     return out
 
 
-def tokens_to_roots(tokens: np.ndarray, wc: float, *, zeros: bool = False) -> np.ndarray:
-    """Roots (rad/s) from pole or zero tokens: present tokens only, pairs expanded exactly."""
+def tokens_to_roots(
+    tokens: np.ndarray, wc: float, *, zeros: bool = False, origin_count=False
+) -> np.ndarray:
+    """Roots (rad/s) from pole or zero tokens: present tokens only, pairs expanded exactly;
+    with ``origin_count`` an origin token stands for the number of zeros it holds."""
     out: list[complex] = []
     for tok in np.asarray(tokens, float):
         if tok[0] <= 0:
             continue
         if zeros and tok[4] > 0:
-            out.append(0j)
+            out += [0j] * (origin_number(tok[1]) if origin_count else 1)
             continue
         mag = wc * 10.0 ** float(np.clip(tok[1], -12, 12))
         zeta = float(np.clip(tok[2], -1.0, 1.0))
@@ -181,12 +232,17 @@ def tokens_to_roots(tokens: np.ndarray, wc: float, *, zeros: bool = False) -> np
     return np.array(out, complex)
 
 
-def root_count(tokens: np.ndarray) -> int:
-    """How many roots the tokens stand for (a pair counts two)."""
+def root_count(tokens: np.ndarray, *, origin_count=False) -> int:
+    """How many roots the tokens stand for (a pair counts two; with ``origin_count`` an
+    origin token the number it holds)."""
     tokens = np.asarray(tokens, float)
     present = tokens[:, 0] > 0
-    pairs = present & (tokens[:, 3] > 0) & ~(tokens[:, 4] > 0)
-    return int(present.sum() + pairs.sum())
+    origin = present & (tokens[:, 4] > 0)
+    pairs = present & (tokens[:, 3] > 0) & ~origin
+    n = int(present.sum() + pairs.sum())
+    if origin_count:
+        n += sum(origin_number(c) - 1 for c in tokens[origin, 1])
+    return n
 
 
 def gain_to_token(gain: float, wc: float, n_poles: int, n_zeros: int) -> np.ndarray:
@@ -218,6 +274,8 @@ class TokenLayout:
         n_pole_tokens, n_zero_tokens: how many pole / zero tokens every sample has.
         orders, families: per topology, its pole count and family (for ``order``
             requests and messages).
+        origin_count: the zeros at s = 0 share one token holding their number (models
+            trained before this existed have one token per zero: the default).
     """
 
     topologies: tuple[str, ...]
@@ -230,6 +288,7 @@ class TokenLayout:
     level_std: tuple[float, ...] = ()
     orders: tuple[int, ...] = ()
     families: tuple[str, ...] = ()
+    origin_count: bool = False
 
     # the token positions are read per draw (thousands of times a batch): computed once
     @cached_property
@@ -292,7 +351,9 @@ class TokenLayout:
         x[: len(shapes), 0] = shapes
         x[self.level_index, 0] = level
         x[self.pole_slice] = roots_to_tokens(poles, wc, self.n_pole_tokens)
-        x[self.zero_slice] = roots_to_tokens(zeros, wc, self.n_zero_tokens, zeros=True)
+        x[self.zero_slice] = roots_to_tokens(
+            zeros, wc, self.n_zero_tokens, zeros=True, origin_count=self.origin_count
+        )
         x[-1] = gain_to_token(gain, wc, len(poles), len(zeros))
         return x
 
@@ -306,7 +367,7 @@ class TokenLayout:
             topo, x[: len(self.slots[topo]), 0], x[self.level_index, 0], fc_hz
         )
         poles = tokens_to_roots(x[self.pole_slice], wc)
-        zeros = tokens_to_roots(x[self.zero_slice], wc, zeros=True)
+        zeros = tokens_to_roots(x[self.zero_slice], wc, zeros=True, origin_count=self.origin_count)
         gain = token_to_gain(x[-1], wc, len(poles), len(zeros))
         return values, poles, zeros, gain
 
@@ -349,6 +410,7 @@ class TokenLayout:
             "level_std": list(self.level_std),
             "orders": list(self.orders),
             "families": list(self.families),
+            "origin_count": self.origin_count,
         }
 
     @classmethod
@@ -364,4 +426,5 @@ class TokenLayout:
             level_std=tuple(float(v) for v in d["level_std"]),
             orders=tuple(int(o) for o in d.get("orders", ())),
             families=tuple(str(f) for f in d.get("families", ())),
+            origin_count=bool(d.get("origin_count", False)),
         )

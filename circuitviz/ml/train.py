@@ -77,6 +77,11 @@ class TrainConfig:
     #: j-axis: what the counts are read from) against their positions (×4 moved a
     #: whole-catalogue model's zero count from 97.5 to 97.9 % in one run)
     root_flag_weight: float = 1.0
+    #: the zeros at s = 0 share one zero token holding their number
+    #: (:class:`~circuitviz.ml.tokens.TokenLayout`): n interchangeable tokens, one per
+    #: origin zero, left whole-catalogue models' zero counts under 98 % whatever their
+    #: loss weight
+    origin_count: bool = False
     eval_every: int = 500
     eval_specs: int = 64
     val_fraction: float = 0.05
@@ -151,10 +156,9 @@ class TrainConfig:
             raise ValueError(
                 f"cond_lr_scale must be a number above 0 and up to 100, got {cfg.cond_lr_scale!r}"
             )
-        if not isinstance(cfg.topologies_of_init, bool):
-            raise ValueError(
-                f"topologies_of_init must be true or false, got {cfg.topologies_of_init!r}"
-            )
+        for flag in ("topologies_of_init", "origin_count"):
+            if not isinstance(getattr(cfg, flag), bool):
+                raise ValueError(f"{flag} must be true or false, got {getattr(cfg, flag)!r}")
         if cfg.topologies_of_init and not cfg.init_from:
             raise ValueError(
                 "topologies_of_init needs init_from (the checkpoint to take them from)"
@@ -495,7 +499,7 @@ def train(cfg: TrainConfig, resume: bool = False, log=print, check=None) -> dict
     n_val = max(1, int(round(cfg.val_fraction * len(records)))) if len(records) > 1 else 0
     val_rec = [records[i] for i in perm[:n_val]]
     train_rec = [records[i] for i in perm[n_val:]] or val_rec
-    layout = make_layout(train_rec)
+    layout = make_layout(train_rec, origin_count=cfg.origin_count)
     val_rec = [r for r in val_rec if r.topology in layout.topologies]
     structures = topology_structures(list(layout.topologies))
     model = new_model(cfg, layout, structures)
