@@ -76,13 +76,17 @@ def test_origin_zeros_share_one_counting_token(p, r, origin):
     np.testing.assert_allclose(_sorted(back), _sorted(roots), rtol=1e-9, atol=1e-9 * WC)
 
 
-def test_a_regressed_origin_count_rounds_to_the_nearest_and_stays_in_range():
-    for k in range(1, 9):
-        assert origin_number(origin_code(k)) == k
-        assert origin_number(origin_code(k) + 0.24) == k
-        assert origin_number(origin_code(k) - 0.24) == k
-    assert origin_number(-40.0) == 1 and origin_number(40.0) == 8
-    tok = np.array([[1.0, origin_code(3) + 0.2, 0.1, -0.4, 0.9, -1.0]])
+def test_an_origin_count_is_read_from_signs_and_neighbours_differ_in_one_bit():
+    codes = {k: np.array(origin_code(k)) for k in range(1, 9)}
+    assert len({tuple(c) for c in codes.values()}) == 8
+    for k, code in codes.items():
+        assert origin_number(code) == k
+        assert origin_number(0.05 * code) == k  # a shrunk estimate keeps its signs
+        if k < 8:
+            assert int((code != codes[k + 1]).sum()) == 1  # Gray code
+    with pytest.raises(ValueError, match="1 to 8"):
+        origin_code(9)
+    tok = np.array([[1.0, *(0.3 * codes[3]), 0.9, -1.0]])
     assert root_count(tok, origin_count=True) == 3
     assert list(tokens_to_roots(tok, WC, zeros=True, origin_count=True)) == [0j] * 3
 

@@ -19,10 +19,10 @@ depends on its kind (:data:`CHANNEL_MASK`).
   only: ``origin`` = +1 marks a zero at s = 0 and ``axis`` = +1 a pair on the j-omega
   axis (a notch's zeros, exactly undamped) — structural facts a flag states exactly,
   where a regressed ``zeta`` near 0 would leave a notch shallow.  In a layout with
-  ``origin_count`` every zero at s = 0 shares **one** token whose ``log10`` channel holds
-  their number (:func:`origin_code`): an order-8 high-pass then states its 8 origin zeros
-  with one regressed number, where n interchangeable tokens each had to switch on
-  (models drew 3 of a 4th-order high-pass's 4 in half their draws).
+  ``origin_count`` every zero at s = 0 shares **one** token whose channels 1-3 hold
+  their number as three analog bits (:func:`origin_code`): an order-8 high-pass then
+  states its 8 origin zeros in one token, where n interchangeable tokens each had to
+  switch on (models drew 3 of a 4th-order high-pass's 4 in half their draws).
 * **gain**: ``[log10 |K| / wc^(np - nz), sign K]`` — K in units that make it O(1).
 
 :class:`TokenLayout` fixes the token order
@@ -89,20 +89,32 @@ CHANNEL_MASK = np.array(
 IMPEDANCE_SIGN = {"R": 1.0, "L": 1.0, "C": -1.0}
 _PAIR_TOL = 1e-9  # |Im r| / |r| above this is a complex pair
 _ORIGIN_TOL = 1e-9  # |r| / wc below this is s = 0
-#: most zeros at the origin one counting token stands for (orders 1-8)
+#: most zeros at the origin one counting token stands for (orders 1-8: three bits)
 MAX_ORIGIN = 8
 
 
-def origin_code(k: int) -> float:
-    """The value of an origin token's second channel standing for ``k`` zeros at s = 0:
-    counts half a unit apart, so a regressed code rounds to the right count unless it
-    is off by a quarter — far coarser than the precision positions are drawn with."""
-    return (k - 4) / 2
+def origin_code(k: int) -> tuple[float, float, float]:
+    """Channels 1-3 of an origin token standing for ``k`` zeros at s = 0 (1..8): the
+    Gray code of ``k - 1`` as analog bits (+-1), read by sign like the presence flag.
+
+    Bits, not one regressed number: a run with the count as a number half a unit per
+    zero drew counts pulled one towards the middle (an 8th-order high-pass's 8 read as
+    7); a sign has the whole unit of margin a presence flag has, and in Gray code two
+    neighbouring counts differ in one bit, so a doubt between them costs at most one."""
+    if not 1 <= k <= MAX_ORIGIN:
+        raise ValueError(f"{k} zeros at the origin, 1 to {MAX_ORIGIN} expected")
+    gray = (k - 1) ^ ((k - 1) >> 1)
+    return tuple(1.0 if gray >> b & 1 else -1.0 for b in (2, 1, 0))  # type: ignore[return-value]
 
 
-def origin_number(code: float) -> int:
-    """Inverse of :func:`origin_code`, rounded and kept within 1..``MAX_ORIGIN``."""
-    return int(min(max(round(2 * float(code) + 4), 1), MAX_ORIGIN))
+def origin_number(bits) -> int:
+    """Inverse of :func:`origin_code`, from the signs of the three channels."""
+    gray = sum(1 << b for b, v in zip((2, 1, 0), bits) if float(v) > 0)
+    k, shift = gray, gray >> 1
+    while shift:
+        k ^= shift
+        shift >>= 1
+    return k + 1
 
 
 def dimensionless(kind: str, value: float, fc_hz: float) -> float:
@@ -189,7 +201,7 @@ def roots_to_tokens(
     for i, r in enumerate(items):
         out[i, 0] = 1.0
         if isinstance(r, int):  # the counting origin token
-            out[i, 1:] = (origin_code(r), 0.0, -1.0, 1.0, -1.0)
+            out[i, 1:] = (*origin_code(r), 1.0, -1.0)
             continue
         mag = abs(r)
         if zeros and mag <= _ORIGIN_TOL * wc:
@@ -215,7 +227,7 @@ def tokens_to_roots(
         if tok[0] <= 0:
             continue
         if zeros and tok[4] > 0:
-            out += [0j] * (origin_number(tok[1]) if origin_count else 1)
+            out += [0j] * (origin_number(tok[1:4]) if origin_count else 1)
             continue
         mag = wc * 10.0 ** float(np.clip(tok[1], -12, 12))
         zeta = float(np.clip(tok[2], -1.0, 1.0))
@@ -241,7 +253,7 @@ def root_count(tokens: np.ndarray, *, origin_count=False) -> int:
     pairs = present & (tokens[:, 3] > 0) & ~origin
     n = int(present.sum() + pairs.sum())
     if origin_count:
-        n += sum(origin_number(c) - 1 for c in tokens[origin, 1])
+        n += sum(origin_number(c) - 1 for c in tokens[origin, 1:4])
     return n
 
 
