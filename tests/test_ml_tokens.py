@@ -230,3 +230,15 @@ def test_an_origin_counting_layout_round_trips_and_old_layouts_read_as_before():
         1.0,
         1.0,
     ]
+
+
+def test_a_counting_layout_reads_one_origin_token_even_when_two_are_present():
+    weak = [0.4, *origin_code(7), 1.0, -1.0]
+    strong = [0.9, *origin_code(3), 1.0, -1.0]
+    pair = [1.0, 0.1, 0.0, 1.0, -1.0, 1.0]  # a notch pair besides
+    tokens = np.array([weak, pair, strong])
+    assert root_count(tokens, origin_count=True) == 3 + 2
+    back = tokens_to_roots(tokens, WC, zeros=True, origin_count=True)
+    assert int(np.sum(back == 0)) == 3 and len(back) == 5
+    # the one-token-per-zero layout reads every flagged token as one zero
+    assert root_count(tokens) == 1 + 2 + 1

@@ -222,12 +222,17 @@ def tokens_to_roots(
 ) -> np.ndarray:
     """Roots (rad/s) from pole or zero tokens: present tokens only, pairs expanded exactly;
     with ``origin_count`` an origin token stands for the number of zeros it holds."""
+    tokens = np.asarray(tokens, float)
+    counting = _counting_origin(tokens) if zeros and origin_count else None
     out: list[complex] = []
-    for tok in np.asarray(tokens, float):
+    for i, tok in enumerate(tokens):
         if tok[0] <= 0:
             continue
         if zeros and tok[4] > 0:
-            out += [0j] * (origin_number(tok[1:4]) if origin_count else 1)
+            if counting is None:
+                out.append(0j)
+            elif i == counting:
+                out += [0j] * origin_number(tok[1:4])
             continue
         mag = wc * 10.0 ** float(np.clip(tok[1], -12, 12))
         zeta = float(np.clip(tok[2], -1.0, 1.0))
@@ -251,10 +256,19 @@ def root_count(tokens: np.ndarray, *, origin_count=False) -> int:
     present = tokens[:, 0] > 0
     origin = present & (tokens[:, 4] > 0)
     pairs = present & (tokens[:, 3] > 0) & ~origin
-    n = int(present.sum() + pairs.sum())
-    if origin_count:
-        n += sum(origin_number(c) - 1 for c in tokens[origin, 1:4])
-    return n
+    if not origin_count:
+        return int(present.sum() + pairs.sum())
+    counting = _counting_origin(tokens)
+    at_origin = 0 if counting is None else origin_number(tokens[counting, 1:4])
+    return int((present & ~origin).sum() + pairs.sum()) + at_origin
+
+
+def _counting_origin(tokens: np.ndarray) -> int | None:
+    """Index of the one origin token a counting layout reads: the present origin token
+    with the strongest presence.  The layout gives all zeros at s = 0 one token, so a
+    second present origin token repeats that claim rather than adding zeros."""
+    flagged = np.flatnonzero((tokens[:, 0] > 0) & (tokens[:, 4] > 0))
+    return None if len(flagged) == 0 else int(flagged[np.argmax(tokens[flagged, 0])])
 
 
 def gain_to_token(gain: float, wc: float, n_poles: int, n_zeros: int) -> np.ndarray:
