@@ -219,6 +219,7 @@ def test_an_origin_counting_layout_round_trips_and_old_layouts_read_as_before():
     old = lay.to_dict()
     del old["origin_count"]  # a checkpoint from before the option
     assert TokenLayout.from_dict(old) == lay
+    assert not TokenLayout.from_dict({**old, "origin_count": "false"}).origin_count  # only true
     values = {"R1": 820.0, "L1": 0.047, "C1": 1.5e-7}
     poles = np.array([-3000 + 20000j, -3000 - 20000j])
     zeros = np.zeros(2, complex)  # two origin zeros: one token here, two before

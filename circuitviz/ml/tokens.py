@@ -452,5 +452,5 @@ class TokenLayout:
             level_std=tuple(float(v) for v in d["level_std"]),
             orders=tuple(int(o) for o in d.get("orders", ())),
             families=tuple(str(f) for f in d.get("families", ())),
-            origin_count=bool(d.get("origin_count", False)),
+            origin_count=d.get("origin_count", False) is True,
         )
