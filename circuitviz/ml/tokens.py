@@ -163,14 +163,22 @@ def _is_origin(r: complex, wc: float) -> bool:
     return abs(r) <= _ORIGIN_TOL * wc
 
 
+def _token_items(roots: np.ndarray, wc: float, zeros: bool, origin_count: bool) -> list:
+    """What each token states: a representative root, or (counting layouts) the number
+    of zeros at s = 0 as one ``int`` item first."""
+    reps = representative_roots(roots)
+    if not (zeros and origin_count):
+        return list(reps)
+    at_origin = sum(_is_origin(r, wc) for r in reps)
+    if at_origin > MAX_ORIGIN:
+        raise ValueError(f"{at_origin} zeros at the origin, at most {MAX_ORIGIN} expected")
+    return ([at_origin] if at_origin else []) + [r for r in reps if not _is_origin(r, wc)]
+
+
 def token_count(roots: np.ndarray, wc: float, *, zeros: bool = False, origin_count=False) -> int:
     """How many tokens ``roots`` take (pairs one each; with ``origin_count`` the zeros at
     s = 0 one together)."""
-    reps = representative_roots(roots)
-    if not (zeros and origin_count):
-        return len(reps)
-    at_origin = sum(_is_origin(r, wc) for r in reps)
-    return len(reps) - max(at_origin - 1, 0)
+    return len(_token_items(roots, wc, zeros, origin_count))
 
 
 def roots_to_tokens(
@@ -182,15 +190,7 @@ def roots_to_tokens(
     their number.  Raises ``ValueError`` when the roots need more than ``n_tokens``
     tokens, or (counting) more origin zeros than one token can state.
     """
-    reps = representative_roots(roots)
-    if zeros and origin_count:
-        at_origin = [r for r in reps if _is_origin(r, wc)]
-        if len(at_origin) > MAX_ORIGIN:
-            raise ValueError(f"{len(at_origin)} zeros at the origin, at most {MAX_ORIGIN} expected")
-        rest: list[complex | int] = [r for r in reps if not _is_origin(r, wc)]
-        items: list = ([len(at_origin)] if at_origin else []) + rest
-    else:
-        items = list(reps)
+    items = _token_items(roots, wc, zeros, origin_count)
     if len(items) > n_tokens:
         raise ValueError(
             f"{len(items)} {'zero' if zeros else 'pole'} tokens needed, layout has {n_tokens}"
@@ -204,7 +204,7 @@ def roots_to_tokens(
             out[i, 1:] = (*origin_code(r), 1.0, -1.0)
             continue
         mag = abs(r)
-        if zeros and mag <= _ORIGIN_TOL * wc:
+        if zeros and _is_origin(r, wc):
             out[i, 1:] = (0.0, 0.0, -1.0, 1.0, -1.0)
             continue
         pair = r.imag != 0
