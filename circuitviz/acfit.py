@@ -53,7 +53,7 @@ def pz_roots(vectors: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 def _shape(f_hz: np.ndarray, poles: np.ndarray, zeros: np.ndarray) -> np.ndarray:
     """``prod(s - z) / prod(s - p)`` at ``s = j 2 pi f``, in logs (no overflow)."""
     s = 2j * np.pi * np.asarray(f_hz, float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         log = np.sum(np.log(s[:, None] - zeros[None, :]), axis=1) - np.sum(
             np.log(s[:, None] - poles[None, :]), axis=1
         )
@@ -70,7 +70,9 @@ def gain_from_ac(f_hz: np.ndarray, h: np.ndarray, poles: np.ndarray, zeros: np.n
     farthest (in log frequency) from every pole and zero, where neither a root's exact
     position nor ngspice's rounding near a zero matters."""
     f, h = np.asarray(f_hz, float), np.asarray(h, complex)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # spurious roots (ngspice's .pz can list dozens) overflow or underflow the shape: the
+    # samples that leaves non-finite are dropped below, and the caller then fits the sweep
+    with np.errstate(all="ignore"):
         k = h / _shape(f, poles, zeros)
     mags = np.abs(np.concatenate([poles, zeros]))
     mags = mags[mags > 0]
@@ -92,11 +94,11 @@ def model_mismatch(
     """Largest relative difference between ``gain * shape`` and the AC data, over the
     samples within 180 dB of the peak (see :data:`_FLOOR`)."""
     h = np.asarray(h, complex)
-    model = gain * _shape(f_hz, poles, zeros)
     ok = _usable(h)
     if not np.any(ok) or not math.isfinite(gain):
         return math.inf
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
+        model = gain * _shape(f_hz, poles, zeros)
         err = np.abs(model[ok] / h[ok] - 1.0)
     return float(np.max(np.where(np.isfinite(err), err, np.inf)))
 

@@ -99,3 +99,17 @@ def test_import_needs_no_ngspice():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_spurious_pz_roots_give_no_warning_and_an_unusable_gain():
+    """ngspice's .pz can list dozens of roots a circuit does not have (41 for an 11-pole
+    cascade with op-amp models). Their shape over- and underflows: the gain must come
+    back unusable, quietly (the test run turns warnings into errors), so the caller fits
+    the sweep instead."""
+    f = np.logspace(1, 6, 200)
+    s = 2j * np.pi * f
+    h = 1e4 / (s + 1e4)
+    spurious = np.concatenate([[-1e4 + 0j], np.full(26, -1e12 + 0j)])  # shape ~1e-316
+    gain = gain_from_ac(f, h, spurious, np.zeros(0, complex))
+    assert not np.isfinite(gain) or gain > 1e300
+    assert model_mismatch(f, h, spurious, np.zeros(0, complex), gain) > 1.0
