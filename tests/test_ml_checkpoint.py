@@ -272,6 +272,8 @@ def test_the_training_chain_reproduces_the_shipped_checkpoint():
     configs = [TrainConfig.from_json(root / cfg) for _, cfg in lines]
     for before, after in zip(configs, configs[1:], strict=False):
         assert after.init_from == before.out
+    # the first warm start is the file `make train` writes from git
+    assert f"> {configs[0].init_from}" in (root / "Makefile").read_text()
     assert lines[-1][1] == "models/train_config.json"
     assert configs[-1].out == "models/set_decoder.pt"
     seeds = {}
