@@ -51,7 +51,9 @@ def pz_roots(vectors: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 # -- gain and consistency from the AC data ----------------------------------------------
 def _shape(f_hz: np.ndarray, poles: np.ndarray, zeros: np.ndarray) -> np.ndarray:
-    """``prod(s - z) / prod(s - p)`` at ``s = j 2 pi f``, in logs (no overflow)."""
+    """``prod(s - z) / prod(s - p)`` at ``s = j 2 pi f``, summed in logs; with many far
+    roots the result can still leave float range (inf or 0), quietly: callers drop
+    non-finite samples."""
     s = 2j * np.pi * np.asarray(f_hz, float)
     with np.errstate(all="ignore"):
         log = np.sum(np.log(s[:, None] - zeros[None, :]), axis=1) - np.sum(
